@@ -1,0 +1,139 @@
+// Database: one logical database's keys on one shard.
+// Invariants: keys are latin1 strings (one char per byte, so binary-safe); every key lives in the map
+// of its hash slot, so a SCAN cursor is a slot position and survives any insert or delete; `size`
+// counts live entries; a key with a deadline is also in `expires`, and an expired key is never
+// returned (lookups delete it lazily; the active cycle reclaims the rest).
+
+import { SLOT_COUNT } from '../runtime/slots.ts';
+
+/** A string value is a latin1 JS string, or a Buffer once it has been modified in place (APPEND). */
+export type StringValue = string | Buffer;
+
+/** Values of the other data types (later issues) extend this. */
+export interface TypedValue {
+  readonly kind: string;
+}
+
+export type Value = StringValue | TypedValue;
+
+export class Entry {
+  value: Value;
+  /** Absolute deadline in ms since the epoch; 0 = no expiry. */
+  expireAt: number;
+  /** LRU clock (seconds) of the last access. */
+  lru: number;
+
+  constructor(value: Value, expireAt: number, lru: number) {
+    this.value = value;
+    this.expireAt = expireAt;
+    this.lru = lru;
+  }
+}
+
+export interface ExpiryListener {
+  onExpired(db: Database, key: string): void;
+}
+
+export class Database {
+  readonly slots: (Map<string, Entry> | undefined)[] = new Array(SLOT_COUNT);
+  readonly expires = new Map<string, number>();
+  size = 0;
+  /** Where the active expire cycle resumes. */
+  expireCursor: MapIterator<[string, number]> | null = null;
+  expiredCount = 0;
+
+  /** Entry for key in `slot`, or undefined; expired keys are deleted on the way. */
+  lookup(slot: number, key: string, now: number): Entry | undefined {
+    const map = this.slots[slot];
+    if (map === undefined) return undefined;
+    const e = map.get(key);
+    if (e === undefined) return undefined;
+    if (e.expireAt !== 0 && e.expireAt <= now) {
+      this.removeFrom(map, slot, key, e);
+      this.expiredCount++;
+      return undefined;
+    }
+    return e;
+  }
+
+  /** Adds or replaces the value; the deadline is set as given (0 clears it). Returns the entry. */
+  put(slot: number, key: string, value: Value, expireAt: number, lru: number): Entry {
+    let map = this.slots[slot];
+    if (map === undefined) map = this.slots[slot] = new Map();
+    let e = map.get(key);
+    if (e === undefined) {
+      e = new Entry(value, expireAt, lru);
+      map.set(key, e);
+      this.size++;
+    } else {
+      e.value = value;
+      e.lru = lru;
+      if (e.expireAt !== 0 && expireAt === 0) this.expires.delete(key);
+      e.expireAt = expireAt;
+    }
+    if (expireAt !== 0) this.expires.set(key, expireAt);
+    return e;
+  }
+
+  setExpire(key: string, e: Entry, expireAt: number): void {
+    if (expireAt === 0) {
+      if (e.expireAt !== 0) this.expires.delete(key);
+    } else {
+      this.expires.set(key, expireAt);
+    }
+    e.expireAt = expireAt;
+  }
+
+  /** Deletes key if present (expired or not). Returns true if it was there. */
+  delete(slot: number, key: string): boolean {
+    const map = this.slots[slot];
+    if (map === undefined) return false;
+    const e = map.get(key);
+    if (e === undefined) return false;
+    this.removeFrom(map, slot, key, e);
+    return true;
+  }
+
+  private removeFrom(map: Map<string, Entry>, slot: number, key: string, e: Entry): void {
+    map.delete(key);
+    if (map.size === 0) this.slots[slot] = undefined;
+    if (e.expireAt !== 0) this.expires.delete(key);
+    this.size--;
+  }
+
+  clear(): void {
+    this.slots.fill(undefined);
+    this.expires.clear();
+    this.expireCursor = null;
+    this.size = 0;
+  }
+
+  /**
+   * One active-expiry pass over at most `budget` keys with deadlines, resuming where the previous
+   * pass stopped. Returns [sampled, expired].
+   */
+  expireSome(budget: number, now: number, slotOf: (key: string) => number): [number, number] {
+    let sampled = 0;
+    let expired = 0;
+    if (this.expires.size === 0) return [0, 0];
+    let it = this.expireCursor ?? this.expires.entries();
+    while (sampled < budget) {
+      const r = it.next();
+      if (r.done) {
+        it = this.expires.entries();
+        this.expireCursor = it;
+        if (sampled === 0 || this.expires.size === 0) break;
+        continue;
+      }
+      sampled++;
+      const [key, at] = r.value;
+      if (at <= now) {
+        this.delete(slotOf(key), key);
+        expired++;
+      }
+    }
+    this.expireCursor = it;
+    this.expiredCount += expired;
+    return [sampled, expired];
+  }
+}

@@ -1,0 +1,71 @@
+// Shard: everything one worker thread owns — its part of every database, its clocks and counters.
+// Invariants: only the owning thread touches a Shard; databases are swapped, never copied (SWAPDB);
+// the active expire cycle never runs longer than its time budget per tick.
+
+import { Database } from './database.ts';
+import { keySlotOfString } from '../runtime/slots.ts';
+
+export class ShardStats {
+  keyspaceHits = 0;
+  keyspaceMisses = 0;
+}
+
+export class Shard {
+  readonly index: number;
+  dbs: Database[];
+  readonly stats = new ShardStats();
+  /** proto-max-bulk-len: the largest string a command may build. */
+  maxBulkLen = 512 * 1024 * 1024;
+  private expireDb = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(index: number, dbnum: number) {
+    this.index = index;
+    this.dbs = Array.from({ length: dbnum }, () => new Database());
+  }
+
+  /** LRU clock in seconds (like Redis's 24-bit LRU clock, without the wrap). */
+  static lruClock(now: number): number {
+    return Math.floor(now / 1000);
+  }
+
+  /** Starts the active expire cycle at `hz` ticks per second. */
+  startExpiry(hz: number): void {
+    this.stopExpiry();
+    const period = Math.max(1, Math.floor(1000 / hz));
+    // Redis: ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC = 25% of each tick.
+    const budgetMs = Math.max(0.05, period * 0.25);
+    this.timer = setInterval(() => this.activeExpireCycle(budgetMs), period);
+    this.timer.unref();
+  }
+
+  stopExpiry(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /**
+   * Samples keys with deadlines database by database (20 per round, as Redis does) and keeps going
+   * on a database while more than 10% of a sample was expired and the time budget lasts.
+   */
+  activeExpireCycle(budgetMs: number): number {
+    const start = performance.now();
+    let total = 0;
+    const n = this.dbs.length;
+    for (let i = 0; i < n; i++) {
+      const db = this.dbs[(this.expireDb + i) % n];
+      if (db.expires.size === 0) continue;
+      for (;;) {
+        const [sampled, expired] = db.expireSome(20, Date.now(), keySlotOfString);
+        total += expired;
+        if (sampled === 0 || expired * 10 <= sampled) break;
+        if (performance.now() - start > budgetMs) {
+          this.expireDb = (this.expireDb + i) % n;
+          return total;
+        }
+      }
+    }
+    this.expireDb = (this.expireDb + 1) % n;
+    return total;
+  }
+}

@@ -1,0 +1,426 @@
+// Connection commands: PING ECHO HELLO AUTH SELECT QUIT RESET and CLIENT *.
+// Invariants: they run on the client's own thread and change only that client's state, except
+// CLIENT LIST/KILL which ask every worker (internal commands __clientlist/__clientkill).
+
+import type { ReplyWriter } from '../protocol/reply-writer.ts';
+import type { CommandImpl, ShardExec } from '../server/command-types.ts';
+import type { Connection } from '../server/connection.ts';
+import { REDIS_VERSION } from '../version.ts';
+import { ERR_DB_RANGE, ERR_NOT_INTEGER, ERR_SYNTAX, isWord, parseInteger } from './family-util.ts';
+import { bulkBytes } from './strings.ts';
+
+const ERR_WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
+const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
+
+/** PING [message] */
+function ping(c: Connection, args: Buffer[], w: ReplyWriter): void {
+  if (args.length > 2) return w.error("ERR wrong number of arguments for 'ping' command");
+  if (args.length === 2) w.bulk(args[1]);
+  else w.simple('PONG');
+}
+
+/** ECHO message */
+function echo(_c: Connection, args: Buffer[], w: ReplyWriter): void {
+  w.bulk(args[1]);
+}
+
+/** Checks a password against requirepass for user `user` (only "default" exists). */
+function checkPassword(c: Connection, user: Buffer, pass: Buffer): boolean {
+  const required = String(c.worker.config.requirepass);
+  if (user.toString('latin1') !== 'default') return false;
+  return required === '' || pass.toString('latin1') === required;
+}
+
+/** AUTH [username] password */
+function auth(c: Connection, args: Buffer[], w: ReplyWriter): void {
+  if (args.length > 3) return w.error(ERR_SYNTAX);
+  let user: Buffer = Buffer.from('default');
+  let pass = args[1];
+  if (args.length === 2) {
+    if (c.worker.config.requirepass === '') {
+      return w.error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
+    }
+  } else {
+    user = args[1];
+    pass = args[2];
+  }
+  if (!checkPassword(c, user, pass)) return w.error(ERR_WRONGPASS);
+  c.setAuthenticated(true);
+  w.ok();
+}
+
+function validClientName(name: Buffer): boolean {
+  for (const b of name) if (b < 0x21 || b > 0x7e) return false;
+  return true;
+}
+
+/** HELLO [protover [AUTH username password] [SETNAME clientname]] */
+function hello(c: Connection, args: Buffer[], w: ReplyWriter): void {
+  let ver = 0;
+  let next = 1;
+  if (args.length >= 2) {
+    const v = parseInteger(args[next++]);
+    if (v === null) return w.error('ERR Protocol version is not an integer or out of range');
+    if (v < 2 || v > 3) return w.error('NOPROTO unsupported protocol version');
+    ver = Number(v);
+  }
+  let user: Buffer | null = null;
+  let pass: Buffer | null = null;
+  let name: Buffer | null = null;
+  for (let j = next; j < args.length; j++) {
+    const more = args.length - 1 - j;
+    if (isWord(args[j], 'AUTH') && more >= 2) {
+      user = args[j + 1];
+      pass = args[j + 2];
+      j += 2;
+    } else if (isWord(args[j], 'SETNAME') && more >= 1) {
+      name = args[j + 1];
+      if (!validClientName(name)) return w.error(ERR_CLIENT_NAME);
+      j++;
+    } else {
+      return w.error(`ERR Syntax error in HELLO option '${args[j].toString('latin1')}'`);
+    }
+  }
+  if (user !== null && pass !== null) {
+    if (!checkPassword(c, user, pass)) return w.error(ERR_WRONGPASS);
+    c.setAuthenticated(true);
+  }
+  if (!c.authenticated) {
+    return w.error(
+      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+    );
+  }
+  if (name !== null) c.name = name.toString('latin1');
+  if (ver) c.resp = ver as 2 | 3;
+  w.resp = c.resp;
+  w.map(7);
+  w.bulk('server');
+  w.bulk('redis');
+  w.bulk('version');
+  w.bulk(REDIS_VERSION);
+  w.bulk('proto');
+  w.integer(c.resp);
+  w.bulk('id');
+  w.integer(c.id);
+  w.bulk('mode');
+  w.bulk('standalone');
+  w.bulk('role');
+  w.bulk('master');
+  w.bulk('modules');
+  w.array(0);
+}
+
+/** SELECT index */
+function select(c: Connection, args: Buffer[], w: ReplyWriter): void {
+  const id = parseInteger(args[1]);
+  if (id === null || id > 2147483647 || id < -2147483648) return w.error(ERR_NOT_INTEGER);
+  if (id < 0 || id >= (c.worker.config.dbnum as number)) return w.error(ERR_DB_RANGE);
+  c.db = Number(id);
+  w.ok();
+}
+
+/** QUIT */
+function quit(c: Connection, _args: Buffer[], w: ReplyWriter): void {
+  w.ok();
+  c.closeAfterReplies();
+}
+
+/** RESET */
+function reset(c: Connection, _args: Buffer[], w: ReplyWriter): void {
+  c.db = 0;
+  c.resp = 2;
+  w.resp = 2;
+  c.name = '';
+  c.replyOff = false;
+  c.skipNext = false;
+  c.noEvict = false;
+  c.noTouch = false;
+  c.setAuthenticated(c.worker.config.requirepass === '');
+  w.simple('RESET');
+}
+
+/** CLIENT ID */
+function clientId(c: Connection, _args: Buffer[], w: ReplyWriter): void {
+  w.integer(c.id);
+}
+
+/** CLIENT SETNAME connection-name */
+function clientSetName(c: Connection, args: Buffer[], w: ReplyWriter): void {
+  if (!validClientName(args[2])) return w.error(ERR_CLIENT_NAME);
+  c.name = args[2].toString('latin1');
+  w.ok();
+}
+
+/** CLIENT GETNAME */
+function clientGetName(c: Connection, _args: Buffer[], w: ReplyWriter): void {
+  if (c.name === '') w.nullBulk();
+  else w.bulk(c.name);
+}
+
+/** CLIENT INFO */
+function clientInfo(c: Connection, _args: Buffer[], w: ReplyWriter): void {
+  w.verbatim(c.describe(Date.now()) + '\n');
+}
+
+/** CLIENT SETINFO <LIB-NAME libname | LIB-VER libver> */
+function clientSetInfo(c: Connection, args: Buffer[], w: ReplyWriter): void {
+  const attr = args[2];
+  const val = args[3].toString('latin1');
+  const isName = isWord(attr, 'LIB-NAME');
+  if (!isName && !isWord(attr, 'LIB-VER')) return w.error(`ERR Unrecognized option '${attr.toString('latin1')}'`);
+  for (let i = 0; i < val.length; i++) {
+    const ch = val.charCodeAt(i);
+    if (ch < 0x21 || ch > 0x7e) {
+      return w.error(`ERR ${isName ? 'lib-name' : 'lib-ver'} cannot contain spaces, newlines or special characters.`);
+    }
+  }
+  if (isName) c.libName = val;
+  else c.libVer = val;
+  w.ok();
+}
+
+function onOff(arg: Buffer): boolean | null {
+  if (isWord(arg, 'ON')) return true;
+  if (isWord(arg, 'OFF')) return false;
+  return null;
+}
+
+/** CLIENT NO-EVICT ON|OFF */
+function clientNoEvict(c: Connection, args: Buffer[], w: ReplyWriter): void {
+  const v = onOff(args[2]);
+  if (v === null) return w.error(ERR_SYNTAX);
+  c.noEvict = v;
+  w.ok();
+}
+
+/** CLIENT NO-TOUCH ON|OFF */
+function clientNoTouch(c: Connection, args: Buffer[], w: ReplyWriter): void {
+  const v = onOff(args[2]);
+  if (v === null) return w.error(ERR_SYNTAX);
+  c.noTouch = v;
+  w.ok();
+}
+
+/** CLIENT REPLY ON|OFF|SKIP */
+function clientReply(c: Connection, args: Buffer[], w: ReplyWriter): void {
+  if (isWord(args[2], 'ON')) {
+    c.replyOff = false;
+    c.skipNext = false;
+    w.ok();
+  } else if (isWord(args[2], 'OFF')) {
+    c.replyOff = true;
+  } else if (isWord(args[2], 'SKIP')) {
+    if (!c.replyOff) c.skipNext = true;
+  } else {
+    w.error(ERR_SYNTAX);
+  }
+}
+
+/** CLIENT LIST [TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]] */
+function clientList(c: Connection, args: Buffer[], w: ReplyWriter): void {
+  const filter: Buffer[] = [];
+  if (args.length > 2) {
+    if (isWord(args[2], 'TYPE') && args.length === 4) {
+      const t = args[3].toString('latin1').toLowerCase();
+      if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(t)) return w.error(`ERR Unknown client type '${args[3].toString('latin1')}'`);
+      if (t !== 'normal') return w.verbatim('');
+    } else if (isWord(args[2], 'ID') && args.length >= 4) {
+      for (let j = 3; j < args.length; j++) {
+        const id = parseInteger(args[j]);
+        if (id === null || id <= 0) return w.error('ERR Invalid client ID');
+        filter.push(args[j]);
+      }
+    } else return w.error(ERR_SYNTAX);
+  }
+  c.broadcast(c.worker.command('__clientlist'), [Buffer.from('__clientlist'), ...filter], mergeClientLists, w);
+}
+
+function mergeClientLists(replies: Buffer[], w: ReplyWriter): void {
+  const lines: [bigint, string][] = [];
+  for (const r of replies) {
+    const text = bulkBytes(r).toString('latin1');
+    for (const line of text.split('\n')) if (line !== '') lines.push([BigInt(line.slice(3, line.indexOf(' '))), line]);
+  }
+  lines.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  w.verbatim(lines.map((l) => l[1] + '\n').join(''));
+}
+
+/** __clientlist [id ...]: this worker's clients (all, or those ids), one line each. */
+function opClientList(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const now = Date.now();
+  const ids = args.length > 1 ? new Set(args.slice(1).map((a) => BigInt(a.toString('latin1')))) : null;
+  let out = '';
+  for (const conn of x.worker.clients.values()) {
+    if (ids !== null && !ids.has(conn.id)) continue;
+    out += conn.describe(now) + '\n';
+  }
+  w.bulk(out);
+}
+
+interface KillFilter {
+  id?: bigint;
+  addr?: string;
+  laddr?: string;
+  user?: string;
+  type?: string;
+  skipme: boolean;
+  me: bigint;
+}
+
+/**
+ * CLIENT KILL <ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] |
+ * [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>]> [...]>
+ */
+function clientKill(c: Connection, args: Buffer[], w: ReplyWriter): void {
+  const f: KillFilter = { skipme: true, me: c.id };
+  let oldStyle = false;
+  if (args.length === 3) {
+    oldStyle = true;
+    f.addr = args[2].toString('latin1');
+    f.skipme = false;
+  } else if (args.length > 3) {
+    for (let i = 2; i < args.length; i += 2) {
+      if (i + 1 >= args.length) return w.error(ERR_SYNTAX);
+      const opt = args[i];
+      const val = args[i + 1].toString('latin1');
+      if (isWord(opt, 'ID')) {
+        const id = parseInteger(args[i + 1]);
+        if (id === null || id <= 0) return w.error('ERR client-id should be greater than 0');
+        f.id = BigInt(id);
+      } else if (isWord(opt, 'TYPE')) {
+        const t = val.toLowerCase();
+        if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(t)) return w.error(`ERR Unknown client type '${val}'`);
+        f.type = t;
+      } else if (isWord(opt, 'ADDR')) f.addr = val;
+      else if (isWord(opt, 'LADDR')) f.laddr = val;
+      else if (isWord(opt, 'USER')) {
+        if (val !== 'default') return w.error(`ERR No such user '${val}'`);
+        f.user = val;
+      } else if (isWord(opt, 'SKIPME')) {
+        if (val.toLowerCase() === 'yes') f.skipme = true;
+        else if (val.toLowerCase() === 'no') f.skipme = false;
+        else return w.error(ERR_SYNTAX);
+      } else return w.error(ERR_SYNTAX);
+    }
+  } else return w.error(ERR_SYNTAX);
+  const arg = Buffer.from(JSON.stringify({ ...f, id: f.id?.toString(), me: f.me.toString() }));
+  c.broadcast(
+    c.worker.command('__clientkill'),
+    [Buffer.from('__clientkill'), arg],
+    (replies, out) => {
+      let n = 0;
+      for (const r of replies) n += Number(r.toString('latin1', 1, r.length - 2));
+      if (oldStyle) {
+        if (n === 0) out.error('ERR No such client');
+        else out.ok();
+      } else out.integer(n);
+    },
+    w,
+  );
+}
+
+/** __clientkill <json filter>: closes this worker's matching clients; replies with how many. */
+function opClientKill(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const f = JSON.parse(args[1].toString('utf8')) as { id?: string; addr?: string; laddr?: string; type?: string; skipme: boolean; me: string };
+  let n = 0;
+  for (const conn of [...x.worker.clients.values()]) {
+    if (f.id !== undefined && conn.id.toString() !== f.id) continue;
+    if (f.addr !== undefined && conn.addr !== f.addr) continue;
+    if (f.laddr !== undefined && conn.laddr !== f.laddr) continue;
+    if (f.type !== undefined && f.type !== 'normal') continue;
+    if (f.skipme && conn.id.toString() === f.me) continue;
+    conn.killed = true;
+    if (conn.id.toString() === f.me) conn.closeAfterReplies();
+    else conn.close();
+    n++;
+  }
+  w.integer(n);
+}
+
+const CLIENT_HELP = [
+  'CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'CACHING (YES|NO)',
+  '    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.',
+  'GETREDIR',
+  '    Return the client ID we are redirecting to when tracking is enabled.',
+  'GETNAME',
+  '    Return the name of the current connection.',
+  'ID',
+  '    Return the ID of the current connection.',
+  'INFO',
+  '    Return information about the current client connection.',
+  'KILL <ip:port>',
+  '    Kill connection made from <ip:port>.',
+  'KILL <option> <value> [<option> <value> [...]]',
+  '    Kill connections. Options are:',
+  '    * ADDR (<ip:port>|<unixsocket>:0)',
+  '      Kill connections made from the specified address',
+  '    * LADDR (<ip:port>|<unixsocket>:0)',
+  '      Kill connections made to specified local address',
+  '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+  '      Kill connections by type.',
+  '    * USER <username>',
+  '      Kill connections authenticated by <username>.',
+  '    * SKIPME (YES|NO)',
+  '      Skip killing current connection (default: yes).',
+  '    * ID <client-id>',
+  '      Kill connections by client id.',
+  'LIST [options ...]',
+  '    Return information about client connections. Options:',
+  '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+  '      Return clients of specified type.',
+  'UNPAUSE',
+  '    Stop the current client pause, resuming traffic.',
+  'PAUSE <timeout> [WRITE|ALL]',
+  '    Suspend all, or just write, clients for <timeout> milliseconds.',
+  'REPLY (ON|OFF|SKIP)',
+  '    Control the replies sent to the current connection.',
+  'SETNAME <name>',
+  '    Assign the name <name> to the current connection.',
+  'UNBLOCK <clientid> [TIMEOUT|ERROR]',
+  '    Unblock the specified blocked client.',
+  'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]',
+  '         [OPTIN] [OPTOUT] [NOLOOP]',
+  '    Control server assisted client side caching.',
+  'TRACKINGINFO',
+  '    Report tracking status for the current connection.',
+  'NO-EVICT (ON|OFF)',
+  '    Protect current client connection from eviction.',
+  'NO-TOUCH (ON|OFF)',
+  '    Will not touch LRU/LFU stats when this mode is on.',
+  'HELP',
+  '    Print this help.',
+];
+
+/** Writes a HELP reply the way Redis's addReplyHelp does (status lines). */
+export function helpReply(w: ReplyWriter, lines: string[]): void {
+  w.array(lines.length);
+  for (const l of lines) w.simple(l);
+}
+
+export const commands: Record<string, CommandImpl> = {
+  ping: { conn: ping },
+  echo: { conn: echo },
+  hello: { conn: hello },
+  auth: { conn: auth },
+  select: { conn: select },
+  quit: { conn: quit },
+  reset: { conn: reset },
+  client: {},
+  'client|id': { conn: clientId },
+  'client|setname': { conn: clientSetName },
+  'client|getname': { conn: clientGetName },
+  'client|info': { conn: clientInfo },
+  'client|list': { conn: clientList },
+  'client|kill': { conn: clientKill },
+  'client|setinfo': { conn: clientSetInfo },
+  'client|no-evict': { conn: clientNoEvict },
+  'client|no-touch': { conn: clientNoTouch },
+  'client|reply': { conn: clientReply },
+  'client|help': { conn: (_c, _a, w) => helpReply(w, CLIENT_HELP) },
+};
+
+export const internal: Record<string, [number, CommandImpl]> = {
+  __clientlist: [-1, { shard: opClientList }],
+  __clientkill: [2, { shard: opClientKill }],
+};

@@ -1,0 +1,123 @@
+// Helpers every family uses on the shard side: key lookup with Redis's hit/miss and access-clock
+// semantics, argument parsing with Redis's error texts, and the shared error strings.
+// Invariants: lookups never return an expired entry; error texts here are byte-exact to Redis 7.
+
+import { keySlot } from '../runtime/slots.ts';
+import { Shard } from '../engine/shard.ts';
+import type { Entry, Value } from '../engine/database.ts';
+import type { ShardExec } from '../server/command-types.ts';
+import { parseInt64, parseSafeInt } from '../util/numbers.ts';
+
+export const ERR_WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
+export const ERR_SYNTAX = 'ERR syntax error';
+export const ERR_NOT_INTEGER = 'ERR value is not an integer or out of range';
+export const ERR_NO_SUCH_KEY = 'ERR no such key';
+export const ERR_SAME_OBJECT = 'ERR source and destination objects are the same';
+export const ERR_DB_RANGE = 'ERR DB index is out of range';
+export const ERR_OVERFLOW = 'ERR increment or decrement would overflow';
+export const ERR_STRING_TOO_LONG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
+
+export const INT64_MAX = 9223372036854775807n;
+export const INT64_MIN = -9223372036854775808n;
+
+/** latin1 string of a key (one char per byte). */
+export function keyString(b: Buffer): string {
+  return b.toString('latin1');
+}
+
+/** Lookup for a read command: counts keyspace hits/misses and touches the access clock. */
+export function lookupRead(x: ShardExec, key: Buffer): Entry | undefined {
+  const e = x.db.lookup(keySlot(key), key.toString('latin1'), x.now);
+  if (e === undefined) x.shard.stats.keyspaceMisses++;
+  else {
+    x.shard.stats.keyspaceHits++;
+    if (!x.noTouch) e.lru = Shard.lruClock(x.now);
+  }
+  return e;
+}
+
+/** Lookup for a write command: no hit/miss accounting. */
+export function lookupWrite(x: ShardExec, key: Buffer): Entry | undefined {
+  const e = x.db.lookup(keySlot(key), key.toString('latin1'), x.now);
+  if (e !== undefined && !x.noTouch) e.lru = Shard.lruClock(x.now);
+  return e;
+}
+
+/** Stores a value (replacing any, deadline as given: 0 clears it). */
+export function storeValue(x: ShardExec, key: Buffer, value: Value, expireAt: number): Entry {
+  return x.db.put(keySlot(key), key.toString('latin1'), value, expireAt, Shard.lruClock(x.now));
+}
+
+export function deleteKey(x: ShardExec, key: Buffer): boolean {
+  return x.db.delete(keySlot(key), key.toString('latin1'));
+}
+
+export function isString(v: Value): v is string | Buffer {
+  return typeof v === 'string' || v instanceof Buffer;
+}
+
+/** Redis TYPE name of a value. */
+export function typeName(v: Value): string {
+  if (isString(v)) return 'string';
+  return (v as { kind: string }).kind;
+}
+
+/** Length in bytes of a string value. */
+export function stringLength(v: string | Buffer): number {
+  return v.length;
+}
+
+/** The bytes of a string value. */
+export function stringBytes(v: string | Buffer): Buffer {
+  return typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
+}
+
+/** Parses a signed 64-bit integer argument (Redis string2ll). */
+export function parseInteger(b: Buffer): number | bigint | null {
+  const n = parseSafeInt(b);
+  if (n !== null) return n;
+  return parseInt64(b);
+}
+
+/** Parses an integer that must fit a JS safe integer range (indexes, counts, db numbers). */
+export function parseNumber(b: Buffer): number | null {
+  const n = parseInteger(b);
+  if (n === null) return null;
+  return typeof n === 'bigint' ? Number(n) : n;
+}
+
+/** Case-insensitive comparison of an argument with an upper-case ASCII word. */
+export function isWord(b: Buffer, upper: string): boolean {
+  const n = upper.length;
+  if (b.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    let c = b[i];
+    if (c >= 0x61 && c <= 0x7a) c -= 0x20;
+    if (c !== upper.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** Redis "int" encoding test: a canonical int64 of at most 20 chars. */
+export function isIntEncodable(v: string): boolean {
+  const len = v.length;
+  if (len === 0 || len > 20) return false;
+  const c0 = v.charCodeAt(0);
+  if (c0 !== 0x2d && (c0 < 0x30 || c0 > 0x39)) return false;
+  return parseInteger(Buffer.from(v, 'latin1')) !== null;
+}
+
+/** OBJECT ENCODING of a string value. */
+export function stringEncoding(v: string | Buffer): string {
+  if (typeof v !== 'string') return 'raw';
+  if (isIntEncodable(v)) return 'int';
+  return v.length <= 44 ? 'embstr' : 'raw';
+}
+
+/** Values longer than this are kept as Buffers rather than JS strings. */
+const STRING_INLINE_MAX = 64 * 1024;
+
+/** The stored form of a value received as an argument. */
+export function valueFromArg(b: Buffer): string | Buffer {
+  return b.length <= STRING_INLINE_MAX ? b.toString('latin1') : Buffer.from(b);
+}

@@ -1,0 +1,93 @@
+// Damselfly's main thread: parses flags, starts one shard worker per core, relays their lifecycle
+// messages, and shuts everything down gracefully on SIGINT/SIGTERM or SHUTDOWN.
+// Invariants: the main thread never touches data or client sockets; exit code 2 for bad flags.
+
+import { Worker } from 'node:worker_threads';
+import { totalmem } from 'node:os';
+import { parseFlags } from './config/flags.ts';
+import { resolveThreads } from './config/params.ts';
+import { createMeshLayout } from './runtime/mesh.ts';
+import type { ToMain, ToWorker, WorkerInit } from './runtime/worker-main.ts';
+import { VERSION } from './version.ts';
+
+const parsed = parseFlags(process.argv.slice(2));
+if (parsed.kind === 'help') {
+  process.stdout.write(parsed.text + '\n');
+  process.exit(0);
+}
+if (parsed.kind === 'version') {
+  process.stdout.write(`damselfly ${VERSION}\n`);
+  process.exit(0);
+}
+if (parsed.kind === 'error') {
+  process.stderr.write(`damselfly: ${parsed.message}\nTry --help.\n`);
+  process.exit(2);
+}
+const config = parsed.config;
+const threads = resolveThreads(config);
+config.proactor_threads = threads;
+
+function log(msg: string): void {
+  const d = new Date();
+  process.stdout.write(`${process.pid}:M ${d.toISOString()} * ${msg}\n`);
+}
+
+const layout = createMeshLayout(threads);
+const control = new SharedArrayBuffer(64);
+const heapMb = Math.max(512, Math.floor((totalmem() * 0.8) / threads / (1024 * 1024)));
+const workers: Worker[] = [];
+let ready = 0;
+let closing = false;
+
+for (let index = 0; index < threads; index++) {
+  const init: WorkerInit = { index, layout, config, control };
+  const w = new Worker(new URL('./runtime/worker-main.ts', import.meta.url), {
+    workerData: init,
+    resourceLimits: { maxOldGenerationSizeMb: heapMb },
+  });
+  w.on('message', (m: ToMain) => {
+    switch (m.type) {
+      case 'ready':
+        if (++ready === threads) log(`Damselfly ${VERSION} ready to accept connections on port ${config.port} (${threads} shard threads)`);
+        break;
+      case 'fatal':
+        process.stderr.write(`damselfly: ${m.message}\n`);
+        process.exit(1);
+        break;
+      case 'log':
+        log(`[shard ${index}] ${m.message}`);
+        break;
+      case 'shutdown-request':
+        shutdown(`SHUTDOWN ${m.mode}`.trim());
+        break;
+      case 'closed':
+        break;
+    }
+  });
+  w.on('error', (e) => {
+    process.stderr.write(`damselfly: worker ${index} failed: ${e.stack ?? e.message}\n`);
+    process.exit(1);
+  });
+  workers.push(w);
+}
+
+function shutdown(why: string): void {
+  if (closing) return;
+  closing = true;
+  log(`${why}: shutting down`);
+  let left = workers.length;
+  const done = (): void => {
+    if (--left === 0) {
+      log('Damselfly is now ready to exit, bye bye...');
+      process.exit(0);
+    }
+  };
+  for (const w of workers) {
+    w.once('exit', done);
+    w.postMessage({ type: 'shutdown' } satisfies ToWorker);
+  }
+  setTimeout(() => process.exit(0), 5000).unref();
+}
+
+process.on('SIGINT', () => shutdown('Received SIGINT'));
+process.on('SIGTERM', () => shutdown('Received SIGTERM'));

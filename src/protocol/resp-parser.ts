@@ -1,0 +1,300 @@
+// RequestParser: turns the bytes a client sends into commands (arrays of argument Buffers), both RESP
+// multibulk and inline (telnet) requests, with Redis's exact protocol errors and limits.
+// Invariants: no I/O, no imports from the server; any split of the input stream yields the same
+// commands; arguments are views of received bytes (or of one exact-size buffer for a big bulk).
+// After an error, `error` is set and no further command is returned.
+
+const INLINE_MAX = 64 * 1024; // PROTO_INLINE_MAX_SIZE
+const BIG_ARG = 32 * 1024; // PROTO_MBULK_BIG_ARG: bulks from this size get their own buffer
+const INT_MAX = 2147483647;
+
+export interface ParserLimits {
+  /** proto-max-bulk-len */
+  maxBulkLen: number;
+}
+
+export class RequestParser {
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  /** Arguments still expected by the current multibulk (0: between commands). */
+  private remaining = 0;
+  private args: Buffer[] = [];
+  /** Length of the bulk being read (-1: reading its "$len" line). */
+  private bulkLen = -1;
+  /** Exact-size destination for a big bulk, filled as bytes arrive. */
+  private big: Buffer | null = null;
+  private bigFilled = 0;
+
+  /** Protocol error text (without "-ERR "), set once. */
+  error: string | null = null;
+  /** When true the client is not authenticated: Redis's tighter multibulk limits apply. */
+  unauthenticated = false;
+
+  limits: ParserLimits;
+
+  constructor(limits: ParserLimits) {
+    this.limits = limits;
+  }
+
+  /** Bytes received and not yet turned into commands (the query buffer). */
+  get buffered(): number {
+    return this.buf.length - this.pos + this.bigFilled;
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.big !== null) {
+      // Fill the big bulk directly; keep the remainder for normal parsing.
+      const need = this.big.length - this.bigFilled;
+      const n = Math.min(need, chunk.length);
+      chunk.copy(this.big, this.bigFilled, 0, n);
+      this.bigFilled += n;
+      chunk = chunk.subarray(n);
+      if (chunk.length === 0) return;
+    }
+    if (this.pos >= this.buf.length) {
+      this.buf = chunk;
+      this.pos = 0;
+    } else {
+      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+      this.pos = 0;
+    }
+  }
+
+  /** Returns the next complete command, or null when more bytes are needed (or on error). */
+  next(): Buffer[] | null {
+    for (;;) {
+      if (this.error !== null) return null;
+      if (this.remaining === 0) {
+        if (this.pos >= this.buf.length) return null;
+        const first = this.buf[this.pos];
+        if (first === 0x2a) {
+          const r = this.readMultibulkCount();
+          if (r === 0) return null; // need more
+          if (r < 0) continue; // empty or non-positive count: skip
+        } else {
+          const cmd = this.readInline();
+          if (cmd === null) return null;
+          if (cmd.length === 0) continue;
+          return cmd;
+        }
+      }
+      if (!this.readBulks()) return null;
+      const cmd = this.args;
+      this.args = [];
+      return cmd;
+    }
+  }
+
+  private fail(msg: string): void {
+    this.error = msg;
+  }
+
+  /** Index of the next CR at or after `from`, or -1. */
+  private findCR(from: number): number {
+    return this.buf.indexOf(0x0d, from);
+  }
+
+  /** Parses "*<n>\r\n". Returns 0 if incomplete, -1 if the command is empty, 1 when args follow. */
+  private readMultibulkCount(): number {
+    const buf = this.buf;
+    const cr = this.findCR(this.pos);
+    if (cr < 0) {
+      if (buf.length - this.pos > INLINE_MAX) this.fail('Protocol error: too big mbulk count string');
+      return 0;
+    }
+    if (cr + 1 >= buf.length) return 0; // the \n is not here yet
+    const n = parseLine(buf, this.pos + 1, cr);
+    if (n === null || n > INT_MAX) {
+      this.fail('Protocol error: invalid multibulk length');
+      return 0;
+    }
+    if (n > 10 && this.unauthenticated) {
+      this.fail('Protocol error: unauthenticated multibulk length');
+      return 0;
+    }
+    this.pos = cr + 2;
+    if (n <= 0) return -1;
+    this.remaining = n;
+    this.bulkLen = -1;
+    return 1;
+  }
+
+  /** Reads bulks of the current multibulk; true when all have arrived. */
+  private readBulks(): boolean {
+    while (this.remaining > 0) {
+      if (this.big !== null) {
+        if (this.bigFilled < this.big.length) return false;
+        // The buffer holds value + CRLF; Redis does not check the CRLF bytes.
+        this.args.push(this.big.subarray(0, this.big.length - 2));
+        this.big = null;
+        this.bigFilled = 0;
+        this.bulkLen = -1;
+        this.remaining--;
+        continue;
+      }
+      const buf = this.buf;
+      if (this.bulkLen === -1) {
+        const cr = this.findCR(this.pos);
+        if (cr < 0) {
+          if (buf.length - this.pos > INLINE_MAX) this.fail('Protocol error: too big bulk count string');
+          return false;
+        }
+        if (cr + 1 >= buf.length) return false;
+        if (buf[this.pos] !== 0x24) {
+          this.fail(`Protocol error: expected '$', got '${String.fromCharCode(buf[this.pos])}'`);
+          return false;
+        }
+        const n = parseLine(buf, this.pos + 1, cr);
+        if (n === null || n < 0 || n > this.limits.maxBulkLen) {
+          this.fail('Protocol error: invalid bulk length');
+          return false;
+        }
+        if (n > 16384 && this.unauthenticated) {
+          this.fail('Protocol error: unauthenticated bulk length');
+          return false;
+        }
+        this.pos = cr + 2;
+        this.bulkLen = n;
+        if (n >= BIG_ARG && buf.length - this.pos < n + 2) {
+          // Too big to wait for by concatenation: give it an exact-size buffer.
+          this.big = Buffer.allocUnsafe(n + 2);
+          const have = buf.length - this.pos;
+          buf.copy(this.big, 0, this.pos, buf.length);
+          this.bigFilled = have;
+          this.pos = buf.length;
+          continue;
+        }
+      }
+      const n = this.bulkLen;
+      if (buf.length - this.pos < n + 2) return false;
+      this.args.push(buf.subarray(this.pos, this.pos + n));
+      this.pos += n + 2;
+      this.bulkLen = -1;
+      this.remaining--;
+    }
+    return true;
+  }
+
+  /** Reads one inline command line. null: incomplete (or error). */
+  private readInline(): Buffer[] | null {
+    const buf = this.buf;
+    const nl = buf.indexOf(0x0a, this.pos);
+    if (nl < 0) {
+      if (buf.length - this.pos > INLINE_MAX) this.fail('Protocol error: too big inline request');
+      return null;
+    }
+    let end = nl;
+    if (end > this.pos && buf[end - 1] === 0x0d) end--;
+    const args = splitArgs(buf, this.pos, end);
+    if (args === null) {
+      this.fail('Protocol error: unbalanced quotes in request');
+      return null;
+    }
+    this.pos = nl + 1;
+    return args;
+  }
+}
+
+/** Parses a Redis string2ll integer in buf[from, to); null when malformed. */
+function parseLine(buf: Buffer, from: number, to: number): number | null {
+  const len = to - from;
+  if (len <= 0 || len > 20) return null;
+  let i = from;
+  let neg = false;
+  if (buf[i] === 0x2d) {
+    neg = true;
+    i++;
+    if (i === to) return null;
+  }
+  if (len === 1 && buf[from] === 0x30) return 0;
+  if (buf[i] < 0x31 || buf[i] > 0x39) return null;
+  let v = 0;
+  for (; i < to; i++) {
+    const c = buf[i] - 0x30;
+    if (c < 0 || c > 9) return null;
+    v = v * 10 + c;
+  }
+  if (v > Number.MAX_SAFE_INTEGER) return Number.MAX_SAFE_INTEGER; // out of every limit anyway
+  return neg ? -v : v;
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+function hexVal(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  return -1;
+}
+
+/**
+ * Redis's sdssplitargs over buf[from, to): whitespace-separated words, "double quotes" with escapes
+ * (\n \r \t \b \a \\ \" \xHH) and 'single quotes' (\' only). A closing quote must be followed by a
+ * space or the end. Returns null for unbalanced quotes.
+ */
+export function splitArgs(buf: Buffer, from: number, to: number): Buffer[] | null {
+  const out: Buffer[] = [];
+  let p = from;
+  for (;;) {
+    while (p < to && isSpace(buf[p])) p++;
+    if (p >= to) return out;
+    const bytes: number[] = [];
+    let inq = false;
+    let insq = false;
+    let done = false;
+    let plain = true;
+    const wordStart = p;
+    while (!done) {
+      if (inq) {
+        if (p >= to) return null;
+        const c = buf[p];
+        if (c === 0x5c && p + 3 < to && buf[p + 1] === 0x78 && hexVal(buf[p + 2]) >= 0 && hexVal(buf[p + 3]) >= 0) {
+          bytes.push(hexVal(buf[p + 2]) * 16 + hexVal(buf[p + 3]));
+          p += 3;
+        } else if (c === 0x5c && p + 1 < to) {
+          p++;
+          const e = buf[p];
+          bytes.push(e === 0x6e ? 10 : e === 0x72 ? 13 : e === 0x74 ? 9 : e === 0x62 ? 8 : e === 0x61 ? 7 : e);
+        } else if (c === 0x22) {
+          if (p + 1 < to && !isSpace(buf[p + 1])) return null;
+          done = true;
+        } else {
+          bytes.push(c);
+        }
+      } else if (insq) {
+        if (p >= to) return null;
+        const c = buf[p];
+        if (c === 0x5c && p + 1 < to && buf[p + 1] === 0x27) {
+          p++;
+          bytes.push(0x27);
+        } else if (c === 0x27) {
+          if (p + 1 < to && !isSpace(buf[p + 1])) return null;
+          done = true;
+        } else {
+          bytes.push(c);
+        }
+      } else {
+        if (p >= to) {
+          done = true;
+          break;
+        }
+        const c = buf[p];
+        if (isSpace(c)) {
+          done = true;
+        } else if (c === 0x22) {
+          inq = true;
+          plain = false;
+        } else if (c === 0x27) {
+          insq = true;
+          plain = false;
+        } else {
+          bytes.push(c);
+        }
+      }
+      if (p < to) p++;
+    }
+    out.push(plain ? Buffer.from(buf.subarray(wordStart, wordStart + bytes.length)) : Buffer.from(bytes));
+  }
+}

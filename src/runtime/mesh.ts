@@ -1,0 +1,263 @@
+// Mesh: this worker's links to every other shard worker — one ByteRing per ordered pair of threads and
+// one doorbell (an Int32 in shared memory) per worker.
+// Invariants: requests to a peer are executed there in the order they were sent, and replies come back
+// in that order, so a FIFO of reply sinks per peer pairs each reply with its request (no ids). All
+// frames produced in one event-loop turn go out with one notify per peer. No postMessage on this path.
+
+import { ByteRing } from './ring.ts';
+import { ReplyWriter } from '../protocol/reply-writer.ts';
+
+const KIND_REQUEST = 1;
+const KIND_REPLY = 2;
+
+export interface ReplySink {
+  /** Called with the reply bytes (a view valid until the sink drops it). */
+  complete(reply: Buffer): void;
+}
+
+export interface RemoteExecutor {
+  /** Runs command `cmd` for a peer; writes exactly one reply into w. */
+  execute(cmd: number, db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter): void;
+}
+
+export interface MeshLayout {
+  /** rings[from][to]: the SAB of the ring carrying frames from worker `from` to worker `to`. */
+  rings: (SharedArrayBuffer | null)[][];
+  /** One Int32 doorbell per worker. */
+  bells: SharedArrayBuffer;
+}
+
+export function createMeshLayout(n: number): MeshLayout {
+  // Keep the total shared memory modest when there are many threads.
+  const perRing = Math.max(64 * 1024, Math.min(4 * 1024 * 1024, 2 ** Math.floor(Math.log2((256 * 1024 * 1024) / Math.max(1, n * n)))));
+  const rings: (SharedArrayBuffer | null)[][] = [];
+  for (let from = 0; from < n; from++) {
+    const row: (SharedArrayBuffer | null)[] = [];
+    for (let to = 0; to < n; to++) row.push(from === to ? null : ByteRing.allocate(perRing));
+    rings.push(row);
+  }
+  return { rings, bells: new SharedArrayBuffer(4 * Math.max(1, n)) };
+}
+
+class InboundStream {
+  leftover: Buffer | null = null;
+  /** A frame larger than what has arrived: exact-size buffer being filled. */
+  big: Buffer | null = null;
+  bigFilled = 0;
+}
+
+export class Mesh {
+  readonly me: number;
+  readonly n: number;
+  private readonly out: (ByteRing | null)[] = [];
+  private readonly inb: (ByteRing | null)[] = [];
+  private readonly bells: Int32Array;
+  private readonly staging: ReplyWriter[] = [];
+  private readonly backlog: Buffer[][] = [];
+  private readonly sinks: ReplySink[][] = [];
+  private readonly streams: InboundStream[] = [];
+  private flushScheduled = false;
+  private stopped = false;
+  private executor: RemoteExecutor;
+  /** Frames sent and received, for INFO. */
+  sentRequests = 0;
+  servedRequests = 0;
+
+  constructor(me: number, layout: MeshLayout, executor: RemoteExecutor) {
+    this.me = me;
+    this.n = layout.rings.length;
+    this.executor = executor;
+    this.bells = new Int32Array(layout.bells);
+    for (let p = 0; p < this.n; p++) {
+      const o = layout.rings[me][p];
+      const i = layout.rings[p][me];
+      this.out.push(o ? new ByteRing(o) : null);
+      this.inb.push(i ? new ByteRing(i) : null);
+      this.staging.push(new ReplyWriter(64 * 1024));
+      this.backlog.push([]);
+      this.sinks.push([]);
+      this.streams.push(new InboundStream());
+    }
+  }
+
+  /** Starts serving the doorbell. The caller must keep the event loop alive (a listening socket). */
+  start(): void {
+    void this.bellLoop();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    Atomics.add(this.bells, this.me, 1);
+    Atomics.notify(this.bells, this.me);
+  }
+
+  /** Queues command `cmd` with `args` for shard `peer`; `sink` receives the reply. */
+  send(peer: number, cmd: number, db: number, resp: 2 | 3, flags: number, args: Buffer[], sink: ReplySink): void {
+    const w = this.staging[peer];
+    let size = 14;
+    for (let i = 0; i < args.length; i++) size += 4 + args[i].length;
+    w.ensure(size);
+    const buf = w.buf;
+    let at = w.len;
+    buf.writeUInt32LE(size - 4, at);
+    buf[at + 4] = KIND_REQUEST;
+    buf.writeUInt16LE(cmd, at + 5);
+    buf[at + 7] = db;
+    buf[at + 8] = resp;
+    buf[at + 9] = flags;
+    buf.writeUInt32LE(args.length, at + 10);
+    at += 14;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      buf.writeUInt32LE(a.length, at);
+      buf.set(a, at + 4);
+      at += 4 + a.length;
+    }
+    w.len = at;
+    this.sinks[peer].push(sink);
+    this.sentRequests++;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flushAll);
+  }
+
+  /** Writes every staged frame into the rings and rings each peer's doorbell once. */
+  readonly flushAll = (): void => {
+    this.flushScheduled = false;
+    for (let p = 0; p < this.n; p++) {
+      if (p === this.me) continue;
+      const w = this.staging[p];
+      const queued = this.backlog[p];
+      if (w.pending === 0 && queued.length === 0) continue;
+      if (w.pending > 0) queued.push(w.take());
+      if (this.pump(p)) {
+        Atomics.add(this.bells, p, 1);
+        Atomics.notify(this.bells, p);
+      }
+    }
+  };
+
+  /** Moves backlog bytes for peer p into its ring. Returns true if any byte moved. */
+  private pump(p: number): boolean {
+    const ring = this.out[p]!;
+    const queued = this.backlog[p];
+    let moved = false;
+    while (queued.length > 0) {
+      const b = queued[0];
+      const n = ring.write(b, 0, b.length);
+      if (n > 0) moved = true;
+      if (n === b.length) {
+        queued.shift();
+        continue;
+      }
+      queued[0] = b.subarray(n);
+      ring.wantSpace();
+      // The consumer may have freed space before it saw the flag: try once more.
+      const m = ring.write(queued[0], 0, queued[0].length);
+      if (m > 0) {
+        moved = true;
+        if (m === queued[0].length) {
+          queued.shift();
+          continue;
+        }
+        queued[0] = queued[0].subarray(m);
+      }
+      break;
+    }
+    return moved;
+  }
+
+  private async bellLoop(): Promise<void> {
+    while (!this.stopped) {
+      const seen = Atomics.load(this.bells, this.me);
+      this.drain();
+      const r = Atomics.waitAsync(this.bells, this.me, seen);
+      if (r.async) await r.value;
+    }
+  }
+
+  /** Reads every inbound ring, runs requests, completes replies, then flushes what that produced. */
+  drain(): void {
+    for (let p = 0; p < this.n; p++) {
+      const ring = this.inb[p];
+      if (ring === null) continue;
+      const bytes = ring.read();
+      if (ring.takeSpaceRequest()) {
+        Atomics.add(this.bells, p, 1);
+        Atomics.notify(this.bells, p);
+      }
+      if (bytes !== null) this.consume(p, bytes);
+      if (this.backlog[p].length > 0) this.pump(p);
+    }
+    this.flushAll();
+  }
+
+  private consume(p: number, bytes: Buffer): void {
+    const s = this.streams[p];
+    if (s.big !== null) {
+      const n = Math.min(bytes.length, s.big.length - s.bigFilled);
+      bytes.copy(s.big, s.bigFilled, 0, n);
+      s.bigFilled += n;
+      bytes = bytes.subarray(n);
+      if (s.bigFilled < s.big.length) return;
+      const frame = s.big;
+      s.big = null;
+      s.bigFilled = 0;
+      this.onFrame(p, frame, 0, frame.length);
+    }
+    if (s.leftover !== null) {
+      bytes = Buffer.concat([s.leftover, bytes]);
+      s.leftover = null;
+    }
+    let at = 0;
+    while (bytes.length - at >= 4) {
+      const size = bytes.readUInt32LE(at);
+      if (bytes.length - at - 4 < size) {
+        if (size > 256 * 1024) {
+          s.big = Buffer.allocUnsafe(size);
+          bytes.copy(s.big, 0, at + 4);
+          s.bigFilled = bytes.length - at - 4;
+          return;
+        }
+        break;
+      }
+      this.onFrame(p, bytes, at + 4, at + 4 + size);
+      at += 4 + size;
+    }
+    if (at < bytes.length) s.leftover = bytes.subarray(at);
+  }
+
+  private onFrame(p: number, buf: Buffer, from: number, to: number): void {
+    if (buf[from] === KIND_REPLY) {
+      const sink = this.sinks[p].shift();
+      if (sink !== undefined) sink.complete(buf.subarray(from + 1, to));
+      return;
+    }
+    const cmd = buf.readUInt16LE(from + 1);
+    const db = buf[from + 3];
+    const resp = buf[from + 4] === 3 ? 3 : 2;
+    const flags = buf[from + 5];
+    const argc = buf.readUInt32LE(from + 6);
+    const args: Buffer[] = new Array(argc);
+    let at = from + 10;
+    for (let i = 0; i < argc; i++) {
+      const len = buf.readUInt32LE(at);
+      args[i] = buf.subarray(at + 4, at + 4 + len);
+      at += 4 + len;
+    }
+    const w = this.staging[p];
+    w.ensure(5);
+    const headFromStart = w.len - w.start; // ensure() may move the buffer: keep a relative position
+    w.len += 5;
+    w.resp = resp;
+    this.executor.execute(cmd, db, resp, flags, args, w);
+    const head = w.start + headFromStart;
+    w.buf.writeUInt32LE(w.len - head - 4, head);
+    w.buf[head + 4] = KIND_REPLY;
+    this.servedRequests++;
+  }
+}

@@ -1,0 +1,53 @@
+// Entry point of one shard worker thread: builds the command table, the shard and the mesh from the
+// layout the main thread created, then listens on the shared port (SO_REUSEPORT).
+// Invariants: the only postMessage traffic is lifecycle (ready, shutdown, log); commands never use it.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { buildServerTable } from '../server/commands.ts';
+import { ShardWorker } from '../server/shard-worker.ts';
+import type { MeshLayout } from './mesh.ts';
+import type { ConfigValues } from '../config/params.ts';
+
+export interface WorkerInit {
+  index: number;
+  layout: MeshLayout;
+  config: ConfigValues;
+  control: SharedArrayBuffer;
+}
+
+export type ToMain =
+  | { type: 'ready' }
+  | { type: 'fatal'; message: string }
+  | { type: 'log'; message: string }
+  | { type: 'shutdown-request'; mode: string }
+  | { type: 'closed' };
+
+export type ToWorker = { type: 'shutdown' };
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const post = (m: ToMain): void => port.postMessage(m);
+
+const table = buildServerTable();
+const worker = new ShardWorker(init.index, init.layout, init.config, table, {
+  ids: new BigInt64Array(init.control, 0, 1),
+  counts: new Int32Array(init.control, 8, 2),
+});
+worker.logger = (message) => post({ type: 'log', message });
+worker.requestShutdown = (mode) => post({ type: 'shutdown-request', mode });
+if (table.missing.length && init.index === 0) worker.log(`warning: commands without handler: ${table.missing.join(' ')}`);
+
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'shutdown') {
+    void worker.shutdown().then(() => {
+      post({ type: 'closed' });
+      port.unref();
+    });
+  }
+});
+
+worker.start();
+worker.listen().then(
+  () => post({ type: 'ready' }),
+  (e: Error) => post({ type: 'fatal', message: e.message }),
+);

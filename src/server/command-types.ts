@@ -1,0 +1,49 @@
+// The shapes every family implements: where a command runs and how its answers merge.
+// Invariants: a `shard` handler touches only the shard it is given (it may run on another thread than
+// the client's) and writes exactly one reply; a `conn` handler runs on the client's thread and may
+// coordinate other shards through the Connection; `multi` says how per-shard answers combine when a
+// command's keys span shards.
+
+import type { ReplyWriter } from '../protocol/reply-writer.ts';
+import type { Database } from '../engine/database.ts';
+import type { Shard } from '../engine/shard.ts';
+import type { Connection } from './connection.ts';
+import type { ShardWorker } from './shard-worker.ts';
+
+/** Per-command execution context on the shard that owns the keys (reused, never retained). */
+export interface ShardExec {
+  /** The worker thread running this shard (for internal whole-thread commands: clients, config, stats). */
+  worker: ShardWorker;
+  shard: Shard;
+  db: Database;
+  dbIndex: number;
+  /** Milliseconds since the epoch, read once per command. */
+  now: number;
+  /** CLIENT NO-TOUCH: reads do not update the access clock. */
+  noTouch: boolean;
+}
+
+export type ShardHandler = (x: ShardExec, args: Buffer[], w: ReplyWriter) => void;
+export type ConnHandler = (c: Connection, args: Buffer[], w: ReplyWriter) => void | Promise<void>;
+
+/**
+ * How a command whose keys span shards is answered:
+ * - 'sum': integer replies added (DEL, EXISTS, TOUCH, UNLINK);
+ * - 'inOrder': array replies re-assembled in key order (MGET);
+ * - 'ok': +OK once every part succeeded (MSET);
+ * - a function: the command coordinates itself (multi-hop; a barrier for the pipeline).
+ */
+export type MultiShard = 'sum' | 'inOrder' | 'ok' | ((c: Connection, args: Buffer[], w: ReplyWriter) => Promise<void>);
+
+export interface CommandImpl {
+  shard?: ShardHandler;
+  conn?: ConnHandler;
+  multi?: MultiShard;
+  /** Arguments that travel with each key when a command is split per shard (MSET: 1). */
+  keyArgs?: number;
+}
+
+/** The bit set in a request's flags when the client has CLIENT NO-TOUCH on. */
+export const REQ_NO_TOUCH = 1;
+/** The bit set in a request's flags when it is one part of a fanned-out command (not counted as a call). */
+export const REQ_PART = 2;

@@ -1,0 +1,32 @@
+// The registry: joins every family's handlers with the specs into the server's command table.
+// Invariants: a command name is registered by exactly one family; internal commands are namespaced "__".
+
+import { buildTable, internalSpec, loadSpecs, type CommandSpec, type CommandTable } from './command-table.ts';
+import type { CommandImpl } from './command-types.ts';
+import * as strings from '../families/strings.ts';
+import * as keyspace from '../families/keyspace.ts';
+import * as connection from '../families/connection.ts';
+import * as server from '../families/server.ts';
+
+interface Family {
+  commands: Record<string, CommandImpl>;
+  internal?: Record<string, [number, CommandImpl]>;
+}
+
+export const FAMILIES: Record<string, Family> = { strings, keyspace, connection, server };
+
+export function buildServerTable(): CommandTable {
+  const impls = new Map<string, CommandImpl>();
+  const internal = new Map<string, [CommandSpec, CommandImpl]>();
+  for (const [famName, fam] of Object.entries(FAMILIES)) {
+    for (const [name, impl] of Object.entries(fam.commands)) {
+      if (impls.has(name)) throw new Error(`command ${name} registered twice (${famName})`);
+      impls.set(name, impl);
+    }
+    for (const [name, [arity, impl]] of Object.entries(fam.internal ?? {})) {
+      if (!name.startsWith('__') || internal.has(name)) throw new Error(`bad internal command ${name}`);
+      internal.set(name, [internalSpec(name, arity), impl]);
+    }
+  }
+  return buildTable(loadSpecs(), impls, internal);
+}

@@ -1,0 +1,576 @@
+// Connection: one client socket — its protocol state, its place in the command pipeline, its replies.
+// Invariants: replies leave in the order commands arrived, with one socket write (one writev) per
+// processed read batch; commands for the same shard run in arrival order (local ones inline, remote ones
+// through the FIFO ring to that shard); a command that needs several hops (a barrier) holds back the
+// commands after it until it is done; a protocol error is answered after the replies before it and
+// then the socket closes, leaving every other client alone.
+
+import type { Socket } from 'node:net';
+import { RequestParser } from '../protocol/resp-parser.ts';
+import type { ReplyWriter } from '../protocol/reply-writer.ts';
+import type { ReplySink } from '../runtime/mesh.ts';
+import { shardOfKey } from '../runtime/slots.ts';
+import { Command, CommandTable, FLAG_NOAUTH } from './command-table.ts';
+import { REQ_NO_TOUCH, REQ_PART } from './command-types.ts';
+import type { ShardWorker } from './shard-worker.ts';
+
+/** A reply being produced elsewhere (another shard, or a multi-hop command). */
+export class PendingReply implements ReplySink {
+  bytes: Buffer | null = null;
+  discard = false;
+  private readonly conn: Connection;
+
+  constructor(conn: Connection) {
+    this.conn = conn;
+  }
+
+  complete(reply: Buffer): void {
+    this.bytes = reply;
+    this.conn.onPendingDone();
+  }
+}
+
+/** Collects the per-shard parts of a command whose keys span shards, then merges them. */
+class FanoutReply implements ReplySink {
+  readonly parts: (Buffer | null)[];
+  private left: number;
+  private readonly target: PendingReply;
+  private readonly merge: (parts: Buffer[], w: ReplyWriter) => void;
+  private readonly conn: Connection;
+  private readonly cmd: Command;
+
+  constructor(conn: Connection, cmd: Command, n: number, target: PendingReply, merge: (parts: Buffer[], w: ReplyWriter) => void) {
+    this.conn = conn;
+    this.cmd = cmd;
+    this.parts = new Array(n).fill(null);
+    this.left = n;
+    this.target = target;
+    this.merge = merge;
+  }
+
+  /** A sink that stores the reply of part i. */
+  part(i: number): ReplySink {
+    return { complete: (b: Buffer) => this.done(i, b) };
+  }
+
+  done(i: number, b: Buffer): void {
+    this.parts[i] = b;
+    if (--this.left === 0) {
+      const w = this.conn.worker.scratch;
+      w.resp = this.conn.resp;
+      const mark = w.len;
+      this.merge(this.parts as Buffer[], w);
+      this.conn.worker.recordCall(this.cmd, 0, w, mark);
+      this.target.complete(w.take());
+    }
+  }
+
+  complete(b: Buffer): void {
+    this.done(0, b);
+  }
+}
+
+export class Connection {
+  readonly id: bigint;
+  readonly worker: ShardWorker;
+  readonly socket: Socket;
+  readonly parser: RequestParser;
+  readonly createdAt = Date.now();
+  lastInteraction = Date.now();
+  resp: 2 | 3 = 2;
+  db = 0;
+  name = '';
+  libName = '';
+  libVer = '';
+  authenticated: boolean;
+  noEvict = false;
+  noTouch = false;
+  lastCommand = 'NULL';
+  /** Output pieces waiting for earlier pending replies. */
+  private queue: (Buffer | PendingReply)[] = [];
+  private pendingCount = 0;
+  private barrier = false;
+  private processing = false;
+  closed = false;
+  private closeAfterReply = false;
+  private readPaused = false;
+  addr: string;
+  laddr: string;
+  /** Set by CLIENT KILL / SHUTDOWN: finish writing, then close. */
+  killed = false;
+
+  constructor(worker: ShardWorker, socket: Socket, id: bigint) {
+    this.worker = worker;
+    this.socket = socket;
+    this.id = id;
+    this.parser = new RequestParser({ maxBulkLen: worker.config.proto_max_bulk_len as number });
+    this.authenticated = worker.config.requirepass === '';
+    this.parser.unauthenticated = !this.authenticated;
+    this.addr = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`.replace(/^::ffff:/, '');
+    this.laddr = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`.replace(/^::ffff:/, '');
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => this.onClose());
+    socket.on('close', () => this.onClose());
+    socket.on('drain', () => this.onDrain());
+  }
+
+  setAuthenticated(v: boolean): void {
+    this.authenticated = v;
+    this.parser.unauthenticated = !v;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed || this.closeAfterReply) return;
+    this.lastInteraction = Date.now();
+    this.worker.stats.netInputBytes += chunk.length;
+    this.parser.feed(chunk);
+    if (this.parser.buffered > (this.worker.config.client_query_buffer_limit as number)) {
+      // Redis closes such a client without a reply.
+      this.worker.log(`closing client ${this.addr}: reached max query buffer length`);
+      this.close();
+      return;
+    }
+    this.process();
+  }
+
+  /** Runs parsed commands until the input is exhausted or a barrier holds the pipeline. */
+  process(): void {
+    if (this.processing || this.barrier || this.closed) return;
+    this.processing = true;
+    const parser = this.parser;
+    const w = this.worker.out;
+    try {
+      let args: Buffer[] | null;
+      while (!this.closeAfterReply && (args = parser.next()) !== null) {
+        this.dispatch(args, w);
+        if (this.barrier || this.closed) break;
+      }
+      if (parser.error !== null && !this.barrier && !this.closeAfterReply) {
+        w.error('ERR ' + parser.error);
+        this.worker.countErrorCode('ERR');
+        this.closeAfterReply = true;
+      }
+    } finally {
+      this.processing = false;
+    }
+    if (this.closed) {
+      w.take();
+      return;
+    }
+    if (this.pendingCount === 0) this.flush(w);
+    else if (w.pending > 0) this.queue.push(w.take());
+  }
+
+  onPendingDone(): void {
+    if (--this.pendingCount > 0 || this.processing) return;
+    if (this.closed) return;
+    this.flush(this.worker.out);
+  }
+
+  /** Writes everything queued (all complete) plus the writer's untaken bytes. */
+  private flush(w: ReplyWriter): void {
+    const tail = w.pending > 0 ? w.take() : null;
+    if (this.closed) return;
+    const sock = this.socket;
+    let bytes = 0;
+    if (this.queue.length === 0) {
+      if (tail !== null) {
+        sock.write(tail);
+        bytes = tail.length;
+      }
+    } else {
+      sock.cork();
+      for (const piece of this.queue) {
+        const b = piece instanceof PendingReply ? (piece.discard ? null : piece.bytes) : piece;
+        if (b !== null && b.length > 0) {
+          sock.write(b);
+          bytes += b.length;
+        }
+      }
+      if (tail !== null) {
+        sock.write(tail);
+        bytes += tail.length;
+      }
+      this.queue = [];
+      sock.uncork();
+    }
+    this.worker.stats.netOutputBytes += bytes;
+    if (this.closeAfterReply || this.killed) {
+      this.closed = true;
+      sock.end();
+      this.worker.removeClient(this);
+      return;
+    }
+    if (!this.readPaused && sock.writableLength > (this.worker.config.client_output_buffer_pause as number)) {
+      // The client is not reading its replies: stop reading its requests until it does.
+      this.readPaused = true;
+      sock.pause();
+    }
+  }
+
+  private onDrain(): void {
+    if (this.readPaused) {
+      this.readPaused = false;
+      this.socket.resume();
+    }
+  }
+
+  private onClose(): void {
+    if (this.closed) {
+      this.worker.removeClient(this);
+      return;
+    }
+    this.closed = true;
+    this.worker.removeClient(this);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+    this.worker.removeClient(this);
+  }
+
+  /** Closes once the replies already produced are written (CLIENT KILL, SHUTDOWN, QUIT). */
+  closeAfterReplies(): void {
+    this.closeAfterReply = true;
+    if (!this.processing && this.pendingCount === 0 && !this.barrier) this.flush(this.worker.out);
+  }
+
+  /** Looks up, checks and runs (or routes) one command; its reply goes to `w` or a pending slot. */
+  private dispatch(args: Buffer[], w: ReplyWriter): void {
+    const worker = this.worker;
+    w.resp = this.resp;
+    const mark = w.len;
+    const queued = this.queue.length;
+    const cmd = this.resolve(args, w);
+    if (cmd === null) {
+      if (this.replyOff || this.skipNext) w.truncate(mark);
+      this.skipNext = false;
+      return;
+    }
+    // CLIENT REPLY decides about its own reply; every other command obeys OFF / SKIP.
+    const discard = (this.replyOff || this.skipNext) && cmd !== worker.clientReplyCmd;
+    if (cmd !== worker.clientReplyCmd) this.skipNext = false;
+    this.lastCommand = cmd.name;
+    if (cmd.impl.shard !== undefined) {
+      this.routeKeyed(cmd, args, w, mark);
+    } else {
+      const t0 = performance.now();
+      const r = cmd.impl.conn!(this, args, w);
+      if (r !== undefined) this.awaitBarrier(cmd, r);
+      else worker.recordCall(cmd, performance.now() - t0, w, mark);
+    }
+    if (discard) {
+      if (this.queue.length > queued) {
+        const last = this.queue[this.queue.length - 1];
+        if (last instanceof PendingReply) last.discard = true;
+      } else {
+        w.truncate(mark);
+      }
+    }
+  }
+
+  /** CLIENT REPLY OFF: no replies until ON. */
+  replyOff = false;
+  /** CLIENT REPLY SKIP: the next command's reply is dropped. */
+  skipNext = false;
+
+  /** Finds the command (or subcommand) and checks arity and authentication; null after an error reply. */
+  private resolve(args: Buffer[], w: ReplyWriter): Command | null {
+    let cmd = this.worker.table.lookup(args[0]);
+    if (cmd === undefined) {
+      this.rejectUnknown(args, w);
+      return null;
+    }
+    if (cmd.subcommands.size > 0 && (args.length > 1 || cmd.impl.conn === undefined)) {
+      if (args.length < 2) {
+        this.reject(cmd, w, `ERR wrong number of arguments for '${cmd.name}' command`);
+        return null;
+      }
+      const sub = CommandTable.sub(cmd, args[1]);
+      if (sub === undefined) {
+        const subName = cString(args[1].toString('latin1')).slice(0, 128);
+        this.reject(null, w, `ERR unknown subcommand '${subName}'. Try ${cmd.name.toUpperCase()} HELP.`);
+        return null;
+      }
+      cmd = sub;
+    }
+    const arity = cmd.arity;
+    if ((arity > 0 && arity !== args.length) || args.length < -arity) {
+      this.reject(cmd, w, `ERR wrong number of arguments for '${cmd.name}' command`);
+      return null;
+    }
+    if (!this.authenticated && !cmd.hasFlag(FLAG_NOAUTH)) {
+      this.reject(cmd, w, 'NOAUTH Authentication required.');
+      return null;
+    }
+    return cmd;
+  }
+
+  private routeKeyed(cmd: Command, args: Buffer[], w: ReplyWriter, mark: number): void {
+    const worker = this.worker;
+    const n = worker.n;
+    let target: number;
+    if (cmd.singleKeyIndex !== 0) {
+      target = n === 1 ? 0 : shardOfKey(args[cmd.singleKeyIndex], n);
+    } else {
+      const keys = cmd.keyIndexes(args);
+      if (keys.length === 0 || n === 1) target = worker.index;
+      else {
+        target = shardOfKey(args[keys[0]], n);
+        for (let i = 1; i < keys.length; i++) {
+          if (shardOfKey(args[keys[i]], n) !== target) {
+            this.runMultiShard(cmd, args, keys, w);
+            return;
+          }
+        }
+      }
+    }
+    if (target === worker.index) {
+      const t0 = performance.now();
+      worker.runLocal(cmd, this.db, this.noTouch, args, w);
+      worker.recordCall(cmd, performance.now() - t0, w, mark);
+    } else {
+      const p = this.addPending(cmd, w);
+      worker.mesh.send(target, cmd.index, this.db, this.resp, this.noTouch ? REQ_NO_TOUCH : 0, args, p);
+    }
+  }
+
+  /** Starts a reply that another thread (or a later hop) will fill. */
+  addPending(cmd: Command, w: ReplyWriter): PendingReply {
+    if (w.pending > 0) this.queue.push(w.take());
+    const p = new PendingReply(this);
+    this.queue.push(p);
+    this.pendingCount++;
+    return p;
+  }
+
+  /** A command whose keys live on several shards. */
+  private runMultiShard(cmd: Command, args: Buffer[], keys: number[], w: ReplyWriter): void {
+    const multi = cmd.impl.multi;
+    const worker = this.worker;
+    if (multi === undefined) {
+      w.error('CROSSSLOT Keys in request don\'t hash to the same slot');
+      return;
+    }
+    if (typeof multi === 'function') {
+      const bw = worker.newWriter(this.resp);
+      this.awaitBarrier(cmd, multi(this, args, bw), bw);
+      return;
+    }
+    const extra = cmd.impl.keyArgs ?? 0;
+    if (keys[keys.length - 1] + extra >= args.length) {
+      this.reject(cmd, w, `ERR wrong number of arguments for '${cmd.name}' command`);
+      return;
+    }
+    // Split the keys (with the arguments that travel with each) per shard, keeping their order.
+    const n = worker.n;
+    const perShard: Buffer[][] = [];
+    const order: number[][] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const s = shardOfKey(args[keys[i]], n);
+      let part = perShard[s];
+      if (part === undefined) {
+        part = perShard[s] = args.slice(0, keys[0]);
+        order[s] = [];
+      }
+      for (let j = 0; j <= extra; j++) part.push(args[keys[i] + j]);
+      order[s].push(i);
+    }
+    const shards: number[] = [];
+    for (let s = 0; s < n; s++) if (perShard[s] !== undefined) shards.push(s);
+    const merge = mergeFor(multi, shards.map((s) => order[s]), keys.length);
+    this.fanout(cmd, shards.map((s) => [s, perShard[s]]), merge, w);
+  }
+
+  /**
+   * Runs `cmd` on several shards in one hop (sent now, in pipeline order) and merges the answers
+   * into this command's reply. Parts are [shard, args].
+   */
+  fanout(cmd: Command, parts: [number, Buffer[]][], merge: (replies: Buffer[], w: ReplyWriter) => void, w: ReplyWriter): void {
+    const worker = this.worker;
+    const target = this.addPending(cmd, w);
+    const f = new FanoutReply(this, cmd, parts.length, target, merge);
+    const local: number[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const [s, a] = parts[i];
+      if (s === worker.index) local.push(i);
+      else worker.mesh.send(s, cmd.index, this.db, this.resp, REQ_PART | (this.noTouch ? REQ_NO_TOUCH : 0), a, f.part(i));
+    }
+    for (const i of local) {
+      const sw = worker.scratchLocal;
+      sw.resp = this.resp;
+      worker.runLocal(cmd, this.db, this.noTouch, parts[i][1], sw);
+      f.done(i, sw.take());
+    }
+  }
+
+  /**
+   * Runs command `name` (ordinary or internal) with `args` (after the name) on shard `s`, for a
+   * multi-hop command; resolves with the RESP2 reply bytes.
+   */
+  runOn(s: number, name: string, args: Buffer[]): Promise<Buffer> {
+    const worker = this.worker;
+    const cmd = worker.command(name);
+    const full = [Buffer.from(name), ...args];
+    if (s === worker.index) {
+      const sw = worker.scratchLocal;
+      sw.resp = 2;
+      worker.runLocal(cmd, this.db, this.noTouch, full, sw);
+      return Promise.resolve(sw.take());
+    }
+    return new Promise((resolve) => {
+      worker.mesh.send(s, cmd.index, this.db, 2, REQ_PART | (this.noTouch ? REQ_NO_TOUCH : 0), full, { complete: resolve });
+    });
+  }
+
+  /** runOn the shard that owns `key`, with args [key, ...rest]. */
+  runForKey(name: string, key: Buffer, ...rest: Buffer[]): Promise<Buffer> {
+    return this.runOn(shardOfKey(key, this.worker.n), name, [key, ...rest]);
+  }
+
+  /**
+   * Splits `list` (keys, each followed by `extra` arguments) per shard and runs `name` on every
+   * shard involved; resolves with the per-shard replies.
+   */
+  runKeyed(name: string, list: Buffer[], extra = 0): Promise<Buffer[]> {
+    const n = this.worker.n;
+    const parts = new Map<number, Buffer[]>();
+    for (let i = 0; i < list.length; i += 1 + extra) {
+      const s = shardOfKey(list[i], n);
+      let part = parts.get(s);
+      if (part === undefined) parts.set(s, (part = []));
+      for (let j = 0; j <= extra; j++) part.push(list[i + j]);
+    }
+    return Promise.all([...parts].map(([s, a]) => this.runOn(s, name, a)));
+  }
+
+  /** Runs an internal or ordinary command on every shard (one hop) and merges the answers. */
+  broadcast(cmd: Command, args: Buffer[], merge: (replies: Buffer[], w: ReplyWriter) => void, w: ReplyWriter): void {
+    const parts: [number, Buffer[]][] = [];
+    for (let s = 0; s < this.worker.n; s++) parts.push([s, args]);
+    this.fanout(cmd, parts, merge, w);
+  }
+
+  /** Holds the pipeline until `work` finishes; its reply (written to `bw`) takes this command's place. */
+  private awaitBarrier(cmd: Command, work: Promise<void>, bw?: ReplyWriter): void {
+    const w = this.worker.out;
+    const p = this.addPending(cmd, w);
+    const writer = bw ?? this.worker.newWriter(this.resp);
+    this.barrier = true;
+    const t0 = performance.now();
+    const mark = writer.start;
+    const finish = (): void => {
+      this.barrier = false;
+      this.worker.recordCall(cmd, performance.now() - t0, writer, mark);
+      p.complete(writer.take());
+      this.process();
+    };
+    work.then(finish, (e: unknown) => {
+      writer.error('ERR ' + ((e as Error)?.message ?? String(e)));
+      finish();
+    });
+  }
+
+  private reject(cmd: Command | null, w: ReplyWriter, msg: string): void {
+    if (cmd !== null) this.worker.recordRejected(cmd);
+    this.worker.countErrorCode(msg.slice(0, msg.indexOf(' ')));
+    w.error(msg);
+  }
+
+  private rejectUnknown(args: Buffer[], w: ReplyWriter): void {
+    let list = '';
+    for (let i = 1; i < args.length && list.length < 128; i++) {
+      list += `'${cString(args[i].toString('latin1')).slice(0, 128 - list.length)}' `;
+    }
+    const name = cString(args[0].toString('latin1')).slice(0, 128);
+    this.reject(null, w, `ERR unknown command '${name}', with args beginning with: ${list}`);
+  }
+
+  /** CLIENT LIST / CLIENT INFO line. */
+  describe(now: number): string {
+    const age = Math.floor((now - this.createdAt) / 1000);
+    const idle = Math.floor((now - this.lastInteraction) / 1000);
+    const flags = (this.closeAfterReply || this.killed ? 'A' : '') + (this.noEvict ? 'e' : '') + (this.noTouch ? 'T' : '') || 'N';
+    return (
+      `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${(this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1} ` +
+      `name=${this.name} age=${age} idle=${idle} flags=${flags} db=${this.db} sub=0 psub=0 ssub=0 multi=-1 ` +
+      `qbuf=${this.parser.buffered} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 ` +
+      `omem=${this.socket.writableLength} tot-mem=0 events=r cmd=${this.lastCommand} user=default redir=-1 ` +
+      `resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer} thread=${this.worker.index}`
+    );
+  }
+}
+
+/** C-string view of an argument (Redis prints with %s, which stops at a NUL byte). */
+function cString(s: string): string {
+  const z = s.indexOf('\0');
+  return z >= 0 ? s.slice(0, z) : s;
+}
+
+type Merge = (replies: Buffer[], w: ReplyWriter) => void;
+
+function mergeFor(kind: 'sum' | 'inOrder' | 'ok', order: number[][], total: number): Merge {
+  if (kind === 'sum') {
+    return (replies, w) => {
+      let sum = 0;
+      for (const r of replies) {
+        if (r[0] !== 0x3a) {
+          w.raw(r);
+          return;
+        }
+        sum += Number(r.toString('latin1', 1, r.length - 2));
+      }
+      w.integer(sum);
+    };
+  }
+  if (kind === 'ok') {
+    return (replies, w) => {
+      for (const r of replies) {
+        if (r[0] === 0x2d) {
+          w.raw(r);
+          return;
+        }
+      }
+      w.ok();
+    };
+  }
+  return (replies, w) => {
+    const items: Buffer[] = new Array(total);
+    for (let p = 0; p < replies.length; p++) {
+      const r = replies[p];
+      if (r[0] !== 0x2a) {
+        w.raw(r);
+        return;
+      }
+      const elems = splitArrayReply(r);
+      const idx = order[p];
+      for (let j = 0; j < idx.length; j++) items[idx[j]] = elems[j];
+    }
+    w.array(total);
+    for (const it of items) w.raw(it);
+  };
+}
+
+/** Splits a RESP array reply into the raw bytes of its elements (flat elements only). */
+export function splitArrayReply(r: Buffer): Buffer[] {
+  let at = r.indexOf(0x0d);
+  const n = Number(r.toString('latin1', 1, at));
+  at += 2;
+  const out: Buffer[] = [];
+  for (let i = 0; i < n; i++) {
+    const start = at;
+    const t = r[at];
+    const cr = r.indexOf(0x0d, at);
+    if (t === 0x24) {
+      const len = Number(r.toString('latin1', at + 1, cr));
+      at = len < 0 ? cr + 2 : cr + 2 + len + 2;
+    } else {
+      at = cr + 2;
+    }
+    out.push(r.subarray(start, at));
+  }
+  return out;
+}

@@ -1,0 +1,208 @@
+// ShardWorker: the state of one worker thread — its shard, its clients, its listener, its links to the
+// other shards, its counters — and the executor that runs commands for its shard.
+// Invariants: commands for this shard run only here (inline for local clients, from the mesh for
+// remote ones); counters are per thread and summed on demand (INFO); the reply writers `out` and
+// `scratch*` hold no untaken bytes between event-loop callbacks.
+
+import { createServer, type Server, type Socket } from 'node:net';
+import { ReplyWriter } from '../protocol/reply-writer.ts';
+import { Mesh, type MeshLayout, type RemoteExecutor } from '../runtime/mesh.ts';
+import { Shard } from '../engine/shard.ts';
+import type { ConfigValues } from '../config/params.ts';
+import { Command, CommandTable } from './command-table.ts';
+import { REQ_NO_TOUCH, REQ_PART, type ShardExec } from './command-types.ts';
+import { Connection } from './connection.ts';
+
+export class WorkerStats {
+  connectionsReceived = 0;
+  rejectedConnections = 0;
+  commandsProcessed = 0;
+  netInputBytes = 0;
+  netOutputBytes = 0;
+  readonly errors = new Map<string, number>();
+}
+
+export class CommandStats {
+  calls: Float64Array;
+  usec: Float64Array;
+  rejected: Float64Array;
+  failed: Float64Array;
+  constructor(n: number) {
+    this.calls = new Float64Array(n);
+    this.usec = new Float64Array(n);
+    this.rejected = new Float64Array(n);
+    this.failed = new Float64Array(n);
+  }
+}
+
+export interface WorkerShared {
+  /** [0]: next client id (BigInt64) */
+  ids: BigInt64Array;
+  /** [0]: connected clients across all workers */
+  counts: Int32Array;
+}
+
+export class ShardWorker implements RemoteExecutor {
+  readonly index: number;
+  readonly n: number;
+  config: ConfigValues;
+  readonly shard: Shard;
+  readonly mesh: Mesh;
+  readonly table: CommandTable;
+  readonly clients = new Map<bigint, Connection>();
+  readonly stats = new WorkerStats();
+  cmdStats: CommandStats;
+  readonly startTime = Date.now();
+  readonly out = new ReplyWriter(64 * 1024);
+  readonly scratch = new ReplyWriter(16 * 1024);
+  readonly scratchLocal = new ReplyWriter(16 * 1024);
+  readonly shared: WorkerShared;
+  readonly clientReplyCmd: Command | undefined;
+  readonly servers: Server[] = [];
+  private readonly exec: ShardExec;
+  /** Asks the main thread to shut the process down. */
+  requestShutdown: (mode: string) => void = () => {};
+  logger: (msg: string) => void = () => {};
+  shuttingDown = false;
+
+  constructor(index: number, layout: MeshLayout, config: ConfigValues, table: CommandTable, shared: WorkerShared) {
+    this.index = index;
+    this.n = layout.rings.length;
+    this.config = config;
+    this.table = table;
+    this.shared = shared;
+    this.shard = new Shard(index, config.dbnum as number);
+    this.shard.maxBulkLen = config.proto_max_bulk_len as number;
+    this.mesh = new Mesh(index, layout, this);
+    this.cmdStats = new CommandStats(table.all.length);
+    this.clientReplyCmd = table.byName.get('client')?.subcommands.get('reply');
+    this.exec = { worker: this, shard: this.shard, db: this.shard.dbs[0], dbIndex: 0, now: 0, noTouch: false };
+  }
+
+  /** A command or internal command by name (a bug if missing). */
+  command(name: string): Command {
+    const c = this.table.byName.get(name) ?? this.table.internal.get(name);
+    if (c === undefined) throw new Error(`no command ${name}`);
+    return c;
+  }
+
+  log(msg: string): void {
+    this.logger(msg);
+  }
+
+  start(): void {
+    this.mesh.start();
+    this.shard.startExpiry(this.config.hz as number);
+  }
+
+  /** Listens on every configured address with SO_REUSEPORT, so all workers share the port. */
+  listen(): Promise<void> {
+    const binds = String(this.config.bind).split(/[\s,]+/).filter((s) => s !== '');
+    const hosts: (string | undefined)[] = binds.length ? binds : [undefined];
+    return Promise.all(
+      hosts.map(
+        (host) =>
+          new Promise<void>((resolve, reject) => {
+            const server = createServer({ noDelay: true }, (s) => this.accept(s));
+            server.once('error', reject);
+            server.listen({ port: this.config.port as number, host, reusePort: true, backlog: 511 }, () => {
+              server.off('error', reject);
+              resolve();
+            });
+            this.servers.push(server);
+          }),
+      ),
+    ).then(() => undefined);
+  }
+
+  private accept(socket: Socket): void {
+    const total = Atomics.add(this.shared.counts, 0, 1) + 1;
+    this.stats.connectionsReceived++;
+    if (total > (this.config.maxclients as number) || this.shuttingDown) {
+      Atomics.sub(this.shared.counts, 0, 1);
+      this.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      socket.on('error', () => {});
+      return;
+    }
+    const id = Atomics.add(this.shared.ids, 0, 1n) + 1n;
+    const c = new Connection(this, socket, id);
+    this.clients.set(id, c);
+  }
+
+  removeClient(c: Connection): void {
+    if (this.clients.delete(c.id)) Atomics.sub(this.shared.counts, 0, 1);
+  }
+
+  newWriter(resp: 2 | 3): ReplyWriter {
+    const w = new ReplyWriter(1024);
+    w.resp = resp;
+    return w;
+  }
+
+  /** Runs a keyed command on this shard, for a local client. */
+  runLocal(cmd: Command, db: number, noTouch: boolean, args: Buffer[], w: ReplyWriter): void {
+    const x = this.exec;
+    x.db = this.shard.dbs[db];
+    x.dbIndex = db;
+    x.now = Date.now();
+    x.noTouch = noTouch;
+    cmd.impl.shard!(x, args, w);
+  }
+
+  /** RemoteExecutor: a command sent by another worker for a key of this shard. */
+  execute(cmdIndex: number, db: number, _resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter): void {
+    const cmd = this.table.all[cmdIndex];
+    const mark = w.len;
+    const t0 = performance.now();
+    try {
+      if (cmd.impl.shard !== undefined) this.runLocal(cmd, db, (flags & REQ_NO_TOUCH) !== 0, args, w);
+      else w.error('ERR internal: command has no shard handler');
+    } catch (e) {
+      w.truncate(mark);
+      w.error('ERR internal error: ' + (e as Error).message);
+      this.log(`internal error in ${cmd.name}: ${(e as Error).stack}`);
+    }
+    if ((flags & REQ_PART) === 0) this.recordCall(cmd, performance.now() - t0, w, mark);
+  }
+
+  /** Counts a call of `cmd` taking `ms`; if its reply (from `mark` in `w`) is an error, counts that too. */
+  recordCall(cmd: Command, ms: number, w: ReplyWriter | null, mark: number): void {
+    const i = cmd.index;
+    this.cmdStats.calls[i]++;
+    this.cmdStats.usec[i] += ms * 1000;
+    this.stats.commandsProcessed++;
+    if (w !== null && w.len > mark && mark >= w.start && w.buf[mark] === 0x2d) {
+      this.cmdStats.failed[i]++;
+      const sp = w.buf.indexOf(0x20, mark);
+      const end = sp < 0 || sp > w.len ? w.len - 2 : sp;
+      this.countErrorCode(w.buf.toString('latin1', mark + 1, end));
+    }
+  }
+
+  recordRejected(cmd: Command): void {
+    this.cmdStats.rejected[cmd.index]++;
+  }
+
+  countErrorCode(code: string): void {
+    this.stats.errors.set(code, (this.stats.errors.get(code) ?? 0) + 1);
+  }
+
+  resetStats(): void {
+    this.cmdStats = new CommandStats(this.table.all.length);
+    const s = this.stats;
+    s.connectionsReceived = s.rejectedConnections = s.commandsProcessed = s.netInputBytes = s.netOutputBytes = 0;
+    s.errors.clear();
+    this.shard.stats.keyspaceHits = this.shard.stats.keyspaceMisses = 0;
+    for (const db of this.shard.dbs) db.expiredCount = 0;
+  }
+
+  /** Stops accepting, lets in-flight replies go out, closes every client. */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    for (const c of [...this.clients.values()]) c.closeAfterReplies();
+    this.shard.stopExpiry();
+    this.mesh.stop();
+  }
+}
