@@ -1,7 +1,6 @@
-// Redis 7.0 glob matcher (util.c stringmatchlen, BSD-3 Redis Ltd.), ported faithfully for KEYS / SCAN MATCH / CONFIG GET:
-// '*', '?', '[...]' with '^', ranges (reversed allowed, compared as signed chars), '\' escapes, ASCII-only nocase.
-// Invariants: byte semantics; reading past the pattern end yields 0 (C's NUL terminator); no RegExp, no allocation;
-// recursion is capped at 1000 nested '*' and skipLongerMatches stops backtracking once a suffix can't match anywhere.
+// Redis 7.0 glob matcher (util.c stringmatchlen, BSD-3 Redis Ltd.) for KEYS / SCAN MATCH / CONFIG GET: * ? [^a-z] \\ nocase.
+// Invariants: bytes; past-end pattern reads are 0 (C NUL); ranges compare signed chars; no RegExp, no allocation;
+// <= 1000 nested '*' and skipLongerMatches stop exponential backtracking. Note: stringmatch("*", "") is false.
 
 const STAR = 42; // '*'
 const QMARK = 63; // '?'
@@ -130,13 +129,12 @@ function matchImpl(
         slen--;
         break;
       }
-      case BACKSLASH:
-        if (plen >= 2) {
+      default: {
+        // A backslash escapes the next byte (a trailing lone backslash matches itself).
+        if (p[pi] === BACKSLASH && plen >= 2) {
           pi++;
           plen--;
         }
-      // falls through
-      default: {
         const pc = p[pi];
         const sc = subjAt(s, si);
         if (nocase ? lower(pc) !== lower(sc) : pc !== sc) return false;

@@ -49,6 +49,11 @@ export class ByteRing {
     Atomics.store(this.ctrl, WANT_SPACE, 1);
   }
 
+  /** Consumer: true when bytes are waiting (a cheap check, no copy). */
+  hasData(): boolean {
+    return Atomics.load(this.ctrl, TAIL) !== this.ctrl[HEAD];
+  }
+
   /** Consumer: copies every available byte into a new Buffer (null if none). */
   read(): Buffer | null {
     const tail = Atomics.load(this.ctrl, TAIL);

@@ -48,7 +48,7 @@ export function parseInt64(s: Buffer): bigint | null {
   const fast = parseSafeInt(s);
   if (fast !== null) return BigInt(fast);
   const len = s.length;
-  if (len < 17 || len > 20) return null; // every valid string shorter than 17 bytes is safe
+  if (len < 16 || len > 20) return null; // every valid string shorter than 16 bytes is safe
   const start = s[0] === CH_MINUS ? 1 : 0;
   const first = s[start];
   if (first === undefined || first < CH_1 || first > CH_9) return null;
