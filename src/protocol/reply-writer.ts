@@ -46,9 +46,22 @@ export class ReplyWriter {
     return out;
   }
 
+  /**
+   * A position in the untaken bytes that stays valid when the buffer grows (ensure() moves the
+   * untaken region); use with truncate() and at().
+   */
+  mark(): number {
+    return this.len - this.start;
+  }
+
   /** Drops the bytes written since `mark` (used to discard a reply). */
   truncate(mark: number): void {
-    this.len = mark;
+    this.len = this.start + mark;
+  }
+
+  /** Absolute index in `buf` of a mark. */
+  at(mark: number): number {
+    return this.start + mark;
   }
 
   raw(b: Uint8Array): void {

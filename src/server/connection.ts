@@ -58,7 +58,7 @@ class FanoutReply implements ReplySink {
     if (--this.left === 0) {
       const w = this.conn.worker.scratch;
       w.resp = this.conn.resp;
-      const mark = w.len;
+      const mark = w.mark();
       this.merge(this.parts as Buffer[], w);
       this.conn.worker.recordCall(this.cmd, 0, w, mark);
       this.target.complete(w.take());
@@ -242,7 +242,7 @@ export class Connection {
   private dispatch(args: Buffer[], w: ReplyWriter): void {
     const worker = this.worker;
     w.resp = this.resp;
-    const mark = w.len;
+    const mark = w.mark();
     const queued = this.queue.length;
     const cmd = this.resolve(args, w);
     if (cmd === null) {
@@ -260,7 +260,8 @@ export class Connection {
       const t0 = performance.now();
       const r = cmd.impl.conn!(this, args, w);
       if (r !== undefined) this.awaitBarrier(cmd, r);
-      else worker.recordCall(cmd, performance.now() - t0, w, mark);
+      // A handler that fanned out is counted when its answers are merged.
+      else if (this.queue.length === queued) worker.recordCall(cmd, performance.now() - t0, w, mark);
     }
     if (discard) {
       if (this.queue.length > queued) {
@@ -461,7 +462,7 @@ export class Connection {
     const writer = bw ?? this.worker.newWriter(this.resp);
     this.barrier = true;
     const t0 = performance.now();
-    const mark = writer.start;
+    const mark = writer.mark();
     const finish = (): void => {
       this.barrier = false;
       this.worker.recordCall(cmd, performance.now() - t0, writer, mark);

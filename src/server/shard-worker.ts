@@ -93,6 +93,15 @@ export class ShardWorker implements RemoteExecutor {
   start(): void {
     this.mesh.start();
     this.shard.startExpiry(this.config.hz as number);
+    setInterval(() => this.closeIdleClients(), 1000).unref();
+  }
+
+  /** The `timeout` setting: closes clients idle for longer than it (0: never). */
+  private closeIdleClients(): void {
+    const limit = (this.config.timeout as number) * 1000;
+    if (limit <= 0) return;
+    const now = Date.now();
+    for (const c of [...this.clients.values()]) if (now - c.lastInteraction > limit) c.close();
   }
 
   /** Listens on every configured address with SO_REUSEPORT, so all workers share the port. */
@@ -153,7 +162,7 @@ export class ShardWorker implements RemoteExecutor {
   /** RemoteExecutor: a command sent by another worker for a key of this shard. */
   execute(cmdIndex: number, db: number, _resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter): void {
     const cmd = this.table.all[cmdIndex];
-    const mark = w.len;
+    const mark = w.mark();
     const t0 = performance.now();
     try {
       if (cmd.impl.shard !== undefined) this.runLocal(cmd, db, (flags & REQ_NO_TOUCH) !== 0, args, w);
@@ -172,11 +181,12 @@ export class ShardWorker implements RemoteExecutor {
     this.cmdStats.calls[i]++;
     this.cmdStats.usec[i] += ms * 1000;
     this.stats.commandsProcessed++;
-    if (w !== null && w.len > mark && mark >= w.start && w.buf[mark] === 0x2d) {
+    if (w !== null && w.len > w.at(mark) && w.buf[w.at(mark)] === 0x2d) {
       this.cmdStats.failed[i]++;
-      const sp = w.buf.indexOf(0x20, mark);
+      const from = w.at(mark);
+      const sp = w.buf.indexOf(0x20, from);
       const end = sp < 0 || sp > w.len ? w.len - 2 : sp;
-      this.countErrorCode(w.buf.toString('latin1', mark + 1, end));
+      this.countErrorCode(w.buf.toString('latin1', from + 1, end));
     }
   }
 
