@@ -180,20 +180,28 @@ export class Connection {
         bytes = tail.length;
       }
     } else {
-      sock.cork();
+      // One write for the whole batch: copying a few hundred bytes is cheaper than a writev of
+      // many small pieces through the stream machinery.
+      const pieces: Buffer[] = [];
       for (const piece of this.queue) {
         const b = piece instanceof PendingReply ? (piece.discard ? null : piece.bytes) : piece;
         if (b !== null && b.length > 0) {
-          sock.write(b);
+          pieces.push(b);
           bytes += b.length;
         }
       }
       if (tail !== null) {
-        sock.write(tail);
+        pieces.push(tail);
         bytes += tail.length;
       }
       this.queue = [];
-      sock.uncork();
+      if (pieces.length === 1) sock.write(pieces[0]);
+      else if (bytes <= 256 * 1024) sock.write(Buffer.concat(pieces, bytes));
+      else {
+        sock.cork();
+        for (const b of pieces) sock.write(b);
+        sock.uncork();
+      }
     }
     this.worker.stats.netOutputBytes += bytes;
     if (this.closeAfterReply || this.killed) {
