@@ -24,7 +24,9 @@ export interface ShardExec {
 }
 
 export type ShardHandler = (x: ShardExec, args: Buffer[], w: ReplyWriter) => void;
-export type ConnHandler = (c: Connection, args: Buffer[], w: ReplyWriter) => void | Promise<void>;
+export type ConnHandler = (c: Connection, args: Buffer[], w: ReplyWriter) => void;
+/** A connection-thread command that needs several hops: a barrier; it writes into its own writer. */
+export type AsyncConnHandler = (c: Connection, args: Buffer[], w: ReplyWriter) => Promise<void>;
 
 /**
  * How a command whose keys span shards is answered:
@@ -38,6 +40,7 @@ export type MultiShard = 'sum' | 'inOrder' | 'ok' | ((c: Connection, args: Buffe
 export interface CommandImpl {
   shard?: ShardHandler;
   conn?: ConnHandler;
+  connAsync?: AsyncConnHandler;
   multi?: MultiShard;
   /** Arguments that travel with each key when a command is split per shard (MSET: 1). */
   keyArgs?: number;

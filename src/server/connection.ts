@@ -262,14 +262,18 @@ export class Connection {
     const discard = (this.replyOff || this.skipNext) && cmd !== worker.clientReplyCmd;
     if (cmd !== worker.clientReplyCmd) this.skipNext = false;
     this.lastCommand = cmd.name;
-    if (cmd.impl.shard !== undefined) {
+    this.current = cmd;
+    const impl = cmd.impl;
+    if (impl.shard !== undefined) {
       this.routeKeyed(cmd, args, w, mark);
+    } else if (impl.connAsync !== undefined) {
+      const bw = worker.newWriter(this.resp);
+      this.awaitBarrier(cmd, impl.connAsync(this, args, bw), bw);
     } else {
       const t0 = performance.now();
-      const r = cmd.impl.conn!(this, args, w);
-      if (r !== undefined) this.awaitBarrier(cmd, r);
+      impl.conn!(this, args, w);
       // A handler that fanned out is counted when its answers are merged.
-      else if (this.queue.length === queued) worker.recordCall(cmd, performance.now() - t0, w, mark);
+      if (this.queue.length === queued) worker.recordCall(cmd, performance.now() - t0, w, mark);
     }
     if (discard) {
       if (this.queue.length > queued) {
@@ -280,6 +284,9 @@ export class Connection {
       }
     }
   }
+
+  /** The command being dispatched (what a fan-out is counted as in the command stats). */
+  private current: Command | null = null;
 
   /** CLIENT REPLY OFF: no replies until ON. */
   replyOff = false;
@@ -401,7 +408,7 @@ export class Connection {
   fanout(cmd: Command, parts: [number, Buffer[]][], merge: (replies: Buffer[], w: ReplyWriter) => void, w: ReplyWriter): void {
     const worker = this.worker;
     const target = this.addPending(cmd, w);
-    const f = new FanoutReply(this, cmd, parts.length, target, merge);
+    const f = new FanoutReply(this, this.current ?? cmd, parts.length, target, merge);
     const local: number[] = [];
     for (let i = 0; i < parts.length; i++) {
       const [s, a] = parts[i];
@@ -463,11 +470,10 @@ export class Connection {
     this.fanout(cmd, parts, merge, w);
   }
 
-  /** Holds the pipeline until `work` finishes; its reply (written to `bw`) takes this command's place. */
-  private awaitBarrier(cmd: Command, work: Promise<void>, bw?: ReplyWriter): void {
+  /** Holds the pipeline until `work` finishes; its reply (written to `writer`) takes this command's place. */
+  private awaitBarrier(cmd: Command, work: Promise<void>, writer: ReplyWriter): void {
     const w = this.worker.out;
     const p = this.addPending(cmd, w);
-    const writer = bw ?? this.worker.newWriter(this.resp);
     this.barrier = true;
     const t0 = performance.now();
     const mark = writer.mark();

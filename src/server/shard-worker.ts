@@ -35,6 +35,75 @@ export class CommandStats {
   }
 }
 
+/**
+ * Redis's instantaneous metrics: every 100 ms a sample of the rate of commands, input bytes and
+ * output bytes since the previous sample; a metric is the mean of the last 16 samples. Also keeps
+ * this thread's peak memory (sampled every second).
+ */
+export class InstantMetrics {
+  static readonly SAMPLES = 16;
+  /** Rates per second: [ops, input bytes, output bytes] x SAMPLES. */
+  readonly samples = new Float64Array(3 * InstantMetrics.SAMPLES);
+  private idx = 0;
+  private last = [0, 0, 0];
+  private lastTime = 0;
+  private ticks = 0;
+  private timer: NodeJS.Timeout | null = null;
+  /** Peak of this thread's heap + external memory. */
+  memPeak = 0;
+
+  start(read: () => [number, number, number]): void {
+    this.stop();
+    this.last = read();
+    this.lastTime = performance.now();
+    this.timer = setInterval(() => this.tick(read()), 100);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private tick(now3: [number, number, number]): void {
+    const t = performance.now();
+    const dt = t - this.lastTime;
+    if (dt > 0) {
+      const at = this.idx * 3;
+      for (let i = 0; i < 3; i++) this.samples[at + i] = Math.max(0, now3[i] - this.last[i]) * 1000 / dt;
+      this.idx = (this.idx + 1) % InstantMetrics.SAMPLES;
+    }
+    this.last = now3;
+    this.lastTime = t;
+    if (++this.ticks % 10 === 0) this.sampleMemory();
+  }
+
+  /** This thread's heap + external bytes, updating the peak. */
+  sampleMemory(): number {
+    const m = process.memoryUsage();
+    const used = m.heapUsed + m.external;
+    if (used > this.memPeak) this.memPeak = used;
+    return used;
+  }
+
+  /** Mean rate of metric i (0 ops, 1 input bytes, 2 output bytes) per second. */
+  rate(i: number): number {
+    let sum = 0;
+    for (let j = 0; j < InstantMetrics.SAMPLES; j++) sum += this.samples[j * 3 + i];
+    return sum / InstantMetrics.SAMPLES;
+  }
+
+  reset(): void {
+    this.samples.fill(0);
+    this.idx = 0;
+  }
+}
+
+/** Redis accepts any hz and caps it to 1..500 (CONFIG_MIN_HZ, CONFIG_MAX_HZ). */
+export function clampHz(hz: number): number {
+  return Math.min(500, Math.max(1, hz));
+}
+
 export interface WorkerShared {
   /** [0]: next client id (BigInt64) */
   ids: BigInt64Array;
@@ -51,6 +120,7 @@ export class ShardWorker implements RemoteExecutor {
   readonly table: CommandTable;
   readonly clients = new Map<bigint, Connection>();
   readonly stats = new WorkerStats();
+  readonly instant = new InstantMetrics();
   cmdStats: CommandStats;
   readonly startTime = Date.now();
   readonly out = new ReplyWriter(64 * 1024);
@@ -92,7 +162,10 @@ export class ShardWorker implements RemoteExecutor {
 
   start(): void {
     this.mesh.start();
-    this.shard.startExpiry(this.config.hz as number);
+    this.config.hz = clampHz(this.config.hz as number);
+    this.shard.startExpiry(this.config.hz);
+    const s = this.stats;
+    this.instant.start(() => [s.commandsProcessed, s.netInputBytes, s.netOutputBytes]);
     setInterval(() => this.closeIdleClients(), 1000).unref();
   }
 
@@ -205,6 +278,7 @@ export class ShardWorker implements RemoteExecutor {
     s.errors.clear();
     this.shard.stats.keyspaceHits = this.shard.stats.keyspaceMisses = 0;
     for (const db of this.shard.dbs) db.expiredCount = 0;
+    this.instant.reset();
   }
 
   /** Stops accepting, lets in-flight replies go out, closes every client. */
@@ -213,6 +287,7 @@ export class ShardWorker implements RemoteExecutor {
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     for (const c of [...this.clients.values()]) c.closeAfterReplies();
     this.shard.stopExpiry();
+    this.instant.stop();
     this.mesh.stop();
   }
 }

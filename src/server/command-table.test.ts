@@ -1,0 +1,169 @@
+// CommandTable: every spec has a handler and every handler a spec; key positions come from the specs'
+// key_specs (checked against the legacy first/last/step triple); arity and flags come from the specs.
+
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Command, CommandTable, FLAG_FAST, FLAG_NOAUTH, FLAG_READONLY, FLAG_WRITE, FLAG_DENYOOM, buildTable, internalSpec, loadSpecs, type CommandSpec } from './command-table.ts';
+import { buildServerTable, FAMILIES } from './commands.ts';
+import type { CommandImpl } from './command-types.ts';
+
+const specs = loadSpecs();
+const byName = new Map(specs.map((s) => [s.name, s]));
+const argv = (...a: string[]): Buffer[] => a.map((s) => Buffer.from(s));
+const dummy: CommandImpl = { conn: () => undefined };
+
+function specCommand(name: string): Command {
+  const spec = byName.get(name);
+  assert.ok(spec, `spec ${name}`);
+  return new Command(spec, dummy);
+}
+
+describe('command table completeness', () => {
+  it('every handler has a spec (buildServerTable does not throw)', () => {
+    assert.doesNotThrow(() => buildServerTable());
+  });
+
+  it('every spec has a handler (missing is empty)', () => {
+    const table = buildServerTable();
+    assert.deepEqual(table.missing, [], `specs without a handler: ${table.missing.join(' ')}`);
+  });
+
+  it('every registered name is a spec name, registered once, and internal commands are "__"-prefixed', () => {
+    const seen = new Set<string>();
+    for (const [fam, f] of Object.entries(FAMILIES)) {
+      for (const name of Object.keys(f.commands)) {
+        assert.ok(byName.has(name), `${fam}: ${name} has no spec`);
+        assert.ok(!seen.has(name), `${name} registered twice`);
+        seen.add(name);
+        const impl = f.commands[name];
+        if (!name.includes('|') && byName.get(name)!.key_specs.length > 0) {
+          assert.ok(impl.shard !== undefined || impl.conn !== undefined, `${name}: no handler function`);
+        }
+      }
+      for (const name of Object.keys(f.internal ?? {})) assert.ok(name.startsWith('__'), `${fam}: internal ${name}`);
+    }
+  });
+
+  it('buildTable rejects a handler without a spec and lists specs without handlers', () => {
+    const some = specs.filter((s) => s.name === 'get' || s.name === 'set');
+    assert.throws(() => buildTable(some, new Map([['get', dummy], ['nosuchcmd', dummy]]), new Map()), /nosuchcmd/);
+    const t = buildTable(some, new Map([['get', dummy]]), new Map());
+    assert.deepEqual(t.missing, ['set']);
+  });
+
+  it('subcommands attach to their container; lookups are case-insensitive', () => {
+    const t = buildTable(
+      specs.filter((s) => s.name === 'client' || s.name === 'client|id' || s.name === 'get'),
+      new Map([['client', {}], ['client|id', dummy], ['get', dummy]]),
+      new Map([['__x', [internalSpec('__x', 2, 1), dummy]]]),
+    );
+    const client = t.lookup(Buffer.from('CLIENT'))!;
+    assert.equal(client.name, 'client');
+    assert.equal(CommandTable.sub(client, Buffer.from('Id'))!.name, 'client|id');
+    assert.equal(CommandTable.sub(client, Buffer.from('nope')), undefined);
+    assert.equal(t.lookup(Buffer.from('gEt'))!.name, 'get');
+    assert.equal(t.lookup(Buffer.from('__x')), undefined, 'internal commands are not visible to clients');
+    assert.ok(t.internal.get('__x')!.hidden);
+    assert.ok(t.visible().every((c) => !c.hidden && c.parent === null));
+    // Indexes are positions in `all`.
+    t.all.forEach((c, i) => assert.equal(c.index, i));
+  });
+});
+
+describe('key extraction from key_specs', () => {
+  it('GET', () => {
+    const c = specCommand('get');
+    assert.deepEqual(c.keyIndexes(argv('GET', 'k')), [1]);
+    assert.equal(c.singleKeyIndex, 1);
+  });
+
+  it('SET (options are not keys)', () => {
+    assert.deepEqual(specCommand('set').keyIndexes(argv('SET', 'k', 'v', 'EX', '10', 'GET')), [1]);
+  });
+
+  it('MSET: every other argument', () => {
+    const c = specCommand('mset');
+    assert.deepEqual(c.keyIndexes(argv('MSET', 'a', '1', 'b', '2', 'c', '3')), [1, 3, 5]);
+    assert.deepEqual(c.keyIndexes(argv('MSET', 'a', '1')), [1]);
+    assert.equal(c.singleKeyIndex, 0);
+  });
+
+  it('MSET with an odd argument count still names the keys it has', () => {
+    assert.deepEqual(specCommand('mset').keyIndexes(argv('MSET', 'a', '1', 'b')), [1, 3]);
+  });
+
+  it('LCS: two keys, options ignored', () => {
+    const c = specCommand('lcs');
+    assert.deepEqual(c.keyIndexes(argv('LCS', 'k1', 'k2', 'IDX', 'MINMATCHLEN', '4')), [1, 2]);
+    assert.equal(c.singleKeyIndex, 0);
+  });
+
+  it('EXISTS / DEL / MGET: every argument', () => {
+    for (const name of ['exists', 'del', 'mget', 'touch', 'unlink']) {
+      assert.deepEqual(specCommand(name).keyIndexes(argv(name, 'a', 'b', 'c')), [1, 2, 3], name);
+      assert.deepEqual(specCommand(name).keyIndexes(argv(name, 'a')), [1], name);
+    }
+  });
+
+  it('RENAME / COPY: source and destination', () => {
+    assert.deepEqual(specCommand('rename').keyIndexes(argv('RENAME', 'a', 'b')), [1, 2]);
+    assert.deepEqual(specCommand('copy').keyIndexes(argv('COPY', 'a', 'b', 'DB', '1', 'REPLACE')), [1, 2]);
+  });
+
+  it('OBJECT ENCODING: the key after the subcommand', () => {
+    assert.deepEqual(specCommand('object|encoding').keyIndexes(argv('OBJECT', 'ENCODING', 'k')), [2]);
+  });
+
+  it('keyless commands have no keys', () => {
+    for (const name of ['ping', 'echo', 'hello', 'select', 'dbsize', 'keys', 'scan', 'flushall', 'client|list']) {
+      assert.deepEqual(specCommand(name).keyIndexes(argv(name, 'x', 'y')), [], name);
+    }
+  });
+
+  it('every index/range spec agrees with the legacy first_key/last_key/key_step', () => {
+    for (const spec of specs) {
+      if (spec.key_specs.length === 0) continue;
+      if (!spec.key_specs.every((k) => k.begin_search.type === 'index' && k.find_keys.type === 'range')) continue;
+      const c = new Command(spec, dummy);
+      for (let argc = Math.max(Math.abs(spec.arity), 2); argc <= 9; argc++) {
+        if (spec.arity > 0 && argc !== spec.arity) continue;
+        const args = Array.from({ length: argc }, (_, i) => Buffer.from(`a${i}`));
+        const legacy: number[] = [];
+        const last = spec.last_key < 0 ? argc + spec.last_key : spec.last_key;
+        for (let i = spec.first_key; i <= last && i < argc; i += spec.key_step) legacy.push(i);
+        const got = [...new Set(c.keyIndexes(args))].sort((x, y) => x - y);
+        assert.deepEqual(got, legacy, `${spec.name} with ${argc} args`);
+      }
+    }
+  });
+});
+
+describe('arity and flags come from the specs', () => {
+  const table = buildServerTable();
+
+  it('every command in the table carries its spec arity and flags', () => {
+    const bits: Record<string, number> = { write: FLAG_WRITE, readonly: FLAG_READONLY, denyoom: FLAG_DENYOOM, no_auth: FLAG_NOAUTH, fast: FLAG_FAST };
+    for (const cmd of table.all) {
+      if (cmd.hidden) continue;
+      const spec = byName.get(cmd.name) as CommandSpec;
+      assert.ok(spec, cmd.name);
+      assert.deepEqual(cmd.spec, spec, cmd.name);
+      assert.equal(cmd.arity, spec.arity, `${cmd.name} arity`);
+      for (const [flag, bit] of Object.entries(bits)) {
+        assert.equal(cmd.hasFlag(bit), spec.flags.includes(flag), `${cmd.name} flag ${flag}`);
+      }
+    }
+  });
+
+  it('known facts: GET 2 readonly fast; SET -3 write denyoom; MSET -3; AUTH/HELLO/QUIT no_auth', () => {
+    const get = table.lookup(Buffer.from('get'))!;
+    assert.equal(get.arity, 2);
+    assert.ok(get.hasFlag(FLAG_READONLY) && get.hasFlag(FLAG_FAST) && !get.hasFlag(FLAG_WRITE));
+    const set = table.lookup(Buffer.from('SET'))!;
+    assert.equal(set.arity, -3);
+    assert.ok(set.hasFlag(FLAG_WRITE) && set.hasFlag(FLAG_DENYOOM));
+    assert.equal(table.lookup(Buffer.from('mset'))!.arity, -3);
+    for (const n of ['auth', 'hello', 'quit']) assert.ok(table.lookup(Buffer.from(n))!.hasFlag(FLAG_NOAUTH), n);
+    assert.ok(!table.lookup(Buffer.from('ping'))!.hasFlag(FLAG_NOAUTH));
+  });
+});
