@@ -25,9 +25,14 @@ export function keyString(b: Buffer): string {
   return b.toString('latin1');
 }
 
+/** The hash slot of a key (reusing the one routing computed when it is the same key). */
+export function slotOf(x: ShardExec, key: Buffer): number {
+  return key === x.hintKey ? x.hintSlot : keySlot(key);
+}
+
 /** Lookup for a read command: counts keyspace hits/misses and touches the access clock. */
 export function lookupRead(x: ShardExec, key: Buffer): Entry | undefined {
-  const e = x.db.lookup(keySlot(key), key.toString('latin1'), x.now);
+  const e = x.db.lookup(slotOf(x, key), key.toString('latin1'), x.now);
   if (e === undefined) x.shard.stats.keyspaceMisses++;
   else {
     x.shard.stats.keyspaceHits++;
@@ -38,18 +43,18 @@ export function lookupRead(x: ShardExec, key: Buffer): Entry | undefined {
 
 /** Lookup for a write command: no hit/miss accounting. */
 export function lookupWrite(x: ShardExec, key: Buffer): Entry | undefined {
-  const e = x.db.lookup(keySlot(key), key.toString('latin1'), x.now);
+  const e = x.db.lookup(slotOf(x, key), key.toString('latin1'), x.now);
   if (e !== undefined && !x.noTouch) e.lru = Shard.lruClock(x.now);
   return e;
 }
 
 /** Stores a value (replacing any, deadline as given: 0 clears it). */
 export function storeValue(x: ShardExec, key: Buffer, value: Value, expireAt: number): Entry {
-  return x.db.put(keySlot(key), key.toString('latin1'), value, expireAt, Shard.lruClock(x.now));
+  return x.db.put(slotOf(x, key), key.toString('latin1'), value, expireAt, Shard.lruClock(x.now));
 }
 
 export function deleteKey(x: ShardExec, key: Buffer): boolean {
-  return x.db.delete(keySlot(key), key.toString('latin1'));
+  return x.db.delete(slotOf(x, key), key.toString('latin1'));
 }
 
 export function isString(v: Value): v is string | Buffer {

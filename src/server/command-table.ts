@@ -135,8 +135,22 @@ export class CommandTable {
   /** Internal commands (between shards only), by name. */
   readonly internal = new Map<string, Command>();
 
+  /** Byte-level index of top-level names: no string is made to find a command. */
+  private readonly buckets: ({ name: Buffer; cmd: Command }[] | undefined)[] = new Array(1024);
+
+  /** Registers a top-level command under its lower-case name. */
+  add(name: string, cmd: Command): void {
+    this.byName.set(name, cmd);
+    const bytes = Buffer.from(name, 'latin1');
+    const h = nameHash(bytes);
+    (this.buckets[h] ??= []).push({ name: bytes, cmd });
+  }
+
   lookup(name: Buffer): Command | undefined {
-    return this.byName.get(lowerAscii(name));
+    const list = this.buckets[nameHash(name)];
+    if (list === undefined) return undefined;
+    for (let i = 0; i < list.length; i++) if (equalsLower(name, list[i].name)) return list[i].cmd;
+    return undefined;
   }
 
   /** Resolves a container's subcommand; undefined if unknown. */
@@ -148,6 +162,24 @@ export class CommandTable {
   visible(): Command[] {
     return this.all.filter((c) => !c.hidden && c.parent === null);
   }
+}
+
+function nameHash(b: Uint8Array): number {
+  const n = b.length;
+  if (n === 0) return 0;
+  return (n * 31 + (b[0] | 0x20) * 7 + (b[n - 1] | 0x20) * 3 + (n > 2 ? b[1] | 0x20 : 0)) & 1023;
+}
+
+/** True if `b` equals the lower-case ASCII `lower`, ignoring the case of `b`'s letters. */
+function equalsLower(b: Uint8Array, lower: Uint8Array): boolean {
+  const n = b.length;
+  if (n !== lower.length) return false;
+  for (let i = 0; i < n; i++) {
+    let c = b[i];
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (c !== lower[i]) return false;
+  }
+  return true;
 }
 
 const lowerCache = new Map<string, string>();
@@ -214,7 +246,7 @@ export function buildTable(specs: CommandSpec[], impls: Map<string, CommandImpl>
     const cmd = new Command(spec, impl);
     add(cmd);
     const bar = spec.name.indexOf('|');
-    if (bar < 0) table.byName.set(spec.name, cmd);
+    if (bar < 0) table.add(spec.name, cmd);
     else {
       const parent = table.byName.get(spec.name.slice(0, bar));
       if (parent === undefined) throw new Error(`subcommand ${spec.name} has no container spec`);

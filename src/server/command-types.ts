@@ -21,6 +21,9 @@ export interface ShardExec {
   now: number;
   /** CLIENT NO-TOUCH: reads do not update the access clock. */
   noTouch: boolean;
+  /** The key whose slot routing already computed (hintSlot), to skip a second CRC16. */
+  hintKey: Buffer | null;
+  hintSlot: number;
 }
 
 export type ShardHandler = (x: ShardExec, args: Buffer[], w: ReplyWriter) => void;

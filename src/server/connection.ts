@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { RequestParser } from '../protocol/resp-parser.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { ReplySink } from '../runtime/mesh.ts';
-import { shardOfKey } from '../runtime/slots.ts';
+import { keySlot, shardOfKey } from '../runtime/slots.ts';
 import { Command, CommandTable, FLAG_NOAUTH } from './command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART } from './command-types.ts';
 import type { ShardWorker } from './shard-worker.ts';
@@ -329,8 +329,12 @@ export class Connection {
     const worker = this.worker;
     const n = worker.n;
     let target: number;
+    let hintKey: Buffer | null = null;
+    let hintSlot = 0;
     if (cmd.singleKeyIndex !== 0) {
-      target = n === 1 ? 0 : shardOfKey(args[cmd.singleKeyIndex], n);
+      hintKey = args[cmd.singleKeyIndex];
+      hintSlot = keySlot(hintKey);
+      target = hintSlot % n;
     } else {
       const keys = cmd.keyIndexes(args);
       if (keys.length === 0 || n === 1) target = worker.index;
@@ -346,7 +350,7 @@ export class Connection {
     }
     if (target === worker.index) {
       const t0 = performance.now();
-      worker.runLocal(cmd, this.db, this.noTouch, args, w);
+      worker.runLocal(cmd, this.db, this.noTouch, args, w, hintKey, hintSlot);
       worker.recordCall(cmd, performance.now() - t0, w, mark);
     } else {
       const p = this.addPending(cmd, w);

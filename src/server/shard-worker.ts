@@ -146,7 +146,7 @@ export class ShardWorker implements RemoteExecutor {
     this.mesh = new Mesh(index, layout, this);
     this.cmdStats = new CommandStats(table.all.length);
     this.clientReplyCmd = table.byName.get('client')?.subcommands.get('reply');
-    this.exec = { worker: this, shard: this.shard, db: this.shard.dbs[0], dbIndex: 0, now: 0, noTouch: false };
+    this.exec = { worker: this, shard: this.shard, db: this.shard.dbs[0], dbIndex: 0, now: 0, noTouch: false, hintKey: null, hintSlot: 0 };
   }
 
   /** A command or internal command by name (a bug if missing). */
@@ -223,8 +223,10 @@ export class ShardWorker implements RemoteExecutor {
   }
 
   /** Runs a keyed command on this shard, for a local client. */
-  runLocal(cmd: Command, db: number, noTouch: boolean, args: Buffer[], w: ReplyWriter): void {
+  runLocal(cmd: Command, db: number, noTouch: boolean, args: Buffer[], w: ReplyWriter, hintKey: Buffer | null = null, hintSlot = 0): void {
     const x = this.exec;
+    x.hintKey = hintKey;
+    x.hintSlot = hintSlot;
     x.db = this.shard.dbs[db];
     x.dbIndex = db;
     x.now = Date.now();
@@ -284,8 +286,11 @@ export class ShardWorker implements RemoteExecutor {
   /** Stops accepting, lets in-flight replies go out, closes every client. */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    // server.close() stops accepting now but calls back only once its connections are gone: close
+    // the clients before waiting for it.
+    const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     for (const c of [...this.clients.values()]) c.closeAfterReplies();
+    await closed;
     this.shard.stopExpiry();
     this.instant.stop();
     this.mesh.stop();
