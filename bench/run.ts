@@ -1,0 +1,604 @@
+// Benchmark harness: `npm run bench` (= node bench/run.ts). Starts redis-server and Damselfly side
+// by side on free loopback ports, drives each with redis-benchmark, and reports throughput and the
+// server's CPU time per operation (from /proc/<pid>/stat), medians over alternating repetitions.
+// Invariants: every process it starts is stopped on exit, error or SIGINT/SIGTERM; only 127.0.0.1.
+// See bench/README.md for what is measured and how to read the tables.
+
+import { spawn, execFileSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { availableParallelism, cpus, hostname, loadavg, totalmem, release, version as osVersion } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(BENCH_DIR);
+const HOST = '127.0.0.1';
+const CLIENTS = 50;
+const KEYSPACE = 100000;
+const ALL_TESTS = ['set', 'get', 'incr', 'mset'];
+
+// ---------------------------------------------------------------- options
+
+interface Options {
+  quick: boolean;
+  tests: string[];
+  pipelines: number[];
+  requests: number;
+  reps: number;
+  threads: number[];
+  out: string | null;
+}
+
+const USAGE = `Usage: node bench/run.ts [options]
+  --quick            smoke run: fewer requests, one repetition, short warm-up
+  --tests=LIST       redis-benchmark tests, comma separated (default ${ALL_TESTS.join(',')})
+  --pipelines=LIST   pipeline depths -P, comma separated (default 1,16)
+  --requests=N       base request count (default 150000; --quick: 5000); see README for scaling
+  --reps=N           repetitions per (server, test, P) (default 3; --quick: 1)
+  --threads=LIST     explicit Damselfly --proactor_threads values besides the default (default 1,2)
+  --out=FILE         result JSON path (default bench/results/<date>-<host>[-quick].json)
+  --help`;
+
+class UsageError extends Error {}
+
+function parseList(v: string, what: string): string[] {
+  const items = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 0) throw new UsageError(`${what}: empty list`);
+  return items;
+}
+
+function parsePositive(v: string, what: string): number {
+  if (!/^[0-9]+$/.test(v) || Number(v) <= 0) throw new UsageError(`${what}: expected a positive integer, got '${v}'`);
+  return Number(v);
+}
+
+function parseOptions(argv: string[]): Options {
+  const quick = argv.includes('--quick');
+  const o: Options = {
+    quick,
+    tests: ALL_TESTS.slice(),
+    pipelines: [1, 16],
+    requests: quick ? 5000 : 150000,
+    reps: quick ? 1 : 3,
+    threads: [1, 2],
+    out: null,
+  };
+  for (const a of argv) {
+    if (a === '--quick') continue;
+    if (a === '--help' || a === '-h') {
+      process.stdout.write(USAGE + '\n');
+      process.exit(0);
+    }
+    const m = /^--([a-z]+)=(.*)$/.exec(a);
+    if (!m) throw new UsageError(`unknown argument '${a}'`);
+    const [, k, v] = m;
+    switch (k) {
+      case 'tests':
+        o.tests = parseList(v, '--tests').map((t) => t.toLowerCase());
+        break;
+      case 'pipelines':
+        o.pipelines = parseList(v, '--pipelines').map((p) => parsePositive(p, '--pipelines'));
+        break;
+      case 'requests':
+        o.requests = parsePositive(v, '--requests');
+        break;
+      case 'reps':
+        o.reps = parsePositive(v, '--reps');
+        break;
+      case 'threads':
+        o.threads = parseList(v, '--threads').map((p) => parsePositive(p, '--threads'));
+        break;
+      case 'out':
+        o.out = v;
+        break;
+      default:
+        throw new UsageError(`unknown option '--${k}'`);
+    }
+  }
+  return o;
+}
+
+// Requests for one run. P=1 runs get the base count; pipelined runs are several times faster, so
+// they get P/4 times as many (4x at P=16) to stay long enough for 10 ms CPU-tick resolution. MSET
+// sets 10 keys per command, so it gets half.
+function requestsFor(base: number, test: string, pipeline: number): number {
+  const perPipe = pipeline > 1 ? Math.max(1, pipeline / 4) : 1;
+  const perTest = test === 'mset' ? 0.5 : 1;
+  return Math.max(1000, Math.round(base * perPipe * perTest));
+}
+
+// ---------------------------------------------------------------- process bookkeeping
+
+const children = new Set<ChildProcess>();
+let interrupted = false;
+
+function killAll(signal: NodeJS.Signals): void {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) {
+      try {
+        c.kill(signal);
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+process.on('exit', () => killAll('SIGKILL'));
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    interrupted = true;
+    process.stderr.write(`\nbench: ${sig}, stopping servers\n`);
+    killAll('SIGTERM');
+    setTimeout(() => process.exit(130), 300);
+  });
+}
+
+function track(c: ChildProcess): ChildProcess {
+  children.add(c);
+  c.once('exit', () => children.delete(c));
+  return c;
+}
+
+function shellQuote(argv: string[]): string {
+  return argv.map((a) => (/^[A-Za-z0-9_./:=,+@-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, HOST, () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+// One PING over a fresh connection; resolves true on +PONG.
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ host: HOST, port });
+    let buf = '';
+    const done = (ok: boolean): void => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(1000, () => done(false));
+    sock.once('error', () => done(false));
+    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.on('data', (d) => {
+      buf += d.toString('latin1');
+      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
+    });
+  });
+}
+
+// ---------------------------------------------------------------- servers
+
+interface ServerSpec {
+  id: string; // 'redis', 'damselfly', 'damselfly-t1', ...
+  kind: 'redis' | 'damselfly';
+  threads: number | null; // Damselfly shard threads (null for redis)
+  label: string;
+}
+
+interface RunningServer {
+  spec: ServerSpec;
+  port: number;
+  pid: number;
+  argv: string[];
+  proc: ChildProcess;
+  log: string[];
+}
+
+async function startServer(spec: ServerSpec): Promise<RunningServer> {
+  const port = await freePort();
+  let argv: string[];
+  if (spec.kind === 'redis') {
+    argv = ['redis-server', '--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no'];
+  } else {
+    argv = [process.execPath, join(ROOT, 'src/main.ts'), `--port=${port}`, `--bind=${HOST}`];
+    if (spec.id !== 'damselfly') argv.push(`--proactor_threads=${spec.threads}`);
+  }
+  const proc = track(spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const log: string[] = [];
+  let ready = spec.kind === 'redis';
+  const onData = (d: Buffer): void => {
+    const s = d.toString();
+    log.push(s);
+    if (log.length > 200) log.shift();
+    if (s.includes('ready to accept connections')) ready = true;
+  };
+  proc.stdout?.on('data', onData);
+  proc.stderr?.on('data', onData);
+  const started = Date.now();
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      throw new Error(`${spec.label} exited during start-up (${proc.exitCode ?? proc.signalCode}):\n${log.join('')}`);
+    }
+    if (ready && (await ping(port))) break;
+    if (Date.now() - started > 30000) throw new Error(`${spec.label} not ready after 30 s:\n${log.join('')}`);
+    await sleep(100);
+  }
+  if (proc.pid === undefined) throw new Error(`${spec.label}: no pid`);
+  return { spec, port, pid: proc.pid, argv, proc, log };
+}
+
+async function stopServer(s: RunningServer): Promise<void> {
+  if (s.proc.exitCode !== null || s.proc.signalCode !== null) return;
+  const exited = new Promise<void>((r) => s.proc.once('exit', () => r()));
+  s.proc.kill('SIGTERM');
+  const t = setTimeout(() => s.proc.kill('SIGKILL'), 8000);
+  await exited;
+  clearTimeout(t);
+}
+
+// ---------------------------------------------------------------- /proc
+
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+// utime+stime of a whole process (all its threads), in clock ticks; and of its waited-for children.
+function procTicks(pid: number | 'self'): { self: number; children: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  // Fields after "(comm) ": state=3 ... utime=14 stime=15 cutime=16 cstime=17.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { self: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
+}
+
+// ---------------------------------------------------------------- redis-benchmark
+
+interface BenchResult {
+  rps: number;
+  avgMs: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+const CSV_NAMES: Record<string, string> = { mset: 'MSET (10 keys)' };
+
+function parseCsv(out: string, test: string): BenchResult {
+  const want = CSV_NAMES[test] ?? test.toUpperCase();
+  for (const line of out.split('\n')) {
+    const cells = line.trim().split(',').map((c) => c.replace(/^"|"$/g, ''));
+    if (cells[0] === want) {
+      return { rps: Number(cells[1]), avgMs: Number(cells[2]), p50Ms: Number(cells[4]), p99Ms: Number(cells[6]) };
+    }
+  }
+  throw new Error(`no '${want}' row in redis-benchmark output:\n${out}`);
+}
+
+function benchArgv(port: number, test: string, pipeline: number, requests: number): string[] {
+  return [
+    'redis-benchmark', '-h', HOST, '-p', String(port), '-c', String(CLIENTS), '-n', String(requests),
+    '-P', String(pipeline), '-r', String(KEYSPACE), '-t', test, '--csv',
+  ];
+}
+
+interface RawRun {
+  server: string;
+  rep: number;
+  test: string;
+  pipeline: number;
+  requests: number;
+  command: string;
+  rps: number;
+  avgLatencyMs: number;
+  p50LatencyMs: number;
+  p99LatencyMs: number;
+  wallS: number;
+  serverCpuS: number;
+  serverCpuUsPerOp: number;
+  serverCpuPerWall: number;
+  clientCpuS: number;
+  clientCpuPerWall: number;
+  serverErrors: boolean;
+}
+
+async function runBenchmark(s: RunningServer, test: string, pipeline: number, requests: number, rep: number): Promise<RawRun> {
+  const argv = benchArgv(s.port, test, pipeline, requests);
+  const before = procTicks(s.pid);
+  const selfBefore = procTicks('self');
+  const t0 = process.hrtime.bigint();
+  const child = track(spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] }));
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 300000);
+  const code = await new Promise<number | null>((r) => child.once('close', (c) => r(c)));
+  clearTimeout(timer);
+  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+  const after = procTicks(s.pid);
+  const selfAfter = procTicks('self');
+  if (code !== 0) throw new Error(`${shellQuote(argv)} failed (${code}):\n${out}\n${err}`);
+  const r = parseCsv(out, test);
+  const serverCpuS = (after.self - before.self) / CLK_TCK;
+  const clientCpuS = (selfAfter.children - selfBefore.children) / CLK_TCK;
+  // Anything on stderr beyond the CONFIG warning (Damselfly answers CONFIG GET differently) is
+  // flagged: redis-benchmark prints server error replies there.
+  const serverErrors = err.split('\n').some((l) => l.trim() !== '' && !l.includes('Could not fetch server CONFIG'));
+  return {
+    server: s.spec.id,
+    rep,
+    test,
+    pipeline,
+    requests,
+    command: shellQuote(argv),
+    rps: r.rps,
+    avgLatencyMs: r.avgMs,
+    p50LatencyMs: r.p50Ms,
+    p99LatencyMs: r.p99Ms,
+    wallS,
+    serverCpuS,
+    serverCpuUsPerOp: (serverCpuS * 1e6) / requests,
+    serverCpuPerWall: serverCpuS / wallS,
+    clientCpuS,
+    clientCpuPerWall: clientCpuS / wallS,
+    serverErrors,
+  };
+}
+
+// ---------------------------------------------------------------- statistics and report
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+interface Median {
+  server: string;
+  test: string;
+  pipeline: number;
+  runs: number;
+  rps: number;
+  serverCpuUsPerOp: number;
+  serverCpuPerWall: number;
+  clientCpuPerWall: number;
+  p50LatencyMs: number;
+  p99LatencyMs: number;
+}
+
+function medians(raw: RawRun[]): Median[] {
+  const groups = new Map<string, RawRun[]>();
+  for (const r of raw) {
+    const k = `${r.server}\0${r.test}\0${r.pipeline}`;
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
+  }
+  const res: Median[] = [];
+  for (const g of groups.values()) {
+    res.push({
+      server: g[0].server,
+      test: g[0].test,
+      pipeline: g[0].pipeline,
+      runs: g.length,
+      rps: median(g.map((r) => r.rps)),
+      serverCpuUsPerOp: median(g.map((r) => r.serverCpuUsPerOp)),
+      serverCpuPerWall: median(g.map((r) => r.serverCpuPerWall)),
+      clientCpuPerWall: median(g.map((r) => r.clientCpuPerWall)),
+      p50LatencyMs: median(g.map((r) => r.p50LatencyMs)),
+      p99LatencyMs: median(g.map((r) => r.p99LatencyMs)),
+    });
+  }
+  return res;
+}
+
+function table(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
+  return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const fmtOps = (n: number): string => Math.round(n).toString();
+const fmt2 = (n: number): string => n.toFixed(2);
+
+function report(ms: Median[], opts: Options, servers: ServerSpec[]): string {
+  const get = (server: string, test: string, p: number): Median | undefined =>
+    ms.find((m) => m.server === server && m.test === test && m.pipeline === p);
+  const out: string[] = [];
+  const dfDefault = servers.find((s) => s.id === 'damselfly');
+  out.push(`Medians of ${opts.reps} run(s); ${CLIENTS} clients, -r ${KEYSPACE}; ratio = damselfly / redis.`);
+  out.push(`damselfly = default thread count (${dfDefault?.threads} here). CPU/op = server utime+stime per request.`);
+  const rows: string[][] = [];
+  for (const t of opts.tests) {
+    for (const p of opts.pipelines) {
+      const r = get('redis', t, p);
+      const d = get('damselfly', t, p);
+      if (!r || !d) continue;
+      rows.push([
+        t, String(p), fmtOps(r.rps), fmtOps(d.rps), fmt2(d.rps / r.rps),
+        fmt2(r.serverCpuUsPerOp), fmt2(d.serverCpuUsPerOp), fmt2(d.serverCpuUsPerOp / r.serverCpuUsPerOp),
+        fmt2(d.serverCpuPerWall),
+      ]);
+    }
+  }
+  out.push(table(['test', 'P', 'redis ops/s', 'damselfly ops/s', 'ratio', 'redis µs CPU/op', 'damselfly µs CPU/op', 'CPU ratio', 'damselfly CPU/wall'], rows));
+
+  const scaling = servers.filter((s) => s.kind === 'damselfly').sort((a, b) => (a.threads ?? 0) - (b.threads ?? 0));
+  if (scaling.length > 1) {
+    out.push('');
+    out.push('Damselfly thread scaling (ops/s | µs CPU/op | CPU/wall), plus redis-server CPU/wall and the load generator\'s CPU/wall:');
+    const head = ['test', 'P'];
+    for (const s of scaling) head.push(`t=${s.threads} ops/s`);
+    for (const s of scaling) head.push(`t=${s.threads} µs/op`);
+    for (const s of scaling) head.push(`t=${s.threads} CPU/wall`);
+    head.push('redis CPU/wall', 'client CPU/wall (df)');
+    const srows: string[][] = [];
+    for (const t of opts.tests) {
+      for (const p of opts.pipelines) {
+        const ms2 = scaling.map((s) => get(s.id, t, p));
+        if (ms2.some((m) => !m)) continue;
+        const row = [t, String(p)];
+        for (const m of ms2) row.push(fmtOps(m!.rps));
+        for (const m of ms2) row.push(fmt2(m!.serverCpuUsPerOp));
+        for (const m of ms2) row.push(fmt2(m!.serverCpuPerWall));
+        row.push(fmt2(get('redis', t, p)?.serverCpuPerWall ?? NaN), fmt2(get('damselfly', t, p)?.clientCpuPerWall ?? NaN));
+        srows.push(row);
+      }
+    }
+    out.push(table(head, srows));
+  }
+  return out.join('\n');
+}
+
+function firstLine(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args).toString().split('\n')[0].trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function machineInfo(): Record<string, unknown> {
+  let cpuModel = cpus()[0]?.model ?? 'unknown';
+  try {
+    const m = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) cpuModel = m[1].trim();
+  } catch {
+    // keep os.cpus()
+  }
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT }).toString().trim() !== '';
+    if (dirty) commit += ' (src modified)';
+  } catch {
+    // not a checkout
+  }
+  return {
+    host: hostname(),
+    cpuModel,
+    cores: availableParallelism(),
+    memoryBytes: totalmem(),
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    kernel: `${release()} ${osVersion()}`,
+    node: process.version,
+    redisServer: firstLine('redis-server', ['--version']),
+    redisBenchmark: firstLine('redis-benchmark', ['--version']),
+    damselflyCommit: commit,
+    clkTck: CLK_TCK,
+  };
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  for (const t of opts.tests) if (!ALL_TESTS.includes(t)) throw new UsageError(`--tests: unknown test '${t}' (known: ${ALL_TESTS.join(',')})`);
+
+  const defaultThreads = availableParallelism();
+  const specs: ServerSpec[] = [
+    { id: 'redis', kind: 'redis', threads: null, label: 'redis-server' },
+    { id: 'damselfly', kind: 'damselfly', threads: defaultThreads, label: `damselfly (default: ${defaultThreads} threads)` },
+  ];
+  const mergedThreads: number[] = [];
+  for (const n of [...new Set(opts.threads)]) {
+    // An explicit count equal to the default is the same server: measure it once, as the default.
+    if (n === defaultThreads) mergedThreads.push(n);
+    else specs.push({ id: `damselfly-t${n}`, kind: 'damselfly', threads: n, label: `damselfly --proactor_threads=${n}` });
+  }
+
+  const started = new Date();
+  const loadStart = loadavg().map((x) => Math.round(x * 100) / 100);
+  if (loadStart[0] > 0.5) {
+    process.stdout.write(`bench: warning: load average ${loadStart.join(' ')} before start; other work on this machine adds noise\n`);
+  }
+  const runsTotal = specs.length * opts.tests.length * opts.pipelines.length * opts.reps;
+  process.stdout.write(
+    `bench: ${specs.map((s) => s.label).join(', ')}\n` +
+      (mergedThreads.length ? `bench: --proactor_threads=${mergedThreads.join(',')} is the default here, measured once as 'damselfly'\n` : '') +
+      `bench: tests ${opts.tests.join(',')}, pipelines ${opts.pipelines.join(',')}, base requests ${opts.requests}, ${opts.reps} rep(s): ${runsTotal} runs\n`,
+  );
+
+  const running: RunningServer[] = [];
+  const raw: RawRun[] = [];
+  try {
+    for (const spec of specs) {
+      const s = await startServer(spec);
+      running.push(s);
+      process.stdout.write(`bench: started ${spec.label} on port ${s.port} (pid ${s.pid}): ${shellQuote(s.argv)}\n`);
+    }
+
+    // Warm-up: JIT-compile Damselfly's hot paths (and fill the keyspace) before measuring.
+    const warm = opts.quick ? 2000 : 20000;
+    for (const s of running) {
+      for (const t of opts.tests) await runBenchmark(s, t, 16, warm, 0);
+    }
+    process.stdout.write(`bench: warm-up done (${warm} requests per test at P=16 on each server)\n`);
+
+    let n = 0;
+    for (let rep = 1; rep <= opts.reps; rep++) {
+      for (const t of opts.tests) {
+        for (const p of opts.pipelines) {
+          const requests = requestsFor(opts.requests, t, p);
+          // Alternate the servers so slow drifts in machine noise hit all of them alike.
+          for (const s of running) {
+            const r = await runBenchmark(s, t, p, requests, rep);
+            raw.push(r);
+            n++;
+            process.stdout.write(
+              `[${String(n).padStart(3)}/${runsTotal}] rep ${rep} ${s.spec.id.padEnd(13)} ${t.padEnd(4)} P=${String(p).padEnd(2)} ` +
+                `n=${requests} ${fmtOps(r.rps).padStart(7)} ops/s  ${fmt2(r.serverCpuUsPerOp).padStart(6)} µs CPU/op  ` +
+                `CPU/wall ${fmt2(r.serverCpuPerWall)}  client ${fmt2(r.clientCpuPerWall)}  ${fmt2(r.wallS)} s` +
+                (r.serverErrors ? '  (errors on stderr!)' : '') + '\n',
+            );
+          }
+        }
+      }
+    }
+  } finally {
+    for (const s of running) await stopServer(s);
+  }
+
+  const ms = medians(raw);
+  const text = report(ms, opts, specs);
+  process.stdout.write('\n' + text + '\n');
+
+  const date = started.toISOString().slice(0, 10);
+  const host = hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
+  const file = opts.out ?? join(BENCH_DIR, 'results', `${date}-${host}${opts.quick ? '-quick' : ''}.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  const result = {
+    date: started.toISOString(),
+    durationS: Math.round((Date.now() - started.getTime()) / 100) / 10,
+    loadAverage: { start: loadStart, end: loadavg().map((x) => Math.round(x * 100) / 100) },
+    machine: machineInfo(),
+    harness: {
+      command: shellQuote(['node', relative(ROOT, fileURLToPath(import.meta.url)), ...process.argv.slice(2)]),
+      options: opts,
+      clients: CLIENTS,
+      keyspace: KEYSPACE,
+      requestsPerRun: Object.fromEntries(
+        opts.tests.flatMap((t) => opts.pipelines.map((p) => [`${t} P=${p}`, requestsFor(opts.requests, t, p)])),
+      ),
+      warmupRequestsPerTest: opts.quick ? 2000 : 20000,
+    },
+    servers: running.map((s) => ({ id: s.spec.id, label: s.spec.label, threads: s.spec.threads, command: shellQuote(s.argv) })),
+    benchmarkCommands: [...new Set(raw.map((r) => r.command.replace(/-p [0-9]+/, '-p PORT')))],
+    medians: ms,
+    table: text,
+    runs: raw,
+  };
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  const shown = relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file);
+  process.stdout.write(`\nbench: wrote ${shown} (${result.durationS} s)\n`);
+}
+
+main().catch((e: unknown) => {
+  // After SIGINT the dying benchmark's error is a consequence, not news.
+  if (e instanceof UsageError) process.stderr.write(`bench: ${e.message}\n${USAGE}\n`);
+  else if (!interrupted) process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  killAll('SIGTERM');
+  process.exitCode = 1;
+  setTimeout(() => process.exit(1), 500);
+});
