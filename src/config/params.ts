@@ -18,6 +18,8 @@ export interface Param {
   max?: number;
   values?: string[];
   mutable: boolean;
+  /** Redis PROTECTED_CONFIG: CONFIG SET refuses it (as Redis does with enable-protected-configs off). */
+  protected?: boolean;
   help: string;
   /** For settings accepted now whose feature comes later. */
   later?: string;
@@ -31,11 +33,11 @@ export const PARAMS: Param[] = [
   { flag: 'proactor_threads', aliases: ['threads'], type: 'int', default: '0', min: 0, max: 1024, mutable: false, help: 'shard worker threads (0: one per core)' },
   { flag: 'dbnum', config: 'databases', type: 'int', default: '16', min: 1, max: 1024, mutable: false, help: 'number of databases' },
   { flag: 'requirepass', config: 'requirepass', type: 'string', default: '', mutable: true, help: 'password clients must AUTH with (empty: none)' },
-  { flag: 'maxclients', config: 'maxclients', type: 'int', default: '10000', min: 1, max: 1000000, mutable: true, help: 'maximum number of connected clients' },
-  { flag: 'hz', config: 'hz', type: 'int', default: '100', min: 1, max: 500, mutable: true, help: 'active expire cycles per second per shard' },
+  { flag: 'maxclients', config: 'maxclients', type: 'int', default: '10000', min: 1, max: 4294967295, mutable: true, help: 'maximum number of connected clients' },
+  { flag: 'hz', config: 'hz', type: 'int', default: '100', min: 0, max: 2147483647, mutable: true, help: 'active expire cycles per second per shard (capped to 1..500, as Redis does)' },
   { flag: 'logtostderr', type: 'bool', default: 'no', mutable: false, help: 'log to stderr' },
-  { flag: 'dir', config: 'dir', type: 'string', default: '.', mutable: false, help: 'working directory for snapshots', later: 'snapshots come with the persistence issue' },
-  { flag: 'dbfilename', config: 'dbfilename', type: 'string', default: 'dump.rdb', mutable: true, help: 'snapshot file name', later: 'snapshots come with the persistence issue' },
+  { flag: 'dir', config: 'dir', type: 'string', default: '.', mutable: false, protected: true, help: 'working directory for snapshots', later: 'snapshots come with the persistence issue' },
+  { flag: 'dbfilename', config: 'dbfilename', type: 'string', default: 'dump.rdb', mutable: true, protected: true, help: 'snapshot file name', later: 'snapshots come with the persistence issue' },
   { flag: 'maxmemory', config: 'maxmemory', type: 'bytes', default: '0', mutable: true, help: 'memory limit (human sizes: 4gb, 512mb; 0: none)', later: 'enforced with the storage engine issue' },
   { flag: 'maxmemory_policy', config: 'maxmemory-policy', type: 'enum', values: EVICTION_POLICIES, default: 'noeviction', mutable: true, help: 'eviction policy', later: 'enforced with the storage engine issue' },
   { flag: 'cache_mode', type: 'bool', default: 'no', mutable: false, help: 'evict like a cache when near maxmemory', later: 'comes with the storage engine issue' },
@@ -89,7 +91,7 @@ export function parseValue(p: Param, raw: string): { value: string | number | bo
     case 'bytes': {
       const n = parseBytes(raw);
       if (n === null) return { error: 'argument must be a memory value' };
-      if (p.min !== undefined && n < p.min) return { error: `argument must be between ${p.min} and ${Number.MAX_SAFE_INTEGER} inclusive` };
+      if (p.min !== undefined && n < p.min) return { error: `argument must be between ${p.min} and 9223372036854775807 inclusive` };
       return { value: n };
     }
     case 'bool': {

@@ -1,4 +1,1214 @@
-// placeholder, being written
-import type { CommandImpl } from '../server/command-types.ts';
-export const commands: Record<string, CommandImpl> = {};
-export const internal: Record<string, [number, CommandImpl]> = {};
+// Server commands: INFO, CONFIG *, COMMAND *, TIME, LASTSAVE, SHUTDOWN, FUNCTION FLUSH, SCRIPT FLUSH
+// and CLUSTER KEYSLOT.
+// Invariants: counters live per worker and are summed on demand (INFO asks every worker with the
+// internal __stats); CONFIG SET is validated whole on the client's thread before any worker applies
+// it (__configset), so it is all-or-nothing; COMMAND replies come only from the spec table and never
+// show internal commands; process-wide facts (run id, start time, memory) are the same on every
+// worker because they derive from the process, not the thread.
+
+import { createHash } from 'node:crypto';
+import { machine, release, totalmem, type as osType } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ReplyWriter } from '../protocol/reply-writer.ts';
+import type { CommandImpl, ShardExec } from '../server/command-types.ts';
+import type { Connection } from '../server/connection.ts';
+import type { Command, CommandTable, KeySpec } from '../server/command-table.ts';
+import { clampHz, type ShardWorker } from '../server/shard-worker.ts';
+import { PARAMS, formatValue, paramByConfig, parseValue, type Param } from '../config/params.ts';
+import { globMatch } from '../engine/glob.ts';
+import { keySlot } from '../runtime/slots.ts';
+import { REDIS_VERSION, VERSION } from '../version.ts';
+import { ERR_SYNTAX, isWord, parseInteger } from './family-util.ts';
+import { helpReply } from './connection.ts';
+import { bulkBytes } from './strings.ts';
+
+/** Process start (ms since the epoch): performance.timeOrigin is the process's, in every thread. */
+const START_MS = performance.timeOrigin;
+const RUN_ID = createHash('sha1').update(`damselfly-run:${process.pid}:${START_MS}`).digest('hex');
+const REPL_ID = createHash('sha1').update(`damselfly-repl:${process.pid}:${START_MS}`).digest('hex');
+const BUILD_ID = createHash('sha1').update(`damselfly-${VERSION}`).digest('hex').slice(0, 16);
+/** The program that was started (main.ts; workers see their own module in argv). */
+const EXECUTABLE = fileURLToPath(new URL('../main.ts', import.meta.url));
+
+/** Microseconds since the epoch. */
+function nowUsec(): number {
+  return Math.floor((performance.timeOrigin + performance.now()) * 1000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// INFO
+
+/** One worker's counters, as __stats reports them. */
+interface WorkerSnapshot {
+  conns: number;
+  rejected: number;
+  cmds: number;
+  netIn: number;
+  netOut: number;
+  opsRate: number;
+  inRate: number;
+  outRate: number;
+  hits: number;
+  misses: number;
+  expired: number;
+  /** [command index, calls, usec, rejected, failed] for commands with any activity. */
+  cmd: [number, number, number, number, number][];
+  err: [string, number][];
+  /** [db, keys, expires, sampled average ttl in ms] for non-empty databases. */
+  dbs: [number, number, number, number][];
+  heap: number;
+  peak: number;
+  maxIn: number;
+  maxOut: number;
+  cpuUser: number;
+  cpuSys: number;
+}
+
+/** Redis's INFO sections in output order; the default set leaves out commandstats and latencystats. */
+const ALL_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace'];
+const DEFAULT_SECTIONS = ALL_SECTIONS.filter((s) => s !== 'commandstats' && s !== 'latencystats');
+/** Sections that need every worker's counters. */
+const AGGREGATED = new Set(['clients', 'memory', 'stats', 'cpu', 'commandstats', 'errorstats', 'keyspace']);
+const TITLES: Record<string, string> = {
+  server: 'Server', clients: 'Clients', memory: 'Memory', persistence: 'Persistence', stats: 'Stats', replication: 'Replication',
+  cpu: 'CPU', modules: 'Modules', commandstats: 'Commandstats', errorstats: 'Errorstats', latencystats: 'Latencystats', cluster: 'Cluster', keyspace: 'Keyspace',
+};
+
+/** The sections an INFO call asks for (Redis genInfoSectionDict). */
+function infoSections(args: Buffer[]): Set<string> {
+  if (args.length === 1) return new Set(DEFAULT_SECTIONS);
+  const out = new Set<string>();
+  let all = false;
+  for (let i = 1; i < args.length; i++) {
+    const s = args[i].toString('latin1').toLowerCase();
+    if (s === 'default') for (const d of DEFAULT_SECTIONS) out.add(d);
+    else if (s === 'all' || s === 'everything') all = true;
+    else out.add(s === 'module_list' ? 'modules' : s);
+  }
+  if (all) for (const d of ALL_SECTIONS) out.add(d);
+  return out;
+}
+
+/** INFO [section [section ...]] */
+function info(c: Connection, args: Buffer[], w: ReplyWriter): void {
+  const want = infoSections(args);
+  let needsWorkers = false;
+  for (const s of want) if (AGGREGATED.has(s)) needsWorkers = true;
+  if (!needsWorkers) {
+    w.verbatim(infoText(c.worker, want, []));
+    return;
+  }
+  const worker = c.worker;
+  c.broadcast(
+    worker.command('__stats'),
+    [Buffer.from('__stats')],
+    (replies, out) => {
+      const snaps = replies.map((r) => JSON.parse(bulkBytes(r).toString('latin1')) as WorkerSnapshot);
+      out.verbatim(infoText(worker, want, snaps));
+    },
+    w,
+  );
+}
+
+/** __stats: this worker's counters as JSON (a bulk string). */
+function opStats(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
+  const worker = x.worker;
+  const st = worker.stats;
+  const cs = worker.cmdStats;
+  const cmd: WorkerSnapshot['cmd'] = [];
+  for (let i = 0; i < cs.calls.length; i++) {
+    if (cs.calls[i] || cs.rejected[i] || cs.failed[i]) cmd.push([i, cs.calls[i], cs.usec[i], cs.rejected[i], cs.failed[i]]);
+  }
+  const now = Date.now();
+  const dbs: WorkerSnapshot['dbs'] = [];
+  let expired = 0;
+  x.shard.dbs.forEach((db, i) => {
+    expired += db.expiredCount;
+    if (db.size === 0) return;
+    let sum = 0;
+    let n = 0;
+    for (const at of db.expires.values()) {
+      if (at > now) {
+        sum += at - now;
+        n++;
+      }
+      if (n >= 64) break;
+    }
+    dbs.push([i, db.size, db.expires.size, n ? sum / n : 0]);
+  });
+  let maxIn = 0;
+  let maxOut = 0;
+  for (const conn of worker.clients.values()) {
+    maxIn = Math.max(maxIn, conn.parser.buffered);
+    maxOut = Math.max(maxOut, conn.socket.writableLength);
+  }
+  const heap = worker.instant.sampleMemory();
+  const cpu = process.threadCpuUsage();
+  const snap: WorkerSnapshot = {
+    conns: st.connectionsReceived,
+    rejected: st.rejectedConnections,
+    cmds: st.commandsProcessed,
+    netIn: st.netInputBytes,
+    netOut: st.netOutputBytes,
+    // Redis keeps these as integers per second.
+    opsRate: Math.floor(worker.instant.rate(0)),
+    inRate: Math.floor(worker.instant.rate(1)),
+    outRate: Math.floor(worker.instant.rate(2)),
+    hits: x.shard.stats.keyspaceHits,
+    misses: x.shard.stats.keyspaceMisses,
+    expired,
+    cmd,
+    err: [...st.errors],
+    dbs,
+    heap,
+    peak: worker.instant.memPeak,
+    maxIn,
+    maxOut,
+    cpuUser: cpu.user,
+    cpuSys: cpu.system,
+  };
+  w.bulk(JSON.stringify(snap));
+}
+
+/** Redis bytesToHuman. */
+function human(n: number): string {
+  if (n < 1024) return `${n}B`;
+  const units = ['K', 'M', 'G', 'T', 'P'];
+  let d = n / 1024;
+  for (const u of units) {
+    if (d < 1024 || u === 'P') return `${d.toFixed(2)}${u}`;
+    d /= 1024;
+  }
+  return `${n}B`;
+}
+
+/** "%ld.%06ld" of a duration in microseconds. */
+function cpuSeconds(us: number): string {
+  const s = Math.floor(us / 1e6);
+  return `${s}.${String(Math.floor(us - s * 1e6)).padStart(6, '0')}`;
+}
+
+interface Totals {
+  conns: number;
+  rejected: number;
+  cmds: number;
+  netIn: number;
+  netOut: number;
+  opsRate: number;
+  inRate: number;
+  outRate: number;
+  hits: number;
+  misses: number;
+  expired: number;
+  errors: Map<string, number>;
+  errorReplies: number;
+  cmd: Map<number, [number, number, number, number]>;
+  dbs: Map<number, [number, number, number]>;
+  heap: number;
+  peak: number;
+  maxIn: number;
+  maxOut: number;
+  cpuUser: number;
+  cpuSys: number;
+}
+
+function sumSnapshots(table: CommandTable, snaps: WorkerSnapshot[]): Totals {
+  const t: Totals = {
+    conns: 0, rejected: 0, cmds: 0, netIn: 0, netOut: 0, opsRate: 0, inRate: 0, outRate: 0, hits: 0, misses: 0, expired: 0,
+    errors: new Map(), errorReplies: 0, cmd: new Map(), dbs: new Map(), heap: 0, peak: 0, maxIn: 0, maxOut: 0, cpuUser: 0, cpuSys: 0,
+  };
+  for (const s of snaps) {
+    t.conns += s.conns;
+    t.rejected += s.rejected;
+    t.cmds += s.cmds;
+    t.netIn += s.netIn;
+    t.netOut += s.netOut;
+    t.opsRate += s.opsRate;
+    t.inRate += s.inRate;
+    t.outRate += s.outRate;
+    t.hits += s.hits;
+    t.misses += s.misses;
+    t.expired += s.expired;
+    for (const [code, n] of s.err) {
+      t.errors.set(code, (t.errors.get(code) ?? 0) + n);
+      t.errorReplies += n;
+    }
+    for (const [i, calls, usec, rej, failed] of s.cmd) {
+      const cmd = table.all[i];
+      // Internal commands are not shown (a broadcasting command is counted where its answers merge).
+      if (cmd.hidden) continue;
+      const cur = t.cmd.get(i) ?? [0, 0, 0, 0];
+      cur[0] += calls;
+      cur[1] += usec;
+      cur[2] += rej;
+      cur[3] += failed;
+      t.cmd.set(i, cur);
+    }
+    for (const [db, keys, expires, avg] of s.dbs) {
+      const cur = t.dbs.get(db) ?? [0, 0, 0];
+      cur[0] += keys;
+      cur[1] += expires;
+      cur[2] += avg * expires;
+      t.dbs.set(db, cur);
+    }
+    t.heap += s.heap;
+    t.peak += Math.max(s.peak, s.heap);
+    t.maxIn = Math.max(t.maxIn, s.maxIn);
+    t.maxOut = Math.max(t.maxOut, s.maxOut);
+    t.cpuUser += s.cpuUser;
+    t.cpuSys += s.cpuSys;
+  }
+  return t;
+}
+
+/** Commands in reporting order: each top-level command followed by its subcommands. */
+function orderedCommands(table: CommandTable): Command[] {
+  const out: Command[] = [];
+  for (const c of table.visible()) {
+    out.push(c);
+    for (const s of c.subcommands.values()) out.push(s);
+  }
+  return out;
+}
+
+/** The INFO text for the wanted sections ("# Title" blocks separated by a blank line, CRLF lines). */
+function infoText(worker: ShardWorker, want: Set<string>, snaps: WorkerSnapshot[]): string {
+  const t = sumSnapshots(worker.table, snaps);
+  const cfg = worker.config;
+  const now = Date.now();
+  const blocks: string[] = [];
+  for (const name of ALL_SECTIONS) {
+    if (!want.has(name)) continue;
+    const lines: string[] = [];
+    const add = (k: string, v: string | number): void => {
+      lines.push(`${k}:${v}`);
+    };
+    switch (name) {
+      case 'server': {
+        const uptime = Math.floor((now - START_MS) / 1000);
+        add('redis_version', REDIS_VERSION);
+        add('redis_git_sha1', '00000000');
+        add('redis_git_dirty', 0);
+        add('redis_build_id', BUILD_ID);
+        add('redis_mode', 'standalone');
+        add('os', `${osType()} ${release()} ${machine()}`);
+        add('arch_bits', 64);
+        add('multiplexing_api', 'epoll');
+        add('process_id', process.pid);
+        add('process_supervised', 'no');
+        add('run_id', RUN_ID);
+        add('tcp_port', cfg.port as number);
+        add('server_time_usec', nowUsec());
+        add('uptime_in_seconds', uptime);
+        add('uptime_in_days', Math.floor(uptime / 86400));
+        add('hz', cfg.hz as number);
+        add('configured_hz', cfg.hz as number);
+        add('lru_clock', Math.floor(now / 1000) & 0xffffff);
+        add('executable', EXECUTABLE);
+        add('config_file', '');
+        add('io_threads_active', 0);
+        add('server_name', 'damselfly');
+        add('damselfly_version', VERSION);
+        add('thread_count', worker.n);
+        add('shard_count', worker.n);
+        break;
+      }
+      case 'clients':
+        add('connected_clients', Atomics.load(worker.shared.counts, 0));
+        add('cluster_connections', 0);
+        add('maxclients', cfg.maxclients as number);
+        add('client_recent_max_input_buffer', t.maxIn);
+        add('client_recent_max_output_buffer', t.maxOut);
+        add('blocked_clients', 0);
+        add('tracking_clients', 0);
+        add('clients_in_timeout_table', 0);
+        break;
+      case 'memory': {
+        const rss = process.memoryUsage.rss();
+        const used = t.heap;
+        const peak = Math.max(t.peak, used);
+        const maxmemory = cfg.maxmemory as number;
+        const sys = totalmem();
+        add('used_memory', used);
+        add('used_memory_human', human(used));
+        add('used_memory_rss', rss);
+        add('used_memory_rss_human', human(rss));
+        add('used_memory_peak', peak);
+        add('used_memory_peak_human', human(peak));
+        add('used_memory_peak_perc', `${(peak ? (used * 100) / peak : 0).toFixed(2)}%`);
+        add('total_system_memory', sys);
+        add('total_system_memory_human', human(sys));
+        add('used_memory_scripts', 0);
+        add('used_memory_scripts_human', '0B');
+        add('number_of_cached_scripts', 0);
+        add('maxmemory', maxmemory);
+        add('maxmemory_human', human(maxmemory));
+        add('maxmemory_policy', String(cfg.maxmemory_policy));
+        add('mem_fragmentation_ratio', (used ? rss / used : 0).toFixed(2));
+        add('mem_fragmentation_bytes', rss - used);
+        add('mem_not_counted_for_evict', 0);
+        add('mem_replication_backlog', 0);
+        add('mem_clients_slaves', 0);
+        add('mem_aof_buffer', 0);
+        add('mem_allocator', 'v8');
+        add('active_defrag_running', 0);
+        add('lazyfree_pending_objects', 0);
+        add('lazyfreed_objects', 0);
+        break;
+      }
+      case 'persistence': {
+        const start = Math.floor(START_MS / 1000);
+        add('loading', 0);
+        add('async_loading', 0);
+        add('current_cow_peak', 0);
+        add('current_cow_size', 0);
+        add('current_cow_size_age', 0);
+        add('current_fork_perc', '0.00');
+        add('current_save_keys_processed', 0);
+        add('current_save_keys_total', 0);
+        add('rdb_changes_since_last_save', 0);
+        add('rdb_bgsave_in_progress', 0);
+        add('rdb_last_save_time', start);
+        add('rdb_last_bgsave_status', 'ok');
+        add('rdb_last_bgsave_time_sec', -1);
+        add('rdb_current_bgsave_time_sec', -1);
+        add('rdb_saves', 0);
+        add('rdb_last_cow_size', 0);
+        add('rdb_last_load_keys_expired', 0);
+        add('rdb_last_load_keys_loaded', 0);
+        add('aof_enabled', 0);
+        add('aof_rewrite_in_progress', 0);
+        add('aof_rewrite_scheduled', 0);
+        add('aof_last_rewrite_time_sec', -1);
+        add('aof_current_rewrite_time_sec', -1);
+        add('aof_last_bgrewrite_status', 'ok');
+        add('aof_rewrites', 0);
+        add('aof_rewrites_consecutive_failures', 0);
+        add('aof_last_write_status', 'ok');
+        add('aof_last_cow_size', 0);
+        add('module_fork_in_progress', 0);
+        add('module_fork_last_cow_size', 0);
+        break;
+      }
+      case 'stats':
+        add('total_connections_received', t.conns);
+        add('total_commands_processed', t.cmds);
+        add('instantaneous_ops_per_sec', t.opsRate);
+        add('total_net_input_bytes', t.netIn);
+        add('total_net_output_bytes', t.netOut);
+        add('total_net_repl_input_bytes', 0);
+        add('total_net_repl_output_bytes', 0);
+        add('instantaneous_input_kbps', (t.inRate / 1024).toFixed(2));
+        add('instantaneous_output_kbps', (t.outRate / 1024).toFixed(2));
+        add('instantaneous_input_repl_kbps', '0.00');
+        add('instantaneous_output_repl_kbps', '0.00');
+        add('rejected_connections', t.rejected);
+        add('sync_full', 0);
+        add('sync_partial_ok', 0);
+        add('sync_partial_err', 0);
+        add('expired_keys', t.expired);
+        add('expired_stale_perc', '0.00');
+        add('expired_time_cap_reached_count', 0);
+        add('expire_cycle_cpu_milliseconds', 0);
+        add('evicted_keys', 0);
+        add('evicted_clients', 0);
+        add('total_eviction_exceeded_time', 0);
+        add('current_eviction_exceeded_time', 0);
+        add('keyspace_hits', t.hits);
+        add('keyspace_misses', t.misses);
+        add('pubsub_channels', 0);
+        add('pubsub_patterns', 0);
+        add('pubsubshard_channels', 0);
+        add('latest_fork_usec', 0);
+        add('total_forks', 0);
+        add('migrate_cached_sockets', 0);
+        add('slave_expires_tracked_keys', 0);
+        add('active_defrag_hits', 0);
+        add('active_defrag_misses', 0);
+        add('active_defrag_key_hits', 0);
+        add('active_defrag_key_misses', 0);
+        add('total_active_defrag_time', 0);
+        add('current_active_defrag_time', 0);
+        add('tracking_total_keys', 0);
+        add('tracking_total_items', 0);
+        add('tracking_total_prefixes', 0);
+        add('unexpected_error_replies', 0);
+        add('total_error_replies', t.errorReplies);
+        add('dump_payload_sanitizations', 0);
+        add('io_threaded_reads_processed', 0);
+        add('io_threaded_writes_processed', 0);
+        break;
+      case 'replication':
+        add('role', 'master');
+        add('connected_slaves', 0);
+        add('master_failover_state', 'no-failover');
+        add('master_replid', REPL_ID);
+        add('master_replid2', '0000000000000000000000000000000000000000');
+        add('master_repl_offset', 0);
+        add('second_repl_offset', -1);
+        add('repl_backlog_active', 0);
+        add('repl_backlog_size', 1048576);
+        add('repl_backlog_first_byte_offset', 0);
+        add('repl_backlog_histlen', 0);
+        break;
+      case 'cpu': {
+        const cpu = process.cpuUsage();
+        add('used_cpu_sys', cpuSeconds(cpu.system));
+        add('used_cpu_user', cpuSeconds(cpu.user));
+        add('used_cpu_sys_children', '0.000000');
+        add('used_cpu_user_children', '0.000000');
+        // Our "main thread" is the set of shard threads that run the commands.
+        add('used_cpu_sys_main_thread', cpuSeconds(t.cpuSys));
+        add('used_cpu_user_main_thread', cpuSeconds(t.cpuUser));
+        break;
+      }
+      case 'commandstats':
+        for (const cmd of orderedCommands(worker.table)) {
+          const s = t.cmd.get(cmd.index);
+          if (s === undefined) continue;
+          const [calls, usec, rej, failed] = s;
+          const us = Math.floor(usec);
+          lines.push(`cmdstat_${cmd.name}:calls=${calls},usec=${us},usec_per_call=${(calls ? us / calls : 0).toFixed(2)},rejected_calls=${rej},failed_calls=${failed}`);
+        }
+        break;
+      case 'errorstats':
+        for (const code of [...t.errors.keys()].sort()) lines.push(`errorstat_${code}:count=${t.errors.get(code)}`);
+        break;
+      case 'cluster':
+        add('cluster_enabled', 0);
+        break;
+      case 'keyspace':
+        for (const db of [...t.dbs.keys()].sort((a, b) => a - b)) {
+          const [keys, expires, ttlWeighted] = t.dbs.get(db)!;
+          lines.push(`db${db}:keys=${keys},expires=${expires},avg_ttl=${expires ? Math.round(ttlWeighted / expires) : 0}`);
+        }
+        break;
+      default:
+        break;
+    }
+    blocks.push(`# ${TITLES[name]}\r\n` + lines.map((l) => l + '\r\n').join(''));
+  }
+  return blocks.join('\r\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// CONFIG
+
+/** How CONFIG GET shows a parameter's current value. */
+function configValue(worker: ShardWorker, p: Param): string {
+  const v = worker.config[p.flag];
+  // Redis reports the working directory as an absolute path (it chdirs there at startup).
+  if (p.config === 'dir') return resolve(String(v));
+  return formatValue(p, v);
+}
+
+/** CONFIG GET parameter [parameter ...] */
+function configGet(c: Connection, args: Buffer[], w: ReplyWriter): void {
+  const seen = new Set<string>();
+  const out: [string, string][] = [];
+  for (let i = 2; i < args.length; i++) {
+    const pat = args[i].toString('latin1');
+    if (!/[[*?]/.test(pat)) {
+      // Exact name: reported as the client spelled it.
+      const lower = pat.toLowerCase();
+      if (seen.has(lower)) continue;
+      const p = paramByConfig(pat);
+      if (p !== undefined) {
+        seen.add(lower);
+        out.push([pat, configValue(c.worker, p)]);
+      }
+      continue;
+    }
+    for (const p of PARAMS) {
+      if (p.config === undefined || seen.has(p.config)) continue;
+      if (globMatch(args[i], p.config, true)) {
+        seen.add(p.config);
+        out.push([p.config, configValue(c.worker, p)]);
+      }
+    }
+  }
+  w.map(out.length);
+  for (const [k, v] of out) {
+    w.bulk(k);
+    w.bulk(v);
+  }
+}
+
+/** Validates a CONFIG SET value the way Redis's config setters do. */
+function parseConfigSet(p: Param, raw: string): { value: string | number | boolean } | { error: string } {
+  if (p.type === 'bool') {
+    // CONFIG SET takes only yes/no (flags also accept true/false/1/0).
+    const l = raw.toLowerCase();
+    if (l !== 'yes' && l !== 'no') return { error: "argument must be 'yes' or 'no'" };
+    return { value: l === 'yes' };
+  }
+  if (p.config === 'save') {
+    const parts = raw.split(' ').filter((s) => s !== '');
+    if (parts.length % 2 === 1) return { error: 'Invalid save parameters' };
+    for (let j = 0; j < parts.length; j++) {
+      if (!/^[+-]?\d+$/.test(parts[j])) return { error: 'Invalid save parameters' };
+      const n = Number(parts[j]);
+      if ((j % 2 === 0 && n < 1) || (j % 2 === 1 && n < 0)) return { error: 'Invalid save parameters' };
+    }
+    return { value: parts.join(' ') };
+  }
+  return parseValue(p, raw);
+}
+
+/** CONFIG SET parameter value [parameter value ...] */
+function configSet(c: Connection, args: Buffer[], w: ReplyWriter): void {
+  if (args.length % 2 === 1) return w.error(ERR_SYNTAX);
+  const count = (args.length - 2) / 2;
+  const chosen: Param[] = [];
+  let invalid = false;
+  let unknown: string | null = null;
+  let errArg = '';
+  let errStr = '';
+  for (let i = 0; i < count; i++) {
+    const name = args[2 + i * 2].toString('latin1');
+    const p = paramByConfig(name);
+    if (p === undefined) {
+      if (!invalid) {
+        unknown = name;
+        invalid = true;
+      }
+      continue;
+    }
+    if (invalid) continue;
+    if (p.protected || !p.mutable) {
+      errStr = p.protected ? "can't set protected config" : "can't set immutable config";
+      errArg = name;
+      invalid = true;
+      continue;
+    }
+    if (chosen.includes(p)) {
+      errStr = 'duplicate parameter';
+      errArg = name;
+      invalid = true;
+    }
+    chosen[i] = p;
+  }
+  if (unknown !== null) return w.error(`ERR Unknown option or number of arguments for CONFIG SET - '${unknown}'`);
+  if (invalid) return w.error(`ERR CONFIG SET failed (possibly related to argument '${errArg}') - ${errStr}`);
+  const changes: [string, string | number | boolean][] = [];
+  for (let i = 0; i < count; i++) {
+    const p = chosen[i];
+    const r = parseConfigSet(p, args[3 + i * 2].toString('latin1'));
+    if ('error' in r) return w.error(`ERR CONFIG SET failed (possibly related to argument '${p.config}') - ${r.error}`);
+    changes.push([p.flag, r.value]);
+  }
+  c.broadcast(c.worker.command('__configset'), [Buffer.from('__configset'), Buffer.from(JSON.stringify(changes))], okUnlessError, w);
+}
+
+/** __configset <json [[flag, value], ...]>: applies validated settings to this worker. */
+function opConfigSet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const worker = x.worker;
+  const changes = JSON.parse(args[1].toString('latin1')) as [string, string | number | boolean][];
+  for (const [flag, value] of changes) {
+    worker.config[flag] = value;
+    switch (flag) {
+      case 'hz':
+        worker.config.hz = clampHz(value as number);
+        x.shard.startExpiry(worker.config.hz);
+        break;
+      case 'proto_max_bulk_len':
+        x.shard.maxBulkLen = value as number;
+        for (const conn of worker.clients.values()) conn.parser.limits.maxBulkLen = value as number;
+        break;
+      default:
+        break;
+    }
+  }
+  w.ok();
+}
+
+/** The reply of a broadcast whose parts answer OK: the first error, or OK. */
+function okUnlessError(replies: Buffer[], w: ReplyWriter): void {
+  for (const r of replies) {
+    if (r[0] === 0x2d) {
+      w.raw(r);
+      return;
+    }
+  }
+  w.ok();
+}
+
+/** CONFIG RESETSTAT */
+function configResetStat(c: Connection, _args: Buffer[], w: ReplyWriter): void {
+  c.broadcast(c.worker.command('__resetstat'), [Buffer.from('__resetstat')], okUnlessError, w);
+}
+
+/** __resetstat: zeroes this worker's INFO counters. */
+function opResetStat(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
+  x.worker.resetStats();
+  w.ok();
+}
+
+/** CONFIG REWRITE */
+function configRewrite(_c: Connection, _args: Buffer[], w: ReplyWriter): void {
+  w.error('ERR The server is running without a config file');
+}
+
+const CONFIG_HELP = [
+  'CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'GET <pattern>',
+  '    Return parameters matching the glob-like <pattern> and their values.',
+  'SET <directive> <value>',
+  '    Set the configuration <directive> to <value>.',
+  'RESETSTAT',
+  '    Reset statistics reported by the INFO command.',
+  'REWRITE',
+  '    Rewrite the configuration file.',
+  'HELP',
+  '    Prints this help.',
+];
+
+/** CONFIG HELP */
+function configHelp(_c: Connection, _args: Buffer[], w: ReplyWriter): void {
+  helpReply(w, CONFIG_HELP);
+}
+
+// ---------------------------------------------------------------------------------------------
+// COMMAND
+
+/** Key-spec flags in the order Redis prints them. */
+const KEY_FLAG_ORDER = ['RO', 'RW', 'OW', 'RM', 'access', 'update', 'insert', 'delete', 'not_key', 'incomplete', 'variable_flags'];
+
+function sortKeyFlags(flags: string[]): string[] {
+  return [...flags].sort((a, b) => KEY_FLAG_ORDER.indexOf(a) - KEY_FLAG_ORDER.indexOf(b));
+}
+
+function writeStatusSet(w: ReplyWriter, items: string[]): void {
+  w.set(items.length);
+  for (const s of items) w.simple(s);
+}
+
+/** A bulk string of text that may hold non-latin1 characters (docs are UTF-8). */
+function bulkText(w: ReplyWriter, s: string): void {
+  w.bulk(Buffer.from(s, 'utf8'));
+}
+
+function writeKeySpec(w: ReplyWriter, ks: KeySpec): void {
+  w.map(ks.notes !== undefined ? 4 : 3);
+  if (ks.notes !== undefined) {
+    w.bulk('notes');
+    bulkText(w, ks.notes);
+  }
+  w.bulk('flags');
+  writeStatusSet(w, sortKeyFlags(ks.flags));
+  w.bulk('begin_search');
+  w.map(2);
+  w.bulk('type');
+  const bs = ks.begin_search;
+  w.bulk(bs.type);
+  w.bulk('spec');
+  if (bs.type === 'index') {
+    w.map(1);
+    w.bulk('index');
+    w.integer(bs.spec.index);
+  } else if (bs.type === 'keyword') {
+    w.map(2);
+    w.bulk('keyword');
+    w.bulk(bs.spec.keyword);
+    w.bulk('startfrom');
+    w.integer(bs.spec.startfrom);
+  } else {
+    w.map(0);
+  }
+  w.bulk('find_keys');
+  w.map(2);
+  w.bulk('type');
+  const fk = ks.find_keys;
+  w.bulk(fk.type);
+  w.bulk('spec');
+  if (fk.type === 'range') {
+    w.map(3);
+    w.bulk('lastkey');
+    w.integer(fk.spec.lastkey);
+    w.bulk('keystep');
+    w.integer(fk.spec.keystep);
+    w.bulk('limit');
+    w.integer(fk.spec.limit);
+  } else if (fk.type === 'keynum') {
+    w.map(3);
+    w.bulk('keynumidx');
+    w.integer(fk.spec.keynumidx);
+    w.bulk('firstkey');
+    w.integer(fk.spec.firstkey);
+    w.bulk('keystep');
+    w.integer(fk.spec.keystep);
+  } else {
+    w.map(0);
+  }
+}
+
+/** One COMMAND INFO entry: [name, arity, flags, first, last, step, acl, tips, key specs, subcommands]. */
+function writeCommandInfo(w: ReplyWriter, cmd: Command): void {
+  const s = cmd.spec;
+  w.array(10);
+  w.bulk(cmd.name);
+  w.integer(s.arity);
+  writeStatusSet(w, s.flags);
+  w.integer(s.first_key);
+  w.integer(s.last_key);
+  w.integer(s.key_step);
+  writeStatusSet(w, s.acl_categories);
+  w.set(s.tips.length);
+  for (const tip of s.tips) w.bulk(tip);
+  // Redis 7.0 sends the key specs as a set, and "no subcommands" as an empty set.
+  w.set(s.key_specs.length);
+  for (const ks of s.key_specs) writeKeySpec(w, ks);
+  if (cmd.subcommands.size === 0) w.set(0);
+  else w.array(cmd.subcommands.size);
+  for (const sub of cmd.subcommands.values()) writeCommandInfo(w, sub);
+}
+
+interface ArgDoc {
+  name: string;
+  type: string;
+  key_spec_index?: number;
+  token?: string;
+  summary?: string;
+  since?: string;
+  deprecated_since?: string;
+  flags?: string[];
+  arguments?: ArgDoc[];
+}
+
+interface CommandDoc {
+  summary?: string;
+  since?: string;
+  group?: string;
+  complexity?: string;
+  doc_flags?: string[];
+  deprecated_since?: string;
+  replaced_by?: string;
+  history?: [string, string][];
+  arguments?: ArgDoc[];
+}
+
+function writeArgs(w: ReplyWriter, args: ArgDoc[]): void {
+  w.array(args.length);
+  for (const a of args) {
+    const nested = a.type === 'oneof' || a.type === 'block';
+    let n = 2;
+    if (a.key_spec_index !== undefined) n++;
+    if (a.token !== undefined) n++;
+    if (a.summary !== undefined) n++;
+    if (a.since !== undefined) n++;
+    if (a.deprecated_since !== undefined) n++;
+    if (a.flags !== undefined && a.flags.length > 0) n++;
+    if (nested) n++;
+    w.map(n);
+    w.bulk('name');
+    bulkText(w, a.name);
+    w.bulk('type');
+    w.bulk(a.type);
+    if (a.key_spec_index !== undefined) {
+      w.bulk('key_spec_index');
+      w.integer(a.key_spec_index);
+    }
+    if (a.token !== undefined) {
+      w.bulk('token');
+      bulkText(w, a.token);
+    }
+    if (a.summary !== undefined) {
+      w.bulk('summary');
+      bulkText(w, a.summary);
+    }
+    if (a.since !== undefined) {
+      w.bulk('since');
+      w.bulk(a.since);
+    }
+    if (a.deprecated_since !== undefined) {
+      w.bulk('deprecated_since');
+      w.bulk(a.deprecated_since);
+    }
+    if (a.flags !== undefined && a.flags.length > 0) {
+      w.bulk('flags');
+      writeStatusSet(w, a.flags);
+    }
+    if (nested) {
+      w.bulk('arguments');
+      writeArgs(w, a.arguments ?? []);
+    }
+  }
+}
+
+/** One COMMAND DOCS entry (a map), with the subcommands' docs nested. */
+function writeCommandDocs(w: ReplyWriter, cmd: Command): void {
+  const d = cmd.spec.docs as CommandDoc;
+  let n = 1;
+  if (d.summary !== undefined) n++;
+  if (d.since !== undefined) n++;
+  if (d.complexity !== undefined) n++;
+  if (d.doc_flags !== undefined && d.doc_flags.length > 0) n++;
+  if (d.deprecated_since !== undefined) n++;
+  if (d.replaced_by !== undefined) n++;
+  if (d.history !== undefined && d.history.length > 0) n++;
+  if (d.arguments !== undefined && d.arguments.length > 0) n++;
+  if (cmd.subcommands.size > 0) n++;
+  w.map(n);
+  if (d.summary !== undefined) {
+    w.bulk('summary');
+    bulkText(w, d.summary);
+  }
+  if (d.since !== undefined) {
+    w.bulk('since');
+    w.bulk(d.since);
+  }
+  w.bulk('group');
+  w.bulk(d.group ?? 'generic');
+  if (d.complexity !== undefined) {
+    w.bulk('complexity');
+    bulkText(w, d.complexity);
+  }
+  if (d.doc_flags !== undefined && d.doc_flags.length > 0) {
+    w.bulk('doc_flags');
+    writeStatusSet(w, d.doc_flags);
+  }
+  if (d.deprecated_since !== undefined) {
+    w.bulk('deprecated_since');
+    w.bulk(d.deprecated_since);
+  }
+  if (d.replaced_by !== undefined) {
+    w.bulk('replaced_by');
+    bulkText(w, d.replaced_by);
+  }
+  if (d.history !== undefined && d.history.length > 0) {
+    w.bulk('history');
+    // Redis 7.0 sends the history as a set of [version, change] pairs.
+    w.set(d.history.length);
+    for (const [ver, change] of d.history) {
+      w.array(2);
+      w.bulk(ver);
+      bulkText(w, change);
+    }
+  }
+  if (d.arguments !== undefined && d.arguments.length > 0) {
+    w.bulk('arguments');
+    writeArgs(w, d.arguments);
+  }
+  if (cmd.subcommands.size > 0) {
+    w.bulk('subcommands');
+    w.map(cmd.subcommands.size);
+    for (const sub of cmd.subcommands.values()) {
+      w.bulk(sub.name);
+      writeCommandDocs(w, sub);
+    }
+  }
+}
+
+/** A command by its full name ("get", "client|list"), as Redis's lookupCommandBySds. */
+function lookupFullName(table: CommandTable, name: string): Command | undefined {
+  if (name === '') return undefined;
+  const parts = name.toLowerCase().split('|');
+  if (parts.length > 2) return undefined;
+  const base = table.byName.get(parts[0]);
+  if (parts.length === 1 || base === undefined) return base;
+  if (base.subcommands.size === 0) return undefined;
+  return base.subcommands.get(parts[1]);
+}
+
+/** COMMAND */
+function commandAll(c: Connection, _args: Buffer[], w: ReplyWriter): void {
+  const cmds = c.worker.table.visible();
+  w.array(cmds.length);
+  for (const cmd of cmds) writeCommandInfo(w, cmd);
+}
+
+/** COMMAND COUNT */
+function commandCount(c: Connection, _args: Buffer[], w: ReplyWriter): void {
+  w.integer(c.worker.table.visible().length);
+}
+
+/** COMMAND INFO [command-name [command-name ...]] */
+function commandInfo(c: Connection, args: Buffer[], w: ReplyWriter): void {
+  if (args.length === 2) return commandAll(c, args, w);
+  w.array(args.length - 2);
+  for (let i = 2; i < args.length; i++) {
+    const cmd = lookupFullName(c.worker.table, args[i].toString('latin1'));
+    if (cmd === undefined) w.nullBulk();
+    else writeCommandInfo(w, cmd);
+  }
+}
+
+/** COMMAND DOCS [command-name [command-name ...]] */
+function commandDocs(c: Connection, args: Buffer[], w: ReplyWriter): void {
+  const table = c.worker.table;
+  const found: Command[] = [];
+  if (args.length === 2) found.push(...table.visible());
+  else {
+    for (let i = 2; i < args.length; i++) {
+      const cmd = lookupFullName(table, args[i].toString('latin1'));
+      if (cmd !== undefined) found.push(cmd);
+    }
+  }
+  w.map(found.length);
+  for (const cmd of found) {
+    w.bulk(cmd.name);
+    writeCommandDocs(w, cmd);
+  }
+}
+
+/** Redis's ACL category names (without the "@"). */
+const ACL_CATEGORIES = new Set([
+  'keyspace', 'read', 'write', 'set', 'sortedset', 'list', 'hash', 'string', 'bitmap', 'hyperloglog', 'geo', 'stream', 'pubsub',
+  'admin', 'fast', 'slow', 'blocking', 'dangerous', 'connection', 'transaction', 'scripting',
+]);
+
+/** COMMAND LIST [FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>] */
+function commandList(c: Connection, args: Buffer[], w: ReplyWriter): void {
+  let filter: ((cmd: Command) => boolean) | null = null;
+  for (let i = 2; i < args.length; i++) {
+    const more = args.length - 1 - i;
+    if (!isWord(args[i], 'FILTERBY') || more !== 2) return w.error(ERR_SYNTAX);
+    const kind = args[i + 1];
+    const arg = args[i + 2];
+    if (isWord(kind, 'MODULE')) filter = () => false;
+    else if (isWord(kind, 'ACLCAT')) {
+      const cat = arg.toString('latin1').toLowerCase();
+      filter = ACL_CATEGORIES.has(cat) ? (cmd) => cmd.spec.acl_categories.includes('@' + cat) : () => false;
+    } else if (isWord(kind, 'PATTERN')) filter = (cmd) => globMatch(arg, cmd.name, true);
+    else return w.error(ERR_SYNTAX);
+    i += 2;
+  }
+  const names: string[] = [];
+  for (const cmd of orderedCommands(c.worker.table)) if (filter === null || filter(cmd)) names.push(cmd.name);
+  w.array(names.length);
+  for (const n of names) w.bulk(n);
+}
+
+interface FoundKey {
+  pos: number;
+  flags: string[];
+}
+
+/** Commands whose key flags depend on their arguments (Redis getkeys_proc for VARIABLE_FLAGS specs). */
+const GETKEYS_PROCS: Record<string, (argv: Buffer[]) => FoundKey[]> = {
+  // SET's key is RW+access when GET is given, OW otherwise (setGetKeys).
+  set: (argv) => {
+    for (let i = 3; i < argv.length; i++) if (isWord(argv[i], 'GET')) return [{ pos: 1, flags: ['RW', 'access', 'update'] }];
+    return [{ pos: 1, flags: ['OW', 'update'] }];
+  },
+};
+
+/** Key positions and flags from the key specs (Redis getKeysUsingKeySpecs); null if a spec is invalid. */
+function keysFromSpecs(cmd: Command, argv: Buffer[]): FoundKey[] | null {
+  const argc = argv.length;
+  const out: FoundKey[] = [];
+  for (const ks of cmd.spec.key_specs) {
+    if (ks.flags.includes('not_key')) continue;
+    let first = 0;
+    const bs = ks.begin_search;
+    if (bs.type === 'index') first = bs.spec.index;
+    else if (bs.type === 'keyword') {
+      const from = bs.spec.startfrom;
+      const start = from > 0 ? from : argc + from;
+      const end = from > 0 ? argc - 1 : 1;
+      for (let i = start; i !== end; i = start <= end ? i + 1 : i - 1) {
+        if (i >= argc || i < 1) break;
+        if (argv[i].toString('latin1').toLowerCase() === bs.spec.keyword.toLowerCase()) {
+          first = i + 1;
+          break;
+        }
+      }
+      if (first === 0) continue;
+    } else return null;
+    let last: number;
+    let step: number;
+    const fk = ks.find_keys;
+    if (fk.type === 'range') {
+      step = fk.spec.keystep;
+      if (fk.spec.lastkey >= 0) last = first + fk.spec.lastkey;
+      else if (fk.spec.limit === 0) last = argc + fk.spec.lastkey;
+      else last = first + (Math.floor((argc - first) / fk.spec.limit) + fk.spec.lastkey);
+    } else if (fk.type === 'keynum') {
+      step = fk.spec.keystep;
+      const at = first + fk.spec.keynumidx;
+      if (fk.spec.keynumidx >= argc || at >= argc) return null;
+      const num = parseInteger(argv[at]);
+      if (num === null || num < 0) return null;
+      first += fk.spec.firstkey;
+      last = first + Number(num) - 1;
+    } else return null;
+    if (last >= argc || last < first || first >= argc) return null;
+    const flags = sortKeyFlags(ks.flags);
+    for (let i = first; i <= last; i += step) out.push({ pos: i, flags });
+  }
+  return out;
+}
+
+/** The keys (and their flags) of a full command, as COMMAND GETKEYS / GETKEYSANDFLAGS reply. */
+function getKeys(c: Connection, args: Buffer[], w: ReplyWriter, withFlags: boolean): void {
+  const argv = args.slice(2);
+  const table = c.worker.table;
+  let cmd = table.lookup(argv[0]);
+  if (cmd !== undefined && cmd.subcommands.size > 0 && argv.length > 1) cmd = cmd.subcommands.get(argv[1].toString('latin1').toLowerCase());
+  if (cmd === undefined) return w.error('ERR Invalid command specified');
+  if (!cmd.spec.key_specs.some((ks) => !ks.flags.includes('not_key'))) return w.error('ERR The command has no key arguments');
+  if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
+    return w.error('ERR Invalid number of arguments specified for command');
+  }
+  const varFlags = cmd.spec.key_specs.some((ks) => ks.flags.includes('variable_flags'));
+  const proc = GETKEYS_PROCS[cmd.name];
+  const keys = varFlags && proc !== undefined ? proc(argv) : keysFromSpecs(cmd, argv);
+  if (keys === null || keys.length === 0) {
+    if (cmd.spec.flags.includes('no_mandatory_keys')) return w.array(0);
+    return w.error('ERR Invalid arguments specified for command');
+  }
+  w.array(keys.length);
+  for (const k of keys) {
+    if (withFlags) {
+      w.array(2);
+      w.bulk(argv[k.pos]);
+      writeStatusSet(w, k.flags);
+    } else w.bulk(argv[k.pos]);
+  }
+}
+
+/** COMMAND GETKEYS command [arg [arg ...]] */
+function commandGetKeys(c: Connection, args: Buffer[], w: ReplyWriter): void {
+  getKeys(c, args, w, false);
+}
+
+/** COMMAND GETKEYSANDFLAGS command [arg [arg ...]] */
+function commandGetKeysAndFlags(c: Connection, args: Buffer[], w: ReplyWriter): void {
+  getKeys(c, args, w, true);
+}
+
+const COMMAND_HELP = [
+  'COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  '(no subcommand)',
+  '    Return details about all Redis commands.',
+  'COUNT',
+  '    Return the total number of commands in this Redis server.',
+  'LIST',
+  '    Return a list of all commands in this Redis server.',
+  'INFO [<command-name> ...]',
+  '    Return details about multiple Redis commands.',
+  '    If no command names are given, documentation details for all',
+  '    commands are returned.',
+  'DOCS [<command-name> ...]',
+  '    Return documentation details about multiple Redis commands.',
+  '    If no command names are given, documentation details for all',
+  '    commands are returned.',
+  'GETKEYS <full-command>',
+  '    Return the keys from a full Redis command.',
+  'GETKEYSANDFLAGS <full-command>',
+  '    Return the keys and the access flags from a full Redis command.',
+  'HELP',
+  '    Prints this help.',
+];
+
+/** COMMAND HELP */
+function commandHelp(_c: Connection, _args: Buffer[], w: ReplyWriter): void {
+  helpReply(w, COMMAND_HELP);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Miscellaneous
+
+/** TIME */
+function time(_c: Connection, _args: Buffer[], w: ReplyWriter): void {
+  const us = nowUsec();
+  const sec = Math.floor(us / 1e6);
+  w.array(2);
+  w.bulk(String(sec));
+  w.bulk(String(us - sec * 1e6));
+}
+
+/** LASTSAVE */
+function lastSave(_c: Connection, _args: Buffer[], w: ReplyWriter): void {
+  // Nothing is saved yet: the last "save" is the start of the process.
+  w.integer(Math.floor(START_MS / 1000));
+}
+
+/** SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT] */
+function shutdown(c: Connection, args: Buffer[], w: ReplyWriter): void {
+  let nosave = false;
+  let save = false;
+  let now = false;
+  let force = false;
+  let abort = false;
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i];
+    if (isWord(a, 'NOSAVE')) nosave = true;
+    else if (isWord(a, 'SAVE')) save = true;
+    else if (isWord(a, 'NOW')) now = true;
+    else if (isWord(a, 'FORCE')) force = true;
+    else if (isWord(a, 'ABORT')) abort = true;
+    else return w.error(ERR_SYNTAX);
+  }
+  if ((abort && (nosave || save || now || force)) || (nosave && save)) return w.error(ERR_SYNTAX);
+  if (abort) return w.error('ERR No shutdown in progress.');
+  const wantsSave = save || (!nosave && String(c.worker.config.save) !== '');
+  if (wantsSave && !force) {
+    c.worker.log('Error trying to save the DB: persistence is not available yet, can\'t exit.');
+    return w.error('ERR Errors trying to SHUTDOWN. Check logs.');
+  }
+  const mode = [nosave ? 'NOSAVE' : save ? 'SAVE' : '', now ? 'NOW' : '', force ? 'FORCE' : ''].filter((s) => s !== '').join(' ');
+  // No reply: the server exits (the client sees the connection close).
+  c.worker.requestShutdown(mode);
+}
+
+/** FUNCTION FLUSH [ASYNC | SYNC] */
+function functionFlush(_c: Connection, args: Buffer[], w: ReplyWriter): void {
+  if (args.length > 3) {
+    const sub = args[1].toString('latin1').slice(0, 128);
+    return w.error(`ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${args[0].toString('latin1').toUpperCase()} HELP.`);
+  }
+  if (args.length === 3 && !isWord(args[2], 'SYNC') && !isWord(args[2], 'ASYNC')) {
+    return w.error('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
+  }
+  // Functions come with the scripting issue: there is nothing to flush yet.
+  w.ok();
+}
+
+/** SCRIPT FLUSH [ASYNC | SYNC] */
+function scriptFlush(_c: Connection, args: Buffer[], w: ReplyWriter): void {
+  if (args.length > 3 || (args.length === 3 && !isWord(args[2], 'SYNC') && !isWord(args[2], 'ASYNC'))) {
+    return w.error('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
+  }
+  // Scripts come with the scripting issue: the cache is empty.
+  w.ok();
+}
+
+/** CLUSTER KEYSLOT key */
+function clusterKeyslot(_c: Connection, args: Buffer[], w: ReplyWriter): void {
+  w.integer(keySlot(args[2]));
+}
+
+export const commands: Record<string, CommandImpl> = {
+  info: { conn: info },
+  config: {},
+  'config|get': { conn: configGet },
+  'config|set': { conn: configSet },
+  'config|resetstat': { conn: configResetStat },
+  'config|rewrite': { conn: configRewrite },
+  'config|help': { conn: configHelp },
+  command: { conn: commandAll },
+  'command|count': { conn: commandCount },
+  'command|info': { conn: commandInfo },
+  'command|docs': { conn: commandDocs },
+  'command|list': { conn: commandList },
+  'command|getkeys': { conn: commandGetKeys },
+  'command|getkeysandflags': { conn: commandGetKeysAndFlags },
+  'command|help': { conn: commandHelp },
+  time: { conn: time },
+  lastsave: { conn: lastSave },
+  shutdown: { conn: shutdown },
+  function: {},
+  'function|flush': { conn: functionFlush },
+  script: {},
+  'script|flush': { conn: scriptFlush },
+  cluster: {},
+  'cluster|keyslot': { conn: clusterKeyslot },
+};
+
+export const internal: Record<string, [number, CommandImpl]> = {
+  __stats: [1, { shard: opStats }],
+  __configset: [2, { shard: opConfigSet }],
+  __resetstat: [1, { shard: opResetStat }],
+};
