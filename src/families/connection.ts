@@ -6,7 +6,7 @@ import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Connection } from '../server/connection.ts';
 import { REDIS_VERSION } from '../version.ts';
-import { ERR_DB_RANGE, ERR_NOT_INTEGER, ERR_SYNTAX, isWord, parseInteger } from './family-util.ts';
+import { ERR_DB_RANGE, ERR_SYNTAX, isWord, parseInt32, parseInteger } from './family-util.ts';
 import { bulkBytes } from './strings.ts';
 
 const ERR_WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
@@ -112,10 +112,10 @@ function hello(c: Connection, args: Buffer[], w: ReplyWriter): void {
 
 /** SELECT index */
 function select(c: Connection, args: Buffer[], w: ReplyWriter): void {
-  const id = parseInteger(args[1]);
-  if (id === null || id > 2147483647 || id < -2147483648) return w.error(ERR_NOT_INTEGER);
+  const id = parseInt32(args[1], w);
+  if (id === null) return;
   if (id < 0 || id >= (c.worker.config.dbnum as number)) return w.error(ERR_DB_RANGE);
-  c.db = Number(id);
+  c.db = id;
   w.ok();
 }
 

@@ -6,6 +6,7 @@ import { keySlot } from '../runtime/slots.ts';
 import { Shard } from '../engine/shard.ts';
 import type { Entry, Value } from '../engine/database.ts';
 import type { ShardExec } from '../server/command-types.ts';
+import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import { parseInt64, parseSafeInt } from '../util/numbers.ts';
 
 export const ERR_WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
@@ -126,3 +127,18 @@ const STRING_INLINE_MAX = 64 * 1024;
 export function valueFromArg(b: Buffer): string | Buffer {
   return b.length <= STRING_INLINE_MAX ? b.toString('latin1') : Buffer.from(b);
 }
+
+/** Redis getIntFromObjectOrReply: an int32, or null after replying with the error. */
+export function parseInt32(b: Buffer, w: ReplyWriter, msg?: string): number | null {
+  const v = parseInteger(b);
+  if (v === null) {
+    w.error(msg ?? ERR_NOT_INTEGER);
+    return null;
+  }
+  if (v < -2147483648 || v > 2147483647) {
+    w.error(msg ?? 'ERR value is out of range, value must between -2147483648 and 2147483647');
+    return null;
+  }
+  return Number(v);
+}
+

@@ -17,6 +17,7 @@ import { SLOT_COUNT, keySlot } from '../runtime/slots.ts';
 import {
   ERR_DB_RANGE, ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SAME_OBJECT, ERR_SYNTAX, INT64_MAX, INT64_MIN,
   isString, isWord, lookupRead, lookupWrite, parseInteger, stringEncoding, typeName,
+  parseInt32,
 } from './family-util.ts';
 import { helpReply } from './connection.ts';
 
@@ -119,20 +120,6 @@ function lookupNoTouch(x: ShardExec, key: Buffer): Entry | undefined {
   if (e === undefined) x.shard.stats.keyspaceMisses++;
   else x.shard.stats.keyspaceHits++;
   return e;
-}
-
-/** Redis getIntFromObjectOrReply: an int32, or null after replying with the error. */
-function parseInt32(b: Buffer, w: ReplyWriter, msg?: string): number | null {
-  const v = parseInteger(b);
-  if (v === null) {
-    w.error(msg ?? ERR_NOT_INTEGER);
-    return null;
-  }
-  if (v < -2147483648 || v > 2147483647) {
-    w.error(msg ?? 'ERR value is out of range, value must between -2147483648 and 2147483647');
-    return null;
-  }
-  return Number(v);
 }
 
 function replyIsError(r: Buffer): boolean {

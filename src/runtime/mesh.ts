@@ -232,7 +232,10 @@ export class Mesh {
         Atomics.notify(this.bells, p);
       }
       if (bytes !== null) this.consume(p, bytes);
-      if (this.backlog[p].length > 0) this.pump(p);
+      if (this.backlog[p].length > 0 && this.pump(p)) {
+        Atomics.add(this.bells, p, 1);
+        Atomics.notify(this.bells, p);
+      }
     }
     this.flushAll();
   }
