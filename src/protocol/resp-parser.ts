@@ -178,7 +178,10 @@ export class RequestParser {
   /** Reads one inline command line. null: incomplete (or error). */
   private readInline(): Buffer[] | null {
     const buf = this.buf;
-    const nl = buf.indexOf(0x0a, this.pos);
+    let nl = buf.indexOf(0x0a, this.pos);
+    // Redis finds the newline with strchr, which stops at a NUL byte: such a line never completes.
+    const nul = buf.indexOf(0x00, this.pos);
+    if (nul >= 0 && (nl < 0 || nul < nl)) nl = -1;
     if (nl < 0) {
       if (buf.length - this.pos > INLINE_MAX) this.fail('Protocol error: too big inline request');
       return null;
@@ -281,7 +284,8 @@ export function splitArgs(buf: Buffer, from: number, to: number): Buffer[] | nul
           break;
         }
         const c = buf[p];
-        if (isSpace(c)) {
+        // Inside a word Redis ends it only at these (not at \v or \f, which it skips between words).
+        if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x00) {
           done = true;
         } else if (c === 0x22) {
           inq = true;

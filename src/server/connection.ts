@@ -93,6 +93,8 @@ export class Connection {
   private processing = false;
   closed = false;
   private closeAfterReply = false;
+  /** The client sent FIN: no more input will come. */
+  private inputEnded = false;
   private readPaused = false;
   addr: string;
   laddr: string;
@@ -113,6 +115,7 @@ export class Connection {
     socket.on('error', () => this.onClose());
     socket.on('close', () => this.onClose());
     socket.on('drain', () => this.onDrain());
+    socket.on('end', () => this.onEnd());
   }
 
   setAuthenticated(v: boolean): void {
@@ -204,7 +207,7 @@ export class Connection {
       }
     }
     this.worker.stats.netOutputBytes += bytes;
-    if (this.closeAfterReply || this.killed) {
+    if (this.closeAfterReply || this.killed || (this.inputEnded && !this.barrier)) {
       this.closed = true;
       sock.end();
       this.worker.removeClient(this);
@@ -215,6 +218,12 @@ export class Connection {
       this.readPaused = true;
       sock.pause();
     }
+  }
+
+  /** The client half-closed: answer everything it sent, then close (as Redis does). */
+  private onEnd(): void {
+    this.inputEnded = true;
+    if (!this.processing && this.pendingCount === 0 && !this.barrier && !this.closed) this.flush(this.worker.out);
   }
 
   private onDrain(): void {
@@ -484,7 +493,10 @@ export class Connection {
     const finish = (): void => {
       this.barrier = false;
       this.worker.recordCall(cmd, performance.now() - t0, writer, mark);
+      // Hold the flush until the pipeline behind the barrier has been resumed.
+      this.processing = true;
       p.complete(writer.take());
+      this.processing = false;
       this.process();
     };
     work.then(finish, (e: unknown) => {

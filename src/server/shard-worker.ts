@@ -185,7 +185,7 @@ export class ShardWorker implements RemoteExecutor {
       hosts.map(
         (host) =>
           new Promise<void>((resolve, reject) => {
-            const server = createServer({ noDelay: true }, (s) => this.accept(s));
+            const server = createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.accept(s));
             server.once('error', reject);
             server.listen({ port: this.config.port as number, host, reusePort: true, backlog: 511 }, () => {
               server.off('error', reject);
