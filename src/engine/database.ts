@@ -16,6 +16,8 @@ export interface TypedValue {
 
 export type Value = StringValue | TypedValue;
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 export class Entry {
   value: Value;
   /** Absolute deadline in ms since the epoch; 0 = no expiry. */
@@ -37,6 +39,8 @@ export interface ExpiryListener {
 export class Database {
   readonly slots: (Map<string, Entry> | undefined)[] = new Array(SLOT_COUNT);
   readonly expires = new Map<string, number>();
+  /** Exact deadlines of the rare keys whose deadline exceeds 2^53 ms (Entry.expireAt is a double). */
+  private readonly hugeDeadlines = new Map<string, bigint>();
   size = 0;
   /** Where the active expire cycle resumes. */
   expireCursor: MapIterator<[string, number]> | null = null;
@@ -56,8 +60,25 @@ export class Database {
     return e;
   }
 
+  /** Records a deadline exactly; returns it as the double kept in Entry.expireAt. */
+  private deadline(key: string, at: number | bigint): number {
+    if (typeof at === 'bigint' && at > MAX_SAFE) {
+      this.hugeDeadlines.set(key, at);
+    } else if (this.hugeDeadlines.size > 0) {
+      this.hugeDeadlines.delete(key);
+    }
+    return Number(at);
+  }
+
+  /** The exact deadline of an entry (a bigint only beyond 2^53 ms). */
+  exactDeadline(key: string, e: Entry): number | bigint {
+    if (this.hugeDeadlines.size > 0 && e.expireAt > Number.MAX_SAFE_INTEGER) return this.hugeDeadlines.get(key) ?? e.expireAt;
+    return e.expireAt;
+  }
+
   /** Adds or replaces the value; the deadline is set as given (0 clears it). Returns the entry. */
-  put(slot: number, key: string, value: Value, expireAt: number, lru: number): Entry {
+  put(slot: number, key: string, value: Value, deadline: number | bigint, lru: number): Entry {
+    const expireAt = this.deadline(key, deadline);
     let map = this.slots[slot];
     if (map === undefined) map = this.slots[slot] = new Map();
     let e = map.get(key);
@@ -75,7 +96,8 @@ export class Database {
     return e;
   }
 
-  setExpire(key: string, e: Entry, expireAt: number): void {
+  setExpire(key: string, e: Entry, deadline: number | bigint): void {
+    const expireAt = this.deadline(key, deadline);
     if (expireAt === 0) {
       if (e.expireAt !== 0) this.expires.delete(key);
     } else {
@@ -97,13 +119,17 @@ export class Database {
   private removeFrom(map: Map<string, Entry>, slot: number, key: string, e: Entry): void {
     map.delete(key);
     if (map.size === 0) this.slots[slot] = undefined;
-    if (e.expireAt !== 0) this.expires.delete(key);
+    if (e.expireAt !== 0) {
+      this.expires.delete(key);
+      if (this.hugeDeadlines.size > 0) this.hugeDeadlines.delete(key);
+    }
     this.size--;
   }
 
   clear(): void {
     this.slots.fill(undefined);
     this.expires.clear();
+    this.hugeDeadlines.clear();
     this.expireCursor = null;
     this.size = 0;
   }

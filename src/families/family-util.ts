@@ -50,7 +50,7 @@ export function lookupWrite(x: ShardExec, key: Buffer): Entry | undefined {
 }
 
 /** Stores a value (replacing any, deadline as given: 0 clears it). */
-export function storeValue(x: ShardExec, key: Buffer, value: Value, expireAt: number): Entry {
+export function storeValue(x: ShardExec, key: Buffer, value: Value, expireAt: number | bigint): Entry {
   return x.db.put(slotOf(x, key), key.toString('latin1'), value, expireAt, Shard.lruClock(x.now));
 }
 

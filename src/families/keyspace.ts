@@ -58,10 +58,10 @@ function cloneValue(v: Value): Value | null {
 
 const TAG_STRING = 0;
 const TAG_TYPED = 1;
-const DUMP_HEADER = 13; // tag u8, expireAt f64, lru u32
+const DUMP_HEADER = 13; // tag u8, deadline i64, lru u32
 
 /** Serializes an entry for __restore; a string (error text) when the value's kind has no codec. */
-function dumpEntry(e: Entry): Buffer | string {
+function dumpEntry(e: Entry, deadline: number | bigint): Buffer | string {
   const v = e.value;
   let body: Buffer;
   let tag: number;
@@ -81,7 +81,7 @@ function dumpEntry(e: Entry): Buffer | string {
   }
   const out = Buffer.allocUnsafe(DUMP_HEADER + body.length);
   out[0] = tag;
-  out.writeDoubleLE(e.expireAt, 1);
+  out.writeBigInt64LE(BigInt(deadline), 1);
   out.writeUInt32LE(e.lru >>> 0, 9);
   body.copy(out, DUMP_HEADER);
   return out;
@@ -89,13 +89,14 @@ function dumpEntry(e: Entry): Buffer | string {
 
 interface Dumped {
   value: Value;
-  expireAt: number;
+  expireAt: number | bigint;
   lru: number;
 }
 
 function undump(p: Buffer): Dumped | string {
   if (p.length < DUMP_HEADER) return 'ERR internal: bad dump payload';
-  const expireAt = p.readDoubleLE(1);
+  const exact = p.readBigInt64LE(1);
+  const expireAt = exact <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(exact) : exact;
   const lru = p.readUInt32LE(9);
   const body = p.subarray(DUMP_HEADER);
   if (p[0] === TAG_STRING) {
@@ -240,7 +241,7 @@ function expireGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, relative: b
   const e = lookupWrite(x, args[1]);
   if (e === undefined) return w.integer(0);
   if (flags !== 0) {
-    const current = e.expireAt === 0 ? -1n : BigInt(e.expireAt);
+    const current = e.expireAt === 0 ? -1n : BigInt(x.db.exactDeadline(args[1].toString('latin1'), e));
     if ((flags & EXPIRE_NX) && current !== -1n) return w.integer(0);
     if ((flags & EXPIRE_XX) && current === -1n) return w.integer(0);
     if ((flags & EXPIRE_GT) && (when <= current || current === -1n)) return w.integer(0);
@@ -249,7 +250,7 @@ function expireGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, relative: b
   if (when <= BigInt(x.now)) {
     x.db.delete(keySlot(args[1]), args[1].toString('latin1'));
   } else {
-    x.db.setExpire(args[1].toString('latin1'), e, Number(when));
+    x.db.setExpire(args[1].toString('latin1'), e, when);
   }
   w.integer(1);
 }
@@ -279,7 +280,12 @@ function ttlGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, ms: boolean, a
   const e = lookupNoTouch(x, args[1]);
   if (e === undefined) return w.integer(-2);
   if (e.expireAt === 0) return w.integer(-1);
-  let ttl = abs ? e.expireAt : e.expireAt - x.now;
+  const at = x.db.exactDeadline(args[1].toString('latin1'), e);
+  if (typeof at === 'bigint') {
+    const ttl = abs ? at : at - BigInt(x.now);
+    return w.integer(ms ? ttl : (ttl + 500n) / 1000n);
+  }
+  let ttl = abs ? at : at - x.now;
   if (ttl < 0) ttl = 0;
   w.integer(ms ? ttl : Math.floor((ttl + 500) / 1000));
 }
@@ -326,9 +332,11 @@ function renameGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, nx: boolean
   const dslot = keySlot(dst);
   const dkey = dst.toString('latin1');
   if (lookupWrite(x, dst) !== undefined && nx) return w.integer(0);
-  const { value, expireAt, lru } = e;
-  x.db.delete(keySlot(src), src.toString('latin1'));
-  x.db.put(dslot, dkey, value, expireAt, lru);
+  const { value, lru } = e;
+  const skey = src.toString('latin1');
+  const deadline = x.db.exactDeadline(skey, e);
+  x.db.delete(keySlot(src), skey);
+  x.db.put(dslot, dkey, value, deadline, lru);
   if (nx) w.integer(1);
   else w.ok();
 }
@@ -422,7 +430,7 @@ function opCopy(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (old !== undefined && !o.replace) return w.integer(0);
   const copy = cloneValue(e.value);
   if (copy === null) return w.error(unsupported(e.value as TypedValue, 'COPY'));
-  dst.put(dslot, dkey, copy, e.expireAt, Shard.lruClock(x.now));
+  dst.put(dslot, dkey, copy, x.db.exactDeadline(args[1].toString('latin1'), e), Shard.lruClock(x.now));
   w.integer(1);
 }
 
@@ -449,8 +457,9 @@ function opMove(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const key = args[1].toString('latin1');
   const dst = x.shard.dbs[id];
   if (dst.lookup(slot, key, x.now) !== undefined) return w.integer(0);
+  const deadline = x.db.exactDeadline(key, e);
   x.db.delete(slot, key);
-  dst.put(slot, key, e.value, e.expireAt, e.lru);
+  dst.put(slot, key, e.value, deadline, e.lru);
   w.integer(1);
 }
 
@@ -464,7 +473,7 @@ function opDump(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const take = isWord(args[2], 'TAKE');
   const e = take ? lookupWrite(x, args[1]) : lookupRead(x, args[1]);
   if (e === undefined) return w.nullBulk();
-  const p = dumpEntry(e);
+  const p = dumpEntry(e, x.db.exactDeadline(args[1].toString('latin1'), e));
   if (typeof p === 'string') return w.error(p);
   if (take) x.db.delete(keySlot(args[1]), args[1].toString('latin1'));
   w.bulk(p);

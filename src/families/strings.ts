@@ -69,7 +69,7 @@ function parseExtended(args: Buffer[], forSet: boolean, w: ReplyWriter): Extende
  * Redis getExpireMillisecondsOrReply: the absolute deadline in ms for an EX/PX/EXAT/PXAT argument,
  * or -1 after replying with the error.
  */
-function expireDeadline(x: ShardExec, arg: Buffer, flags: number, cmdName: string, w: ReplyWriter): number {
+function expireDeadline(x: ShardExec, arg: Buffer, flags: number, cmdName: string, w: ReplyWriter): number | bigint {
   const v = parseInteger(arg);
   if (v === null) {
     w.error(ERR_NOT_INTEGER);
@@ -87,7 +87,7 @@ function expireDeadline(x: ShardExec, arg: Buffer, flags: number, cmdName: strin
     w.error(`ERR invalid expire time in '${cmdName}' command`);
     return -1;
   }
-  return Number(ms);
+  return ms <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(ms) : ms;
 }
 
 function replyString(w: ReplyWriter, v: string | Buffer): void {
@@ -104,10 +104,10 @@ function opGet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 
 /** Shared body of SET, SETEX, PSETEX: flags/expire already parsed; `cmdName` for error texts. */
 function setGeneric(x: ShardExec, w: ReplyWriter, key: Buffer, value: Buffer, flags: number, expire: Buffer | null, cmdName: string, okReply: 'ok' | 'one'): void {
-  let deadline = 0;
+  let deadline: number | bigint = 0;
   if (expire !== null) {
     deadline = expireDeadline(x, expire, flags, cmdName, w);
-    if (deadline < 0) return;
+    if (deadline === -1) return;
   }
   const e = lookupWrite(x, key);
   if (flags & SET_GET) {
@@ -125,7 +125,7 @@ function setGeneric(x: ShardExec, w: ReplyWriter, key: Buffer, value: Buffer, fl
     }
     return;
   }
-  if ((flags & SET_KEEPTTL) && e !== undefined) deadline = e.expireAt;
+  if ((flags & SET_KEEPTTL) && e !== undefined) deadline = x.db.exactDeadline(key.toString('latin1'), e);
   storeValue(x, key, valueFromArg(value), deadline);
   if (!(flags & SET_GET)) {
     if (okReply === 'one') w.integer(1);
@@ -182,10 +182,10 @@ function opGetEx(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const e = lookupRead(x, args[1]);
   if (e === undefined) return w.nullBulk();
   if (!isString(e.value)) return w.error(ERR_WRONGTYPE);
-  let deadline = 0;
+  let deadline: number | bigint = 0;
   if (expire !== null) {
     deadline = expireDeadline(x, expire, flags, 'getex', w);
-    if (deadline < 0) return;
+    if (deadline === -1) return;
   }
   replyString(w, e.value);
   if ((flags & (SET_PXAT | SET_EXAT)) && deadline <= x.now) deleteKey(x, args[1]);
