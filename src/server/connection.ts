@@ -273,16 +273,23 @@ export class Connection {
     this.lastCommand = cmd.name;
     this.current = cmd;
     const impl = cmd.impl;
-    if (impl.shard !== undefined) {
-      this.routeKeyed(cmd, args, w, mark);
-    } else if (impl.connAsync !== undefined) {
-      const bw = worker.newWriter(this.resp);
-      this.awaitBarrier(cmd, impl.connAsync(this, args, bw), bw);
-    } else {
-      const t0 = performance.now();
-      impl.conn!(this, args, w);
-      // A handler that fanned out is counted when its answers are merged.
-      if (this.queue.length === queued) worker.recordCall(cmd, performance.now() - t0, w, mark);
+    try {
+      if (impl.shard !== undefined) {
+        this.routeKeyed(cmd, args, w, mark);
+      } else if (impl.connAsync !== undefined) {
+        const bw = worker.newWriter(this.resp);
+        this.awaitBarrier(cmd, impl.connAsync(this, args, bw), bw);
+      } else {
+        const t0 = performance.now();
+        impl.conn!(this, args, w);
+        // A handler that fanned out is counted when its answers are merged.
+        if (this.queue.length === queued) worker.recordCall(cmd, performance.now() - t0, w, mark);
+      }
+    } catch (e) {
+      // A bug in a handler: answer this command with an error, keep the server and the client.
+      if (this.queue.length === queued) w.truncate(mark);
+      w.error('ERR internal error: ' + String((e as Error)?.message ?? e));
+      worker.log(`internal error in ${cmd.name}: ${(e as Error)?.stack ?? e}`);
     }
     if (discard) {
       if (this.queue.length > queued) {
