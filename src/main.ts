@@ -38,6 +38,7 @@ const heapMb = Math.max(512, Math.floor((totalmem() * 0.8) / threads / (1024 * 1
 const workers: Worker[] = [];
 let ready = 0;
 let closing = false;
+let closedCount = 0;
 
 for (let index = 0; index < threads; index++) {
   const init: WorkerInit = { index, layout, config, control };
@@ -61,6 +62,8 @@ for (let index = 0; index < threads; index++) {
         shutdown(`SHUTDOWN ${m.mode}`.trim());
         break;
       case 'closed':
+        // A worker serves its peers' requests until every worker has closed its clients.
+        if (++closedCount === workers.length) for (const other of workers) other.postMessage({ type: 'stop' } satisfies ToWorker);
         break;
     }
   });

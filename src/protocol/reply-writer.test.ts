@@ -136,4 +136,19 @@ describe('ReplyWriter take()', () => {
     w.take();
     assert.ok(first.equals(copy));
   });
+
+  it('does not keep a buffer grown for one huge reply once it has been taken', () => {
+    const w = new ReplyWriter(64 * 1024);
+    w.bulk(Buffer.alloc(20 * 1024 * 1024, 0x61)); // grows the buffer to ~40 MB
+    const big = w.take();
+    assert.equal(big.length, 20 * 1024 * 1024 + 13);
+    assert.ok(w.buf.length <= 4 * 1024 * 1024, `writer still holds a ${w.buf.length}-byte buffer`);
+    // ... and stays usable, at its initial size.
+    w.ok();
+    assert.equal(w.take().toString(), '+OK\r\n');
+    assert.equal(big[0], 0x24);
+    for (let i = 0; i < 100; i++) w.integer(i);
+    w.take();
+    assert.ok(w.buf.length <= 4 * 1024 * 1024);
+  });
 });

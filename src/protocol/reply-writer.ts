@@ -5,6 +5,8 @@
 
 const CRLF = 0x0a0d; // "\r\n" as a little-endian uint16
 const MIN_CHUNK = 16 * 1024;
+/** A buffer grown beyond this (for a huge reply) is dropped once taken, not kept for good. */
+const MAX_KEEP = 4 * 1024 * 1024;
 
 export class ReplyWriter {
   buf: Buffer;
@@ -13,8 +15,10 @@ export class ReplyWriter {
   /** End of the written bytes. */
   len = 0;
   resp: 2 | 3 = 2;
+  private readonly initial: number;
 
   constructor(size = MIN_CHUNK) {
+    this.initial = size;
     this.buf = Buffer.allocUnsafe(size);
   }
 
@@ -39,7 +43,11 @@ export class ReplyWriter {
   take(): Buffer {
     const out = this.buf.subarray(this.start, this.len);
     this.start = this.len;
-    if (this.buf.length - this.len < 512) {
+    if (this.buf.length > MAX_KEEP) {
+      // Grown for a huge reply: start over small rather than pin (and later re-allocate) that size.
+      this.buf = Buffer.allocUnsafe(Math.max(MIN_CHUNK, this.initial));
+      this.start = this.len = 0;
+    } else if (this.buf.length - this.len < 512) {
       this.buf = Buffer.allocUnsafe(Math.max(MIN_CHUNK, this.buf.length));
       this.start = this.len = 0;
     }

@@ -41,6 +41,37 @@ export function createMeshLayout(n: number): MeshLayout {
   return { rings, bells: new SharedArrayBuffer(4 * Math.max(1, n)) };
 }
 
+/**
+ * A FIFO with O(1) shift. (Array#shift is O(n) once an array is large — tens of thousands of
+ * outstanding requests made each reply cost a copy of the whole array.)
+ */
+export class Fifo<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(x: T): void {
+    this.items.push(x);
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const x = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 4096 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return x;
+  }
+}
+
 class InboundStream {
   leftover: Buffer | null = null;
   /** A frame larger than what has arrived: exact-size buffer being filled. */
@@ -56,7 +87,7 @@ export class Mesh {
   private readonly bells: Int32Array;
   private readonly staging: ReplyWriter[] = [];
   private readonly backlog: Buffer[][] = [];
-  private readonly sinks: ReplySink[][] = [];
+  private readonly sinks: Fifo<ReplySink>[] = [];
   private readonly streams: InboundStream[] = [];
   private flushScheduled = false;
   /** Requests sent whose replies have not arrived yet. */
@@ -81,7 +112,7 @@ export class Mesh {
       this.inb.push(i ? new ByteRing(i) : null);
       this.staging.push(new ReplyWriter(64 * 1024));
       this.backlog.push([]);
-      this.sinks.push([]);
+      this.sinks.push(new Fifo());
       this.streams.push(new InboundStream());
     }
   }
@@ -100,7 +131,8 @@ export class Mesh {
   /** Queues command `cmd` with `args` for shard `peer`; `sink` receives the reply. */
   send(peer: number, cmd: number, db: number, resp: 2 | 3, flags: number, args: Buffer[], sink: ReplySink): void {
     const w = this.staging[peer];
-    let size = 14;
+    // [size u32][kind u8][cmd u16][db u16][resp u8][flags u8][argc u32] then [len u32][bytes] per arg.
+    let size = 15;
     for (let i = 0; i < args.length; i++) size += 4 + args[i].length;
     w.ensure(size);
     const buf = w.buf;
@@ -108,11 +140,11 @@ export class Mesh {
     buf.writeUInt32LE(size - 4, at);
     buf[at + 4] = KIND_REQUEST;
     buf.writeUInt16LE(cmd, at + 5);
-    buf[at + 7] = db;
-    buf[at + 8] = resp;
-    buf[at + 9] = flags;
-    buf.writeUInt32LE(args.length, at + 10);
-    at += 14;
+    buf.writeUInt16LE(db, at + 7);
+    buf[at + 9] = resp;
+    buf[at + 10] = flags;
+    buf.writeUInt32LE(args.length, at + 11);
+    at += 15;
     for (let i = 0; i < args.length; i++) {
       const a = args[i];
       buf.writeUInt32LE(a.length, at);
@@ -283,12 +315,12 @@ export class Mesh {
       return;
     }
     const cmd = buf.readUInt16LE(from + 1);
-    const db = buf[from + 3];
-    const resp = buf[from + 4] === 3 ? 3 : 2;
-    const flags = buf[from + 5];
-    const argc = buf.readUInt32LE(from + 6);
+    const db = buf.readUInt16LE(from + 3);
+    const resp = buf[from + 5] === 3 ? 3 : 2;
+    const flags = buf[from + 6];
+    const argc = buf.readUInt32LE(from + 7);
     const args: Buffer[] = new Array(argc);
-    let at = from + 10;
+    let at = from + 11;
     for (let i = 0; i < argc; i++) {
       const len = buf.readUInt32LE(at);
       args[i] = buf.subarray(at + 4, at + 4 + len);

@@ -22,7 +22,8 @@ export type ToMain =
   | { type: 'shutdown-request'; mode: string }
   | { type: 'closed' };
 
-export type ToWorker = { type: 'shutdown' };
+/** shutdown: close every client (keep serving the other workers); stop: every worker has closed its clients. */
+export type ToWorker = { type: 'shutdown' } | { type: 'stop' };
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -39,10 +40,10 @@ if (table.missing.length && init.index === 0) worker.log(`warning: commands with
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'shutdown') {
-    void worker.shutdown().then(() => {
-      post({ type: 'closed' });
-      port.unref();
-    });
+    void worker.shutdown().then(() => post({ type: 'closed' }));
+  } else if (m.type === 'stop') {
+    worker.stop();
+    port.unref();
   }
 });
 

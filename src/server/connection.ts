@@ -14,6 +14,9 @@ import { Command, CommandTable, FLAG_NOAUTH } from './command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART } from './command-types.ts';
 import type { ShardWorker } from './shard-worker.ts';
 
+/** Queue length from which the complete head of the queue is written without waiting. */
+const READY_FLUSH_PIECES = 64;
+
 /** A reply being produced elsewhere (another shard, or a multi-hop command). */
 export class PendingReply implements ReplySink {
   bytes: Buffer | null = null;
@@ -38,10 +41,13 @@ class FanoutReply implements ReplySink {
   private readonly merge: (parts: Buffer[], w: ReplyWriter) => void;
   private readonly conn: Connection;
   private readonly cmd: Command;
+  /** The protocol when the command was issued (a later HELLO / RESET must not change its reply). */
+  private readonly resp: 2 | 3;
 
   constructor(conn: Connection, cmd: Command, n: number, target: PendingReply, merge: (parts: Buffer[], w: ReplyWriter) => void) {
     this.conn = conn;
     this.cmd = cmd;
+    this.resp = conn.resp;
     this.parts = new Array(n).fill(null);
     this.left = n;
     this.target = target;
@@ -57,9 +63,15 @@ class FanoutReply implements ReplySink {
     this.parts[i] = b;
     if (--this.left === 0) {
       const w = this.conn.worker.scratch;
-      w.resp = this.conn.resp;
+      w.resp = this.resp;
       const mark = w.mark();
-      this.merge(this.parts as Buffer[], w);
+      try {
+        this.merge(this.parts as Buffer[], w);
+      } catch (e) {
+        // A bug in a merge: answer with an error. (Thrown from a mesh completion it would take the
+        // worker down, and leave the rest of the frames it was reading unread.)
+        this.conn.worker.answerInternalError(this.cmd, e, w, mark);
+      }
       this.conn.worker.recordCall(this.cmd, 0, w, mark);
       this.target.complete(w.take());
     }
@@ -141,6 +153,7 @@ export class Connection {
   process(): void {
     if (this.processing || this.barrier || this.closed) return;
     this.processing = true;
+    const batchStart = this.queue.length;
     const parser = this.parser;
     const w = this.worker.out;
     try {
@@ -162,7 +175,14 @@ export class Connection {
       return;
     }
     if (this.pendingCount === 0) this.flush(w);
-    else if (w.pending > 0) this.queue.push(w.take());
+    else {
+      if (w.pending > 0) this.queue.push(w.take());
+      // Replies of earlier read batches that are ready go out now rather than wait for a later
+      // reply still in flight (a client that keeps streaming would otherwise get nothing, and the
+      // queue would grow, until it pauses). This batch's own replies wait for its pending ones, so
+      // that a pipelined batch still leaves in one write.
+      this.flushReady(this.queue.length >= READY_FLUSH_PIECES ? this.queue.length : batchStart);
+    }
   }
 
   onPendingDone(): void {
@@ -183,28 +203,8 @@ export class Connection {
         bytes = tail.length;
       }
     } else {
-      // One write for the whole batch: copying a few hundred bytes is cheaper than a writev of
-      // many small pieces through the stream machinery.
-      const pieces: Buffer[] = [];
-      for (const piece of this.queue) {
-        const b = piece instanceof PendingReply ? (piece.discard ? null : piece.bytes) : piece;
-        if (b !== null && b.length > 0) {
-          pieces.push(b);
-          bytes += b.length;
-        }
-      }
-      if (tail !== null) {
-        pieces.push(tail);
-        bytes += tail.length;
-      }
+      bytes = this.writeQueued(this.queue.length, tail);
       this.queue = [];
-      if (pieces.length === 1) sock.write(pieces[0]);
-      else if (bytes <= 256 * 1024) sock.write(Buffer.concat(pieces, bytes));
-      else {
-        sock.cork();
-        for (const b of pieces) sock.write(b);
-        sock.uncork();
-      }
     }
     this.worker.stats.netOutputBytes += bytes;
     if (this.closeAfterReply || this.killed || (this.inputEnded && !this.barrier)) {
@@ -213,10 +213,80 @@ export class Connection {
       this.worker.removeClient(this);
       return;
     }
-    if (!this.readPaused && sock.writableLength > (this.worker.config.client_output_buffer_pause as number)) {
-      // The client is not reading its replies: stop reading its requests until it does.
+    this.checkOutput();
+  }
+
+  /** Writes the complete pieces at the head of the queue (before the first reply in flight), at most `limit`. */
+  private flushReady(limit: number): void {
+    const q = this.queue;
+    let n = 0;
+    while (n < limit && n < q.length) {
+      const piece = q[n];
+      if (piece instanceof PendingReply && piece.bytes === null) break;
+      n++;
+    }
+    if (n === 0 || this.closed) return;
+    this.worker.stats.netOutputBytes += this.writeQueued(n, null);
+    this.queue = q.slice(n);
+    this.checkOutput();
+  }
+
+  /** Writes the first n queued pieces (all complete) and `tail` in one write; returns the byte count. */
+  private writeQueued(n: number, tail: Buffer | null): number {
+    // One write for the whole batch: copying a few hundred bytes is cheaper than a writev of
+    // many small pieces through the stream machinery.
+    const sock = this.socket;
+    const pieces: Buffer[] = [];
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const piece = this.queue[i];
+      const b = piece instanceof PendingReply ? (piece.discard ? null : piece.bytes) : piece;
+      if (b !== null && b.length > 0) {
+        pieces.push(b);
+        bytes += b.length;
+      }
+    }
+    if (tail !== null) {
+      pieces.push(tail);
+      bytes += tail.length;
+    }
+    if (pieces.length === 0) return 0;
+    if (pieces.length === 1) sock.write(pieces[0]);
+    else if (bytes <= 256 * 1024) sock.write(Buffer.concat(pieces, bytes));
+    else {
+      // Large pieces go as they are; runs of small ones are joined. (Tens of thousands of small
+      // buffers queued behind a backed-up socket end in one writev that fails with EINVAL, which
+      // resets the connection.)
+      sock.cork();
+      let run: Buffer[] = [];
+      let runBytes = 0;
+      const writeRun = (): void => {
+        if (run.length === 1) sock.write(run[0]);
+        else if (run.length > 1) sock.write(Buffer.concat(run, runBytes));
+        run = [];
+        runBytes = 0;
+      };
+      for (const b of pieces) {
+        if (b.length >= 64 * 1024) {
+          writeRun();
+          sock.write(b);
+          continue;
+        }
+        run.push(b);
+        runBytes += b.length;
+        if (runBytes >= 256 * 1024) writeRun();
+      }
+      writeRun();
+      sock.uncork();
+    }
+    return bytes;
+  }
+
+  /** The client is not reading its replies: stop reading its requests until it does. */
+  private checkOutput(): void {
+    if (!this.readPaused && this.socket.writableLength > (this.worker.config.client_output_buffer_pause as number)) {
       this.readPaused = true;
-      sock.pause();
+      this.socket.pause();
     }
   }
 
@@ -267,9 +337,10 @@ export class Connection {
       this.skipNext = false;
       return;
     }
-    // CLIENT REPLY decides about its own reply; every other command obeys OFF / SKIP.
-    const discard = (this.replyOff || this.skipNext) && cmd !== worker.clientReplyCmd;
-    if (cmd !== worker.clientReplyCmd) this.skipNext = false;
+    // Every command obeys SKIP, CLIENT REPLY included, except CLIENT REPLY ON, which answers. A SKIP
+    // is used up by the command after it (a CLIENT REPLY SKIP sets it again, for the next).
+    const skipThis = this.skipNext && !(cmd === worker.clientReplyCmd && isOn(args[2]));
+    this.skipNext = false;
     this.lastCommand = cmd.name;
     this.current = cmd;
     const impl = cmd.impl;
@@ -291,7 +362,8 @@ export class Connection {
       w.error('ERR internal error: ' + String((e as Error)?.message ?? e));
       worker.log(`internal error in ${cmd.name}: ${(e as Error)?.stack ?? e}`);
     }
-    if (discard) {
+    // OFF is looked at once the command ran: CLIENT REPLY ON and RESET turn replies back on, and answer.
+    if (skipThis || this.replyOff) {
       if (this.queue.length > queued) {
         const last = this.queue[this.queue.length - 1];
         if (last instanceof PendingReply) last.discard = true;
@@ -496,7 +568,9 @@ export class Connection {
     const p = this.addPending(cmd, w);
     this.barrier = true;
     const t0 = performance.now();
-    const mark = writer.mark();
+    // The writer is the command's own and was empty when it started (it has already run up to its
+    // first await, and may have written its whole reply by now): its reply starts at 0.
+    const mark = 0;
     const finish = (): void => {
       this.barrier = false;
       this.worker.recordCall(cmd, performance.now() - t0, writer, mark);
@@ -507,6 +581,8 @@ export class Connection {
       this.process();
     };
     work.then(finish, (e: unknown) => {
+      // Whatever the command wrote before it failed is not a reply: only the error is.
+      writer.truncate(mark);
       writer.error('ERR ' + ((e as Error)?.message ?? String(e)));
       finish();
     });
@@ -540,6 +616,11 @@ export class Connection {
       `resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer} thread=${this.worker.index}`
     );
   }
+}
+
+/** The argument ON, in any case. */
+function isOn(b: Buffer | undefined): boolean {
+  return b !== undefined && b.length === 2 && (b[0] | 0x20) === 0x6f && (b[1] | 0x20) === 0x6e;
 }
 
 /** C-string view of an argument (Redis prints with %s, which stops at a NUL byte). */

@@ -222,7 +222,11 @@ export class ShardWorker implements RemoteExecutor {
     return w;
   }
 
-  /** Runs a keyed command on this shard, for a local client. */
+  /**
+   * Runs a keyed command on this shard (for a local client, or for a peer). A handler that throws
+   * (a bug) leaves no partial reply behind: the command is answered with an error, so the writer
+   * stays usable and the reply still takes its place in the client's pipeline.
+   */
   runLocal(cmd: Command, db: number, noTouch: boolean, args: Buffer[], w: ReplyWriter, hintKey: Buffer | null = null, hintSlot = 0): void {
     const x = this.exec;
     x.hintKey = hintKey;
@@ -231,7 +235,19 @@ export class ShardWorker implements RemoteExecutor {
     x.dbIndex = db;
     x.now = Date.now();
     x.noTouch = noTouch;
-    cmd.impl.shard!(x, args, w);
+    const mark = w.mark();
+    try {
+      cmd.impl.shard!(x, args, w);
+    } catch (e) {
+      this.answerInternalError(cmd, e, w, mark);
+    }
+  }
+
+  /** Replaces what a failed handler wrote since `mark` with an error reply, and logs the bug. */
+  answerInternalError(cmd: Command, e: unknown, w: ReplyWriter, mark: number): void {
+    w.truncate(mark);
+    w.error('ERR internal error: ' + String((e as Error | undefined)?.message ?? e));
+    this.log(`internal error in ${cmd.name}: ${(e as Error | undefined)?.stack ?? e}`);
   }
 
   /** RemoteExecutor: a command sent by another worker for a key of this shard. */
@@ -239,14 +255,8 @@ export class ShardWorker implements RemoteExecutor {
     const cmd = this.table.all[cmdIndex];
     const mark = w.mark();
     const t0 = performance.now();
-    try {
-      if (cmd.impl.shard !== undefined) this.runLocal(cmd, db, (flags & REQ_NO_TOUCH) !== 0, args, w);
-      else w.error('ERR internal: command has no shard handler');
-    } catch (e) {
-      w.truncate(mark);
-      w.error('ERR internal error: ' + (e as Error).message);
-      this.log(`internal error in ${cmd.name}: ${(e as Error).stack}`);
-    }
+    if (cmd.impl.shard !== undefined) this.runLocal(cmd, db, (flags & REQ_NO_TOUCH) !== 0, args, w);
+    else w.error('ERR internal: command has no shard handler');
     if ((flags & REQ_PART) === 0) this.recordCall(cmd, performance.now() - t0, w, mark);
   }
 
@@ -283,7 +293,11 @@ export class ShardWorker implements RemoteExecutor {
     this.instant.reset();
   }
 
-  /** Stops accepting, lets in-flight replies go out, closes every client. */
+  /**
+   * Stops accepting, lets in-flight replies go out, closes every client. The mesh keeps serving:
+   * other workers' clients may still wait for replies from this shard. stop() ends it, once every
+   * worker has closed its clients.
+   */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
     // server.close() stops accepting now but calls back only once its connections are gone: close
@@ -291,6 +305,10 @@ export class ShardWorker implements RemoteExecutor {
     const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     for (const c of [...this.clients.values()]) c.closeAfterReplies();
     await closed;
+  }
+
+  /** After every worker's shutdown(): stops the timers and the mesh (the thread may then exit). */
+  stop(): void {
     this.shard.stopExpiry();
     this.instant.stop();
     this.mesh.stop();

@@ -1,0 +1,142 @@
+// Mesh: two workers' meshes in one thread, pumped by hand: request fields (database index up to the
+// largest dbnum, resp, flags) cross intact, replies pair with their requests in order, and frames
+// larger than the ring (or split at any point) arrive whole.
+
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ByteRing } from './ring.ts';
+import { Fifo, Mesh, type MeshLayout, type RemoteExecutor } from './mesh.ts';
+import type { ReplyWriter } from '../protocol/reply-writer.ts';
+
+interface Seen {
+  cmd: number;
+  db: number;
+  resp: number;
+  flags: number;
+  args: Buffer[];
+}
+
+/** An executor that records each request and replies with a bulk of its first argument's length. */
+class Recorder implements RemoteExecutor {
+  readonly seen: Seen[] = [];
+  execute(cmd: number, db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter): void {
+    this.seen.push({ cmd, db, resp, flags, args: args.map((a) => Buffer.from(a)) });
+    w.integer(args.length > 0 ? args[0].length : -1);
+  }
+}
+
+function layout(ringBytes: number): MeshLayout {
+  return {
+    rings: [
+      [null, ByteRing.allocate(ringBytes)],
+      [ByteRing.allocate(ringBytes), null],
+    ],
+    bells: new SharedArrayBuffer(8),
+  };
+}
+
+function pair(ringBytes = 64 * 1024): { a: Mesh; b: Mesh; ra: Recorder; rb: Recorder; pump(): void } {
+  const l = layout(ringBytes);
+  const ra = new Recorder();
+  const rb = new Recorder();
+  const a = new Mesh(0, l, ra);
+  const b = new Mesh(1, l, rb);
+  return {
+    a,
+    b,
+    ra,
+    rb,
+    pump() {
+      for (let i = 0; i < 2000; i++) {
+        a.drain();
+        b.drain();
+      }
+    },
+  };
+}
+
+describe('Mesh', () => {
+  it('carries every database index up to 1023 (dbnum max 1024), resp and flags', () => {
+    const m = pair();
+    const got: string[] = [];
+    for (const db of [0, 1, 255, 256, 300, 1023]) {
+      m.a.send(1, 7, db, 3, 2, [Buffer.from('x')], { complete: (r) => got.push(r.toString('latin1')) });
+    }
+    m.pump();
+    assert.deepEqual(
+      m.rb.seen.map((s) => [s.cmd, s.db, s.resp, s.flags]),
+      [0, 1, 255, 256, 300, 1023].map((db) => [7, db, 3, 2]),
+    );
+    assert.deepEqual(got, Array(6).fill(':1\r\n'));
+  });
+
+  it('pairs replies with requests in order, both directions at once', () => {
+    const m = pair(64 * 1024);
+    const gotA: string[] = [];
+    const gotB: string[] = [];
+    for (let i = 0; i < 500; i++) {
+      m.a.send(1, 1, 0, 2, 0, [Buffer.alloc(i * 37)], { complete: (r) => gotA.push(r.toString('latin1')) });
+      m.b.send(0, 1, 0, 2, 0, [Buffer.alloc(i * 53)], { complete: (r) => gotB.push(r.toString('latin1')) });
+    }
+    m.pump();
+    assert.deepEqual(gotA, Array.from({ length: 500 }, (_, i) => `:${i * 37}\r\n`));
+    assert.deepEqual(gotB, Array.from({ length: 500 }, (_, i) => `:${i * 53}\r\n`));
+  });
+
+  // Bounded by the test timeout, not timed: 200k replies are well under a second with a linear FIFO;
+  // with Array#shift (quadratic once the array is large) they took 15-20 s.
+  it('keeps up with a very deep backlog of outstanding requests (the reply FIFO is not quadratic)', { timeout: 10_000 }, async () => {
+    const m = pair(64 * 1024); // small rings: many drains, so the timeout can fire between them
+    const n = 200_000;
+    let got = 0;
+    let inOrder = true;
+    const arg = [Buffer.from('k')];
+    for (let i = 0; i < n; i++) {
+      const want = i;
+      m.a.send(1, 1, 0, 2, 0, arg, {
+        complete: () => {
+          if (got++ !== want) inOrder = false;
+        },
+      });
+    }
+    for (let i = 0; i < 10_000 && got < n; i++) {
+      m.a.drain();
+      m.b.drain();
+      await new Promise((resolve) => setImmediate(resolve)); // lets the timeout fire
+    }
+    assert.equal(got, n);
+    assert.ok(inOrder);
+  });
+
+  it('moves frames much larger than the ring, with every byte intact', () => {
+    const m = pair(64 * 1024);
+    const big = Buffer.alloc(3 * 1024 * 1024 + 17);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 131) & 0xff;
+    const mid = Buffer.alloc(200 * 1024, 7); // larger than the ring, under the exact-size threshold
+    const got: string[] = [];
+    m.a.send(1, 2, 5, 2, 0, [big, Buffer.from('tail')], { complete: (r) => got.push(r.toString('latin1')) });
+    m.a.send(1, 2, 5, 2, 0, [mid], { complete: (r) => got.push(r.toString('latin1')) });
+    m.a.send(1, 2, 5, 2, 0, [Buffer.from('small')], { complete: (r) => got.push(r.toString('latin1')) });
+    m.pump();
+    assert.deepEqual(got, [`:${big.length}\r\n`, `:${mid.length}\r\n`, ':5\r\n']);
+    assert.ok(m.rb.seen[0].args[0].equals(big));
+    assert.equal(m.rb.seen[0].args[1].toString(), 'tail');
+    assert.ok(m.rb.seen[1].args[0].equals(mid));
+  });
+
+  it('Fifo keeps order through growth, draining and compaction', () => {
+    const f = new Fifo<number>();
+    let next = 0;
+    let expect = 0;
+    for (let round = 0; round < 50; round++) {
+      const add = 1 + ((round * 7919) % 9000);
+      for (let i = 0; i < add; i++) f.push(next++);
+      const take = Math.min(f.length, 1 + ((round * 104729) % 9000));
+      for (let i = 0; i < take; i++) assert.equal(f.shift(), expect++);
+      assert.equal(f.length, next - expect);
+    }
+    while (f.length > 0) assert.equal(f.shift(), expect++);
+    assert.equal(f.shift(), undefined);
+    assert.equal(expect, next);
+  });
+});
