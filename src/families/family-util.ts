@@ -23,7 +23,7 @@ export const INT64_MIN = -9223372036854775808n;
 
 /** latin1 string of a key (one char per byte). */
 export function keyString(b: Buffer): string {
-  return b.toString('latin1');
+  return b.latin1Slice(0, b.length);
 }
 
 /** The hash slot of a key (reusing the one routing computed when it is the same key). */
@@ -33,7 +33,7 @@ export function slotOf(x: ShardExec, key: Buffer): number {
 
 /** Lookup for a read command: counts keyspace hits/misses and touches the access clock. */
 export function lookupRead(x: ShardExec, key: Buffer): Entry | undefined {
-  const e = x.db.lookup(slotOf(x, key), key.toString('latin1'), x.now);
+  const e = x.db.lookup(slotOf(x, key), key.latin1Slice(0, key.length), x.now);
   if (e === undefined) x.shard.stats.keyspaceMisses++;
   else {
     x.shard.stats.keyspaceHits++;
@@ -44,18 +44,18 @@ export function lookupRead(x: ShardExec, key: Buffer): Entry | undefined {
 
 /** Lookup for a write command: no hit/miss accounting. */
 export function lookupWrite(x: ShardExec, key: Buffer): Entry | undefined {
-  const e = x.db.lookup(slotOf(x, key), key.toString('latin1'), x.now);
+  const e = x.db.lookup(slotOf(x, key), key.latin1Slice(0, key.length), x.now);
   if (e !== undefined && !x.noTouch) e.lru = Shard.lruClock(x.now);
   return e;
 }
 
 /** Stores a value (replacing any, deadline as given: 0 clears it). */
 export function storeValue(x: ShardExec, key: Buffer, value: Value, expireAt: number | bigint): Entry {
-  return x.db.put(slotOf(x, key), key.toString('latin1'), value, expireAt, Shard.lruClock(x.now));
+  return x.db.put(slotOf(x, key), key.latin1Slice(0, key.length), value, expireAt, Shard.lruClock(x.now));
 }
 
 export function deleteKey(x: ShardExec, key: Buffer): boolean {
-  return x.db.delete(slotOf(x, key), key.toString('latin1'));
+  return x.db.delete(slotOf(x, key), key.latin1Slice(0, key.length));
 }
 
 export function isString(v: Value): v is string | Buffer {
@@ -125,7 +125,7 @@ const STRING_INLINE_MAX = 64 * 1024;
 
 /** The stored form of a value received as an argument. */
 export function valueFromArg(b: Buffer): string | Buffer {
-  return b.length <= STRING_INLINE_MAX ? b.toString('latin1') : Buffer.from(b);
+  return b.length <= STRING_INLINE_MAX ? b.latin1Slice(0, b.length) : Buffer.from(b);
 }
 
 /** Redis getIntFromObjectOrReply: an int32, or null after replying with the error. */

@@ -28,6 +28,7 @@ function byteAt(from: number, seq: number, i: number): number {
 /** Replies with a digest of the request: its sender's sequence number, length and a byte check. */
 class Checker implements RemoteExecutor {
   bad = 0;
+  beginBatch(): void {}
   execute(_cmd: number, _db: number, _resp: 2 | 3, _flags: number, args: Buffer[], w: ReplyWriter): void {
     const from = Number(args[0].toString());
     const seq = Number(args[1].toString());

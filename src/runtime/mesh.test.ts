@@ -19,6 +19,7 @@ interface Seen {
 /** An executor that records each request and replies with a bulk of its first argument's length. */
 class Recorder implements RemoteExecutor {
   readonly seen: Seen[] = [];
+  beginBatch(): void {}
   execute(cmd: number, db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter): void {
     this.seen.push({ cmd, db, resp, flags, args: args.map((a) => Buffer.from(a)) });
     w.integer(args.length > 0 ? args[0].length : -1);

@@ -20,6 +20,8 @@ export interface ReplySink {
 export interface RemoteExecutor {
   /** Runs command `cmd` for a peer; writes exactly one reply into w. */
   execute(cmd: number, db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter): void;
+  /** Called before a drain runs the requests it found (one clock reading for all of them). */
+  beginBatch(): void;
 }
 
 export interface MeshLayout {
@@ -255,6 +257,7 @@ export class Mesh {
 
   /** Reads every inbound ring, runs requests, completes replies, then flushes what that produced. */
   drain(): void {
+    this.executor.beginBatch();
     for (let p = 0; p < this.n; p++) {
       const ring = this.inb[p];
       if (ring === null) continue;

@@ -137,7 +137,7 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     if (this.closed || this.closeAfterReply) return;
-    this.lastInteraction = Date.now();
+    this.lastInteraction = this.worker.tick();
     this.worker.stats.netInputBytes += chunk.length;
     this.parser.feed(chunk);
     if (this.parser.buffered > (this.worker.config.client_query_buffer_limit as number)) {
@@ -351,10 +351,10 @@ export class Connection {
         const bw = worker.newWriter(this.resp);
         this.awaitBarrier(cmd, impl.connAsync(this, args, bw), bw);
       } else {
-        const t0 = performance.now();
+        worker.beginCall();
         impl.conn!(this, args, w);
         // A handler that fanned out is counted when its answers are merged.
-        if (this.queue.length === queued) worker.recordCall(cmd, performance.now() - t0, w, mark);
+        if (this.queue.length === queued) worker.recordCall(cmd, -1, w, mark);
       }
     } catch (e) {
       // A bug in a handler: answer this command with an error, keep the server and the client.
@@ -437,9 +437,9 @@ export class Connection {
       }
     }
     if (target === worker.index) {
-      const t0 = performance.now();
+      worker.beginCall();
       worker.runLocal(cmd, this.db, this.noTouch, args, w, hintKey, hintSlot);
-      worker.recordCall(cmd, performance.now() - t0, w, mark);
+      worker.recordCall(cmd, -1, w, mark);
     } else {
       const p = this.addPending(cmd, w);
       worker.mesh.send(target, cmd.index, this.db, this.resp, this.noTouch ? REQ_NO_TOUCH : 0, args, p);
@@ -526,6 +526,7 @@ export class Connection {
     if (s === worker.index) {
       const sw = worker.scratchLocal;
       sw.resp = 2;
+      worker.clock = Date.now(); // a later hop of a multi-hop command: the batch clock may be old
       worker.runLocal(cmd, this.db, this.noTouch, full, sw);
       return Promise.resolve(sw.take());
     }
@@ -578,6 +579,7 @@ export class Connection {
       this.processing = true;
       p.complete(writer.take());
       this.processing = false;
+      this.worker.tick();
       this.process();
     };
     work.then(finish, (e: unknown) => {
