@@ -39,30 +39,20 @@ function nowUsec(): number {
 // ---------------------------------------------------------------------------------------------
 // INFO
 
+/** Counters that INFO adds up over the workers. */
+const SUMMED = ['conns', 'rejected', 'cmds', 'netIn', 'netOut', 'opsRate', 'inRate', 'outRate', 'hits', 'misses', 'expired', 'heap', 'cpuUser', 'cpuSys'] as const;
+type Summed = Record<(typeof SUMMED)[number], number>;
+
 /** One worker's counters, as __stats reports them. */
-interface WorkerSnapshot {
-  conns: number;
-  rejected: number;
-  cmds: number;
-  netIn: number;
-  netOut: number;
-  opsRate: number;
-  inRate: number;
-  outRate: number;
-  hits: number;
-  misses: number;
-  expired: number;
+interface WorkerSnapshot extends Summed {
   /** [command index, calls, usec, rejected, failed] for commands with any activity. */
   cmd: [number, number, number, number, number][];
   err: [string, number][];
   /** [db, keys, expires, sampled average ttl in ms] for non-empty databases. */
   dbs: [number, number, number, number][];
-  heap: number;
   peak: number;
   maxIn: number;
   maxOut: number;
-  cpuUser: number;
-  cpuSys: number;
 }
 
 /** Redis's INFO sections in output order; the default set leaves out commandstats and latencystats. */
@@ -189,47 +179,23 @@ function cpuSeconds(us: number): string {
   return `${s}.${String(Math.floor(us - s * 1e6)).padStart(6, '0')}`;
 }
 
-interface Totals {
-  conns: number;
-  rejected: number;
-  cmds: number;
-  netIn: number;
-  netOut: number;
-  opsRate: number;
-  inRate: number;
-  outRate: number;
-  hits: number;
-  misses: number;
-  expired: number;
+interface Totals extends Summed {
   errors: Map<string, number>;
   errorReplies: number;
   cmd: Map<number, [number, number, number, number]>;
   dbs: Map<number, [number, number, number]>;
-  heap: number;
   peak: number;
   maxIn: number;
   maxOut: number;
-  cpuUser: number;
-  cpuSys: number;
 }
 
 function sumSnapshots(table: CommandTable, snaps: WorkerSnapshot[]): Totals {
   const t: Totals = {
-    conns: 0, rejected: 0, cmds: 0, netIn: 0, netOut: 0, opsRate: 0, inRate: 0, outRate: 0, hits: 0, misses: 0, expired: 0,
-    errors: new Map(), errorReplies: 0, cmd: new Map(), dbs: new Map(), heap: 0, peak: 0, maxIn: 0, maxOut: 0, cpuUser: 0, cpuSys: 0,
+    ...(Object.fromEntries(SUMMED.map((k) => [k, 0])) as Summed),
+    errors: new Map(), errorReplies: 0, cmd: new Map(), dbs: new Map(), peak: 0, maxIn: 0, maxOut: 0,
   };
   for (const s of snaps) {
-    t.conns += s.conns;
-    t.rejected += s.rejected;
-    t.cmds += s.cmds;
-    t.netIn += s.netIn;
-    t.netOut += s.netOut;
-    t.opsRate += s.opsRate;
-    t.inRate += s.inRate;
-    t.outRate += s.outRate;
-    t.hits += s.hits;
-    t.misses += s.misses;
-    t.expired += s.expired;
+    for (const k of SUMMED) t[k] += s[k];
     for (const [code, n] of s.err) {
       t.errors.set(code, (t.errors.get(code) ?? 0) + n);
       t.errorReplies += n;
@@ -252,12 +218,9 @@ function sumSnapshots(table: CommandTable, snaps: WorkerSnapshot[]): Totals {
       cur[2] += avg * expires;
       t.dbs.set(db, cur);
     }
-    t.heap += s.heap;
     t.peak += Math.max(s.peak, s.heap);
     t.maxIn = Math.max(t.maxIn, s.maxIn);
     t.maxOut = Math.max(t.maxOut, s.maxOut);
-    t.cpuUser += s.cpuUser;
-    t.cpuSys += s.cpuSys;
   }
   return t;
 }
