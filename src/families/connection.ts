@@ -7,7 +7,7 @@ import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Connection } from '../server/connection.ts';
 import { REDIS_VERSION } from '../version.ts';
 import { ERR_DB_RANGE, ERR_SYNTAX, isWord, parseInt32, parseInteger } from './family-util.ts';
-import { bulkBytes } from './strings.ts';
+import { bulkBytes } from '../protocol/reply-reader.ts';
 
 const ERR_WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';

@@ -18,10 +18,15 @@ export const ERR_DB_RANGE = 'ERR DB index is out of range';
 export const ERR_OVERFLOW = 'ERR increment or decrement would overflow';
 export const ERR_STRING_TOO_LONG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
 
+/** Redis's error for an expire time that overflows (EXPIRE family, SET/GETEX EX/PX/EXAT/PXAT). */
+export function errInvalidExpire(cmdName: string): string {
+  return `ERR invalid expire time in '${cmdName}' command`;
+}
+
 export const INT64_MAX = 9223372036854775807n;
 export const INT64_MIN = -9223372036854775808n;
 
-/** latin1 string of a key (one char per byte). */
+/** latin1 string of a key or argument (one char per byte): the form keys and small values are kept in. */
 export function keyString(b: Buffer): string {
   return b.latin1Slice(0, b.length);
 }
@@ -33,7 +38,7 @@ export function slotOf(x: ShardExec, key: Buffer): number {
 
 /** Lookup for a read command: counts keyspace hits/misses and touches the access clock. */
 export function lookupRead(x: ShardExec, key: Buffer): Entry | undefined {
-  const e = x.db.lookup(slotOf(x, key), key.latin1Slice(0, key.length), x.now);
+  const e = x.db.lookup(slotOf(x, key), keyString(key), x.now);
   if (e === undefined) x.shard.stats.keyspaceMisses++;
   else {
     x.shard.stats.keyspaceHits++;
@@ -42,20 +47,28 @@ export function lookupRead(x: ShardExec, key: Buffer): Entry | undefined {
   return e;
 }
 
+/** Redis lookupKeyReadWithFlags(LOOKUP_NOTOUCH): counts hits/misses, leaves the access clock alone. */
+export function lookupNoTouch(x: ShardExec, key: Buffer): Entry | undefined {
+  const e = x.db.lookup(slotOf(x, key), keyString(key), x.now);
+  if (e === undefined) x.shard.stats.keyspaceMisses++;
+  else x.shard.stats.keyspaceHits++;
+  return e;
+}
+
 /** Lookup for a write command: no hit/miss accounting. */
 export function lookupWrite(x: ShardExec, key: Buffer): Entry | undefined {
-  const e = x.db.lookup(slotOf(x, key), key.latin1Slice(0, key.length), x.now);
+  const e = x.db.lookup(slotOf(x, key), keyString(key), x.now);
   if (e !== undefined && !x.noTouch) e.lru = Shard.lruClock(x.now);
   return e;
 }
 
 /** Stores a value (replacing any, deadline as given: 0 clears it). */
 export function storeValue(x: ShardExec, key: Buffer, value: Value, expireAt: number | bigint): Entry {
-  return x.db.put(slotOf(x, key), key.latin1Slice(0, key.length), value, expireAt, Shard.lruClock(x.now));
+  return x.db.put(slotOf(x, key), keyString(key), value, expireAt, Shard.lruClock(x.now));
 }
 
 export function deleteKey(x: ShardExec, key: Buffer): boolean {
-  return x.db.delete(slotOf(x, key), key.latin1Slice(0, key.length));
+  return x.db.delete(slotOf(x, key), keyString(key));
 }
 
 export function isString(v: Value): v is string | Buffer {
@@ -66,11 +79,6 @@ export function isString(v: Value): v is string | Buffer {
 export function typeName(v: Value): string {
   if (isString(v)) return 'string';
   return (v as { kind: string }).kind;
-}
-
-/** Length in bytes of a string value. */
-export function stringLength(v: string | Buffer): number {
-  return v.length;
 }
 
 /** The bytes of a string value. */
@@ -125,7 +133,7 @@ const STRING_INLINE_MAX = 64 * 1024;
 
 /** The stored form of a value received as an argument. */
 export function valueFromArg(b: Buffer): string | Buffer {
-  return b.length <= STRING_INLINE_MAX ? b.latin1Slice(0, b.length) : Buffer.from(b);
+  return b.length <= STRING_INLINE_MAX ? keyString(b) : Buffer.from(b);
 }
 
 /** Redis getIntFromObjectOrReply: an int32, or null after replying with the error. */

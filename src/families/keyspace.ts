@@ -9,15 +9,16 @@
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Connection } from '../server/connection.ts';
-import { splitArrayReply } from '../server/connection.ts';
+import { mergeOk, mergeSum } from '../server/connection.ts';
+import { bulkBytes, replyInteger, replyIsError, replyIsNull, splitArrayReply } from '../protocol/reply-reader.ts';
 import type { Database, Entry, TypedValue, Value } from '../engine/database.ts';
 import { Shard } from '../engine/shard.ts';
 import { globMatch } from '../engine/glob.ts';
 import { SLOT_COUNT, keySlot } from '../runtime/slots.ts';
 import {
   ERR_DB_RANGE, ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SAME_OBJECT, ERR_SYNTAX, INT64_MAX, INT64_MIN,
-  isString, isWord, lookupRead, lookupWrite, parseInteger, stringEncoding, typeName,
-  parseInt32,
+  deleteKey, errInvalidExpire, isString, isWord, keyString, lookupNoTouch, lookupRead, lookupWrite, parseInt32,
+  parseInteger, slotOf, stringBytes, stringEncoding, typeName, valueFromArg,
 } from './family-util.ts';
 import { helpReply } from './connection.ts';
 
@@ -67,7 +68,7 @@ function dumpEntry(e: Entry, deadline: number | bigint): Buffer | string {
   let tag: number;
   if (isString(v)) {
     tag = TAG_STRING;
-    body = typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
+    body = stringBytes(v);
   } else {
     const codec = codecFor(v);
     if (codec === null) return unsupported(v, 'moving between shards');
@@ -89,21 +90,17 @@ function dumpEntry(e: Entry, deadline: number | bigint): Buffer | string {
 
 interface Dumped {
   value: Value;
-  expireAt: number | bigint;
+  /** As dumped (Database.put narrows it, keeping one beyond 2^53 ms exact). */
+  expireAt: bigint;
   lru: number;
 }
 
 function undump(p: Buffer): Dumped | string {
   if (p.length < DUMP_HEADER) return 'ERR internal: bad dump payload';
-  const exact = p.readBigInt64LE(1);
-  const expireAt = exact <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(exact) : exact;
+  const expireAt = p.readBigInt64LE(1);
   const lru = p.readUInt32LE(9);
   const body = p.subarray(DUMP_HEADER);
-  if (p[0] === TAG_STRING) {
-    // Small strings are kept as latin1 JS strings, large ones as Buffers (as valueFromArg does).
-    const value: Value = body.length <= 64 * 1024 ? body.toString('latin1') : Buffer.from(body);
-    return { value, expireAt, lru };
-  }
+  if (p[0] === TAG_STRING) return { value: valueFromArg(body), expireAt, lru };
   const klen = body[0];
   const kind = body.toString('latin1', 1, 1 + klen);
   const codec = valueCodecs.get(kind);
@@ -114,33 +111,6 @@ function undump(p: Buffer): Dumped | string {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/** Redis lookupKeyReadWithFlags(LOOKUP_NOTOUCH): counts hits/misses, leaves the access clock alone. */
-function lookupNoTouch(x: ShardExec, key: Buffer): Entry | undefined {
-  const e = x.db.lookup(keySlot(key), key.toString('latin1'), x.now);
-  if (e === undefined) x.shard.stats.keyspaceMisses++;
-  else x.shard.stats.keyspaceHits++;
-  return e;
-}
-
-function replyIsError(r: Buffer): boolean {
-  return r[0] === 0x2d;
-}
-
-function replyIsNull(r: Buffer): boolean {
-  return (r[0] === 0x24 || r[0] === 0x2a) && r[1] === 0x2d;
-}
-
-function replyInteger(r: Buffer): number {
-  return Number(r.toString('latin1', 1, r.indexOf(0x0d)));
-}
-
-/** The payload of a RESP2 bulk reply. */
-function bulkPayload(r: Buffer): Buffer {
-  const cr = r.indexOf(0x0d);
-  const n = Number(r.toString('latin1', 1, cr));
-  return r.subarray(cr + 2, cr + 2 + n);
-}
 
 function isLfu(policy: unknown): boolean {
   return String(policy).endsWith('-lfu');
@@ -156,7 +126,7 @@ function opDel(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const db = x.db;
   for (let i = 1; i < args.length; i++) {
     const slot = keySlot(args[i]);
-    const k = args[i].toString('latin1');
+    const k = keyString(args[i]);
     if (db.lookup(slot, k, x.now) !== undefined && db.delete(slot, k)) n++;
   }
   w.integer(n);
@@ -233,24 +203,25 @@ function expireGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, relative: b
   let when = BigInt(v);
   const basetime = relative ? BigInt(x.now) : 0n;
   if (seconds) {
-    if (when > INT64_MAX / 1000n || when < INT64_MIN / 1000n) return w.error(`ERR invalid expire time in '${cmdName}' command`);
+    if (when > INT64_MAX / 1000n || when < INT64_MIN / 1000n) return w.error(errInvalidExpire(cmdName));
     when *= 1000n;
   }
-  if (when > INT64_MAX - basetime) return w.error(`ERR invalid expire time in '${cmdName}' command`);
+  if (when > INT64_MAX - basetime) return w.error(errInvalidExpire(cmdName));
   when += basetime;
   const e = lookupWrite(x, args[1]);
   if (e === undefined) return w.integer(0);
+  const key = keyString(args[1]);
   if (flags !== 0) {
-    const current = e.expireAt === 0 ? -1n : BigInt(x.db.exactDeadline(args[1].toString('latin1'), e));
+    const current = e.expireAt === 0 ? -1n : BigInt(x.db.exactDeadline(key, e));
     if ((flags & EXPIRE_NX) && current !== -1n) return w.integer(0);
     if ((flags & EXPIRE_XX) && current === -1n) return w.integer(0);
     if ((flags & EXPIRE_GT) && (when <= current || current === -1n)) return w.integer(0);
     if ((flags & EXPIRE_LT) && current !== -1n && when >= current) return w.integer(0);
   }
   if (when <= BigInt(x.now)) {
-    x.db.delete(keySlot(args[1]), args[1].toString('latin1'));
+    deleteKey(x, args[1]);
   } else {
-    x.db.setExpire(args[1].toString('latin1'), e, when);
+    x.db.setExpire(key, e, when);
   }
   w.integer(1);
 }
@@ -280,7 +251,7 @@ function ttlGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, ms: boolean, a
   const e = lookupNoTouch(x, args[1]);
   if (e === undefined) return w.integer(-2);
   if (e.expireAt === 0) return w.integer(-1);
-  const at = x.db.exactDeadline(args[1].toString('latin1'), e);
+  const at = x.db.exactDeadline(keyString(args[1]), e);
   if (typeof at === 'bigint') {
     const ttl = abs ? at : at - BigInt(x.now);
     return w.integer(ms ? ttl : (ttl + 500n) / 1000n);
@@ -314,7 +285,7 @@ function opPExpireTime(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 function opPersist(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const e = lookupWrite(x, args[1]);
   if (e === undefined || e.expireAt === 0) return w.integer(0);
-  x.db.setExpire(args[1].toString('latin1'), e, 0);
+  x.db.setExpire(keyString(args[1]), e, 0);
   w.integer(1);
 }
 
@@ -330,10 +301,10 @@ function renameGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, nx: boolean
   if (e === undefined) return w.error(ERR_NO_SUCH_KEY);
   if (src.equals(dst)) return nx ? w.integer(0) : w.ok();
   const dslot = keySlot(dst);
-  const dkey = dst.toString('latin1');
+  const dkey = keyString(dst);
   if (lookupWrite(x, dst) !== undefined && nx) return w.integer(0);
   const { value, lru } = e;
-  const skey = src.toString('latin1');
+  const skey = keyString(src);
   const deadline = x.db.exactDeadline(skey, e);
   x.db.delete(keySlot(src), skey);
   x.db.put(dslot, dkey, value, deadline, lru);
@@ -363,7 +334,7 @@ async function multiRenameGeneric(c: Connection, args: Buffer[], w: ReplyWriter,
   const d = await c.runForKey('__dump', src, Buffer.from('take'));
   if (replyIsError(d)) return w.raw(d);
   if (replyIsNull(d)) return w.error(ERR_NO_SUCH_KEY);
-  const payload = Buffer.from(bulkPayload(d));
+  const payload = Buffer.from(bulkBytes(d));
   const r = await c.runForKey('__restore', dst, payload, Buffer.from(nx ? 'keep-nx' : 'keep'), Buffer.from(String(c.db)));
   if (replyIsError(r)) {
     // Put the value back where it was rather than lose it.
@@ -425,12 +396,12 @@ function opCopy(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (e === undefined) return w.integer(0);
   const dst: Database = x.shard.dbs[o.dstDb];
   const dslot = keySlot(args[2]);
-  const dkey = args[2].toString('latin1');
+  const dkey = keyString(args[2]);
   const old = dst.lookup(dslot, dkey, x.now);
   if (old !== undefined && !o.replace) return w.integer(0);
   const copy = cloneValue(e.value);
   if (copy === null) return w.error(unsupported(e.value as TypedValue, 'COPY'));
-  dst.put(dslot, dkey, copy, x.db.exactDeadline(args[1].toString('latin1'), e), Shard.lruClock(x.now));
+  dst.put(dslot, dkey, copy, x.db.exactDeadline(keyString(args[1]), e), Shard.lruClock(x.now));
   w.integer(1);
 }
 
@@ -441,7 +412,7 @@ async function multiCopy(c: Connection, args: Buffer[], w: ReplyWriter): Promise
   const d = await c.runForKey('__dump', args[1], Buffer.from('read'));
   if (replyIsError(d)) return w.raw(d);
   if (replyIsNull(d)) return w.integer(0);
-  const r = await c.runForKey('__restore', args[2], Buffer.from(bulkPayload(d)), Buffer.from(o.replace ? 'copy' : 'copy-nx'), Buffer.from(String(o.dstDb)));
+  const r = await c.runForKey('__restore', args[2], Buffer.from(bulkBytes(d)), Buffer.from(o.replace ? 'copy' : 'copy-nx'), Buffer.from(String(o.dstDb)));
   w.raw(r);
 }
 
@@ -453,8 +424,8 @@ function opMove(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (id === x.dbIndex) return w.error(ERR_SAME_OBJECT);
   const e = lookupWrite(x, args[1]);
   if (e === undefined) return w.integer(0);
-  const slot = keySlot(args[1]);
-  const key = args[1].toString('latin1');
+  const slot = slotOf(x, args[1]);
+  const key = keyString(args[1]);
   const dst = x.shard.dbs[id];
   if (dst.lookup(slot, key, x.now) !== undefined) return w.integer(0);
   const deadline = x.db.exactDeadline(key, e);
@@ -473,9 +444,9 @@ function opDump(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const take = isWord(args[2], 'TAKE');
   const e = take ? lookupWrite(x, args[1]) : lookupRead(x, args[1]);
   if (e === undefined) return w.nullBulk();
-  const p = dumpEntry(e, x.db.exactDeadline(args[1].toString('latin1'), e));
+  const p = dumpEntry(e, x.db.exactDeadline(keyString(args[1]), e));
   if (typeof p === 'string') return w.error(p);
-  if (take) x.db.delete(keySlot(args[1]), args[1].toString('latin1'));
+  if (take) deleteKey(x, args[1]);
   w.bulk(p);
 }
 
@@ -488,7 +459,7 @@ function opRestore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const mode = args[3].toString('latin1');
   const db = x.shard.dbs[Number(args[4].toString('latin1'))] ?? x.db;
   const slot = keySlot(args[1]);
-  const key = args[1].toString('latin1');
+  const key = keyString(args[1]);
   const d = undump(args[2]);
   if (typeof d === 'string') return w.error(d);
   if (mode.endsWith('-nx') && db.lookup(slot, key, x.now) !== undefined) return w.integer(0);
@@ -521,7 +492,7 @@ function opObjectRefcount(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const v = e.value;
   const cfg = x.worker.config;
   const policy = String(cfg.maxmemory_policy);
-  const sharingOff = Number(cfg.maxmemory) !== 0 && (policy.endsWith('-lru') || policy.endsWith('-lfu'));
+  const sharingOff = Number(cfg.maxmemory) !== 0 && (policy.endsWith('-lru') || isLfu(policy));
   if (!sharingOff && typeof v === 'string' && v.length <= 4 && stringEncoding(v) === 'int') {
     const n = Number(v);
     if (n >= 0 && n < 10000) return w.integer(2147483647);
@@ -850,20 +821,6 @@ function nthKey(map: Map<string, Entry>, i: number): string {
 /** DBSIZE */
 function dbsize(c: Connection, _args: Buffer[], w: ReplyWriter): void {
   c.broadcast(c.worker.command('__dbsize'), [Buffer.from('__dbsize')], mergeSum, w);
-}
-
-function mergeSum(replies: Buffer[], w: ReplyWriter): void {
-  let sum = 0;
-  for (const r of replies) {
-    if (r[0] !== 0x3a) return w.raw(r);
-    sum += replyInteger(r);
-  }
-  w.integer(sum);
-}
-
-function mergeOk(replies: Buffer[], w: ReplyWriter): void {
-  for (const r of replies) if (r[0] === 0x2d) return w.raw(r);
-  w.ok();
 }
 
 /** __dbsize: this shard's key count in the client's database. */

@@ -12,8 +12,8 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
-import type { Connection } from '../server/connection.ts';
-import type { Command, CommandTable, KeySpec } from '../server/command-table.ts';
+import { mergeOk, type Connection } from '../server/connection.ts';
+import { CommandTable, type Command, type KeySpec } from '../server/command-table.ts';
 import { clampHz, type ShardWorker } from '../server/shard-worker.ts';
 import { PARAMS, formatValue, paramByConfig, parseValue, type Param } from '../config/params.ts';
 import { globMatch } from '../engine/glob.ts';
@@ -21,7 +21,7 @@ import { keySlot } from '../runtime/slots.ts';
 import { REDIS_VERSION, VERSION } from '../version.ts';
 import { ERR_SYNTAX, isWord, parseInteger } from './family-util.ts';
 import { helpReply } from './connection.ts';
-import { bulkBytes } from './strings.ts';
+import { bulkBytes } from '../protocol/reply-reader.ts';
 
 /** Process start (ms since the epoch): performance.timeOrigin is the process's, in every thread. */
 const START_MS = performance.timeOrigin;
@@ -561,7 +561,7 @@ function configSet(c: Connection, args: Buffer[], w: ReplyWriter): void {
     if ('error' in r) return w.error(`ERR CONFIG SET failed (possibly related to argument '${p.config}') - ${r.error}`);
     changes.push([p.flag, r.value]);
   }
-  c.broadcast(c.worker.command('__configset'), [Buffer.from('__configset'), Buffer.from(JSON.stringify(changes))], okUnlessError, w);
+  c.broadcast(c.worker.command('__configset'), [Buffer.from('__configset'), Buffer.from(JSON.stringify(changes))], mergeOk, w);
 }
 
 /** __configset <json [[flag, value], ...]>: applies validated settings to this worker. */
@@ -586,20 +586,9 @@ function opConfigSet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   w.ok();
 }
 
-/** The reply of a broadcast whose parts answer OK: the first error, or OK. */
-function okUnlessError(replies: Buffer[], w: ReplyWriter): void {
-  for (const r of replies) {
-    if (r[0] === 0x2d) {
-      w.raw(r);
-      return;
-    }
-  }
-  w.ok();
-}
-
 /** CONFIG RESETSTAT */
 function configResetStat(c: Connection, _args: Buffer[], w: ReplyWriter): void {
-  c.broadcast(c.worker.command('__resetstat'), [Buffer.from('__resetstat')], okUnlessError, w);
+  c.broadcast(c.worker.command('__resetstat'), [Buffer.from('__resetstat')], mergeOk, w);
 }
 
 /** __resetstat: zeroes this worker's INFO counters. */
@@ -1008,7 +997,7 @@ function getKeys(c: Connection, args: Buffer[], w: ReplyWriter, withFlags: boole
   const argv = args.slice(2);
   const table = c.worker.table;
   let cmd = table.lookup(argv[0]);
-  if (cmd !== undefined && cmd.subcommands.size > 0 && argv.length > 1) cmd = cmd.subcommands.get(argv[1].toString('latin1').toLowerCase());
+  if (cmd !== undefined && cmd.subcommands.size > 0 && argv.length > 1) cmd = CommandTable.sub(cmd, argv[1]);
   if (cmd === undefined) return w.error('ERR Invalid command specified');
   if (!cmd.spec.key_specs.some((ks) => !ks.flags.includes('not_key'))) return w.error('ERR The command has no key arguments');
   if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {

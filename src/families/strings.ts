@@ -9,9 +9,9 @@ import type { Connection } from '../server/connection.ts';
 import { incrByFloat } from '../util/numbers.ts';
 import {
   ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_STRING_TOO_LONG, ERR_SYNTAX, ERR_WRONGTYPE, INT64_MAX, INT64_MIN,
-  deleteKey, isString, isWord, lookupRead, lookupWrite, parseInteger, stringBytes, storeValue, valueFromArg,
+  deleteKey, errInvalidExpire, isString, isWord, keyString, lookupRead, lookupWrite, parseInteger, stringBytes, storeValue, valueFromArg,
 } from './family-util.ts';
-import { splitArrayReply } from '../server/connection.ts';
+import { bulkBytes, replyInteger, replyIsError } from '../protocol/reply-reader.ts';
 
 const SET_NX = 1;
 const SET_XX = 2;
@@ -78,13 +78,13 @@ function expireDeadline(x: ShardExec, arg: Buffer, flags: number, cmdName: strin
   let ms = BigInt(v);
   const seconds = (flags & (SET_EX | SET_EXAT)) !== 0;
   if (ms <= 0n || (seconds && ms > INT64_MAX / 1000n)) {
-    w.error(`ERR invalid expire time in '${cmdName}' command`);
+    w.error(errInvalidExpire(cmdName));
     return -1;
   }
   if (seconds) ms *= 1000n;
   if (flags & (SET_EX | SET_PX)) ms += BigInt(x.now);
   if (ms <= 0n || ms > INT64_MAX) {
-    w.error(`ERR invalid expire time in '${cmdName}' command`);
+    w.error(errInvalidExpire(cmdName));
     return -1;
   }
   return ms <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(ms) : ms;
@@ -125,7 +125,7 @@ function setGeneric(x: ShardExec, w: ReplyWriter, key: Buffer, value: Buffer, fl
     }
     return;
   }
-  if ((flags & SET_KEEPTTL) && e !== undefined) deadline = x.db.exactDeadline(key.toString('latin1'), e);
+  if ((flags & SET_KEEPTTL) && e !== undefined) deadline = x.db.exactDeadline(keyString(key), e);
   storeValue(x, key, valueFromArg(value), deadline);
   if (!(flags & SET_GET)) {
     if (okReply === 'one') w.integer(1);
@@ -373,7 +373,7 @@ async function multiMSetNx(c: Connection, args: Buffer[], w: ReplyWriter): Promi
   const keys: Buffer[] = [];
   for (let i = 1; i < args.length; i += 2) keys.push(args[i]);
   const existing = await c.runKeyed('exists', keys);
-  if (existing.some((r) => r.toString('latin1') !== ':0\r\n')) return w.integer(0);
+  if (existing.some((r) => replyInteger(r) !== 0)) return w.integer(0);
   const pairs: Buffer[] = args.slice(1);
   await c.runKeyed('mset', pairs, 1);
   w.integer(1);
@@ -490,8 +490,7 @@ function opLcs(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 /** LCS across shards: fetch both values (GET-like internal reads), compute here. */
 async function multiLcs(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
   const [ra, rb] = await Promise.all([c.runForKey('__strget', args[1]), c.runForKey('__strget', args[2])]);
-  const wrong = (r: Buffer): boolean => r[0] === 0x2d;
-  if (wrong(ra) || wrong(rb)) return w.error(LCS_WRONGTYPE);
+  if (replyIsError(ra) || replyIsError(rb)) return w.error(LCS_WRONGTYPE);
   lcsReply(bulkBytes(ra), bulkBytes(rb), args, w, c.worker.config.proto_max_bulk_len as number);
 }
 
@@ -502,15 +501,6 @@ function opStrGet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (!isString(e.value)) return w.error(ERR_WRONGTYPE);
   w.bulk(e.value);
 }
-
-/** The payload of a RESP2 bulk reply ("$<n>\r\n<bytes>\r\n"). */
-export function bulkBytes(r: Buffer): Buffer {
-  const cr = r.indexOf(0x0d);
-  const n = Number(r.toString('latin1', 1, cr));
-  return n < 0 ? Buffer.alloc(0) : r.subarray(cr + 2, cr + 2 + n);
-}
-
-export { splitArrayReply };
 
 export const commands: Record<string, CommandImpl> = {
   get: { shard: opGet },

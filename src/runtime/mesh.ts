@@ -126,8 +126,13 @@ export class Mesh {
 
   stop(): void {
     this.stopped = true;
-    Atomics.add(this.bells, this.me, 1);
-    Atomics.notify(this.bells, this.me);
+    this.wake(this.me);
+  }
+
+  /** Rings worker p's doorbell (wakes its bell loop). */
+  private wake(p: number): void {
+    Atomics.add(this.bells, p, 1);
+    Atomics.notify(this.bells, p);
   }
 
   /** Queues command `cmd` with `args` for shard `peer`; `sink` receives the reply. */
@@ -175,10 +180,7 @@ export class Mesh {
       const queued = this.backlog[p];
       if (w.pending === 0 && queued.length === 0) continue;
       if (w.pending > 0) queued.push(w.take());
-      if (this.pump(p)) {
-        Atomics.add(this.bells, p, 1);
-        Atomics.notify(this.bells, p);
-      }
+      if (this.pump(p)) this.wake(p);
     }
     if (this.outstanding > 0 && !this.pollScheduled) {
       this.pollScheduled = true;
@@ -262,15 +264,9 @@ export class Mesh {
       const ring = this.inb[p];
       if (ring === null) continue;
       const bytes = ring.read();
-      if (ring.takeSpaceRequest()) {
-        Atomics.add(this.bells, p, 1);
-        Atomics.notify(this.bells, p);
-      }
+      if (ring.takeSpaceRequest()) this.wake(p);
       if (bytes !== null) this.consume(p, bytes);
-      if (this.backlog[p].length > 0 && this.pump(p)) {
-        Atomics.add(this.bells, p, 1);
-        Atomics.notify(this.bells, p);
-      }
+      if (this.backlog[p].length > 0 && this.pump(p)) this.wake(p);
     }
     this.flushAll();
   }

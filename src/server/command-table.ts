@@ -185,7 +185,7 @@ function equalsLower(b: Uint8Array, lower: Uint8Array): boolean {
 const lowerCache = new Map<string, string>();
 
 /** Lower-cases an ASCII command name, caching the common spellings. */
-export function lowerAscii(b: Buffer): string {
+function lowerAscii(b: Buffer): string {
   const s = b.toString('latin1');
   let l = lowerCache.get(s);
   if (l === undefined) {

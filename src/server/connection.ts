@@ -1,5 +1,5 @@
 // Connection: one client socket — its protocol state, its place in the command pipeline, its replies.
-// Invariants: replies leave in the order commands arrived, with one socket write (one writev) per
+// Invariants: replies leave in the order commands arrived, with one socket write per
 // processed read batch; commands for the same shard run in arrival order (local ones inline, remote ones
 // through the FIFO ring to that shard); a command that needs several hops (a barrier) holds back the
 // commands after it until it is done; a protocol error is answered after the replies before it and
@@ -7,6 +7,7 @@
 
 import type { Socket } from 'node:net';
 import { RequestParser } from '../protocol/resp-parser.ts';
+import { replyInteger, replyIsError, splitArrayReply } from '../protocol/reply-reader.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { ReplySink } from '../runtime/mesh.ts';
 import { keySlot, shardOfKey } from '../runtime/slots.ts';
@@ -358,9 +359,8 @@ export class Connection {
       }
     } catch (e) {
       // A bug in a handler: answer this command with an error, keep the server and the client.
-      if (this.queue.length === queued) w.truncate(mark);
-      w.error('ERR internal error: ' + String((e as Error)?.message ?? e));
-      worker.log(`internal error in ${cmd.name}: ${(e as Error)?.stack ?? e}`);
+      // (What it wrote is dropped unless it already queued a reply: then `w` was taken meanwhile.)
+      worker.answerInternalError(cmd, e, w, this.queue.length === queued ? mark : w.mark());
     }
     // OFF is looked at once the command ran: CLIENT REPLY ON and RESET turn replies back on, and answer.
     if (skipThis || this.replyOff) {
@@ -633,31 +633,25 @@ function cString(s: string): string {
 
 type Merge = (replies: Buffer[], w: ReplyWriter) => void;
 
+/** Merge of integer replies: their sum (or the first reply that is not an integer). */
+export function mergeSum(replies: Buffer[], w: ReplyWriter): void {
+  let sum = 0;
+  for (const r of replies) {
+    if (r[0] !== 0x3a) return w.raw(r);
+    sum += replyInteger(r);
+  }
+  w.integer(sum);
+}
+
+/** Merge of replies that answer OK: the first error, or OK. */
+export function mergeOk(replies: Buffer[], w: ReplyWriter): void {
+  for (const r of replies) if (replyIsError(r)) return w.raw(r);
+  w.ok();
+}
+
 function mergeFor(kind: 'sum' | 'inOrder' | 'ok', order: number[][], total: number): Merge {
-  if (kind === 'sum') {
-    return (replies, w) => {
-      let sum = 0;
-      for (const r of replies) {
-        if (r[0] !== 0x3a) {
-          w.raw(r);
-          return;
-        }
-        sum += Number(r.toString('latin1', 1, r.length - 2));
-      }
-      w.integer(sum);
-    };
-  }
-  if (kind === 'ok') {
-    return (replies, w) => {
-      for (const r of replies) {
-        if (r[0] === 0x2d) {
-          w.raw(r);
-          return;
-        }
-      }
-      w.ok();
-    };
-  }
+  if (kind === 'sum') return mergeSum;
+  if (kind === 'ok') return mergeOk;
   return (replies, w) => {
     const items: Buffer[] = new Array(total);
     for (let p = 0; p < replies.length; p++) {
@@ -673,25 +667,4 @@ function mergeFor(kind: 'sum' | 'inOrder' | 'ok', order: number[][], total: numb
     w.array(total);
     for (const it of items) w.raw(it);
   };
-}
-
-/** Splits a RESP array reply into the raw bytes of its elements (flat elements only). */
-export function splitArrayReply(r: Buffer): Buffer[] {
-  let at = r.indexOf(0x0d);
-  const n = Number(r.toString('latin1', 1, at));
-  at += 2;
-  const out: Buffer[] = [];
-  for (let i = 0; i < n; i++) {
-    const start = at;
-    const t = r[at];
-    const cr = r.indexOf(0x0d, at);
-    if (t === 0x24) {
-      const len = Number(r.toString('latin1', at + 1, cr));
-      at = len < 0 ? cr + 2 : cr + 2 + len + 2;
-    } else {
-      at = cr + 2;
-    }
-    out.push(r.subarray(start, at));
-  }
-  return out;
 }

@@ -268,7 +268,6 @@ export class ShardWorker implements RemoteExecutor {
     if ((flags & REQ_PART) === 0) this.recordCall(cmd, -1, w, mark);
   }
 
-  /** Counts a call of `cmd` taking `ms`; if its reply (from `mark` in `w`) is an error, counts that too. */
   /**
    * Wall clock (ms) of the current batch of commands: read once per socket read or mesh drain rather
    * than once per command (the clock read is a large share of a GET's cost on a slow clock source).
@@ -312,9 +311,10 @@ export class ShardWorker implements RemoteExecutor {
     this.cmdStats.calls[i]++;
     this.cmdStats.usec[i] += ms * 1000;
     this.stats.commandsProcessed++;
-    if (w !== null && w.len > w.at(mark) && w.buf[w.at(mark)] === 0x2d) {
+    if (w === null) return;
+    const from = w.at(mark);
+    if (w.len > from && w.buf[from] === 0x2d) {
       this.cmdStats.failed[i]++;
-      const from = w.at(mark);
       const sp = w.buf.indexOf(0x20, from);
       const end = sp < 0 || sp > w.len ? w.len - 2 : sp;
       this.countErrorCode(w.buf.toString('latin1', from + 1, end));
