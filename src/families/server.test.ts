@@ -262,6 +262,13 @@ describe('server commands vs redis-server', { skip: REDIS_AVAILABLE ? false : SK
     }
   });
 
+  it('other CLUSTER subcommands answer as a Redis without cluster support', async () => {
+    await diff(targets(), [
+      ['CLUSTER', 'INFO'], ['CLUSTER', 'NODES'], ['CLUSTER', 'SLOTS'], ['CLUSTER', 'SHARDS'], ['CLUSTER', 'MYID'], ['CLUSTER', 'HELP'],
+      ['CLUSTER', 'INFO', 'x'], ['CLUSTER', 'BOGUS'],
+    ]);
+  });
+
   it('TIME, LASTSAVE, SHUTDOWN errors, FUNCTION FLUSH, SCRIPT FLUSH', async () => {
     const t = decode(await d2.call(['TIME']));
     assert.equal(t.type, '*');

@@ -1127,7 +1127,15 @@ function scriptFlush(_c: Connection, args: Buffer[], w: ReplyWriter): void {
   w.ok();
 }
 
-/** CLUSTER KEYSLOT key */
+/**
+ * CLUSTER INFO | NODES | SLOTS | SHARDS | MYID | HELP: cluster mode is not enabled (cluster emulation
+ * comes with the cluster issue), so they answer as a Redis without cluster support does.
+ */
+function clusterDisabled(_c: Connection, _args: Buffer[], w: ReplyWriter): void {
+  w.error('ERR This instance has cluster support disabled');
+}
+
+/** CLUSTER KEYSLOT key (answered even without cluster mode, as Dragonfly does: clients use it to route). */
 function clusterKeyslot(_c: Connection, args: Buffer[], w: ReplyWriter): void {
   w.integer(keySlot(args[2]));
 }
@@ -1157,6 +1165,12 @@ export const commands: Record<string, CommandImpl> = {
   'script|flush': { conn: scriptFlush },
   cluster: {},
   'cluster|keyslot': { conn: clusterKeyslot },
+  'cluster|info': { conn: clusterDisabled },
+  'cluster|nodes': { conn: clusterDisabled },
+  'cluster|slots': { conn: clusterDisabled },
+  'cluster|shards': { conn: clusterDisabled },
+  'cluster|myid': { conn: clusterDisabled },
+  'cluster|help': { conn: clusterDisabled },
 };
 
 export const internal: Record<string, [number, CommandImpl]> = {
