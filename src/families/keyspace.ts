@@ -328,6 +328,8 @@ async function multiRenameGeneric(c: Connection, args: Buffer[], w: ReplyWriter,
   const dst = args[2];
   if (nx) {
     const [hs, hd] = await Promise.all([c.runForKey('__haskey', src), c.runForKey('__haskey', dst)]);
+    if (replyIsError(hs)) return w.raw(hs);
+    if (replyIsError(hd)) return w.raw(hd);
     if (replyInteger(hs) === 0) return w.error(ERR_NO_SUCH_KEY);
     if (replyInteger(hd) === 1) return w.integer(0);
   }
