@@ -254,6 +254,9 @@ export class Mesh {
       this.drain();
       const r = Atomics.waitAsync(this.bells, this.me, seen);
       if (r.async) await r.value;
+      // The bell rang during the drain: drain again, but after this thread's sockets and timers
+      // have had their turn (a peer flooding the ring must not starve them).
+      else await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
