@@ -650,48 +650,23 @@ function writeKeySpec(w: ReplyWriter, ks: KeySpec): void {
   w.bulk('flags');
   writeStatusSet(w, sortKeyFlags(ks.flags));
   w.bulk('begin_search');
-  w.map(2);
-  w.bulk('type');
-  const bs = ks.begin_search;
-  w.bulk(bs.type);
-  w.bulk('spec');
-  if (bs.type === 'index') {
-    w.map(1);
-    w.bulk('index');
-    w.integer(bs.spec.index);
-  } else if (bs.type === 'keyword') {
-    w.map(2);
-    w.bulk('keyword');
-    w.bulk(bs.spec.keyword);
-    w.bulk('startfrom');
-    w.integer(bs.spec.startfrom);
-  } else {
-    w.map(0);
-  }
+  writeSearchStep(w, ks.begin_search);
   w.bulk('find_keys');
+  writeSearchStep(w, ks.find_keys);
+}
+
+/** A key spec's begin_search or find_keys: {type, spec: {...}} with the spec's fields in spec order. */
+function writeSearchStep(w: ReplyWriter, step: { type: string; spec: Record<string, number | string> }): void {
   w.map(2);
   w.bulk('type');
-  const fk = ks.find_keys;
-  w.bulk(fk.type);
+  w.bulk(step.type);
   w.bulk('spec');
-  if (fk.type === 'range') {
-    w.map(3);
-    w.bulk('lastkey');
-    w.integer(fk.spec.lastkey);
-    w.bulk('keystep');
-    w.integer(fk.spec.keystep);
-    w.bulk('limit');
-    w.integer(fk.spec.limit);
-  } else if (fk.type === 'keynum') {
-    w.map(3);
-    w.bulk('keynumidx');
-    w.integer(fk.spec.keynumidx);
-    w.bulk('firstkey');
-    w.integer(fk.spec.firstkey);
-    w.bulk('keystep');
-    w.integer(fk.spec.keystep);
-  } else {
-    w.map(0);
+  const fields = Object.entries(step.spec);
+  w.map(fields.length);
+  for (const [name, value] of fields) {
+    w.bulk(name);
+    if (typeof value === 'number') w.integer(value);
+    else w.bulk(value);
   }
 }
 
