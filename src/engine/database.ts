@@ -32,10 +32,6 @@ export class Entry {
   }
 }
 
-export interface ExpiryListener {
-  onExpired(db: Database, key: string): void;
-}
-
 export class Database {
   readonly slots: (Map<string, Entry> | undefined)[] = new Array(SLOT_COUNT);
   readonly expires = new Map<string, number>();

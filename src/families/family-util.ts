@@ -93,13 +93,6 @@ export function parseInteger(b: Buffer): number | bigint | null {
   return parseInt64(b);
 }
 
-/** Parses an integer that must fit a JS safe integer range (indexes, counts, db numbers). */
-export function parseNumber(b: Buffer): number | null {
-  const n = parseInteger(b);
-  if (n === null) return null;
-  return typeof n === 'bigint' ? Number(n) : n;
-}
-
 /** Case-insensitive comparison of an argument with an upper-case ASCII word. */
 export function isWord(b: Buffer, upper: string): boolean {
   const n = upper.length;

@@ -10,7 +10,7 @@ import { RequestParser } from '../protocol/resp-parser.ts';
 import { replyInteger, replyIsError, splitArrayReply } from '../protocol/reply-reader.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { ReplySink } from '../runtime/mesh.ts';
-import { keySlot, shardOfKey } from '../runtime/slots.ts';
+import { keySlot, shardOfKey, shardOfSlot } from '../runtime/slots.ts';
 import { Command, CommandTable, FLAG_NOAUTH } from './command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART } from './command-types.ts';
 import type { ShardWorker } from './shard-worker.ts';
@@ -422,7 +422,7 @@ export class Connection {
     if (cmd.singleKeyIndex !== 0) {
       hintKey = args[cmd.singleKeyIndex];
       hintSlot = keySlot(hintKey);
-      target = hintSlot % n;
+      target = shardOfSlot(hintSlot, n);
     } else {
       const keys = cmd.keyIndexes(args);
       if (keys.length === 0 || n === 1) target = worker.index;
