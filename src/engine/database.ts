@@ -4,7 +4,8 @@
 // counts live entries; a key with a deadline is also in `expires`, and an expired key is never
 // returned (lookups delete it lazily; the active cycle reclaims the rest).
 
-import { SLOT_COUNT } from '../runtime/slots.ts';
+import { keySlotOfString, SLOT_COUNT } from '../runtime/slots.ts';
+import type { WatchedKey } from './watch.ts';
 
 /** A string value is a latin1 JS string, or a Buffer once it has been modified in place (APPEND). */
 export type StringValue = string | Buffer;
@@ -41,6 +42,37 @@ export class Database {
   /** Where the active expire cycle resumes. */
   expireCursor: MapIterator<[string, number]> | null = null;
   expiredCount = 0;
+  /** Watched keys and their watchers (null while no client watches a key of this database). */
+  watchers: Map<string, Set<WatchedKey>> | null = null;
+
+  /** Marks the watchers of key dirty (a change: write, delete, expire set, flush). */
+  touch(key: string): void {
+    const set = this.watchers?.get(key);
+    if (set !== undefined) for (const wk of set) wk.record.dirty = true;
+  }
+
+  /** The key was deleted because it expired: a change unless it was already expired when watched. */
+  private touchExpired(key: string): void {
+    const set = this.watchers?.get(key);
+    if (set !== undefined) for (const wk of set) if (!wk.expiredAtWatch) wk.record.dirty = true;
+  }
+
+  /** Marks dirty the watchers of every watched key that exists here (FLUSHDB, SWAPDB). */
+  touchAllExisting(): void {
+    if (this.watchers === null) return;
+    for (const key of this.watchers.keys()) if (this.has(key)) this.touch(key);
+  }
+
+  /** Whether key has an entry and whether it is live, without side effects (WATCH). */
+  peek(key: string, now: number): 'none' | 'live' | 'expired' {
+    const e = this.slots[keySlotOfString(key)]?.get(key);
+    if (e === undefined) return 'none';
+    return e.expireAt !== 0 && e.expireAt <= now ? 'expired' : 'live';
+  }
+
+  private has(key: string): boolean {
+    return this.slots[keySlotOfString(key)]?.has(key) ?? false;
+  }
 
   /** Entry for key in `slot`, or undefined; expired keys are deleted on the way. */
   lookup(slot: number, key: string, now: number): Entry | undefined {
@@ -51,6 +83,7 @@ export class Database {
     if (e.expireAt !== 0 && e.expireAt <= now) {
       this.removeFrom(map, slot, key, e);
       this.expiredCount++;
+      if (this.watchers !== null) this.touchExpired(key);
       return undefined;
     }
     return e;
@@ -89,6 +122,7 @@ export class Database {
       e.expireAt = expireAt;
     }
     if (expireAt !== 0) this.expires.set(key, expireAt);
+    if (this.watchers !== null) this.touch(key);
     return e;
   }
 
@@ -100,6 +134,7 @@ export class Database {
       this.expires.set(key, expireAt);
     }
     e.expireAt = expireAt;
+    if (this.watchers !== null) this.touch(key);
   }
 
   /** Deletes key if present (expired or not). Returns true if it was there. */
@@ -109,6 +144,7 @@ export class Database {
     const e = map.get(key);
     if (e === undefined) return false;
     this.removeFrom(map, slot, key, e);
+    if (this.watchers !== null) this.touch(key);
     return true;
   }
 
@@ -123,6 +159,7 @@ export class Database {
   }
 
   clear(): void {
+    this.touchAllExisting();
     this.slots.fill(undefined);
     this.expires.clear();
     this.hugeDeadlines.clear();
@@ -150,7 +187,13 @@ export class Database {
       sampled++;
       const [key, at] = r.value;
       if (at <= now) {
-        this.delete(slotOf(key), key);
+        const slot = slotOf(key);
+        const map = this.slots[slot];
+        const e = map?.get(key);
+        if (map !== undefined && e !== undefined) {
+          this.removeFrom(map, slot, key, e);
+          if (this.watchers !== null) this.touchExpired(key);
+        }
         expired++;
       }
     }

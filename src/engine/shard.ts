@@ -3,6 +3,7 @@
 // the active expire cycle never runs longer than its time budget per tick.
 
 import { Database } from './database.ts';
+import type { WatchRecord } from './watch.ts';
 import { keySlotOfString } from '../runtime/slots.ts';
 
 export class ShardStats {
@@ -16,6 +17,8 @@ export class Shard {
   readonly stats = new ShardStats();
   /** proto-max-bulk-len: the largest string a command may build. */
   maxBulkLen = 512 * 1024 * 1024;
+  /** WATCH records of clients (by client handle) for keys of this shard. */
+  readonly watches = new Map<string, WatchRecord>();
   private expireDb = 0;
   private timer: NodeJS.Timeout | null = null;
 

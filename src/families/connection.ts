@@ -127,6 +127,8 @@ function quit(c: Connection, _args: Buffer[], w: ReplyWriter): void {
 
 /** RESET */
 function reset(c: Connection, _args: Buffer[], w: ReplyWriter): void {
+  c.multi = null;
+  c.dropWatches();
   c.db = 0;
   c.resp = 2;
   w.resp = 2;

@@ -55,11 +55,22 @@ export function lookupNoTouch(x: ShardExec, key: Buffer): Entry | undefined {
   return e;
 }
 
-/** Lookup for a write command: no hit/miss accounting. */
+/**
+ * Lookup for a write command: no hit/miss accounting. A collection (any non-string value) found here
+ * counts as changed for WATCH, since its commands change it in place (strings call modified()).
+ */
 export function lookupWrite(x: ShardExec, key: Buffer): Entry | undefined {
   const e = x.db.lookup(slotOf(x, key), keyString(key), x.now);
-  if (e !== undefined && !x.noTouch) e.lru = Shard.lruClock(x.now);
+  if (e !== undefined) {
+    if (!x.noTouch) e.lru = Shard.lruClock(x.now);
+    if (x.db.watchers !== null && typeof e.value !== 'string' && !(e.value instanceof Buffer)) x.db.touch(keyString(key));
+  }
   return e;
+}
+
+/** A value was changed in place (APPEND, INCR, SETRANGE...): tells the key's watchers. */
+export function modified(x: ShardExec, key: Buffer): void {
+  if (x.db.watchers !== null) x.db.touch(keyString(key));
 }
 
 /** Stores a value (replacing any, deadline as given: 0 clears it). */

@@ -6,6 +6,7 @@
 // a SCAN cursor is a position in a fixed global slot order (shard 0's slots, then shard 1's, ...), so
 // every key present for the whole scan is returned whatever is added or removed meanwhile.
 
+import { swapWatchers } from '../engine/watch.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Connection } from '../server/connection.ts';
@@ -844,13 +845,13 @@ function flushArgsOk(args: Buffer[], w: ReplyWriter): boolean {
 /** FLUSHDB [ASYNC | SYNC] */
 function flushdb(c: Connection, args: Buffer[], w: ReplyWriter): void {
   if (!flushArgsOk(args, w)) return;
-  c.broadcast(c.worker.command('__flushdb'), [Buffer.from('__flushdb')], mergeOk, w);
+  c.broadcastAtomic(c.worker.command('__flushdb'), [Buffer.from('__flushdb')], mergeOk, w);
 }
 
 /** FLUSHALL [ASYNC | SYNC] */
 function flushall(c: Connection, args: Buffer[], w: ReplyWriter): void {
   if (!flushArgsOk(args, w)) return;
-  c.broadcast(c.worker.command('__flushall'), [Buffer.from('__flushall')], mergeOk, w);
+  c.broadcastAtomic(c.worker.command('__flushall'), [Buffer.from('__flushall')], mergeOk, w);
 }
 
 function opFlushDb(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
@@ -871,7 +872,7 @@ function swapdb(c: Connection, args: Buffer[], w: ReplyWriter): void {
   if (b === null) return;
   const dbnum = c.worker.shard.dbs.length;
   if (a < 0 || a >= dbnum || b < 0 || b >= dbnum) return w.error(ERR_DB_RANGE);
-  c.broadcast(c.worker.command('__swapdb'), [Buffer.from('__swapdb'), Buffer.from(String(a)), Buffer.from(String(b))], mergeOk, w);
+  c.broadcastAtomic(c.worker.command('__swapdb'), [Buffer.from('__swapdb'), Buffer.from(String(a)), Buffer.from(String(b))], mergeOk, w);
 }
 
 /** __swapdb a b: swaps this shard's two Database objects. */
@@ -882,6 +883,7 @@ function opSwapDb(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const t = dbs[a];
   dbs[a] = dbs[b];
   dbs[b] = t;
+  if (a !== b) swapWatchers(dbs, a, b);
   w.ok();
 }
 

@@ -9,7 +9,7 @@ import type { Connection } from '../server/connection.ts';
 import { incrByFloat } from '../util/numbers.ts';
 import {
   ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_STRING_TOO_LONG, ERR_SYNTAX, ERR_WRONGTYPE, INT64_MAX, INT64_MIN,
-  deleteKey, errInvalidExpire, isString, isWord, keyString, lookupRead, lookupWrite, parseInteger, stringBytes, storeValue, valueFromArg,
+  deleteKey, errInvalidExpire, isString, isWord, keyString, lookupRead, lookupWrite, modified, parseInteger, stringBytes, storeValue, valueFromArg,
 } from './family-util.ts';
 import { bulkBytes, replyInteger, replyIsError } from '../protocol/reply-reader.ts';
 
@@ -209,6 +209,7 @@ function opAppend(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   else v.copy(next, 0);
   add.copy(next, v.length);
   e.value = next;
+  modified(x, args[1]);
   w.integer(next.length);
 }
 
@@ -240,8 +241,10 @@ function incrDecr(x: ShardExec, key: Buffer, by: number | bigint, w: ReplyWriter
     next = big;
   }
   const text = typeof next === 'bigint' ? next.toString() : String(next);
-  if (e !== undefined) e.value = text;
-  else storeValue(x, key, text, 0);
+  if (e !== undefined) {
+    e.value = text;
+    modified(x, key);
+  } else storeValue(x, key, text, 0);
   w.integer(next);
 }
 
@@ -278,8 +281,10 @@ function opIncrByFloat(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   }
   const r = incrByFloat(cur, args[2]);
   if (!r.ok) return w.error(r.error === 'nan' ? 'ERR increment would produce NaN or Infinity' : 'ERR value is not a valid float');
-  if (e !== undefined) e.value = r.value;
-  else storeValue(x, args[1], r.value, 0);
+  if (e !== undefined) {
+    e.value = r.value;
+    modified(x, args[1]);
+  } else storeValue(x, args[1], r.value, 0);
   w.bulk(r.value);
 }
 
@@ -337,6 +342,7 @@ function opSetRange(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   }
   value.copy(buf, off);
   e.value = buf;
+  modified(x, args[1]);
   w.integer(size);
 }
 

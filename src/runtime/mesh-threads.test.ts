@@ -29,13 +29,14 @@ function byteAt(from: number, seq: number, i: number): number {
 class Checker implements RemoteExecutor {
   bad = 0;
   beginBatch(): void {}
-  execute(_cmd: number, _db: number, _resp: 2 | 3, _flags: number, args: Buffer[], w: ReplyWriter): void {
+  execute(_cmd: number, _db: number, _resp: 2 | 3, _flags: number, args: Buffer[], w: ReplyWriter): boolean {
     const from = Number(args[0].toString());
     const seq = Number(args[1].toString());
     const body = args[2];
     for (let i = 0; i < body.length; i += 97) if (body[i] !== byteAt(from, seq, i)) this.bad++;
     if (body.length > 0 && body[body.length - 1] !== byteAt(from, seq, body.length - 1)) this.bad++;
     w.integer(seq * 1_000_000 + body.length);
+    return true;
   }
 }
 

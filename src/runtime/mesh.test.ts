@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ByteRing } from './ring.ts';
-import { Fifo, Mesh, type MeshLayout, type RemoteExecutor } from './mesh.ts';
+import { Mesh, SeqTable, type MeshLayout, type RemoteExecutor } from './mesh.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 
 interface Seen {
@@ -20,9 +20,20 @@ interface Seen {
 class Recorder implements RemoteExecutor {
   readonly seen: Seen[] = [];
   beginBatch(): void {}
-  execute(cmd: number, db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter): void {
+  /** Requests whose first argument is 'later' are held back and answered by answerHeld(). */
+  readonly held: [number, number, number][] = [];
+  mesh: Mesh | null = null;
+  execute(cmd: number, db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter, peer: number, seq: number): boolean {
     this.seen.push({ cmd, db, resp, flags, args: args.map((a) => Buffer.from(a)) });
+    if (args.length > 0 && args[0].toString() === 'later') {
+      this.held.push([peer, seq, Number(args[1])]);
+      return false;
+    }
     w.integer(args.length > 0 ? args[0].length : -1);
+    return true;
+  }
+  answerHeld(): void {
+    for (const [peer, seq, v] of this.held.splice(0)) this.mesh!.reply(peer, seq, Buffer.from(`:${v}\r\n`));
   }
 }
 
@@ -125,19 +136,44 @@ describe('Mesh', () => {
     assert.ok(m.rb.seen[1].args[0].equals(mid));
   });
 
-  it('Fifo keeps order through growth, draining and compaction', () => {
-    const f = new Fifo<number>();
-    let next = 0;
-    let expect = 0;
-    for (let round = 0; round < 50; round++) {
-      const add = 1 + ((round * 7919) % 9000);
-      for (let i = 0; i < add; i++) f.push(next++);
-      const take = Math.min(f.length, 1 + ((round * 104729) % 9000));
-      for (let i = 0; i < take; i++) assert.equal(f.shift(), expect++);
-      assert.equal(f.length, next - expect);
+  it('SeqTable hands out items by sequence, in any order of taking, through growth', () => {
+    const t = new SeqTable<number>();
+    const live = new Map<number, number>();
+    let state = 12345;
+    const rand = (n: number): number => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) % n;
+    let value = 0;
+    for (let round = 0; round < 2000; round++) {
+      const add = rand(40);
+      for (let i = 0; i < add; i++) {
+        const seq = t.push(++value);
+        assert.equal(live.has(seq), false);
+        live.set(seq, value);
+      }
+      let take = rand(live.size + 1);
+      for (const [seq, v] of live) {
+        if (take-- <= 0) break;
+        if (rand(2) === 0) continue;
+        live.delete(seq);
+        assert.equal(t.take(seq), v);
+        assert.equal(t.take(seq), undefined);
+      }
+      assert.ok(t.length >= live.size);
     }
-    while (f.length > 0) assert.equal(f.shift(), expect++);
-    assert.equal(f.shift(), undefined);
-    assert.equal(expect, next);
+    for (const [seq, v] of live) assert.equal(t.take(seq), v);
+    assert.equal(t.length, 0);
+  });
+
+  it('a held-back request is answered later without holding up the replies after it', () => {
+    const m = pair();
+    m.ra.mesh = m.a;
+    m.rb.mesh = m.b;
+    const got: string[] = [];
+    m.a.send(1, 1, 0, 2, 0, [Buffer.from('later'), Buffer.from('42')], { complete: (r) => got.push('held ' + r.toString('latin1')) });
+    m.a.send(1, 1, 0, 2, 0, [Buffer.from('abc')], { complete: (r) => got.push('next ' + r.toString('latin1')) });
+    m.pump();
+    assert.deepEqual(got, ['next :3\r\n']);
+    m.rb.answerHeld();
+    m.pump();
+    assert.deepEqual(got, ['next :3\r\n', 'held :42\r\n']);
   });
 });

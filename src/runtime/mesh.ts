@@ -1,8 +1,10 @@
 // Mesh: this worker's links to every other shard worker — one ByteRing per ordered pair of threads and
 // one doorbell (an Int32 in shared memory) per worker.
-// Invariants: requests to a peer are executed there in the order they were sent, and replies come back
-// in that order, so a FIFO of reply sinks per peer pairs each reply with its request (no ids). All
-// frames produced in one event-loop turn go out with one notify per peer. No postMessage on this path.
+// Invariants: requests to a peer are read there in the order they were sent and numbered implicitly
+// (the n-th request from p has sequence n); a reply carries its request's sequence, so a request the
+// peer must hold back (a key locked by a transaction) can be answered later without holding up the
+// replies behind it. All frames produced in one event-loop turn go out with one notify per peer. No
+// postMessage on this path.
 
 import { ByteRing } from './ring.ts';
 import { ReplyWriter } from '../protocol/reply-writer.ts';
@@ -18,8 +20,12 @@ export interface ReplySink {
 }
 
 export interface RemoteExecutor {
-  /** Runs command `cmd` for a peer; writes exactly one reply into w. */
-  execute(cmd: number, db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter): void;
+  /**
+   * Runs command `cmd` for peer `peer` and writes exactly one reply into w, returning true; or, when
+   * it must wait, copies what it needs, writes nothing, returns false and later answers with
+   * Mesh.reply(peer, seq, bytes). (`args` are views into the ring's read buffer: valid during the call.)
+   */
+  execute(cmd: number, db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter, peer: number, seq: number): boolean;
   /** Called before a drain runs the requests it found (one clock reading for all of them). */
   beginBatch(): void;
 }
@@ -44,33 +50,45 @@ export function createMeshLayout(n: number): MeshLayout {
 }
 
 /**
- * A FIFO with O(1) shift. (Array#shift is O(n) once an array is large — tens of thousands of
- * outstanding requests made each reply cost a copy of the whole array.)
+ * Reply sinks by request sequence: a circular table indexed by sequence number (O(1) push and take,
+ * no Map). Replies mostly come in order; one answered late only leaves a hole until it arrives.
  */
-export class Fifo<T> {
-  private items: (T | undefined)[] = [];
-  private head = 0;
+export class SeqTable<T> {
+  private items: (T | undefined)[] = new Array(64);
+  private mask = 63;
+  /** Sequence of the next push. */
+  private next = 0;
+  /** The oldest sequence not yet taken. */
+  private oldest = 0;
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.next - this.oldest;
   }
 
-  push(x: T): void {
-    this.items.push(x);
+  /** Stores x under the next sequence number; returns that number (as sent on the wire: u32). */
+  push(x: T): number {
+    if (this.next - this.oldest > this.mask) this.grow();
+    this.items[this.next & this.mask] = x;
+    return (this.next++) >>> 0;
   }
 
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const x = this.items[this.head];
-    this.items[this.head++] = undefined;
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head >= 4096 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+  /** Takes the item stored under wire sequence `seq32`. */
+  take(seq32: number): T | undefined {
+    const seq = this.oldest + (((seq32 - this.oldest) >>> 0));
+    if (seq >= this.next) return undefined;
+    const i = seq & this.mask;
+    const x = this.items[i];
+    this.items[i] = undefined;
+    while (this.oldest < this.next && this.items[this.oldest & this.mask] === undefined) this.oldest++;
     return x;
+  }
+
+  private grow(): void {
+    const size = (this.mask + 1) * 2;
+    const items: (T | undefined)[] = new Array(size);
+    for (let s = this.oldest; s < this.next; s++) items[s & (size - 1)] = this.items[s & this.mask];
+    this.items = items;
+    this.mask = size - 1;
   }
 }
 
@@ -89,7 +107,12 @@ export class Mesh {
   private readonly bells: Int32Array;
   private readonly staging: ReplyWriter[] = [];
   private readonly backlog: Buffer[][] = [];
-  private readonly sinks: Fifo<ReplySink>[] = [];
+  private readonly sinks: SeqTable<ReplySink>[] = [];
+  /** Sequence number of the next request from each peer. */
+  private readonly recvSeq: number[] = [];
+  /** Inside onFrame: a late reply for the same peer must wait until the current frame is written. */
+  private framing = false;
+  private readonly lateReplies: [number, number, Buffer][] = [];
   private readonly streams: InboundStream[] = [];
   private flushScheduled = false;
   /** Requests sent whose replies have not arrived yet. */
@@ -114,7 +137,8 @@ export class Mesh {
       this.inb.push(i ? new ByteRing(i) : null);
       this.staging.push(new ReplyWriter(64 * 1024));
       this.backlog.push([]);
-      this.sinks.push(new Fifo());
+      this.sinks.push(new SeqTable());
+      this.recvSeq.push(0);
       this.streams.push(new InboundStream());
     }
   }
@@ -311,11 +335,13 @@ export class Mesh {
 
   private onFrame(p: number, buf: Buffer, from: number, to: number): void {
     if (buf[from] === KIND_REPLY) {
-      const sink = this.sinks[p].shift();
+      const sink = this.sinks[p].take(buf.readUInt32LE(from + 1));
       this.outstanding--;
-      if (sink !== undefined) sink.complete(buf.subarray(from + 1, to));
+      if (sink !== undefined) sink.complete(buf.subarray(from + 5, to));
       return;
     }
+    const seq = this.recvSeq[p];
+    this.recvSeq[p] = (seq + 1) >>> 0;
     const cmd = buf.readUInt16LE(from + 1);
     const db = buf.readUInt16LE(from + 3);
     const resp = buf[from + 5] === 3 ? 3 : 2;
@@ -329,14 +355,53 @@ export class Mesh {
       at += 4 + len;
     }
     const w = this.staging[p];
-    w.ensure(5);
+    w.ensure(9);
     const headFromStart = w.len - w.start; // ensure() may move the buffer: keep a relative position
-    w.len += 5;
+    w.len += 9;
     w.resp = resp;
-    this.executor.execute(cmd, db, resp, flags, args, w);
+    this.framing = true;
+    let answered: boolean;
+    try {
+      answered = this.executor.execute(cmd, db, resp, flags, args, w, p, seq);
+    } finally {
+      this.framing = false;
+    }
     const head = w.start + headFromStart;
-    w.buf.writeUInt32LE(w.len - head - 4, head);
-    w.buf[head + 4] = KIND_REPLY;
+    if (answered) {
+      w.buf.writeUInt32LE(w.len - head - 4, head);
+      w.buf[head + 4] = KIND_REPLY;
+      w.buf.writeUInt32LE(seq, head + 5);
+    } else {
+      w.len = head; // held back: the executor answers later with reply()
+    }
     this.servedRequests++;
+    if (this.lateReplies.length > 0) this.writeLateReplies();
+  }
+
+  /** Answers request `seq` of peer `peer` (one the executor held back). */
+  reply(peer: number, seq: number, bytes: Buffer): void {
+    if (this.framing) {
+      this.lateReplies.push([peer, seq, Buffer.from(bytes)]);
+      return;
+    }
+    this.writeReply(peer, seq, bytes);
+    this.scheduleFlush();
+  }
+
+  private writeLateReplies(): void {
+    const list = this.lateReplies.splice(0);
+    for (const [peer, seq, bytes] of list) this.writeReply(peer, seq, bytes);
+    this.scheduleFlush();
+  }
+
+  private writeReply(peer: number, seq: number, bytes: Buffer): void {
+    const w = this.staging[peer];
+    w.ensure(9 + bytes.length);
+    const at = w.len;
+    w.buf.writeUInt32LE(5 + bytes.length, at);
+    w.buf[at + 4] = KIND_REPLY;
+    w.buf.writeUInt32LE(seq, at + 5);
+    w.buf.set(bytes, at + 9);
+    w.len = at + 9 + bytes.length;
   }
 }

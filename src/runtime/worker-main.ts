@@ -33,6 +33,7 @@ const table = buildServerTable();
 const worker = new ShardWorker(init.index, init.layout, init.config, table, {
   ids: new BigInt64Array(init.control, 0, 1),
   counts: new Int32Array(init.control, 8, 2),
+  clock: new BigInt64Array(init.control, 16, 1),
 });
 worker.logger = (message) => post({ type: 'log', message });
 worker.requestShutdown = (mode) => post({ type: 'shutdown-request', mode });

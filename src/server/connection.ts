@@ -11,9 +11,11 @@ import { replyInteger, replyIsError, splitArrayReply } from '../protocol/reply-r
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { ReplySink } from '../runtime/mesh.ts';
 import { keySlot, shardOfKey, shardOfSlot } from '../runtime/slots.ts';
-import { Command, CommandTable, FLAG_NOAUTH } from './command-table.ts';
+import { Command, CommandTable, FLAG_NOAUTH, FLAG_WRITE } from './command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART } from './command-types.ts';
 import type { ShardWorker } from './shard-worker.ts';
+import { LockPlan, Transaction } from './transaction.ts';
+import { copyArgs } from './tx-shard.ts';
 
 /** Queue length from which the complete head of the queue is written without waiting. */
 const READY_FLUSH_PIECES = 64;
@@ -113,6 +115,13 @@ export class Connection {
   laddr: string;
   /** Set by CLIENT KILL / SHUTDOWN: finish writing, then close. */
   killed = false;
+  /** Between MULTI and EXEC/DISCARD: the commands queued (arguments copied). */
+  multi: MultiState | null = null;
+  /** WATCHed keys (database, key) and the shards holding them. */
+  readonly watched: { db: number; key: Buffer }[] = [];
+  readonly watchShards = new Set<number>();
+  /** While EXEC runs its commands: the reply a command produces elsewhere is captured here. */
+  capture: CapturedReply | null = null;
 
   constructor(worker: ShardWorker, socket: Socket, id: bigint) {
     this.worker = worker;
@@ -305,6 +314,7 @@ export class Connection {
   }
 
   private onClose(): void {
+    this.releaseState();
     if (this.closed) {
       this.worker.removeClient(this);
       return;
@@ -314,10 +324,17 @@ export class Connection {
   }
 
   close(): void {
+    this.releaseState();
     if (this.closed) return;
     this.closed = true;
     this.socket.destroy();
     this.worker.removeClient(this);
+  }
+
+  /** A gone client leaves no trace: its MULTI state and WATCH records go. */
+  private releaseState(): void {
+    this.multi = null;
+    if (this.watchShards.size > 0) this.dropWatches();
   }
 
   /** Closes once the replies already produced are written (CLIENT KILL, SHUTDOWN, QUIT). */
@@ -344,6 +361,16 @@ export class Connection {
     this.skipNext = false;
     this.lastCommand = cmd.name;
     this.current = cmd;
+    if (this.multi !== null && !RUN_IN_MULTI.has(cmd.name)) {
+      if (cmd.spec.flags.includes('no_multi')) {
+        this.reject(cmd, w, 'ERR Command not allowed inside a transaction');
+      } else {
+        this.multi.queued.push({ cmd, args: copyArgs(args) });
+        w.simple('QUEUED');
+      }
+      if (skipThis || this.replyOff) w.truncate(mark);
+      return;
+    }
     const impl = cmd.impl;
     try {
       if (impl.shard !== undefined) {
@@ -437,6 +464,15 @@ export class Connection {
       }
     }
     if (target === worker.index) {
+      if (!worker.tx.idle) {
+        // A key is locked by a transaction scheduled here: the command waits behind it.
+        const locked = worker.blockedKeys(cmd, this.db, args, hintKey);
+        if (locked !== null) {
+          const p = this.addPending(cmd, w);
+          worker.deferCommand(cmd, this.db, this.resp, this.noTouch, args, locked, true, (r) => p.complete(r));
+          return;
+        }
+      }
       worker.beginCall();
       worker.runLocal(cmd, this.db, this.noTouch, args, w, hintKey, hintSlot);
       worker.recordCall(cmd, -1, w, mark);
@@ -448,6 +484,7 @@ export class Connection {
 
   /** Starts a reply that another thread (or a later hop) will fill. */
   addPending(cmd: Command, w: ReplyWriter): PendingReply {
+    if (this.capture !== null) return this.capture.pending(this);
     if (w.pending > 0) this.queue.push(w.take());
     const p = new PendingReply(this);
     this.queue.push(p);
@@ -465,7 +502,7 @@ export class Connection {
     }
     if (typeof multi === 'function') {
       const bw = worker.newWriter(this.resp);
-      this.awaitBarrier(cmd, multi(this, args, bw), bw);
+      this.awaitBarrier(cmd, this.atomically(this.lockPlan(cmd, args, keys), false, () => multi(this, args, bw)), bw);
       return;
     }
     const extra = cmd.impl.keyArgs ?? 0;
@@ -490,7 +527,74 @@ export class Connection {
     const shards: number[] = [];
     for (let s = 0; s < n; s++) if (perShard[s] !== undefined) shards.push(s);
     const merge = mergeFor(multi, shards.map((s) => order[s]), keys.length);
-    this.fanout(cmd, shards.map((s) => [s, perShard[s]]), merge, w);
+    this.atomicFanout(cmd, shards.map((s) => [s, perShard[s]]), this.lockPlan(cmd, args, keys), false, merge, w);
+  }
+
+  /** The locks a command takes: each key, exclusive for a write command, shared otherwise. */
+  private lockPlan(cmd: Command, args: Buffer[], keys: number[]): LockPlan {
+    const plan = new LockPlan();
+    const write = cmd.hasFlag(FLAG_WRITE);
+    const n = this.worker.n;
+    for (const i of keys) plan.add(shardOfKey(args[i], n), this.db, args[i], write);
+    return plan;
+  }
+
+  /** The transaction the current multi-hop command runs in (runOn goes through it). */
+  tx: Transaction | null = null;
+
+  /** Runs a multi-hop command inside a transaction holding `plan`'s locks. */
+  async atomically(plan: LockPlan, global: boolean, body: () => Promise<void>): Promise<void> {
+    if (this.tx !== null) return body(); // inside EXEC: its transaction holds the locks
+    const tx = await Transaction.begin(this.worker, plan, global);
+    tx.finalizeAll();
+    this.tx = tx;
+    try {
+      await body();
+    } finally {
+      this.tx = null;
+      tx.end();
+    }
+  }
+
+  /**
+   * Runs `cmd` on several shards atomically — one transaction, each part the last hop on its shard —
+   * and merges the answers into this command's reply. Commands after it in the pipeline wait only
+   * until every shard has scheduled it (from then on they queue behind it where they conflict).
+   */
+  atomicFanout(cmd: Command, parts: [number, Buffer[]][], plan: LockPlan, global: boolean, merge: (replies: Buffer[], w: ReplyWriter) => void, w: ReplyWriter): void {
+    const target = this.addPending(cmd, w);
+    const f = new FanoutReply(this, this.current ?? cmd, parts.length, target, merge);
+    const db = this.db;
+    const resp = this.resp;
+    const flags = REQ_PART | (this.noTouch ? REQ_NO_TOUCH : 0);
+    if (this.tx !== null) {
+      // Already inside a transaction (EXEC): hops of it, which holds the locks.
+      const tx = this.tx;
+      for (let i = 0; i < parts.length; i++) tx.run(parts[i][0], cmd, db, resp, flags, parts[i][1], false, (r) => f.done(i, r));
+      return;
+    }
+    this.barrier = true;
+    Transaction.begin(this.worker, plan, global).then((tx) => {
+      for (let i = 0; i < parts.length; i++) {
+        const [s, a] = parts[i];
+        tx.run(s, cmd, db, resp, flags, a, true, (r) => f.done(i, r));
+      }
+      tx.end();
+      this.barrier = false;
+      this.worker.tick();
+      this.process();
+    });
+  }
+
+  /** Runs an internal command on every shard as one transaction locking whole shards (FLUSHALL). */
+  broadcastAtomic(cmd: Command, args: Buffer[], merge: (replies: Buffer[], w: ReplyWriter) => void, w: ReplyWriter): void {
+    const parts: [number, Buffer[]][] = [];
+    const plan = new LockPlan();
+    for (let s = 0; s < this.worker.n; s++) {
+      parts.push([s, args]);
+      plan.touch(s);
+    }
+    this.atomicFanout(cmd, parts, plan, true, merge, w);
   }
 
   /**
@@ -501,6 +605,13 @@ export class Connection {
     const worker = this.worker;
     const target = this.addPending(cmd, w);
     const f = new FanoutReply(this, this.current ?? cmd, parts.length, target, merge);
+    if (this.tx !== null) {
+      // Inside a transaction (EXEC): the parts are hops of it.
+      const tx = this.tx;
+      const flags = REQ_PART | (this.noTouch ? REQ_NO_TOUCH : 0);
+      for (let i = 0; i < parts.length; i++) tx.run(parts[i][0], cmd, this.db, this.resp, flags, parts[i][1], false, (r) => f.done(i, r));
+      return;
+    }
     const local: number[] = [];
     for (let i = 0; i < parts.length; i++) {
       const [s, a] = parts[i];
@@ -523,6 +634,7 @@ export class Connection {
     const worker = this.worker;
     const cmd = worker.command(name);
     const full = [Buffer.from(name), ...args];
+    if (this.tx !== null) return this.tx.runAsync(s, cmd, this.db, 2, REQ_PART | (this.noTouch ? REQ_NO_TOUCH : 0), full);
     if (s === worker.index) {
       const sw = worker.scratchLocal;
       sw.resp = 2;
@@ -563,6 +675,37 @@ export class Connection {
     this.fanout(cmd, parts, merge, w);
   }
 
+  /** The handle this client's WATCH records are kept under on the shards. */
+  watchHandle(): Buffer {
+    return Buffer.from(String(this.id));
+  }
+
+  /** Drops this client's WATCH records on every shard holding one (no reply awaited). */
+  dropWatches(): void {
+    this.watched.length = 0;
+    if (this.watchShards.size === 0) return;
+    const worker = this.worker;
+    const cmd = worker.command('__unwatch');
+    const args = [UNWATCH, this.watchHandle()];
+    for (const s of this.watchShards) {
+      if (s === worker.index) {
+        const sw = worker.scratchLocal;
+        worker.runLocal(cmd, 0, false, args, sw);
+        sw.take();
+      } else {
+        worker.mesh.send(s, cmd.index, 0, 2, REQ_PART, args, { complete: () => {} });
+      }
+    }
+    this.watchShards.clear();
+  }
+
+  /** EXEC: runs a keyed command whose keys span shards inside the current transaction. */
+  async runKeyedInTransaction(cmd: Command, args: Buffer[], w: ReplyWriter): Promise<void> {
+    const multi = cmd.impl.multi;
+    if (typeof multi === 'function') return multi(this, args, w);
+    this.runMultiShard(cmd, args, cmd.keyIndexes(args), w);
+  }
+
   /** Holds the pipeline until `work` finishes; its reply (written to `writer`) takes this command's place. */
   private awaitBarrier(cmd: Command, work: Promise<void>, writer: ReplyWriter): void {
     const w = this.worker.out;
@@ -591,6 +734,8 @@ export class Connection {
   }
 
   private reject(cmd: Command | null, w: ReplyWriter, msg: string): void {
+    // A command refused while queuing (unknown, arity, auth...) makes EXEC abort, as Redis's flagTransaction.
+    if (this.multi !== null) this.multi.dirty = true;
     if (cmd !== null) this.worker.recordRejected(cmd);
     this.worker.countErrorCode(msg.slice(0, msg.indexOf(' ')));
     w.error(msg);
@@ -617,6 +762,42 @@ export class Connection {
       `omem=${this.socket.writableLength} tot-mem=0 events=r cmd=${this.lastCommand} user=default redir=-1 ` +
       `resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer} thread=${this.worker.index}`
     );
+  }
+}
+
+const UNWATCH = Buffer.from('__unwatch');
+
+/** Commands that run at once between MULTI and EXEC instead of being queued (as in Redis). */
+const RUN_IN_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+export interface QueuedCommand {
+  cmd: Command;
+  args: Buffer[];
+}
+
+export interface MultiState {
+  queued: QueuedCommand[];
+  /** A command was refused while queuing: EXEC answers EXECABORT. */
+  dirty: boolean;
+}
+
+/** The reply of one command run by EXEC that completes elsewhere (a fan-out, another shard). */
+export class CapturedReply {
+  private slot: PendingReply | null = null;
+  private resolve: ((b: Buffer) => void) | null = null;
+  readonly done: Promise<Buffer>;
+  constructor() {
+    this.done = new Promise((r) => (this.resolve = r));
+  }
+  /** A pending slot whose completion resolves `done`. */
+  pending(conn: Connection): PendingReply {
+    const p = new PendingReply(conn);
+    p.complete = (b: Buffer) => this.resolve!(b);
+    this.slot = p;
+    return p;
+  }
+  get used(): boolean {
+    return this.slot !== null;
   }
 }
 

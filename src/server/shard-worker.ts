@@ -9,9 +9,17 @@ import { ReplyWriter } from '../protocol/reply-writer.ts';
 import { Mesh, type MeshLayout, type RemoteExecutor } from '../runtime/mesh.ts';
 import { Shard } from '../engine/shard.ts';
 import type { ConfigValues } from '../config/params.ts';
-import { Command, CommandTable } from './command-table.ts';
+import { Command, CommandTable, FLAG_WRITE } from './command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART, type ShardExec } from './command-types.ts';
 import { Connection } from './connection.ts';
+import { copyArgs, decodeLock, TxShard, type TxOp } from './tx-shard.ts';
+
+const OK = Buffer.from('+OK\r\n');
+
+/** A decimal integer argument (a timestamp). */
+function replyIntegerArg(b: Buffer): number {
+  return Number(b.latin1Slice());
+}
 
 export class WorkerStats {
   connectionsReceived = 0;
@@ -109,6 +117,8 @@ export interface WorkerShared {
   ids: BigInt64Array;
   /** [0]: connected clients across all workers */
   counts: Int32Array;
+  /** [0]: the transaction clock (timestamps of scheduled transactions and held-back commands) */
+  clock: BigInt64Array;
 }
 
 /** One command in this many is timed for INFO commandstats (a power of two). */
@@ -138,6 +148,11 @@ export class ShardWorker implements RemoteExecutor {
   readonly clientReplyCmd: Command | undefined;
   readonly servers: Server[] = [];
   private readonly exec: ShardExec;
+  /** This shard's locks and scheduled transactions. */
+  readonly tx: TxShard;
+  /** The internal command carrying transaction operations between workers. */
+  readonly txCmd: Command;
+  private readonly txOut = new ReplyWriter(16 * 1024);
   /** Asks the main thread to shut the process down. */
   requestShutdown: (mode: string) => void = () => {};
   logger: (msg: string) => void = () => {};
@@ -154,6 +169,8 @@ export class ShardWorker implements RemoteExecutor {
     this.mesh = new Mesh(index, layout, this);
     this.cmdStats = new CommandStats(table.all.length);
     this.clientReplyCmd = table.byName.get('client')?.subcommands.get('reply');
+    this.tx = new TxShard(config.dbnum as number, () => this.nextTimestamp(), (op) => this.runOp(op));
+    this.txCmd = this.command('__tx');
     this.exec = { worker: this, shard: this.shard, db: this.shard.dbs[0], dbIndex: 0, now: 0, noTouch: false, hintKey: null, hintSlot: 0 };
   }
 
@@ -258,14 +275,96 @@ export class ShardWorker implements RemoteExecutor {
     this.log(`internal error in ${cmd.name}: ${(e as Error | undefined)?.stack ?? e}`);
   }
 
+  /** A fresh timestamp from the shared transaction clock. */
+  nextTimestamp(): number {
+    return Number(Atomics.add(this.shared.clock, 0, 1n)) + 1;
+  }
+
+  /** Runs a transaction operation (or a held-back command) here; returns its reply. */
+  private runOp(op: TxOp): Buffer {
+    const w = this.txOut;
+    w.resp = op.resp;
+    const mark = w.mark();
+    this.clock = Date.now();
+    if (op.record) this.beginCall();
+    this.runLocal(op.cmd!, op.db, op.noTouch, op.args, w);
+    if (op.record) this.recordCall(op.cmd!, -1, w, mark);
+    return w.take();
+  }
+
+  /**
+   * The keys of a command routed here (all on this shard) when it must wait behind a transaction
+   * holding one of them; null when it may run now.
+   */
+  blockedKeys(cmd: Command, db: number, args: Buffer[], hintKey: Buffer | null): string[] | null {
+    let keys: string[];
+    if (hintKey !== null) keys = [hintKey.latin1Slice(0, hintKey.length)];
+    else if (cmd.singleKeyIndex !== 0) keys = [args[cmd.singleKeyIndex].latin1Slice()];
+    else keys = cmd.keyIndexes(args).map((i) => args[i].latin1Slice());
+    return this.tx.mustWait(db, keys, cmd.hasFlag(FLAG_WRITE)) ? keys : null;
+  }
+
+  /** Holds a command back behind the transactions locking its keys; `done` gets its reply. */
+  deferCommand(cmd: Command, db: number, resp: 2 | 3, noTouch: boolean, args: Buffer[], keys: string[], record: boolean, done: (reply: Buffer) => void): void {
+    const write = cmd.hasFlag(FLAG_WRITE);
+    const locks = keys.map((key) => ({ db, key, write }));
+    this.tx.defer(locks, { cmd, db, resp, noTouch, args: copyArgs(args), conclude: true, record, done });
+  }
+
+  /**
+   * A transaction operation from a coordinator: `__tx prop <handle> <G|-> <lock>...` answers the
+   * proposed timestamp; `__tx run <handle> <ts> <conclude> <command index> <name> <arg>...` answers the command's
+   * reply once the transaction may run; `__tx fin <handle> <ts> <conclude>` finalizes (and may end) it.
+   * Returns false when the answer comes later.
+   */
+  txRequest(db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter | null, done: (reply: Buffer) => void): boolean {
+    const op = args[1].latin1Slice();
+    const handle = args[2].latin1Slice();
+    if (op === 'prop') {
+      const locks = [];
+      for (let i = 4; i < args.length; i++) locks.push(decodeLock(args[i]));
+      const ts = this.tx.propose(handle, locks, args[3][0] === 0x47 /* G */);
+      if (w !== null) {
+        w.integer(ts);
+        return true;
+      }
+      done(Buffer.from(`:${ts}\r\n`));
+      return true;
+    }
+    const ts = replyIntegerArg(args[3]);
+    const conclude = args[4][0] === 0x31;
+    if (op === 'fin') {
+      this.tx.enqueue(handle, ts, conclude ? { cmd: null, db, resp, noTouch: false, args: [], conclude: true, record: false, done: () => {} } : null);
+      if (w !== null) {
+        w.ok();
+        return true;
+      }
+      done(OK);
+      return true;
+    }
+    const cmd = this.table.all[Number(args[5].latin1Slice())];
+    const cmdArgs = copyArgs(args.slice(6));
+    this.tx.enqueue(handle, ts, { cmd, db, resp, noTouch: (flags & REQ_NO_TOUCH) !== 0, args: cmdArgs, conclude, record: false, done });
+    return false;
+  }
+
   /** RemoteExecutor: a command sent by another worker for a key of this shard. */
-  execute(cmdIndex: number, db: number, _resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter): void {
+  execute(cmdIndex: number, db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter, peer: number, seq: number): boolean {
     const cmd = this.table.all[cmdIndex];
+    if (cmd === this.txCmd) return this.txRequest(db, resp, flags, args, w, (reply) => this.mesh.reply(peer, seq, reply));
+    if (!this.tx.idle && cmd.impl.shard !== undefined) {
+      const keys = this.blockedKeys(cmd, db, args, null);
+      if (keys !== null) {
+        this.deferCommand(cmd, db, resp, (flags & REQ_NO_TOUCH) !== 0, args, keys, (flags & REQ_PART) === 0, (reply) => this.mesh.reply(peer, seq, reply));
+        return false;
+      }
+    }
     const mark = w.mark();
     this.beginCall();
     if (cmd.impl.shard !== undefined) this.runLocal(cmd, db, (flags & REQ_NO_TOUCH) !== 0, args, w);
     else w.error('ERR internal: command has no shard handler');
     if ((flags & REQ_PART) === 0) this.recordCall(cmd, -1, w, mark);
+    return true;
   }
 
   /**
@@ -318,6 +417,18 @@ export class ShardWorker implements RemoteExecutor {
       const sp = w.buf.indexOf(0x20, from);
       const end = sp < 0 || sp > w.len ? w.len - 2 : sp;
       this.countErrorCode(w.buf.toString('latin1', from + 1, end));
+    }
+  }
+
+  /** Counts a call of `cmd` whose reply (bytes) was produced elsewhere (a command run by EXEC). */
+  recordReply(cmd: Command, reply: Buffer): void {
+    const i = cmd.index;
+    this.cmdStats.calls[i]++;
+    this.stats.commandsProcessed++;
+    if (reply.length > 0 && reply[0] === 0x2d) {
+      this.cmdStats.failed[i]++;
+      const sp = reply.indexOf(0x20);
+      this.countErrorCode(reply.toString('latin1', 1, sp < 0 ? reply.length - 2 : sp));
     }
   }
 

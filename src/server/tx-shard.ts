@@ -1,0 +1,266 @@
+// TxShard: this shard's side of transactions — intent locks on keys, the transactions scheduled here
+// ordered by timestamp, and the commands held back behind them (VLL with Skeen-style timestamps).
+// Invariants:
+// - every live entry holds its locks from the moment it is proposed (or deferred) until it concludes;
+// - an entry's timestamp is a proposal (pending) until its coordinator finalizes it; timestamps come
+//   from one shared counter, so they are unique and only grow in real time;
+// - an entry runs its operations only when it is final and no live entry with a smaller timestamp
+//   holds a conflicting lock (write/any, any/write, or a whole-shard lock): conflicting entries run in
+//   timestamp order on every shard, and waits only ever point to smaller timestamps (no deadlock);
+// - a command outside any transaction runs at once when none of its keys is locked, else it becomes
+//   an entry of its own with a fresh (final) timestamp, behind everything already here.
+
+import type { Command } from './command-table.ts';
+
+/** One lock: a key of a database, shared (read) or exclusive (write). */
+interface Lock {
+  db: number;
+  key: string;
+  write: boolean;
+}
+
+interface Holder {
+  entry: TxEntry;
+  write: boolean;
+}
+
+/** An operation of a transaction on this shard: a command to run, or just the end of the transaction. */
+export interface TxOp {
+  /** null: conclude only. */
+  cmd: Command | null;
+  db: number;
+  resp: 2 | 3;
+  noTouch: boolean;
+  args: Buffer[];
+  /** Release the locks after this operation. */
+  conclude: boolean;
+  /** Counted as a call in the command stats (a command held back behind a transaction). */
+  record: boolean;
+  /** Receives the reply (empty for a conclude-only operation). */
+  done: (reply: Buffer) => void;
+}
+
+export class TxEntry {
+  readonly handle: string;
+  ts: number;
+  final: boolean;
+  /** Locks the whole shard (FLUSHALL, FLUSHDB, SWAPDB). */
+  readonly global: boolean;
+  readonly locks: Lock[];
+  readonly ops: TxOp[] = [];
+  armed = false;
+
+  constructor(handle: string, ts: number, final: boolean, global: boolean, locks: Lock[]) {
+    this.handle = handle;
+    this.ts = ts;
+    this.final = final;
+    this.global = global;
+    this.locks = locks;
+  }
+}
+
+/** Runs one operation's command on this shard and returns its reply bytes. */
+export type OpRunner = (op: TxOp) => Buffer;
+
+const EMPTY = Buffer.alloc(0);
+
+export class TxShard {
+  private readonly holders: Map<string, Holder[]>[] = [];
+  private readonly entries = new Set<TxEntry>();
+  private readonly byHandle = new Map<string, TxEntry>();
+  private readonly globals: TxEntry[] = [];
+  private readonly armed: TxEntry[] = [];
+  private readonly nextTs: () => number;
+  private readonly runner: OpRunner;
+  private pumping = false;
+  private again = false;
+  /** Counters for INFO / tests. */
+  deferredCommands = 0;
+  scheduled = 0;
+
+  constructor(dbnum: number, nextTs: () => number, runner: OpRunner) {
+    for (let i = 0; i < dbnum; i++) this.holders.push(new Map());
+    this.nextTs = nextTs;
+    this.runner = runner;
+  }
+
+  /** No transaction is live here: every command may run at once. */
+  get idle(): boolean {
+    return this.entries.size === 0;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Whether a command with these keys (latin1 strings) in `db` must wait behind a live entry. */
+  mustWait(db: number, keys: string[], write: boolean): boolean {
+    if (this.entries.size === 0) return false;
+    if (this.globals.length > 0) return true;
+    const map = this.holders[db];
+    for (const k of keys) {
+      const hs = map.get(k);
+      if (hs === undefined) continue;
+      if (write) return true;
+      for (const h of hs) if (h.write) return true;
+    }
+    return false;
+  }
+
+  /** Schedules transaction `handle` with these locks; returns its proposed timestamp. */
+  propose(handle: string, locks: Lock[], global: boolean): number {
+    const e = new TxEntry(handle, this.nextTs(), false, global, locks);
+    this.add(e);
+    this.byHandle.set(handle, e);
+    this.scheduled++;
+    return e.ts;
+  }
+
+  /** Holds back a command outside any transaction behind the entries that lock its keys. */
+  defer(locks: Lock[], op: TxOp): void {
+    const e = new TxEntry('', this.nextTs(), true, false, locks);
+    this.add(e);
+    this.deferredCommands++;
+    e.ops.push(op);
+    this.arm(e);
+    this.pump();
+  }
+
+  /**
+   * Finalizes `handle` at `ts` (0: already final) and queues `op` for it. An operation for a
+   * transaction that has no entry here (it locked nothing on this shard) runs at once.
+   */
+  enqueue(handle: string, ts: number, op: TxOp | null): void {
+    const e = this.byHandle.get(handle);
+    if (e === undefined) {
+      if (op !== null) op.done(op.cmd === null ? EMPTY : this.runner(op));
+      return;
+    }
+    if (ts > 0 && !e.final) {
+      e.ts = ts;
+      e.final = true;
+    }
+    if (op !== null) {
+      e.ops.push(op);
+      this.arm(e);
+    }
+    this.pump();
+  }
+
+  private add(e: TxEntry): void {
+    this.entries.add(e);
+    if (e.global) this.globals.push(e);
+    for (const l of e.locks) {
+      const map = this.holders[l.db];
+      let hs = map.get(l.key);
+      if (hs === undefined) map.set(l.key, (hs = []));
+      hs.push({ entry: e, write: l.write });
+    }
+  }
+
+  private release(e: TxEntry): void {
+    this.entries.delete(e);
+    if (e.handle !== '') this.byHandle.delete(e.handle);
+    if (e.global) this.globals.splice(this.globals.indexOf(e), 1);
+    for (const l of e.locks) {
+      const map = this.holders[l.db];
+      const hs = map.get(l.key);
+      if (hs === undefined) continue;
+      const i = hs.findIndex((h) => h.entry === e);
+      if (i >= 0) hs.splice(i, 1);
+      if (hs.length === 0) map.delete(l.key);
+    }
+  }
+
+  private arm(e: TxEntry): void {
+    if (e.armed) return;
+    e.armed = true;
+    this.armed.push(e);
+  }
+
+  /** Whether entry e may run now. */
+  private runnable(e: TxEntry): boolean {
+    if (!e.final) return false;
+    const ts = e.ts;
+    if (e.global) {
+      for (const o of this.entries) if (o !== e && o.ts < ts) return false;
+      return true;
+    }
+    for (const g of this.globals) if (g.ts < ts) return false;
+    for (const l of e.locks) {
+      const hs = this.holders[l.db].get(l.key);
+      if (hs === undefined) continue;
+      for (const h of hs) if (h.entry !== e && h.entry.ts < ts && (h.write || l.write)) return false;
+    }
+    return true;
+  }
+
+  /** Runs every armed entry that may run, in timestamp order, until nothing more can. */
+  pump(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.again = false;
+        if (this.armed.length > 1) this.armed.sort((a, b) => a.ts - b.ts);
+        for (let i = 0; i < this.armed.length; i++) {
+          const e = this.armed[i];
+          if (!this.runnable(e)) continue;
+          this.armed.splice(i--, 1);
+          e.armed = false;
+          if (this.runOps(e)) this.again = true;
+        }
+      } while (this.again);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Runs e's queued operations; returns true when e concluded (its locks are gone). */
+  private runOps(e: TxEntry): boolean {
+    while (e.ops.length > 0) {
+      const op = e.ops.shift()!;
+      const reply = op.cmd === null ? EMPTY : this.runner(op);
+      if (op.conclude) {
+        e.ops.length = 0;
+        this.release(e);
+        op.done(reply);
+        return true;
+      }
+      op.done(reply);
+    }
+    return false;
+  }
+}
+
+/** Copies arguments (views into a buffer that will be reused) into one new buffer. */
+export function copyArgs(args: Buffer[]): Buffer[] {
+  let total = 0;
+  for (const a of args) total += a.length;
+  const buf = Buffer.allocUnsafe(total);
+  const out: Buffer[] = new Array(args.length);
+  let at = 0;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    a.copy(buf, at);
+    out[i] = buf.subarray(at, at + a.length);
+    at += a.length;
+  }
+  return out;
+}
+
+/** Encodes a lock for the wire: [db u16][write u8][key bytes]. */
+export function encodeLock(db: number, key: Buffer, write: boolean): Buffer {
+  const b = Buffer.allocUnsafe(3 + key.length);
+  b.writeUInt16LE(db, 0);
+  b[2] = write ? 1 : 0;
+  key.copy(b, 3);
+  return b;
+}
+
+export function decodeLock(b: Buffer): Lock {
+  return { db: b.readUInt16LE(0), key: b.latin1Slice(3, b.length), write: b[2] === 1 };
+}
