@@ -12,6 +12,8 @@ export interface Param {
   /** CONFIG GET/SET name (dashes); absent: flag only. */
   config?: string;
   aliases?: string[];
+  /** Other CONFIG GET/SET names (Redis 7 keeps the ziplist-era names as aliases). */
+  configAliases?: string[];
   type: ParamType;
   default: string;
   min?: number;
@@ -47,6 +49,8 @@ export const PARAMS: Param[] = [
   { flag: 'timeout', config: 'timeout', type: 'int', default: '0', min: 0, max: 2147483647, mutable: true, help: 'close idle clients after this many seconds (0: never)' },
   { flag: 'tcp_keepalive', config: 'tcp-keepalive', type: 'int', default: '300', min: 0, max: 2147483647, mutable: true, help: 'TCP keepalive interval in seconds' },
   { flag: 'save', config: 'save', type: 'string', default: '', mutable: true, help: 'snapshot schedule', later: 'snapshots come with the persistence issue' },
+  { flag: 'list_max_listpack_size', config: 'list-max-listpack-size', configAliases: ['list-max-ziplist-size'], type: 'int', default: '-2', min: -2147483648, max: 2147483647, mutable: true, help: 'list chunk size for new lists: > 0 entries per chunk, -1..-5 4/8/16/32/64 KB per chunk' },
+  { flag: 'list_compress_depth', config: 'list-compress-depth', type: 'int', default: '0', min: 0, max: 2147483647, mutable: true, help: 'list chunks at each end kept uncompressed', later: 'list chunks are never compressed' },
   { flag: 'appendonly', config: 'appendonly', type: 'bool', default: 'no', mutable: true, help: 'journal writes', later: 'the journal comes with the persistence issue' },
 ];
 
@@ -56,6 +60,13 @@ for (const p of PARAMS) {
   byFlag.set(p.flag, p);
   for (const a of p.aliases ?? []) byFlag.set(a, p);
   if (p.config) byConfig.set(p.config, p);
+  for (const a of p.configAliases ?? []) byConfig.set(a, p);
+}
+
+/** Every CONFIG name of a parameter: its own, then its aliases (each listed on its own by CONFIG GET). */
+export function configNames(p: Param): string[] {
+  if (p.config === undefined) return [];
+  return p.configAliases === undefined ? [p.config] : [p.config, ...p.configAliases];
 }
 
 export function paramByFlag(name: string): Param | undefined {

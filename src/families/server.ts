@@ -15,7 +15,7 @@ import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import { mergeOk, type Connection } from '../server/connection.ts';
 import { CommandTable, type Command, type KeySpec } from '../server/command-table.ts';
 import { clampHz, type ShardWorker } from '../server/shard-worker.ts';
-import { PARAMS, formatValue, paramByConfig, parseValue, type Param } from '../config/params.ts';
+import { PARAMS, configNames, formatValue, paramByConfig, parseValue, type Param } from '../config/params.ts';
 import { globMatch } from '../engine/glob.ts';
 import { keySlot } from '../runtime/slots.ts';
 import { REDIS_VERSION, VERSION } from '../version.ts';
@@ -484,10 +484,10 @@ function configGet(c: Connection, args: Buffer[], w: ReplyWriter): void {
       continue;
     }
     for (const p of PARAMS) {
-      if (p.config === undefined || seen.has(p.config)) continue;
-      if (globMatch(args[i], p.config, true)) {
-        seen.add(p.config);
-        out.push([p.config, configValue(c.worker, p)]);
+      for (const name of configNames(p)) {
+        if (seen.has(name) || !globMatch(args[i], name, true)) continue;
+        seen.add(name);
+        out.push([name, configValue(c.worker, p)]);
       }
     }
   }
@@ -524,6 +524,8 @@ function configSet(c: Connection, args: Buffer[], w: ReplyWriter): void {
   if (args.length % 2 === 1) return w.error(ERR_SYNTAX);
   const count = (args.length - 2) / 2;
   const chosen: Param[] = [];
+  // The lower-case names given: an alias and its parameter's own name are not duplicates (Redis 7.0).
+  const names: string[] = [];
   let invalid = false;
   let unknown: string | null = null;
   let errArg = '';
@@ -545,12 +547,14 @@ function configSet(c: Connection, args: Buffer[], w: ReplyWriter): void {
       invalid = true;
       continue;
     }
-    if (chosen.includes(p)) {
+    const lower = name.toLowerCase();
+    if (names.includes(lower)) {
       errStr = 'duplicate parameter';
       errArg = name;
       invalid = true;
     }
     chosen[i] = p;
+    names[i] = lower;
   }
   if (unknown !== null) return w.error(`ERR Unknown option or number of arguments for CONFIG SET - '${unknown}'`);
   if (invalid) return w.error(`ERR CONFIG SET failed (possibly related to argument '${errArg}') - ${errStr}`);
@@ -558,7 +562,7 @@ function configSet(c: Connection, args: Buffer[], w: ReplyWriter): void {
   for (let i = 0; i < count; i++) {
     const p = chosen[i];
     const r = parseConfigSet(p, args[3 + i * 2].toString('latin1'));
-    if ('error' in r) return w.error(`ERR CONFIG SET failed (possibly related to argument '${p.config}') - ${r.error}`);
+    if ('error' in r) return w.error(`ERR CONFIG SET failed (possibly related to argument '${names[i]}') - ${r.error}`);
     changes.push([p.flag, r.value]);
   }
   c.broadcast(c.worker.command('__configset'), [Buffer.from('__configset'), Buffer.from(JSON.stringify(changes))], mergeOk, w);

@@ -8,13 +8,14 @@ import * as keyspace from '../families/keyspace.ts';
 import * as connection from '../families/connection.ts';
 import * as server from '../families/server.ts';
 import * as transactions from '../families/transactions.ts';
+import * as lists from '../families/lists.ts';
 
 interface Family {
   commands: Record<string, CommandImpl>;
   internal?: Record<string, [number, CommandImpl]>;
 }
 
-export const FAMILIES: Record<string, Family> = { strings, keyspace, connection, server, transactions };
+export const FAMILIES: Record<string, Family> = { strings, keyspace, connection, server, transactions, lists };
 
 export function buildServerTable(): CommandTable {
   const impls = new Map<string, CommandImpl>();
