@@ -3,6 +3,7 @@
 // Invariants: every setting has exactly one entry; parsing and printing of values live here only.
 
 import { availableParallelism } from 'node:os';
+import { parseInt64 } from '../util/numbers.ts';
 
 export type ParamType = 'int' | 'bool' | 'string' | 'bytes' | 'enum';
 
@@ -11,11 +12,14 @@ export interface Param {
   flag: string;
   /** CONFIG GET/SET name (dashes); absent: flag only. */
   config?: string;
+  /** Other CONFIG names Redis accepts for it (the ziplist names of the listpack settings). */
+  configAliases?: string[];
   aliases?: string[];
   type: ParamType;
   default: string;
   min?: number;
-  max?: number;
+  /** A bigint where the bound (LONG_MAX) is beyond a double's integers. */
+  max?: number | bigint;
   values?: string[];
   mutable: boolean;
   /** Redis PROTECTED_CONFIG: CONFIG SET refuses it (as Redis does with enable-protected-configs off). */
@@ -24,6 +28,9 @@ export interface Param {
   /** For settings accepted now whose feature comes later. */
   later?: string;
 }
+
+/** LONG_MAX, the bound of Redis's size_t settings. */
+const LONG_MAX = 9223372036854775807n;
 
 export const EVICTION_POLICIES = ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'];
 
@@ -48,6 +55,11 @@ export const PARAMS: Param[] = [
   { flag: 'tcp_keepalive', config: 'tcp-keepalive', type: 'int', default: '300', min: 0, max: 2147483647, mutable: true, help: 'TCP keepalive interval in seconds' },
   { flag: 'save', config: 'save', type: 'string', default: '', mutable: true, help: 'snapshot schedule', later: 'snapshots come with the persistence issue' },
   { flag: 'appendonly', config: 'appendonly', type: 'bool', default: 'no', mutable: true, help: 'journal writes', later: 'the journal comes with the persistence issue' },
+  { flag: 'hash_max_listpack_entries', config: 'hash-max-listpack-entries', configAliases: ['hash-max-ziplist-entries'], type: 'int', default: '512', min: 0, max: LONG_MAX, mutable: true, help: 'a hash with more fields is a hashtable' },
+  { flag: 'hash_max_listpack_value', config: 'hash-max-listpack-value', configAliases: ['hash-max-ziplist-value'], type: 'int', default: '64', min: 0, max: LONG_MAX, mutable: true, help: 'a hash with a longer field or value is a hashtable' },
+  { flag: 'set_max_intset_entries', config: 'set-max-intset-entries', type: 'int', default: '512', min: 0, max: LONG_MAX, mutable: true, help: 'an all-integer set with more members is not an intset' },
+  { flag: 'set_max_listpack_entries', config: 'set-max-listpack-entries', type: 'int', default: '128', min: 0, max: LONG_MAX, mutable: true, help: 'a set with more members is a hashtable (Redis 7.2)' },
+  { flag: 'set_max_listpack_value', config: 'set-max-listpack-value', type: 'int', default: '64', min: 0, max: LONG_MAX, mutable: true, help: 'a set with a longer member is a hashtable (Redis 7.2)' },
 ];
 
 const byFlag = new Map<string, Param>();
@@ -56,6 +68,7 @@ for (const p of PARAMS) {
   byFlag.set(p.flag, p);
   for (const a of p.aliases ?? []) byFlag.set(a, p);
   if (p.config) byConfig.set(p.config, p);
+  for (const a of p.configAliases ?? []) byConfig.set(a, p);
 }
 
 export function paramByFlag(name: string): Param | undefined {
@@ -81,12 +94,13 @@ export function parseBytes(s: string): number | null {
 export function parseValue(p: Param, raw: string): { value: string | number | boolean } | { error: string } {
   switch (p.type) {
     case 'int': {
-      if (!/^-?\d+$/.test(raw)) return { error: 'argument couldn\'t be parsed into an integer' };
-      const n = Number(raw);
-      if ((p.min !== undefined && n < p.min) || (p.max !== undefined && n > p.max)) {
+      // Redis string2ll: no sign, space or leading zero, within int64.
+      const n = parseInt64(Buffer.from(raw, 'latin1'));
+      if (n === null) return { error: 'argument couldn\'t be parsed into an integer' };
+      if ((p.min !== undefined && n < BigInt(p.min)) || (p.max !== undefined && n > BigInt(p.max))) {
         return { error: `argument must be between ${p.min} and ${p.max} inclusive` };
       }
-      return { value: n };
+      return { value: Number(n) };
     }
     case 'bytes': {
       const n = parseBytes(raw);
