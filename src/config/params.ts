@@ -56,10 +56,10 @@ export const PARAMS: Param[] = [
   { flag: 'save', config: 'save', type: 'string', default: '', mutable: true, help: 'snapshot schedule', later: 'snapshots come with the persistence issue' },
   { flag: 'appendonly', config: 'appendonly', type: 'bool', default: 'no', mutable: true, help: 'journal writes', later: 'the journal comes with the persistence issue' },
   { flag: 'hash_max_listpack_entries', config: 'hash-max-listpack-entries', configAliases: ['hash-max-ziplist-entries'], type: 'int', default: '512', min: 0, max: LONG_MAX, mutable: true, help: 'a hash with more fields is a hashtable' },
-  { flag: 'hash_max_listpack_value', config: 'hash-max-listpack-value', configAliases: ['hash-max-ziplist-value'], type: 'int', default: '64', min: 0, max: LONG_MAX, mutable: true, help: 'a hash with a longer field or value is a hashtable' },
+  { flag: 'hash_max_listpack_value', config: 'hash-max-listpack-value', configAliases: ['hash-max-ziplist-value'], type: 'bytes', default: '64', min: 0, mutable: true, help: 'a hash with a longer field or value is a hashtable' },
   { flag: 'set_max_intset_entries', config: 'set-max-intset-entries', type: 'int', default: '512', min: 0, max: LONG_MAX, mutable: true, help: 'an all-integer set with more members is not an intset' },
   { flag: 'set_max_listpack_entries', config: 'set-max-listpack-entries', type: 'int', default: '128', min: 0, max: LONG_MAX, mutable: true, help: 'a set with more members is a hashtable (Redis 7.2)' },
-  { flag: 'set_max_listpack_value', config: 'set-max-listpack-value', type: 'int', default: '64', min: 0, max: LONG_MAX, mutable: true, help: 'a set with a longer member is a hashtable (Redis 7.2)' },
+  { flag: 'set_max_listpack_value', config: 'set-max-listpack-value', type: 'bytes', default: '64', min: 0, mutable: true, help: 'a set with a longer member is a hashtable (Redis 7.2)' },
 ];
 
 const byFlag = new Map<string, Param>();
