@@ -4,9 +4,10 @@
 // and error texts byte for byte, the listpackex encoding and order, lazy and active expiry, and field
 // deadlines surviving RENAME/COPY across shards.
 
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawClient, startDamselfly, waitFor, type Arg, type ServerHandle } from '../../test/harness.ts';
+import { waitFor } from '../../test/harness.ts';
+import { assertSuite, bulkArray } from '../../test/collection-suites.ts';
 import { keySlot, shardOfSlot } from '../runtime/slots.ts';
 
 /** 2100-01-01T00:00:00Z in ms: a deadline far enough away to read back exactly. */
@@ -15,10 +16,6 @@ const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of 
 
 function ints(...n: number[]): string {
   return `*${n.length}\r\n` + n.map((v) => `:${v}\r\n`).join('');
-}
-
-function bulkArray(...s: string[]): string {
-  return `*${s.length}\r\n` + s.map((v) => `$${v.length}\r\n${v}\r\n`).join('');
 }
 
 /** Two key names that live on different shards of an n-thread server (the same shard when n = 1). */
@@ -32,26 +29,7 @@ function keysOnTwoShards(n: number, prefix: string): [string, string] {
 
 for (const threads of [1, 3]) {
   describe(`hash field TTLs (Redis 7.4), ${threads} thread(s)`, () => {
-    let server: ServerHandle;
-    let c: RawClient;
-
-    before(async () => {
-      server = await startDamselfly({ threads });
-      c = await RawClient.connect(server.port);
-    });
-    after(async () => {
-      c?.close();
-      await server?.stop();
-    });
-
-    async function is(args: Arg[], want: string, why = ''): Promise<void> {
-      const got = (await c.call(args)).toString('latin1');
-      assert.equal(got, want, `${args.map(String).join(' ').slice(0, 200)} ${why}`);
-    }
-
-    async function text(args: Arg[]): Promise<string> {
-      return (await c.call(args)).toString('latin1');
-    }
+    const { is, text } = assertSuite(threads);
 
     it('argument errors, in Redis 7.4 order and text', async () => {
       await is(['FLUSHALL'], '+OK\r\n');

@@ -4,12 +4,11 @@
 // are compared only where they are deterministic, and otherwise checked for shape and membership.
 // The 7.4 field TTL commands are in hash-ttl.test.ts (redis-server 7.0 lacks them).
 
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  DEFAULT_NORMALIZERS, REDIS_AVAILABLE, RawClient, SKIP_NO_REDIS, diff, startDamselfly, startRedis, type Arg, type Normalizer, type ServerHandle,
-} from '../../test/harness.ts';
+import { DEFAULT_NORMALIZERS, REDIS_AVAILABLE, RawClient, SKIP_NO_REDIS, diff, type Arg, type Normalizer } from '../../test/harness.ts';
 import { sortReplies, sortScanElements } from '../../test/reply-normalizers.ts';
+import { bulks, diffSuite } from '../../test/collection-suites.ts';
 
 /** Big (hashtable) hashes are named big*: their replies are compared sorted. */
 const BIG: Normalizer[] = [
@@ -22,41 +21,9 @@ const BIG: Normalizer[] = [
   sortScanElements,
 ];
 
-/** A flat reply's bulk strings (RESP2), for the assertions on random picks. */
-function bulks(r: Buffer): string[] {
-  const s = r.toString('latin1');
-  const out: string[] = [];
-  const re = /\$(\d+)\r\n/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(s)) !== null) {
-    const n = Number(m[1]);
-    out.push(s.slice(re.lastIndex, re.lastIndex + n));
-    re.lastIndex += n + 2;
-  }
-  return out;
-}
-
 describe('hash commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_REDIS }, () => {
-  let redis: ServerHandle;
-  let d1: ServerHandle;
-  let d3: ServerHandle;
-
-  before(async () => {
-    [redis, d1, d3] = await Promise.all([startRedis(), startDamselfly({ threads: 1 }), startDamselfly({ threads: 3 })]);
-  });
-  after(async () => {
-    await Promise.all([redis, d1, d3].map((s) => s?.stop()));
-  });
-
-  /** Runs `cmds` (after a FLUSHALL) on Redis and on each Damselfly, in RESP2 and RESP3, comparing replies. */
-  async function same(cmds: Arg[][], normalize: Normalizer[] = BIG): Promise<void> {
-    const all = [['FLUSHALL'], ...cmds];
-    for (const d of [d1, d3]) {
-      for (const resp3 of [false, true]) {
-        await diff({ damselfly: d.port, redis: redis.port }, all, { resp3, normalize, label: `${d === d1 ? 1 : 3} thread(s)` });
-      }
-    }
-  }
+  const suite = diffSuite(BIG);
+  const same = suite.same;
 
   it('HSET HSETNX HMSET HGET HMGET HDEL HLEN HSTRLEN HEXISTS HKEYS HVALS HGETALL', async () => {
     await same([
@@ -154,7 +121,7 @@ describe('hash commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_REDIS 
   });
 
   it('HRANDFIELD picks: counts, uniqueness and membership', async () => {
-    for (const d of [d1, d3]) {
+    for (const d of [suite.d1, suite.d3]) {
       const c = await RawClient.connect(d.port);
       try {
         await c.call(['FLUSHALL']);
@@ -209,7 +176,7 @@ describe('hash commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_REDIS 
   it('HSCAN on a big hash returns every field over a full iteration', async () => {
     const kv: string[] = [];
     for (let i = 0; i < 800; i++) kv.push(`k${i}`, `v${i}`);
-    for (const d of [d1, d3, redis]) {
+    for (const d of [suite.d1, suite.d3, suite.redis]) {
       const c = await RawClient.connect(d.port);
       try {
         await c.call(['FLUSHALL']);
@@ -242,6 +209,6 @@ describe('hash commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_REDIS 
   it('pipelined hash commands keep their order', async () => {
     const cmds: Arg[][] = [['FLUSHALL']];
     for (let i = 0; i < 30; i++) cmds.push(['HSET', `p${i}`, 'f', String(i)], ['HINCRBY', `p${i}`, 'f', '2'], ['HGET', `p${i}`, 'f'], ['HDEL', `p${i}`, 'f'], ['HLEN', `p${i}`]);
-    for (const d of [d1, d3]) await diff({ damselfly: d.port, redis: redis.port }, cmds, { pipeline: true });
+    for (const d of [suite.d1, suite.d3]) await diff({ damselfly: d.port, redis: suite.redis.port }, cmds, { pipeline: true });
   });
 });

@@ -5,12 +5,11 @@
 // what differs from 7.0 by design (Redis 7.2's listpack sets: encodings and orders) and the random
 // commands (counts, uniqueness, membership, removal).
 
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  DEFAULT_NORMALIZERS, REDIS_AVAILABLE, RawClient, SKIP_NO_REDIS, diff, startDamselfly, startRedis, type Arg, type Normalizer, type ServerHandle,
-} from '../../test/harness.ts';
+import { DEFAULT_NORMALIZERS, REDIS_AVAILABLE, SKIP_NO_REDIS, diff, type Arg, type Normalizer } from '../../test/harness.ts';
 import { sortReplies, sortScanElements } from '../../test/reply-normalizers.ts';
+import { assertSuite, bulkArray, bulks, diffSuite } from '../../test/collection-suites.ts';
 
 const SORTED: Normalizer[] = [
   ...DEFAULT_NORMALIZERS,
@@ -18,45 +17,9 @@ const SORTED: Normalizer[] = [
   sortScanElements,
 ];
 
-/** A flat reply's bulk strings. */
-function bulks(r: Buffer): string[] {
-  const s = r.toString('latin1');
-  const out: string[] = [];
-  const re = /\$(\d+)\r\n/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(s)) !== null) {
-    const n = Number(m[1]);
-    out.push(s.slice(re.lastIndex, re.lastIndex + n));
-    re.lastIndex += n + 2;
-  }
-  return out;
-}
-
-function bulkArray(...s: string[]): string {
-  return `*${s.length}\r\n` + s.map((v) => `$${v.length}\r\n${v}\r\n`).join('');
-}
-
 describe('set commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_REDIS }, () => {
-  let redis: ServerHandle;
-  let d1: ServerHandle;
-  let d3: ServerHandle;
-
-  before(async () => {
-    [redis, d1, d3] = await Promise.all([startRedis(), startDamselfly({ threads: 1 }), startDamselfly({ threads: 3 })]);
-  });
-  after(async () => {
-    await Promise.all([redis, d1, d3].map((s) => s?.stop()));
-  });
-
-  /** Runs `cmds` (after a FLUSHALL) on Redis and on each Damselfly, in RESP2 and RESP3, comparing replies. */
-  async function same(cmds: Arg[][], normalize: Normalizer[] = SORTED): Promise<void> {
-    const all = [['FLUSHALL'], ...cmds];
-    for (const d of [d1, d3]) {
-      for (const resp3 of [false, true]) {
-        await diff({ damselfly: d.port, redis: redis.port }, all, { resp3, normalize, label: `${d === d1 ? 1 : 3} thread(s)` });
-      }
-    }
-  }
+  const suite = diffSuite(SORTED);
+  const same = suite.same;
 
   it('SADD SREM SCARD SISMEMBER SMISMEMBER SMEMBERS', async () => {
     await same([
@@ -180,30 +143,17 @@ describe('set commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_REDIS }
       cmds.push(['SADD', `p${i}`, 'a', String(i)], ['SADD', `q${i}`, String(i), 'b'], ['SINTERSTORE', `r${i}`, `p${i}`, `q${i}`], ['SMEMBERS', `r${i}`]);
       cmds.push(['SMOVE', `p${i}`, `q${i}`, 'a'], ['SCARD', `q${i}`], ['SINTERCARD', '2', `p${i}`, `q${i}`]);
     }
-    for (const d of [d1, d3]) await diff({ damselfly: d.port, redis: redis.port }, cmds, { pipeline: true, normalize: SORTED });
+    for (const d of [suite.d1, suite.d3]) await diff({ damselfly: d.port, redis: suite.redis.port }, cmds, { pipeline: true, normalize: SORTED });
   });
 });
 
 for (const threads of [1, 3]) {
   describe(`sets as Redis 7.2 keeps them, and random picks, ${threads} thread(s)`, () => {
-    let server: ServerHandle;
-    let c: RawClient;
-
-    before(async () => {
-      server = await startDamselfly({ threads });
-      c = await RawClient.connect(server.port);
-    });
-    after(async () => {
-      c?.close();
-      await server?.stop();
-    });
-
-    async function is(args: Arg[], want: string, why = ''): Promise<void> {
-      assert.equal((await c.call(args)).toString('latin1'), want, `${args.map(String).join(' ').slice(0, 200)} ${why}`);
-    }
+    const t = assertSuite(threads);
+    const is = t.is;
 
     async function encoding(key: string): Promise<string> {
-      return bulks(await c.call(['OBJECT', 'ENCODING', key]))[0];
+      return bulks(await t.c.call(['OBJECT', 'ENCODING', key]))[0];
     }
 
     it('listpack sets: encoding, insertion order, conversions (set-max-listpack-*)', async () => {
@@ -271,20 +221,20 @@ for (const threads of [1, 3]) {
         ['ht', Array.from({ length: 300 }, (_, i) => `m${i}`)],
       ];
       for (const [key, members] of sets) {
-        await c.call(['SADD', key, ...members]);
+        await t.c.call(['SADD', key, ...members]);
         const all = new Set(members);
         for (const count of [2, 7, members.length - 1]) {
-          const got = bulks(await c.call(['SRANDMEMBER', key, count]));
+          const got = bulks(await t.c.call(['SRANDMEMBER', key, count]));
           assert.equal(got.length, count);
           assert.equal(new Set(got).size, count, `${key}: distinct`);
           for (const m of got) assert.ok(all.has(m));
         }
-        const rep = bulks(await c.call(['SRANDMEMBER', key, -60]));
+        const rep = bulks(await t.c.call(['SRANDMEMBER', key, -60]));
         assert.equal(rep.length, 60);
         for (const m of rep) assert.ok(all.has(m));
-        assert.ok(all.has(bulks(await c.call(['SRANDMEMBER', key]))[0]));
+        assert.ok(all.has(bulks(await t.c.call(['SRANDMEMBER', key]))[0]));
         const seen = new Set<string>();
-        for (let i = 0; i < 40 && seen.size < Math.min(20, members.length); i++) for (const m of bulks(await c.call(['SRANDMEMBER', key, -50]))) seen.add(m);
+        for (let i = 0; i < 40 && seen.size < Math.min(20, members.length); i++) for (const m of bulks(await t.c.call(['SRANDMEMBER', key, -50]))) seen.add(m);
         assert.ok(seen.size >= Math.min(20, members.length), `${key}: picks spread over the set`);
       }
     });
@@ -293,12 +243,12 @@ for (const threads of [1, 3]) {
       for (const [key, size, count] of [['ints', 30, 3], ['ints', 30, 28], ['lp', 30, 4], ['lp', 30, 29], ['ht', 400, 10], ['ht', 400, 390]] as const) {
         await is(['FLUSHALL'], '+OK\r\n');
         const members = Array.from({ length: size }, (_, i) => (key === 'ints' ? String(i) : `m${i}`));
-        await c.call(['SADD', key, ...members]);
+        await t.c.call(['SADD', key, ...members]);
         const before = await encoding(key);
-        const popped = bulks(await c.call(['SPOP', key, count]));
+        const popped = bulks(await t.c.call(['SPOP', key, count]));
         assert.equal(popped.length, count);
         assert.equal(new Set(popped).size, count);
-        const left = bulks(await c.call(['SMEMBERS', key]));
+        const left = bulks(await t.c.call(['SMEMBERS', key]));
         assert.equal(left.length, size - count);
         for (const m of popped) assert.ok(!left.includes(m) && members.includes(m), `${key}: ${m}`);
         assert.equal(new Set([...popped, ...left]).size, size);
@@ -306,7 +256,7 @@ for (const threads of [1, 3]) {
         if (before === 'intset') assert.equal(await encoding(key), 'intset');
       }
       await is(['SADD', 'x', 'a', 'b', 'c'], ':3\r\n');
-      const one = bulks(await c.call(['SPOP', 'x']));
+      const one = bulks(await t.c.call(['SPOP', 'x']));
       assert.ok(['a', 'b', 'c'].includes(one[0]));
       await is(['SCARD', 'x'], ':2\r\n');
       await is(['SISMEMBER', 'x', one[0]], ':0\r\n');
@@ -315,23 +265,23 @@ for (const threads of [1, 3]) {
     it('SSCAN returns every member of a big set present throughout, under churn', async () => {
       await is(['FLUSHALL'], '+OK\r\n');
       const members = Array.from({ length: 700 }, (_, i) => `m${i}`);
-      await c.call(['SADD', 'big', ...members]);
+      await t.c.call(['SADD', 'big', ...members]);
       const seen = new Set<string>();
       let cursor = '0';
       let step = 0;
       do {
-        const items = bulks(await c.call(['SSCAN', 'big', cursor, 'COUNT', '25']));
+        const items = bulks(await t.c.call(['SSCAN', 'big', cursor, 'COUNT', '25']));
         cursor = items[0];
         for (const m of items.slice(1)) seen.add(m);
-        await c.call(['SADD', 'big', `new${step}`]);
-        await c.call(['SREM', 'big', `m${600 + step}`]);
+        await t.c.call(['SADD', 'big', `new${step}`]);
+        await t.c.call(['SREM', 'big', `m${600 + step}`]);
         step++;
       } while (cursor !== '0');
       for (let i = 0; i < 600; i++) assert.ok(seen.has(`m${i}`), `m${i} missed`);
       const matched = new Set<string>();
       cursor = '0';
       do {
-        const items = bulks(await c.call(['SSCAN', 'big', cursor, 'MATCH', 'm1?', 'COUNT', '100']));
+        const items = bulks(await t.c.call(['SSCAN', 'big', cursor, 'MATCH', 'm1?', 'COUNT', '100']));
         cursor = items[0];
         for (const m of items.slice(1)) matched.add(m);
       } while (cursor !== '0');
