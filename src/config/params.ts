@@ -3,6 +3,7 @@
 // Invariants: every setting has exactly one entry; parsing and printing of values live here only.
 
 import { availableParallelism } from 'node:os';
+import { parseInt64 } from '../util/numbers.ts';
 
 export type ParamType = 'int' | 'bool' | 'string' | 'bytes' | 'enum';
 
@@ -11,13 +12,14 @@ export interface Param {
   flag: string;
   /** CONFIG GET/SET name (dashes); absent: flag only. */
   config?: string;
-  aliases?: string[];
-  /** Other CONFIG GET/SET names (Redis 7 keeps the ziplist-era names as aliases). */
+  /** Other CONFIG names Redis accepts for it (the ziplist names of the listpack settings). */
   configAliases?: string[];
+  aliases?: string[];
   type: ParamType;
   default: string;
   min?: number;
-  max?: number;
+  /** A bigint where the bound (LONG_MAX) is beyond a double's integers. */
+  max?: number | bigint;
   values?: string[];
   mutable: boolean;
   /** Redis PROTECTED_CONFIG: CONFIG SET refuses it (as Redis does with enable-protected-configs off). */
@@ -26,6 +28,9 @@ export interface Param {
   /** For settings accepted now whose feature comes later. */
   later?: string;
 }
+
+/** LONG_MAX, the bound of Redis's size_t settings. */
+const LONG_MAX = 9223372036854775807n;
 
 export const EVICTION_POLICIES = ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'];
 
@@ -52,6 +57,11 @@ export const PARAMS: Param[] = [
   { flag: 'list_max_listpack_size', config: 'list-max-listpack-size', configAliases: ['list-max-ziplist-size'], type: 'int', default: '-2', min: -2147483648, max: 2147483647, mutable: true, help: 'list chunk size for new lists: > 0 entries per chunk, -1..-5 4/8/16/32/64 KB per chunk' },
   { flag: 'list_compress_depth', config: 'list-compress-depth', type: 'int', default: '0', min: 0, max: 2147483647, mutable: true, help: 'list chunks at each end kept uncompressed', later: 'list chunks are never compressed' },
   { flag: 'appendonly', config: 'appendonly', type: 'bool', default: 'no', mutable: true, help: 'journal writes', later: 'the journal comes with the persistence issue' },
+  { flag: 'hash_max_listpack_entries', config: 'hash-max-listpack-entries', configAliases: ['hash-max-ziplist-entries'], type: 'int', default: '512', min: 0, max: LONG_MAX, mutable: true, help: 'a hash with more fields is a hashtable' },
+  { flag: 'hash_max_listpack_value', config: 'hash-max-listpack-value', configAliases: ['hash-max-ziplist-value'], type: 'bytes', default: '64', min: 0, mutable: true, help: 'a hash with a longer field or value is a hashtable' },
+  { flag: 'set_max_intset_entries', config: 'set-max-intset-entries', type: 'int', default: '512', min: 0, max: LONG_MAX, mutable: true, help: 'an all-integer set with more members is not an intset' },
+  { flag: 'set_max_listpack_entries', config: 'set-max-listpack-entries', type: 'int', default: '128', min: 0, max: LONG_MAX, mutable: true, help: 'a set with more members is a hashtable (Redis 7.2)' },
+  { flag: 'set_max_listpack_value', config: 'set-max-listpack-value', type: 'bytes', default: '64', min: 0, mutable: true, help: 'a set with a longer member is a hashtable (Redis 7.2)' },
 ];
 
 const byFlag = new Map<string, Param>();
@@ -92,12 +102,13 @@ export function parseBytes(s: string): number | null {
 export function parseValue(p: Param, raw: string): { value: string | number | boolean } | { error: string } {
   switch (p.type) {
     case 'int': {
-      if (!/^-?\d+$/.test(raw)) return { error: 'argument couldn\'t be parsed into an integer' };
-      const n = Number(raw);
-      if ((p.min !== undefined && n < p.min) || (p.max !== undefined && n > p.max)) {
+      // Redis string2ll: no sign, space or leading zero, within int64.
+      const n = parseInt64(Buffer.from(raw, 'latin1'));
+      if (n === null) return { error: 'argument couldn\'t be parsed into an integer' };
+      if ((p.min !== undefined && n < BigInt(p.min)) || (p.max !== undefined && n > BigInt(p.max))) {
         return { error: `argument must be between ${p.min} and ${p.max} inclusive` };
       }
-      return { value: n };
+      return { value: Number(n) };
     }
     case 'bytes': {
       const n = parseBytes(raw);

@@ -5,7 +5,7 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Database, type Entry } from './database.ts';
+import { Database, type Entry, type ExpiringParts, type TypedValue } from './database.ts';
 import { Shard } from './shard.ts';
 import { keySlotOfString } from '../runtime/slots.ts';
 import { rng } from '../../test/harness.ts';
@@ -117,5 +117,79 @@ describe('Shard active expire cycle', () => {
       assert.equal(shard.dbs[d].size, 100, `db ${d}`);
       assert.equal(shard.dbs[d].expires.size, 0, `db ${d}`);
     }
+  });
+});
+
+describe('Database: values with expiring parts (hash fields with TTLs)', () => {
+  /** A value with parts that expire at given times. */
+  class Parts implements TypedValue, ExpiringParts {
+    readonly kind = 'test';
+    readonly parts: ExpiringParts = this;
+    at: number[];
+    constructor(at: number[]) {
+      this.at = at.slice().sort((a, b) => a - b);
+    }
+    nextDeadline(): number {
+      return this.at.length > 0 ? this.at[0] : 0;
+    }
+    expire(now: number, max: number): number {
+      let n = 0;
+      while (n < max && this.at.length > 0 && this.at[0] <= now) {
+        this.at.shift();
+        n++;
+      }
+      return n;
+    }
+    empty(): boolean {
+      return this.at.length === 0;
+    }
+  }
+
+  it('registers on put, forgets on delete, replace and clear, and reclaims due parts actively', () => {
+    const db = new Database();
+    const slot = (k: string): number => keySlotOfString(k);
+    db.put(slot('a'), 'a', new Parts([10, 20]), 0, 0);
+    db.put(slot('b'), 'b', new Parts([30]), 0, 0);
+    db.put(slot('c'), 'c', new Parts([]), 0, 0);
+    assert.deepEqual([...db.partsExpiring.keys()].sort(), ['a', 'b'], 'a value without deadlines is not registered');
+    db.put(slot('b'), 'b', 'now a string', 0, 0);
+    assert.deepEqual([...db.partsExpiring.keys()], ['a'], 'replacing the value forgets it');
+    const c = db.lookup(slot('c'), 'c', 0)!.value as Parts;
+    c.at.push(15);
+    db.trackParts('c', c);
+    assert.deepEqual(db.expirePartsSome(10, 100, 12, slot), [2, 1]);
+    assert.equal(db.lookup(slot('a'), 'a', 12) !== undefined, true, 'a has a part left');
+    assert.deepEqual(db.expirePartsSome(10, 100, 25, slot), [2, 2]);
+    assert.equal(db.lookup(slot('a'), 'a', 25), undefined, 'a value left empty is deleted');
+    assert.equal(db.lookup(slot('c'), 'c', 25), undefined);
+    assert.equal(db.partsExpiring.size, 0);
+    db.put(slot('d'), 'd', new Parts([5]), 0, 0);
+    db.delete(slot('d'), 'd');
+    assert.equal(db.partsExpiring.size, 0, 'a deleted key is forgotten');
+    db.put(slot('e'), 'e', new Parts([5]), 0, 0);
+    db.clear();
+    assert.equal(db.partsExpiring.size, 0);
+  });
+
+  it('bounds one pass by the visit budget and the parts quota, resuming where it stopped', () => {
+    const db = new Database();
+    const slot = (k: string): number => keySlotOfString(k);
+    for (let i = 0; i < 10; i++) db.put(slot(`k${i}`), `k${i}`, new Parts([1, 2, 3]), 0, 0);
+    assert.deepEqual(db.expirePartsSome(4, 1000, 100, slot), [4, 12]);
+    assert.deepEqual(db.expirePartsSome(100, 5, 100, slot), [2, 5], 'the quota stops the pass');
+    let total = 17;
+    for (let i = 0; i < 10 && db.size > 0; i++) total += db.expirePartsSome(3, 1000, 100, slot)[1];
+    assert.equal(total, 30);
+    assert.equal(db.size, 0);
+  });
+
+  it('the shard cycle reclaims parts in every database', () => {
+    const shard = new Shard(0, 2);
+    const slot = (k: string): number => keySlotOfString(k);
+    shard.dbs[0].put(slot('x'), 'x', new Parts([1]), 0, 0);
+    shard.dbs[1].put(slot('y'), 'y', new Parts([1, Date.now() + 3_600_000]), 0, 0);
+    assert.equal(shard.activeExpireParts(1000), 2);
+    assert.equal(shard.dbs[0].size, 0);
+    assert.equal(shard.dbs[1].size, 1);
   });
 });

@@ -2,7 +2,9 @@
 // Invariants: keys are latin1 strings (one char per byte, so binary-safe); every key lives in the map
 // of its hash slot, so a SCAN cursor is a slot position and survives any insert or delete; `size`
 // counts live entries; a key with a deadline is also in `expires`, and an expired key is never
-// returned (lookups delete it lazily; the active cycle reclaims the rest).
+// returned (lookups delete it lazily; the active cycle reclaims the rest); a value whose parts expire
+// on their own (hash fields with TTLs) is in `partsExpiring` while it is stored, so the active cycle
+// reclaims its parts and deletes the key once it is left empty.
 
 import { keySlotOfString, SLOT_COUNT } from '../runtime/slots.ts';
 import type { WatchedKey } from './watch.ts';
@@ -10,9 +12,28 @@ import type { WatchedKey } from './watch.ts';
 /** A string value is a latin1 JS string, or a Buffer once it has been modified in place (APPEND). */
 export type StringValue = string | Buffer;
 
-/** Values of the other data types (later issues) extend this. */
+/** Values of the other data types extend this. */
 export interface TypedValue {
   readonly kind: string;
+  /** Set by values whose parts can expire on their own (hashes: field TTLs). */
+  readonly parts?: ExpiringParts;
+}
+
+/** The parts of a value that expire on their own (hash fields with TTLs). */
+export interface ExpiringParts {
+  /** The earliest deadline (ms) of a part, 0 when no part has one. */
+  nextDeadline(): number;
+  /** Removes up to `max` parts whose deadline is not after `now`; returns how many. */
+  expire(now: number, max: number): number;
+  /** No part is left (the key must go). */
+  empty(): boolean;
+}
+
+/** The expiring parts of a value, when it has some with a deadline. */
+function partsOf(v: Value): ExpiringParts | null {
+  if (typeof v === 'string' || v instanceof Buffer) return null;
+  const p = (v as TypedValue).parts;
+  return p !== undefined && p.nextDeadline() !== 0 ? p : null;
 }
 
 export type Value = StringValue | TypedValue;
@@ -38,9 +59,13 @@ export class Database {
   readonly expires = new Map<string, number>();
   /** Exact deadlines of the rare keys whose deadline exceeds 2^53 ms (Entry.expireAt is a double). */
   private readonly hugeDeadlines = new Map<string, bigint>();
+  /** Stored values with parts that have deadlines, by key (see trackParts). */
+  readonly partsExpiring = new Map<string, ExpiringParts>();
   size = 0;
   /** Where the active expire cycle resumes. */
   expireCursor: MapIterator<[string, number]> | null = null;
+  /** Where the active cycle's pass over partsExpiring resumes. */
+  private partsCursor: MapIterator<[string, ExpiringParts]> | null = null;
   expiredCount = 0;
   /** Watched keys and their watchers (null while no client watches a key of this database). */
   watchers: Map<string, Set<WatchedKey>> | null = null;
@@ -122,8 +147,16 @@ export class Database {
       e.expireAt = expireAt;
     }
     if (expireAt !== 0) this.expires.set(key, expireAt);
+    if (this.partsExpiring.size > 0) this.partsExpiring.delete(key);
+    const parts = partsOf(value);
+    if (parts !== null) this.partsExpiring.set(key, parts);
     if (this.watchers !== null) this.touch(key);
     return e;
+  }
+
+  /** Registers the stored value of key after one of its parts got a deadline (HEXPIRE). */
+  trackParts(key: string, parts: ExpiringParts): void {
+    this.partsExpiring.set(key, parts);
   }
 
   setExpire(key: string, e: Entry, deadline: number | bigint): void {
@@ -155,6 +188,7 @@ export class Database {
       this.expires.delete(key);
       if (this.hugeDeadlines.size > 0) this.hugeDeadlines.delete(key);
     }
+    if (this.partsExpiring.size > 0) this.partsExpiring.delete(key);
     this.size--;
   }
 
@@ -163,7 +197,9 @@ export class Database {
     this.slots.fill(undefined);
     this.expires.clear();
     this.hugeDeadlines.clear();
+    this.partsExpiring.clear();
     this.expireCursor = null;
+    this.partsCursor = null;
     this.size = 0;
   }
 
@@ -200,5 +236,42 @@ export class Database {
     this.expireCursor = it;
     this.expiredCount += expired;
     return [sampled, expired];
+  }
+
+  /**
+   * One active pass over the values with expiring parts: visits up to `budget` of them (resuming where
+   * the previous pass stopped, never past the end of the registry), reclaims up to `maxParts` due parts
+   * in all, deletes keys left empty and forgets values with no deadline left. Returns [visited, parts
+   * reclaimed].
+   */
+  expirePartsSome(budget: number, maxParts: number, now: number, slotOf: (key: string) => number): [number, number] {
+    let visited = 0;
+    let reclaimed = 0;
+    if (this.partsExpiring.size === 0) return [0, 0];
+    let it = this.partsCursor ?? this.partsExpiring.entries();
+    let restarted = false;
+    while (visited < budget && reclaimed < maxParts) {
+      const r = it.next();
+      if (r.done) {
+        // The end of the registry ends a pass; the next one starts over from the beginning.
+        it = this.partsExpiring.entries();
+        if (visited > 0 || restarted) break;
+        restarted = true;
+        continue;
+      }
+      visited++;
+      const [key, parts] = r.value;
+      const next = parts.nextDeadline();
+      if (next === 0) {
+        this.partsExpiring.delete(key);
+        continue;
+      }
+      if (next > now) continue;
+      reclaimed += parts.expire(now, maxParts - reclaimed);
+      if (parts.empty()) this.delete(slotOf(key), key);
+      else if (parts.nextDeadline() === 0) this.partsExpiring.delete(key);
+    }
+    this.partsCursor = it;
+    return [visited, reclaimed];
   }
 }

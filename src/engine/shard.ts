@@ -1,6 +1,7 @@
 // Shard: everything one worker thread owns — its part of every database, its clocks and counters.
 // Invariants: only the owning thread touches a Shard; databases are swapped, never copied (SWAPDB);
-// the active expire cycle never runs longer than its time budget per tick.
+// the active expire cycle (keys, then parts of values such as hash fields) never runs longer than its
+// time budget per tick.
 
 import { Database } from './database.ts';
 import type { WatchRecord } from './watch.ts';
@@ -38,7 +39,10 @@ export class Shard {
     const period = Math.max(1, Math.floor(1000 / hz));
     // Redis: ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC = 25% of each tick.
     const budgetMs = Math.max(0.05, period * 0.25);
-    this.timer = setInterval(() => this.activeExpireCycle(budgetMs), period);
+    this.timer = setInterval(() => {
+      this.activeExpireCycle(budgetMs);
+      this.activeExpireParts(budgetMs / 4);
+    }, period);
     this.timer.unref();
   }
 
@@ -69,6 +73,26 @@ export class Shard {
       }
     }
     this.expireDb = (this.expireDb + 1) % n;
+    return total;
+  }
+
+  /**
+   * Reclaims the due parts of stored values (hash fields with TTLs) and deletes keys left empty: each
+   * value registered in a database is looked at most once per call, within the time budget.
+   */
+  activeExpireParts(budgetMs: number): number {
+    const start = performance.now();
+    let total = 0;
+    for (const db of this.dbs) {
+      let left = db.partsExpiring.size;
+      while (left > 0) {
+        const [visited, reclaimed] = db.expirePartsSome(Math.min(64, left), 10_000, Date.now(), keySlotOfString);
+        total += reclaimed;
+        left -= visited;
+        if (visited === 0 || performance.now() - start > budgetMs) break;
+      }
+      if (performance.now() - start > budgetMs) break;
+    }
     return total;
   }
 }

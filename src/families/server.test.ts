@@ -51,6 +51,18 @@ function pairs(n: Node): [string, Node][] {
   return out;
 }
 
+/** Whether a command's docs record a change (history entry) in a Redis version after `ref`. */
+function changedSince(docs: [string, Node][], ref: string): boolean {
+  const history = docs.find((p) => p[0] === 'history');
+  if (history === undefined) return false;
+  const num = (v: string): number[] => v.split('.').map(Number);
+  const [r0, r1, r2] = num(ref);
+  return history[1].items.some((h) => {
+    const [a, b, c] = num(h.items[0].text);
+    return a !== r0 ? a > r0 : b !== r1 ? b > r1 : c > r2;
+  });
+}
+
 /** The "# Section" names and the key:value fields of an INFO text. */
 function parseInfo(text: string): { sections: string[]; fields: Map<string, string> } {
   const sections: string[] = [];
@@ -131,6 +143,7 @@ describe('server commands vs redis-server', { skip: REDIS_AVAILABLE ? false : SK
         if (theirs.items.length === 0) continue;
         const o = pairs(pairs(ours)[0][1]);
         const t = pairs(pairs(theirs)[0][1]);
+        if (changedSince(o, '7.0.15')) continue; // documents a change newer than the reference (HSCAN NOVALUES)
         assert.deepEqual(o.map((p) => p[0]), t.map((p) => p[0]), `${name} keys`);
         for (let i = 0; i < o.length; i++) {
           if (o[i][0] !== 'subcommands') {

@@ -484,6 +484,7 @@ function configGet(c: Connection, args: Buffer[], w: ReplyWriter): void {
       continue;
     }
     for (const p of PARAMS) {
+      // A pattern lists a setting under each of its names (aliases too), as Redis 7 does.
       for (const name of configNames(p)) {
         if (seen.has(name) || !globMatch(args[i], name, true)) continue;
         seen.add(name);

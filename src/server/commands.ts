@@ -9,13 +9,15 @@ import * as connection from '../families/connection.ts';
 import * as server from '../families/server.ts';
 import * as transactions from '../families/transactions.ts';
 import * as lists from '../families/lists.ts';
+import * as hashes from '../families/hashes.ts';
+import * as sets from '../families/sets.ts';
 
 interface Family {
   commands: Record<string, CommandImpl>;
   internal?: Record<string, [number, CommandImpl]>;
 }
 
-export const FAMILIES: Record<string, Family> = { strings, keyspace, connection, server, transactions, lists };
+export const FAMILIES: Record<string, Family> = { strings, keyspace, connection, server, transactions, lists, hashes, sets };
 
 export function buildServerTable(): CommandTable {
   const impls = new Map<string, CommandImpl>();

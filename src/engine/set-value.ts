@@ -1,0 +1,253 @@
+// SetValue: a set in one of Redis 7.2's three encodings — intset (sorted int64s in one typed array),
+// listpack (a small array of members in insertion order) or hashtable (a DenseTable) — with Redis's
+// conversion rules (set-max-intset-entries, set-max-listpack-entries, set-max-listpack-value).
+// Invariants: exactly one of ints/list/table is non-null; members are latin1 strings (one char per byte,
+// so binary-safe); an intset holds only canonical int64 texts; conversions only go intset -> listpack
+// -> hashtable (SPOP's rebuild and SINTERSTORE's result are new values, as in Redis); iteration order is
+// the encoding's order (ascending for intset, insertion order for listpack).
+
+import type { TypedValue } from './database.ts';
+import { DenseTable } from './dense-table.ts';
+import { IntSet, int64OfText } from './intset.ts';
+import { Packer, Unpacker } from './packer.ts';
+
+/** The encoding thresholds (CONFIG set-max-*). */
+export interface SetLimits {
+  intsetEntries: number;
+  listpackEntries: number;
+  listpackValue: number;
+}
+
+export const DEFAULT_SET_LIMITS: SetLimits = { intsetEntries: 512, listpackEntries: 128, listpackValue: 64 };
+
+const ENC_INTSET = 0;
+const ENC_LISTPACK = 1;
+const ENC_HASHTABLE = 2;
+
+/** Redis limits an intset to 1G entries whatever the setting. */
+function intsetMax(lim: SetLimits): number {
+  return Math.min(lim.intsetEntries, 1 << 30);
+}
+
+export class SetValue implements TypedValue {
+  readonly kind = 'set';
+  private ints: IntSet | null = null;
+  private list: string[] | null = null;
+  private table: DenseTable<undefined> | null = null;
+
+  private constructor() {}
+
+  static intset(): SetValue {
+    const s = new SetValue();
+    s.ints = new IntSet();
+    return s;
+  }
+
+  static listpack(): SetValue {
+    const s = new SetValue();
+    s.list = [];
+    return s;
+  }
+
+  static hashtable(): SetValue {
+    const s = new SetValue();
+    s.table = new DenseTable<undefined>(false);
+    return s;
+  }
+
+  /** Redis setTypeCreate: the empty set that can hold `first`, sized for about `sizeHint` members. */
+  static create(first: string, sizeHint: number, lim: SetLimits): SetValue {
+    if (int64OfText(first) !== null && sizeHint <= lim.intsetEntries) return SetValue.intset();
+    if (sizeHint <= lim.listpackEntries) return SetValue.listpack();
+    return SetValue.hashtable();
+  }
+
+  get size(): number {
+    if (this.ints !== null) return this.ints.length;
+    if (this.list !== null) return this.list.length;
+    return this.table!.size;
+  }
+
+  /** OBJECT ENCODING name. */
+  get encoding(): string {
+    return this.ints !== null ? 'intset' : this.list !== null ? 'listpack' : 'hashtable';
+  }
+
+  get isIntset(): boolean {
+    return this.ints !== null;
+  }
+
+  get isListpack(): boolean {
+    return this.list !== null;
+  }
+
+  /** Redis setTypeMaybeConvert: a hashtable up front when about `sizeHint` members will be added. */
+  maybeConvert(sizeHint: number, lim: SetLimits): void {
+    if ((this.list !== null && sizeHint > lim.listpackEntries) || (this.ints !== null && sizeHint > lim.intsetEntries)) {
+      this.convert(ENC_HASHTABLE);
+    }
+  }
+
+  has(m: string): boolean {
+    if (this.ints !== null) {
+      const v = int64OfText(m);
+      return v !== null && this.ints.has(v);
+    }
+    if (this.list !== null) return this.list.indexOf(m) >= 0;
+    return this.table!.has(m);
+  }
+
+  /** Redis setTypeAdd: adds m, converting as the thresholds require; false if it was a member. */
+  add(m: string, lim: SetLimits): boolean {
+    if (this.table !== null) return this.table.add(m);
+    if (this.list !== null) {
+      if (this.list.indexOf(m) >= 0) return false;
+      if (this.list.length < lim.listpackEntries && m.length <= lim.listpackValue) this.list.push(m);
+      else {
+        this.convert(ENC_HASHTABLE);
+        this.table!.add(m);
+      }
+      return true;
+    }
+    const ints = this.ints!;
+    const v = int64OfText(m);
+    if (v !== null) {
+      if (!ints.add(v)) return false;
+      if (ints.length > intsetMax(lim)) this.convert(ENC_HASHTABLE);
+      return true;
+    }
+    // Not an integer: a listpack if every member (the widest is the min or the max) fits one.
+    let widest = 0;
+    if (ints.length > 0) widest = Math.max(ints.min().toString().length, ints.max().toString().length);
+    if (ints.length < lim.listpackEntries && m.length <= lim.listpackValue && widest <= lim.listpackValue) {
+      this.convert(ENC_LISTPACK);
+      this.list!.push(m);
+    } else {
+      this.convert(ENC_HASHTABLE);
+      this.table!.add(m);
+    }
+    return true;
+  }
+
+  /** Removes m; false if it was not a member. */
+  remove(m: string): boolean {
+    if (this.ints !== null) {
+      const v = int64OfText(m);
+      return v !== null && this.ints.remove(v);
+    }
+    if (this.list !== null) {
+      const i = this.list.indexOf(m);
+      if (i < 0) return false;
+      this.list.splice(i, 1);
+      return true;
+    }
+    return this.table!.delete(m);
+  }
+
+  /** The member at position i of the iteration order (0 <= i < size). */
+  at(i: number): string {
+    if (this.ints !== null) return this.ints.get(i).toString();
+    if (this.list !== null) return this.list[i];
+    return this.table!.keyAt(i);
+  }
+
+  /** Removes the member at position i (a hashtable moves its last member there). */
+  removeAt(i: number): void {
+    if (this.ints !== null) this.ints.removeAt(i);
+    else if (this.list !== null) this.list.splice(i, 1);
+    else this.table!.deleteAt(i);
+  }
+
+  /** Calls fn for every member in the encoding's order. */
+  forEach(fn: (m: string) => void): void {
+    const n = this.size;
+    if (this.list !== null) for (let i = 0; i < n; i++) fn(this.list[i]);
+    else if (this.ints !== null) for (let i = 0; i < n; i++) fn(this.ints.get(i).toString());
+    else {
+      const keys = this.table!.keys;
+      for (let i = 0; i < n; i++) fn(keys[i]);
+    }
+  }
+
+  /**
+   * One SSCAN step: small encodings return everything with cursor 0 (as Redis does); a hashtable
+   * walks up to `count` positions (see DenseTable.scan).
+   */
+  scan(cursor: bigint, count: number, out: string[]): number {
+    if (this.table === null) {
+      this.forEach((m) => out.push(m));
+      return 0;
+    }
+    const keys = this.table.keys;
+    return this.table.scan(cursor, count, (i) => out.push(keys[i]));
+  }
+
+  /** Redis maybeConvertToIntset: an intset when all members are integers and few enough. */
+  toIntsetIfSmall(lim: SetLimits): void {
+    if (this.ints !== null || this.size > intsetMax(lim)) return;
+    const ints = new IntSet(this.size);
+    this.forEach((m) => {
+      const v = int64OfText(m);
+      if (v === null) throw new Error('toIntsetIfSmall: a member is not an integer');
+      ints.add(v);
+    });
+    this.ints = ints;
+    this.list = null;
+    this.table = null;
+  }
+
+  /** Re-encodes the members (in their current order) as a listpack or a hashtable. */
+  private convert(enc: typeof ENC_LISTPACK | typeof ENC_HASHTABLE): void {
+    const members: string[] = [];
+    this.forEach((m) => members.push(m));
+    this.ints = null;
+    this.list = null;
+    if (enc === ENC_LISTPACK) {
+      this.list = members;
+      return;
+    }
+    const t = new DenseTable<undefined>(false);
+    for (const m of members) t.add(m);
+    this.table = t;
+  }
+
+  clone(): SetValue {
+    const s = new SetValue();
+    if (this.ints !== null) s.ints = this.ints.clone();
+    else if (this.list !== null) s.list = this.list.slice();
+    else s.table = this.table!.clone((v) => v);
+    return s;
+  }
+
+  /** Bytes for decode(): the encoding, then the members in order. */
+  encode(): Buffer {
+    const p = new Packer();
+    const n = this.size;
+    if (this.ints !== null) {
+      p.u8(ENC_INTSET).u32(n);
+      for (let i = 0; i < n; i++) p.i64(this.ints.get(i));
+    } else {
+      p.u8(this.list !== null ? ENC_LISTPACK : ENC_HASHTABLE).u32(n);
+      this.forEach((m) => p.str(m));
+    }
+    return p.done();
+  }
+
+  static decode(b: Buffer): SetValue {
+    const u = new Unpacker(b);
+    const enc = u.u8();
+    const n = u.u32();
+    const s = new SetValue();
+    if (enc === ENC_INTSET) {
+      s.ints = new IntSet(n);
+      for (let i = 0; i < n; i++) s.ints.add(u.i64());
+    } else if (enc === ENC_LISTPACK) {
+      s.list = [];
+      for (let i = 0; i < n; i++) s.list.push(u.str());
+    } else {
+      s.table = new DenseTable<undefined>(false);
+      for (let i = 0; i < n; i++) s.table.add(u.str());
+    }
+    return s;
+  }
+}

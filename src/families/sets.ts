@@ -1,0 +1,472 @@
+// Set commands: SADD/SREM/SCARD/SISMEMBER/SMISMEMBER/SMEMBERS, SRANDMEMBER/SPOP, SMOVE, SSCAN, and
+// the multi-key SINTER/SINTERCARD/SUNION/SDIFF and their STORE forms.
+// Invariants: handlers reply as Redis 7.2 does (its encodings: intset/listpack/hashtable); a set is
+// never stored empty; a multi-key command whose keys live on one shard runs there in one handler;
+// across shards it gathers copies of the sets (__sget, one hop), computes on the connection thread
+// with the same algebra (set-algebra.ts), then stores the result with one more hop (__sstore).
+
+import type { ReplyWriter } from '../protocol/reply-writer.ts';
+import type { CommandImpl, ShardExec } from '../server/command-types.ts';
+import type { Connection } from '../server/connection.ts';
+import { bulkBytes, replyInteger, replyIsError, replyIsNull } from '../protocol/reply-reader.ts';
+import { globMatch } from '../engine/glob.ts';
+import { SetValue, type SetLimits } from '../engine/set-value.ts';
+import type { Entry } from '../engine/database.ts';
+import {
+  ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, INT64_MIN, deleteKey, isWord, keyString, lookupRead, lookupWrite, parseInteger, storeValue,
+} from './family-util.ts';
+import { parseCursor, valueCodecs } from './keyspace.ts';
+import { MAX_RANDOM_REPLY, distinctIndexes, randomIndex } from './random-pick.ts';
+import { DIFF, UNION, interCard, interStore, replyInter, replyMembers, unionDiff } from './set-algebra.ts';
+import { parseScanArgs, replyEmptyScan } from './scan-args.ts';
+
+/** SPOP: the "rebuild the remaining set" strategy once the rest is this many times smaller than the count. */
+const SPOP_MOVE_STRATEGY_MUL = 5;
+
+function limits(x: ShardExec | Connection): SetLimits {
+  const c = x.worker.config;
+  return {
+    intsetEntries: c.set_max_intset_entries as number,
+    listpackEntries: c.set_max_listpack_entries as number,
+    listpackValue: c.set_max_listpack_value as number,
+  };
+}
+
+/** The set in an entry: undefined when the entry is missing, null when it holds another type. */
+function setIn(e: Entry | undefined): SetValue | null | undefined {
+  if (e === undefined) return undefined;
+  return e.value instanceof SetValue ? e.value : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SADD SREM SCARD SISMEMBER SMISMEMBER SMEMBERS
+// ---------------------------------------------------------------------------------------------
+
+/** SADD key member [member ...] */
+function opSAdd(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const found = setIn(lookupWrite(x, args[1]));
+  if (found === null) return w.error(ERR_WRONGTYPE);
+  const lim = limits(x);
+  const s = found ?? SetValue.create(keyString(args[2]), args.length - 2, lim);
+  if (found !== undefined) s.maybeConvert(args.length - 2, lim);
+  let added = 0;
+  for (let i = 2; i < args.length; i++) if (s.add(keyString(args[i]), lim)) added++;
+  if (found === undefined) storeValue(x, args[1], s, 0);
+  w.integer(added);
+}
+
+/** SREM key member [member ...] */
+function opSRem(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const s = setIn(lookupWrite(x, args[1]));
+  if (s === undefined) return w.integer(0);
+  if (s === null) return w.error(ERR_WRONGTYPE);
+  let n = 0;
+  for (let i = 2; i < args.length; i++) {
+    if (!s.remove(keyString(args[i]))) continue;
+    n++;
+    if (s.size === 0) {
+      deleteKey(x, args[1]);
+      break;
+    }
+  }
+  w.integer(n);
+}
+
+/** SCARD key */
+function opSCard(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const s = setIn(lookupRead(x, args[1]));
+  if (s === null) return w.error(ERR_WRONGTYPE);
+  w.integer(s === undefined ? 0 : s.size);
+}
+
+/** SISMEMBER key member */
+function opSIsMember(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const s = setIn(lookupRead(x, args[1]));
+  if (s === null) return w.error(ERR_WRONGTYPE);
+  w.integer(s !== undefined && s.has(keyString(args[2])) ? 1 : 0);
+}
+
+/** SMISMEMBER key member [member ...] */
+function opSMIsMember(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const s = setIn(lookupRead(x, args[1]));
+  if (s === null) return w.error(ERR_WRONGTYPE);
+  w.array(args.length - 2);
+  for (let i = 2; i < args.length; i++) w.integer(s !== undefined && s.has(keyString(args[i])) ? 1 : 0);
+}
+
+/** SMEMBERS key */
+function opSMembers(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const s = setIn(lookupRead(x, args[1]));
+  if (s === null) return w.error(ERR_WRONGTYPE);
+  if (s === undefined) return w.set(0);
+  replyMembers(s, w);
+}
+
+// ---------------------------------------------------------------------------------------------
+// SRANDMEMBER SPOP
+// ---------------------------------------------------------------------------------------------
+
+/** SRANDMEMBER key [count] */
+function opSRandMember(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  if (args.length > 3) return w.error(ERR_SYNTAX);
+  if (args.length === 2) {
+    const s = setIn(lookupRead(x, args[1]));
+    if (s === null) return w.error(ERR_WRONGTYPE);
+    if (s === undefined) return w.nullBulk();
+    return w.bulk(s.at(randomIndex(s.size)));
+  }
+  const l = parseInteger(args[2]);
+  if (l === null) return w.error(ERR_NOT_INTEGER);
+  if (l === INT64_MIN) return w.error('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
+  const s = setIn(lookupRead(x, args[1]));
+  if (s === null) return w.error(ERR_WRONGTYPE);
+  if (s === undefined || l === 0 || l === 0n) return w.array(0);
+  const size = s.size;
+  const unique = l >= 0;
+  const count = unique ? Number(l) : -Number(l);
+  // Negative (or 1): independent picks, repeats allowed.
+  if (!unique || count === 1) {
+    if (count > MAX_RANDOM_REPLY) return w.error('ERR value is out of range');
+    w.array(count);
+    for (let i = 0; i < count; i++) w.bulk(s.at(randomIndex(size)));
+    return;
+  }
+  if (count >= size) {
+    w.array(size);
+    s.forEach((m) => w.bulk(m));
+    return;
+  }
+  const picks = distinctIndexes(size, count);
+  // A listpack answers its sample in its own order (Redis lpNextRandom).
+  if (s.isListpack) picks.sort((a, b) => a - b);
+  w.array(count);
+  for (const i of picks) w.bulk(s.at(i));
+}
+
+/** SPOP key [count] */
+function opSPop(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  if (args.length > 3) return w.error(ERR_SYNTAX);
+  if (args.length === 3) return spopWithCount(x, args, w);
+  const s = setIn(lookupWrite(x, args[1]));
+  if (s === null) return w.error(ERR_WRONGTYPE);
+  if (s === undefined) return w.nullBulk();
+  const i = randomIndex(s.size);
+  w.bulk(s.at(i));
+  s.removeAt(i);
+  if (s.size === 0) deleteKey(x, args[1]);
+}
+
+/** Redis spopWithCountCommand (7.2): its three strategies, which decide the remaining set's encoding. */
+function spopWithCount(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const l = parseInteger(args[2]);
+  if (l === null || l < 0) return w.error('ERR value is out of range, must be positive');
+  const e = lookupWrite(x, args[1]);
+  const s = setIn(e);
+  if (s === null) return w.error(ERR_WRONGTYPE);
+  if (s === undefined || l === 0 || l === 0n) return w.set(0);
+  const size = s.size;
+  const count = Number(l);
+  const lim = limits(x);
+  // The whole set: answered as SUNION of it would answer, then deleted.
+  if (count >= size) {
+    replyMembers(unionDiff([s], UNION, lim), w);
+    deleteKey(x, args[1]);
+    return;
+  }
+  const remaining = size - count;
+  w.set(count);
+  if (remaining * SPOP_MOVE_STRATEGY_MUL > count) {
+    if (s.isListpack) {
+      // One pass over the listpack: the picks in its order.
+      const picks = distinctIndexes(size, count).sort((a, b) => a - b);
+      for (const i of picks) w.bulk(s.at(i));
+      for (let k = picks.length - 1; k >= 0; k--) s.removeAt(picks[k]);
+    } else {
+      for (let k = 0; k < count; k++) {
+        const i = randomIndex(s.size);
+        w.bulk(s.at(i));
+        s.removeAt(i);
+      }
+    }
+    return;
+  }
+  // Most of the set goes: move the few that stay into a new set, answer the old one, swap them.
+  let kept: SetValue;
+  if (s.isListpack) {
+    kept = SetValue.listpack();
+    const picks = distinctIndexes(size, remaining).sort((a, b) => a - b);
+    for (const i of picks) kept.add(s.at(i), lim);
+    for (let k = picks.length - 1; k >= 0; k--) s.removeAt(picks[k]);
+  } else {
+    kept = s.isIntset ? SetValue.intset() : SetValue.listpack();
+    for (let k = 0; k < remaining; k++) {
+      const i = randomIndex(s.size);
+      kept.add(s.at(i), lim);
+      s.removeAt(i);
+    }
+  }
+  s.forEach((m) => w.bulk(m));
+  e!.value = kept;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SMOVE
+// ---------------------------------------------------------------------------------------------
+
+/** SMOVE source destination member, both keys on this shard. */
+function opSMove(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const src = setIn(lookupWrite(x, args[1]));
+  const dstEntry = lookupWrite(x, args[2]);
+  const dst = setIn(dstEntry);
+  if (src === undefined) return w.integer(0);
+  if (src === null || dst === null) return w.error(ERR_WRONGTYPE);
+  const member = keyString(args[3]);
+  if (src === dst) return w.integer(src.has(member) ? 1 : 0);
+  if (!src.remove(member)) return w.integer(0);
+  if (src.size === 0) deleteKey(x, args[1]);
+  const lim = limits(x);
+  if (dst === undefined) {
+    const created = SetValue.create(member, 1, lim);
+    created.add(member, lim);
+    storeValue(x, args[2], created, 0);
+  } else dst.add(member, lim);
+  w.integer(1);
+}
+
+/** SMOVE across shards: check both types, remove from the source, add to the destination. */
+async function multiSMove(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
+  const [rs, rd] = await Promise.all([c.runForKey('__settype', args[1]), c.runForKey('__settype', args[2])]);
+  if (replyIsError(rs)) return w.raw(rs);
+  if (replyInteger(rs) === 0) return w.integer(0);
+  if (replyIsError(rd)) return w.raw(rd);
+  const removed = await c.runForKey('srem', args[1], args[3]);
+  if (replyIsError(removed)) return w.raw(removed);
+  if (replyInteger(removed) === 0) return w.integer(0);
+  // SADD of one member creates the set as SMOVE does (setTypeCreate(member, 1)).
+  const added = await c.runForKey('sadd', args[2], args[3]);
+  if (replyIsError(added)) return w.raw(added);
+  w.integer(1);
+}
+
+/** __settype key: 1 if the key holds a set, 0 if it is missing, WRONGTYPE otherwise (write lookup). */
+function opSetType(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const s = setIn(lookupWrite(x, args[1]));
+  if (s === null) return w.error(ERR_WRONGTYPE);
+  w.integer(s === undefined ? 0 : 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// SINTER SINTERCARD SINTERSTORE SUNION SUNIONSTORE SDIFF SDIFFSTORE
+// ---------------------------------------------------------------------------------------------
+
+/** The sets at keys (null: missing; a key named twice gives the same object), or false after WRONGTYPE. */
+function localSets(x: ShardExec, keys: Buffer[], w: ReplyWriter): (SetValue | null)[] | false {
+  const out: (SetValue | null)[] = [];
+  for (const k of keys) {
+    const s = setIn(lookupRead(x, k));
+    if (s === null) {
+      w.error(ERR_WRONGTYPE);
+      return false;
+    }
+    out.push(s ?? null);
+  }
+  return out;
+}
+
+/** Copies of the sets at keys, gathered from their shards (one hop), or false after an error reply. */
+async function gatherSets(c: Connection, keys: Buffer[], w: ReplyWriter): Promise<(SetValue | null)[] | false> {
+  const byKey = new Map<string, Promise<Buffer>>();
+  for (const k of keys) {
+    const name = keyString(k);
+    if (!byKey.has(name)) byKey.set(name, c.runForKey('__sget', k));
+  }
+  const replies = new Map<string, Buffer>();
+  for (const [name, p] of byKey) replies.set(name, await p);
+  const decoded = new Map<string, SetValue | null>();
+  const out: (SetValue | null)[] = [];
+  for (const k of keys) {
+    const name = keyString(k);
+    const r = replies.get(name)!;
+    if (replyIsError(r)) {
+      w.raw(r);
+      return false;
+    }
+    let s = decoded.get(name);
+    if (s === undefined) {
+      s = replyIsNull(r) ? null : SetValue.decode(bulkBytes(r));
+      decoded.set(name, s);
+    }
+    out.push(s);
+  }
+  return out;
+}
+
+/** __sget key: the set at key as a codec payload, nil if missing, WRONGTYPE if another type. */
+function opSGet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const s = setIn(lookupRead(x, args[1]));
+  if (s === null) return w.error(ERR_WRONGTYPE);
+  if (s === undefined) return w.nullBulk();
+  w.bulk(s.encode());
+}
+
+/** Stores a computed set at dst (replacing whatever is there, no deadline) or deletes dst when empty. */
+function storeResult(x: ShardExec, dst: Buffer, s: SetValue | null, w: ReplyWriter): void {
+  if (s === null || s.size === 0) {
+    deleteKey(x, dst);
+    return w.integer(0);
+  }
+  storeValue(x, dst, s, 0);
+  w.integer(s.size);
+}
+
+/** __sstore dst payload: stores a codec payload (empty: deletes dst); replies the stored size. */
+function opSStore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  storeResult(x, args[1], args[2].length === 0 ? null : SetValue.decode(args[2]), w);
+}
+
+/** Stores a result computed on the connection thread on dst's shard. */
+async function storeRemote(c: Connection, dst: Buffer, s: SetValue | null, w: ReplyWriter): Promise<void> {
+  const payload = s === null || s.size === 0 ? Buffer.alloc(0) : s.encode();
+  w.raw(await c.runForKey('__sstore', dst, payload));
+}
+
+/** SINTER key [key ...] */
+function opSInter(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const sets = localSets(x, args.slice(1), w);
+  if (sets !== false) replyInter(sets, w);
+}
+
+async function multiSInter(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
+  const sets = await gatherSets(c, args.slice(1), w);
+  if (sets !== false) replyInter(sets, w);
+}
+
+/** SINTERSTORE destination key [key ...] */
+function opSInterStore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const sets = localSets(x, args.slice(2), w);
+  if (sets !== false) storeResult(x, args[1], interStore(sets, limits(x)), w);
+}
+
+async function multiSInterStore(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
+  const sets = await gatherSets(c, args.slice(2), w);
+  if (sets !== false) await storeRemote(c, args[1], interStore(sets, limits(c)), w);
+}
+
+/** SINTERCARD's keys and LIMIT, parsed as Redis does; null after an error reply. */
+function parseInterCard(args: Buffer[], w: ReplyWriter): { keys: Buffer[]; limit: number } | null {
+  const n = parseInteger(args[1]);
+  if (n === null || n < 1) {
+    w.error('ERR numkeys should be greater than 0');
+    return null;
+  }
+  if (n > args.length - 2) {
+    w.error("ERR Number of keys can't be greater than number of args");
+    return null;
+  }
+  const numkeys = Number(n);
+  let limit = 0;
+  for (let j = 2 + numkeys; j < args.length; j++) {
+    if (isWord(args[j], 'LIMIT') && j < args.length - 1) {
+      const v = parseInteger(args[++j]);
+      if (v === null || v < 0) {
+        w.error("ERR LIMIT can't be negative");
+        return null;
+      }
+      limit = v > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : Number(v);
+    } else {
+      w.error(ERR_SYNTAX);
+      return null;
+    }
+  }
+  return { keys: args.slice(2, 2 + numkeys), limit };
+}
+
+/** SINTERCARD numkeys key [key ...] [LIMIT limit] */
+function opSInterCard(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const p = parseInterCard(args, w);
+  if (p === null) return;
+  const sets = localSets(x, p.keys, w);
+  if (sets !== false) w.integer(interCard(sets, p.limit));
+}
+
+async function multiSInterCard(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
+  const p = parseInterCard(args, w);
+  if (p === null) return;
+  const sets = await gatherSets(c, p.keys, w);
+  if (sets !== false) w.integer(interCard(sets, p.limit));
+}
+
+function unionDiffHere(x: ShardExec, args: Buffer[], w: ReplyWriter, op: number, store: boolean): void {
+  const sets = localSets(x, args.slice(store ? 2 : 1), w);
+  if (sets === false) return;
+  const result = unionDiff(sets, op, limits(x));
+  if (store) storeResult(x, args[1], result, w);
+  else replyMembers(result, w);
+}
+
+async function unionDiffAcross(c: Connection, args: Buffer[], w: ReplyWriter, op: number, store: boolean): Promise<void> {
+  const sets = await gatherSets(c, args.slice(store ? 2 : 1), w);
+  if (sets === false) return;
+  const result = unionDiff(sets, op, limits(c));
+  if (store) await storeRemote(c, args[1], result, w);
+  else replyMembers(result, w);
+}
+
+// ---------------------------------------------------------------------------------------------
+// SSCAN
+// ---------------------------------------------------------------------------------------------
+
+/** SSCAN key cursor [MATCH pattern] [COUNT count] */
+function opSScan(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const cursor = parseCursor(args[2], w);
+  if (cursor === null) return;
+  const s = setIn(lookupRead(x, args[1]));
+  if (s === undefined) return replyEmptyScan(w);
+  if (s === null) return w.error(ERR_WRONGTYPE);
+  const o = parseScanArgs(args, w, false);
+  if (o === null) return;
+  const found: string[] = [];
+  const next = s.scan(cursor, o.count, found);
+  const out = o.pattern === null ? found : found.filter((m) => globMatch(o.pattern!, m));
+  w.array(2);
+  w.bulk(String(next));
+  w.array(out.length);
+  for (const m of out) w.bulk(m);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registration
+// ---------------------------------------------------------------------------------------------
+
+valueCodecs.set('set', {
+  clone: (v) => (v as SetValue).clone(),
+  encode: (v) => (v as SetValue).encode(),
+  decode: (b) => SetValue.decode(b),
+  encoding: (v) => (v as SetValue).encoding,
+});
+
+export const commands: Record<string, CommandImpl> = {
+  sadd: { shard: opSAdd },
+  srem: { shard: opSRem },
+  scard: { shard: opSCard },
+  sismember: { shard: opSIsMember },
+  smismember: { shard: opSMIsMember },
+  smembers: { shard: opSMembers },
+  srandmember: { shard: opSRandMember },
+  spop: { shard: opSPop },
+  smove: { shard: opSMove, multi: multiSMove },
+  sinter: { shard: opSInter, multi: multiSInter },
+  sintercard: { shard: opSInterCard, multi: multiSInterCard },
+  sinterstore: { shard: opSInterStore, multi: multiSInterStore },
+  sunion: { shard: (x, a, w) => unionDiffHere(x, a, w, UNION, false), multi: (c, a, w) => unionDiffAcross(c, a, w, UNION, false) },
+  sunionstore: { shard: (x, a, w) => unionDiffHere(x, a, w, UNION, true), multi: (c, a, w) => unionDiffAcross(c, a, w, UNION, true) },
+  sdiff: { shard: (x, a, w) => unionDiffHere(x, a, w, DIFF, false), multi: (c, a, w) => unionDiffAcross(c, a, w, DIFF, false) },
+  sdiffstore: { shard: (x, a, w) => unionDiffHere(x, a, w, DIFF, true), multi: (c, a, w) => unionDiffAcross(c, a, w, DIFF, true) },
+  sscan: { shard: opSScan },
+};
+
+export const internal: Record<string, [number, CommandImpl]> = {
+  __sget: [2, { shard: opSGet }],
+  __sstore: [3, { shard: opSStore }],
+  __settype: [2, { shard: opSetType }],
+};
