@@ -1,4 +1,4 @@
-// Redis 7.0 number parsing/formatting, bit-exact: string2ll (parseInt64/parseSafeInt), string2d (parseDoubleArg),
+// Redis 7.0 number parsing/formatting, bit-exact: string2ll (parseInt64/parseSafeInt), string2d (parseDoubleArg), strtod (parseStrtod),
 // "%.17g" replies (formatDouble) and x87 80-bit long double INCRBYFLOAT (string2ld + add + ld2string LD_STR_HUMAN).
 // Invariants: inputs are raw bytes, never trimmed; integer fast paths allocate nothing; long-double math is exact BigInt.
 
@@ -369,6 +369,45 @@ export function parseDoubleArg(s: Buffer): number | null {
       // Exact: the mantissa fits in 53 bits and the result is representable.
       const h1 = Math.trunc(rExp / 2);
       const v = Number(rMant) * 2 ** h1 * 2 ** (rExp - h1);
+      return synNeg ? -v : v;
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * glibc strtod over the whole buffer with ERANGE ignored: overflow gives +-inf, underflow +-0 or a
+ * denormal (what Redis's zslParseRange accepts after an optional "("; leading spaces and a NUL
+ * terminator are the caller's to handle). null when the bytes are not one complete number, or a NaN.
+ */
+export function parseStrtod(s: Buffer): number | null {
+  const si = parseSafeInt(s);
+  if (si !== null) return si;
+  if (s.length === 0) return null;
+  switch (scanNumber(s)) {
+    case SYN_DEC:
+      // A strict decimal literal: JS's correctly rounded parse agrees with glibc, overflow included.
+      return Number(s.toString('latin1'));
+    case SYN_ZERO:
+      return synNeg ? -0 : 0;
+    case SYN_INF:
+      return synNeg ? -Infinity : Infinity;
+    case SYN_HEX: {
+      const h = hexParts(s);
+      const top = h.bits + h.exp2;
+      let v: number;
+      if (top > DBL_EMAX + 1) v = Infinity;
+      else if (top < DBL_LSB_MIN - 1) v = 0;
+      else {
+        roundBinary(h.mant, 1n, h.exp2, DBL_P, DBL_LSB_MIN, DBL_EMAX);
+        if (rExp === Infinity) v = Infinity;
+        else if (rMant === 0n) v = 0;
+        else {
+          const h1 = Math.trunc(rExp / 2);
+          v = Number(rMant) * 2 ** h1 * 2 ** (rExp - h1);
+        }
+      }
       return synNeg ? -v : v;
     }
     default:
