@@ -12,6 +12,8 @@ export interface Param {
   /** CONFIG GET/SET name (dashes); absent: flag only. */
   config?: string;
   aliases?: string[];
+  /** Other CONFIG GET/SET names of the same setting (Redis 7's "ziplist" spellings of listpack limits). */
+  configAliases?: string[];
   type: ParamType;
   default: string;
   min?: number;
@@ -48,6 +50,8 @@ export const PARAMS: Param[] = [
   { flag: 'tcp_keepalive', config: 'tcp-keepalive', type: 'int', default: '300', min: 0, max: 2147483647, mutable: true, help: 'TCP keepalive interval in seconds' },
   { flag: 'save', config: 'save', type: 'string', default: '', mutable: true, help: 'snapshot schedule', later: 'snapshots come with the persistence issue' },
   { flag: 'appendonly', config: 'appendonly', type: 'bool', default: 'no', mutable: true, help: 'journal writes', later: 'the journal comes with the persistence issue' },
+  { flag: 'zset_max_listpack_entries', config: 'zset-max-listpack-entries', configAliases: ['zset-max-ziplist-entries'], type: 'int', default: '128', min: 0, max: 9223372036854775807, mutable: true, help: 'sorted sets with more members use the skiplist encoding' },
+  { flag: 'zset_max_listpack_value', config: 'zset-max-listpack-value', configAliases: ['zset-max-ziplist-value'], type: 'bytes', default: '64', min: 0, mutable: true, help: 'sorted sets with a longer member use the skiplist encoding' },
 ];
 
 const byFlag = new Map<string, Param>();
@@ -56,6 +60,7 @@ for (const p of PARAMS) {
   byFlag.set(p.flag, p);
   for (const a of p.aliases ?? []) byFlag.set(a, p);
   if (p.config) byConfig.set(p.config, p);
+  for (const a of p.configAliases ?? []) byConfig.set(a, p);
 }
 
 export function paramByFlag(name: string): Param | undefined {
@@ -84,7 +89,9 @@ export function parseValue(p: Param, raw: string): { value: string | number | bo
       if (!/^-?\d+$/.test(raw)) return { error: 'argument couldn\'t be parsed into an integer' };
       const n = Number(raw);
       if ((p.min !== undefined && n < p.min) || (p.max !== undefined && n > p.max)) {
-        return { error: `argument must be between ${p.min} and ${p.max} inclusive` };
+        // Redis's LONG_MAX bound prints exactly (a double would print 9223372036854776000).
+        const max = p.max !== undefined && p.max >= 9223372036854775807 ? '9223372036854775807' : String(p.max);
+        return { error: `argument must be between ${p.min} and ${max} inclusive` };
       }
       return { value: n };
     }

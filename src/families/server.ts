@@ -484,10 +484,11 @@ function configGet(c: Connection, args: Buffer[], w: ReplyWriter): void {
       continue;
     }
     for (const p of PARAMS) {
-      if (p.config === undefined || seen.has(p.config)) continue;
-      if (globMatch(args[i], p.config, true)) {
-        seen.add(p.config);
-        out.push([p.config, configValue(c.worker, p)]);
+      if (p.config === undefined) continue;
+      for (const name of [p.config, ...(p.configAliases ?? [])]) {
+        if (seen.has(name) || !globMatch(args[i], name, true)) continue;
+        seen.add(name);
+        out.push([name, configValue(c.worker, p)]);
       }
     }
   }
