@@ -606,7 +606,7 @@ function shardOfPos(pos: number, n: number): number {
 }
 
 /** Redis parseScanCursorOrReply (strtoul, base 10): the cursor, or null after an error reply. */
-function parseCursor(b: Buffer, w: ReplyWriter): bigint | null {
+export function parseCursor(b: Buffer, w: ReplyWriter): bigint | null {
   const s = b.toString('latin1');
   const bad = (): null => {
     w.error('ERR invalid cursor');

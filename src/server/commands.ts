@@ -7,13 +7,14 @@ import * as strings from '../families/strings.ts';
 import * as keyspace from '../families/keyspace.ts';
 import * as connection from '../families/connection.ts';
 import * as server from '../families/server.ts';
+import * as zset from '../families/zset.ts';
 
 interface Family {
   commands: Record<string, CommandImpl>;
   internal?: Record<string, [number, CommandImpl]>;
 }
 
-export const FAMILIES: Record<string, Family> = { strings, keyspace, connection, server };
+export const FAMILIES: Record<string, Family> = { strings, keyspace, connection, server, zset };
 
 export function buildServerTable(): CommandTable {
   const impls = new Map<string, CommandImpl>();
