@@ -97,12 +97,36 @@ export function storeSorted(x: ShardExec, key: Buffer, scores: number[], members
   w.integer(members.length);
 }
 
-/** __zstore key pairs: storeSorted of a serialized result (the last hop of a cross-shard store command). */
+/**
+ * Stores pairs as ZRANGESTORE builds its result: added one at a time, in the order given, to a new set
+ * that starts as a listpack (or a skiplist when Redis presizes it as one), so the encoding, and the -0
+ * scores a listpack turns into 0, come out as in Redis. An empty result deletes the key. Replies the count.
+ */
+export function storeAdded(x: ShardExec, key: Buffer, scores: number[], members: string[], startSkiplist: boolean, w: ReplyWriter): void {
+  if (members.length === 0) {
+    deleteKey(x, key);
+    return w.integer(0);
+  }
+  const limits = zsetLimits(x);
+  const z = ZSet.empty(!startSkiplist);
+  for (let i = 0; i < members.length; i++) z.add(scores[i], members[i], 0, limits);
+  storeValue(x, key, z, 0);
+  w.integer(z.size);
+}
+
+/** How __zstore builds the set: storeSorted, or storeAdded starting as a listpack / a skiplist. */
+export const STORE_SORTED = 'sorted';
+export const STORE_ADDED_LISTPACK = 'added-listpack';
+export const STORE_ADDED_SKIPLIST = 'added-skiplist';
+
+/** __zstore key mode pairs: the last hop of a cross-shard store command (see STORE_*). */
 function opInternalZStore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const p = decodePairs(args[2]);
-  storeSorted(x, args[1], p.scores, p.members, w);
+  const mode = args[2].latin1Slice(0, args[2].length);
+  const p = decodePairs(args[3]);
+  if (mode === STORE_SORTED) storeSorted(x, args[1], p.scores, p.members, w);
+  else storeAdded(x, args[1], p.scores, p.members, mode === STORE_ADDED_SKIPLIST, w);
 }
 
 export const internal: Record<string, [number, CommandImpl]> = {
-  __zstore: [3, { shard: opInternalZStore }],
+  __zstore: [4, { shard: opInternalZStore }],
 };

@@ -3,19 +3,20 @@
 // zrangeGenericCommand, that selects pairs; the caller replies with them or stores them.
 // Invariants: options, then the range, then the key are checked, in Redis's order and with its error
 // texts; LIMIT offset/count behave as Redis 7.0 (a negative offset selects nothing, a negative count
-// means all); ZRANGESTORE with its two keys on different shards selects on the source's shard
-// (__zrangeget) and stores on the destination's (__zstore).
+// means all); ZRANGESTORE builds its result as Redis does (pairs added in range order to a set that
+// starts as a listpack unless a rank range is longer than the listpack limit); with its two keys on
+// different shards it selects on the source's shard (__zrangeget) and stores on the destination's (__zstore).
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Connection } from '../server/connection.ts';
-import { bulkBytes, replyIsError } from '../protocol/reply-reader.ts';
+import { bulkBytes, replyIsError, splitArrayReply } from '../protocol/reply-reader.ts';
 import { PAIRS_LISTPACK, encodePairs, type ZSet } from '../engine/zset.ts';
 import {
   type LexRange, type ScoreRange, lexGteMin, lexLteMax, parseLexRange, parseScoreRange, scoreGteMin, scoreLteMax,
 } from '../engine/zset-range.ts';
 import { ERR_SYNTAX, isWord, lookupRead } from './family-util.ts';
-import { parseLong, replyScore, storeSorted, zsetOf } from './zset-common.ts';
+import { STORE_ADDED_LISTPACK, STORE_ADDED_SKIPLIST, parseLong, replyScore, storeAdded, zsetLimits, zsetOf } from './zset-common.ts';
 
 const RANK = 0;
 const SCORE = 1;
@@ -27,8 +28,8 @@ interface Selection {
   members: string[];
   scores: number[];
   withScores: boolean;
-  /** Selected highest first (REV, ZREVRANGE...). */
-  reversed: boolean;
+  /** A rank range (its length is known before emitting: ZRANGESTORE presizes the result by it). */
+  byRank: boolean;
 }
 
 /**
@@ -97,7 +98,7 @@ function selectRange(x: ShardExec, args: Buffer[], at: number, store: boolean, t
       return null;
     }
   }
-  const sel: Selection = { members: [], scores: [], withScores: withScores || store, reversed: rev };
+  const sel: Selection = { members: [], scores: [], withScores: withScores || store, byRank: type === RANK };
   const z = zsetOf(lookupRead(x, args[at]), w);
   if (z === null) return null;
   if (z === undefined) return sel;
@@ -199,41 +200,41 @@ function opZRevRangeByLex(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   rangeReply(x, args, w, LEX, 1);
 }
 
+/**
+ * Whether ZRANGESTORE's result starts as a skiplist: Redis presizes it by the range's length when that
+ * is known (a rank range), else starts a listpack (zsetTypeCreate).
+ */
+function startsSkiplist(x: ShardExec, sel: Selection): boolean {
+  return sel.byRank && sel.members.length > zsetLimits(x).maxEntries;
+}
+
 /** ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count] — both keys on this shard. */
 function opZRangeStore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const sel = selectRange(x, args, 2, true, AUTO, AUTO, w);
   if (sel === null) return;
-  const { scores, members } = ascending(sel);
-  storeSorted(x, args[1], scores, members, w);
-}
-
-/** A selection's pairs in ascending order. */
-function ascending(sel: Selection): { scores: number[]; members: string[] } {
-  if (sel.reversed) {
-    sel.scores.reverse();
-    sel.members.reverse();
-  }
-  return { scores: sel.scores, members: sel.members };
+  storeAdded(x, args[1], sel.scores, sel.members, startsSkiplist(x, sel), w);
 }
 
 /** ZRANGESTORE across shards: select where the source lives, store where the destination lives. */
 async function multiZRangeStore(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
   const r = await c.runForKey('__zrangeget', args[2], ...args.slice(3), args[1]);
   if (replyIsError(r)) return w.raw(r);
-  w.raw(await c.runForKey('__zstore', args[1], Buffer.from(bulkBytes(r))));
+  const [mode, pairs] = splitArrayReply(r);
+  w.raw(await c.runForKey('__zstore', args[1], Buffer.from(bulkBytes(mode)), Buffer.from(bulkBytes(pairs))));
 }
 
 /**
- * __zrangeget src min max [options...] dst: ZRANGESTORE's selection on the source's shard, as
- * serialized pairs in ascending order (empty when nothing or no key), or ZRANGESTORE's error.
+ * __zrangeget src min max [options...] dst: ZRANGESTORE's selection on the source's shard — [the
+ * __zstore mode, the pairs in the order Redis adds them] — or ZRANGESTORE's error.
  */
 function opInternalZRangeGet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   // Rebuild ZRANGESTORE's argument vector so the option indexes match.
   const full = [Buffer.from('zrangestore'), args[args.length - 1], ...args.slice(1, args.length - 1)];
   const sel = selectRange(x, full, 2, true, AUTO, AUTO, w);
   if (sel === null) return;
-  const { scores, members } = ascending(sel);
-  w.bulk(encodePairs(PAIRS_LISTPACK, scores, members));
+  w.array(2);
+  w.bulk(startsSkiplist(x, sel) ? STORE_ADDED_SKIPLIST : STORE_ADDED_LISTPACK);
+  w.bulk(encodePairs(PAIRS_LISTPACK, sel.scores, sel.members));
 }
 
 export const commands: Record<string, CommandImpl> = {

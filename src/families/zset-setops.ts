@@ -17,7 +17,7 @@ import { compareKeys } from '../engine/score-tree.ts';
 import { PAIRS_LISTPACK, ZSet, decodePairs, encodePairs } from '../engine/zset.ts';
 import { parseDoubleArg } from '../util/numbers.ts';
 import { ERR_SYNTAX, ERR_WRONGTYPE, isWord, lookupRead, lookupWrite } from './family-util.ts';
-import { parseLong, parsePositiveLong, replyScore, storeSorted } from './zset-common.ts';
+import { STORE_SORTED, parseLong, parsePositiveLong, replyScore, storeSorted } from './zset-common.ts';
 
 /**
  * How a value of the set type takes part: any TypedValue of kind 'set' that lists its members (the set
@@ -294,7 +294,7 @@ async function setOpMulti(c: Connection, args: Buffer[], w: ReplyWriter, k: OpKi
   if (o === null) return;
   const r = compute(sources, o, k);
   if (typeof r === 'number') return w.integer(r);
-  if (k.store) return w.raw(await c.runForKey('__zstore', args[1], encodePairs(PAIRS_LISTPACK, r.scores, r.members)));
+  if (k.store) return w.raw(await c.runForKey('__zstore', args[1], Buffer.from(STORE_SORTED), encodePairs(PAIRS_LISTPACK, r.scores, r.members)));
   replyResult(w, r, o);
 }
 

@@ -620,6 +620,41 @@ describe('sorted-set commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_
     ]);
   });
 
+  it('-0 scores: kept by a skiplist, 0 in a listpack, also in store results built either way', async () => {
+    const negZero: string[] = [];
+    for (let i = 0; i < 200; i++) negZero.push('-0', `m${String(i).padStart(3, '0')}`);
+    const cmds: Arg[][] = [
+      ['CONFIG', 'SET', 'zset-max-listpack-entries', '0'],
+      ['ZADD', 'src', ...negZero],
+      ['CONFIG', 'SET', 'zset-max-listpack-entries', '128'],
+      ['ZADD', 'src', 'INCR', '-0', 'new'],
+      ['ZINCRBY', 'src', '-0', 'm000'],
+      ['ZADD', 'lp', '-0', 'a', '1', 'b'],
+      ['ZADD', 'lp', 'INCR', '-0', 'c'],
+      ['ZRANGE', 'lp', '0', '-1', 'WITHSCORES'],
+    ];
+    for (const dst of ['dst', 'out2']) {
+      cmds.push(
+        ['ZRANGESTORE', dst, 'src', '-inf', '+inf', 'BYSCORE'],
+        ['ZMSCORE', dst, 'm000', 'm127', 'm128', 'm199'],
+        ['OBJECT', 'ENCODING', dst],
+        ['ZRANGESTORE', dst, 'src', '+inf', '-inf', 'BYSCORE', 'REV'],
+        ['ZMSCORE', dst, 'm000', 'm071', 'm072', 'm199'],
+        ['ZRANGESTORE', dst, 'src', '0', '-1'],
+        ['ZMSCORE', dst, 'm000', 'm127', 'm128', 'm199'],
+        ['ZRANGESTORE', dst, 'src', '0', '127'],
+        ['ZMSCORE', dst, 'm000', 'm127'],
+        ['OBJECT', 'ENCODING', dst],
+        ['ZUNIONSTORE', dst, '1', 'src'],
+        ['ZMSCORE', dst, 'm000', 'm199'],
+        ['ZINTERSTORE', dst, '2', 'src', 'lp'],
+        ['ZUNIONSTORE', dst, '1', 'lp'],
+        ['ZRANGE', dst, '0', '-1', 'WITHSCORES'],
+      );
+    }
+    await check('negative-zero', cmds);
+  });
+
   it('ZSCAN of a listpack set: everything at once, MATCH, COUNT, cursor and option errors', async () => {
     await check('zscan', script(`
       ZADD z 1 a 2 b 1.5 ab inf c -0 d
@@ -732,6 +767,36 @@ describe('sorted-set commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_
       c.close();
     }
   }
+
+  it('ZRANK / ZREVRANK WITHSCORE (Redis 7.2): [rank, score], a null array when absent, errors', async () => {
+    for (const d of [d1, d3]) {
+      const c = await RawClient.connect(d.port);
+      try {
+        const expect = async (args: Arg[], reply: string): Promise<void> => assert.equal(await c.callText(args), reply, args.join(' '));
+        await c.call(['FLUSHALL']);
+        await expect(['ZADD', 'rk', '1.5', 'a', '2', 'b', 'inf', 'c'], ':3\r\n');
+        await expect(['ZRANK', 'rk', 'a', 'WITHSCORE'], '*2\r\n:0\r\n$3\r\n1.5\r\n');
+        await expect(['ZREVRANK', 'rk', 'a', 'withscore'], '*2\r\n:2\r\n$3\r\n1.5\r\n');
+        await expect(['ZRANK', 'rk', 'c', 'WITHSCORE'], '*2\r\n:2\r\n$3\r\ninf\r\n');
+        await expect(['ZRANK', 'rk', 'nope', 'WITHSCORE'], '*-1\r\n');
+        await expect(['ZRANK', 'nokey', 'a', 'WITHSCORE'], '*-1\r\n');
+        await expect(['ZRANK', 'nokey', 'a'], '$-1\r\n');
+        await expect(['ZRANK', 'rk', 'a', 'WITHSCORES'], '-ERR syntax error\r\n');
+        await expect(['ZRANK', 'rk', 'a', 'WITHSCORE', 'x'], "-ERR wrong number of arguments for 'zrank' command\r\n");
+        await expect(['ZREVRANK', 'rk', 'a', 'WITHSCORE', 'x'], "-ERR wrong number of arguments for 'zrevrank' command\r\n");
+        const big: string[] = [];
+        for (let i = 0; i < 300; i++) big.push(String(i), `m${i}`);
+        await expect(['ZADD', 'big', ...big], ':300\r\n');
+        await expect(['ZREVRANK', 'big', 'm10', 'WITHSCORE'], '*2\r\n:289\r\n$2\r\n10\r\n');
+        await c.call(['HELLO', '3']);
+        await expect(['ZRANK', 'rk', 'b', 'WITHSCORE'], '*2\r\n:1\r\n,2\r\n');
+        await expect(['ZRANK', 'rk', 'nope', 'WITHSCORE'], '_\r\n');
+        await expect(['ZRANK', 'rk', 'nope'], '_\r\n');
+      } finally {
+        c.close();
+      }
+    }
+  });
 
   it('ZRANDMEMBER random replies: distinct members, repeats for negative counts, scores that match', async () => {
     for (const d of [d1, d3]) {
