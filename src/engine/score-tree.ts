@@ -60,6 +60,15 @@ function childFor(n: Inner, score: number, member: string): number {
   return j;
 }
 
+/**
+ * The node at `level` of the path and a sibling, to merge or rebalance: their parent and the index of
+ * the left one of the two (the node and its left sibling, or its right one when it is the first child).
+ */
+function siblingPair(level: number): [Inner, number] {
+  const j = pathIdx[level - 1];
+  return [pathNodes[level - 1], j > 0 ? j - 1 : 0];
+}
+
 /** First index in the leaf whose key is >= (score, member). */
 function leafLowerBound(l: TreeLeaf, score: number, member: string): number {
   let lo = 0;
@@ -338,9 +347,7 @@ export class ScoreTree {
 
   /** Rebalances the leaf at the end of the path, which fell under LEAF_MIN (its parent is pathNodes[depth - 1]). */
   private fixLeaf(depth: number): void {
-    const p = pathNodes[depth - 1];
-    const j = pathIdx[depth - 1];
-    const li = j > 0 ? j - 1 : 0;
+    const [p, li] = siblingPair(depth);
     const left = p.children[li] as TreeLeaf;
     const right = p.children[li + 1] as TreeLeaf;
     const total = left.scores.length + right.scores.length;
@@ -392,9 +399,7 @@ export class ScoreTree {
 
   /** Rebalances pathNodes[level], an inner node that fell under INNER_MIN. */
   private fixInner(level: number): void {
-    const p = pathNodes[level - 1];
-    const j = pathIdx[level - 1];
-    const li = j > 0 ? j - 1 : 0;
+    const [p, li] = siblingPair(level);
     const left = p.children[li] as Inner;
     const right = p.children[li + 1] as Inner;
     // The children of both in order, with their separators (right's first one comes from the parent).

@@ -158,17 +158,9 @@ export class ZSet implements TypedValue {
       this.dict!.set(member, score);
       return;
     }
-    const s = this.lpScores;
-    const m = this.lpMembers;
-    let lo = 0;
-    let hi = s.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareKeys(s[mid], m[mid], score, member) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    s.splice(lo, 0, score === 0 ? 0 : score); // a listpack keeps -0 as the integer 0
-    m.splice(lo, 0, member);
+    const at = this.countBefore((s, m) => compareKeys(s, m, score, member) >= 0);
+    this.lpScores.splice(at, 0, score === 0 ? 0 : score); // a listpack keeps -0 as the integer 0
+    this.lpMembers.splice(at, 0, member);
   }
 
   /** Removes a pair known to be present (the log is the caller's). */

@@ -180,22 +180,20 @@ function opZRevRank(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   zrankGeneric(x, args, w, true);
 }
 
+/** How many pairs from rank `first` on are in range, walking while `inRange` holds (0 when first < 0). */
+function countWhile(z: ZSet, first: number, inRange: (m: string, s: number) => boolean): number {
+  let n = 0;
+  z.walk(first, false, (m, s) => inRange(m, s) && ++n > 0);
+  return n;
+}
+
 /** ZCOUNT key min max */
 function opZCount(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const r = parseScoreRange(args[2], args[3]);
   if (r === null) return w.error(ERR_SCORE_RANGE);
   const z = zsetOf(lookupRead(x, args[1]), w);
   if (z === null) return;
-  if (z === undefined) return w.integer(0);
-  const first = z.firstInScoreRange(r);
-  if (first < 0) return w.integer(0);
-  let count = 0;
-  z.walk(first, false, (_m, s) => {
-    if (!scoreLteMax(s, r)) return false;
-    count++;
-    return true;
-  });
-  w.integer(count);
+  w.integer(z === undefined ? 0 : countWhile(z, z.firstInScoreRange(r), (_m, s) => scoreLteMax(s, r)));
 }
 
 /** ZLEXCOUNT key min max */
@@ -204,16 +202,7 @@ function opZLexCount(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (r === null) return w.error(ERR_LEX_RANGE);
   const z = zsetOf(lookupRead(x, args[1]), w);
   if (z === null) return;
-  if (z === undefined) return w.integer(0);
-  const first = z.firstInLexRange(r);
-  if (first < 0) return w.integer(0);
-  let count = 0;
-  z.walk(first, false, (m) => {
-    if (!lexLteMax(m, r)) return false;
-    count++;
-    return true;
-  });
-  w.integer(count);
+  w.integer(z === undefined ? 0 : countWhile(z, z.firstInLexRange(r), (m) => lexLteMax(m, r)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -238,7 +227,7 @@ function opZRemRangeByRank(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   removeRanks(x, args[1], z, start, end, w);
 }
 
-/** Deletes ranks start..end (none when start < 0), the key if emptied; replies the count. */
+/** Deletes ranks start..end (none when start < 0 or end < start), the key if emptied; replies the count. */
 function removeRanks(x: ShardExec, key: Buffer, z: ZSet, start: number, end: number, w: ReplyWriter): void {
   const n = start < 0 || end < start ? 0 : z.deleteRanks(start, end);
   if (z.size === 0) deleteKey(x, key);
@@ -253,9 +242,7 @@ function opZRemRangeByScore(x: ShardExec, args: Buffer[], w: ReplyWriter): void 
   if (z === null) return;
   if (z === undefined) return w.integer(0);
   const first = z.firstInScoreRange(r);
-  let last = first - 1;
-  if (first >= 0) z.walk(first, false, (_m, s) => scoreLteMax(s, r) && ++last >= 0);
-  removeRanks(x, args[1], z, first, last, w);
+  removeRanks(x, args[1], z, first, first + countWhile(z, first, (_m, s) => scoreLteMax(s, r)) - 1, w);
 }
 
 /** ZREMRANGEBYLEX key min max */
@@ -266,9 +253,7 @@ function opZRemRangeByLex(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (z === null) return;
   if (z === undefined) return w.integer(0);
   const first = z.firstInLexRange(r);
-  let last = first - 1;
-  if (first >= 0) z.walk(first, false, (m) => lexLteMax(m, r) && ++last >= 0);
-  removeRanks(x, args[1], z, first, last, w);
+  removeRanks(x, args[1], z, first, first + countWhile(z, first, (m) => lexLteMax(m, r)) - 1, w);
 }
 
 // ---------------------------------------------------------------------------------------------
