@@ -222,3 +222,18 @@ test('scan cursors of a skiplist set survive inserts and deletes', () => {
   for (let i = 0; i < 250; i++) assert.ok(seen.has('m' + i), `m${i} not returned`);
   assert.ok(step < 100);
 });
+
+test('deleting every rank of a skiplist set leaves an empty, usable skiplist set', () => {
+  const z = ZSet.empty(false);
+  const limits = { maxEntries: 0, maxValue: 64 };
+  for (let i = 0; i < 300; i++) z.add(i, 'm' + i, 0, limits);
+  assert.equal(z.deleteRanks(0, 299), 300);
+  assert.equal(z.size, 0);
+  assert.equal(z.encoding, 'skiplist');
+  assert.equal(z.score('m1'), undefined);
+  z.add(1, 'again', 0, limits);
+  assert.deepEqual(contents(z), [['again', 1]]);
+  const ms: string[] = [];
+  assert.equal(z.scan(0, 10, ms, []), 0);
+  assert.deepEqual(ms, ['again']);
+});

@@ -298,6 +298,13 @@ export class ZSet implements TypedValue {
   /** Deletes the pairs of ranks start..end (inclusive, 0 <= start <= end < size); returns how many. */
   deleteRanks(start: number, end: number): number {
     const count = end - start + 1;
+    if (this.tree !== null && count === this.tree.size) {
+      // Everything (ZPOPMIN with a big count, ZREMRANGEBYRANK 0 -1): start over rather than unlink each pair.
+      this.tree = new ScoreTree();
+      this.dict = new Map();
+      this.log = new ScanLog();
+      return count;
+    }
     if (this.tree === null) {
       this.lpScores.splice(start, count);
       this.lpMembers.splice(start, count);
