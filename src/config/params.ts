@@ -62,6 +62,8 @@ export const PARAMS: Param[] = [
   { flag: 'set_max_intset_entries', config: 'set-max-intset-entries', type: 'int', default: '512', min: 0, max: LONG_MAX, mutable: true, help: 'an all-integer set with more members is not an intset' },
   { flag: 'set_max_listpack_entries', config: 'set-max-listpack-entries', type: 'int', default: '128', min: 0, max: LONG_MAX, mutable: true, help: 'a set with more members is a hashtable (Redis 7.2)' },
   { flag: 'set_max_listpack_value', config: 'set-max-listpack-value', type: 'bytes', default: '64', min: 0, mutable: true, help: 'a set with a longer member is a hashtable (Redis 7.2)' },
+  { flag: 'zset_max_listpack_entries', config: 'zset-max-listpack-entries', configAliases: ['zset-max-ziplist-entries'], type: 'int', default: '128', min: 0, max: LONG_MAX, mutable: true, help: 'sorted sets with more members use the skiplist encoding' },
+  { flag: 'zset_max_listpack_value', config: 'zset-max-listpack-value', configAliases: ['zset-max-ziplist-value'], type: 'bytes', default: '64', min: 0, mutable: true, help: 'sorted sets with a longer member use the skiplist encoding' },
 ];
 
 const byFlag = new Map<string, Param>();

@@ -11,13 +11,14 @@ import * as transactions from '../families/transactions.ts';
 import * as lists from '../families/lists.ts';
 import * as hashes from '../families/hashes.ts';
 import * as sets from '../families/sets.ts';
+import * as zset from '../families/zset.ts';
 
 interface Family {
   commands: Record<string, CommandImpl>;
   internal?: Record<string, [number, CommandImpl]>;
 }
 
-export const FAMILIES: Record<string, Family> = { strings, keyspace, connection, server, transactions, lists, hashes, sets };
+export const FAMILIES: Record<string, Family> = { strings, keyspace, connection, server, transactions, lists, hashes, sets, zset };
 
 export function buildServerTable(): CommandTable {
   const impls = new Map<string, CommandImpl>();

@@ -11,6 +11,7 @@ import {
   formatLongDouble,
   incrByFloat,
   parseDoubleArg,
+  parseStrtod,
   parseInt64,
   parseLongDouble,
   parseSafeInt,
@@ -165,6 +166,24 @@ test('parseDoubleArg details', () => {
   assert.equal(parseDoubleArg(B('0.' + '0'.repeat(400) + '1e400')), 0.1);
   for (const s of ['-', '+', '1e', '1e+', 'e5', '1.2.3', '0x1p+', '0xg', '1f', '1d', '\t1', '\n1', '1\n', 'Inf1', 'infinityy', '++1', '--1', '0b1', '1 2']) {
     assert.equal(parseDoubleArg(B(s)), null, JSON.stringify(s));
+  }
+});
+
+test('parseStrtod: strtod with ERANGE ignored (zset range bounds)', () => {
+  assert.equal(parseStrtod(B('1e999')), Infinity);
+  assert.equal(parseStrtod(B('-1e999')), -Infinity);
+  assert.equal(parseStrtod(B('0x1p1024')), Infinity);
+  assert.ok(Object.is(parseStrtod(B('-1e-999')), -0));
+  assert.equal(parseStrtod(B('0x1p-1075')), 0);
+  assert.equal(parseStrtod(B('0x1.1p-1075')), 5e-324);
+  assert.equal(parseStrtod(B('1e-320')), 1e-320);
+  assert.equal(parseStrtod(B('-inf')), -Infinity);
+  assert.equal(parseStrtod(B('+Infinity')), Infinity);
+  assert.equal(parseStrtod(B('1.5')), 1.5);
+  assert.equal(parseStrtod(B('.5')), 0.5);
+  assert.equal(parseStrtod(B('0x10')), 16);
+  for (const s of ['', ' 1', '1 ', 'nan', '-nan', 'nan(1)', '1e', '0x', '.', 'infinit', '1.2.3', '(1']) {
+    assert.equal(parseStrtod(B(s)), null, JSON.stringify(s));
   }
 });
 

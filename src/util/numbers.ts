@@ -1,4 +1,4 @@
-// Redis 7.0 number parsing/formatting, bit-exact: string2ll (parseInt64/parseSafeInt), string2d (parseDoubleArg),
+// Redis 7.0 number parsing/formatting, bit-exact: string2ll (parseInt64/parseSafeInt), string2d (parseDoubleArg), strtod (parseStrtod),
 // "%.17g" replies (formatDouble) and x87 80-bit long double INCRBYFLOAT (string2ld + add + ld2string LD_STR_HUMAN).
 // Invariants: inputs are raw bytes, never trimmed; integer fast paths allocate nothing; long-double math is exact BigInt.
 
@@ -346,13 +346,33 @@ const LD_MAX_CHARS = 5120; // MAX_LONG_DOUBLE_CHARS
 export function parseDoubleArg(s: Buffer): number | null {
   const si = parseSafeInt(s);
   if (si !== null) return si;
+  const v = strtodWhole(s);
+  return strtodErange ? null : v;
+}
+
+/**
+ * glibc strtod over the whole buffer with ERANGE ignored: overflow gives +-inf, underflow +-0 or a
+ * denormal (what Redis's zslParseRange accepts after an optional "("; leading spaces and a NUL
+ * terminator are the caller's to handle). null when the bytes are not one complete number, or a NaN.
+ */
+export function parseStrtod(s: Buffer): number | null {
+  const si = parseSafeInt(s);
+  if (si !== null) return si;
+  return strtodWhole(s);
+}
+
+/** Set by strtodWhole: the literal overflowed to +-inf or underflowed to 0 (strtod's ERANGE cases string2d rejects). */
+let strtodErange = false;
+
+/** strtod of the whole buffer (null: not one complete number, or NaN); sets strtodErange. */
+function strtodWhole(s: Buffer): number | null {
+  strtodErange = false;
   if (s.length === 0) return null;
-  const kind = scanNumber(s);
-  switch (kind) {
+  switch (scanNumber(s)) {
     case SYN_DEC: {
       // Grammar validated to a strict decimal literal, so JS's correctly rounded parse agrees with glibc.
       const v = Number(s.toString('latin1'));
-      if (v === 0 || v === Infinity || v === -Infinity) return null; // ERANGE
+      strtodErange = v === 0 || v === Infinity || v === -Infinity;
       return v;
     }
     case SYN_ZERO:
@@ -362,13 +382,20 @@ export function parseDoubleArg(s: Buffer): number | null {
     case SYN_HEX: {
       const h = hexParts(s);
       const top = h.bits + h.exp2; // value in [2^(top-1), 2^top)
-      if (top > DBL_EMAX + 1) return null;
-      if (top < DBL_LSB_MIN - 1) return null;
-      roundBinary(h.mant, 1n, h.exp2, DBL_P, DBL_LSB_MIN, DBL_EMAX);
-      if (rMant === 0n || rExp === Infinity) return null;
-      // Exact: the mantissa fits in 53 bits and the result is representable.
-      const h1 = Math.trunc(rExp / 2);
-      const v = Number(rMant) * 2 ** h1 * 2 ** (rExp - h1);
+      let v: number;
+      if (top > DBL_EMAX + 1) v = Infinity;
+      else if (top < DBL_LSB_MIN - 1) v = 0;
+      else {
+        roundBinary(h.mant, 1n, h.exp2, DBL_P, DBL_LSB_MIN, DBL_EMAX);
+        if (rExp === Infinity) v = Infinity;
+        else if (rMant === 0n) v = 0;
+        else {
+          // Exact: the mantissa fits in 53 bits and the result is representable.
+          const h1 = Math.trunc(rExp / 2);
+          v = Number(rMant) * 2 ** h1 * 2 ** (rExp - h1);
+        }
+      }
+      strtodErange = v === 0 || v === Infinity;
       return synNeg ? -v : v;
     }
     default:

@@ -1,0 +1,252 @@
+// The range commands: ZRANGE (BYSCORE | BYLEX, REV, LIMIT, WITHSCORES), ZREVRANGE, ZRANGEBYSCORE,
+// ZREVRANGEBYSCORE, ZRANGEBYLEX, ZREVRANGEBYLEX and ZRANGESTORE — one generic implementation, as Redis's
+// zrangeGenericCommand, that selects pairs; the caller replies with them or stores them.
+// Invariants: options, then the range, then the key are checked, in Redis's order and with its error
+// texts; LIMIT offset/count behave as Redis 7.0 (a negative offset selects nothing, a negative count
+// means all); ZRANGESTORE builds its result as Redis does (pairs added in range order to a set that
+// starts as a listpack unless a rank range is longer than the listpack limit); with its two keys on
+// different shards it selects on the source's shard (__zrangeget) and stores on the destination's (__zstore).
+
+import type { ReplyWriter } from '../protocol/reply-writer.ts';
+import type { CommandImpl, ShardExec } from '../server/command-types.ts';
+import type { Connection } from '../server/connection.ts';
+import { bulkBytes, replyIsError, splitArrayReply } from '../protocol/reply-reader.ts';
+import { PAIRS_LISTPACK, encodePairs, type ZSet } from '../engine/zset.ts';
+import {
+  type LexRange, type ScoreRange, lexGteMin, lexLteMax, parseLexRange, parseScoreRange, scoreGteMin, scoreLteMax,
+} from '../engine/zset-range.ts';
+import { ERR_SYNTAX, isWord, lookupRead } from './family-util.ts';
+import { STORE_ADDED_LISTPACK, STORE_ADDED_SKIPLIST, parseLong, replyScore, storeAdded, zsetLimits, zsetOf } from './zset-common.ts';
+
+const RANK = 0;
+const SCORE = 1;
+const LEX = 2;
+const AUTO = -1;
+
+/** What a range selected, in reply order. */
+interface Selection {
+  members: string[];
+  scores: number[];
+  withScores: boolean;
+  /** A rank range (its length is known before emitting: ZRANGESTORE presizes the result by it). */
+  byRank: boolean;
+}
+
+/**
+ * Redis zrangeGenericCommand up to the emitting: `at` is the source key's index; `store` (ZRANGESTORE)
+ * refuses WITHSCORES. Returns the selection, or null after an error reply.
+ */
+function selectRange(x: ShardExec, args: Buffer[], at: number, store: boolean, type: number, reverseArg: number, w: ReplyWriter): Selection | null {
+  let reverse = reverseArg;
+  let withScores = false;
+  let offset = 0;
+  let limit = -1;
+  for (let j = at + 3; j < args.length; j++) {
+    const left = args.length - j - 1;
+    const a = args[j];
+    if (!store && isWord(a, 'WITHSCORES')) withScores = true;
+    else if (isWord(a, 'LIMIT') && left >= 2) {
+      const o = parseLong(args[j + 1], w);
+      if (o === null) return null;
+      const l = parseLong(args[j + 2], w);
+      if (l === null) return null;
+      offset = o;
+      limit = l;
+      j += 2;
+    } else if (reverse === AUTO && isWord(a, 'REV')) reverse = 1;
+    else if (type === AUTO && isWord(a, 'BYLEX')) type = LEX;
+    else if (type === AUTO && isWord(a, 'BYSCORE')) type = SCORE;
+    else {
+      w.error(ERR_SYNTAX);
+      return null;
+    }
+  }
+  const rev = reverse === 1;
+  if (type === AUTO) type = RANK;
+  if (limit !== -1 && type === RANK) {
+    w.error('ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX');
+    return null;
+  }
+  if (withScores && type === LEX) {
+    w.error('ERR syntax error, WITHSCORES not supported in combination with BYLEX');
+    return null;
+  }
+  // REV with BYSCORE / BYLEX takes the range as max, min.
+  const minArg = rev && type !== RANK ? args[at + 2] : args[at + 1];
+  const maxArg = rev && type !== RANK ? args[at + 1] : args[at + 2];
+  let start = 0;
+  let end = 0;
+  let score: ScoreRange | null = null;
+  let lex: LexRange | null = null;
+  if (type === RANK) {
+    const s = parseLong(minArg, w);
+    if (s === null) return null;
+    const e = parseLong(maxArg, w);
+    if (e === null) return null;
+    start = s;
+    end = e;
+  } else if (type === SCORE) {
+    score = parseScoreRange(minArg, maxArg);
+    if (score === null) {
+      w.error('ERR min or max is not a float');
+      return null;
+    }
+  } else {
+    lex = parseLexRange(minArg, maxArg);
+    if (lex === null) {
+      w.error('ERR min or max not valid string range item');
+      return null;
+    }
+  }
+  const sel: Selection = { members: [], scores: [], withScores: withScores || store, byRank: type === RANK };
+  const z = zsetOf(lookupRead(x, args[at]), w);
+  if (z === null) return null;
+  if (z === undefined) return sel;
+  if (type === RANK) selectByRank(z, start, end, rev, sel);
+  else if (type === SCORE) selectByScore(z, score!, offset, limit, rev, sel);
+  else selectByLex(z, lex!, offset, limit, rev, sel);
+  return sel;
+}
+
+/** Redis genericZrangebyrankCommand. */
+function selectByRank(z: ZSet, start: number, end: number, rev: boolean, sel: Selection): void {
+  const llen = z.size;
+  if (start < 0) start += llen;
+  if (end < 0) end += llen;
+  if (start < 0) start = 0;
+  if (start > end || start >= llen) return;
+  if (end >= llen) end = llen - 1;
+  const n = end - start + 1;
+  z.walk(rev ? llen - 1 - start : start, rev, (m, s) => {
+    sel.members.push(m);
+    sel.scores.push(s);
+    return sel.members.length < n;
+  });
+}
+
+/**
+ * From the first pair in range (last when reversed), skips `offset` pairs, then takes up to `limit`
+ * (all when negative) while `inRange` holds — Redis 7.0's loops, where a negative offset walks off the end.
+ */
+function selectFrom(z: ZSet, first: number, offset: number, limit: number, rev: boolean, inRange: (m: string, s: number) => boolean, sel: Selection): void {
+  if (first < 0 || offset < 0 || limit === 0) return;
+  const from = rev ? first - offset : first + offset;
+  if (from < 0 || from >= z.size) return;
+  z.walk(from, rev, (m, s) => {
+    if (!inRange(m, s)) return false;
+    sel.members.push(m);
+    sel.scores.push(s);
+    return limit < 0 || sel.members.length < limit;
+  });
+}
+
+/** Redis genericZrangebyscoreCommand. */
+function selectByScore(z: ZSet, r: ScoreRange, offset: number, limit: number, rev: boolean, sel: Selection): void {
+  if (offset > 0 && offset >= z.size) return;
+  const first = rev ? z.lastInScoreRange(r) : z.firstInScoreRange(r);
+  selectFrom(z, first, offset, limit, rev, rev ? (_m, s) => scoreGteMin(s, r) : (_m, s) => scoreLteMax(s, r), sel);
+}
+
+/** Redis genericZrangebylexCommand. */
+function selectByLex(z: ZSet, r: LexRange, offset: number, limit: number, rev: boolean, sel: Selection): void {
+  const first = rev ? z.lastInLexRange(r) : z.firstInLexRange(r);
+  selectFrom(z, first, offset, limit, rev, rev ? (m) => lexGteMin(m, r) : (m) => lexLteMax(m, r), sel);
+}
+
+/** Replies a selection: members, with scores flat (RESP2) or as [member, score] pairs (RESP3). */
+function replySelection(w: ReplyWriter, sel: Selection): void {
+  const n = sel.members.length;
+  const ws = sel.withScores;
+  w.array(ws && w.resp === 2 ? n * 2 : n);
+  for (let i = 0; i < n; i++) {
+    if (ws && w.resp === 3) w.array(2);
+    w.bulk(sel.members[i]);
+    if (ws) replyScore(w, sel.scores[i]);
+  }
+}
+
+function rangeReply(x: ShardExec, args: Buffer[], w: ReplyWriter, type: number, reverse: number): void {
+  const sel = selectRange(x, args, 1, false, type, reverse, w);
+  if (sel !== null) replySelection(w, sel);
+}
+
+/** ZRANGE key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES] */
+function opZRange(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  rangeReply(x, args, w, AUTO, AUTO);
+}
+
+/** ZREVRANGE key start stop [WITHSCORES] */
+function opZRevRange(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  rangeReply(x, args, w, RANK, 1);
+}
+
+/** ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count] */
+function opZRangeByScore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  rangeReply(x, args, w, SCORE, 0);
+}
+
+/** ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count] */
+function opZRevRangeByScore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  rangeReply(x, args, w, SCORE, 1);
+}
+
+/** ZRANGEBYLEX key min max [LIMIT offset count] */
+function opZRangeByLex(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  rangeReply(x, args, w, LEX, 0);
+}
+
+/** ZREVRANGEBYLEX key max min [LIMIT offset count] */
+function opZRevRangeByLex(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  rangeReply(x, args, w, LEX, 1);
+}
+
+/**
+ * Whether ZRANGESTORE's result starts as a skiplist: Redis presizes it by the range's length when that
+ * is known (a rank range), else starts a listpack (zsetTypeCreate).
+ */
+function startsSkiplist(x: ShardExec, sel: Selection): boolean {
+  return sel.byRank && sel.members.length > zsetLimits(x).maxEntries;
+}
+
+/** ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count] — both keys on this shard. */
+function opZRangeStore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const sel = selectRange(x, args, 2, true, AUTO, AUTO, w);
+  if (sel === null) return;
+  storeAdded(x, args[1], sel.scores, sel.members, startsSkiplist(x, sel), w);
+}
+
+/** ZRANGESTORE across shards: select where the source lives, store where the destination lives. */
+async function multiZRangeStore(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
+  const r = await c.runForKey('__zrangeget', args[2], ...args.slice(3), args[1]);
+  if (replyIsError(r)) return w.raw(r);
+  const [mode, pairs] = splitArrayReply(r);
+  w.raw(await c.runForKey('__zstore', args[1], Buffer.from(bulkBytes(mode)), Buffer.from(bulkBytes(pairs))));
+}
+
+/**
+ * __zrangeget src min max [options...] dst: ZRANGESTORE's selection on the source's shard — [the
+ * __zstore mode, the pairs in the order Redis adds them] — or ZRANGESTORE's error.
+ */
+function opInternalZRangeGet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  // Rebuild ZRANGESTORE's argument vector so the option indexes match.
+  const full = [Buffer.from('zrangestore'), args[args.length - 1], ...args.slice(1, args.length - 1)];
+  const sel = selectRange(x, full, 2, true, AUTO, AUTO, w);
+  if (sel === null) return;
+  w.array(2);
+  w.bulk(startsSkiplist(x, sel) ? STORE_ADDED_SKIPLIST : STORE_ADDED_LISTPACK);
+  w.bulk(encodePairs(PAIRS_LISTPACK, sel.scores, sel.members));
+}
+
+export const commands: Record<string, CommandImpl> = {
+  zrange: { shard: opZRange },
+  zrevrange: { shard: opZRevRange },
+  zrangebyscore: { shard: opZRangeByScore },
+  zrevrangebyscore: { shard: opZRevRangeByScore },
+  zrangebylex: { shard: opZRangeByLex },
+  zrevrangebylex: { shard: opZRevRangeByLex },
+  zrangestore: { shard: opZRangeStore, multi: multiZRangeStore },
+};
+
+export const internal: Record<string, [number, CommandImpl]> = {
+  __zrangeget: [-5, { shard: opInternalZRangeGet }],
+};

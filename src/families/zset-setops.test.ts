@@ -1,0 +1,69 @@
+// Sets as sources of ZUNION / ZINTER / ZDIFF / ZINTERCARD / ZUNIONSTORE through the SetLike interface,
+// before the set type exists: a stand-in set value is put straight into the shards' databases (in-process
+// rig, keys on one shard and on two), and the replies are those redis-server 7.0.15 gives for the same
+// data built with SADD / ZADD.
+
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeRig, type Rig } from '../../test/inproc.ts';
+import { keySlot, shardOfKey } from '../runtime/slots.ts';
+import type { SetLike } from './zset-setops.ts';
+
+/** A minimal set value: what the set family's value offers the sorted-set commands. */
+function fakeSet(members: string[]): SetLike {
+  return { kind: 'set', members: () => members[Symbol.iterator]() };
+}
+
+function putSet(rig: Rig, key: string, members: string[]): void {
+  const b = Buffer.from(key);
+  const s = shardOfKey(b, rig.workers.length);
+  rig.workers[s].shard.dbs[0].put(keySlot(b), key, fakeSet(members), 0, 0);
+}
+
+async function run(rig: Rig, ...cmds: string[][]): Promise<string[]> {
+  const c = rig.client(0);
+  c.send(...cmds);
+  await rig.settle(() => c.sock.replies().length >= cmds.length);
+  return c.sock.replies();
+}
+
+describe('sets as sources of the sorted-set operations', () => {
+  for (const sameShard of [true, false]) {
+    it(sameShard ? 'keys on one shard' : 'keys on two shards', async () => {
+      const rig = makeRig(2);
+      const k = (name: string, shard: number): string => (sameShard ? `{t}${name}` : rig.keyOn(shard, name));
+      const s1 = k('s1', 0);
+      const s2 = k('s2', 1);
+      const z = k('z', 1);
+      const out = k('out', 0);
+      putSet(rig, s1, ['a', 'b', 'c']);
+      putSet(rig, s2, ['1', '2', 'b']);
+      const replies = await run(
+        rig,
+        ['ZADD', z, '2', 'a', '5', '2'],
+        ['ZUNION', '3', s1, s2, z, 'WITHSCORES'],
+        ['ZINTER', '2', s1, z, 'WEIGHTS', '3', '2', 'WITHSCORES'],
+        ['ZDIFF', '2', s1, s2],
+        ['ZINTERCARD', '2', s1, s2],
+        ['ZUNIONSTORE', out, '2', s1, s2],
+        ['ZRANGE', out, '0', '-1', 'WITHSCORES'],
+        ['ZDIFF', '2', z, s2, 'WITHSCORES'],
+        ['ZRANGESTORE', out, s1, '0', '-1'],
+        ['ZCARD', s1],
+      );
+      const bulks = (...xs: string[]): string => `*${xs.length}\r\n` + xs.map((x) => `$${x.length}\r\n${x}\r\n`).join('');
+      assert.deepEqual(replies, [
+        ':2\r\n',
+        bulks('1', '1', 'c', '1', 'b', '2', 'a', '3', '2', '6'),
+        bulks('a', '7'),
+        bulks('a', 'c'),
+        ':1\r\n',
+        ':5\r\n',
+        bulks('1', '1', '2', '1', 'a', '1', 'c', '1', 'b', '2'),
+        bulks('a', '2'),
+        '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n',
+        '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n',
+      ]);
+    });
+  }
+});

@@ -1,0 +1,394 @@
+// Set operations over sorted sets (and sets): ZUNION ZINTER ZDIFF, their STORE forms, and ZINTERCARD —
+// Redis's zunionInterDiffGenericCommand. Numkeys is checked, then every source is looked up (WRONGTYPE
+// for other types), then WEIGHTS / AGGREGATE / WITHSCORES / LIMIT are parsed, then the result is computed.
+// Invariants: a source is a sorted set or a set (through SetLike: every member scores 1; a missing key is
+// empty); sources are combined smallest first (stable, so equal sizes keep key order) for ZUNION/ZINTER,
+// in key order for ZDIFF; a SUM that is NaN (inf + -inf) counts as 0, and so does a weighted score that
+// is NaN (0 * inf); results are in (score, member) order; keys on several shards are gathered by one hop
+// per shard (__zgather), combined on the client's thread and stored by a hop (__zstore).
+
+import type { ReplyWriter } from '../protocol/reply-writer.ts';
+import type { CommandImpl, ShardExec } from '../server/command-types.ts';
+import type { Connection } from '../server/connection.ts';
+import type { TypedValue } from '../engine/database.ts';
+import { bulkBytes, replyIsError, replyIsNull, splitArrayReply } from '../protocol/reply-reader.ts';
+import { shardOfKey } from '../runtime/slots.ts';
+import { compareKeys } from '../engine/score-tree.ts';
+import { PAIRS_LISTPACK, ZSet, decodePairs, encodePairs } from '../engine/zset.ts';
+import { parseDoubleArg } from '../util/numbers.ts';
+import { ERR_SYNTAX, ERR_WRONGTYPE, isWord, lookupRead, lookupWrite } from './family-util.ts';
+import { STORE_SORTED, parseLong, parsePositiveLong, replyScore, storeSorted } from './zset-common.ts';
+
+/**
+ * How a value of the set type takes part: any TypedValue of kind 'set' that lists its members (the set
+ * family's value implements it; optional `size` and `has` avoid building a lookup table).
+ */
+export interface SetLike extends TypedValue {
+  readonly kind: 'set';
+  members(): Iterable<string>;
+  readonly size?: number;
+  has?(member: string): boolean;
+}
+
+/** One input of a set operation. ZSet is one as it is. */
+interface OpSource {
+  readonly size: number;
+  score(member: string): number | undefined;
+  forEach(fn: (member: string, score: number) => void): void;
+}
+
+/** A set as a source: every member scores 1. */
+class SetSource implements OpSource {
+  private readonly value: SetLike;
+  private table: Set<string> | null = null;
+
+  constructor(value: SetLike) {
+    this.value = value;
+  }
+
+  private lookupTable(): Set<string> {
+    if (this.table === null) this.table = new Set(this.value.members());
+    return this.table;
+  }
+
+  get size(): number {
+    return this.value.size ?? this.lookupTable().size;
+  }
+
+  score(member: string): number | undefined {
+    const has = this.value.has !== undefined ? this.value.has(member) : this.lookupTable().has(member);
+    return has ? 1 : undefined;
+  }
+
+  forEach(fn: (member: string, score: number) => void): void {
+    for (const m of this.value.members()) fn(m, 1);
+  }
+}
+
+/** Pairs gathered from another shard. */
+class PairsSource implements OpSource {
+  private readonly members: string[];
+  private readonly scores: number[];
+  private table: Map<string, number> | null = null;
+
+  constructor(members: string[], scores: number[]) {
+    this.members = members;
+    this.scores = scores;
+  }
+
+  get size(): number {
+    return this.members.length;
+  }
+
+  score(member: string): number | undefined {
+    if (this.table === null) {
+      this.table = new Map();
+      for (let i = 0; i < this.members.length; i++) this.table.set(this.members[i], this.scores[i]);
+    }
+    return this.table.get(member);
+  }
+
+  forEach(fn: (member: string, score: number) => void): void {
+    for (let i = 0; i < this.members.length; i++) fn(this.members[i], this.scores[i]);
+  }
+}
+
+function isSetLike(v: unknown): v is SetLike {
+  return (v as TypedValue).kind === 'set' && typeof (v as SetLike).members === 'function';
+}
+
+/** A key as a source: undefined when missing; null after a WRONGTYPE reply. */
+function lookupSource(x: ShardExec, key: Buffer, write: boolean, w: ReplyWriter): OpSource | undefined | null {
+  const e = write ? lookupWrite(x, key) : lookupRead(x, key);
+  if (e === undefined) return undefined;
+  const v = e.value;
+  if (v instanceof ZSet) return v;
+  if (isSetLike(v)) return new SetSource(v);
+  w.error(ERR_WRONGTYPE);
+  return null;
+}
+
+const UNION = 0;
+const INTER = 1;
+const DIFF = 2;
+const AGG_SUM = 0;
+const AGG_MIN = 1;
+const AGG_MAX = 2;
+
+interface OpKind {
+  name: string;
+  op: number;
+  /** Where numkeys is (2 for the STORE forms: the destination comes first). */
+  numkeysIndex: number;
+  store: boolean;
+  cardOnly: boolean;
+}
+
+interface OpOptions {
+  weights: number[];
+  aggregate: number;
+  withScores: boolean;
+  /** ZINTERCARD LIMIT (0: none). */
+  limit: number;
+}
+
+/** Numkeys, checked as Redis does before any lookup; null after the error. */
+function parseNumKeys(args: Buffer[], k: OpKind, w: ReplyWriter): number | null {
+  const n = parseLong(args[k.numkeysIndex], w);
+  if (n === null) return null;
+  if (n < 1) {
+    w.error(`ERR at least 1 input key is needed for '${k.name}' command`);
+    return null;
+  }
+  if (n > args.length - (k.numkeysIndex + 1)) {
+    w.error(ERR_SYNTAX);
+    return null;
+  }
+  return n;
+}
+
+/** The options after the keys; null after the error. */
+function parseOptions(args: Buffer[], k: OpKind, setnum: number, w: ReplyWriter): OpOptions | null {
+  const o: OpOptions = { weights: new Array(setnum).fill(1), aggregate: AGG_SUM, withScores: false, limit: 0 };
+  let j = k.numkeysIndex + 1 + setnum;
+  while (j < args.length) {
+    const remaining = args.length - j;
+    const a = args[j];
+    if (k.op !== DIFF && !k.cardOnly && remaining >= setnum + 1 && isWord(a, 'WEIGHTS')) {
+      j++;
+      for (let i = 0; i < setnum; i++, j++) {
+        const v = parseDoubleArg(args[j]);
+        if (v === null) {
+          w.error('ERR weight value is not a float');
+          return null;
+        }
+        o.weights[i] = v;
+      }
+    } else if (k.op !== DIFF && !k.cardOnly && remaining >= 2 && isWord(a, 'AGGREGATE')) {
+      const v = args[j + 1];
+      if (isWord(v, 'SUM')) o.aggregate = AGG_SUM;
+      else if (isWord(v, 'MIN')) o.aggregate = AGG_MIN;
+      else if (isWord(v, 'MAX')) o.aggregate = AGG_MAX;
+      else {
+        w.error(ERR_SYNTAX);
+        return null;
+      }
+      j += 2;
+    } else if (!k.store && !k.cardOnly && isWord(a, 'WITHSCORES')) {
+      o.withScores = true;
+      j++;
+    } else if (k.cardOnly && remaining >= 2 && isWord(a, 'LIMIT')) {
+      const l = parsePositiveLong(args[j + 1], w, "ERR LIMIT can't be negative");
+      if (l === null) return null;
+      o.limit = l;
+      j += 2;
+    } else {
+      w.error(ERR_SYNTAX);
+      return null;
+    }
+  }
+  return o;
+}
+
+function aggregate(target: number, v: number, agg: number): number {
+  if (agg === AGG_SUM) {
+    const t = target + v;
+    return t !== t ? 0 : t;
+  }
+  if (agg === AGG_MIN) return v < target ? v : target;
+  return v > target ? v : target;
+}
+
+interface Weighted {
+  src: OpSource | undefined;
+  weight: number;
+}
+
+const sizeOf = (s: Weighted): number => (s.src === undefined ? 0 : s.src.size);
+
+/** The result pairs, or (ZINTERCARD) their number. */
+function compute(sources: (OpSource | undefined)[], o: OpOptions, k: OpKind): { scores: number[]; members: string[] } | number {
+  const ws: Weighted[] = sources.map((src, i) => ({ src, weight: o.weights[i] }));
+  if (k.op !== DIFF) ws.sort((a, b) => sizeOf(a) - sizeOf(b)); // stable
+  const out = new Map<string, number>();
+  let card = 0;
+  const first = ws[0];
+  if (k.op === INTER) {
+    if (sizeOf(first) > 0) {
+      first.src!.forEach((m, s) => {
+        if (k.cardOnly && o.limit > 0 && card >= o.limit) return;
+        let score = first.weight * s;
+        if (score !== score) score = 0;
+        for (let j = 1; j < ws.length; j++) {
+          const v = ws[j].src!.score(m);
+          if (v === undefined) return;
+          score = aggregate(score, v * ws[j].weight, o.aggregate);
+        }
+        if (k.cardOnly) card++;
+        else out.set(m, score);
+      });
+    }
+  } else if (k.op === UNION) {
+    for (const { src, weight } of ws) {
+      if (src === undefined) continue;
+      src.forEach((m, s) => {
+        let score = weight * s;
+        if (score !== score) score = 0;
+        const cur = out.get(m);
+        out.set(m, cur === undefined ? score : aggregate(cur, score, o.aggregate));
+      });
+    }
+  } else if (sizeOf(first) > 0) {
+    first.src!.forEach((m, s) => {
+      for (let j = 1; j < ws.length; j++) if (ws[j].src !== undefined && ws[j].src!.score(m) !== undefined) return;
+      out.set(m, s);
+    });
+  }
+  if (k.cardOnly) return card;
+  const pairs: [string, number][] = [...out];
+  pairs.sort((a, b) => compareKeys(a[1], a[0], b[1], b[0]));
+  return { scores: pairs.map((p) => p[1]), members: pairs.map((p) => p[0]) };
+}
+
+/** Replies the pairs of a ZUNION / ZINTER / ZDIFF. */
+function replyResult(w: ReplyWriter, r: { scores: number[]; members: string[] }, o: OpOptions): void {
+  const n = r.members.length;
+  w.array(o.withScores && w.resp === 2 ? n * 2 : n);
+  for (let i = 0; i < n; i++) {
+    if (o.withScores && w.resp === 3) w.array(2);
+    w.bulk(r.members[i]);
+    if (o.withScores) replyScore(w, r.scores[i]);
+  }
+}
+
+/** The whole command, every key on this shard. */
+function setOpShard(x: ShardExec, args: Buffer[], w: ReplyWriter, k: OpKind): void {
+  const setnum = parseNumKeys(args, k, w);
+  if (setnum === null) return;
+  const sources: (OpSource | undefined)[] = [];
+  for (let i = 0; i < setnum; i++) {
+    const s = lookupSource(x, args[k.numkeysIndex + 1 + i], k.store, w);
+    if (s === null) return;
+    sources.push(s);
+  }
+  const o = parseOptions(args, k, setnum, w);
+  if (o === null) return;
+  const r = compute(sources, o, k);
+  if (typeof r === 'number') return w.integer(r);
+  if (k.store) return storeSorted(x, args[1], r.scores, r.members, w);
+  replyResult(w, r, o);
+}
+
+/** The command with keys on several shards: gather the sources, combine here, store by a hop. */
+async function setOpMulti(c: Connection, args: Buffer[], w: ReplyWriter, k: OpKind): Promise<void> {
+  const setnum = parseNumKeys(args, k, w);
+  if (setnum === null) return;
+  const keys = args.slice(k.numkeysIndex + 1, k.numkeysIndex + 1 + setnum);
+  const got = await gather(c, keys, k.store);
+  const sources: (OpSource | undefined)[] = [];
+  for (const g of got) {
+    if (isReply(g)) return w.raw(g);
+    sources.push(g);
+  }
+  const o = parseOptions(args, k, setnum, w);
+  if (o === null) return;
+  const r = compute(sources, o, k);
+  if (typeof r === 'number') return w.integer(r);
+  if (k.store) return w.raw(await c.runForKey('__zstore', args[1], Buffer.from(STORE_SORTED), encodePairs(PAIRS_LISTPACK, r.scores, r.members)));
+  replyResult(w, r, o);
+}
+
+function isReply(g: OpSource | undefined | Buffer): g is Buffer {
+  return g instanceof Buffer;
+}
+
+/** Each key's source from its shard (one hop per shard): a source, undefined if missing, or an error reply. */
+async function gather(c: Connection, keys: Buffer[], write: boolean): Promise<(OpSource | undefined | Buffer)[]> {
+  const n = c.worker.n;
+  const byShard = new Map<number, number[]>();
+  keys.forEach((key, i) => {
+    const s = shardOfKey(key, n);
+    let list = byShard.get(s);
+    if (list === undefined) byShard.set(s, (list = []));
+    list.push(i);
+  });
+  const out: (OpSource | undefined | Buffer)[] = new Array(keys.length);
+  const mode = Buffer.from(write ? 'w' : 'r');
+  await Promise.all(
+    [...byShard].map(async ([s, idx]) => {
+      const r = await c.runOn(s, '__zgather', [mode, ...idx.map((i) => keys[i])]);
+      if (replyIsError(r)) {
+        for (const i of idx) out[i] = r;
+        return;
+      }
+      const items = splitArrayReply(r);
+      idx.forEach((i, j) => {
+        const it = items[j];
+        if (replyIsError(it)) out[i] = it;
+        else if (replyIsNull(it)) out[i] = undefined;
+        else {
+          const p = decodePairs(bulkBytes(it));
+          out[i] = new PairsSource(p.members, p.scores);
+        }
+      });
+    }),
+  );
+  return out;
+}
+
+/** __zgather r|w key [key ...]: per key, its pairs as a source (sets: score 1), nil if missing, or WRONGTYPE. */
+function opInternalZGather(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const write = args[1][0] === 0x77; // 'w'
+  w.array(args.length - 2);
+  for (let i = 2; i < args.length; i++) {
+    const e = write ? lookupWrite(x, args[i]) : lookupRead(x, args[i]);
+    if (e === undefined) {
+      w.nullBulk();
+      continue;
+    }
+    const v = e.value;
+    if (!(v instanceof ZSet) && !isSetLike(v)) {
+      w.error(ERR_WRONGTYPE);
+      continue;
+    }
+    const scores: number[] = [];
+    const members: string[] = [];
+    if (v instanceof ZSet) {
+      v.forEach((m, s) => {
+        members.push(m);
+        scores.push(s);
+      });
+    } else {
+      for (const m of v.members()) {
+        members.push(m);
+        scores.push(1);
+      }
+    }
+    w.bulk(encodePairs(PAIRS_LISTPACK, scores, members));
+  }
+}
+
+function kind(name: string, op: number, store: boolean, cardOnly = false): OpKind {
+  return { name, op, numkeysIndex: store ? 2 : 1, store, cardOnly };
+}
+
+function setOpCommand(k: OpKind): CommandImpl {
+  return {
+    shard: (x, args, w) => setOpShard(x, args, w, k),
+    multi: (c, args, w) => setOpMulti(c, args, w, k),
+  };
+}
+
+export const commands: Record<string, CommandImpl> = {
+  zunion: setOpCommand(kind('zunion', UNION, false)),
+  zinter: setOpCommand(kind('zinter', INTER, false)),
+  zdiff: setOpCommand(kind('zdiff', DIFF, false)),
+  zunionstore: setOpCommand(kind('zunionstore', UNION, true)),
+  zinterstore: setOpCommand(kind('zinterstore', INTER, true)),
+  zdiffstore: setOpCommand(kind('zdiffstore', DIFF, true)),
+  zintercard: setOpCommand(kind('zintercard', INTER, false, true)),
+};
+
+export const internal: Record<string, [number, CommandImpl]> = {
+  __zgather: [-3, { shard: opInternalZGather }],
+};
