@@ -554,13 +554,23 @@ export class Connection {
     return plan;
   }
 
+  /** The final timestamp of this client's latest transaction (the next one is ordered after it). */
+  private txChain: Promise<number> | null = null;
+
+  /** Starts a transaction ordered after this client's previous one. */
+  beginTx(plan: LockPlan, global: boolean): Promise<Transaction> {
+    const t = Transaction.begin(this.worker, plan, global, this.txChain);
+    this.txChain = t.then((tx) => tx.ts);
+    return t;
+  }
+
   /** The transaction the current multi-hop command runs in (runOn goes through it). */
   tx: Transaction | null = null;
 
   /** Runs a multi-hop command inside a transaction holding `plan`'s locks. */
   async atomically(plan: LockPlan, global: boolean, body: () => Promise<void>): Promise<void> {
     if (this.tx !== null) return body(); // inside EXEC: its transaction holds the locks
-    const tx = await Transaction.begin(this.worker, plan, global);
+    const tx = await this.beginTx(plan, global);
     tx.finalizeAll();
     this.tx = tx;
     try {
@@ -573,8 +583,9 @@ export class Connection {
 
   /**
    * Runs `cmd` on several shards atomically — one transaction, each part the last hop on its shard —
-   * and merges the answers into this command's reply. Commands after it in the pipeline wait only
-   * until every shard has scheduled it (from then on they queue behind it where they conflict).
+   * and merges the answers into this command's reply. The pipeline goes on at once: the proposals
+   * travel ahead of the commands after it, which queue behind it where they conflict, and the
+   * client's next transaction is ordered after it (txChain).
    */
   atomicFanout(cmd: Command, parts: [number, Buffer[]][], plan: LockPlan, global: boolean, merge: (replies: Buffer[], w: ReplyWriter) => void, w: ReplyWriter): void {
     const target = this.addPending(cmd, w);
@@ -588,16 +599,12 @@ export class Connection {
       for (let i = 0; i < parts.length; i++) tx.run(parts[i][0], cmd, db, resp, flags, parts[i][1], false, (r) => f.done(i, r));
       return;
     }
-    this.barrier = true;
-    Transaction.begin(this.worker, plan, global).then((tx) => {
+    void this.beginTx(plan, global).then((tx) => {
       for (let i = 0; i < parts.length; i++) {
         const [s, a] = parts[i];
         tx.run(s, cmd, db, resp, flags, a, true, (r) => f.done(i, r));
       }
       tx.end();
-      this.barrier = false;
-      this.worker.tick();
-      this.process();
     });
   }
 

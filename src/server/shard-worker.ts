@@ -12,7 +12,7 @@ import type { ConfigValues } from '../config/params.ts';
 import { Command, CommandTable, FLAG_WRITE } from './command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART, type ShardExec } from './command-types.ts';
 import { Connection } from './connection.ts';
-import { copyArgs, decodeLock, TxShard, type TxOp } from './tx-shard.ts';
+import { copyArgs, decodeLocks, TxShard, type TxOp } from './tx-shard.ts';
 import { claim, ClaimSlots, Waiter, WRAP_KEY_ELEMENT, WRAP_KEY_PAIR, WRAP_MOVE } from './blocking.ts';
 import type { Database, TypedValue } from '../engine/database.ts';
 import { keySlotOfString, shardOfKey } from '../runtime/slots.ts';
@@ -447,9 +447,7 @@ export class ShardWorker implements RemoteExecutor {
     const op = args[1].latin1Slice();
     const handle = args[2].latin1Slice();
     if (op === 'prop') {
-      const locks = [];
-      for (let i = 4; i < args.length; i++) locks.push(decodeLock(args[i]));
-      const ts = this.tx.propose(handle, locks, args[3][0] === 0x47 /* G */);
+      const ts = this.tx.propose(handle, decodeLocks(args[4]), args[3][0] === 0x47 /* G */);
       if (w !== null) {
         w.integer(ts);
         return true;
@@ -469,8 +467,24 @@ export class ShardWorker implements RemoteExecutor {
       return true;
     }
     const cmd = this.table.all[Number(args[5].latin1Slice())];
+    const noTouch = (flags & REQ_NO_TOUCH) !== 0;
+    if (w !== null) {
+      // Usually the transaction may run at once: run it in place (no copy, no late reply).
+      const e = this.tx.inlineEntry(handle, ts);
+      if (e !== null) {
+        const cmdArgs = args.slice(6);
+        if (!conclude) this.holdServe++;
+        try {
+          this.runLocal(cmd, db, noTouch, cmdArgs, w);
+        } finally {
+          if (!conclude) this.holdServe--;
+        }
+        if (e !== 'none') this.tx.ranInline(e, conclude);
+        return true;
+      }
+    }
     const cmdArgs = copyArgs(args.slice(6));
-    this.tx.enqueue(handle, ts, { cmd, db, resp, noTouch: (flags & REQ_NO_TOUCH) !== 0, args: cmdArgs, conclude, record: false, done });
+    this.tx.enqueue(handle, ts, { cmd, db, resp, noTouch, args: cmdArgs, conclude, record: false, done });
     return false;
   }
 

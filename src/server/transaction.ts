@@ -10,7 +10,7 @@
 import type { Command } from './command-table.ts';
 import type { ShardWorker } from './shard-worker.ts';
 import { replyInteger } from '../protocol/reply-reader.ts';
-import { encodeLock } from './tx-shard.ts';
+import { encodeLocks, type Lock } from './tx-shard.ts';
 
 const TX = Buffer.from('__tx');
 const PROP = Buffer.from('prop');
@@ -22,20 +22,13 @@ const GLOBAL = Buffer.from('G');
 const KEYED = Buffer.from('-');
 const NOOP = (): void => {};
 
-/** The locks a transaction takes on one shard. */
-export interface ShardLocks {
-  shard: number;
-  /** Encoded with encodeLock (db, key, write). */
-  locks: Buffer[];
-}
-
 /** Groups keys (with their database and mode) by owning shard. */
 export class LockPlan {
-  readonly byShard = new Map<number, Buffer[]>();
+  readonly byShard = new Map<number, Lock[]>();
   add(shard: number, db: number, key: Buffer, write: boolean): void {
     let l = this.byShard.get(shard);
     if (l === undefined) this.byShard.set(shard, (l = []));
-    l.push(encodeLock(db, key, write));
+    l.push({ db, key: key.latin1Slice(0, key.length), write });
   }
   /** Makes shard a participant even without keys (it gets a whole-shard lock in a global transaction). */
   touch(shard: number): void {
@@ -62,17 +55,33 @@ export class Transaction {
 
   /**
    * Schedules a transaction on the shards of `plan` (whole shards when `global`); resolves once
-   * every shard has proposed, with the final timestamp set.
+   * every shard has proposed, with the final timestamp set — larger than that of `after` (the
+   * client's previous transaction), so a client's transactions keep their order.
    */
-  static async begin(worker: ShardWorker, plan: LockPlan, global: boolean): Promise<Transaction> {
-    const tx = new Transaction(worker, [...plan.byShard.keys()].sort((a, b) => a - b));
-    const proposals: Promise<Buffer>[] = [];
-    for (const s of tx.shards) {
-      const args = [TX, PROP, tx.handle, global ? GLOBAL : KEYED, ...plan.byShard.get(s)!];
-      proposals.push(new Promise((resolve) => tx.send(s, 0, 2, 0, args, resolve)));
-    }
+  static async begin(worker: ShardWorker, plan: LockPlan, global: boolean, after: Promise<number> | null = null): Promise<Transaction> {
+    const tx = new Transaction(worker, [...plan.byShard.keys()]);
+    // The local proposal is a direct call; the others one frame each, answered with a timestamp.
     let ts = 0;
-    for (const r of await Promise.all(proposals)) ts = Math.max(ts, replyInteger(r));
+    let waiting = 0;
+    let wake: (() => void) | null = null;
+    for (const s of tx.shards) {
+      const locks = plan.byShard.get(s)!;
+      if (s === worker.index) {
+        ts = Math.max(ts, worker.tx.propose(tx.handle.latin1Slice(), locks, global));
+        continue;
+      }
+      waiting++;
+      const args = [TX, PROP, tx.handle, global ? GLOBAL : KEYED, encodeLocks(locks)];
+      worker.mesh.send(s, worker.txCmd.index, 0, 2, 0, args, {
+        complete: (r: Buffer) => {
+          ts = Math.max(ts, replyInteger(r));
+          if (--waiting === 0 && wake !== null) wake();
+        },
+      });
+    }
+    if (waiting > 0) await new Promise<void>((r) => (wake = r));
+    // A transaction of the same client started before this one comes first wherever they conflict.
+    if (after !== null && ts <= (await after)) ts = worker.nextTimestamp();
     tx.ts = ts;
     tx.tsArg.push(Buffer.from(String(ts)));
     return tx;

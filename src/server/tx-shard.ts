@@ -13,7 +13,7 @@
 import type { Command } from './command-table.ts';
 
 /** One lock: a key of a database, shared (read) or exclusive (write). */
-interface Lock {
+export interface Lock {
   db: number;
   key: string;
   write: boolean;
@@ -49,6 +49,12 @@ export class TxEntry {
   readonly locks: Lock[];
   readonly ops: TxOp[] = [];
   armed = false;
+  /** A held-back command: the pending entries it must follow (it is final once they all are). */
+  deps: Set<TxEntry> | null = null;
+  /** The largest final timestamp among the entries it waited for. */
+  maxDepTs = 0;
+  /** Held-back commands waiting for this entry to be finalized. */
+  dependents: TxEntry[] | null = null;
 
   constructor(handle: string, ts: number, final: boolean, global: boolean, locks: Lock[]) {
     this.handle = handle;
@@ -119,14 +125,86 @@ export class TxShard {
     return e.ts;
   }
 
+  /**
+   * For an operation arriving for `handle` (finalized at `ts`, 0: already final): the entry when the
+   * operation may run at once — nothing queued before it and the entry may run — so the caller runs
+   * it in place (then calls ranInline); 'none' when the transaction has no entry here (run it, no
+   * locks); null when it must be queued with enqueue().
+   */
+  inlineEntry(handle: string, ts: number): TxEntry | 'none' | null {
+    const e = this.byHandle.get(handle);
+    if (e === undefined) return 'none';
+    if (ts > 0 && !e.final) {
+      e.ts = ts;
+      e.final = true;
+      this.finalized(e);
+      this.pump();
+    }
+    return e.ops.length === 0 && !e.armed && this.runnable(e) ? e : null;
+  }
+
+  /** After an operation ran in place for e: ends e if it concluded. */
+  ranInline(e: TxEntry, conclude: boolean): void {
+    if (!conclude) return;
+    this.release(e);
+    this.onConclude();
+    this.pump();
+  }
+
   /** Holds back a command outside any transaction behind the entries that lock its keys. */
   defer(locks: Lock[], op: TxOp): void {
     const e = new TxEntry('', this.nextTs(), true, false, locks);
+    // It must run after every entry now holding a conflicting lock, also one whose final timestamp
+    // will exceed this proposal (a transaction of the same client, still being scheduled): until
+    // those are final this entry is pending, then it takes a timestamp just after theirs.
+    for (const o of this.conflicting(e)) {
+      if (o.final) continue;
+      if (e.deps === null) e.deps = new Set();
+      e.deps.add(o);
+      (o.dependents ??= []).push(e);
+    }
+    if (e.deps !== null) e.final = false;
     this.add(e);
     this.deferredCommands++;
     e.ops.push(op);
     this.arm(e);
     this.pump();
+  }
+
+  /** Live entries holding a lock that conflicts with one of e's. */
+  private conflicting(e: TxEntry): TxEntry[] {
+    const out: TxEntry[] = [...this.globals];
+    for (const l of e.locks) {
+      const hs = this.holders[l.db].get(l.key);
+      if (hs === undefined) continue;
+      for (const h of hs) if ((h.write || l.write) && !out.includes(h.entry)) out.push(h.entry);
+    }
+    return out;
+  }
+
+  /** e was finalized: held-back commands that waited only for it take a timestamp just after theirs. */
+  private finalized(e: TxEntry): void {
+    const list = e.dependents;
+    if (list === null) return;
+    e.dependents = null;
+    for (const d of list) {
+      if (d.deps === null || !d.deps.delete(e)) continue;
+      if (d.final) continue;
+      if (d.maxDepTs < e.ts) d.maxDepTs = e.ts;
+      if (d.deps.size > 0) continue;
+      d.deps = null;
+      // Just after the latest of them (a fraction: a later transaction of the same client has a
+      // larger integer timestamp), never before its own proposal.
+      if (d.maxDepTs >= d.ts) d.ts = d.maxDepTs + this.nextFraction();
+      d.final = true;
+    }
+  }
+
+  private fraction = 0;
+  /** Distinct fractions for timestamps derived on this shard. */
+  private nextFraction(): number {
+    this.fraction = (this.fraction + 1) & 0xfffff;
+    return (this.fraction + 1) / 0x200000;
   }
 
   /**
@@ -142,6 +220,7 @@ export class TxShard {
     if (ts > 0 && !e.final) {
       e.ts = ts;
       e.final = true;
+      this.finalized(e);
     }
     if (op !== null) {
       e.ops.push(op);
@@ -162,6 +241,11 @@ export class TxShard {
   }
 
   private release(e: TxEntry): void {
+    if (!e.final) {
+      // Ended without being finalized (it cannot have run): it no longer orders anything.
+      e.final = true;
+      this.finalized(e);
+    }
     this.entries.delete(e);
     if (e.handle !== '') this.byHandle.delete(e.handle);
     if (e.global) this.globals.splice(this.globals.indexOf(e), 1);
@@ -256,15 +340,29 @@ export function copyArgs(args: Buffer[]): Buffer[] {
   return out;
 }
 
-/** Encodes a lock for the wire: [db u16][write u8][key bytes]. */
-export function encodeLock(db: number, key: Buffer, write: boolean): Buffer {
-  const b = Buffer.allocUnsafe(3 + key.length);
-  b.writeUInt16LE(db, 0);
-  b[2] = write ? 1 : 0;
-  key.copy(b, 3);
+/** Encodes locks for the wire in one buffer: per lock [db u16][write u8][key length u32][key bytes]. */
+export function encodeLocks(locks: Lock[]): Buffer {
+  let size = 0;
+  for (const l of locks) size += 7 + l.key.length;
+  const b = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const l of locks) {
+    b.writeUInt16LE(l.db, at);
+    b[at + 2] = l.write ? 1 : 0;
+    b.writeUInt32LE(l.key.length, at + 3);
+    b.latin1Write(l.key, at + 7);
+    at += 7 + l.key.length;
+  }
   return b;
 }
 
-export function decodeLock(b: Buffer): Lock {
-  return { db: b.readUInt16LE(0), key: b.latin1Slice(3, b.length), write: b[2] === 1 };
+export function decodeLocks(b: Buffer): Lock[] {
+  const out: Lock[] = [];
+  let at = 0;
+  while (at < b.length) {
+    const len = b.readUInt32LE(at + 3);
+    out.push({ db: b.readUInt16LE(at), write: b[at + 2] === 1, key: b.latin1Slice(at + 7, at + 7 + len) });
+    at += 7 + len;
+  }
+  return out;
 }
