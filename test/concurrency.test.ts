@@ -300,90 +300,108 @@ async function renamePingPong(port: number, ns: string): Promise<void> {
 
 /**
  * Several clients, each on its own keys (spread over the shards), pipeline random programs — MSET,
- * MGET, SET, GET, INCR, DEL across shards, RENAME across shards, MULTI ... EXEC — and each reply must be
- * what a sequential model of that client's own program predicts.
+ * MGET, SET, GET, INCR, DEL across shards, RENAME across shards, MULTI ... EXEC — while two more clients
+ * read everybody's keys; each reply must be what a sequential model of that client's own program predicts.
  */
 async function programOrder(port: number, ns: string, seed: number): Promise<void> {
   const cs = await clients(port, 3);
+  const noise = await clients(port, 2);
+  const keysOf = (ci: number): string[] => Array.from({ length: 6 }, (_, i) => keyOn(`${ns}:c${ci}`, `k${i}`, i % 4));
+  const everyKey = cs.flatMap((_, ci) => keysOf(ci));
+  // Readers of everybody's keys: their multi-shard reads and transactions hold shared locks that the
+  // programs' writes (and the reads queued behind those writes) must wait for, in order.
+  const read = async (c: Client, i: number, done: () => boolean): Promise<void> => {
+    const r = rng(seed * 11 + i);
+    const some = (): string[] => Array.from({ length: 3 }, () => everyKey[Math.floor(r() * everyKey.length)]);
+    while (!done()) {
+      const x = r();
+      if (x < 0.4) await c.call('MGET', ...some());
+      else if (x < 0.7) await c.call('EXISTS', ...some());
+      else await c.pipeline([['MULTI'], ...some().map((k) => ['GET', k]), ['EXEC']]);
+    }
+  };
   try {
-    await all(
-      cs.map(async (c, ci) => {
-        const r = rng(seed * 7 + ci);
-        const keys = Array.from({ length: 6 }, (_, i) => keyOn(`${ns}:c${ci}`, `k${i}`, i % 4));
-        const model = new Map<string, string>();
-        const pick = (): string => keys[Math.floor(r() * keys.length)];
-        for (let round = 0; round < 12 * SCALE; round++) {
-          const cmds: Arg[][] = [];
-          const expect: Reply[] = [];
-          let inMulti: Reply[] | null = null;
-          const push = (cmd: Arg[], reply: Reply): void => {
-            cmds.push(cmd);
-            if (inMulti !== null) {
-              expect.push('QUEUED');
-              inMulti.push(reply);
-            } else expect.push(reply);
-          };
-          for (let i = 0; i < 40; i++) {
-            const x = r();
-            const v = String(Math.floor(r() * 1000));
-            if (x < 0.06 && inMulti === null) {
-              cmds.push(['MULTI']);
-              expect.push('OK');
-              inMulti = [];
-            } else if (x < 0.12 && inMulti !== null) {
-              cmds.push(['EXEC']);
-              expect.push(inMulti);
-              inMulti = null;
-            } else if (x < 0.3) {
-              const [a, b] = [pick(), pick()];
-              push(['MSET', a, v, b, v], 'OK');
-              model.set(a, v);
-              model.set(b, v);
-            } else if (x < 0.45) {
-              const ks = [pick(), pick(), pick()];
-              push(['MGET', ...ks], ks.map((k) => model.get(k) ?? null));
-            } else if (x < 0.55) {
-              const k = pick();
-              push(['SET', k, v], 'OK');
-              model.set(k, v);
-            } else if (x < 0.65) {
-              const k = pick();
-              push(['GET', k], model.get(k) ?? null);
-            } else if (x < 0.75) {
-              const k = pick();
-              const cur = model.get(k);
-              const n = cur === undefined ? 1 : Number(cur) + 1;
-              push(['INCR', k], n);
-              model.set(k, String(n));
-            } else if (x < 0.85) {
-              const ks = [...new Set([pick(), pick()])];
-              let n = 0;
-              for (const k of ks) if (model.delete(k)) n++;
-              push(['DEL', ...ks], n);
-            } else {
-              const [a, b] = [pick(), pick()];
-              const cur = model.get(a);
-              if (cur === undefined) push(['RENAME', a, b], { error: 'ERR no such key' });
-              else {
-                push(['RENAME', a, b], 'OK');
-                model.delete(a);
-                model.set(b, cur);
-              }
-            }
-          }
-          if (inMulti !== null) {
-            cmds.push(['EXEC']);
-            expect.push(inMulti);
-          }
-          const got = await c.pipeline(cmds);
-          for (let i = 0; i < cmds.length; i++) {
-            assert.deepEqual(got[i], expect[i], `client ${ci} round ${round}: reply ${i + 1} to ${JSON.stringify(cmds[i])} differs from its own program's order`);
-          }
-        }
-      }),
+    await whileWriting(
+      cs.map((c, ci) => () => program(c, ci)),
+      noise.map((c, i) => (done) => read(c, i, done)),
     );
   } finally {
-    for (const c of cs) c.close();
+    for (const c of [...cs, ...noise]) c.close();
+  }
+
+  async function program(c: Client, ci: number): Promise<void> {
+    const r = rng(seed * 7 + ci);
+    const keys = keysOf(ci);
+    const model = new Map<string, string>();
+    const pick = (): string => keys[Math.floor(r() * keys.length)];
+    for (let round = 0; round < 12 * SCALE; round++) {
+      const cmds: Arg[][] = [];
+      const expect: Reply[] = [];
+      let inMulti: Reply[] | null = null;
+      const push = (cmd: Arg[], reply: Reply): void => {
+        cmds.push(cmd);
+        if (inMulti !== null) {
+          expect.push('QUEUED');
+          inMulti.push(reply);
+        } else expect.push(reply);
+      };
+      for (let i = 0; i < 40; i++) {
+        const x = r();
+        const v = String(Math.floor(r() * 1000));
+        if (x < 0.06 && inMulti === null) {
+          cmds.push(['MULTI']);
+          expect.push('OK');
+          inMulti = [];
+        } else if (x < 0.12 && inMulti !== null) {
+          cmds.push(['EXEC']);
+          expect.push(inMulti);
+          inMulti = null;
+        } else if (x < 0.3) {
+          const [a, b] = [pick(), pick()];
+          push(['MSET', a, v, b, v], 'OK');
+          model.set(a, v);
+          model.set(b, v);
+        } else if (x < 0.45) {
+          const ks = [pick(), pick(), pick()];
+          push(['MGET', ...ks], ks.map((k) => model.get(k) ?? null));
+        } else if (x < 0.55) {
+          const k = pick();
+          push(['SET', k, v], 'OK');
+          model.set(k, v);
+        } else if (x < 0.65) {
+          const k = pick();
+          push(['GET', k], model.get(k) ?? null);
+        } else if (x < 0.75) {
+          const k = pick();
+          const cur = model.get(k);
+          const n = cur === undefined ? 1 : Number(cur) + 1;
+          push(['INCR', k], n);
+          model.set(k, String(n));
+        } else if (x < 0.85) {
+          const ks = [...new Set([pick(), pick()])];
+          let n = 0;
+          for (const k of ks) if (model.delete(k)) n++;
+          push(['DEL', ...ks], n);
+        } else {
+          const [a, b] = [pick(), pick()];
+          const cur = model.get(a);
+          if (cur === undefined) push(['RENAME', a, b], { error: 'ERR no such key' });
+          else {
+            push(['RENAME', a, b], 'OK');
+            model.delete(a);
+            model.set(b, cur);
+          }
+        }
+      }
+      if (inMulti !== null) {
+        cmds.push(['EXEC']);
+        expect.push(inMulti);
+      }
+      const got = await c.pipeline(cmds);
+      for (let i = 0; i < cmds.length; i++) {
+        assert.deepEqual(got[i], expect[i], `client ${ci} round ${round}: reply ${i + 1} to ${JSON.stringify(cmds[i])} differs from its own program's order`);
+      }
+    }
   }
 }
 
@@ -608,6 +626,32 @@ async function listTokens(port: number, ns: string, seed: number): Promise<void>
   }
 }
 
+/**
+ * COPY a b DB 1 REPLACE (a and b on two shards) races a transaction that sets b in database 1 to x and
+ * then a to y: in either serial order b ends as x or y, never as a's old value (which it becomes when
+ * COPY reads a before the transaction but writes b after it).
+ */
+async function copyToDbSerializable(port: number, ns: string): Promise<void> {
+  const a = keyOn(ns, 'a', 0);
+  const b = keyOn(ns, 'b', 1);
+  const [copier, writer, checker] = await clients(port, 3);
+  try {
+    for (let i = 0; i < 25 * SCALE; i++) {
+      await checker.call('SET', a, 'old');
+      const [copied, tx] = await Promise.all([
+        copier.call('COPY', a, b, 'DB', '1', 'REPLACE'),
+        writer.pipeline([['MULTI'], ['SELECT', '1'], ['SET', b, 'x'], ['SELECT', '0'], ['SET', a, 'y'], ['EXEC']]),
+      ]);
+      assert.equal(copied, 1);
+      assert.deepEqual(tx[5], ['OK', 'OK', 'OK', 'OK']);
+      const [, got] = await checker.pipeline([['SELECT', '1'], ['GET', b], ['SELECT', '0']]);
+      assert.ok(got === 'x' || got === 'y', `round ${i}: b in database 1 is ${JSON.stringify(got)}: COPY read a before the transaction and wrote b after it`);
+    }
+  } finally {
+    for (const c of [copier, writer, checker]) c.close();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Linearizability of single registers (Wing & Gong with memoization)
 
@@ -699,6 +743,9 @@ async function registerRound(cs: Client[], ns: string, seed: number): Promise<vo
 /** DBSIZE and KEYS fan out to the shards without taking locks, so they can land between the hops of a transaction. */
 const KEYLESS_TODO = 'known divergence: DBSIZE and KEYS are not atomic with multi-shard transactions';
 
+/** A multi-shard command's lock plan takes every key in the client's database: COPY's DB destination is not locked. */
+const COPY_DB_TODO = 'known bug: COPY ... DB n across shards locks its destination in the current database, not in n';
+
 describe('the linearizability checker', () => {
   const op = (write: boolean, value: string | null, invoke: number, ret: number): Op => ({ key: 'k', write, value, invoke, ret });
   it('accepts overlapping operations in either order and rejects a stale read', () => {
@@ -739,6 +786,7 @@ for (const threads of [1, 2, 4]) {
     run('EXEC: its commands run back to back', (port, ns) => execBackToBack(port, ns, 71));
     run('DBSIZE: never half of a multi-shard MSET or DEL', (port, ns) => dbsizeAtomic(port, ns, 'DBSIZE'), KEYLESS_TODO);
     run('KEYS: never half of a multi-shard MSET or DEL', (port, ns) => dbsizeAtomic(port, ns, 'KEYS'), KEYLESS_TODO);
+    run('COPY ... DB across shards: serializable with a transaction on both keys', (port, ns) => copyToDbSerializable(port, ns), COPY_DB_TODO);
     run('registers: GET/SET histories are linearizable', (port, ns) => registers(port, ns, 53));
   });
 }
