@@ -14,7 +14,7 @@ import { REQ_NO_TOUCH, REQ_PART } from '../server/command-types.ts';
 import { shardOfKey } from '../runtime/slots.ts';
 import { replyInteger } from '../protocol/reply-reader.ts';
 import { unwatchAll, watchKey, WatchRecord } from '../engine/watch.ts';
-import { keyString } from './family-util.ts';
+import { keyString, parseInteger } from './family-util.ts';
 
 /** Commands that need a whole-shard lock inside EXEC (they act on every key). */
 const GLOBAL_COMMANDS = new Set(['flushall', 'flushdb', 'swapdb']);
@@ -82,8 +82,9 @@ async function exec(c: Connection, _args: Buffer[], w: ReplyWriter): Promise<voi
   for (const q of state.queued) {
     if (GLOBAL_COMMANDS.has(q.cmd.name)) global = true;
     if (q.cmd.name === 'select') {
-      const i = Number(q.args[1]?.toString('latin1'));
-      if (Number.isInteger(i) && i >= 0 && i < worker.shard.dbs.length) db = i;
+      // Parsed as SELECT parses it: a SELECT that will fail leaves the database as it is.
+      const i = parseInteger(q.args[1]);
+      if (typeof i === 'number' && i >= 0 && i < worker.shard.dbs.length) db = i;
       continue;
     }
     if (q.cmd.impl.shard === undefined) continue;

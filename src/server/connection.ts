@@ -758,6 +758,13 @@ export class Connection {
   private reject(cmd: Command | null, w: ReplyWriter, msg: string): void {
     // A command refused while queuing (unknown, arity, auth...) makes EXEC abort, as Redis's flagTransaction.
     if (this.multi !== null) this.multi.dirty = true;
+    if (cmd !== null && cmd.name === 'exec') {
+      // A refused EXEC (arity, auth) discards the transaction and the watches, in MULTI or not
+      // (Redis's execCommandAbort).
+      this.multi = null;
+      this.dropWatches();
+      msg = 'EXECABORT Transaction discarded because of: ' + (msg.startsWith('ERR ') ? msg.slice(4) : msg);
+    }
     if (cmd !== null) this.worker.recordRejected(cmd);
     this.worker.countErrorCode(msg.slice(0, msg.indexOf(' ')));
     w.error(msg);
