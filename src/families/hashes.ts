@@ -36,7 +36,7 @@ function limits(x: ShardExec): HashLimits {
  * The hash stored at key: undefined when there is none, null when the key holds another type. Fields
  * whose deadline passed are reclaimed first; a hash left empty is deleted (and counts as missing).
  */
-function hashAt(x: ShardExec, key: Buffer, write: boolean): HashValue | null | undefined {
+export function hashAt(x: ShardExec, key: Buffer, write: boolean): HashValue | null | undefined {
   const e = write ? lookupWrite(x, key) : lookupRead(x, key);
   if (e === undefined) return undefined;
   const h = e.value;

@@ -972,6 +972,13 @@ function keysFromSpecs(cmd: Command, argv: Buffer[]): FoundKey[] | null {
   return out;
 }
 
+/** Keys from the handler's getKeys when the specs cannot give them (Redis's getkeys_proc fallback). */
+function keysFromHandler(cmd: Command, argv: Buffer[]): FoundKey[] | null {
+  const getKeys = cmd.impl.getKeys;
+  if (getKeys === undefined) return null;
+  return getKeys(argv).map((k) => ({ pos: k.pos, flags: sortKeyFlags(cmd.spec.key_specs[k.spec].flags) }));
+}
+
 /** The keys (and their flags) of a full command, as COMMAND GETKEYS / GETKEYSANDFLAGS reply. */
 function getKeys(c: Connection, args: Buffer[], w: ReplyWriter, withFlags: boolean): void {
   const argv = args.slice(2);
@@ -985,7 +992,7 @@ function getKeys(c: Connection, args: Buffer[], w: ReplyWriter, withFlags: boole
   }
   const varFlags = cmd.spec.key_specs.some((ks) => ks.flags.includes('variable_flags'));
   const proc = GETKEYS_PROCS[cmd.name];
-  const keys = varFlags && proc !== undefined ? proc(argv) : keysFromSpecs(cmd, argv);
+  const keys = varFlags && proc !== undefined ? proc(argv) : (keysFromSpecs(cmd, argv) ?? keysFromHandler(cmd, argv));
   if (keys === null || keys.length === 0) {
     if (cmd.spec.flags.includes('no_mandatory_keys')) return w.array(0);
     return w.error('ERR Invalid arguments specified for command');

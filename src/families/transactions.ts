@@ -7,7 +7,7 @@
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
-import { CapturedReply, mergeOk, type Connection, type QueuedCommand } from '../server/connection.ts';
+import { CapturedReply, allOn, mergeOk, type Connection, type QueuedCommand } from '../server/connection.ts';
 import { LockPlan, type Transaction } from '../server/transaction.ts';
 import { FLAG_WRITE, type Command } from '../server/command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART } from '../server/command-types.ts';
@@ -90,6 +90,15 @@ async function exec(c: Connection, _args: Buffer[], w: ReplyWriter): Promise<voi
     if (q.cmd.impl.shard === undefined) continue;
     const write = q.cmd.hasFlag(FLAG_WRITE);
     for (const i of q.cmd.keyIndexes(q.args)) plan.add(shardOfKey(q.args[i], n), db, q.args[i], write);
+    // Keys a command reads without naming them (SORT BY/GET patterns): whole shards are locked.
+    const derived = q.cmd.derivedShards(q.args, n);
+    if (derived === null) {
+      global = true;
+      for (let s = 0; s < n; s++) plan.touch(s);
+    } else if (derived.length > 0) {
+      global = true;
+      for (const s of derived) plan.touch(s);
+    }
   }
   for (const { db: wdb, key } of c.watched) plan.add(shardOfKey(key, n), wdb, key, false);
   const watchShards = [...c.watchShards];
@@ -143,6 +152,7 @@ async function runQueued(c: Connection, tx: Transaction, queued: QueuedCommand[]
           break;
         }
       }
+      if (target >= 0 && n > 1 && !allOn(cmd.derivedShards(args, n), target)) target = -1;
       if (target >= 0) {
         replies.push(tx.runAsync(target, cmd, c.db, c.resp, flags, args));
         continue;

@@ -1,12 +1,14 @@
 // CommandTable: the one table of commands, built from spec/commands/*.json (facts: arity, flags, ACL
 // categories, key specs, docs) joined with the handlers the families register.
 // Invariants: every spec has a handler and every handler a spec (checked at build and in tests);
-// lookups are case-insensitive; key positions come only from the spec's key_specs.
+// lookups are case-insensitive; key positions come from the spec's key_specs, or from the handler's
+// getKeys where the specs cannot say (as Redis falls back to a getkeys_proc).
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { CommandImpl } from './command-types.ts';
+import { shardOfKey } from '../runtime/slots.ts';
 
 export interface KeySpec {
   notes?: string;
@@ -83,6 +85,8 @@ export class Command {
 
   /** Argument indexes of the keys in `args` (args[0] is the command name), per the key specs. */
   keyIndexes(args: Buffer[]): number[] {
+    const getKeys = this.impl.getKeys;
+    if (getKeys !== undefined) return getKeys(args).map((k) => k.pos);
     const out: number[] = [];
     const argc = args.length;
     for (const ks of this.spec.key_specs) {
@@ -118,6 +122,18 @@ export class Command {
       }
     }
     return out;
+  }
+
+  /**
+   * The shards (of n) holding keys the command reads without naming them (impl.derivedKeys): [] when
+   * there are none, null when they may be on any shard.
+   */
+  derivedShards(args: Buffer[], n: number): number[] | null {
+    const derived = this.impl.derivedKeys;
+    if (derived === undefined) return [];
+    const keys = derived(args);
+    if (keys === null) return null;
+    return keys.map((k) => shardOfKey(k, n));
   }
 
   hasFlag(bit: number): boolean {

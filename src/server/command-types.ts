@@ -47,6 +47,23 @@ export interface CommandImpl {
   multi?: MultiShard;
   /** Arguments that travel with each key when a command is split per shard (MSET: 1). */
   keyArgs?: number;
+  /**
+   * Key positions when the key specs cannot give them (Redis's getkeys_proc: SORT ... STORE), each
+   * with the index of the key spec whose flags it has; args[0] is the command name.
+   */
+  getKeys?: (args: Buffer[]) => FoundKey[];
+  /**
+   * Keys the command reads without naming them (SORT's BY/GET patterns, resolved as it runs), for
+   * routing: one key per pattern whose hash slot every key it makes shares, or null when they may be
+   * on any shard. Absent: the command reads only the keys it names.
+   */
+  derivedKeys?: (args: Buffer[]) => Buffer[] | null;
+}
+
+/** A key argument found by a getKeys function. */
+export interface FoundKey {
+  pos: number;
+  spec: number;
 }
 
 /** The bit set in a request's flags when the client has CLIENT NO-TOUCH on. */

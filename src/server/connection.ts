@@ -470,11 +470,13 @@ export class Connection {
       if (keys.length === 0 || n === 1) target = worker.index;
       else {
         target = shardOfKey(args[keys[0]], n);
-        for (let i = 1; i < keys.length; i++) {
-          if (shardOfKey(args[keys[i]], n) !== target) {
-            this.runMultiShard(cmd, args, keys, w);
-            return;
-          }
+        let one = true;
+        for (let i = 1; i < keys.length && one; i++) if (shardOfKey(args[keys[i]], n) !== target) one = false;
+        // Keys it reads without naming them (SORT BY/GET patterns) must be on the same shard too.
+        if (one && !allOn(cmd.derivedShards(args, n), target)) one = false;
+        if (!one) {
+          this.runMultiShard(cmd, args, keys, w);
+          return;
         }
       }
     }
@@ -517,7 +519,13 @@ export class Connection {
     }
     if (typeof multi === 'function') {
       const bw = worker.newWriter(this.resp);
-      this.awaitBarrier(cmd, this.atomically(this.lockPlan(cmd, args, keys), false, () => multi(this, args, bw)), bw);
+      const plan = this.lockPlan(cmd, args, keys);
+      // Keys found only while it runs cannot be locked one by one: it locks the shards they may be on.
+      const derived = cmd.derivedShards(args, worker.n);
+      const wide = derived === null || derived.length > 0;
+      if (derived === null) for (let s = 0; s < worker.n; s++) plan.touch(s);
+      else for (const s of derived) plan.touch(s);
+      this.awaitBarrier(cmd, this.atomically(plan, wide, () => multi(this, args, bw)), bw);
       return;
     }
     const extra = cmd.impl.keyArgs ?? 0;
@@ -836,6 +844,13 @@ export class CapturedReply {
   get used(): boolean {
     return this.slot !== null;
   }
+}
+
+/** Whether every shard of `shards` (null: any shard) is `target`. */
+export function allOn(shards: number[] | null, target: number): boolean {
+  if (shards === null) return false;
+  for (const s of shards) if (s !== target) return false;
+  return true;
 }
 
 /** The argument ON, in any case. */
