@@ -12,6 +12,7 @@ import type { Connection } from '../server/connection.ts';
 import type { TypedValue } from '../engine/database.ts';
 import { mergeSum } from '../server/connection.ts';
 import { LockPlan } from '../server/transaction.ts';
+import { NO_GLOBAL } from '../server/tx-shard.ts';
 import { claim, Waiter, WRAP_KEY_ELEMENT, WRAP_KEY_PAIR, WRAP_MOVE, WRAP_PLAIN } from '../server/blocking.ts';
 import { keySlot, shardOfKey } from '../runtime/slots.ts';
 import { parseInt64, parseStrtod } from '../util/numbers.ts';
@@ -158,7 +159,7 @@ async function blockMove(c: Connection, plan: BlockPlan, args: Buffer[], from: s
     const plan2 = new LockPlan();
     plan2.add(shardOfKey(src, n), c.db, src, true);
     plan2.add(shardOfKey(dst, n), c.db, dst, true);
-    await c.atomically(plan2, false, () => multi(c, full, bw));
+    await c.atomically(plan2, NO_GLOBAL, () => multi(c, full, bw));
     reply = bw.take();
   }
   // A nil reply: the source is missing (its type was checked): wait for it.
@@ -196,7 +197,7 @@ async function tryNow(c: Connection, plan: BlockPlan): Promise<Buffer | null> {
     l.push(i);
   });
   let result: Buffer | null = null;
-  await c.atomically(lock, false, async () => {
+  await c.atomically(lock, NO_GLOBAL, async () => {
     const state = new Array<number>(plan.keys.length).fill(0);
     await Promise.all(
       [...byShard].map(async ([s, idx]) => {

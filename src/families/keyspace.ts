@@ -7,6 +7,8 @@
 // every key present for the whole scan is returned whatever is added or removed meanwhile.
 
 import { swapWatchers } from '../engine/watch.ts';
+import { GLOBAL_READ } from '../server/tx-shard.ts';
+import { LockPlan } from '../server/transaction.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Connection } from '../server/connection.ts';
@@ -552,7 +554,7 @@ const OBJECT_HELP = [
 
 /** KEYS pattern */
 function keys(c: Connection, args: Buffer[], w: ReplyWriter): void {
-  c.broadcast(c.worker.command('__keys'), [Buffer.from('__keys'), args[1]], mergeArrays, w);
+  c.broadcastAtomic(c.worker.command('__keys'), [Buffer.from('__keys'), args[1]], mergeArrays, w, GLOBAL_READ);
 }
 
 function mergeArrays(replies: Buffer[], w: ReplyWriter): void {
@@ -671,7 +673,10 @@ function scan(c: Connection, args: Buffer[], w: ReplyWriter): void {
   ];
   const parts: [number, Buffer[]][] = [];
   for (let s = first; s < n; s++) parts.push([s, [name, Buffer.from(String(s === first ? pos : starts[s])), ...rest]]);
-  c.fanout(c.worker.command('__scan'), parts, (replies, out) => mergeScan(replies, count, out), w);
+  // Read under a shared whole-shard lock: a pipelined SCAN sees the writes sent before it.
+  const plan = new LockPlan();
+  for (const [s] of parts) plan.touch(s);
+  c.atomicFanout(c.worker.command('__scan'), parts, plan, GLOBAL_READ, (replies, out) => mergeScan(replies, count, out), w);
 }
 
 /** Takes the per-shard slot groups in order until `count` keys were visited; replies [cursor, keys]. */
@@ -753,7 +758,7 @@ function opScan(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 
 /** RANDOMKEY */
 function randomkey(c: Connection, _args: Buffer[], w: ReplyWriter): void {
-  c.broadcast(c.worker.command('__randomkey'), [Buffer.from('__randomkey')], mergeRandomKeys, w);
+  c.broadcastAtomic(c.worker.command('__randomkey'), [Buffer.from('__randomkey')], mergeRandomKeys, w, GLOBAL_READ);
 }
 
 function mergeRandomKeys(replies: Buffer[], w: ReplyWriter): void {
@@ -823,7 +828,7 @@ function nthKey(map: Map<string, Entry>, i: number): string {
 
 /** DBSIZE */
 function dbsize(c: Connection, _args: Buffer[], w: ReplyWriter): void {
-  c.broadcast(c.worker.command('__dbsize'), [Buffer.from('__dbsize')], mergeSum, w);
+  c.broadcastAtomic(c.worker.command('__dbsize'), [Buffer.from('__dbsize')], mergeSum, w, GLOBAL_READ);
 }
 
 /** __dbsize: this shard's key count in the client's database. */

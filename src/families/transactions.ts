@@ -9,6 +9,7 @@ import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import { CapturedReply, allOn, mergeOk, type Connection, type QueuedCommand } from '../server/connection.ts';
 import { LockPlan, type Transaction } from '../server/transaction.ts';
+import { GLOBAL_WRITE, NO_GLOBAL } from '../server/tx-shard.ts';
 import { FLAG_WRITE, type Command } from '../server/command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART } from '../server/command-types.ts';
 import { shardOfKey } from '../runtime/slots.ts';
@@ -107,7 +108,7 @@ async function exec(c: Connection, _args: Buffer[], w: ReplyWriter): Promise<voi
   if (global) for (let s = 0; s < n; s++) plan.touch(s);
   if (plan.byShard.size === 0) plan.touch(worker.index);
 
-  const tx = await c.beginTx(plan, global);
+  const tx = await c.beginTx(plan, global ? GLOBAL_WRITE : NO_GLOBAL);
   tx.finalizeAll();
   try {
     if (watchShards.length > 0) {

@@ -15,7 +15,7 @@ import { Command, CommandTable, FLAG_NOAUTH, FLAG_WRITE } from './command-table.
 import { REQ_NO_TOUCH, REQ_PART } from './command-types.ts';
 import type { ShardWorker } from './shard-worker.ts';
 import { LockPlan, Transaction } from './transaction.ts';
-import { copyArgs } from './tx-shard.ts';
+import { copyArgs, GLOBAL_READ, GLOBAL_WRITE, NO_GLOBAL } from './tx-shard.ts';
 
 /** Queue length from which the complete head of the queue is written without waiting. */
 const READY_FLUSH_PIECES = 64;
@@ -525,7 +525,7 @@ export class Connection {
       const wide = derived === null || derived.length > 0;
       if (derived === null) for (let s = 0; s < worker.n; s++) plan.touch(s);
       else for (const s of derived) plan.touch(s);
-      this.awaitBarrier(cmd, this.atomically(plan, wide, () => multi(this, args, bw)), bw);
+      this.awaitBarrier(cmd, this.atomically(plan, wide ? GLOBAL_READ : NO_GLOBAL, () => multi(this, args, bw)), bw);
       return;
     }
     const extra = cmd.impl.keyArgs ?? 0;
@@ -550,7 +550,7 @@ export class Connection {
     const shards: number[] = [];
     for (let s = 0; s < n; s++) if (perShard[s] !== undefined) shards.push(s);
     const merge = mergeFor(multi, shards.map((s) => order[s]), keys.length);
-    this.atomicFanout(cmd, shards.map((s) => [s, perShard[s]]), this.lockPlan(cmd, args, keys), false, merge, w);
+    this.atomicFanout(cmd, shards.map((s) => [s, perShard[s]]), this.lockPlan(cmd, args, keys), NO_GLOBAL, merge, w);
   }
 
   /** The locks a command takes: each key, exclusive for a write command, shared otherwise. */
@@ -566,7 +566,7 @@ export class Connection {
   private txChain: Promise<number> | null = null;
 
   /** Starts a transaction ordered after this client's previous one. */
-  beginTx(plan: LockPlan, global: boolean): Promise<Transaction> {
+  beginTx(plan: LockPlan, global: number): Promise<Transaction> {
     const t = Transaction.begin(this.worker, plan, global, this.txChain);
     this.txChain = t.then((tx) => tx.ts);
     return t;
@@ -576,7 +576,7 @@ export class Connection {
   tx: Transaction | null = null;
 
   /** Runs a multi-hop command inside a transaction holding `plan`'s locks. */
-  async atomically(plan: LockPlan, global: boolean, body: () => Promise<void>): Promise<void> {
+  async atomically(plan: LockPlan, global: number, body: () => Promise<void>): Promise<void> {
     if (this.tx !== null) return body(); // inside EXEC: its transaction holds the locks
     const tx = await this.beginTx(plan, global);
     tx.finalizeAll();
@@ -595,7 +595,7 @@ export class Connection {
    * travel ahead of the commands after it, which queue behind it where they conflict, and the
    * client's next transaction is ordered after it (txChain).
    */
-  atomicFanout(cmd: Command, parts: [number, Buffer[]][], plan: LockPlan, global: boolean, merge: (replies: Buffer[], w: ReplyWriter) => void, w: ReplyWriter): void {
+  atomicFanout(cmd: Command, parts: [number, Buffer[]][], plan: LockPlan, global: number, merge: (replies: Buffer[], w: ReplyWriter) => void, w: ReplyWriter): void {
     const target = this.addPending(cmd, w);
     const f = new FanoutReply(this, this.current ?? cmd, parts.length, target, merge);
     const db = this.db;
@@ -616,15 +616,18 @@ export class Connection {
     });
   }
 
-  /** Runs an internal command on every shard as one transaction locking whole shards (FLUSHALL). */
-  broadcastAtomic(cmd: Command, args: Buffer[], merge: (replies: Buffer[], w: ReplyWriter) => void, w: ReplyWriter): void {
+  /**
+   * Runs an internal command on every shard as one transaction locking whole shards: for writing
+   * (FLUSHALL: GLOBAL_WRITE) or reading (DBSIZE, KEYS: GLOBAL_READ, which waits only for writers).
+   */
+  broadcastAtomic(cmd: Command, args: Buffer[], merge: (replies: Buffer[], w: ReplyWriter) => void, w: ReplyWriter, mode = GLOBAL_WRITE): void {
     const parts: [number, Buffer[]][] = [];
     const plan = new LockPlan();
     for (let s = 0; s < this.worker.n; s++) {
       parts.push([s, args]);
       plan.touch(s);
     }
-    this.atomicFanout(cmd, parts, plan, true, merge, w);
+    this.atomicFanout(cmd, parts, plan, mode, merge, w);
   }
 
   /**

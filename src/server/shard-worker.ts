@@ -12,7 +12,7 @@ import type { ConfigValues } from '../config/params.ts';
 import { Command, CommandTable, FLAG_WRITE } from './command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART, type ShardExec } from './command-types.ts';
 import { Connection } from './connection.ts';
-import { copyArgs, decodeLocks, TxShard, type TxOp } from './tx-shard.ts';
+import { copyArgs, decodeLocks, GLOBAL_READ, GLOBAL_WRITE, NO_GLOBAL, TxShard, type TxOp } from './tx-shard.ts';
 import { claim, ClaimSlots, Waiter, WRAP_KEY_ELEMENT, WRAP_KEY_PAIR, WRAP_MOVE } from './blocking.ts';
 import type { Database, TypedValue } from '../engine/database.ts';
 import { keySlotOfString, shardOfKey } from '../runtime/slots.ts';
@@ -447,7 +447,8 @@ export class ShardWorker implements RemoteExecutor {
     const op = args[1].latin1Slice();
     const handle = args[2].latin1Slice();
     if (op === 'prop') {
-      const ts = this.tx.propose(handle, decodeLocks(args[4]), args[3][0] === 0x47 /* G */);
+      const mode = args[3][0];
+      const ts = this.tx.propose(handle, decodeLocks(args[4]), mode === 0x47 /* G */ ? GLOBAL_WRITE : mode === 0x53 /* S */ ? GLOBAL_READ : NO_GLOBAL);
       if (w !== null) {
         w.integer(ts);
         return true;

@@ -10,7 +10,7 @@
 import type { Command } from './command-table.ts';
 import type { ShardWorker } from './shard-worker.ts';
 import { replyInteger } from '../protocol/reply-reader.ts';
-import { encodeLocks, type Lock } from './tx-shard.ts';
+import { encodeLocks, GLOBAL_READ, GLOBAL_WRITE, type Lock } from './tx-shard.ts';
 
 const TX = Buffer.from('__tx');
 const PROP = Buffer.from('prop');
@@ -19,6 +19,7 @@ const FIN = Buffer.from('fin');
 const ONE = Buffer.from('1');
 const ZERO = Buffer.from('0');
 const GLOBAL = Buffer.from('G');
+const GLOBAL_SHARED = Buffer.from('S');
 const KEYED = Buffer.from('-');
 const NOOP = (): void => {};
 
@@ -58,7 +59,7 @@ export class Transaction {
    * every shard has proposed, with the final timestamp set — larger than that of `after` (the
    * client's previous transaction), so a client's transactions keep their order.
    */
-  static async begin(worker: ShardWorker, plan: LockPlan, global: boolean, after: Promise<number> | null = null): Promise<Transaction> {
+  static async begin(worker: ShardWorker, plan: LockPlan, global: number, after: Promise<number> | null = null): Promise<Transaction> {
     const tx = new Transaction(worker, [...plan.byShard.keys()]);
     // The local proposal is a direct call; the others one frame each, answered with a timestamp.
     let ts = 0;
@@ -71,7 +72,7 @@ export class Transaction {
         continue;
       }
       waiting++;
-      const args = [TX, PROP, tx.handle, global ? GLOBAL : KEYED, encodeLocks(locks)];
+      const args = [TX, PROP, tx.handle, global === GLOBAL_WRITE ? GLOBAL : global === GLOBAL_READ ? GLOBAL_SHARED : KEYED, encodeLocks(locks)];
       worker.mesh.send(s, worker.txCmd.index, 0, 2, 0, args, {
         complete: (r: Buffer) => {
           ts = Math.max(ts, replyInteger(r));

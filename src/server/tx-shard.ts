@@ -12,6 +12,16 @@
 
 import type { Command } from './command-table.ts';
 
+export const NO_GLOBAL = 0;
+export const GLOBAL_READ = 1;
+export const GLOBAL_WRITE = 2;
+
+/** Whether two entries' whole-shard locks conflict (a whole-shard lock against any write, or two writes). */
+function globalConflict(a: TxEntry, b: TxEntry): boolean {
+  if (a.global === GLOBAL_WRITE || b.global === GLOBAL_WRITE) return a.global !== NO_GLOBAL || b.global !== NO_GLOBAL;
+  return (a.global === GLOBAL_READ && b.writes) || (b.global === GLOBAL_READ && a.writes);
+}
+
 /** One lock: a key of a database, shared (read) or exclusive (write). */
 export interface Lock {
   db: number;
@@ -44,8 +54,10 @@ export class TxEntry {
   readonly handle: string;
   ts: number;
   final: boolean;
-  /** Locks the whole shard (FLUSHALL, FLUSHDB, SWAPDB). */
-  readonly global: boolean;
+  /** Locks the whole shard: GLOBAL_WRITE (FLUSHALL, FLUSHDB, SWAPDB), GLOBAL_READ (DBSIZE, KEYS, SCAN), or NO_GLOBAL. */
+  readonly global: number;
+  /** Holds a write lock (on a key or the whole shard). */
+  readonly writes: boolean;
   readonly locks: Lock[];
   readonly ops: TxOp[] = [];
   armed = false;
@@ -56,11 +68,12 @@ export class TxEntry {
   /** Held-back commands waiting for this entry to be finalized. */
   dependents: TxEntry[] | null = null;
 
-  constructor(handle: string, ts: number, final: boolean, global: boolean, locks: Lock[]) {
+  constructor(handle: string, ts: number, final: boolean, global: number, locks: Lock[]) {
     this.handle = handle;
     this.ts = ts;
     this.final = final;
     this.global = global;
+    this.writes = global === GLOBAL_WRITE || locks.some((l) => l.write);
     this.locks = locks;
   }
 }
@@ -93,6 +106,11 @@ export class TxShard {
     this.onConclude = onConclude;
   }
 
+  /** The live entries, one line each (for debugging and tests). */
+  dump(): string {
+    return [...this.entries].map((e) => `${e.handle || 'deferred'} ts=${e.ts} final=${e.final} global=${e.global} armed=${e.armed} ops=${e.ops.map((o) => o.cmd?.name ?? 'end').join(',')} locks=${e.locks.map((l) => l.key + (l.write ? 'W' : 'R')).join(',')} deps=${e.deps ? [...e.deps].map((d) => d.handle).join(',') : '-'} runnable=${this.runnable(e)}`).join('\n');
+  }
+
   /** No transaction is live here: every command may run at once. */
   get idle(): boolean {
     return this.entries.size === 0;
@@ -105,7 +123,7 @@ export class TxShard {
   /** Whether a command with these keys (latin1 strings) in `db` must wait behind a live entry. */
   mustWait(db: number, keys: string[], write: boolean): boolean {
     if (this.entries.size === 0) return false;
-    if (this.globals.length > 0) return true;
+    for (const g of this.globals) if (g.global === GLOBAL_WRITE || write) return true;
     const map = this.holders[db];
     for (const k of keys) {
       const hs = map.get(k);
@@ -117,7 +135,7 @@ export class TxShard {
   }
 
   /** Schedules transaction `handle` with these locks; returns its proposed timestamp. */
-  propose(handle: string, locks: Lock[], global: boolean): number {
+  propose(handle: string, locks: Lock[], global: number): number {
     const e = new TxEntry(handle, this.nextTs(), false, global, locks);
     this.add(e);
     this.byHandle.set(handle, e);
@@ -153,7 +171,7 @@ export class TxShard {
 
   /** Holds back a command outside any transaction behind the entries that lock its keys. */
   defer(locks: Lock[], op: TxOp): void {
-    const e = new TxEntry('', this.nextTs(), true, false, locks);
+    const e = new TxEntry('', this.nextTs(), true, NO_GLOBAL, locks);
     // It must run after every entry now holding a conflicting lock, also one whose final timestamp
     // will exceed this proposal (a transaction of the same client, still being scheduled): until
     // those are final this entry is pending, then it takes a timestamp just after theirs.
@@ -173,7 +191,7 @@ export class TxShard {
 
   /** Live entries holding a lock that conflicts with one of e's. */
   private conflicting(e: TxEntry): TxEntry[] {
-    const out: TxEntry[] = [...this.globals];
+    const out: TxEntry[] = this.globals.filter((g) => globalConflict(g, e));
     for (const l of e.locks) {
       const hs = this.holders[l.db].get(l.key);
       if (hs === undefined) continue;
@@ -197,6 +215,7 @@ export class TxShard {
       // larger integer timestamp), never before its own proposal.
       if (d.maxDepTs >= d.ts) d.ts = d.maxDepTs + this.nextFraction();
       d.final = true;
+      this.finalized(d); // held-back commands may wait for this one too
     }
   }
 
@@ -231,7 +250,7 @@ export class TxShard {
 
   private add(e: TxEntry): void {
     this.entries.add(e);
-    if (e.global) this.globals.push(e);
+    if (e.global !== NO_GLOBAL) this.globals.push(e);
     for (const l of e.locks) {
       const map = this.holders[l.db];
       let hs = map.get(l.key);
@@ -248,7 +267,7 @@ export class TxShard {
     }
     this.entries.delete(e);
     if (e.handle !== '') this.byHandle.delete(e.handle);
-    if (e.global) this.globals.splice(this.globals.indexOf(e), 1);
+    if (e.global !== NO_GLOBAL) this.globals.splice(this.globals.indexOf(e), 1);
     for (const l of e.locks) {
       const map = this.holders[l.db];
       const hs = map.get(l.key);
@@ -269,11 +288,15 @@ export class TxShard {
   private runnable(e: TxEntry): boolean {
     if (!e.final) return false;
     const ts = e.ts;
-    if (e.global) {
+    if (e.global === GLOBAL_WRITE) {
       for (const o of this.entries) if (o !== e && o.ts < ts) return false;
       return true;
     }
-    for (const g of this.globals) if (g.ts < ts) return false;
+    if (e.global === GLOBAL_READ) {
+      for (const o of this.entries) if (o !== e && o.ts < ts && (o.writes || o.global === GLOBAL_WRITE)) return false;
+    } else {
+      for (const g of this.globals) if (g.ts < ts && globalConflict(g, e)) return false;
+    }
     for (const l of e.locks) {
       const hs = this.holders[l.db].get(l.key);
       if (hs === undefined) continue;
