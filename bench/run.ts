@@ -17,7 +17,13 @@ const ROOT = dirname(BENCH_DIR);
 const HOST = '127.0.0.1';
 const CLIENTS = 50;
 const KEYSPACE = 100000;
-const ALL_TESTS = ['set', 'get', 'incr', 'mset'];
+/** Tests given as a command line: 10 keys with no {hash tag}, so they spread over the shards. */
+const TEN_KEYS = Array.from({ length: 10 }, (_, i) => `k${i}:__rand_int__`);
+const CUSTOM_TESTS: Record<string, string[]> = {
+  mset10: ['MSET', ...TEN_KEYS.flatMap((k) => [k, 'xxxxxxxxxxxxxxxx'])],
+  mget10: ['MGET', ...TEN_KEYS],
+};
+const ALL_TESTS = ['set', 'get', 'incr', 'mset', ...Object.keys(CUSTOM_TESTS)];
 
 // ---------------------------------------------------------------- options
 
@@ -105,7 +111,7 @@ function parseOptions(argv: string[]): Options {
 // sets 10 keys per command, so it gets half.
 function requestsFor(base: number, test: string, pipeline: number): number {
   const perPipe = pipeline > 1 ? Math.max(1, pipeline / 4) : 1;
-  const perTest = test === 'mset' ? 0.5 : 1;
+  const perTest = test === 'mset' || test in CUSTOM_TESTS ? 0.5 : 1;
   return Math.max(1000, Math.round(base * perPipe * perTest));
 }
 
@@ -265,7 +271,7 @@ interface BenchResult {
 const CSV_NAMES: Record<string, string> = { mset: 'MSET (10 keys)' };
 
 function parseCsv(out: string, test: string): BenchResult {
-  const want = CSV_NAMES[test] ?? test.toUpperCase();
+  const want = CUSTOM_TESTS[test]?.join(' ') ?? CSV_NAMES[test] ?? test.toUpperCase();
   for (const line of out.split('\n')) {
     const cells = line.trim().split(',').map((c) => c.replace(/^"|"$/g, ''));
     if (cells[0] === want) {
@@ -278,7 +284,8 @@ function parseCsv(out: string, test: string): BenchResult {
 function benchArgv(port: number, test: string, pipeline: number, requests: number): string[] {
   return [
     'redis-benchmark', '-h', HOST, '-p', String(port), '-c', String(CLIENTS), '-n', String(requests),
-    '-P', String(pipeline), '-r', String(KEYSPACE), '-t', test, '--csv',
+    '-P', String(pipeline), '-r', String(KEYSPACE), '--csv',
+    ...(CUSTOM_TESTS[test] ?? ['-t', test]),
   ];
 }
 

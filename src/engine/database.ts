@@ -8,6 +8,7 @@
 
 import { keySlotOfString, SLOT_COUNT } from '../runtime/slots.ts';
 import type { WatchedKey } from './watch.ts';
+import type { Waiter } from '../server/blocking.ts';
 
 /** A string value is a latin1 JS string, or a Buffer once it has been modified in place (APPEND). */
 export type StringValue = string | Buffer;
@@ -67,6 +68,10 @@ export class Database {
   /** Where the active cycle's pass over partsExpiring resumes. */
   private partsCursor: MapIterator<[string, ExpiringParts]> | null = null;
   expiredCount = 0;
+  /** Clients blocked on keys of this database, first come first served (null while none). */
+  blocked: Map<string, Waiter[]> | null = null;
+  /** The shard's queue of keys created while clients wait on them (served after the command). */
+  readyQueue: [Database, string][] = [];
   /** Watched keys and their watchers (null while no client watches a key of this database). */
   watchers: Map<string, Set<WatchedKey>> | null = null;
 
@@ -151,6 +156,7 @@ export class Database {
     const parts = partsOf(value);
     if (parts !== null) this.partsExpiring.set(key, parts);
     if (this.watchers !== null) this.touch(key);
+    if (this.blocked !== null && this.blocked.has(key)) this.readyQueue.push([this, key]);
     return e;
   }
 

@@ -18,6 +18,8 @@ export class Shard {
   readonly stats = new ShardStats();
   /** proto-max-bulk-len: the largest string a command may build. */
   maxBulkLen = 512 * 1024 * 1024;
+  /** Keys created while clients wait on them, to serve after the command that created them. */
+  readonly readyQueue: [Database, string][] = [];
   /** WATCH records of clients (by client handle) for keys of this shard. */
   readonly watches = new Map<string, WatchRecord>();
   private expireDb = 0;
@@ -26,6 +28,7 @@ export class Shard {
   constructor(index: number, dbnum: number) {
     this.index = index;
     this.dbs = Array.from({ length: dbnum }, () => new Database());
+    for (const db of this.dbs) db.readyQueue = this.readyQueue;
   }
 
   /** LRU clock in seconds (like Redis's 24-bit LRU clock, without the wrap). */

@@ -434,7 +434,7 @@ interface MPopArgs {
 }
 
 /** Redis lmpopGenericCommand's parsing (numkeys at args[1]); null after an error reply. */
-function parseMPop(args: Buffer[], w: ReplyWriter): MPopArgs | null {
+export function parseMPop(args: Buffer[], w: ReplyWriter): MPopArgs | null {
   const nk = parseInteger(args[1]);
   if (nk === null || nk < 1) {
     w.error(ERR_NUMKEYS);

@@ -317,7 +317,7 @@ interface MPopArgs {
 }
 
 /** ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: the arguments, or null after the error. */
-function parseZMPop(args: Buffer[], w: ReplyWriter): MPopArgs | null {
+export function parseZMPop(args: Buffer[], w: ReplyWriter): MPopArgs | null {
   const numkeys = parseRangeLong(args[1], 1n, INT64_MAX, w, 'ERR numkeys should be greater than 0');
   if (numkeys === null) return null;
   const whereIdx = 2 + numkeys;

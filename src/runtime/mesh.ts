@@ -112,6 +112,8 @@ export class Mesh {
   private readonly recvSeq: number[] = [];
   /** Inside onFrame: a late reply for the same peer must wait until the current frame is written. */
   private framing = false;
+  private framingPeer = -1;
+  private readonly lateSends: [number, number, number, 2 | 3, number, Buffer[], ReplySink][] = [];
   private readonly lateReplies: [number, number, Buffer][] = [];
   private readonly streams: InboundStream[] = [];
   private flushScheduled = false;
@@ -161,6 +163,12 @@ export class Mesh {
 
   /** Queues command `cmd` with `args` for shard `peer`; `sink` receives the reply. */
   send(peer: number, cmd: number, db: number, resp: 2 | 3, flags: number, args: Buffer[], sink: ReplySink): void {
+    if (this.framing && peer === this.framingPeer) {
+      // Sent while a reply to this peer is being written (a command that serves a blocked client):
+      // goes right after that reply.
+      this.lateSends.push([peer, cmd, db, resp, flags, args.map((a) => Buffer.from(a)), sink]);
+      return;
+    }
     const w = this.staging[peer];
     // [size u32][kind u8][cmd u16][db u16][resp u8][flags u8][argc u32] then [len u32][bytes] per arg.
     let size = 15;
@@ -360,11 +368,13 @@ export class Mesh {
     w.len += 9;
     w.resp = resp;
     this.framing = true;
+    this.framingPeer = p;
     let answered: boolean;
     try {
       answered = this.executor.execute(cmd, db, resp, flags, args, w, p, seq);
     } finally {
       this.framing = false;
+      this.framingPeer = -1;
     }
     const head = w.start + headFromStart;
     if (answered) {
@@ -376,6 +386,9 @@ export class Mesh {
     }
     this.servedRequests++;
     if (this.lateReplies.length > 0) this.writeLateReplies();
+    if (this.lateSends.length > 0) {
+      for (const [peer, c, d, r, f, a, sink] of this.lateSends.splice(0)) this.send(peer, c, d, r, f, a, sink);
+    }
   }
 
   /** Answers request `seq` of peer `peer` (one the executor held back). */

@@ -34,6 +34,7 @@ const worker = new ShardWorker(init.index, init.layout, init.config, table, {
   ids: new BigInt64Array(init.control, 0, 1),
   counts: new Int32Array(init.control, 8, 2),
   clock: new BigInt64Array(init.control, 16, 1),
+  blockSlots: new Int32Array(init.control, 64),
 });
 worker.logger = (message) => post({ type: 'log', message });
 worker.requestShutdown = (mode) => post({ type: 'shutdown-request', mode });

@@ -12,13 +12,14 @@ import * as lists from '../families/lists.ts';
 import * as hashes from '../families/hashes.ts';
 import * as sets from '../families/sets.ts';
 import * as zset from '../families/zset.ts';
+import * as blocking from '../families/blocking.ts';
 
 interface Family {
   commands: Record<string, CommandImpl>;
   internal?: Record<string, [number, CommandImpl]>;
 }
 
-export const FAMILIES: Record<string, Family> = { strings, keyspace, connection, server, transactions, lists, hashes, sets, zset };
+export const FAMILIES: Record<string, Family> = { strings, keyspace, connection, server, transactions, lists, hashes, sets, zset, blocking };
 
 export function buildServerTable(): CommandTable {
   const impls = new Map<string, CommandImpl>();

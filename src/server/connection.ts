@@ -120,6 +120,8 @@ export class Connection {
   /** WATCHed keys (database, key) and the shards holding them. */
   readonly watched: { db: number; key: Buffer }[] = [];
   readonly watchShards = new Set<number>();
+  /** While blocked (BLPOP...): the claim slot and how to end the wait. */
+  blockState: BlockState | null = null;
   /** While EXEC runs its commands: the reply a command produces elsewhere is captured here. */
   capture: CapturedReply | null = null;
 
@@ -303,6 +305,11 @@ export class Connection {
   /** The client half-closed: answer everything it sent, then close (as Redis does). */
   private onEnd(): void {
     this.inputEnded = true;
+    if (this.blockState !== null) {
+      // A blocked client that went away (Redis frees it on EOF): no pop may be spent on it.
+      this.close();
+      return;
+    }
     if (!this.processing && this.pendingCount === 0 && !this.barrier && !this.closed) this.flush(this.worker.out);
   }
 
@@ -331,8 +338,16 @@ export class Connection {
     this.worker.removeClient(this);
   }
 
-  /** A gone client leaves no trace: its MULTI state and WATCH records go. */
+  /** A shard popped for this blocked client (claim slot `slot`): its reply. */
+  unblocked(reply: Buffer, slot: number): void {
+    const b = this.blockState;
+    if (b === null || b.slot !== slot) return;
+    b.finish(Buffer.from(reply));
+  }
+
+  /** A gone client leaves no trace: its MULTI state, WATCH records and waits go. */
   private releaseState(): void {
+    this.blockState?.cancel(null);
     this.multi = null;
     if (this.watchShards.size > 0) this.dropWatches();
   }
@@ -630,20 +645,20 @@ export class Connection {
    * Runs command `name` (ordinary or internal) with `args` (after the name) on shard `s`, for a
    * multi-hop command; resolves with the RESP2 reply bytes.
    */
-  runOn(s: number, name: string, args: Buffer[]): Promise<Buffer> {
+  runOn(s: number, name: string, args: Buffer[], resp: 2 | 3 = 2): Promise<Buffer> {
     const worker = this.worker;
     const cmd = worker.command(name);
     const full = [Buffer.from(name), ...args];
-    if (this.tx !== null) return this.tx.runAsync(s, cmd, this.db, 2, REQ_PART | (this.noTouch ? REQ_NO_TOUCH : 0), full);
+    if (this.tx !== null) return this.tx.runAsync(s, cmd, this.db, resp, REQ_PART | (this.noTouch ? REQ_NO_TOUCH : 0), full);
     if (s === worker.index) {
       const sw = worker.scratchLocal;
-      sw.resp = 2;
+      sw.resp = resp;
       worker.clock = Date.now(); // a later hop of a multi-hop command: the batch clock may be old
       worker.runLocal(cmd, this.db, this.noTouch, full, sw);
       return Promise.resolve(sw.take());
     }
     return new Promise((resolve) => {
-      worker.mesh.send(s, cmd.index, this.db, 2, REQ_PART | (this.noTouch ? REQ_NO_TOUCH : 0), full, { complete: resolve });
+      worker.mesh.send(s, cmd.index, this.db, resp, REQ_PART | (this.noTouch ? REQ_NO_TOUCH : 0), full, { complete: resolve });
     });
   }
 
@@ -769,6 +784,14 @@ const UNWATCH = Buffer.from('__unwatch');
 
 /** Commands that run at once between MULTI and EXEC instead of being queued (as in Redis). */
 const RUN_IN_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+/** A blocked client's wait: its claim slot; finish() ends it with a reply, cancel() claims it first. */
+export interface BlockState {
+  slot: number;
+  finish(reply: Buffer): void;
+  /** Ends the wait with `reply` (null: the timeout reply) if nobody served it yet; false if too late. */
+  cancel(reply: Buffer | null): boolean;
+}
 
 export interface QueuedCommand {
   cmd: Command;

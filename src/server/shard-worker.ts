@@ -13,6 +13,9 @@ import { Command, CommandTable, FLAG_WRITE } from './command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART, type ShardExec } from './command-types.ts';
 import { Connection } from './connection.ts';
 import { copyArgs, decodeLock, TxShard, type TxOp } from './tx-shard.ts';
+import { claim, ClaimSlots, Waiter, WRAP_KEY_ELEMENT, WRAP_KEY_PAIR, WRAP_MOVE } from './blocking.ts';
+import type { Database, TypedValue } from '../engine/database.ts';
+import { keySlotOfString, shardOfKey } from '../runtime/slots.ts';
 
 const OK = Buffer.from('+OK\r\n');
 
@@ -119,6 +122,8 @@ export interface WorkerShared {
   counts: Int32Array;
   /** [0]: the transaction clock (timestamps of scheduled transactions and held-back commands) */
   clock: BigInt64Array;
+  /** Claim slots of blocked clients (BLOCK_SLOTS_PER_WORKER per worker). */
+  blockSlots: Int32Array;
 }
 
 /** One command in this many is timed for INFO commandstats (a power of two). */
@@ -153,6 +158,14 @@ export class ShardWorker implements RemoteExecutor {
   /** The internal command carrying transaction operations between workers. */
   readonly txCmd: Command;
   private readonly txOut = new ReplyWriter(16 * 1024);
+  /** This worker's claim slots for its blocked clients. */
+  readonly claims: ClaimSlots;
+  /** Waiters on this shard by claim slot. */
+  readonly waiters = new Map<number, Waiter>();
+  private readonly blockOut = new ReplyWriter(4 * 1024);
+  /** > 0 while a transaction runs an operation that does not end it: pops for waiters wait until it ends. */
+  private holdServe = 0;
+  private serving = false;
   /** Asks the main thread to shut the process down. */
   requestShutdown: (mode: string) => void = () => {};
   logger: (msg: string) => void = () => {};
@@ -169,7 +182,8 @@ export class ShardWorker implements RemoteExecutor {
     this.mesh = new Mesh(index, layout, this);
     this.cmdStats = new CommandStats(table.all.length);
     this.clientReplyCmd = table.byName.get('client')?.subcommands.get('reply');
-    this.tx = new TxShard(config.dbnum as number, () => this.nextTimestamp(), (op) => this.runOp(op));
+    this.tx = new TxShard(config.dbnum as number, () => this.nextTimestamp(), (op) => this.runOp(op), () => this.serveReady());
+    this.claims = new ClaimSlots(shared.blockSlots, index);
     this.txCmd = this.command('__tx');
     this.exec = { worker: this, shard: this.shard, db: this.shard.dbs[0], dbIndex: 0, now: 0, noTouch: false, hintKey: null, hintSlot: 0 };
   }
@@ -266,6 +280,113 @@ export class ShardWorker implements RemoteExecutor {
     } catch (e) {
       this.answerInternalError(cmd, e, w, mark);
     }
+    if (this.shard.readyQueue.length > 0 && this.holdServe === 0) this.serveReady();
+  }
+
+  // --- blocked clients ---------------------------------------------------------------------------
+
+  /** Adds a waiter on its keys (the key strings in wt.keys, database wt.db). */
+  addWaiter(wt: Waiter): void {
+    const db = this.shard.dbs[wt.db];
+    wt.dbRef = db;
+    if (db.blocked === null) db.blocked = new Map();
+    for (const k of wt.keys) {
+      let list = db.blocked.get(k);
+      if (list === undefined) db.blocked.set(k, (list = []));
+      list.push(wt);
+    }
+    this.waiters.set(wt.slot, wt);
+  }
+
+  /** Removes a waiter from every key of this shard. */
+  removeWaiter(wt: Waiter): void {
+    if (this.waiters.get(wt.slot) === wt) this.waiters.delete(wt.slot);
+    const db = wt.dbRef;
+    if (db === null || db.blocked === null) return;
+    for (const k of wt.keys) {
+      const list = db.blocked.get(k);
+      if (list === undefined) continue;
+      const i = list.indexOf(wt);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) db.blocked.delete(k);
+    }
+    if (db.blocked.size === 0) db.blocked = null;
+    wt.dbRef = null;
+  }
+
+  /** Serves the clients waiting on keys created since (each pop right after the command that created the key). */
+  serveReady(): void {
+    if (this.serving) return;
+    this.serving = true;
+    try {
+      const q = this.shard.readyQueue;
+      while (q.length > 0) {
+        const [db, key] = q.shift()!;
+        this.serveKey(db, key);
+      }
+    } finally {
+      this.serving = false;
+    }
+  }
+
+  /** Pops for the waiters of key, first come first served, while it holds elements of their type. */
+  serveKey(db: Database, key: string): void {
+    const now = Date.now();
+    const slot = keySlotOfString(key);
+    for (;;) {
+      const list = db.blocked?.get(key);
+      if (list === undefined || list.length === 0) return;
+      const wt = list[0];
+      const e = db.lookup(slot, key, now);
+      if (e === undefined) return;
+      const v = e.value;
+      const kind = typeof v === 'string' || v instanceof Buffer ? 'string' : (v as TypedValue).kind;
+      if (kind !== wt.kind) return;
+      this.removeWaiter(wt);
+      if (!claim(this.shared.blockSlots, wt.slot, wt.expect)) continue; // served elsewhere, or gone
+      this.deliver(wt, this.popFor(wt, Buffer.from(key, 'latin1')));
+    }
+  }
+
+  /** Runs the waiter's pop on key and shapes its reply. */
+  private popFor(wt: Waiter, key: Buffer): Buffer {
+    const args = wt.template.slice();
+    for (const i of wt.keyAt) args[i] = key;
+    const w = this.blockOut;
+    w.resp = wt.resp;
+    this.clock = Date.now();
+    this.runLocal(wt.cmd!, wt.db, false, args, w);
+    const popped = w.take();
+    if (wt.wrap === WRAP_KEY_ELEMENT) {
+      w.array(2);
+      w.bulk(key);
+      w.raw(popped);
+      return w.take();
+    }
+    if (wt.wrap === WRAP_KEY_PAIR) {
+      // popped is [member, score]: the key goes first.
+      w.array(3);
+      w.bulk(key);
+      w.raw(popped.subarray(popped.indexOf(0x0a) + 1));
+      return w.take();
+    }
+    if (wt.wrap === WRAP_MOVE && wt.dst !== null && popped[0] === 0x24 /* $ */) {
+      // The destination is on another shard: push there.
+      const elem = popped.subarray(popped.indexOf(0x0a) + 1, popped.length - 2);
+      const push = this.command(wt.dstLeft ? 'lpush' : 'rpush');
+      this.mesh.send(shardOfKey(wt.dst, this.n), push.index, wt.db, 2, REQ_PART, [Buffer.from(push.name), wt.dst, Buffer.from(elem)], { complete: () => {} });
+    }
+    return popped;
+  }
+
+  /** Sends a served reply to the blocked client's thread. */
+  private deliver(wt: Waiter, reply: Buffer): void {
+    if (wt.worker === this.index) {
+      this.clients.get(BigInt(wt.clientId))?.unblocked(reply, wt.slot);
+      return;
+    }
+    const cmd = this.command('__unblocked');
+    this.mesh.send(wt.worker, cmd.index, 0, 2, REQ_PART, [Buffer.from(cmd.name), Buffer.from(wt.clientId), Buffer.from(String(wt.slot)), reply], { complete: () => {} });
   }
 
   /** Replaces what a failed handler wrote since `mark` with an error reply, and logs the bug. */
@@ -287,7 +408,12 @@ export class ShardWorker implements RemoteExecutor {
     const mark = w.mark();
     this.clock = Date.now();
     if (op.record) this.beginCall();
-    this.runLocal(op.cmd!, op.db, op.noTouch, op.args, w);
+    if (!op.conclude) this.holdServe++;
+    try {
+      this.runLocal(op.cmd!, op.db, op.noTouch, op.args, w);
+    } finally {
+      if (!op.conclude) this.holdServe--;
+    }
     if (op.record) this.recordCall(op.cmd!, -1, w, mark);
     return w.take();
   }

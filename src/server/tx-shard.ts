@@ -78,10 +78,13 @@ export class TxShard {
   deferredCommands = 0;
   scheduled = 0;
 
-  constructor(dbnum: number, nextTs: () => number, runner: OpRunner) {
+  private readonly onConclude: () => void;
+
+  constructor(dbnum: number, nextTs: () => number, runner: OpRunner, onConclude: () => void = () => {}) {
     for (let i = 0; i < dbnum; i++) this.holders.push(new Map());
     this.nextTs = nextTs;
     this.runner = runner;
+    this.onConclude = onConclude;
   }
 
   /** No transaction is live here: every command may run at once. */
@@ -227,6 +230,7 @@ export class TxShard {
       if (op.conclude) {
         e.ops.length = 0;
         this.release(e);
+        this.onConclude();
         op.done(reply);
         return true;
       }
