@@ -1,20 +1,21 @@
 // Benchmark harness: `npm run bench` (= node bench/run.ts). Starts redis-server and Damselfly side
 // by side on free loopback ports, drives each with redis-benchmark, and reports throughput and the
 // server's CPU time per operation (from /proc/<pid>/stat), medians over alternating repetitions.
+// `--types` (= `npm run bench:types`) runs the data-type tests instead (lists, sets, hashes, sorted
+// sets at -P 16) against Damselfly with 2 shard threads.
 // Invariants: every process it starts is stopped on exit, error or SIGINT/SIGTERM; only 127.0.0.1.
 // See bench/README.md for what is measured and how to read the tables.
 
-import { spawn, execFileSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { availableParallelism, cpus, hostname, loadavg, totalmem, release, version as osVersion } from 'node:os';
+import { spawn } from 'node:child_process';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { availableParallelism, hostname, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  BENCH_DIR, CLK_TCK, HOST, ROOT, killAll, procTicks, shellQuote, startServer, stopServer, track, wasInterrupted, type RunningServer, type ServerSpec,
+} from './servers.ts';
+import { fmt2, fmtOps, machineInfo, median, table } from './bench-util.ts';
 
-const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
-const ROOT = dirname(BENCH_DIR);
-const HOST = '127.0.0.1';
 const CLIENTS = 50;
 const KEYSPACE = 100000;
 /** Tests given as a command line: 10 keys with no {hash tag}, so they spread over the shards. */
@@ -24,11 +25,23 @@ const CUSTOM_TESTS: Record<string, string[]> = {
   mget10: ['MGET', ...TEN_KEYS],
 };
 const ALL_TESTS = ['set', 'get', 'incr', 'mset', ...Object.keys(CUSTOM_TESTS)];
+/**
+ * --types: redis-benchmark's data-type tests. Each works on one key (mylist, myset, myhash, myzset;
+ * members and fields random in -r), so each runs on one shard. The lrange tests first LPUSH -n
+ * elements (redis-benchmark's own set-up, counted in the server CPU of the run).
+ */
+const TYPE_TESTS = ['lpush', 'lpop', 'rpush', 'rpop', 'sadd', 'spop', 'hset', 'zadd', 'zpopmin', 'lrange_100', 'lrange_600'];
+/** Damselfly's shard threads in --types runs. */
+const TYPES_THREADS = 2;
+/** Share of the base request count per test: an LRANGE_600 reply is 600 elements. */
+const TEST_WEIGHT: Record<string, number> = { lrange_100: 0.25, lrange_600: 0.05 };
 
 // ---------------------------------------------------------------- options
 
 interface Options {
   quick: boolean;
+  /** Data-type tests (TYPE_TESTS) at -P 16 against Damselfly with TYPES_THREADS threads. */
+  types: boolean;
   tests: string[];
   pipelines: number[];
   requests: number;
@@ -39,6 +52,8 @@ interface Options {
 
 const USAGE = `Usage: node bench/run.ts [options]
   --quick            smoke run: fewer requests, one repetition, short warm-up
+  --types            data-type tests (${TYPE_TESTS.join(',')}) at -P 16,
+                     Damselfly with ${TYPES_THREADS} threads (defaults of --tests/--pipelines/--threads)
   --tests=LIST       redis-benchmark tests, comma separated (default ${ALL_TESTS.join(',')})
   --pipelines=LIST   pipeline depths -P, comma separated (default 1,16)
   --requests=N       base request count (default 150000; --quick: 5000); see README for scaling
@@ -62,17 +77,19 @@ function parsePositive(v: string, what: string): number {
 
 function parseOptions(argv: string[]): Options {
   const quick = argv.includes('--quick');
+  const types = argv.includes('--types');
   const o: Options = {
     quick,
-    tests: ALL_TESTS.slice(),
-    pipelines: [1, 16],
+    types,
+    tests: types ? TYPE_TESTS.slice() : ALL_TESTS.slice(),
+    pipelines: types ? [16] : [1, 16],
     requests: quick ? 5000 : 150000,
     reps: quick ? 1 : 3,
-    threads: [1, 2],
+    threads: types ? [TYPES_THREADS] : [1, 2],
     out: null,
   };
   for (const a of argv) {
-    if (a === '--quick') continue;
+    if (a === '--quick' || a === '--types') continue;
     if (a === '--help' || a === '-h') {
       process.stdout.write(USAGE + '\n');
       process.exit(0);
@@ -111,152 +128,8 @@ function parseOptions(argv: string[]): Options {
 // sets 10 keys per command, so it gets half.
 function requestsFor(base: number, test: string, pipeline: number): number {
   const perPipe = pipeline > 1 ? Math.max(1, pipeline / 4) : 1;
-  const perTest = test === 'mset' || test in CUSTOM_TESTS ? 0.5 : 1;
+  const perTest = test === 'mset' || test in CUSTOM_TESTS ? 0.5 : (TEST_WEIGHT[test] ?? 1);
   return Math.max(1000, Math.round(base * perPipe * perTest));
-}
-
-// ---------------------------------------------------------------- process bookkeeping
-
-const children = new Set<ChildProcess>();
-let interrupted = false;
-
-function killAll(signal: NodeJS.Signals): void {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null) {
-      try {
-        c.kill(signal);
-      } catch {
-        // already gone
-      }
-    }
-  }
-}
-
-process.on('exit', () => killAll('SIGKILL'));
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(sig, () => {
-    interrupted = true;
-    process.stderr.write(`\nbench: ${sig}, stopping servers\n`);
-    killAll('SIGTERM');
-    setTimeout(() => process.exit(130), 300);
-  });
-}
-
-function track(c: ChildProcess): ChildProcess {
-  children.add(c);
-  c.once('exit', () => children.delete(c));
-  return c;
-}
-
-function shellQuote(argv: string[]): string {
-  return argv.map((a) => (/^[A-Za-z0-9_./:=,+@-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, HOST, () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-// One PING over a fresh connection; resolves true on +PONG.
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect({ host: HOST, port });
-    let buf = '';
-    const done = (ok: boolean): void => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(1000, () => done(false));
-    sock.once('error', () => done(false));
-    sock.once('connect', () => sock.write('PING\r\n'));
-    sock.on('data', (d) => {
-      buf += d.toString('latin1');
-      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
-    });
-  });
-}
-
-// ---------------------------------------------------------------- servers
-
-interface ServerSpec {
-  id: string; // 'redis', 'damselfly', 'damselfly-t1', ...
-  kind: 'redis' | 'damselfly';
-  threads: number | null; // Damselfly shard threads (null for redis)
-  label: string;
-}
-
-interface RunningServer {
-  spec: ServerSpec;
-  port: number;
-  pid: number;
-  argv: string[];
-  proc: ChildProcess;
-  log: string[];
-}
-
-async function startServer(spec: ServerSpec): Promise<RunningServer> {
-  const port = await freePort();
-  let argv: string[];
-  if (spec.kind === 'redis') {
-    argv = ['redis-server', '--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no'];
-  } else {
-    argv = [process.execPath, join(ROOT, 'src/main.ts'), `--port=${port}`, `--bind=${HOST}`];
-    if (spec.id !== 'damselfly') argv.push(`--proactor_threads=${spec.threads}`);
-  }
-  const proc = track(spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
-  const log: string[] = [];
-  let ready = spec.kind === 'redis';
-  const onData = (d: Buffer): void => {
-    const s = d.toString();
-    log.push(s);
-    if (log.length > 200) log.shift();
-    if (s.includes('ready to accept connections')) ready = true;
-  };
-  proc.stdout?.on('data', onData);
-  proc.stderr?.on('data', onData);
-  const started = Date.now();
-  for (;;) {
-    if (proc.exitCode !== null || proc.signalCode !== null) {
-      throw new Error(`${spec.label} exited during start-up (${proc.exitCode ?? proc.signalCode}):\n${log.join('')}`);
-    }
-    if (ready && (await ping(port))) break;
-    if (Date.now() - started > 30000) throw new Error(`${spec.label} not ready after 30 s:\n${log.join('')}`);
-    await sleep(100);
-  }
-  if (proc.pid === undefined) throw new Error(`${spec.label}: no pid`);
-  return { spec, port, pid: proc.pid, argv, proc, log };
-}
-
-async function stopServer(s: RunningServer): Promise<void> {
-  if (s.proc.exitCode !== null || s.proc.signalCode !== null) return;
-  const exited = new Promise<void>((r) => s.proc.once('exit', () => r()));
-  s.proc.kill('SIGTERM');
-  const t = setTimeout(() => s.proc.kill('SIGKILL'), 8000);
-  await exited;
-  clearTimeout(t);
-}
-
-// ---------------------------------------------------------------- /proc
-
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-
-// utime+stime of a whole process (all its threads), in clock ticks; and of its waited-for children.
-function procTicks(pid: number | 'self'): { self: number; children: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  // Fields after "(comm) ": state=3 ... utime=14 stime=15 cutime=16 cstime=17.
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { self: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
 }
 
 // ---------------------------------------------------------------- redis-benchmark
@@ -268,7 +141,11 @@ interface BenchResult {
   p99Ms: number;
 }
 
-const CSV_NAMES: Record<string, string> = { mset: 'MSET (10 keys)' };
+const CSV_NAMES: Record<string, string> = {
+  mset: 'MSET (10 keys)',
+  lrange_100: 'LRANGE_100 (first 100 elements)',
+  lrange_600: 'LRANGE_600 (first 600 elements)',
+};
 
 function parseCsv(out: string, test: string): BenchResult {
   const want = CUSTOM_TESTS[test]?.join(' ') ?? CSV_NAMES[test] ?? test.toUpperCase();
@@ -355,12 +232,6 @@ async function runBenchmark(s: RunningServer, test: string, pipeline: number, re
 
 // ---------------------------------------------------------------- statistics and report
 
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 interface Median {
   server: string;
   test: string;
@@ -400,22 +271,16 @@ function medians(raw: RawRun[]): Median[] {
   return res;
 }
 
-function table(head: string[], rows: string[][]): string {
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
-  return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
-}
-
-const fmtOps = (n: number): string => Math.round(n).toString();
-const fmt2 = (n: number): string => n.toFixed(2);
-
 function report(ms: Median[], opts: Options, servers: ServerSpec[]): string {
   const get = (server: string, test: string, p: number): Median | undefined =>
     ms.find((m) => m.server === server && m.test === test && m.pipeline === p);
   const out: string[] = [];
   const dfDefault = servers.find((s) => s.id === 'damselfly');
   out.push(`Medians of ${opts.reps} run(s); ${CLIENTS} clients, -r ${KEYSPACE}; ratio = damselfly / redis.`);
-  out.push(`damselfly = default thread count (${dfDefault?.threads} here). CPU/op = server utime+stime per request.`);
+  out.push(
+    `damselfly = ${opts.types ? `--proactor_threads=${dfDefault?.threads}` : `default thread count (${dfDefault?.threads} here)`}. CPU/op = server utime+stime per request` +
+      (opts.tests.some((t) => t.startsWith('lrange')) ? ' (lrange_*: including the LPUSHes redis-benchmark runs first).' : '.'),
+  );
   const rows: string[][] = [];
   for (const t of opts.tests) {
     for (const p of opts.pipelines) {
@@ -458,55 +323,20 @@ function report(ms: Median[], opts: Options, servers: ServerSpec[]): string {
   return out.join('\n');
 }
 
-function firstLine(cmd: string, args: string[]): string {
-  try {
-    return execFileSync(cmd, args).toString().split('\n')[0].trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
-function machineInfo(): Record<string, unknown> {
-  let cpuModel = cpus()[0]?.model ?? 'unknown';
-  try {
-    const m = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (m) cpuModel = m[1].trim();
-  } catch {
-    // keep os.cpus()
-  }
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT }).toString().trim() !== '';
-    if (dirty) commit += ' (src modified)';
-  } catch {
-    // not a checkout
-  }
-  return {
-    host: hostname(),
-    cpuModel,
-    cores: availableParallelism(),
-    memoryBytes: totalmem(),
-    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    kernel: `${release()} ${osVersion()}`,
-    node: process.version,
-    redisServer: firstLine('redis-server', ['--version']),
-    redisBenchmark: firstLine('redis-benchmark', ['--version']),
-    damselflyCommit: commit,
-    clkTck: CLK_TCK,
-  };
-}
-
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
-  for (const t of opts.tests) if (!ALL_TESTS.includes(t)) throw new UsageError(`--tests: unknown test '${t}' (known: ${ALL_TESTS.join(',')})`);
+  const known = [...ALL_TESTS, ...TYPE_TESTS];
+  for (const t of opts.tests) if (!known.includes(t)) throw new UsageError(`--tests: unknown test '${t}' (known: ${known.join(',')})`);
 
-  const defaultThreads = availableParallelism();
+  // --types pins the thread count, so that results from machines with other core counts compare.
+  const defaultThreads = opts.types ? TYPES_THREADS : availableParallelism();
   const specs: ServerSpec[] = [
     { id: 'redis', kind: 'redis', threads: null, label: 'redis-server' },
-    { id: 'damselfly', kind: 'damselfly', threads: defaultThreads, label: `damselfly (default: ${defaultThreads} threads)` },
+    opts.types
+      ? { id: 'damselfly', kind: 'damselfly', threads: defaultThreads, label: `damselfly --proactor_threads=${defaultThreads}`, pinThreads: true }
+      : { id: 'damselfly', kind: 'damselfly', threads: defaultThreads, label: `damselfly (default: ${defaultThreads} threads)` },
   ];
   const mergedThreads: number[] = [];
   for (const n of [...new Set(opts.threads)]) {
@@ -539,7 +369,7 @@ async function main(): Promise<void> {
     // Warm-up: JIT-compile Damselfly's hot paths (and fill the keyspace) before measuring.
     const warm = opts.quick ? 2000 : 20000;
     for (const s of running) {
-      for (const t of opts.tests) await runBenchmark(s, t, 16, warm, 0);
+      for (const t of opts.tests) await runBenchmark(s, t, 16, Math.max(1000, Math.round(warm * (TEST_WEIGHT[t] ?? 1))), 0);
     }
     process.stdout.write(`bench: warm-up done (${warm} requests per test at P=16 on each server)\n`);
 
@@ -573,7 +403,7 @@ async function main(): Promise<void> {
 
   const date = started.toISOString().slice(0, 10);
   const host = hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
-  const file = opts.out ?? join(BENCH_DIR, 'results', `${date}-${host}${opts.quick ? '-quick' : ''}.json`);
+  const file = opts.out ?? join(BENCH_DIR, 'results', `${date}-${host}${opts.types ? '-types' : ''}${opts.quick ? '-quick' : ''}.json`);
   mkdirSync(dirname(file), { recursive: true });
   const result = {
     date: started.toISOString(),
@@ -588,7 +418,7 @@ async function main(): Promise<void> {
       requestsPerRun: Object.fromEntries(
         opts.tests.flatMap((t) => opts.pipelines.map((p) => [`${t} P=${p}`, requestsFor(opts.requests, t, p)])),
       ),
-      warmupRequestsPerTest: opts.quick ? 2000 : 20000,
+      warmupRequestsPerTest: Object.fromEntries(opts.tests.map((t) => [t, Math.max(1000, Math.round((opts.quick ? 2000 : 20000) * (TEST_WEIGHT[t] ?? 1)))])),
     },
     servers: running.map((s) => ({ id: s.spec.id, label: s.spec.label, threads: s.spec.threads, command: shellQuote(s.argv) })),
     benchmarkCommands: [...new Set(raw.map((r) => r.command.replace(/-p [0-9]+/, '-p PORT')))],
@@ -604,7 +434,7 @@ async function main(): Promise<void> {
 main().catch((e: unknown) => {
   // After SIGINT the dying benchmark's error is a consequence, not news.
   if (e instanceof UsageError) process.stderr.write(`bench: ${e.message}\n${USAGE}\n`);
-  else if (!interrupted) process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  else if (!wasInterrupted()) process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   killAll('SIGTERM');
   process.exitCode = 1;
   setTimeout(() => process.exit(1), 500);

@@ -14,7 +14,7 @@ function text(a: Arg | undefined): string {
 }
 
 /** The header line (up to CRLF) and the raw elements of one aggregate reply. */
-function elements(reply: Buffer, at = 0): { head: Buffer; items: Buffer[]; end: number } {
+export function elements(reply: Buffer, at = 0): { head: Buffer; items: Buffer[]; end: number } {
   const cr = reply.indexOf(CR, at);
   let n = Number(reply.toString('latin1', at + 1, cr));
   if (reply[at] === 0x25) n *= 2; // a RESP3 map holds n pairs
@@ -33,7 +33,7 @@ function isAggregate(b: number): boolean {
 }
 
 /** Sorts the elements (or, with `pairs`, the consecutive pairs) of a flat aggregate. */
-function sortAggregate(reply: Buffer, pairs: boolean): Buffer {
+export function sortAggregate(reply: Buffer, pairs: boolean): Buffer {
   if (!isAggregate(reply[0])) return reply;
   const { head, items } = elements(reply);
   let groups: Buffer[];

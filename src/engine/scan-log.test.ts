@@ -1,5 +1,5 @@
 // ScanLog: cursors stay valid across adds, removals and compactions; a member live for the whole scan
-// is returned; compaction keeps one entry per live member and bounds the dead ones.
+// is returned, and no member twice; compaction keeps one entry per live member and bounds the dead ones.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,7 +27,7 @@ test('a scan returns every member live throughout, whatever changes meanwhile', 
     for (let k = 0; k < 30; k++) {
       const m = 'k' + Math.floor(r() * 2000);
       if (stable.has(m)) continue;
-      if (live.delete(m)) log.removed(live.size, isLive);
+      if (live.delete(m)) log.removed(m, live.size, isLive);
       else {
         live.add(m);
         log.add(m);
@@ -37,7 +37,35 @@ test('a scan returns every member live throughout, whatever changes meanwhile', 
     log.add('n' + next++);
   } while (cursor !== 0);
   for (const m of stable) assert.ok(seen.has(m), m);
+  // Each live member has one entry: a whole scan in one call lists each once.
+  const all: string[] = [];
+  assert.equal(log.scan(0, 1_000_000, isLive, all), 0);
+  assert.deepEqual([...all].sort(), [...live].sort());
   for (const m of seen) assert.ok(m.startsWith('k') || m.startsWith('n'));
+});
+
+test('a member removed and added again is listed once (the types fuzzer found ZSCAN repeating it)', () => {
+  const live = new Set(['a', 'b', 'c']);
+  const isLive = (m: string): boolean => live.has(m);
+  const log = ScanLog.of(live);
+  live.delete('a');
+  log.removed('a', live.size, isLive);
+  live.add('d');
+  log.add('d');
+  live.add('a');
+  log.add('a');
+  const out: string[] = [];
+  assert.equal(log.scan(0, 100, isLive, out), 0);
+  assert.deepEqual(out, ['a', 'b', 'c', 'd']);
+  // Removed again and compacted away, then added: a new entry at the end.
+  live.delete('a');
+  log.removed('a', live.size, isLive);
+  log.compact(isLive);
+  live.add('a');
+  log.add('a');
+  const again: string[] = [];
+  log.scan(0, 100, isLive, again);
+  assert.deepEqual(again, ['b', 'c', 'd', 'a']);
 });
 
 test('compaction keeps the latest entry of each live member and drops the dead', () => {
@@ -51,7 +79,7 @@ test('compaction keeps the latest entry of each live member and drops the dead',
   for (let round = 0; round < 20; round++) {
     for (let i = 0; i < 100; i++) {
       live.delete('a' + i);
-      log.removed(live.size, isLive);
+      log.removed('a' + i, live.size, isLive);
       live.add('a' + i);
       log.add('a' + i);
     }

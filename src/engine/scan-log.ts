@@ -1,11 +1,14 @@
 // ScanLog: stable cursors for SCAN-style iteration (ZSCAN) over a big keyed collection.
 // Every member added gets the next sequence number and is appended to the log; a cursor is a sequence
-// number, so it survives any insert or delete: a member present for the whole scan is returned (a
-// member deleted and added again may come back twice, as SCAN allows), one added meanwhile may or may not.
-// Invariants: sequence numbers strictly increase along the log and are never reused; the log holds an
-// entry for every live member (liveness is the owner's: the `isLive` callback); the entries that are
-// not the latest of a live member number at most `live + COMPACT_SLACK`, then the log is compacted
-// (sequence numbers kept).
+// number, so it survives any insert or delete: a member present for the whole scan is returned, one
+// added meanwhile may or may not. A member removed and added again before the next compaction takes its
+// old entry back (it was not present for the whole scan, so either place is right), so a scan never
+// returns a member twice.
+// Invariants: sequence numbers strictly increase along the log and are never reused; the log holds
+// exactly one entry for every live member (liveness is the owner's: the `isLive` callback) and at most
+// one for any other member (`orphans`: the members removed since the last compaction, whose entries
+// are dead); dead entries number at most `live + COMPACT_SLACK`, then the log is compacted (sequence
+// numbers kept).
 
 const COMPACT_SLACK = 64;
 
@@ -15,6 +18,8 @@ export class ScanLog {
   private nextSeq = 1;
   /** Removals since the last compaction (an upper bound of the dead entries). */
   private dead = 0;
+  /** Members removed since the last compaction: each still has its (dead) entry in the log. */
+  private orphans = new Set<string>();
 
   /** A log of `members`, in that order. */
   static of(members: Iterable<string>): ScanLog {
@@ -27,18 +32,20 @@ export class ScanLog {
     return this.members.length;
   }
 
-  /** Records a member that was just added to the collection. */
+  /** Records a member that was just added to the collection (a removed one gets its entry back). */
   add(member: string): void {
+    if (this.orphans.size > 0 && this.orphans.delete(member)) return;
     this.members.push(member);
     this.seqs.push(this.nextSeq++);
   }
 
-  /** Records a removal; compacts when dead entries outgrow the `live` ones. */
-  removed(live: number, isLive: (m: string) => boolean): void {
+  /** Records the removal of `member`; compacts when dead entries outgrow the `live` ones. */
+  removed(member: string, live: number, isLive: (m: string) => boolean): void {
+    this.orphans.add(member);
     if (++this.dead > live + COMPACT_SLACK) this.compact(isLive);
   }
 
-  /** Drops dead entries and all but the latest entry of each live member. */
+  /** Drops dead entries (and all but the latest entry of a member, should there be more). */
   compact(isLive: (m: string) => boolean): void {
     const seen = new Set<string>();
     const keepM: string[] = [];
@@ -53,6 +60,7 @@ export class ScanLog {
     this.members = keepM.reverse();
     this.seqs = keepS.reverse();
     this.dead = 0;
+    this.orphans.clear();
   }
 
   /**

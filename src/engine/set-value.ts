@@ -169,6 +169,17 @@ export class SetValue implements TypedValue {
     }
   }
 
+  /** The members in the encoding's order: how the sorted-set operations read a set (SetLike). */
+  *members(): IterableIterator<string> {
+    const n = this.size;
+    if (this.list !== null) for (let i = 0; i < n; i++) yield this.list[i];
+    else if (this.ints !== null) for (let i = 0; i < n; i++) yield this.ints.get(i).toString();
+    else {
+      const keys = this.table!.keys;
+      for (let i = 0; i < n; i++) yield keys[i];
+    }
+  }
+
   /**
    * One SSCAN step: small encodings return everything with cursor 0 (as Redis does); a hashtable
    * walks up to `count` positions (see DenseTable.scan).

@@ -147,7 +147,7 @@ export class ZSet implements TypedValue {
     const cur = this.dict!.get(member);
     if (cur === undefined) return false;
     this.removePair(cur, member);
-    this.log!.removed(this.dict!.size, this.isLive);
+    this.log!.removed(member, this.dict!.size, this.isLive);
     return true;
   }
 
@@ -319,7 +319,7 @@ export class ZSet implements TypedValue {
     });
     for (let i = 0; i < count; i++) {
       this.removePair(scores[i], members[i]);
-      this.log!.removed(this.dict!.size, this.isLive);
+      this.log!.removed(members[i], this.dict!.size, this.isLive);
     }
     return count;
   }

@@ -1,13 +1,19 @@
-// Sets as sources of ZUNION / ZINTER / ZDIFF / ZINTERCARD / ZUNIONSTORE through the SetLike interface,
-// before the set type exists: a stand-in set value is put straight into the shards' databases (in-process
-// rig, keys on one shard and on two), and the replies are those redis-server 7.0.15 gives for the same
-// data built with SADD / ZADD.
+// Sets as sources of ZUNION / ZINTER / ZDIFF / ZINTERCARD / ZUNIONSTORE through the SetLike interface:
+// a stand-in set value put straight into the shards' databases, and real sets made by SADD (every
+// encoding: the types fuzzer found ZDIFF of a SADD-made set answering WRONGTYPE when SetValue lacked
+// members()); in-process rig, keys on one shard and on two; the replies are those redis-server 7.0.15
+// gives for the same data built with SADD / ZADD.
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeRig, type Rig } from '../../test/inproc.ts';
 import { keySlot, shardOfKey } from '../runtime/slots.ts';
 import type { SetLike } from './zset-setops.ts';
+import { SetValue } from '../engine/set-value.ts';
+
+/** Compile-time check: the set family's value is what the sorted-set operations read. */
+const realSetIsSetLike: SetLike = SetValue.intset();
+void realSetIsSetLike;
 
 /** A minimal set value: what the set family's value offers the sorted-set commands. */
 function fakeSet(members: string[]): SetLike {
@@ -28,16 +34,20 @@ async function run(rig: Rig, ...cmds: string[][]): Promise<string[]> {
 }
 
 describe('sets as sources of the sorted-set operations', () => {
-  for (const sameShard of [true, false]) {
-    it(sameShard ? 'keys on one shard' : 'keys on two shards', async () => {
-      const rig = makeRig(2);
+  for (const [sameShard, encoding] of [[true, 'fake'], [false, 'fake'], [true, 'sadd'], [false, 'sadd'], [true, 'sadd-hashtable'], [false, 'sadd-hashtable']] as const) {
+    it(`keys on ${sameShard ? 'one shard' : 'two shards'}, ${encoding === 'fake' ? 'stand-in sets' : `sets made by SADD${encoding === 'sadd-hashtable' ? ' (hashtable)' : ''}`}`, async () => {
+      const rig = makeRig(2, encoding === 'sadd-hashtable' ? { config: { set_max_listpack_entries: 1 } } : {});
       const k = (name: string, shard: number): string => (sameShard ? `{t}${name}` : rig.keyOn(shard, name));
       const s1 = k('s1', 0);
       const s2 = k('s2', 1);
       const z = k('z', 1);
       const out = k('out', 0);
-      putSet(rig, s1, ['a', 'b', 'c']);
-      putSet(rig, s2, ['1', '2', 'b']);
+      if (encoding === 'fake') {
+        putSet(rig, s1, ['a', 'b', 'c']);
+        putSet(rig, s2, ['1', '2', 'b']);
+      } else {
+        assert.deepEqual(await run(rig, ['SADD', s1, 'a', 'b', 'c'], ['SADD', s2, '1', '2', 'b'], ['OBJECT', 'ENCODING', s1]), [':3\r\n', ':3\r\n', encoding === 'sadd' ? '$8\r\nlistpack\r\n' : '$9\r\nhashtable\r\n']);
+      }
       const replies = await run(
         rig,
         ['ZADD', z, '2', 'a', '5', '2'],

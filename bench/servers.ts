@@ -1,0 +1,175 @@
+// Benchmark processes: starts redis-server and Damselfly on free loopback ports (ready = PING
+// answered, and for Damselfly its "ready to accept connections" line), stops them, and reads their
+// CPU time and resident memory from /proc. Shared by bench/run.ts and bench/memory-types.ts.
+// Invariants: every child process started here is tracked and killed on exit, error or
+// SIGINT/SIGTERM/SIGHUP; servers listen on 127.0.0.1 only.
+
+import { spawn, execFileSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+export const ROOT = dirname(BENCH_DIR);
+export const HOST = '127.0.0.1';
+
+// ---------------------------------------------------------------- process bookkeeping
+
+const children = new Set<ChildProcess>();
+let interrupted = false;
+
+/** True once SIGINT/SIGTERM/SIGHUP arrived (errors after it are consequences, not news). */
+export function wasInterrupted(): boolean {
+  return interrupted;
+}
+
+export function killAll(signal: NodeJS.Signals): void {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) {
+      try {
+        c.kill(signal);
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+process.on('exit', () => killAll('SIGKILL'));
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    interrupted = true;
+    process.stderr.write(`\nbench: ${sig}, stopping servers\n`);
+    killAll('SIGTERM');
+    setTimeout(() => process.exit(130), 300);
+  });
+}
+
+export function track(c: ChildProcess): ChildProcess {
+  children.add(c);
+  c.once('exit', () => children.delete(c));
+  return c;
+}
+
+export function shellQuote(argv: string[]): string {
+  return argv.map((a) => (/^[A-Za-z0-9_./:=,+@-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, HOST, () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+// One PING over a fresh connection; resolves true on +PONG.
+export function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ host: HOST, port });
+    let buf = '';
+    const done = (ok: boolean): void => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(1000, () => done(false));
+    sock.once('error', () => done(false));
+    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.on('data', (d) => {
+      buf += d.toString('latin1');
+      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
+    });
+  });
+}
+
+// ---------------------------------------------------------------- servers
+
+export interface ServerSpec {
+  id: string; // 'redis', 'damselfly', 'damselfly-t1', ...
+  kind: 'redis' | 'damselfly';
+  threads: number | null; // Damselfly shard threads (null for redis)
+  label: string;
+  /** Pass --proactor_threads even to the 'damselfly' server (otherwise it runs with its default count). */
+  pinThreads?: boolean;
+}
+
+export interface RunningServer {
+  spec: ServerSpec;
+  port: number;
+  pid: number;
+  argv: string[];
+  proc: ChildProcess;
+  log: string[];
+}
+
+export async function startServer(spec: ServerSpec): Promise<RunningServer> {
+  const port = await freePort();
+  let argv: string[];
+  if (spec.kind === 'redis') {
+    argv = ['redis-server', '--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no'];
+  } else {
+    argv = [process.execPath, join(ROOT, 'src/main.ts'), `--port=${port}`, `--bind=${HOST}`];
+    if (spec.id !== 'damselfly' || spec.pinThreads === true) argv.push(`--proactor_threads=${spec.threads}`);
+  }
+  const proc = track(spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const log: string[] = [];
+  let ready = spec.kind === 'redis';
+  const onData = (d: Buffer): void => {
+    const s = d.toString();
+    log.push(s);
+    if (log.length > 200) log.shift();
+    if (s.includes('ready to accept connections')) ready = true;
+  };
+  proc.stdout?.on('data', onData);
+  proc.stderr?.on('data', onData);
+  const started = Date.now();
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      throw new Error(`${spec.label} exited during start-up (${proc.exitCode ?? proc.signalCode}):\n${log.join('')}`);
+    }
+    if (ready && (await ping(port))) break;
+    if (Date.now() - started > 30000) throw new Error(`${spec.label} not ready after 30 s:\n${log.join('')}`);
+    await sleep(100);
+  }
+  if (proc.pid === undefined) throw new Error(`${spec.label}: no pid`);
+  return { spec, port, pid: proc.pid, argv, proc, log };
+}
+
+export async function stopServer(s: RunningServer): Promise<void> {
+  if (s.proc.exitCode !== null || s.proc.signalCode !== null) return;
+  const exited = new Promise<void>((r) => s.proc.once('exit', () => r()));
+  s.proc.kill('SIGTERM');
+  const t = setTimeout(() => s.proc.kill('SIGKILL'), 8000);
+  await exited;
+  clearTimeout(t);
+}
+
+// ---------------------------------------------------------------- /proc
+
+export const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+// utime+stime of a whole process (all its threads), in clock ticks; and of its waited-for children.
+export function procTicks(pid: number | 'self'): { self: number; children: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  // Fields after "(comm) ": state=3 ... utime=14 stime=15 cutime=16 cstime=17.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { self: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
+}
+
+
+/** Resident set size of a whole process (every thread shares it), from /proc/<pid>/status VmRSS, in bytes. */
+export function rssBytes(pid: number): number {
+  const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+  if (m === null) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(m[1]) * 1024;
+}
