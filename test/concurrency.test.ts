@@ -740,12 +740,6 @@ async function registerRound(cs: Client[], ns: string, seed: number): Promise<vo
 
 // ---------------------------------------------------------------------------------------------
 
-/** DBSIZE and KEYS fan out to the shards without taking locks, so they can land between the hops of a transaction. */
-const KEYLESS_TODO = 'known divergence: DBSIZE and KEYS are not atomic with multi-shard transactions';
-
-/** A multi-shard command's lock plan takes every key in the client's database: COPY's DB destination is not locked. */
-const COPY_DB_TODO = 'known bug: COPY ... DB n across shards locks its destination in the current database, not in n';
-
 describe('the linearizability checker', () => {
   const op = (write: boolean, value: string | null, invoke: number, ret: number): Op => ({ key: 'k', write, value, invoke, ret });
   it('accepts overlapping operations in either order and rejects a stale read', () => {
@@ -784,9 +778,9 @@ for (const threads of [1, 2, 4]) {
     run('SWAPDB/FLUSHDB: readers in both databases never see a half-swapped pair', (port, ns) => swapdbAtomic(port, ns, 61));
     run('shared counters: every client observes them non-decreasing', (port, ns) => monotonicCounters(port, ns, 67));
     run('EXEC: its commands run back to back', (port, ns) => execBackToBack(port, ns, 71));
-    run('DBSIZE: never half of a multi-shard MSET or DEL', (port, ns) => dbsizeAtomic(port, ns, 'DBSIZE'), KEYLESS_TODO);
-    run('KEYS: never half of a multi-shard MSET or DEL', (port, ns) => dbsizeAtomic(port, ns, 'KEYS'), KEYLESS_TODO);
-    run('COPY ... DB across shards: serializable with a transaction on both keys', (port, ns) => copyToDbSerializable(port, ns), COPY_DB_TODO);
+    run('DBSIZE: never half of a multi-shard MSET or DEL', (port, ns) => dbsizeAtomic(port, ns, 'DBSIZE'));
+    run('KEYS: never half of a multi-shard MSET or DEL', (port, ns) => dbsizeAtomic(port, ns, 'KEYS'));
+    run('COPY ... DB across shards: serializable with a transaction on both keys', (port, ns) => copyToDbSerializable(port, ns));
     run('registers: GET/SET histories are linearizable', (port, ns) => registers(port, ns, 53));
   });
 }

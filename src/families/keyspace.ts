@@ -368,6 +368,19 @@ interface CopyOptions {
   replace: boolean;
 }
 
+/** A database index argument, or null if it is not one (the command reports that itself). */
+function dbArg(b: Buffer | undefined): number | null {
+  if (b === undefined || b.length === 0 || b.length > 10) return null;
+  const n = Number(b.latin1Slice());
+  return Number.isInteger(n) && n >= 0 && /^[0-9]+$/.test(b.latin1Slice()) ? n : null;
+}
+
+/** COPY's destination when it names another database (DB option): [2, db]. */
+function copyOtherDb(args: Buffer[]): [number, number] | null {
+  for (let j = 3; j < args.length - 1; j++) if (isWord(args[j], 'DB')) return dbArg(args[j + 1]) === null ? null : [2, dbArg(args[j + 1])!];
+  return null;
+}
+
 /** COPY's options, parsed as Redis's copyCommand does; null after an error reply. */
 function parseCopyOptions(args: Buffer[], srcDb: number, dbnum: number, w: ReplyWriter): CopyOptions | null {
   let dstDb = srcDb;
@@ -912,8 +925,8 @@ export const commands: Record<string, CommandImpl> = {
   randomkey: { conn: randomkey },
   rename: { shard: opRename, multi: multiRename },
   renamenx: { shard: opRenameNx, multi: multiRenameNx },
-  copy: { shard: opCopy, multi: multiCopy },
-  move: { shard: opMove },
+  copy: { shard: opCopy, multi: multiCopy, otherDbKey: copyOtherDb },
+  move: { shard: opMove, otherDbKey: (args) => dbArg(args[2]) === null ? null : [1, dbArg(args[2])!] },
   object: {},
   'object|encoding': { shard: opObjectEncoding },
   'object|refcount': { shard: opObjectRefcount },

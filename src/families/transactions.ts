@@ -91,6 +91,8 @@ async function exec(c: Connection, _args: Buffer[], w: ReplyWriter): Promise<voi
     if (q.cmd.impl.shard === undefined) continue;
     const write = q.cmd.hasFlag(FLAG_WRITE);
     for (const i of q.cmd.keyIndexes(q.args)) plan.add(shardOfKey(q.args[i], n), db, q.args[i], write);
+    const other = q.cmd.impl.otherDbKey?.(q.args) ?? null;
+    if (other !== null && other[1] < worker.shard.dbs.length) plan.add(shardOfKey(q.args[other[0]], n), other[1], q.args[other[0]], write);
     // Keys a command reads without naming them (SORT BY/GET patterns): whole shards are locked.
     const derived = q.cmd.derivedShards(q.args, n);
     if (derived === null) {
@@ -110,6 +112,7 @@ async function exec(c: Connection, _args: Buffer[], w: ReplyWriter): Promise<voi
 
   const tx = await c.beginTx(plan, global ? GLOBAL_WRITE : NO_GLOBAL);
   tx.finalizeAll();
+  c.txFinalized();
   try {
     if (watchShards.length > 0) {
       const check = worker.command('__watchcheck');

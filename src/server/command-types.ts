@@ -48,6 +48,11 @@ export interface CommandImpl {
   /** Arguments that travel with each key when a command is split per shard (MSET: 1). */
   keyArgs?: number;
   /**
+   * A key the command touches in another database than the client's (MOVE's key in the target
+   * database, COPY's destination with DB): [argument index, database], or null. Locks cover it.
+   */
+  otherDbKey?: (args: Buffer[]) => [number, number] | null;
+  /**
    * Key positions when the key specs cannot give them (Redis's getkeys_proc: SORT ... STORE), each
    * with the index of the key spec whose flags it has; args[0] is the command name.
    */

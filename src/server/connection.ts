@@ -480,6 +480,11 @@ export class Connection {
         }
       }
     }
+    if (this.unfinalized > 0) {
+      // A transaction of this client is still being scheduled: this command must come after it.
+      this.holdUntilFinal(cmd, args, w, target);
+      return;
+    }
     if (target === worker.index) {
       if (!worker.tx.idle) {
         // A key is locked by a transaction scheduled here: the command waits behind it.
@@ -559,17 +564,73 @@ export class Connection {
     const write = cmd.hasFlag(FLAG_WRITE);
     const n = this.worker.n;
     for (const i of keys) plan.add(shardOfKey(args[i], n), this.db, args[i], write);
+    const other = cmd.impl.otherDbKey?.(args) ?? null;
+    if (other !== null && other[1] < this.worker.shard.dbs.length) plan.add(shardOfKey(args[other[0]], n), other[1], args[other[0]], write);
     return plan;
   }
 
   /** The final timestamp of this client's latest transaction (the next one is ordered after it). */
   private txChain: Promise<number> | null = null;
 
-  /** Starts a transaction ordered after this client's previous one. */
+  /**
+   * Starts a transaction ordered after this client's previous one. The caller calls txFinalized()
+   * once it has sent the final timestamp to every shard.
+   */
   beginTx(plan: LockPlan, global: number): Promise<Transaction> {
     const t = Transaction.begin(this.worker, plan, global, this.txChain);
     this.txChain = t.then((tx) => tx.ts);
+    this.unfinalized++;
     return t;
+  }
+
+  /** Transactions of this client whose final timestamp has not reached every shard yet. */
+  private unfinalized = 0;
+  /** A single-shard command held until then (the pipeline waits behind it). */
+  private held: (() => void) | null = null;
+
+  /** A transaction's final timestamp went out to its shards: a held command may go. */
+  txFinalized(): void {
+    if (--this.unfinalized > 0 || this.held === null) return;
+    const run = this.held;
+    this.held = null;
+    run();
+    this.barrier = false;
+    this.worker.tick();
+    this.process();
+  }
+
+  /**
+   * Holds a single-shard command until this client's transactions are final everywhere. (Sent now,
+   * it could be held back on its shard behind such a transaction and still be ordered before it.
+   * Transactions need no such wait: each is chained after the previous one.)
+   */
+  private holdUntilFinal(cmd: Command, args: Buffer[], w: ReplyWriter, target: number): void {
+    const p = this.addPending(cmd, w);
+    const copied = copyArgs(args);
+    const db = this.db;
+    const resp = this.resp;
+    const noTouch = this.noTouch;
+    this.barrier = true;
+    this.held = () => {
+      const worker = this.worker;
+      if (target !== worker.index) {
+        worker.mesh.send(target, cmd.index, db, resp, noTouch ? REQ_NO_TOUCH : 0, copied, p);
+        return;
+      }
+      const locked = worker.tx.idle ? null : worker.blockedKeys(cmd, db, copied, null);
+      if (locked !== null) {
+        worker.deferCommand(cmd, db, resp, noTouch, copied, locked, true, (r) => p.complete(r));
+        return;
+      }
+      const sw = worker.scratchLocal;
+      sw.resp = resp;
+      const mark = sw.mark();
+      worker.beginCall();
+      worker.clock = Date.now();
+      worker.runLocal(cmd, db, noTouch, copied, sw);
+      worker.recordCall(cmd, -1, sw, mark);
+      p.complete(sw.take());
+    };
   }
 
   /** The transaction the current multi-hop command runs in (runOn goes through it). */
@@ -580,6 +641,7 @@ export class Connection {
     if (this.tx !== null) return body(); // inside EXEC: its transaction holds the locks
     const tx = await this.beginTx(plan, global);
     tx.finalizeAll();
+    this.txFinalized();
     this.tx = tx;
     try {
       await body();
@@ -613,6 +675,7 @@ export class Connection {
         tx.run(s, cmd, db, resp, flags, a, true, (r) => f.done(i, r));
       }
       tx.end();
+      this.txFinalized();
     });
   }
 

@@ -12,7 +12,7 @@ import type { ConfigValues } from '../config/params.ts';
 import { Command, CommandTable, FLAG_WRITE } from './command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART, type ShardExec } from './command-types.ts';
 import { Connection } from './connection.ts';
-import { copyArgs, decodeLocks, GLOBAL_READ, GLOBAL_WRITE, NO_GLOBAL, TxShard, type TxOp } from './tx-shard.ts';
+import { copyArgs, decodeLocks, GLOBAL_READ, GLOBAL_WRITE, NO_GLOBAL, TxShard, type Lock, type TxOp } from './tx-shard.ts';
 import { claim, ClaimSlots, Waiter, WRAP_KEY_ELEMENT, WRAP_KEY_PAIR, WRAP_MOVE } from './blocking.ts';
 import type { Database, TypedValue } from '../engine/database.ts';
 import { keySlotOfString, shardOfKey } from '../runtime/slots.ts';
@@ -422,18 +422,19 @@ export class ShardWorker implements RemoteExecutor {
    * The keys of a command routed here (all on this shard) when it must wait behind a transaction
    * holding one of them; null when it may run now.
    */
-  blockedKeys(cmd: Command, db: number, args: Buffer[], hintKey: Buffer | null): string[] | null {
-    let keys: string[];
-    if (hintKey !== null) keys = [hintKey.latin1Slice(0, hintKey.length)];
-    else if (cmd.singleKeyIndex !== 0) keys = [args[cmd.singleKeyIndex].latin1Slice()];
-    else keys = cmd.keyIndexes(args).map((i) => args[i].latin1Slice());
-    return this.tx.mustWait(db, keys, cmd.hasFlag(FLAG_WRITE)) ? keys : null;
+  blockedKeys(cmd: Command, db: number, args: Buffer[], hintKey: Buffer | null): Lock[] | null {
+    const write = cmd.hasFlag(FLAG_WRITE);
+    let locks: Lock[];
+    if (hintKey !== null) locks = [{ db, key: hintKey.latin1Slice(0, hintKey.length), write }];
+    else if (cmd.singleKeyIndex !== 0) locks = [{ db, key: args[cmd.singleKeyIndex].latin1Slice(), write }];
+    else locks = cmd.keyIndexes(args).map((i) => ({ db, key: args[i].latin1Slice(), write }));
+    const other = cmd.impl.otherDbKey?.(args) ?? null;
+    if (other !== null && other[1] < this.shard.dbs.length) locks.push({ db: other[1], key: args[other[0]].latin1Slice(), write });
+    return this.tx.mustWait(locks, write) ? locks : null;
   }
 
-  /** Holds a command back behind the transactions locking its keys; `done` gets its reply. */
-  deferCommand(cmd: Command, db: number, resp: 2 | 3, noTouch: boolean, args: Buffer[], keys: string[], record: boolean, done: (reply: Buffer) => void): void {
-    const write = cmd.hasFlag(FLAG_WRITE);
-    const locks = keys.map((key) => ({ db, key, write }));
+  /** Holds a command back behind the transactions holding its locks; `done` gets its reply. */
+  deferCommand(cmd: Command, db: number, resp: 2 | 3, noTouch: boolean, args: Buffer[], locks: Lock[], record: boolean, done: (reply: Buffer) => void): void {
     this.tx.defer(locks, { cmd, db, resp, noTouch, args: copyArgs(args), conclude: true, record, done });
   }
 

@@ -61,12 +61,6 @@ export class TxEntry {
   readonly locks: Lock[];
   readonly ops: TxOp[] = [];
   armed = false;
-  /** A held-back command: the pending entries it must follow (it is final once they all are). */
-  deps: Set<TxEntry> | null = null;
-  /** The largest final timestamp among the entries it waited for. */
-  maxDepTs = 0;
-  /** Held-back commands waiting for this entry to be finalized. */
-  dependents: TxEntry[] | null = null;
 
   constructor(handle: string, ts: number, final: boolean, global: number, locks: Lock[]) {
     this.handle = handle;
@@ -108,7 +102,7 @@ export class TxShard {
 
   /** The live entries, one line each (for debugging and tests). */
   dump(): string {
-    return [...this.entries].map((e) => `${e.handle || 'deferred'} ts=${e.ts} final=${e.final} global=${e.global} armed=${e.armed} ops=${e.ops.map((o) => o.cmd?.name ?? 'end').join(',')} locks=${e.locks.map((l) => l.key + (l.write ? 'W' : 'R')).join(',')} deps=${e.deps ? [...e.deps].map((d) => d.handle).join(',') : '-'} runnable=${this.runnable(e)}`).join('\n');
+    return [...this.entries].map((e) => `${e.handle || 'deferred'} ts=${e.ts} final=${e.final} global=${e.global} armed=${e.armed} ops=${e.ops.map((o) => o.cmd?.name ?? 'end').join(',')} locks=${e.locks.map((l) => l.key + (l.write ? 'W' : 'R')).join(',')} runnable=${this.runnable(e)}`).join('\n');
   }
 
   /** No transaction is live here: every command may run at once. */
@@ -120,13 +114,12 @@ export class TxShard {
     return this.entries.size;
   }
 
-  /** Whether a command with these keys (latin1 strings) in `db` must wait behind a live entry. */
-  mustWait(db: number, keys: string[], write: boolean): boolean {
+  /** Whether a command taking these locks must wait behind a live entry. */
+  mustWait(locks: Lock[], write: boolean): boolean {
     if (this.entries.size === 0) return false;
     for (const g of this.globals) if (g.global === GLOBAL_WRITE || write) return true;
-    const map = this.holders[db];
-    for (const k of keys) {
-      const hs = map.get(k);
+    for (const l of locks) {
+      const hs = this.holders[l.db].get(l.key);
       if (hs === undefined) continue;
       if (write) return true;
       for (const h of hs) if (h.write) return true;
@@ -155,7 +148,6 @@ export class TxShard {
     if (ts > 0 && !e.final) {
       e.ts = ts;
       e.final = true;
-      this.finalized(e);
       this.pump();
     }
     return e.ops.length === 0 && !e.armed && this.runnable(e) ? e : null;
@@ -171,59 +163,16 @@ export class TxShard {
 
   /** Holds back a command outside any transaction behind the entries that lock its keys. */
   defer(locks: Lock[], op: TxOp): void {
+    // A fresh timestamp, final at once: after every final entry here (their timestamps were drawn
+    // earlier), before any pending one that ends up later (none of those has run anywhere yet). The
+    // client's own transactions sent before it are final already (Connection holds such a command
+    // back until they are).
     const e = new TxEntry('', this.nextTs(), true, NO_GLOBAL, locks);
-    // It must run after every entry now holding a conflicting lock, also one whose final timestamp
-    // will exceed this proposal (a transaction of the same client, still being scheduled): until
-    // those are final this entry is pending, then it takes a timestamp just after theirs.
-    for (const o of this.conflicting(e)) {
-      if (o.final) continue;
-      if (e.deps === null) e.deps = new Set();
-      e.deps.add(o);
-      (o.dependents ??= []).push(e);
-    }
-    if (e.deps !== null) e.final = false;
     this.add(e);
     this.deferredCommands++;
     e.ops.push(op);
     this.arm(e);
     this.pump();
-  }
-
-  /** Live entries holding a lock that conflicts with one of e's. */
-  private conflicting(e: TxEntry): TxEntry[] {
-    const out: TxEntry[] = this.globals.filter((g) => globalConflict(g, e));
-    for (const l of e.locks) {
-      const hs = this.holders[l.db].get(l.key);
-      if (hs === undefined) continue;
-      for (const h of hs) if ((h.write || l.write) && !out.includes(h.entry)) out.push(h.entry);
-    }
-    return out;
-  }
-
-  /** e was finalized: held-back commands that waited only for it take a timestamp just after theirs. */
-  private finalized(e: TxEntry): void {
-    const list = e.dependents;
-    if (list === null) return;
-    e.dependents = null;
-    for (const d of list) {
-      if (d.deps === null || !d.deps.delete(e)) continue;
-      if (d.final) continue;
-      if (d.maxDepTs < e.ts) d.maxDepTs = e.ts;
-      if (d.deps.size > 0) continue;
-      d.deps = null;
-      // Just after the latest of them (a fraction: a later transaction of the same client has a
-      // larger integer timestamp), never before its own proposal.
-      if (d.maxDepTs >= d.ts) d.ts = d.maxDepTs + this.nextFraction();
-      d.final = true;
-      this.finalized(d); // held-back commands may wait for this one too
-    }
-  }
-
-  private fraction = 0;
-  /** Distinct fractions for timestamps derived on this shard. */
-  private nextFraction(): number {
-    this.fraction = (this.fraction + 1) & 0xfffff;
-    return (this.fraction + 1) / 0x200000;
   }
 
   /**
@@ -239,7 +188,6 @@ export class TxShard {
     if (ts > 0 && !e.final) {
       e.ts = ts;
       e.final = true;
-      this.finalized(e);
     }
     if (op !== null) {
       e.ops.push(op);
@@ -260,11 +208,6 @@ export class TxShard {
   }
 
   private release(e: TxEntry): void {
-    if (!e.final) {
-      // Ended without being finalized (it cannot have run): it no longer orders anything.
-      e.final = true;
-      this.finalized(e);
-    }
     this.entries.delete(e);
     if (e.handle !== '') this.byHandle.delete(e.handle);
     if (e.global !== NO_GLOBAL) this.globals.splice(this.globals.indexOf(e), 1);
