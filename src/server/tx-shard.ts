@@ -61,6 +61,11 @@ export class TxEntry {
   readonly locks: Lock[];
   readonly ops: TxOp[] = [];
   armed = false;
+  /**
+   * Found runnable once: it stays so until it ends (entries that come later get larger timestamps,
+   * and pending ones only move later), so the check is not repeated.
+   */
+  running = false;
 
   constructor(handle: string, ts: number, final: boolean, global: number, locks: Lock[]) {
     this.handle = handle;
@@ -229,6 +234,13 @@ export class TxShard {
 
   /** Whether entry e may run now. */
   private runnable(e: TxEntry): boolean {
+    if (e.running) return true;
+    if (!this.mayRun(e)) return false;
+    e.running = true;
+    return true;
+  }
+
+  private mayRun(e: TxEntry): boolean {
     if (!e.final) return false;
     const ts = e.ts;
     if (e.global === GLOBAL_WRITE) {
