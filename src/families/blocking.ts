@@ -252,6 +252,7 @@ async function wait(c: Connection, plan: BlockPlan, ms: number, w: ReplyWriter):
         return true;
       },
     };
+    Atomics.add(worker.shared.counts, 1, 1);
     if (ms > 0) timer = setTimeout(() => c.blockState?.cancel(null), ms);
     const byShard = new Map<number, Buffer[]>();
     for (const k of plan.keys) {
@@ -269,6 +270,7 @@ async function wait(c: Connection, plan: BlockPlan, ms: number, w: ReplyWriter):
   });
   if (timer !== null) clearTimeout(timer);
   c.blockState = null;
+  Atomics.sub(worker.shared.counts, 1, 1);
   worker.claims.release(slot);
   for (const s of new Set(plan.keys.map((k) => shardOfKey(k, n)))) void c.runOn(s, '__unblock', [B(String(slot)), B(String(expect))]);
   if (reply === null) return nullReply(plan, w);

@@ -118,7 +118,7 @@ export function clampHz(hz: number): number {
 export interface WorkerShared {
   /** [0]: next client id (BigInt64) */
   ids: BigInt64Array;
-  /** [0]: connected clients across all workers */
+  /** [0]: connected clients across all workers; [1]: blocked clients (INFO blocked_clients) */
   counts: Int32Array;
   /** [0]: the transaction clock (timestamps of scheduled transactions and held-back commands) */
   clock: BigInt64Array;
