@@ -21,6 +21,8 @@ import { parseMPop } from './lists.ts';
 import { parseZMPop } from './zset.ts';
 
 const LLONG_MAX = 9223372036854775807;
+/** The longest delay setTimeout honours (a longer one fires at once): longer waits re-arm. */
+const MAX_TIMER_MS = 2147483647;
 const UNBLOCKED_ERROR = Buffer.from('-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n');
 
 /** What a blocking command waits for and how it pops once a key is ready. */
@@ -246,7 +248,14 @@ async function wait(c: Connection, plan: BlockPlan, ms: number, w: ReplyWriter):
       },
     };
     Atomics.add(worker.shared.counts, 1, 1);
-    if (ms > 0) timer = setTimeout(() => c.blockState?.cancel(null), ms);
+    if (ms > 0) {
+      const deadline = Date.now() + ms;
+      const arm = (): void => {
+        const left = deadline - Date.now();
+        timer = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(() => c.blockState?.cancel(null), left);
+      };
+      arm();
+    }
     const byShard = new Map<number, Buffer[]>();
     for (const k of plan.keys) {
       const s = shardOfKey(k, n);
