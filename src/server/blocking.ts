@@ -4,8 +4,9 @@
 // - a blocked client owns one claim slot (an Int32 in shared memory) whose value is even while it
 //   waits; whoever moves it to odd first (Atomics.compareExchange) serves it: a shard popping for it,
 //   its timeout, CLIENT UNBLOCK or its disconnection. Everybody else drops their waiter for it;
-// - waiters of a key are served first come, first served, right after the command that created the
-//   key (the pop is part of the same shard turn, so no other client sees the element);
+// - waiters of a key are served first come, first served (skipping those waiting for another type),
+//   right after the command that created the key (the pop is part of the same shard turn, so no other
+//   client sees the element) — or, while a transaction locks the key, once it concludes;
 // - a waiter is removed from every key of its shard when it is served, and from every shard when the
 //   client stops waiting (so a gone client leaves nothing behind).
 

@@ -320,28 +320,37 @@ export class ShardWorker implements RemoteExecutor {
     this.serving = true;
     try {
       const q = this.shard.readyQueue;
+      let later: [Database, string][] | null = null;
       while (q.length > 0) {
         const [db, key] = q.shift()!;
-        this.serveKey(db, key);
+        if (!this.serveKey(db, key)) (later ??= []).push([db, key]);
       }
+      // Keys a live transaction locks: served once it concludes (onConclude serves again).
+      if (later !== null) q.push(...later);
     } finally {
       this.serving = false;
     }
   }
 
-  /** Pops for the waiters of key, first come first served, while it holds elements of their type. */
-  serveKey(db: Database, key: string): void {
+  /**
+   * Pops for the waiters of key, first come first served, while it holds elements of their type.
+   * False (nothing done) while a live transaction locks the key: its operations see the key as they
+   * left it (a blocking command's try pops between two hops of one transaction).
+   */
+  serveKey(db: Database, key: string): boolean {
     const now = Date.now();
     const slot = keySlotOfString(key);
     for (;;) {
       const list = db.blocked?.get(key);
-      if (list === undefined || list.length === 0) return;
-      const wt = list[0];
+      if (list === undefined || list.length === 0) return true;
+      if (this.tx.mustWait(list[0].db, [key], true)) return false;
       const e = db.lookup(slot, key, now);
-      if (e === undefined) return;
+      if (e === undefined) return true;
       const v = e.value;
       const kind = typeof v === 'string' || v instanceof Buffer ? 'string' : (v as TypedValue).kind;
-      if (kind !== wt.kind) return;
+      // Waiters for another type (BZPOPMIN on a key that is now a list) stay, and do not hold up the others.
+      const wt = list.find((x) => x.kind === kind);
+      if (wt === undefined) return true;
       this.removeWaiter(wt);
       if (!claim(this.shared.blockSlots, wt.slot, wt.expect)) continue; // served elsewhere, or gone
       this.deliver(wt, this.popFor(wt, Buffer.from(key, 'latin1')));
