@@ -226,6 +226,9 @@ function shape(plan: BlockPlan, key: Buffer, popped: Buffer, resp: 2 | 3): Buffe
 /** Registers the waiters and waits for a pop, the timeout, CLIENT UNBLOCK or the client's end. */
 async function wait(c: Connection, plan: BlockPlan, ms: number, w: ReplyWriter): Promise<void> {
   const worker = c.worker;
+  // The client left while the command was being tried (Redis frees it on EOF): waiting would keep a
+  // dead client blocked, and pop an element for it.
+  if (c.inputGone) return w.nullArray();
   const got = worker.claims.acquire();
   if (got === null) return w.error('ERR too many blocked clients on this thread');
   const [slot, expect] = got;
