@@ -353,12 +353,13 @@ export class ShardWorker implements RemoteExecutor {
       if (wt === undefined) return true;
       this.removeWaiter(wt);
       if (!claim(this.shared.blockSlots, wt.slot, wt.expect)) continue; // served elsewhere, or gone
-      this.deliver(wt, this.popFor(wt, Buffer.from(key, 'latin1')));
+      const reply = this.popFor(wt, Buffer.from(key, 'latin1'));
+      if (reply !== null) this.deliver(wt, reply);
     }
   }
 
-  /** Runs the waiter's pop on key and shapes its reply. */
-  private popFor(wt: Waiter, key: Buffer): Buffer {
+  /** Runs the waiter's pop on key and shapes its reply (null: delivered later, see WRAP_MOVE). */
+  private popFor(wt: Waiter, key: Buffer): Buffer | null {
     const args = wt.template.slice();
     for (const i of wt.keyAt) args[i] = key;
     const w = this.blockOut;
@@ -380,12 +381,29 @@ export class ShardWorker implements RemoteExecutor {
       return w.take();
     }
     if (wt.wrap === WRAP_MOVE && wt.dst !== null && popped[0] === 0x24 /* $ */) {
-      // The destination is on another shard: push there.
-      const elem = popped.subarray(popped.indexOf(0x0a) + 1, popped.length - 2);
+      // The destination is on another shard: push there, and answer once the element is in it (the
+      // client's next command sees it). A destination of another type: Redis answers WRONGTYPE and
+      // pops nothing, so the element goes back where it came from and the client gets the error.
+      const elem = Buffer.from(popped.subarray(popped.indexOf(0x0a) + 1, popped.length - 2));
       const push = this.command(wt.dstLeft ? 'lpush' : 'rpush');
-      this.mesh.send(shardOfKey(wt.dst, this.n), push.index, wt.db, 2, REQ_PART, [Buffer.from(push.name), wt.dst, Buffer.from(elem)], { complete: () => {} });
+      this.mesh.send(shardOfKey(wt.dst, this.n), push.index, wt.db, 2, REQ_PART, [Buffer.from(push.name), wt.dst, elem], {
+        complete: (r) => {
+          if (r[0] === 0x2d /* - */) this.undoPop(wt, key, elem);
+          this.deliver(wt, r[0] === 0x2d ? Buffer.from(r) : popped);
+        },
+      });
+      return null;
     }
     return popped;
+  }
+
+  /** Puts back an element a cross-shard BLMOVE popped from `key` and could not push. */
+  private undoPop(wt: Waiter, key: Buffer, elem: Buffer): void {
+    const back = this.command(wt.template[0].latin1Slice() === 'lpop' ? 'lpush' : 'rpush');
+    const args = [Buffer.from(back.name), key, elem];
+    const locked = this.tx.idle ? null : this.blockedKeys(back, wt.db, args, null);
+    if (locked !== null) this.deferCommand(back, wt.db, 2, false, args, locked, false, () => {});
+    else this.runLocal(back, wt.db, false, args, this.newWriter(2));
   }
 
   /** Sends a served reply to the blocked client's thread. */
