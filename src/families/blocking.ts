@@ -22,6 +22,8 @@ import { parseMPop } from './lists.ts';
 import { parseZMPop } from './zset.ts';
 
 const LLONG_MAX = 9223372036854775807;
+/** The longest delay setTimeout honours (a longer one fires at once): longer waits re-arm. */
+const MAX_TIMER_MS = 2147483647;
 const UNBLOCKED_ERROR = Buffer.from('-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n');
 
 /** What a blocking command waits for and how it pops once a key is ready. */
@@ -35,8 +37,6 @@ interface BlockPlan {
   /** BLMOVE: the destination and side (pushed by the popping shard when it is elsewhere). */
   dst: Buffer | null;
   dstLeft: boolean;
-  /** The timeout reply is a nil bulk (BLMOVE) rather than a nil array. */
-  nullBulk: boolean;
 }
 
 /**
@@ -72,7 +72,7 @@ function side(b: Buffer): 'LEFT' | 'RIGHT' | null {
 const B = (s: string): Buffer => Buffer.from(s);
 
 function popPlan(keys: Buffer[], kind: 'list' | 'zset', name: string, wrap: number): BlockPlan {
-  return { keys, kind, template: [B(name), B('')], keyAt: 1, wrap, dst: null, dstLeft: false, nullBulk: false };
+  return { keys, kind, template: [B(name), B('')], keyAt: 1, wrap, dst: null, dstLeft: false };
 }
 
 /** BLPOP / BRPOP / BZPOPMIN / BZPOPMAX key [key ...] timeout */
@@ -87,8 +87,7 @@ function simplePop(name: string, kind: 'list' | 'zset', wrap: number) {
 /** BLMPOP / BZMPOP timeout numkeys key [key ...] LEFT|RIGHT|MIN|MAX [COUNT count] */
 function mpop(kind: 'list' | 'zset') {
   return (c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> => {
-    const ms = parseTimeout(args[1], w);
-    if (ms === null) return Promise.resolve();
+    // Redis parses numkeys, the keys, the direction and COUNT before the timeout.
     const rest = [args[0], ...args.slice(2)];
     let keys: Buffer[];
     let tail: Buffer[];
@@ -103,6 +102,8 @@ function mpop(kind: 'list' | 'zset') {
       keys = p.keys;
       tail = [B(p.max ? 'MAX' : 'MIN'), B('COUNT'), B(String(p.count))];
     }
+    const ms = parseTimeout(args[1], w);
+    if (ms === null) return Promise.resolve();
     const plan: BlockPlan = {
       keys,
       kind,
@@ -111,7 +112,6 @@ function mpop(kind: 'list' | 'zset') {
       wrap: WRAP_PLAIN,
       dst: null,
       dstLeft: false,
-      nullBulk: false,
     };
     return block(c, plan, ms, w);
   };
@@ -137,8 +137,8 @@ function move(rpoplpush: boolean) {
     const dst = args[2];
     const sameShard = shardOfKey(src, n) === shardOfKey(dst, n);
     const plan: BlockPlan = sameShard
-      ? { keys: [src], kind: 'list', template: [B('lmove'), B(''), dst, B(from), B(to)], keyAt: 1, wrap: WRAP_PLAIN, dst: null, dstLeft: false, nullBulk: true }
-      : { keys: [src], kind: 'list', template: [B(from === 'LEFT' ? 'lpop' : 'rpop'), B('')], keyAt: 1, wrap: WRAP_MOVE, dst, dstLeft: to === 'LEFT', nullBulk: true };
+      ? { keys: [src], kind: 'list', template: [B('lmove'), B(''), dst, B(from), B(to)], keyAt: 1, wrap: WRAP_PLAIN, dst: null, dstLeft: false }
+      : { keys: [src], kind: 'list', template: [B(from === 'LEFT' ? 'lpop' : 'rpop'), B('')], keyAt: 1, wrap: WRAP_MOVE, dst, dstLeft: to === 'LEFT' };
     return blockMove(c, plan, args, from, to, ms, w);
   };
 }
@@ -172,13 +172,8 @@ async function blockMove(c: Connection, plan: BlockPlan, args: Buffer[], from: s
 async function block(c: Connection, plan: BlockPlan, ms: number, w: ReplyWriter): Promise<void> {
   const now = await tryNow(c, plan);
   if (now !== null) return w.raw(now);
-  if (c.tx !== null) return nullReply(plan, w); // inside MULTI/EXEC: no blocking
+  if (c.tx !== null) return w.nullArray(); // inside MULTI/EXEC: no blocking
   return wait(c, plan, ms, w);
-}
-
-function nullReply(plan: BlockPlan, w: ReplyWriter): void {
-  if (plan.nullBulk) w.nullBulk();
-  else w.nullArray();
 }
 
 /**
@@ -232,6 +227,9 @@ function shape(plan: BlockPlan, key: Buffer, popped: Buffer, resp: 2 | 3): Buffe
 /** Registers the waiters and waits for a pop, the timeout, CLIENT UNBLOCK or the client's end. */
 async function wait(c: Connection, plan: BlockPlan, ms: number, w: ReplyWriter): Promise<void> {
   const worker = c.worker;
+  // The client left while the command was being tried (Redis frees it on EOF): waiting would keep a
+  // dead client blocked, and pop an element for it.
+  if (c.inputGone) return w.nullArray();
   const got = worker.claims.acquire();
   if (got === null) return w.error('ERR too many blocked clients on this thread');
   const [slot, expect] = got;
@@ -253,7 +251,15 @@ async function wait(c: Connection, plan: BlockPlan, ms: number, w: ReplyWriter):
         return true;
       },
     };
-    if (ms > 0) timer = setTimeout(() => c.blockState?.cancel(null), ms);
+    Atomics.add(worker.shared.counts, 1, 1);
+    if (ms > 0) {
+      const deadline = Date.now() + ms;
+      const arm = (): void => {
+        const left = deadline - Date.now();
+        timer = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(() => c.blockState?.cancel(null), left);
+      };
+      arm();
+    }
     const byShard = new Map<number, Buffer[]>();
     for (const k of plan.keys) {
       const s = shardOfKey(k, n);
@@ -270,9 +276,12 @@ async function wait(c: Connection, plan: BlockPlan, ms: number, w: ReplyWriter):
   });
   if (timer !== null) clearTimeout(timer);
   c.blockState = null;
+  Atomics.sub(worker.shared.counts, 1, 1);
   worker.claims.release(slot);
   for (const s of new Set(plan.keys.map((k) => shardOfKey(k, n)))) void c.runOn(s, '__unblock', [B(String(slot)), B(String(expect))]);
-  if (reply === null) return nullReply(plan, w);
+  // Redis 7.0 answers a timeout (or CLIENT UNBLOCK) with a nil array, BLMOVE and BRPOPLPUSH included
+  // (whose nil inside MULTI is a nil bulk).
+  if (reply === null) return w.nullArray();
   w.raw(reply);
 }
 
@@ -280,15 +289,19 @@ async function wait(c: Connection, plan: BlockPlan, ms: number, w: ReplyWriter):
 
 /** CLIENT UNBLOCK client-id [TIMEOUT|ERROR] */
 function clientUnblock(c: Connection, args: Buffer[], w: ReplyWriter): void {
-  const id = parseInt64(args[2]);
-  if (id === null) return w.error(ERR_NOT_INTEGER);
+  // As Redis: too many arguments is the generic subcommand error, and the reason is checked before the id.
+  if (args.length > 4) {
+    const sub = args[1].toString('latin1').slice(0, 128);
+    return w.error(`ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${args[0].toString('latin1').toUpperCase()} HELP.`);
+  }
   let mode = 'TIMEOUT';
   if (args.length > 3) {
     if (isWord(args[3], 'TIMEOUT')) mode = 'TIMEOUT';
     else if (isWord(args[3], 'ERROR')) mode = 'ERROR';
     else return w.error('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
   }
-  if (args.length > 4) return w.error(ERR_SYNTAX);
+  const id = parseInt64(args[2]);
+  if (id === null) return w.error(ERR_NOT_INTEGER);
   c.broadcast(c.worker.command('__clientunblock'), [B('__clientunblock'), B(String(id)), B(mode)], mergeSum, w);
 }
 

@@ -283,7 +283,7 @@ function infoText(worker: ShardWorker, want: Set<string>, snaps: WorkerSnapshot[
         add('maxclients', cfg.maxclients as number);
         add('client_recent_max_input_buffer', t.maxIn);
         add('client_recent_max_output_buffer', t.maxOut);
-        add('blocked_clients', 0);
+        add('blocked_clients', Atomics.load(worker.shared.counts, 1));
         add('tracking_clients', 0);
         add('clients_in_timeout_table', 0);
         break;

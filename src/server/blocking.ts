@@ -4,8 +4,11 @@
 // - a blocked client owns one claim slot (an Int32 in shared memory) whose value is even while it
 //   waits; whoever moves it to odd first (Atomics.compareExchange) serves it: a shard popping for it,
 //   its timeout, CLIENT UNBLOCK or its disconnection. Everybody else drops their waiter for it;
-// - waiters of a key are served first come, first served, right after the command that created the
-//   key (the pop is part of the same shard turn, so no other client sees the element);
+// - waiters of a key are served first come, first served (skipping those waiting for another type),
+//   right after the command that created the key (the pop is part of the same shard turn, so no other
+//   client sees the element) — or, while a transaction locks the key, once it concludes;
+// - a BLMOVE served across shards is answered only after its element is in the destination (or, the
+//   destination being of another type, back in the source with WRONGTYPE as the answer);
 // - a waiter is removed from every key of its shard when it is served, and from every shard when the
 //   client stops waiting (so a gone client leaves nothing behind).
 
@@ -19,7 +22,7 @@ export const BLOCK_SLOTS_PER_WORKER = 8192;
 export const WRAP_PLAIN = 0; // the reply as it is (BLMPOP, BZMPOP, BLMOVE on one shard)
 export const WRAP_KEY_ELEMENT = 1; // *2 key element (BLPOP, BRPOP)
 export const WRAP_KEY_PAIR = 2; // *3 key member score (BZPOPMIN, BZPOPMAX): the popped [member, score] after the key
-export const WRAP_MOVE = 3; // BLMOVE across shards: the element, then pushed on the destination's shard
+export const WRAP_MOVE = 3; // BLMOVE across shards: pushed on the destination's shard, then the element
 
 export class Waiter {
   slot = 0;

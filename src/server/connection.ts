@@ -345,9 +345,16 @@ export class Connection {
     b.finish(Buffer.from(reply));
   }
 
+  /** The client is gone or sent its last byte (FIN): a blocking command must not start waiting. */
+  get inputGone(): boolean {
+    return this.inputEnded || this.closed;
+  }
+
   /** A gone client leaves no trace: its MULTI state, WATCH records and waits go. */
   private releaseState(): void {
-    this.blockState?.cancel(null);
+    // A wait a shard already won ends too: its reply (in flight) has nobody to go to.
+    const b = this.blockState;
+    if (b !== null && !b.cancel(null)) b.finish(null);
     this.multi = null;
     if (this.watchShards.size > 0) this.dropWatches();
   }
@@ -857,7 +864,7 @@ export class Connection {
   describe(now: number): string {
     const age = Math.floor((now - this.createdAt) / 1000);
     const idle = Math.floor((now - this.lastInteraction) / 1000);
-    const flags = (this.closeAfterReply || this.killed ? 'A' : '') + (this.noEvict ? 'e' : '') + (this.noTouch ? 'T' : '') || 'N';
+    const flags = (this.blockState !== null ? 'b' : '') + (this.closeAfterReply || this.killed ? 'A' : '') + (this.noEvict ? 'e' : '') + (this.noTouch ? 'T' : '') || 'N';
     return (
       `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${(this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1} ` +
       `name=${this.name} age=${age} idle=${idle} flags=${flags} db=${this.db} sub=0 psub=0 ssub=0 multi=-1 ` +
@@ -876,7 +883,7 @@ const RUN_IN_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'rese
 /** A blocked client's wait: its claim slot; finish() ends it with a reply, cancel() claims it first. */
 export interface BlockState {
   slot: number;
-  finish(reply: Buffer): void;
+  finish(reply: Buffer | null): void;
   /** Ends the wait with `reply` (null: the timeout reply) if nobody served it yet; false if too late. */
   cancel(reply: Buffer | null): boolean;
 }

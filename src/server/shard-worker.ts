@@ -118,7 +118,7 @@ export function clampHz(hz: number): number {
 export interface WorkerShared {
   /** [0]: next client id (BigInt64) */
   ids: BigInt64Array;
-  /** [0]: connected clients across all workers */
+  /** [0]: connected clients across all workers; [1]: blocked clients (INFO blocked_clients) */
   counts: Int32Array;
   /** [0]: the transaction clock (timestamps of scheduled transactions and held-back commands) */
   clock: BigInt64Array;
@@ -320,36 +320,46 @@ export class ShardWorker implements RemoteExecutor {
     this.serving = true;
     try {
       const q = this.shard.readyQueue;
+      let later: [Database, string][] | null = null;
       while (q.length > 0) {
         const [db, key] = q.shift()!;
-        this.serveKey(db, key);
+        if (!this.serveKey(db, key)) (later ??= []).push([db, key]);
       }
+      // Keys a live transaction locks: served once it concludes (onConclude serves again).
+      if (later !== null) q.push(...later);
     } finally {
       this.serving = false;
     }
   }
 
-  /** Pops for the waiters of key, first come first served, while it holds elements of their type. */
-  serveKey(db: Database, key: string): void {
+  /**
+   * Pops for the waiters of key, first come first served, while it holds elements of their type.
+   * False (nothing done) while a live transaction locks the key: its operations see the key as they
+   * left it (a blocking command's try pops between two hops of one transaction).
+   */
+  serveKey(db: Database, key: string): boolean {
     const now = Date.now();
     const slot = keySlotOfString(key);
     for (;;) {
       const list = db.blocked?.get(key);
-      if (list === undefined || list.length === 0) return;
-      const wt = list[0];
+      if (list === undefined || list.length === 0) return true;
+      if (this.tx.mustWait(list[0].db, [key], true)) return false;
       const e = db.lookup(slot, key, now);
-      if (e === undefined) return;
+      if (e === undefined) return true;
       const v = e.value;
       const kind = typeof v === 'string' || v instanceof Buffer ? 'string' : (v as TypedValue).kind;
-      if (kind !== wt.kind) return;
+      // Waiters for another type (BZPOPMIN on a key that is now a list) stay, and do not hold up the others.
+      const wt = list.find((x) => x.kind === kind);
+      if (wt === undefined) return true;
       this.removeWaiter(wt);
       if (!claim(this.shared.blockSlots, wt.slot, wt.expect)) continue; // served elsewhere, or gone
-      this.deliver(wt, this.popFor(wt, Buffer.from(key, 'latin1')));
+      const reply = this.popFor(wt, Buffer.from(key, 'latin1'));
+      if (reply !== null) this.deliver(wt, reply);
     }
   }
 
-  /** Runs the waiter's pop on key and shapes its reply. */
-  private popFor(wt: Waiter, key: Buffer): Buffer {
+  /** Runs the waiter's pop on key and shapes its reply (null: delivered later, see WRAP_MOVE). */
+  private popFor(wt: Waiter, key: Buffer): Buffer | null {
     const args = wt.template.slice();
     for (const i of wt.keyAt) args[i] = key;
     const w = this.blockOut;
@@ -371,12 +381,29 @@ export class ShardWorker implements RemoteExecutor {
       return w.take();
     }
     if (wt.wrap === WRAP_MOVE && wt.dst !== null && popped[0] === 0x24 /* $ */) {
-      // The destination is on another shard: push there.
-      const elem = popped.subarray(popped.indexOf(0x0a) + 1, popped.length - 2);
+      // The destination is on another shard: push there, and answer once the element is in it (the
+      // client's next command sees it). A destination of another type: Redis answers WRONGTYPE and
+      // pops nothing, so the element goes back where it came from and the client gets the error.
+      const elem = Buffer.from(popped.subarray(popped.indexOf(0x0a) + 1, popped.length - 2));
       const push = this.command(wt.dstLeft ? 'lpush' : 'rpush');
-      this.mesh.send(shardOfKey(wt.dst, this.n), push.index, wt.db, 2, REQ_PART, [Buffer.from(push.name), wt.dst, Buffer.from(elem)], { complete: () => {} });
+      this.mesh.send(shardOfKey(wt.dst, this.n), push.index, wt.db, 2, REQ_PART, [Buffer.from(push.name), wt.dst, elem], {
+        complete: (r) => {
+          if (r[0] === 0x2d /* - */) this.undoPop(wt, key, elem);
+          this.deliver(wt, r[0] === 0x2d ? Buffer.from(r) : popped);
+        },
+      });
+      return null;
     }
     return popped;
+  }
+
+  /** Puts back an element a cross-shard BLMOVE popped from `key` and could not push. */
+  private undoPop(wt: Waiter, key: Buffer, elem: Buffer): void {
+    const back = this.command(wt.template[0].latin1Slice() === 'lpop' ? 'lpush' : 'rpush');
+    const args = [Buffer.from(back.name), key, elem];
+    const locked = this.tx.idle ? null : this.blockedKeys(back, wt.db, args, null);
+    if (locked !== null) this.deferCommand(back, wt.db, 2, false, args, locked, false, () => {});
+    else this.runLocal(back, wt.db, false, args, this.newWriter(2));
   }
 
   /** Sends a served reply to the blocked client's thread. */
