@@ -1,9 +1,11 @@
 // MULTI/EXEC/DISCARD/WATCH/UNWATCH, differential against a real redis-server: each case is a script of
 // steps on up to three clients per server (the same interleaving on both), run on Damselfly with 1, 2
 // and 4 shard threads, in RESP2, RESP3, and with each client's consecutive steps pipelined; the raw
-// reply bytes of every step must equal Redis's. Keys are chosen per case so that their shards differ
-// (slot % 4 = 0, 1, 2, 3 lands on distinct shards at 2 and 4 threads), and some cases aim a key at a
-// shard other than the client's own thread.
+// reply bytes of every step must equal Redis's (but a blind step's: a random reply such as SPOP's). The
+// WATCH groups pin down Redis's signalModifiedKey per command: a watched key is changed only by a
+// command that really changed it, for every data type. Keys are chosen per case so that their shards
+// differ (slot % 4 = 0, 1, 2, 3 lands on distinct shards at 2 and 4 threads), and some cases aim a key
+// at a shard other than the client's own thread.
 // Invariants: no sleeps — waiting for an expiry is a poll of PTTL on another key or connection until it
 // answers -2; every case uses its own key namespace (FLUSHALL cases only affect the running case).
 
@@ -15,11 +17,15 @@ import { shardOfKey } from '../src/runtime/slots.ts';
 // ---------------------------------------------------------------------------------------------
 // Scripts
 
-/** A command on client `c`; or (poll) a command repeated on client `c` until it answers `until`. */
+/**
+ * A command on client `c`; or (poll) a command repeated on client `c` until it answers `until`; or
+ * (blind) a command whose reply is random (SPOP), run on both servers but not compared.
+ */
 interface Step {
   c: number;
   cmd: Arg[];
   until?: string;
+  blind?: boolean;
 }
 
 const A = (...cmd: Arg[]): Step => ({ c: 0, cmd });
@@ -27,6 +33,8 @@ const B = (...cmd: Arg[]): Step => ({ c: 1, cmd });
 const C = (...cmd: Arg[]): Step => ({ c: 2, cmd });
 /** Repeats cmd on client c (not compared) until its reply is `until`. */
 const poll = (c: number, until: string, ...cmd: Arg[]): Step => ({ c, cmd, until });
+/** Runs cmd on client B without comparing its (random) reply. */
+const blindB = (...cmd: Arg[]): Step => ({ c: 1, cmd, blind: true });
 
 /** k(name, s): a key of this case whose slot % 4 is s (distinct shards at 2 and 4 threads). */
 type Keys = (name: string, s?: number) => string;
@@ -46,12 +54,6 @@ interface TxCase {
 }
 
 const t = (name: string, steps: (k: Keys, env: Env) => Step[], todo?: string): TxCase => ({ name, steps, todo });
-
-/**
- * lookupWrite (family-util.ts) marks every collection it finds as changed for WATCH, also when the
- * command then changes nothing or fails; Redis signals a key only when the command modified it.
- */
-const LIST_NOOP_TODO = 'known divergence: a write command that finds a list marks it changed even when it changes nothing';
 
 /** A key named `${ns}:${name}` plus the shortest suffix that puts it at slot % 4 = s. */
 function keyFor(ns: string, name: string, s: number): string {
@@ -537,17 +539,249 @@ const GROUPS: { name: string; cases: TxCase[] }[] = [
     ],
   },
   {
+    name: 'WATCH of a list: commands that change it',
+    cases: [
+      t('RPUSH and LPUSHX', (k) => [A('RPUSH', k('l'), 'a'), A('WATCH', k('l')), B('LPUSHX', k('l'), 'z'), A('MULTI'), A('PING'), A('EXEC'), A('WATCH', k('l')), B('RPUSH', k('l'), 'b'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('LPOP that leaves elements', (k) => [A('RPUSH', k('l'), 'a', 'b', 'c'), A('WATCH', k('l')), B('LPOP', k('l')), A('MULTI'), A('PING'), A('EXEC'), A('WATCH', k('l')), B('RPOP', k('l'), '1'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('LPOP of the last element', (k) => [A('RPUSH', k('l'), 'a'), A('WATCH', k('l')), B('LPOP', k('l'), '5'), A('MULTI'), A('PING'), A('EXEC'), A('EXISTS', k('l'))]),
+      t('LSET in range', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('LSET', k('l'), '-1', 'b'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('LINSERT at a pivot', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('LINSERT', k('l'), 'AFTER', 'b', 'c'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('LREM of a present element', (k) => [A('RPUSH', k('l'), 'a', 'b', 'a'), A('WATCH', k('l')), B('LREM', k('l'), '-1', 'a'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('LTRIM keeping everything still counts', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('LTRIM', k('l'), '0', '-1'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('LTRIM that removes elements', (k) => [A('RPUSH', k('l'), 'a', 'b', 'c'), A('WATCH', k('l')), B('LTRIM', k('l'), '1', '1'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('LMOVE rotating the list onto itself', (k) => [A('RPUSH', k('l'), 'a'), A('WATCH', k('l')), B('LMOVE', k('l'), k('l'), 'LEFT', 'RIGHT'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('LMOVE out of the watched list, to another shard', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('LMOVE', k('l'), k('d', 1), 'LEFT', 'LEFT'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('RPOPLPUSH into the watched list, from another shard', (k) => [A('RPUSH', k('l', 2), 'a'), A('RPUSH', k('src', 3), 'x', 'y'), A('WATCH', k('l', 2)), B('RPOPLPUSH', k('src', 3), k('l', 2)), A('MULTI'), A('PING'), A('EXEC')]),
+      t('LMPOP of the watched list after a missing key', (k) => [A('RPUSH', k('l', 1), 'a', 'b'), A('WATCH', k('l', 1)), B('LMPOP', '2', k('none'), k('l', 1), 'RIGHT'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('BLPOP served at once', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('BLPOP', k('l'), '0'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('SORT ... STORE onto the watched list', (k) => [A('RPUSH', k('l'), 'a'), A('RPUSH', k('src'), '3', '1'), A('WATCH', k('l')), B('SORT', k('src'), 'STORE', k('l')), A('MULTI'), A('PING'), A('EXEC')]),
+      t('EXPIRE and PERSIST of a list', (k) => [A('RPUSH', k('l'), 'a'), A('WATCH', k('l')), B('EXPIRE', k('l'), '100'), A('MULTI'), A('PING'), A('EXEC'), A('WATCH', k('l')), B('PERSIST', k('l')), A('MULTI'), A('PING'), A('EXEC')]),
+    ],
+  },
+  {
     name: 'WATCH of a list: commands that change nothing',
     cases: [
-      t('LREM of a missing element', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('LREM', k('l'), '0', 'zz'), A('MULTI'), A('PING'), A('EXEC')], LIST_NOOP_TODO),
-      t('LINSERT with a missing pivot', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('LINSERT', k('l'), 'BEFORE', 'zz', 'q'), A('MULTI'), A('PING'), A('EXEC')], LIST_NOOP_TODO),
-      t('LSET out of range', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('LSET', k('l'), '9', 'x'), A('MULTI'), A('PING'), A('EXEC')], LIST_NOOP_TODO),
-      t('PERSIST of a list without TTL', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('PERSIST', k('l')), A('MULTI'), A('PING'), A('EXEC')], LIST_NOOP_TODO),
-      t('RENAME of the list onto itself', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('RENAME', k('l'), k('l')), A('MULTI'), A('PING'), A('EXEC')], LIST_NOOP_TODO),
-      t('WRONGTYPE commands on the list', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('INCR', k('l')), B('APPEND', k('l'), 'x'), A('MULTI'), A('PING'), A('EXEC')], LIST_NOOP_TODO),
-      t('SET NX on the list', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('SET', k('l'), 'x', 'NX'), A('MULTI'), A('PING'), A('EXEC')], LIST_NOOP_TODO),
-      t('LPOP with count 0', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('LPOP', k('l'), '0'), A('MULTI'), A('PING'), A('EXEC')], LIST_NOOP_TODO),
-      t('LTRIM keeping everything still counts', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('LTRIM', k('l'), '0', '-1'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('LREM of a missing element', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('LREM', k('l'), '0', 'zz'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('LINSERT with a missing pivot', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('LINSERT', k('l'), 'BEFORE', 'zz', 'q'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('LSET out of range', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('LSET', k('l'), '9', 'x'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('PERSIST of a list without TTL', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('PERSIST', k('l')), A('MULTI'), A('PING'), A('EXEC')]),
+      t('RENAME of the list onto itself', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('RENAME', k('l'), k('l')), A('MULTI'), A('PING'), A('EXEC')]),
+      t('WRONGTYPE commands on the list', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('INCR', k('l')), B('APPEND', k('l'), 'x'), B('SADD', k('l'), 'x'), B('HSET', k('l'), 'f', 'v'), B('ZADD', k('l'), '1', 'x'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('SET NX on the list', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('SET', k('l'), 'x', 'NX'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('LPOP with count 0', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('LPOP', k('l'), '0'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('reads of the list', (k) => [A('RPUSH', k('l'), 'a', 'b'), A('WATCH', k('l')), B('LRANGE', k('l'), '0', '-1'), B('LINDEX', k('l'), '0'), B('LPOS', k('l'), 'b'), B('LLEN', k('l')), B('SORT', k('l'), 'ALPHA'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('LPUSHX and RPOP of the missing watched key', (k) => [A('WATCH', k('l')), B('LPUSHX', k('l'), 'a'), B('RPOP', k('l')), B('LTRIM', k('l'), '0', '1'), B('LREM', k('l'), '0', 'a'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('LMOVE to a WRONGTYPE destination leaves the source', (k) => [A('RPUSH', k('l'), 'a'), A('SET', k('str', 1), 'x'), A('WATCH', k('l')), B('LMOVE', k('l'), k('str', 1), 'LEFT', 'LEFT'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('LMOVE from a missing source into the watched list', (k) => [A('RPUSH', k('l', 2), 'a'), A('WATCH', k('l', 2)), B('LMOVE', k('none', 3), k('l', 2), 'LEFT', 'LEFT'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('EXPIRE NX of a list with a TTL', (k) => [A('RPUSH', k('l'), 'a'), A('EXPIRE', k('l'), '100'), A('WATCH', k('l')), B('EXPIRE', k('l'), '50', 'NX'), B('EXPIRE', k('l'), '200', 'LT'), A('MULTI'), A('PING'), A('EXEC')]),
+    ],
+  },
+  {
+    name: 'WATCH of a hash',
+    cases: [
+      t('HSET of a new field', (k) => [A('HSET', k('h'), 'f', 'v'), A('WATCH', k('h')), B('HSET', k('h'), 'g', 'w'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('HSET and HMSET of the same value still count', (k) => [A('HSET', k('h'), 'f', 'v'), A('WATCH', k('h')), B('HSET', k('h'), 'f', 'v'), A('MULTI'), A('PING'), A('EXEC'), A('WATCH', k('h')), B('HMSET', k('h'), 'f', 'v'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('HSETNX of a new field', (k) => [A('HSET', k('h'), 'f', 'v'), A('WATCH', k('h')), B('HSETNX', k('h'), 'g', 'w'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('HDEL of a present field', (k) => [A('HSET', k('h'), 'f', 'v', 'g', 'w'), A('WATCH', k('h')), B('HDEL', k('h'), 'zz', 'f'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('HDEL of the last field', (k) => [A('HSET', k('h'), 'f', 'v'), A('WATCH', k('h')), B('HDEL', k('h'), 'f'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('HINCRBY and HINCRBYFLOAT by 0 still count', (k) => [A('HSET', k('h'), 'n', '1'), A('WATCH', k('h')), B('HINCRBY', k('h'), 'n', '0'), A('MULTI'), A('PING'), A('EXEC'), A('WATCH', k('h')), B('HINCRBYFLOAT', k('h'), 'n', '0'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('HINCRBY creating the watched hash', (k) => [A('WATCH', k('h')), B('HINCRBY', k('h'), 'n', '5'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('HSETNX of a present field', (k) => [A('HSET', k('h'), 'f', 'v'), A('WATCH', k('h')), B('HSETNX', k('h'), 'f', 'other'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('HDEL of missing fields', (k) => [A('HSET', k('h'), 'f', 'v'), A('WATCH', k('h'), k('none')), B('HDEL', k('h'), 'zz', 'yy'), B('HDEL', k('none'), 'f'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('HINCRBY / HINCRBYFLOAT errors', (k) => [
+        A('HSET', k('h'), 's', 'text', 'n', '9223372036854775807'),
+        A('WATCH', k('h')),
+        B('HINCRBY', k('h'), 's', '1'),
+        B('HINCRBY', k('h'), 'n', '1'),
+        B('HINCRBYFLOAT', k('h'), 's', '1'),
+        B('HINCRBYFLOAT', k('h'), 'n', 'nan'),
+        A('MULTI'),
+        A('PING'),
+        A('EXEC'),
+      ]),
+      t('reads and WRONGTYPE commands on the hash', (k) => [
+        A('HSET', k('h'), 'f', 'v'),
+        A('WATCH', k('h')),
+        B('HGET', k('h'), 'f'),
+        B('HGETALL', k('h')),
+        B('HLEN', k('h')),
+        B('HSCAN', k('h'), '0'),
+        B('LPUSH', k('h'), 'x'),
+        B('SREM', k('h'), 'f'),
+        B('ZINCRBY', k('h'), '1', 'f'),
+        A('MULTI'),
+        A('PING'),
+        A('EXEC'),
+      ]),
+    ],
+  },
+  {
+    name: 'WATCH of a set',
+    cases: [
+      t('SADD of a new member', (k) => [A('SADD', k('s'), 'a'), A('WATCH', k('s')), B('SADD', k('s'), 'a', 'b'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('SREM of a present member', (k) => [A('SADD', k('s'), 'a', 'b'), A('WATCH', k('s')), B('SREM', k('s'), 'zz', 'a'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('SREM of the last member', (k) => [A('SADD', k('s'), 'a'), A('WATCH', k('s')), B('SREM', k('s'), 'a'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('SPOP, and SPOP with a count', (k) => [
+        A('SADD', k('s'), '1', '2', '3', '4', '5', '6', '7'),
+        A('WATCH', k('s')),
+        blindB('SPOP', k('s')),
+        A('MULTI'),
+        A('PING'),
+        A('EXEC'),
+        A('WATCH', k('s')),
+        blindB('SPOP', k('s'), '1'),
+        A('MULTI'),
+        A('PING'),
+        A('EXEC'),
+        A('WATCH', k('s')),
+        blindB('SPOP', k('s'), '4'),
+        A('MULTI'),
+        A('PING'),
+        A('EXEC'),
+        A('SCARD', k('s')),
+      ]),
+      t('SMOVE out of the watched set, same shard and across', (k) => [
+        A('SADD', k('s'), 'a', 'b', 'c'),
+        A('WATCH', k('s')),
+        B('SMOVE', k('s'), k('d'), 'a'),
+        A('MULTI'),
+        A('PING'),
+        A('EXEC'),
+        A('WATCH', k('s')),
+        B('SMOVE', k('s'), k('e', 1), 'b'),
+        A('MULTI'),
+        A('PING'),
+        A('EXEC'),
+      ]),
+      t('SMOVE of a new member into the watched set', (k) => [A('SADD', k('s', 2), 'x'), A('SADD', k('src', 2), 'a', 'b'), A('SADD', k('far', 3), 'c', 'd'), A('WATCH', k('s', 2)), B('SMOVE', k('src', 2), k('s', 2), 'a'), A('MULTI'), A('PING'), A('EXEC'), A('WATCH', k('s', 2)), B('SMOVE', k('far', 3), k('s', 2), 'c'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('SINTERSTORE / SUNIONSTORE onto the watched key', (k) => [A('SADD', k('s'), 'x'), A('SADD', k('a'), '1', '2'), A('SADD', k('b', 1), '2'), A('WATCH', k('s')), B('SINTERSTORE', k('s'), k('a'), k('b', 1)), A('MULTI'), A('PING'), A('EXEC'), A('WATCH', k('s')), B('SUNIONSTORE', k('s'), k('a')), A('MULTI'), A('PING'), A('EXEC')]),
+      t('SADD of present members', (k) => [A('SADD', k('s'), 'a', 'b'), A('WATCH', k('s')), B('SADD', k('s'), 'b', 'a'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('SREM of missing members', (k) => [A('SADD', k('s'), 'a'), A('WATCH', k('s')), B('SREM', k('s'), 'zz', 'yy'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('SPOP with count 0', (k) => [A('SADD', k('s'), 'a'), A('WATCH', k('s')), B('SPOP', k('s'), '0'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('SMOVE of a missing member, and of the set onto itself', (k) => [A('SADD', k('s'), 'a'), A('WATCH', k('s')), B('SMOVE', k('s'), k('d'), 'zz'), B('SMOVE', k('s'), k('e', 1), 'zz'), B('SMOVE', k('s'), k('s'), 'a'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('SMOVE of a member the watched set already has', (k) => [A('SADD', k('s', 2), 'a'), A('SADD', k('src', 2), 'a', 'b'), A('SADD', k('far', 3), 'a', 'c'), A('WATCH', k('s', 2)), B('SMOVE', k('src', 2), k('s', 2), 'a'), B('SMOVE', k('far', 3), k('s', 2), 'a'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('SMOVE to a WRONGTYPE destination leaves the source', (k) => [A('SADD', k('s'), 'a'), A('SET', k('str'), 'x'), A('SET', k('str2', 1), 'x'), A('WATCH', k('s')), B('SMOVE', k('s'), k('str'), 'a'), B('SMOVE', k('s'), k('str2', 1), 'a'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('an empty SINTERSTORE onto the missing watched key', (k) => [A('SADD', k('a'), '1'), A('SADD', k('b', 1), '2'), A('WATCH', k('s')), B('SINTERSTORE', k('s'), k('a'), k('b', 1)), B('SDIFFSTORE', k('s'), k('a'), k('a')), A('MULTI'), A('PING'), A('EXEC')]),
+      t('reads of the set, also as a source of a STORE', (k) => [
+        A('SADD', k('s'), '1', '2'),
+        A('WATCH', k('s')),
+        B('SMEMBERS', k('s')),
+        B('SISMEMBER', k('s'), '1'),
+        B('SCARD', k('s')),
+        blindB('SRANDMEMBER', k('s'), '-3'),
+        B('SUNIONSTORE', k('d'), k('s')),
+        B('SINTERSTORE', k('d', 1), k('s'), k('s')),
+        A('MULTI'),
+        A('PING'),
+        A('EXEC'),
+      ]),
+    ],
+  },
+  {
+    name: 'WATCH of a sorted set',
+    cases: [
+      t('ZADD of a new member, and of a new score', (k) => [A('ZADD', k('z'), '1', 'a'), A('WATCH', k('z')), B('ZADD', k('z'), '2', 'b'), A('MULTI'), A('PING'), A('EXEC'), A('WATCH', k('z')), B('ZADD', k('z'), '5', 'a'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('ZADD XX CH / GT / LT that update', (k) => [
+        A('ZADD', k('z'), '5', 'a'),
+        A('WATCH', k('z')),
+        B('ZADD', k('z'), 'XX', 'CH', '6', 'a'),
+        A('MULTI'),
+        A('PING'),
+        A('EXEC'),
+        A('WATCH', k('z')),
+        B('ZADD', k('z'), 'GT', '7', 'a'),
+        A('MULTI'),
+        A('PING'),
+        A('EXEC'),
+        A('WATCH', k('z')),
+        B('ZADD', k('z'), 'LT', 'CH', '1', 'a'),
+        A('MULTI'),
+        A('PING'),
+        A('EXEC'),
+      ]),
+      t('ZINCRBY by a non-zero amount', (k) => [A('ZADD', k('z'), '1', 'a'), A('WATCH', k('z')), B('ZINCRBY', k('z'), '0.5', 'a'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('ZREM of a present member', (k) => [A('ZADD', k('z'), '1', 'a', '2', 'b'), A('WATCH', k('z')), B('ZREM', k('z'), 'zz', 'a'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('ZREMRANGEBYSCORE / BYRANK / BYLEX that remove', (k) => [
+        A('ZADD', k('z'), '0', 'a', '0', 'b', '0', 'c', '0', 'd'),
+        A('WATCH', k('z')),
+        B('ZREMRANGEBYSCORE', k('z'), '-inf', '(0'),
+        B('ZREMRANGEBYLEX', k('z'), '[a', '[a'),
+        A('MULTI'),
+        A('PING'),
+        A('EXEC'),
+        A('WATCH', k('z')),
+        B('ZREMRANGEBYRANK', k('z'), '-1', '-1'),
+        A('MULTI'),
+        A('PING'),
+        A('EXEC'),
+        A('ZRANGE', k('z'), '0', '-1'),
+      ]),
+      t('ZPOPMIN / ZPOPMAX / ZMPOP', (k) => [
+        A('ZADD', k('z'), '1', 'a', '2', 'b', '3', 'c', '4', 'd'),
+        A('WATCH', k('z')),
+        B('ZPOPMIN', k('z')),
+        A('MULTI'),
+        A('PING'),
+        A('EXEC'),
+        A('WATCH', k('z')),
+        B('ZPOPMAX', k('z'), '1'),
+        A('MULTI'),
+        A('PING'),
+        A('EXEC'),
+        A('WATCH', k('z')),
+        B('ZMPOP', '2', k('none'), k('z'), 'MIN'),
+        A('MULTI'),
+        A('PING'),
+        A('EXEC'),
+        A('WATCH', k('z')),
+        B('BZPOPMAX', k('z'), '0'),
+        A('MULTI'),
+        A('PING'),
+        A('EXEC'),
+        A('EXISTS', k('z')),
+      ]),
+      t('ZUNIONSTORE / ZRANGESTORE onto the watched key', (k) => [A('ZADD', k('z'), '1', 'x'), A('ZADD', k('a', 1), '1', 'p'), A('WATCH', k('z')), B('ZUNIONSTORE', k('z'), '1', k('a', 1)), A('MULTI'), A('PING'), A('EXEC'), A('WATCH', k('z')), B('ZRANGESTORE', k('z'), k('a', 1), '0', '-1'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('ZADD of the same score, NX of a present member, XX of a missing one', (k) => [
+        A('ZADD', k('z'), '1', 'a'),
+        A('WATCH', k('z')),
+        B('ZADD', k('z'), '1', 'a'),
+        B('ZADD', k('z'), 'NX', '5', 'a'),
+        B('ZADD', k('z'), 'XX', '5', 'b'),
+        B('ZADD', k('z'), 'CH', '1', 'a'),
+        A('MULTI'),
+        A('PING'),
+        A('EXEC'),
+      ]),
+      t('ZADD GT / LT whose condition fails', (k) => [A('ZADD', k('z'), '5', 'a'), A('WATCH', k('z')), B('ZADD', k('z'), 'GT', '4', 'a'), B('ZADD', k('z'), 'LT', 'CH', '6', 'a'), B('ZADD', k('z'), 'GT', 'INCR', '-1', 'a'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('ZINCRBY by 0 changes nothing', (k) => [A('ZADD', k('z'), '1', 'a'), A('WATCH', k('z')), B('ZINCRBY', k('z'), '0', 'a'), B('ZADD', k('z'), 'INCR', '0', 'a'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('ZINCRBY to NaN is an error that changes nothing', (k) => [A('ZADD', k('z'), 'inf', 'a'), A('WATCH', k('z')), B('ZINCRBY', k('z'), '-inf', 'a'), A('MULTI'), A('PING'), A('EXEC'), A('ZSCORE', k('z'), 'a')]),
+      t('ZREM and ZREMRANGEBY* that remove nothing', (k) => [
+        A('ZADD', k('z'), '1', 'a', '2', 'b'),
+        A('WATCH', k('z')),
+        B('ZREM', k('z'), 'zz'),
+        B('ZREMRANGEBYSCORE', k('z'), '5', '6'),
+        B('ZREMRANGEBYRANK', k('z'), '5', '6'),
+        B('ZREMRANGEBYLEX', k('z'), '[x', '[y'),
+        A('MULTI'),
+        A('PING'),
+        A('EXEC'),
+      ]),
+      t('ZPOPMIN with count 0, and pops of a missing key', (k) => [A('ZADD', k('z'), '1', 'a'), A('WATCH', k('z'), k('none')), B('ZPOPMIN', k('z'), '0'), B('ZPOPMAX', k('none')), B('ZMPOP', '1', k('none'), 'MAX'), A('MULTI'), A('PING'), A('EXEC')]),
+      t('reads of the sorted set, also as a source of a STORE', (k) => [
+        A('ZADD', k('z'), '1', 'a', '2', 'b'),
+        A('WATCH', k('z')),
+        B('ZRANGE', k('z'), '0', '-1', 'WITHSCORES'),
+        B('ZSCORE', k('z'), 'a'),
+        B('ZRANK', k('z'), 'b'),
+        B('ZCOUNT', k('z'), '-inf', '+inf'),
+        B('ZUNIONSTORE', k('d', 1), '1', k('z')),
+        B('ZRANGESTORE', k('d', 2), k('z'), '0', '0'),
+        B('ZINTERCARD', '1', k('z')),
+        A('MULTI'),
+        A('PING'),
+        A('EXEC'),
+      ]),
+      t('EXPIRE GT unmet and PERSIST without TTL of a sorted set', (k) => [A('ZADD', k('z'), '1', 'a'), A('WATCH', k('z')), B('EXPIRE', k('z'), '100', 'GT'), B('PERSIST', k('z')), B('EXPIRE', k('none'), '100'), A('MULTI'), A('PING'), A('EXEC')]),
     ],
   },
 ];
@@ -592,7 +826,10 @@ class Session {
       let j = i + 1;
       if (batched) while (j < steps.length && steps[j].c === s.c && steps[j].until === undefined) j++;
       cl.send(Buffer.concat(steps.slice(i, j).map((x) => encodeCommand(x.cmd))));
-      for (; i < j; i++) out.push(await cl.readReply());
+      for (; i < j; i++) {
+        const r = await cl.readReply();
+        out.push(steps[i].blind === true ? null : r);
+      }
     }
     return out;
   }

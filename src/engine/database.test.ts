@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Database, type Entry, type ExpiringParts, type TypedValue } from './database.ts';
 import { Shard } from './shard.ts';
+import { WatchRecord, watchKey } from './watch.ts';
 import { keySlotOfString } from '../runtime/slots.ts';
 import { rng } from '../../test/harness.ts';
 
@@ -181,6 +182,24 @@ describe('Database: values with expiring parts (hash fields with TTLs)', () => {
     for (let i = 0; i < 10 && db.size > 0; i++) total += db.expirePartsSome(3, 1000, 100, slot)[1];
     assert.equal(total, 30);
     assert.equal(db.size, 0);
+  });
+
+  it('parts reclaimed actively mark the key\'s watchers dirty; a pass that reclaims nothing does not', () => {
+    const db = new Database();
+    const slot = (k: string): number => keySlotOfString(k);
+    db.put(slot('h'), 'h', new Parts([10, 50]), 0, 0);
+    db.put(slot('g'), 'g', new Parts([40]), 0, 0);
+    const rh = new WatchRecord();
+    const rg = new WatchRecord();
+    watchKey(rh, [db], 0, 'h', false, true);
+    watchKey(rg, [db], 0, 'g', false, true);
+    assert.deepEqual(db.expirePartsSome(10, 100, 5, slot), [2, 0]);
+    assert.equal(rh.dirty || rg.dirty, false, 'nothing was due');
+    assert.deepEqual(db.expirePartsSome(10, 100, 20, slot), [2, 1]);
+    assert.equal(rh.dirty, true, 'h lost a part and stays');
+    assert.equal(rg.dirty, false, 'g lost nothing');
+    assert.deepEqual(db.expirePartsSome(10, 100, 45, slot), [2, 1]);
+    assert.equal(rg.dirty, true, 'g was emptied and deleted');
   });
 
   it('the shard cycle reclaims parts in every database', () => {

@@ -4,7 +4,9 @@
 // counts live entries; a key with a deadline is also in `expires`, and an expired key is never
 // returned (lookups delete it lazily; the active cycle reclaims the rest); a value whose parts expire
 // on their own (hash fields with TTLs) is in `partsExpiring` while it is stored, so the active cycle
-// reclaims its parts and deletes the key once it is left empty.
+// reclaims its parts and deletes the key once it is left empty; the watchers of a key are marked dirty
+// (touch) by every change made here — put, delete, deadline, expiry, parts reclaimed, flush — while a
+// command that changes a stored value in place tells them itself (family-util modified()).
 
 import { keySlotOfString, SLOT_COUNT } from '../runtime/slots.ts';
 import type { WatchedKey } from './watch.ts';
@@ -273,9 +275,14 @@ export class Database {
         continue;
       }
       if (next > now) continue;
-      reclaimed += parts.expire(now, maxParts - reclaimed);
+      const n = parts.expire(now, maxParts - reclaimed);
+      reclaimed += n;
       if (parts.empty()) this.delete(slotOf(key), key);
-      else if (parts.nextDeadline() === 0) this.partsExpiring.delete(key);
+      else {
+        // Parts reclaimed from a value that stays: a change for WATCH (Redis signals the key).
+        if (n > 0 && this.watchers !== null) this.touch(key);
+        if (parts.nextDeadline() === 0) this.partsExpiring.delete(key);
+      }
     }
     this.partsCursor = it;
     return [visited, reclaimed];

@@ -56,19 +56,20 @@ export function lookupNoTouch(x: ShardExec, key: Buffer): Entry | undefined {
 }
 
 /**
- * Lookup for a write command: no hit/miss accounting. A collection (any non-string value) found here
- * counts as changed for WATCH, since its commands change it in place (strings call modified()).
+ * Lookup for a write command: no hit/miss accounting, and no WATCH effect — finding a key changes
+ * nothing; the command calls modified() once it really changed the value in place.
  */
 export function lookupWrite(x: ShardExec, key: Buffer): Entry | undefined {
   const e = x.db.lookup(slotOf(x, key), keyString(key), x.now);
-  if (e !== undefined) {
-    if (!x.noTouch) e.lru = Shard.lruClock(x.now);
-    if (x.db.watchers !== null && typeof e.value !== 'string' && !(e.value instanceof Buffer)) x.db.touch(keyString(key));
-  }
+  if (e !== undefined && !x.noTouch) e.lru = Shard.lruClock(x.now);
   return e;
 }
 
-/** A value was changed in place (APPEND, INCR, SETRANGE...): tells the key's watchers. */
+/**
+ * A stored value was changed in place (APPEND, LPUSH onto a list, HDEL of a field...): tells the key's
+ * watchers — Redis's signalModifiedKey. Storing, deleting or re-deadlining a key through the Database
+ * tells them already; a command that changes nothing must not call this.
+ */
 export function modified(x: ShardExec, key: Buffer): void {
   if (x.db.watchers !== null) x.db.touch(keyString(key));
 }

@@ -1,12 +1,12 @@
 // Redis 7.4's hash-field TTLs (HEXPIRE/HPEXPIRE/HEXPIREAT/HPEXPIREAT, HTTL/HPTTL/HEXPIRETIME/
 // HPEXPIRETIME, HPERSIST), HSCAN NOVALUES and 7.4's HSET pre-sizing rule, asserted against the
 // reference semantics (redis-server 7.0 lacks them) on Damselfly with 1 and 3 shard threads: replies
-// and error texts byte for byte, the listpackex encoding and order, lazy and active expiry, and field
-// deadlines surviving RENAME/COPY across shards.
+// and error texts byte for byte, the listpackex encoding and order, lazy and active expiry, field
+// deadlines surviving RENAME/COPY across shards, and which of these commands change a key for WATCH.
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { waitFor } from '../../test/harness.ts';
+import { RawClient, waitFor, type Arg } from '../../test/harness.ts';
 import { assertSuite, bulkArray } from '../../test/collection-suites.ts';
 import { keySlot, shardOfSlot } from '../runtime/slots.ts';
 
@@ -29,7 +29,8 @@ function keysOnTwoShards(n: number, prefix: string): [string, string] {
 
 for (const threads of [1, 3]) {
   describe(`hash field TTLs (Redis 7.4), ${threads} thread(s)`, () => {
-    const { is, text } = assertSuite(threads);
+    const suite = assertSuite(threads);
+    const { is, text } = suite;
 
     it('argument errors, in Redis 7.4 order and text', async () => {
       await is(['FLUSHALL'], '+OK\r\n');
@@ -190,6 +191,62 @@ for (const threads of [1, 3]) {
       await is(['HPEXPIRE', dst, '20', 'FIELDS', '2', 'a', 'b'], ints(1, 1));
       await waitFor(async () => (await text(['EXISTS', dst])) === ':0\r\n', 'the renamed hash to expire');
       await is(['HGETALL', `${dst}copy`], bulkArray('a', '1', 'b', '2'));
+    });
+
+    it('WATCH: a field deadline set or removed, a field deleted or reclaimed is a change; the rest is not', async () => {
+      const { c } = suite;
+      const b = await RawClient.connect(suite.server.port);
+      const CHANGED = '*-1\r\n';
+      const UNCHANGED = '*1\r\n+PONG\r\n';
+      /** Client c watches h, b runs cmds (their replies checked), c's MULTI PING EXEC answers. */
+      const execAfter = async (cmds: [Arg[], string][]): Promise<string> => {
+        await is(['WATCH', 'h'], '+OK\r\n');
+        for (const [cmd, want] of cmds) assert.equal((await b.call(cmd)).toString('latin1'), want, cmd.join(' '));
+        await is(['MULTI'], '+OK\r\n');
+        await is(['PING'], '+QUEUED\r\n');
+        return (await c.call(['EXEC'])).toString('latin1');
+      };
+      try {
+        await is(['FLUSHALL'], '+OK\r\n');
+        await is(['HSET', 'h', 'f1', 'v', 'f2', 'v', 'f3', 'v', 'f4', 'v'], ':4\r\n');
+        assert.equal(await execAfter([[['HEXPIRE', 'h', '100', 'FIELDS', '1', 'ghost'], ints(-2)]]), UNCHANGED, 'no such field');
+        assert.equal(await execAfter([[['HEXPIRE', 'h', '100', 'FIELDS', '1', 'f1'], ints(1)]]), CHANGED, 'a deadline set');
+        assert.equal(
+          await execAfter([
+            [['HEXPIRE', 'h', '200', 'NX', 'FIELDS', '1', 'f1'], ints(0)],
+            [['HEXPIRE', 'h', '200', 'XX', 'FIELDS', '1', 'f2'], ints(0)],
+            [['HEXPIRE', 'h', '200', 'GT', 'FIELDS', '1', 'f2'], ints(0)],
+            [['HEXPIRE', 'h', '200', 'LT', 'FIELDS', '1', 'f1'], ints(0)],
+          ]),
+          UNCHANGED,
+          'conditions not met',
+        );
+        assert.equal(
+          await execAfter([
+            [['HPERSIST', 'h', 'FIELDS', '2', 'f2', 'ghost'], ints(-1, -2)],
+            [['HTTL', 'h', 'FIELDS', '2', 'f1', 'f2'], ints(100, -1)],
+            [['HPEXPIRETIME', 'h', 'FIELDS', '1', 'ghost'], ints(-2)],
+          ]),
+          UNCHANGED,
+          'HPERSIST of fields without deadlines, and reads',
+        );
+        assert.equal(await execAfter([[['HPERSIST', 'h', 'FIELDS', '2', 'f2', 'f1'], ints(-1, 1)]]), CHANGED, 'a deadline removed');
+        assert.equal(await execAfter([[['HPEXPIREAT', 'h', '1000', 'FIELDS', '2', 'ghost', 'f3'], ints(-2, 2)]]), CHANGED, 'a field deleted by a past deadline');
+        // A field whose deadline passes while watched: reclaimed by the active cycle or by the next
+        // access (here b's HGET of another field), a change either way. The clock key's deadline is
+        // not before the field's, so once it expired the field has too.
+        await is(['HPEXPIRE', 'h', '300', 'FIELDS', '1', 'f1'], ints(1));
+        assert.equal(await b.callText(['SET', 'clock', 'v', 'PX', '300']), '+OK\r\n');
+        await is(['WATCH', 'h'], '+OK\r\n');
+        await waitFor(async () => (await b.callText(['PTTL', 'clock'])) === ':-2\r\n', 'the clock key to expire');
+        assert.equal(await b.callText(['HGET', 'h', 'f2']), '$1\r\nv\r\n');
+        await is(['MULTI'], '+OK\r\n');
+        await is(['PING'], '+QUEUED\r\n');
+        await is(['EXEC'], CHANGED, 'a field reclaimed after its deadline');
+        await is(['HKEYS', 'h'], bulkArray('f2', 'f4'));
+      } finally {
+        b.close();
+      }
     });
 
     it('HSCAN NOVALUES (7.4)', async () => {

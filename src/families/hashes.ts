@@ -5,18 +5,19 @@
 // in Redis's order, its error texts); a hash is never stored empty; fields whose deadline passed are
 // reclaimed before any command reads or writes the hash (so they vanish from every reply, HLEN
 // included), and by the shard's active cycle otherwise; a hash with field deadlines is registered with
-// its database (Database.trackParts) so that cycle finds it.
+// its database (Database.trackParts) so that cycle finds it; the key's watchers are told (modified)
+// exactly when Redis 7.4 signals it: a field set, deleted, re-deadlined, persisted or reclaimed.
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import { globMatch } from '../engine/glob.ts';
 import {
-  COND_GT, COND_LT, COND_NX, COND_XX, HashValue, SETEX_NO_FIELD, type FieldValue, type HashLimits,
+  COND_GT, COND_LT, COND_NX, COND_XX, HashValue, SETEX_DELETED, SETEX_NO_FIELD, SETEX_OK, type FieldValue, type HashLimits,
 } from '../engine/hash-value.ts';
 import { incrByFloat, parseLongDouble } from '../util/numbers.ts';
 import {
   ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_SYNTAX, ERR_WRONGTYPE, INT64_MAX, INT64_MIN, deleteKey, errInvalidExpire, isWord, keyString,
-  lookupRead, lookupWrite, parseInteger, storeValue, valueFromArg,
+  lookupRead, lookupWrite, modified, parseInteger, storeValue, valueFromArg,
 } from './family-util.ts';
 import { parseCursor, valueCodecs } from './keyspace.ts';
 import { MAX_RANDOM_REPLY, distinctIndexes, randomIndex } from './random-pick.ts';
@@ -34,16 +35,20 @@ function limits(x: ShardExec): HashLimits {
 
 /**
  * The hash stored at key: undefined when there is none, null when the key holds another type. Fields
- * whose deadline passed are reclaimed first; a hash left empty is deleted (and counts as missing).
+ * whose deadline passed are reclaimed first (a change for WATCH, as Redis's lazy field expiry); a hash
+ * left empty is deleted (and counts as missing).
  */
 export function hashAt(x: ShardExec, key: Buffer, write: boolean): HashValue | null | undefined {
   const e = write ? lookupWrite(x, key) : lookupRead(x, key);
   if (e === undefined) return undefined;
   const h = e.value;
   if (!(h instanceof HashValue)) return null;
-  if (h.expireDue(x.now) > 0 && h.size === 0) {
-    deleteKey(x, key);
-    return undefined;
+  if (h.expireDue(x.now) > 0) {
+    if (h.size === 0) {
+      deleteKey(x, key);
+      return undefined;
+    }
+    modified(x, key);
   }
   return h;
 }
@@ -69,7 +74,9 @@ function hsetGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, name: 'hset' 
   h.prepare((args.length - 2) / 2, longest, lim);
   let added = 0;
   for (let i = 2; i < args.length; i += 2) if (h.set(keyString(args[i]), valueFromArg(args[i + 1]), false, lim)) added++;
+  // Redis signals HSET even when every field already had its value.
   if (found === undefined) storeValue(x, args[1], h, 0);
+  else modified(x, args[1]);
   if (name === 'hset') w.integer(added);
   else w.ok();
 }
@@ -93,6 +100,7 @@ function opHSetNx(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   h.prepare(1, Math.max(args[2].length, args[3].length), lim);
   h.set(field, valueFromArg(args[3]), false, lim);
   if (found === undefined) storeValue(x, args[1], h, 0);
+  else modified(x, args[1]);
   w.integer(1);
 }
 
@@ -131,6 +139,7 @@ function opHDel(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
       break;
     }
   }
+  if (n > 0 && h.size > 0) modified(x, args[1]);
   w.integer(n);
 }
 
@@ -214,6 +223,7 @@ function opHIncrBy(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const h = found ?? new HashValue();
   h.set(field, next.toString(), true, limits(x));
   if (found === undefined) storeValue(x, args[1], h, 0);
+  else modified(x, args[1]);
   w.integer(next);
 }
 
@@ -233,6 +243,7 @@ function opHIncrByFloat(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const h = found ?? new HashValue();
   h.set(field, r.value, true, limits(x));
   if (found === undefined) storeValue(x, args[1], h, 0);
+  else modified(x, args[1]);
   w.bulk(r.value);
 }
 
@@ -371,9 +382,18 @@ function hexpireGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, relative: 
   if (h === undefined) return replyAllMissing(n, w);
   h.enableDeadlines();
   w.array(n);
-  for (let i = countAt + 1; i < args.length; i++) w.integer(h.setDeadline(keyString(args[i]), at, cond, x.now));
+  let changed = 0;
+  for (let i = countAt + 1; i < args.length; i++) {
+    const r = h.setDeadline(keyString(args[i]), at, cond, x.now);
+    if (r === SETEX_OK || r === SETEX_DELETED) changed++;
+    w.integer(r);
+  }
   if (h.size === 0) deleteKey(x, args[1]);
-  else if (h.nextDeadline() !== 0) x.db.trackParts(keyString(args[1]), h);
+  else {
+    if (h.nextDeadline() !== 0) x.db.trackParts(keyString(args[1]), h);
+    // Redis hashTypeSetExDone: a change when a field got a deadline or was deleted by one in the past.
+    if (changed > 0) modified(x, args[1]);
+  }
 }
 
 /** HEXPIRE key seconds [NX | XX | GT | LT] FIELDS numfields field [field ...] */
@@ -442,7 +462,13 @@ function opHPersist(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (n < 0) return;
   if (h === undefined) return replyAllMissing(n, w);
   w.array(n);
-  for (let i = 4; i < args.length; i++) w.integer(h.persist(keyString(args[i])));
+  let changed = 0;
+  for (let i = 4; i < args.length; i++) {
+    const r = h.persist(keyString(args[i]));
+    if (r === 1) changed++;
+    w.integer(r);
+  }
+  if (changed > 0) modified(x, args[1]);
 }
 
 // ---------------------------------------------------------------------------------------------

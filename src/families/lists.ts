@@ -4,7 +4,8 @@
 // checks before or after the key lookup in Redis's order, error texts, RESP2/RESP3 nulls); a list key
 // never holds an empty list (the key is deleted with its last element); a command whose keys span
 // shards runs as hops that each touch one shard, in the order Redis checks things (LMOVE: source, then
-// the destination's type, then pop, then push; LMPOP: the keys in order).
+// the destination's type, then pop, then push; LMPOP: the keys in order); a command tells the key's
+// watchers (modified) exactly when Redis signals it: after it really changed the list (LTRIM always).
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
@@ -15,7 +16,7 @@ import { QuickList } from '../engine/quicklist.ts';
 import { shardOfKey } from '../runtime/slots.ts';
 import {
   ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, ERR_WRONGTYPE, INT64_MIN,
-  deleteKey, isWord, lookupRead, lookupWrite, parseInteger, storeValue,
+  deleteKey, isWord, lookupRead, lookupWrite, modified, parseInteger, storeValue,
 } from './family-util.ts';
 import { valueCodecs } from './keyspace.ts';
 
@@ -56,16 +57,22 @@ export function pushTo(x: ShardExec, key: Buffer, list: QuickList | undefined, l
   if (list === undefined) {
     list = new QuickList(x.worker.config.list_max_listpack_size as number);
     storeValue(x, key, list, 0);
-  }
+  } else modified(x, key);
   for (let j = from; j < args.length; j++) list.push(args[j], left);
   return list.length;
+}
+
+/** After elements were removed from the list at `key`: deletes the key if it is empty, else tells its watchers. */
+function removedFrom(x: ShardExec, key: Buffer, list: QuickList): void {
+  if (list.length === 0) deleteKey(x, key);
+  else modified(x, key);
 }
 
 /** Pops up to `count` elements from the head (left) or tail of the list at `key` (deleted once empty), in pop order. */
 export function popFrom(x: ShardExec, key: Buffer, list: QuickList, left: boolean, count: number): Buffer[] {
   const out: Buffer[] = [];
   for (let i = 0; i < count && list.length > 0; i++) out.push(list.pop(left)!);
-  if (list.length === 0) deleteKey(x, key);
+  removedFrom(x, key, list);
   return out;
 }
 
@@ -78,7 +85,7 @@ export function popRangeReply(x: ShardExec, key: Buffer, list: QuickList, left: 
   if (left) writeRange(w, list, 0, n, false);
   else writeRange(w, list, list.length - 1, n, true);
   list.removeEnd(n, left);
-  if (list.length === 0) deleteKey(x, key);
+  removedFrom(x, key, list);
 }
 
 /** An array of n elements starting at index `start`, walking towards the tail (or the head if reverse). */
@@ -176,7 +183,7 @@ function popGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, left: boolean)
   if (!hasCount) {
     w.bulk(list.at(left ? 0 : list.length - 1));
     list.removeEnd(1, left);
-    if (list.length === 0) deleteKey(x, args[1]);
+    removedFrom(x, args[1], list);
     return;
   }
   if (count === 0) return w.array(0);
@@ -238,6 +245,7 @@ function opLSet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (i < 0) i += list.length;
   if (i < 0 || i >= list.length) return w.error(ERR_OUT_OF_RANGE);
   list.set(i, args[3]);
+  modified(x, args[1]);
   w.ok();
 }
 
@@ -254,6 +262,7 @@ function opLInsert(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   while (it.next()) {
     if (it.equals(args[3])) {
       list.insertAt(it.chunk!, it.entryStart, it.entryEnd, args[4], after);
+      modified(x, args[1]);
       return w.integer(list.length);
     }
   }
@@ -268,7 +277,7 @@ function opLRem(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (list === null) return;
   if (list === undefined) return w.integer(0);
   const removed = list.remove(args[3], Math.abs(count), count < 0);
-  if (list.length === 0) deleteKey(x, args[1]);
+  if (removed > 0) removedFrom(x, args[1], list);
   w.integer(removed);
 }
 
@@ -297,7 +306,8 @@ function opLTrim(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   }
   list.removeEnd(ltrim, true);
   list.removeEnd(rtrim, false);
-  if (list.length === 0) deleteKey(x, args[1]);
+  // Redis signals LTRIM even when it removed nothing.
+  removedFrom(x, args[1], list);
   w.ok();
 }
 
@@ -363,6 +373,7 @@ function lmoveGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, fromLeft: bo
   if (dst === null) return;
   const v = src.pop(fromLeft)!;
   if (src.length === 0 && dst !== src) deleteKey(x, args[1]);
+  else modified(x, args[1]);
   pushTo(x, args[2], dst, toLeft, [v], 0);
   w.bulk(v);
 }

@@ -3,7 +3,8 @@
 // Invariants: handlers reply as Redis 7.2 does (its encodings: intset/listpack/hashtable); a set is
 // never stored empty; a multi-key command whose keys live on one shard runs there in one handler;
 // across shards it gathers copies of the sets (__sget, one hop), computes on the connection thread
-// with the same algebra (set-algebra.ts), then stores the result with one more hop (__sstore).
+// with the same algebra (set-algebra.ts), then stores the result with one more hop (__sstore); the key's
+// watchers are told (modified) exactly when Redis signals it: after a member was really added or removed.
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
@@ -13,7 +14,8 @@ import { globMatch } from '../engine/glob.ts';
 import { SetValue, type SetLimits } from '../engine/set-value.ts';
 import type { Entry } from '../engine/database.ts';
 import {
-  ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, INT64_MIN, deleteKey, isWord, keyString, lookupRead, lookupWrite, parseInteger, storeValue,
+  ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, INT64_MIN, deleteKey, isWord, keyString, lookupRead, lookupWrite, modified, parseInteger,
+  storeValue,
 } from './family-util.ts';
 import { parseCursor, valueCodecs } from './keyspace.ts';
 import { MAX_RANDOM_REPLY, distinctIndexes, randomIndex } from './random-pick.ts';
@@ -52,6 +54,7 @@ function opSAdd(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   let added = 0;
   for (let i = 2; i < args.length; i++) if (s.add(keyString(args[i]), lim)) added++;
   if (found === undefined) storeValue(x, args[1], s, 0);
+  else if (added > 0) modified(x, args[1]);
   w.integer(added);
 }
 
@@ -69,6 +72,7 @@ function opSRem(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
       break;
     }
   }
+  if (n > 0 && s.size > 0) modified(x, args[1]);
   w.integer(n);
 }
 
@@ -154,6 +158,7 @@ function opSPop(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   w.bulk(s.at(i));
   s.removeAt(i);
   if (s.size === 0) deleteKey(x, args[1]);
+  else modified(x, args[1]);
 }
 
 /** Redis spopWithCountCommand (7.2): its three strategies, which decide the remaining set's encoding. */
@@ -174,6 +179,7 @@ function spopWithCount(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     return;
   }
   const remaining = size - count;
+  modified(x, args[1]);
   w.set(count);
   if (remaining * SPOP_MOVE_STRATEGY_MUL > count) {
     if (s.isListpack) {
@@ -224,12 +230,13 @@ function opSMove(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (src === dst) return w.integer(src.has(member) ? 1 : 0);
   if (!src.remove(member)) return w.integer(0);
   if (src.size === 0) deleteKey(x, args[1]);
+  else modified(x, args[1]);
   const lim = limits(x);
   if (dst === undefined) {
     const created = SetValue.create(member, 1, lim);
     created.add(member, lim);
     storeValue(x, args[2], created, 0);
-  } else dst.add(member, lim);
+  } else if (dst.add(member, lim)) modified(x, args[2]);
   w.integer(1);
 }
 

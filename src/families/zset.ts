@@ -3,7 +3,9 @@
 // commands live in zset-range-cmds.ts and zset-setops.ts and are registered here with the rest.
 // Invariants: handlers run on the shard owning the key, check arguments in Redis's order and reply
 // byte-exactly as Redis 7 (RESP2 and RESP3); a set emptied by a command is deleted; ZMPOP over keys of
-// several shards tries them in key order, one hop per run of keys on the same shard.
+// several shards tries them in key order, one hop per run of keys on the same shard; the key's watchers
+// are told (modified) exactly when Redis signals it: a member added, re-scored (to a different score) or
+// removed — a ZADD/ZINCRBY that leaves every score as it was, or a removal of nothing, is no change.
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
@@ -17,7 +19,7 @@ import {
 } from '../engine/zset.ts';
 import { lexLteMax, parseLexRange, parseScoreRange, scoreLteMax } from '../engine/zset-range.ts';
 import { formatDouble, parseDoubleArg } from '../util/numbers.ts';
-import { ERR_SYNTAX, deleteKey, isWord, keyString, lookupRead, lookupWrite, storeValue } from './family-util.ts';
+import { ERR_SYNTAX, deleteKey, isWord, keyString, lookupRead, lookupWrite, modified, storeValue } from './family-util.ts';
 import { parseCursor } from './keyspace.ts';
 import * as common from './zset-common.ts';
 import { INT64_MAX, parseLong, parsePositiveLong, parseRangeLong, replyScore, zsetLimits, zsetOf } from './zset-common.ts';
@@ -71,6 +73,7 @@ function zaddGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, flags: number
   let updated = 0;
   let processed = 0;
   let score = 0;
+  const existed = z !== undefined;
   if (z === undefined) {
     if (flags & ZADD_XX) return incr ? w.nullBulk() : w.integer(0);
     const limits = zsetLimits(x);
@@ -78,9 +81,13 @@ function zaddGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, flags: number
     storeValue(x, key, z, 0);
   }
   const limits = zsetLimits(x);
+  let nan = false;
   for (let j = 0; j < n; j++) {
     const out = z.add(scores[j], keyString(args[at + 2 * j + 1]), flags, limits);
-    if (out & ZADD_OUT_NAN) return w.error(ERR_NAN);
+    if (out & ZADD_OUT_NAN) {
+      nan = true;
+      break;
+    }
     if (out & ZADD_OUT_ADDED) added++;
     if (out & ZADD_OUT_UPDATED) updated++;
     if (!(out & ZADD_OUT_NOP)) {
@@ -88,6 +95,9 @@ function zaddGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, flags: number
       score = z.newScore;
     }
   }
+  // Redis signals the key when a member was added or got a different score (also before a NaN error).
+  if (existed && added + updated > 0) modified(x, key);
+  if (nan) return w.error(ERR_NAN);
   if (incr) {
     if (processed > 0) replyScore(w, score);
     else w.nullBulk();
@@ -119,6 +129,7 @@ function opZRem(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
       break;
     }
   }
+  if (deleted > 0 && z.size > 0) modified(x, args[1]);
   w.integer(deleted);
 }
 
@@ -231,6 +242,7 @@ function opZRemRangeByRank(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 function removeRanks(x: ShardExec, key: Buffer, z: ZSet, start: number, end: number, w: ReplyWriter): void {
   const n = start < 0 || end < start ? 0 : z.deleteRanks(start, end);
   if (z.size === 0) deleteKey(x, key);
+  else if (n > 0) modified(x, key);
   w.integer(n);
 }
 
@@ -271,6 +283,7 @@ function popPairs(x: ShardExec, key: Buffer, z: ZSet, max: boolean, count: numbe
   });
   z.deleteRanks(start, start + n - 1);
   if (z.size === 0) deleteKey(x, key);
+  else modified(x, key);
 }
 
 /** Writes popped pairs: flat [m, s, ...] or nested [[m, s], ...]. */
