@@ -343,7 +343,7 @@ export class ShardWorker implements RemoteExecutor {
     for (;;) {
       const list = db.blocked?.get(key);
       if (list === undefined || list.length === 0) return true;
-      if (this.tx.mustWait(list[0].db, [key], true)) return false;
+      if (this.tx.mustWait([{ db: list[0].db, key, write: true }], true)) return false;
       const e = db.lookup(slot, key, now);
       if (e === undefined) return true;
       const v = e.value;
