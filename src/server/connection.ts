@@ -578,14 +578,18 @@ export class Connection {
 
   /** The final timestamp of this client's latest transaction (the next one is ordered after it). */
   private txChain: Promise<number> | null = null;
+  /** The final timestamp of this client's latest transaction, once known. */
+  private lastFinal = 0;
 
   /**
    * Starts a transaction ordered after this client's previous one. The caller calls txFinalized()
    * once it has sent the final timestamp to every shard.
    */
   beginTx(plan: LockPlan, global: number): Promise<Transaction> {
-    const t = Transaction.begin(this.worker, plan, global, this.txChain);
-    this.txChain = t.then((tx) => tx.ts);
+    // While the previous transaction is still being scheduled, wait for its final timestamp; once it
+    // is known, comparing with it is enough (no await).
+    const t = Transaction.begin(this.worker, plan, global, this.unfinalized > 0 ? this.txChain : null, this.lastFinal);
+    this.txChain = t.then((tx) => (this.lastFinal = tx.ts));
     this.unfinalized++;
     return t;
   }

@@ -59,7 +59,7 @@ export class Transaction {
    * every shard has proposed, with the final timestamp set — larger than that of `after` (the
    * client's previous transaction), so a client's transactions keep their order.
    */
-  static async begin(worker: ShardWorker, plan: LockPlan, global: number, after: Promise<number> | null = null): Promise<Transaction> {
+  static async begin(worker: ShardWorker, plan: LockPlan, global: number, after: Promise<number> | null = null, afterTs = 0): Promise<Transaction> {
     const tx = new Transaction(worker, [...plan.byShard.keys()]);
     // The local proposal is a direct call; the others one frame each, answered with a timestamp.
     let ts = 0;
@@ -82,7 +82,7 @@ export class Transaction {
     }
     if (waiting > 0) await new Promise<void>((r) => (wake = r));
     // A transaction of the same client started before this one comes first wherever they conflict.
-    if (after !== null && ts <= (await after)) ts = worker.nextTimestamp();
+    if (ts <= afterTs || (after !== null && ts <= (await after))) ts = worker.nextTimestamp();
     tx.ts = ts;
     tx.tsArg.push(Buffer.from(String(ts)));
     return tx;
