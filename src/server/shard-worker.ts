@@ -497,20 +497,29 @@ export class ShardWorker implements RemoteExecutor {
     }
     const cmd = this.table.all[Number(args[5].latin1Slice())];
     const noTouch = (flags & REQ_NO_TOUCH) !== 0;
-    if (w !== null) {
-      // Usually the transaction may run at once: run it in place (no copy, no late reply).
-      const e = this.tx.inlineEntry(handle, ts);
-      if (e !== null) {
-        const cmdArgs = args.slice(6);
-        if (!conclude) this.holdServe++;
-        try {
-          this.runLocal(cmd, db, noTouch, cmdArgs, w);
-        } finally {
-          if (!conclude) this.holdServe--;
-        }
-        if (e !== 'none') this.tx.ranInline(e, conclude);
-        return true;
+    // Usually the transaction may run at once: run it in place (no copy, no queue, no late reply).
+    const e = this.tx.inlineEntry(handle, ts);
+    if (e !== null) {
+      const out = w ?? this.txOut;
+      if (w === null) {
+        out.resp = resp;
+        this.clock = Date.now();
       }
+      const cmdArgs = args.slice(6);
+      if (!conclude) this.holdServe++;
+      try {
+        this.runLocal(cmd, db, noTouch, cmdArgs, out);
+      } finally {
+        if (!conclude) this.holdServe--;
+      }
+      if (w === null) {
+        const reply = out.take();
+        if (e !== 'none') this.tx.ranInline(e, conclude);
+        done(reply);
+        return false;
+      }
+      if (e !== 'none') this.tx.ranInline(e, conclude);
+      return true;
     }
     const cmdArgs = copyArgs(args.slice(6));
     this.tx.enqueue(handle, ts, { cmd, db, resp, noTouch, args: cmdArgs, conclude, record: false, done });
