@@ -8,11 +8,11 @@
 // Invariants: one server runs at a time (no competition for memory or cores); every server is
 // stopped before the next starts and on exit/interrupt; only 127.0.0.1. See bench/README.md.
 
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { hostname, loadavg } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_DIR, ROOT, killAll, rssBytes, shellQuote, sleep, startServer, stopServer, wasInterrupted, type RunningServer, type ServerSpec } from './servers.ts';
+import { BENCH_DIR, ROOT, UsageError, rssBytes, runMain, shellQuote, sleep, startServer, stopServer, writeResult, type RunningServer, type ServerSpec } from './servers.ts';
 import { fmt2, machineInfo, median, table } from './bench-util.ts';
 import { RespConn, encode } from './resp-client.ts';
 import { shardOfKey } from '../src/runtime/slots.ts';
@@ -37,7 +37,6 @@ const USAGE = `Usage: node bench/memory-types.ts [options]
   --quick          smoke run (small sizes; numbers not worth comparing)
   --help`;
 
-class UsageError extends Error {}
 
 function parseOptions(argv: string[]): Options {
   const quick = argv.includes('--quick');
@@ -394,15 +393,7 @@ async function main(): Promise<void> {
     latency: lat,
     table: text,
   };
-  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
-  const shown = relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file);
-  process.stdout.write(`\nbench: wrote ${shown} (${result.durationS} s)\n`);
+  writeResult(file, result, result.durationS);
 }
 
-main().catch((e: unknown) => {
-  if (e instanceof UsageError) process.stderr.write(`bench: ${e.message}\n${USAGE}\n`);
-  else if (!wasInterrupted()) process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  killAll('SIGTERM');
-  process.exitCode = 1;
-  setTimeout(() => process.exit(1), 500);
-});
+runMain(main, USAGE);

@@ -7,12 +7,12 @@
 // See bench/README.md for what is measured and how to read the tables.
 
 import { spawn } from 'node:child_process';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { availableParallelism, hostname, loadavg } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  BENCH_DIR, CLK_TCK, HOST, ROOT, killAll, procTicks, shellQuote, startServer, stopServer, track, wasInterrupted, type RunningServer, type ServerSpec,
+  BENCH_DIR, CLK_TCK, HOST, ROOT, UsageError, procTicks, runMain, shellQuote, startServer, stopServer, track, writeResult, type RunningServer, type ServerSpec,
 } from './servers.ts';
 import { fmt2, fmtOps, machineInfo, median, table } from './bench-util.ts';
 
@@ -62,7 +62,6 @@ const USAGE = `Usage: node bench/run.ts [options]
   --out=FILE         result JSON path (default bench/results/<date>-<host>[-quick].json)
   --help`;
 
-class UsageError extends Error {}
 
 function parseList(v: string, what: string): string[] {
   const items = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -426,16 +425,7 @@ async function main(): Promise<void> {
     table: text,
     runs: raw,
   };
-  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
-  const shown = relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file);
-  process.stdout.write(`\nbench: wrote ${shown} (${result.durationS} s)\n`);
+  writeResult(file, result, result.durationS);
 }
 
-main().catch((e: unknown) => {
-  // After SIGINT the dying benchmark's error is a consequence, not news.
-  if (e instanceof UsageError) process.stderr.write(`bench: ${e.message}\n${USAGE}\n`);
-  else if (!wasInterrupted()) process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  killAll('SIGTERM');
-  process.exitCode = 1;
-  setTimeout(() => process.exit(1), 500);
-});
+runMain(main, USAGE);

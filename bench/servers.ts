@@ -7,8 +7,8 @@
 import { spawn, execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -172,4 +172,26 @@ export function rssBytes(pid: number): number {
   const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
   if (m === null) throw new Error(`no VmRSS in /proc/${pid}/status`);
   return Number(m[1]) * 1024;
+}
+
+/** A bad command line (reported with the usage text). */
+export class UsageError extends Error {}
+
+/** Writes a result file and says where. */
+export function writeResult(file: string, result: unknown, durationS: unknown): void {
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  const shown = relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file);
+  process.stdout.write(`\nbench: wrote ${shown} (${durationS} s)\n`);
+}
+
+/** Runs a benchmark's main(): on failure reports it (usage errors with the usage text), stops every child and exits 1. */
+export function runMain(main: () => Promise<void>, usage: string): void {
+  main().catch((e: unknown) => {
+    // After SIGINT the dying benchmark's error is a consequence, not news.
+    if (e instanceof UsageError) process.stderr.write(`bench: ${e.message}\n${usage}\n`);
+    else if (!wasInterrupted()) process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    killAll('SIGTERM');
+    process.exitCode = 1;
+    setTimeout(() => process.exit(1), 500);
+  });
 }

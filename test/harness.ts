@@ -697,6 +697,32 @@ export function rng(seed: number): () => number {
   };
 }
 
+/** Seeded random choices for the fuzzers (over rng). */
+export class Rand {
+  readonly r: () => number;
+  constructor(seed: number) {
+    this.r = rng(seed);
+  }
+  /** Integer in [lo, hi]. */
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.r() * (hi - lo + 1));
+  }
+  pick<T>(a: readonly T[]): T {
+    return a[Math.floor(this.r() * a.length)];
+  }
+  chance(p: number): boolean {
+    return this.r() < p;
+  }
+  /** Shuffles a in place (Fisher-Yates) and returns it. */
+  shuffle<T>(a: T[]): T[] {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = Math.floor(this.r() * (i + 1));
+      [a[i], a[j]] = [a[j], a[i]];
+    }
+    return a;
+  }
+}
+
 /** Runs `fn` and fails if it takes longer than `ms` (a bound, not a timing assertion). */
 export async function within<T>(ms: number, what: string, fn: () => Promise<T>): Promise<T> {
   let t: NodeJS.Timeout | undefined;

@@ -16,6 +16,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  Rand,
   REDIS_AVAILABLE, RawClient, SKIP_NO_REDIS, encodeCommand, normalizeUnordered, rng, show, showCommand, startDamselfly, startRedis, type Arg, type Normalizer,
   type ServerHandle,
 } from './harness.ts';
@@ -36,30 +37,9 @@ const KEYS = [...GROUPS[0], ...GROUPS[1], 'k1', 'k2', 'k3', 'k4', 'k6', 'key:b',
 
 type Cmd = string[];
 
-class Gen {
-  readonly r: () => number;
+class Gen extends Rand {
   /** Chance that a value is 200-320 KB (more in "heavy" pipelines: mesh frames beyond 256 KB, ring backlog). */
   big = 0.01;
-  constructor(seed: number) {
-    this.r = rng(seed);
-  }
-  /** Integer in [lo, hi]. */
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.r() * (hi - lo + 1));
-  }
-  pick<T>(a: readonly T[]): T {
-    return a[Math.floor(this.r() * a.length)];
-  }
-  chance(p: number): boolean {
-    return this.r() < p;
-  }
-  shuffle<T>(a: T[]): T[] {
-    for (let i = a.length - 1; i > 0; i--) {
-      const j = Math.floor(this.r() * (i + 1));
-      [a[i], a[j]] = [a[j], a[i]];
-    }
-    return a;
-  }
   key(): string {
     return this.pick(KEYS);
   }

@@ -31,6 +31,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  Rand,
   REDIS_AVAILABLE, RawClient, SKIP_NO_REDIS, replyLength, rng, show, showCommand, startDamselfly, startRedis, transcript, type ServerHandle,
 } from './harness.ts';
 import { elements, sortAggregate } from './reply-normalizers.ts';
@@ -116,15 +117,14 @@ type Unit = Cmd[];
 type Kind = 'list' | 'hash' | 'set' | 'zset';
 const KINDS: Kind[] = ['list', 'hash', 'set', 'zset'];
 
-class Gen {
-  readonly r: () => number;
+class Gen extends Rand {
   p!: Profile;
   /** The keys each type's commands mostly use: a random partition of the alphabet, plus one shared key. */
   readonly pools: Record<Kind, string[]>;
   /** The seed's members: a random part of MEMBERS, so that lookups often find what was added. */
   readonly memberPool: string[];
   constructor(seed: number) {
-    this.r = rng(seed);
+    super(seed);
     const pools = {} as Record<Kind, string[]>;
     const order = this.shuffle([...KEYS]);
     KINDS.forEach((k, i) => (pools[k] = order.filter((_, j) => j % KINDS.length === i)));
@@ -132,22 +132,6 @@ class Gen {
     pools[this.pick(KINDS)].push(this.pick(KEYS));
     this.pools = pools;
     this.memberPool = this.shuffle([...MEMBERS]).slice(0, this.int(5, 10));
-  }
-  shuffle<T>(a: T[]): T[] {
-    for (let i = a.length - 1; i > 0; i--) {
-      const j = Math.floor(this.r() * (i + 1));
-      [a[i], a[j]] = [a[j], a[i]];
-    }
-    return a;
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.r() * (hi - lo + 1));
-  }
-  pick<T>(a: readonly T[]): T {
-    return a[Math.floor(this.r() * a.length)];
-  }
-  chance(p: number): boolean {
-    return this.r() < p;
   }
   /** A key: mostly one of the seed's keys for `kind` (so most commands find their type), else any. */
   key(kind?: Kind | Kind[]): string {
