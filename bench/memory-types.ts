@@ -10,7 +10,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { hostname, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_DIR, ROOT, UsageError, rssBytes, runMain, shellQuote, sleep, startServer, stopServer, writeResult, type RunningServer, type ServerSpec } from './servers.ts';
 import { fmt2, machineInfo, median, table } from './bench-util.ts';

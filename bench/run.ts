@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism, hostname, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   BENCH_DIR, CLK_TCK, HOST, ROOT, UsageError, procTicks, runMain, shellQuote, startServer, stopServer, track, writeResult, type RunningServer, type ServerSpec,
