@@ -8,7 +8,8 @@
 //   holds a conflicting lock (write/any, any/write, or a whole-shard lock): conflicting entries run in
 //   timestamp order on every shard, and waits only ever point to smaller timestamps (no deadlock);
 // - a command outside any transaction runs at once when none of its keys is locked, else it becomes
-//   an entry of its own with a fresh (final) timestamp, behind everything already here.
+//   an entry of its own with a fresh (final) timestamp: after every final entry here, and after any
+//   pending one whose final timestamp turns out smaller.
 
 import type { Command } from './command-table.ts';
 
@@ -16,9 +17,12 @@ export const NO_GLOBAL = 0;
 export const GLOBAL_READ = 1;
 export const GLOBAL_WRITE = 2;
 
-/** Whether two entries' whole-shard locks conflict (a whole-shard lock against any write, or two writes). */
+/**
+ * Whether two entries conflict through a whole-shard lock: a whole-shard write lock conflicts with
+ * everything, a whole-shard read lock with any writer.
+ */
 function globalConflict(a: TxEntry, b: TxEntry): boolean {
-  if (a.global === GLOBAL_WRITE || b.global === GLOBAL_WRITE) return a.global !== NO_GLOBAL || b.global !== NO_GLOBAL;
+  if (a.global === GLOBAL_WRITE || b.global === GLOBAL_WRITE) return true;
   return (a.global === GLOBAL_READ && b.writes) || (b.global === GLOBAL_READ && a.writes);
 }
 
