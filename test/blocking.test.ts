@@ -671,6 +671,38 @@ const SCENARIOS: Record<string, Scenario> = {
     await s.reply('A');
   },
 
+  async 'timeouts in long double arithmetic, as Redis 7.0 (accepted ones answer nil inside MULTI)'(s) {
+    await s.call('x', 'MULTI');
+    for (const t of [
+      // seconds * 1000 rounded to a 64-bit mantissa, then ceill: beyond LLONG_MAX the cast gives
+      // LLONG_MIN ("negative"); up to it, accepted (7.0 does not check the deadline's range).
+      '9223372036854775', '9223372036854775.807', '9223372036854775.808', '9223372036854776', '9223372036854775.5',
+      '9223372036854775807e-3', '9223372036854775808e-3', '-9223372036854775808e-3', '9.3e15', '4.5e15', '1e300', '1e4932', '1e4933',
+      // Tiny negatives ceil to -0 (forever); -0.001 * 1000 is just above -1 in long double.
+      '-0.001', '-0.0001', '-0.00099999', '-0.0010000001', '-0.0011', '-1e-20', '-1e-400', '-1e-4950', '-0.000999999999999999999',
+      '-1.0000000000000000001e-3',
+      // Tiny positives ceil to 1 ms; long double reaches far below double's range.
+      '1e-400', '0x1p-16445', '0x1p-16446', '1e-5000', '0x10', '+.5', '5.', 'infinity', '-INF',
+    ]) {
+      await s.call('x', 'BLPOP', a0, t);
+    }
+    await s.call('x', 'EXEC');
+  },
+
+  async 'a deadline past LLONG_MAX blocks until served; a tiny positive timeout expires'(s) {
+    await s.block('A', 'BLPOP', a0, '9223372036854775');
+    await s.call('W', 'RPUSH', a0, 'x');
+    await s.reply('A');
+    await s.block('A', 'BLMOVE', b1, c2, 'LEFT', 'RIGHT', '9223372036854775.807');
+    await s.call('W', 'RPUSH', b1, 'y');
+    await s.reply('A');
+    await s.block('A', 'BRPOP', a0, '-0.001');
+    await s.call('W', 'LPUSH', a0, 'z');
+    await s.reply('A');
+    await s.call('A', 'BLPOP', a0, '1e-400');
+    await s.call('A', 'LRANGE', c2, 0, -1);
+  },
+
   async 'waiters for another type do not hold up the waiters behind them'(s) {
     await s.block('A', 'BLPOP', a0, 0);
     await s.block('B', 'BZPOPMIN', a0, 0);
@@ -718,26 +750,6 @@ const SCENARIOS: Record<string, Scenario> = {
   },
 };
 
-/** Known differences from Redis 7.0.15, kept as reproducers (node:test reports them as TODO). */
-const KNOWN_DIFFERENCES: Record<string, [string, Scenario]> = {
-  'a timeout whose deadline overflows (seconds * 1000 + now > LLONG_MAX)': [
-    'Damselfly answers "timeout is out of range" as Redis 7.2 does; 7.0.15 accepts it (blocks forever) or calls it negative',
-    async (s) => {
-      await s.call('x', 'MULTI');
-      for (const t of ['9223372036854775', '9223372036854775.807', '9223372036854776']) await s.call('x', 'BLPOP', a0, t);
-      await s.call('x', 'EXEC');
-    },
-  ],
-  'a negative timeout that rounds to zero in long double arithmetic': [
-    'Redis computes seconds * 1000 in long double: -0.001 * 1000 is just above -1, ceill gives 0 (block forever); Damselfly computes in double (-1: "timeout is negative")',
-    async (s) => {
-      await s.call('x', 'MULTI');
-      await s.call('x', 'BLPOP', a0, '-0.001');
-      await s.call('x', 'EXEC');
-    },
-  ],
-};
-
 describe('blocking commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_REDIS }, () => {
   let redis: ServerHandle;
   const dfly = new Map<number, ServerHandle>();
@@ -759,12 +771,6 @@ describe('blocking commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_RE
       describe(`threads=${n} ${resp3 ? 'RESP3' : 'RESP2'}`, () => {
         for (const [name, scenario] of Object.entries(SCENARIOS)) {
           it(name, () => runBoth(redis.port, dfly.get(n)!.port, resp3, scenario));
-        }
-        // Argument parsing only: one configuration is enough.
-        if (n === 2 && !resp3) {
-          for (const [name, [why, scenario]] of Object.entries(KNOWN_DIFFERENCES)) {
-            it(name, { todo: why }, () => runBoth(redis.port, dfly.get(n)!.port, resp3, scenario));
-          }
         }
       });
     }

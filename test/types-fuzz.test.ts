@@ -14,7 +14,8 @@
 //   1000, one call) are compared sorted, except right after an OBJECT ENCODING on the same key that
 //   said listpack or intset on both servers (then the order is specified and compared exactly);
 // - OBJECT ENCODING of a set: `listpack` (Damselfly, as Redis 7.2) equals `hashtable` (7.0.15) when
-//   the TYPE just before said set (README "Known differences", docs/encodings.md); so OBJECT
+//   the TYPE just before said set, and of a list `listpack` (7.2) equals `quicklist` (7.0.15, its one
+//   list encoding) when it said list (README "Known differences", docs/encodings.md); so OBJECT
 //   ENCODING always comes right after a TYPE of the same key, in one unit the shrinker keeps whole;
 // - lex ranges over members with different scores are unspecified in a skiplist (Redis walks its
 //   random levels): seeds whose sorted sets may become skiplists use equal scores with lex ranges;
@@ -552,7 +553,8 @@ function firstDiff(cmds: Cmd[], d: (Buffer | null)[], r: (Buffer | null)[]): num
     let same = a.equals(b);
     if (!same) {
       if (name === 'object' && lower(cmd[1]) === 'encoding') {
-        same = typeOf.get(cmd[2]) === 'set' && simple(a) === 'listpack' && simple(b) === 'hashtable';
+        const t = typeOf.get(cmd[2]);
+        same = simple(a) === 'listpack' && ((t === 'set' && simple(b) === 'hashtable') || (t === 'list' && simple(b) === 'quicklist'));
       } else if (b[0] !== 0x2d && a[0] !== 0x2d) {
         const enc = encOf.get(cmd[1]);
         const ordered = enc !== undefined && enc.d === enc.r && ORDERED_ENCODINGS.has(enc.r) && name !== 'sinter' && name !== 'sunion' && name !== 'sdiff';
@@ -738,9 +740,13 @@ describe('types fuzz: reply comparison', () => {
   const enc = (e: string): Buffer => b(`$${e.length}\r\n${e}\r\n`);
   const diffAt = (cmds: Cmd[], d: Buffer[], r: Buffer[]): number => firstDiff(cmds, d, r);
 
-  it('takes listpack for hashtable only for a set just TYPEd as one', () => {
+  it('takes listpack for hashtable only for a set just TYPEd as one, for quicklist only for a list', () => {
     const cmds: Cmd[] = [['TYPE', 'k'], ['OBJECT', 'ENCODING', 'k']];
     assert.equal(diffAt(cmds, [b('+set\r\n'), enc('listpack')], [b('+set\r\n'), enc('hashtable')]), -1);
+    assert.equal(diffAt(cmds, [b('+list\r\n'), enc('listpack')], [b('+list\r\n'), enc('quicklist')]), -1);
+    assert.equal(diffAt(cmds, [b('+list\r\n'), enc('quicklist')], [b('+list\r\n'), enc('listpack')]), 1);
+    assert.equal(diffAt(cmds, [b('+list\r\n'), enc('listpack')], [b('+list\r\n'), enc('hashtable')]), 1);
+    assert.equal(diffAt(cmds, [b('+set\r\n'), enc('listpack')], [b('+set\r\n'), enc('quicklist')]), 1);
     assert.equal(diffAt(cmds, [b('+hash\r\n'), enc('listpack')], [b('+hash\r\n'), enc('hashtable')]), 1);
     assert.equal(diffAt([['OBJECT', 'ENCODING', 'k']], [enc('listpack')], [enc('hashtable')]), 0);
     // A write in between forgets the type.

@@ -54,7 +54,7 @@ export const PARAMS: Param[] = [
   { flag: 'timeout', config: 'timeout', type: 'int', default: '0', min: 0, max: 2147483647, mutable: true, help: 'close idle clients after this many seconds (0: never)' },
   { flag: 'tcp_keepalive', config: 'tcp-keepalive', type: 'int', default: '300', min: 0, max: 2147483647, mutable: true, help: 'TCP keepalive interval in seconds' },
   { flag: 'save', config: 'save', type: 'string', default: '', mutable: true, help: 'snapshot schedule', later: 'snapshots come with the persistence issue' },
-  { flag: 'list_max_listpack_size', config: 'list-max-listpack-size', configAliases: ['list-max-ziplist-size'], type: 'int', default: '-2', min: -2147483648, max: 2147483647, mutable: true, help: 'list chunk size for new lists: > 0 entries per chunk, -1..-5 4/8/16/32/64 KB per chunk' },
+  { flag: 'list_max_listpack_size', config: 'list-max-listpack-size', configAliases: ['list-max-ziplist-size'], type: 'int', default: '-2', min: -2147483648, max: 2147483647, mutable: true, help: 'list listpack and quicklist node limit: > 0 entries, -1..-5 4/8/16/32/64 KB (Redis 7.2 conversions)' },
   { flag: 'list_compress_depth', config: 'list-compress-depth', type: 'int', default: '0', min: 0, max: 2147483647, mutable: true, help: 'list chunks at each end kept uncompressed', later: 'list chunks are never compressed' },
   { flag: 'appendonly', config: 'appendonly', type: 'bool', default: 'no', mutable: true, help: 'journal writes', later: 'the journal comes with the persistence issue' },
   { flag: 'hash_max_listpack_entries', config: 'hash-max-listpack-entries', configAliases: ['hash-max-ziplist-entries'], type: 'int', default: '512', min: 0, max: LONG_MAX, mutable: true, help: 'a hash with more fields is a hashtable' },

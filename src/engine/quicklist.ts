@@ -1,38 +1,23 @@
-// QuickList: the value of a Redis list — a doubly linked deque of packed chunks, like Redis's quicklist
-// of listpacks. A chunk is one Buffer holding its entries back to back between `start` and `end`, with
-// free room on both sides (pushes and pops at either end are amortised O(1)); an entry is
-// [varint length][bytes][the same varint mirrored], so it can be read from either end.
-// Invariants: no chunk is empty; `length` is the sum of the chunk counts; a chunk exceeds the list's
-// fill limit (Redis list-max-listpack-size rules, fixed when the list is created) only when it holds a
-// single entry; positional access walks chunks by their counts from the nearer end, then entries inside
-// one chunk, so it never visits more than one chunk's entries.
+// QuickList: the value of a Redis list, in Redis 7.2's two encodings. A `listpack` list is one chunk
+// with no size rule; a `quicklist` is a doubly linked deque of chunks whose boundaries follow Redis's
+// quicklist node rules (quicklist.c: where pushes open a new node, how LINSERT splits and merges,
+// that deletions never merge and LSET never splits). A chunk is one Buffer holding its entries back to
+// back between `start` and `end`, with free room on both sides (pushes and pops at either end are
+// amortised O(1)); an entry is [varint length][bytes][the same varint mirrored], so it can be read
+// from either end. Each chunk also counts the bytes Redis's listpack would take for its entries
+// (`lp`), the number Redis's limits are applied to.
+// Invariants: no chunk is empty; a listpack has at most one chunk; `length` is the sum of the chunk
+// counts; a chunk's `lp` is LP_HEADER plus lpEntrySize of its entries; `fill` is the clamped
+// list-max-listpack-size of the moment the list became a quicklist; positional access walks chunks
+// by their counts from the nearer end, then entries inside one chunk.
 
 import type { TypedValue } from './database.ts';
+import { LP_ESTIMATE_OVERHEAD, LP_HEADER, clampFill, exceedsLimit, lpEntrySize, nodeLimit } from './listpack-size.ts';
 
-/** Node byte limits for fill -1..-5 (Redis optimization_level). */
-const SIZE_LIMITS = [4096, 8192, 16384, 32768, 65536];
-/** Redis SIZE_SAFETY_LIMIT: the byte cap of a node whose fill is an entry count. */
-const SAFETY_LIMIT = 8192;
-/** Bytes Redis counts in every listpack besides its entries (6-byte header, end byte). */
-const LP_OVERHEAD = 7;
 /** A chunk buffer is never allocated smaller than this. */
 const MIN_CAPACITY = 64;
 /** Chunk buffers up to this size are allocated with room to grow; bigger ones exactly. */
 const GROWABLE = 128 * 1024;
-
-/**
- * Whether a chunk of `bytes` (its entries) and `count` entries respects `fill` (> 0: at most that many
- * entries and Redis's 8 KB safety cap; -1..-5: at most 4, 8, 16, 32 or 64 KB; 0 or below -5: one
- * entry), the node size rules of Redis's quicklist (_quicklistNodeAllowInsert / AllowMerge).
- */
-export function fits(bytes: number, count: number, fill: number): boolean {
-  const size = bytes + LP_OVERHEAD;
-  if (fill < 0) {
-    const level = -fill - 1;
-    return level < SIZE_LIMITS.length && size <= SIZE_LIMITS[level];
-  }
-  return size <= SAFETY_LIMIT && count <= fill;
-}
 
 /** Bytes of the varint that encodes n. */
 function varintSize(n: number): number {
@@ -95,6 +80,23 @@ function writeEntry(buf: Buffer, at: number, v: Uint8Array): number {
   return p + h;
 }
 
+/** The listpack bytes of the entries between byte offsets `from` and `to` of buf. */
+function lpBytesOf(buf: Buffer, from: number, to: number): number {
+  let sum = 0;
+  for (let p = from; p < to; ) {
+    const len = readForward(buf, p);
+    const size = entrySize(len);
+    sum += lpEntrySize(buf, p + ((size - len) >> 1), len);
+    p += size;
+  }
+  return sum;
+}
+
+/** The listpack bytes of value v. */
+function lpOf(v: Uint8Array): number {
+  return lpEntrySize(v, 0, v.length);
+}
+
 export class ListChunk {
   buf: Buffer;
   /** Offset of the first entry. */
@@ -102,6 +104,8 @@ export class ListChunk {
   /** Offset just after the last entry. */
   end: number;
   count = 0;
+  /** Bytes of the listpack Redis would hold for these entries (its node `sz`). */
+  lp = LP_HEADER;
   prev: ListChunk | null = null;
   next: ListChunk | null = null;
 
@@ -115,7 +119,7 @@ export class ListChunk {
     return this.end - this.start;
   }
 
-  /** Byte offset of entry i (0 <= i < count), scanning from the nearer end. */
+  /** Byte offset of entry i (0 <= i <= count; count: the end), scanning from the nearer end. */
   offsetOf(i: number): number {
     const buf = this.buf;
     if (i <= this.count >> 1) {
@@ -135,18 +139,21 @@ export class ListCursor {
   buf: Buffer = EMPTY;
   dataOff = 0;
   dataLen = 0;
-  /** The chunk and byte range of the current entry. */
+  /** The chunk, the byte range and the index inside the chunk of the current entry. */
   chunk: ListChunk | null;
   entryStart = 0;
   entryEnd = 0;
+  index: number;
   private readonly forward: boolean;
   /** Forward: where the next entry starts; backward: where it ends. */
   private pos: number;
 
-  constructor(chunk: ListChunk | null, pos: number, forward: boolean) {
+  /** `index`: the in-chunk index of the entry before (forward) or after (backward) `pos`. */
+  constructor(chunk: ListChunk | null, pos: number, forward: boolean, index: number) {
     this.chunk = chunk;
     this.pos = pos;
     this.forward = forward;
+    this.index = index;
   }
 
   /** Moves to the next entry; false at the end of the list. */
@@ -158,6 +165,7 @@ export class ListCursor {
         c = this.chunk = c.next;
         if (c === null) return false;
         this.pos = c.start;
+        this.index = -1;
       }
       const buf = c.buf;
       const len = readForward(buf, this.pos);
@@ -168,11 +176,13 @@ export class ListCursor {
       this.dataLen = len;
       this.pos += size;
       this.entryEnd = this.pos;
+      this.index++;
     } else {
       if (this.pos <= c.start) {
         c = this.chunk = c.prev;
         if (c === null) return false;
         this.pos = c.end;
+        this.index = c.count;
       }
       const buf = c.buf;
       const len = readBackward(buf, this.pos);
@@ -183,6 +193,7 @@ export class ListCursor {
       this.entryStart = this.pos;
       this.dataOff = this.pos + ((size - len) >> 1);
       this.dataLen = len;
+      this.index--;
     }
     return true;
   }
@@ -208,17 +219,59 @@ export class ListCursor {
 
 const EMPTY = Buffer.alloc(0);
 
+export type ListEncoding = 'listpack' | 'quicklist';
+
 export class QuickList implements TypedValue {
   readonly kind = 'list';
-  /** Redis list-max-listpack-size as it was when the list was created. */
-  readonly fill: number;
+  /** Redis 7.2's OBJ_ENCODING_LISTPACK (one chunk, no node rules) or OBJ_ENCODING_QUICKLIST. */
+  encoding: ListEncoding;
+  /** The quicklist's fill (list-max-listpack-size clamped to -5..32767); unused by a listpack. */
+  fill: number;
   head: ListChunk | null = null;
   tail: ListChunk | null = null;
   length = 0;
   chunks = 0;
 
-  constructor(fill: number) {
-    this.fill = fill;
+  /** An empty list; a quicklist keeps `fill` (clamped as Redis's quicklistSetFill). */
+  constructor(encoding: ListEncoding, fill = -2) {
+    this.encoding = encoding;
+    this.fill = clampFill(fill);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Encoding conversions (Redis 7.2 t_list.c)
+
+  /** The listpack's bytes (lpBytes): meaningful for a listpack, whose single chunk it is. */
+  get lpBytes(): number {
+    return this.head === null ? LP_HEADER : this.head.lp;
+  }
+
+  /**
+   * Redis listTypeTryConvertListpack, before adding `addCount` elements of `addBytes` bytes in all: a
+   * listpack whose bytes plus those (or whose length plus that count) would exceed list-max-listpack-size
+   * `fill` becomes a quicklist of one node (none if empty), which keeps `fill`.
+   */
+  growFor(fill: number, addBytes: number, addCount: number): void {
+    if (this.encoding !== 'listpack') return;
+    if (!exceedsLimit(fill, this.lpBytes + addBytes, this.length + addCount)) return;
+    this.encoding = 'quicklist';
+    this.fill = clampFill(fill);
+  }
+
+  /**
+   * Redis listTypeTryConvertQuicklist: a quicklist of a single node becomes a listpack when that node
+   * is within list-max-listpack-size `fill` — within half of it when `shrinking` (after removals, so
+   * that a list at the limit does not convert back and forth).
+   */
+  shrinkFor(fill: number, shrinking: boolean): void {
+    if (this.encoding !== 'quicklist' || this.chunks !== 1) return;
+    let { size, count } = nodeLimit(fill);
+    if (shrinking) {
+      size = Math.floor(size / 2);
+      count = Math.floor(count / 2);
+    }
+    if (this.head!.lp > size || this.length > count) return;
+    this.encoding = 'listpack';
   }
 
   // -------------------------------------------------------------------------------------------
@@ -279,64 +332,91 @@ export class QuickList implements TypedValue {
     c.end = used;
   }
 
-  /** Joins c with its next chunk when the fill allows it; returns the surviving chunk. */
-  private tryMergeNext(c: ListChunk): ListChunk {
-    const n = c.next;
-    if (n === null || !fits(c.bytes + n.bytes, c.count + n.count, this.fill)) return c;
+  /** Adds v as the first (atHead) or last entry of chunk c. */
+  private static addAtEnd(c: ListChunk, v: Uint8Array, atHead: boolean): void {
+    const size = entrySize(v.length);
+    if (atHead) {
+      if (c.start < size) QuickList.makeRoom(c, size, true);
+      c.start -= size;
+      writeEntry(c.buf, c.start, v);
+    } else {
+      if (c.buf.length - c.end < size) QuickList.makeRoom(c, size, false);
+      c.end = writeEntry(c.buf, c.end, v);
+    }
+    c.count++;
+    c.lp += lpOf(v);
+  }
+
+  /** A new chunk holding v alone, linked after `after` (null: as the head). */
+  private chunkWith(v: Uint8Array, after: ListChunk | null, atTail: boolean): ListChunk {
+    const c = QuickList.newChunk(entrySize(v.length), atTail);
+    QuickList.addAtEnd(c, v, !atTail);
+    this.link(c, after);
+    return c;
+  }
+
+  /** Redis _quicklistNodeAllowInsert: whether c can take one more value of `len` bytes. */
+  private allowInsert(c: ListChunk | null, len: number): boolean {
+    return c !== null && !exceedsLimit(this.fill, c.lp + len + LP_ESTIMATE_OVERHEAD, c.count + 1);
+  }
+
+  /** Redis _quicklistNodeAllowMerge: whether a and b joined stay within the fill. */
+  private allowMerge(a: ListChunk | null, b: ListChunk | null): boolean {
+    return a !== null && b !== null && !exceedsLimit(this.fill, a.lp + b.lp - LP_HEADER, a.count + b.count);
+  }
+
+  /** Joins chunk c and its next chunk into c (Redis _quicklistListpackMerge). */
+  private joinNext(c: ListChunk): void {
+    const n = c.next!;
     const extra = n.end - n.start;
     if (c.buf.length - c.end < extra) QuickList.makeRoom(c, extra, false);
     n.buf.copy(c.buf, c.end, n.start, n.end);
     c.end += extra;
     c.count += n.count;
+    c.lp += n.lp - LP_HEADER;
     this.unlink(n);
-    return c;
   }
 
-  /** After entries were removed from the middle of chunks: drops empty chunks, joins neighbours that fit. */
-  private mergePass(): void {
-    let c = this.head;
-    while (c !== null) {
-      if (c.count === 0) {
-        const n = c.next;
-        this.unlink(c);
-        c = n;
-        continue;
-      }
-      while (c.next !== null && c.next.count === 0) this.unlink(c.next);
-      const before = c.next;
-      this.tryMergeNext(c);
-      if (c.next === before) c = c.next;
-    }
+  /**
+   * Splits chunk c at byte offset `at`, where `firstCount` entries lie before it (Redis
+   * _quicklistSplitNode); the part that leaves c becomes a new chunk next to it: the head part when
+   * `newFirst`, else the tail part. Returns the new chunk.
+   */
+  private splitAt(c: ListChunk, at: number, firstCount: number, newFirst: boolean): ListChunk {
+    const from = newFirst ? c.start : at;
+    const to = newFirst ? at : c.end;
+    const part = QuickList.newChunk(to - from, !newFirst);
+    const bytes = to - from;
+    if (newFirst) part.start = part.buf.length - bytes;
+    c.buf.copy(part.buf, part.start, from, to);
+    part.end = part.start + bytes;
+    part.count = newFirst ? firstCount : c.count - firstCount;
+    part.lp = LP_HEADER + lpBytesOf(part.buf, part.start, part.end);
+    c.count -= part.count;
+    c.lp -= part.lp - LP_HEADER;
+    if (newFirst) c.start = at;
+    else c.end = at;
+    this.link(part, newFirst ? c.prev : c);
+    return part;
   }
 
-  /** After chunk c grew in the middle: splits it (greedily, in order) until every part fits the fill. */
-  private afterGrowth(c: ListChunk): void {
-    if (c.count <= 1 || fits(c.bytes, c.count, this.fill)) return;
-    const buf = c.buf;
-    const stop = c.end;
-    let part = c;
-    let p = c.start;
-    let bytes = 0;
-    let count = 0;
-    while (p < stop) {
-      const len = readForward(buf, p);
-      const size = entrySize(len);
-      if (count > 0 && !fits(bytes + size, count + 1, this.fill)) {
-        // Everything from p on moves to a new chunk after this part.
-        const rest = QuickList.newChunk(stop - p, true);
-        buf.copy(rest.buf, 0, p, stop);
-        rest.end = stop - p;
-        rest.count = part.count - count;
-        part.end = p;
-        part.count = count;
-        this.link(rest, part);
-        QuickList.seal(part);
-        return this.afterGrowth(rest);
-      }
-      bytes += size;
-      count++;
-      p += size;
+  /**
+   * Redis _quicklistMergeNodes around `center`: (prev_prev, prev), (next, next_next), (prev, center),
+   * then (the result, its next), each when the pair fits the fill.
+   */
+  private mergeAround(center: ListChunk): void {
+    const prev = center.prev;
+    const prevPrev = prev === null ? null : prev.prev;
+    const next = center.next;
+    const nextNext = next === null ? null : next.next;
+    if (this.allowMerge(prev, prevPrev)) this.joinNext(prevPrev!);
+    if (this.allowMerge(next, nextNext)) this.joinNext(next!);
+    let target = center;
+    if (this.allowMerge(center, center.prev)) {
+      target = center.prev!;
+      this.joinNext(target);
     }
+    if (this.allowMerge(target, target.next)) this.joinNext(target);
   }
 
   /** The chunk holding index i (0 <= i < length) and i's position inside it, walking from the nearer end. */
@@ -361,31 +441,13 @@ export class QuickList implements TypedValue {
   // -------------------------------------------------------------------------------------------
   // Ends
 
-  /** Pushes v at the head (left) or the tail. */
+  /** Pushes v at the head (left) or the tail (Redis quicklistPushHead / quicklistPushTail). */
   push(v: Uint8Array, left: boolean): void {
-    const size = entrySize(v.length);
-    if (left) {
-      let c = this.head;
-      if (c === null || !fits(c.end - c.start + size, c.count + 1, this.fill)) {
-        const old = c;
-        c = QuickList.newChunk(size, false);
-        this.link(c, null);
-        if (old !== null) QuickList.seal(old);
-      } else if (c.start < size) QuickList.makeRoom(c, size, true);
-      c.start -= size;
-      writeEntry(c.buf, c.start, v);
-      c.count++;
-    } else {
-      let c = this.tail;
-      if (c === null || !fits(c.end - c.start + size, c.count + 1, this.fill)) {
-        const old = c;
-        c = QuickList.newChunk(size, true);
-        this.link(c, this.tail);
-        if (old !== null) QuickList.seal(old);
-      } else if (c.buf.length - c.end < size) QuickList.makeRoom(c, size, false);
-      c.end = writeEntry(c.buf, c.end, v);
-      c.count++;
-    }
+    const c = left ? this.head : this.tail;
+    if (c === null || (this.encoding === 'quicklist' && !this.allowInsert(c, v.length))) {
+      this.chunkWith(v, left ? null : this.tail, !left);
+      if (c !== null) QuickList.seal(c);
+    } else QuickList.addAtEnd(c, v, left);
     this.length++;
   }
 
@@ -394,28 +456,28 @@ export class QuickList implements TypedValue {
     const c = left ? this.head : this.tail;
     if (c === null) return null;
     const buf = c.buf;
-    let out: Buffer;
+    let off: number;
+    let len: number;
     if (left) {
-      const len = readForward(buf, c.start);
+      len = readForward(buf, c.start);
       const size = entrySize(len);
-      const off = c.start + ((size - len) >> 1);
-      out = Buffer.allocUnsafe(len);
-      buf.copy(out, 0, off, off + len);
+      off = c.start + ((size - len) >> 1);
       c.start += size;
     } else {
-      const len = readBackward(buf, c.end);
+      len = readBackward(buf, c.end);
       const size = entrySize(len);
       c.end -= size;
-      const off = c.end + ((size - len) >> 1);
-      out = Buffer.allocUnsafe(len);
-      buf.copy(out, 0, off, off + len);
+      off = c.end + ((size - len) >> 1);
     }
+    const out = Buffer.allocUnsafe(len);
+    buf.copy(out, 0, off, off + len);
+    c.lp -= lpOf(out);
     if (--c.count === 0) this.unlink(c);
     this.length--;
     return out;
   }
 
-  /** Removes n elements (n <= length) from the head (left) or the tail. */
+  /** Removes n elements (n <= length) from the head (left) or the tail (Redis quicklistDelRange at an end). */
   removeEnd(n: number, left: boolean): void {
     this.length -= n;
     while (n > 0) {
@@ -425,8 +487,12 @@ export class QuickList implements TypedValue {
         this.unlink(c);
         continue;
       }
-      if (left) c.start = c.offsetOf(n);
-      else c.end = c.offsetOf(c.count - n);
+      const cut = left ? c.offsetOf(n) : c.offsetOf(c.count - n);
+      // Count the listpack bytes of the smaller side.
+      if (2 * n <= c.count) c.lp -= left ? lpBytesOf(c.buf, c.start, cut) : lpBytesOf(c.buf, cut, c.end);
+      else c.lp = LP_HEADER + (left ? lpBytesOf(c.buf, cut, c.end) : lpBytesOf(c.buf, c.start, cut));
+      if (left) c.start = cut;
+      else c.end = cut;
       c.count -= n;
       n = 0;
     }
@@ -437,11 +503,11 @@ export class QuickList implements TypedValue {
 
   /** A cursor on the element before index `i` (forward) or after it (backward); next() lands on i. */
   cursor(i: number, forward: boolean): ListCursor {
-    if (this.length === 0) return new ListCursor(null, 0, forward);
+    if (this.length === 0) return new ListCursor(null, 0, forward, 0);
     const [c, k] = this.chunkAt(i);
     const off = c.offsetOf(k);
-    if (forward) return new ListCursor(c, off, true);
-    return new ListCursor(c, off + entrySize(readForward(c.buf, off)), false);
+    if (forward) return new ListCursor(c, off, true, k - 1);
+    return new ListCursor(c, off + entrySize(readForward(c.buf, off)), false, k + 1);
   }
 
   /** A view of element i (0 <= i < length), valid until the list is modified. */
@@ -453,21 +519,42 @@ export class QuickList implements TypedValue {
     return c.buf.subarray(data, data + len);
   }
 
-  /** Replaces element i (0 <= i < length) with v. */
+  /** Replaces element i (0 <= i < length) with v, in its chunk whatever its size (Redis lpReplace). */
   set(i: number, v: Uint8Array): void {
     const [c, k] = this.chunkAt(i);
     const off = c.offsetOf(k);
-    const oldSize = entrySize(readForward(c.buf, off));
+    const len = readForward(c.buf, off);
+    const oldSize = entrySize(len);
+    c.lp += lpOf(v) - lpEntrySize(c.buf, off + ((oldSize - len) >> 1), len);
     this.replaceBytes(c, off, oldSize, v);
-    this.afterGrowth(c);
   }
 
-  /** Inserts v before or after the entry at byte `off` of chunk c (from a cursor). */
-  insertAt(c: ListChunk, entryStart: number, entryEnd: number, v: Uint8Array, after: boolean): void {
-    this.replaceBytes(c, after ? entryEnd : entryStart, 0, v);
-    c.count++;
+  /**
+   * Inserts v before or after the cursor's current entry (LINSERT). A listpack, or a quicklist node
+   * with room, takes it in place; otherwise Redis's _quicklistInsert: at a node's edge the neighbour
+   * with room, or a new node; inside a full node, a split with v at the cut and a merge pass around it.
+   */
+  insertAt(it: ListCursor, v: Uint8Array, after: boolean): void {
+    const c = it.chunk!;
+    const k = it.index;
     this.length++;
-    this.afterGrowth(c);
+    if (this.encoding === 'listpack' || this.allowInsert(c, v.length)) {
+      this.replaceBytes(c, after ? it.entryEnd : it.entryStart, 0, v);
+      c.count++;
+      c.lp += lpOf(v);
+      return;
+    }
+    const atTail = after && k === c.count - 1;
+    const atHead = !after && k === 0;
+    if (atTail && this.allowInsert(c.next, v.length)) QuickList.addAtEnd(c.next!, v, true);
+    else if (atHead && this.allowInsert(c.prev, v.length)) QuickList.addAtEnd(c.prev!, v, false);
+    else if (atTail) this.chunkWith(v, c, true);
+    else if (atHead) this.chunkWith(v, c.prev, false);
+    else {
+      const part = after ? this.splitAt(c, it.entryEnd, k + 1, false) : this.splitAt(c, it.entryStart, k, true);
+      QuickList.addAtEnd(part, v, after);
+      this.mergeAround(c);
+    }
   }
 
   /** Replaces `oldSize` bytes at c's offset `off` with an entry holding v (counts unchanged). */
@@ -507,18 +594,24 @@ export class QuickList implements TypedValue {
 
   /**
    * Redis LREM: removes elements equal to v, at most `limit` of them (0: all), scanning from the head
-   * (fromTail false) or the tail. Returns how many were removed.
+   * (fromTail false) or the tail. Chunks left empty go; the others are not joined (Redis's
+   * quicklistDelIndex merges nothing). Returns how many were removed.
    */
   remove(v: Uint8Array, limit: number, fromTail: boolean): number {
     let removed = 0;
-    const it = fromTail ? new ListCursor(this.tail, this.tail?.end ?? 0, false) : new ListCursor(this.head, this.head?.start ?? 0, true);
+    const it = fromTail
+      ? new ListCursor(this.tail, this.tail?.end ?? 0, false, this.tail?.count ?? 0)
+      : new ListCursor(this.head, this.head?.start ?? 0, true, -1);
+    const lp = lpOf(v);
     // Entry offsets to drop, per chunk (ascending once the chunk is done).
     let chunk: ListChunk | null = null;
     let drop: number[] = [];
+    const emptied: ListChunk[] = [];
     const flush = (): void => {
       if (chunk === null || drop.length === 0) return;
       if (fromTail) drop.reverse();
-      this.compact(chunk, drop);
+      this.compact(chunk, drop, lp);
+      if (chunk.count === 0) emptied.push(chunk);
       drop = [];
     };
     while ((limit === 0 || removed < limit) && it.next()) {
@@ -532,12 +625,12 @@ export class QuickList implements TypedValue {
       }
     }
     flush();
-    if (removed > 0) this.mergePass();
+    for (const c of emptied) this.unlink(c);
     return removed;
   }
 
-  /** Drops the entries starting at the given (ascending) offsets from chunk c, moving the rest down. */
-  private compact(c: ListChunk, drop: number[]): void {
+  /** Drops the entries (each of `lp` listpack bytes) starting at the given ascending offsets from chunk c. */
+  private compact(c: ListChunk, drop: number[], lp: number): void {
     const buf = c.buf;
     let write = drop[0];
     for (let j = 0; j < drop.length; j++) {
@@ -548,6 +641,7 @@ export class QuickList implements TypedValue {
     }
     c.end = write;
     c.count -= drop.length;
+    c.lp -= lp * drop.length;
     this.length -= drop.length;
   }
 
@@ -564,41 +658,57 @@ export class QuickList implements TypedValue {
     }
   }
 
-  /** A deep copy. */
+  /** A deep copy: same encoding, fill and chunk boundaries (Redis listTypeDup). */
   clone(): QuickList {
-    const out = new QuickList(this.fill);
+    const out = new QuickList(this.encoding, this.fill);
     for (let c = this.head; c !== null; c = c.next) {
       const used = c.end - c.start;
       const copy = new ListChunk(Buffer.allocUnsafe(used), 0);
       c.buf.copy(copy.buf, 0, c.start, c.end);
       copy.end = used;
       copy.count = c.count;
+      copy.lp = c.lp;
       out.link(copy, out.tail);
     }
     out.length = this.length;
     return out;
   }
 
-  /** The elements as one buffer: fill (int32), then every entry ([varint len][bytes][mirror]). */
+  /**
+   * The list as one buffer: encoding (u8, 1: quicklist), fill (i32), then per chunk its entry count
+   * (u32), byte length (u32) and entries ([varint len][bytes][mirror]) — so the copy keeps the chunks.
+   */
   serialize(): Buffer {
-    let total = 4;
-    for (let c = this.head; c !== null; c = c.next) total += c.end - c.start;
+    let total = 5;
+    for (let c = this.head; c !== null; c = c.next) total += 8 + c.end - c.start;
     const out = Buffer.allocUnsafe(total);
-    out.writeInt32LE(this.fill, 0);
-    let at = 4;
-    for (let c = this.head; c !== null; c = c.next) at += c.buf.copy(out, at, c.start, c.end);
+    out[0] = this.encoding === 'quicklist' ? 1 : 0;
+    out.writeInt32LE(this.fill, 1);
+    let at = 5;
+    for (let c = this.head; c !== null; c = c.next) {
+      out.writeUInt32LE(c.count, at);
+      out.writeUInt32LE(c.end - c.start, at + 4);
+      at += 8;
+      at += c.buf.copy(out, at, c.start, c.end);
+    }
     return out;
   }
 
   /** The list that serialize() wrote into b. */
   static deserialize(b: Buffer): QuickList {
-    const list = new QuickList(b.readInt32LE(0));
-    for (let p = 4; p < b.length; ) {
-      const len = readForward(b, p);
-      const size = entrySize(len);
-      const data = p + ((size - len) >> 1);
-      list.push(b.subarray(data, data + len), false);
-      p += size;
+    const list = new QuickList(b[0] === 1 ? 'quicklist' : 'listpack', b.readInt32LE(1));
+    for (let p = 5; p < b.length; ) {
+      const count = b.readUInt32LE(p);
+      const bytes = b.readUInt32LE(p + 4);
+      p += 8;
+      const c = new ListChunk(Buffer.allocUnsafe(bytes), 0);
+      b.copy(c.buf, 0, p, p + bytes);
+      c.end = bytes;
+      c.count = count;
+      c.lp = LP_HEADER + lpBytesOf(c.buf, 0, bytes);
+      list.link(c, list.tail);
+      list.length += count;
+      p += bytes;
     }
     return list;
   }
@@ -621,7 +731,8 @@ export class QuickList implements TypedValue {
         if (p > c.end) throw new Error('entry overruns chunk');
       }
       if (k !== c.count) throw new Error(`chunk count ${c.count} but ${k} entries`);
-      if (c.count > 1 && !fits(c.bytes, c.count, this.fill)) throw new Error('chunk over the fill limit');
+      const lp = LP_HEADER + lpBytesOf(c.buf, c.start, c.end);
+      if (c.lp !== lp) throw new Error(`chunk lp ${c.lp} but ${lp} listpack bytes`);
       n += c.count;
       chunks++;
       prev = c;
@@ -629,5 +740,6 @@ export class QuickList implements TypedValue {
     if (prev !== this.tail) throw new Error('tail mismatch');
     if (n !== this.length) throw new Error(`length ${this.length} but ${n} entries`);
     if (chunks !== this.chunks) throw new Error('chunk count mismatch');
+    if (this.encoding === 'listpack' && chunks > 1) throw new Error('a listpack of several chunks');
   }
 }

@@ -15,13 +15,12 @@ import { LockPlan } from '../server/transaction.ts';
 import { NO_GLOBAL } from '../server/tx-shard.ts';
 import { claim, Waiter, WRAP_KEY_ELEMENT, WRAP_KEY_PAIR, WRAP_MOVE, WRAP_PLAIN } from '../server/blocking.ts';
 import { keySlot, shardOfKey } from '../runtime/slots.ts';
-import { parseInt64, parseStrtod } from '../util/numbers.ts';
+import { ceilToLongLong, mulLongDouble, parseInt64, parseLongDouble } from '../util/numbers.ts';
 import { replyIsError, splitArrayReply, replyInteger } from '../protocol/reply-reader.ts';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, keyString } from './family-util.ts';
 import { parseMPop } from './lists.ts';
 import { parseZMPop } from './zset.ts';
 
-const LLONG_MAX = 9223372036854775807;
 /** The longest delay setTimeout honours (a longer one fires at once): longer waits re-arm. */
 const MAX_TIMER_MS = 2147483647;
 const UNBLOCKED_ERROR = Buffer.from('-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n');
@@ -40,27 +39,26 @@ interface BlockPlan {
 }
 
 /**
- * Redis getTimeoutFromObjectOrReply (seconds as a long double): milliseconds to wait (0: forever), or
- * null after the error reply.
+ * Redis 7.0's getTimeoutFromObjectOrReply for seconds: milliseconds to wait (0: forever), or null
+ * after the error reply. As Redis: the text is a long double (string2ld), the milliseconds are
+ * `(long long) ceill(seconds * 1000)` computed in 80-bit long double (so -0.001 * 1000 lands just
+ * above -1 and ceils to -0: forever), and a result beyond the long long range converts to LLONG_MIN
+ * ("timeout is negative"). 7.0 then adds the clock without a range check (7.2 answers "timeout is
+ * out of range"): a deadline past LLONG_MAX wraps, and its unsigned timeout table never reaches it,
+ * so such a timeout blocks until served, like the far deadline we arm for it.
  */
 function parseTimeout(arg: Buffer, w: ReplyWriter): number | null {
-  const c = arg.length > 0 ? arg[0] : 0;
-  const v = c === 0x20 || (c >= 0x09 && c <= 0x0d) ? null : parseStrtod(arg);
-  if (v === null) {
+  const seconds = parseLongDouble(arg);
+  if (seconds === null || seconds.kind === 'nan') {
     w.error('ERR timeout is not a float or out of range');
     return null;
   }
-  const ms = Math.ceil(v * 1000);
-  // Beyond LLONG_MAX the C cast gives LLONG_MIN: Redis answers "negative".
-  if (!(ms <= LLONG_MAX) || ms < 0) {
+  const ms = ceilToLongLong(mulLongDouble(seconds, 1000n));
+  if (ms < 0n) {
     w.error('ERR timeout is negative');
     return null;
   }
-  if (ms > 0 && ms > LLONG_MAX - Date.now()) {
-    w.error('ERR timeout is out of range');
-    return null;
-  }
-  return ms === 0 ? 0 : ms; // -0 (a tiny negative) blocks forever, as ceill gives -0 in Redis
+  return Number(ms);
 }
 
 function side(b: Buffer): 'LEFT' | 'RIGHT' | null {

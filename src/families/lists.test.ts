@@ -3,10 +3,19 @@
 // `k.on(shard, name)` land on that shard of a 3-thread server, so LMOVE/RPOPLPUSH/LMPOP/COPY/RENAME
 // run their cross-shard hops there (and their single-shard path with 1 thread). A seeded random
 // sequence of list commands closes each server's run. Skips when redis-server is not installed.
+// OBJECT ENCODING of a list is the one documented difference (README "Known differences",
+// docs/encodings.md): Damselfly answers as Redis 7.2 (`listpack` for a small list), 7.0.15 always
+// `quicklist`, so in the comparison Damselfly's `listpack` reads as `quicklist`; the 7.2 answers and
+// conversions are asserted on Damselfly alone at the end of this file.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { REDIS_AVAILABLE, SKIP_NO_REDIS, diff, rng, startDamselfly, startRedis, type Arg, type DiffOptions, type ServerHandle } from '../../test/harness.ts';
+import {
+  DEFAULT_NORMALIZERS, REDIS_AVAILABLE, SKIP_NO_REDIS, diff, rng, startDamselfly, startRedis, type Arg, type DiffOptions, type Normalizer,
+  type ServerHandle,
+} from '../../test/harness.ts';
+import { assertSuite } from '../../test/collection-suites.ts';
+import { listEncodingAs70 } from '../../test/reply-normalizers.ts';
 import { shardOfKey } from '../runtime/slots.ts';
 
 interface Keys {
@@ -274,9 +283,12 @@ function randomCommands(seed: number, keys: string[], count: number): Arg[][] {
   return out;
 }
 
+/** Every key whose OBJECT ENCODING these cases ask is a list. */
+const NORMALIZE: Normalizer[] = [...DEFAULT_NORMALIZERS, listEncodingAs70(() => true)];
+
 const VARIANTS: { id: string; opts: DiffOptions }[] = [
-  { id: 'resp2', opts: {} },
-  { id: 'resp3', opts: { resp3: true } },
+  { id: 'resp2', opts: { normalize: NORMALIZE } },
+  { id: 'resp3', opts: { resp3: true, normalize: NORMALIZE } },
 ];
 
 /** The name `${ns}:${name}.<i>` for the first i that CRC16 routes to `shard` of 3. */
@@ -341,6 +353,207 @@ for (const threads of [1, 3]) {
           await diff({ damselfly: dfly.port, redis: redis.port }, cmds, { ...v.opts, pipeline: true, label: `${threads} thread(s), random, fill ${fill}` });
         }
       }
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redis 7.2's list encodings, asserted on Damselfly alone (7.0.15 has no listpack lists): where a
+// list converts, in both directions, under count and byte limits, at the points of each command
+// where Redis 7.2's t_list.c checks (docs/encodings.md works the byte counts through).
+
+for (const threads of [1, 3]) {
+  describe(`list encodings as Redis 7.2, ${threads} thread(s)`, () => {
+    const { is, text } = assertSuite(threads);
+    const enc = async (key: string): Promise<string> => {
+      const r = await text(['OBJECT', 'ENCODING', key]);
+      return r.slice(r.indexOf('\n') + 1, -2);
+    };
+    const fill = (n: number): Promise<void> => is(['CONFIG', 'SET', 'list-max-listpack-size', String(n)], '+OK\r\n');
+    const on = (shard: number, name: string): string => keyOn(`e${threads}`, shard, name);
+
+    it('a count limit: a listpack up to it, a quicklist past it, back within half', async () => {
+      await is(['FLUSHALL'], '+OK\r\n');
+      await fill(4);
+      await is(['RPUSH', 'a', '1', '2', '3', '4'], ':4\r\n');
+      assert.equal(await enc('a'), 'listpack');
+      await is(['RPUSH', 'a', '5'], ':5\r\n');
+      assert.equal(await enc('a'), 'quicklist');
+      await is(['RPOP', 'a'], '$1\r\n5\r\n');
+      assert.equal(await enc('a'), 'quicklist', 'one node of 4: more than half the limit');
+      await is(['RPOP', 'a'], '$1\r\n4\r\n');
+      assert.equal(await enc('a'), 'quicklist');
+      await is(['RPOP', 'a'], '$1\r\n3\r\n');
+      assert.equal(await enc('a'), 'listpack', 'one node of 2 = half the limit');
+      await is(['RPUSH', 'a', 'x', 'y'], ':4\r\n');
+      assert.equal(await enc('a'), 'listpack');
+      // One push of more elements than the limit makes a quicklist before the first goes in.
+      await is(['LPUSH', 'b', '1', '2', '3', '4', '5'], ':5\r\n');
+      assert.equal(await enc('b'), 'quicklist');
+      await is(['LRANGE', 'b', '0', '-1'], '*5\r\n$1\r\n5\r\n$1\r\n4\r\n$1\r\n3\r\n$1\r\n2\r\n$1\r\n1\r\n');
+      await is(['LPUSHX', 'nokey', 'a'], ':0\r\n');
+      await is(['RPUSH', 'px', 'a', 'b', 'c'], ':3\r\n');
+      await is(['RPUSHX', 'px', 'd', 'e'], ':5\r\n');
+      assert.equal(await enc('px'), 'quicklist');
+    });
+
+    it('a byte limit: the listpack bytes plus the raw lengths of what comes', async () => {
+      await is(['FLUSHALL'], '+OK\r\n');
+      await fill(-1);
+      // 'x' * 4000 is a 4004-byte entry: a 4011-byte listpack; 4011 + 85 = 4096 still fits.
+      await is(['RPUSH', 'g', 'x'.repeat(4000)], ':1\r\n');
+      await is(['RPUSH', 'g', 'y'.repeat(85)], ':2\r\n');
+      assert.equal(await enc('g'), 'listpack');
+      await is(['RPUSH', 'g', 'z'], ':3\r\n');
+      assert.equal(await enc('g'), 'quicklist');
+      await is(['RPOP', 'g'], '$1\r\nz\r\n');
+      assert.equal(await enc('g'), 'quicklist', 'one node of 4099 bytes, more than 2048');
+      await is(['RPOP', 'g'], `$85\r\n${'y'.repeat(85)}\r\n`);
+      assert.equal(await enc('g'), 'quicklist');
+      await is(['LSET', 'g', '0', 'small'], '+OK\r\n');
+      assert.equal(await enc('g'), 'listpack', 'LSET shrinks it under half the limit');
+      await is(['RPUSH', 'h', 'x'.repeat(4000)], ':1\r\n');
+      await is(['RPUSH', 'h', 'y'.repeat(86)], ':2\r\n');
+      assert.equal(await enc('h'), 'quicklist', '4011 + 86 > 4096');
+      // The default (-2, 8 KB): one element beyond it is a quicklist at once.
+      await fill(-2);
+      await is(['RPUSH', 'd', 'a'], ':1\r\n');
+      assert.equal(await enc('d'), 'listpack');
+      await is(['RPUSH', 'd', 'b'.repeat(10_000)], ':2\r\n');
+      assert.equal(await enc('d'), 'quicklist');
+      await is(['RPOP', 'd'], `$10000\r\n${'b'.repeat(10_000)}\r\n`);
+      assert.equal(await enc('d'), 'listpack');
+      // Integers take what Redis packs them in: 2000 x "1000" are 3 bytes each, a 6007-byte listpack.
+      // What comes counts its raw lengths: 600 x "abc" are 1800 (7807 <= 8192) though they take 3000.
+      await is(['RPUSH', 'n', ...Array.from({ length: 2000 }, () => '1000')], ':2000\r\n');
+      assert.equal(await enc('n'), 'listpack');
+      await is(['RPUSH', 'n', ...Array.from({ length: 600 }, () => 'abc')], ':2600\r\n');
+      assert.equal(await enc('n'), 'listpack', 'a listpack of 9007 bytes');
+      await is(['RPUSH', 'n', 'x'], ':2601\r\n');
+      assert.equal(await enc('n'), 'quicklist');
+    });
+
+    it('LSET and LINSERT convert before they look, LREM only when it removed, LTRIM always', async () => {
+      await is(['FLUSHALL'], '+OK\r\n');
+      await fill(4);
+      await is(['RPUSH', 'c', 'a', 'b', 'c', 'd'], ':4\r\n');
+      await is(['LSET', 'c', '99', 'x'], '-ERR index out of range\r\n');
+      assert.equal(await enc('c'), 'quicklist', 'LSET converts before checking the index');
+      await is(['LSET', 'c', '0', 'z'], '+OK\r\n');
+      assert.equal(await enc('c'), 'quicklist', 'one node of 4');
+      await is(['RPUSH', 'i', 'a', 'b', 'c', 'd'], ':4\r\n');
+      await is(['LINSERT', 'i', 'BEFORE', 'nope', 'x'], ':-1\r\n');
+      assert.equal(await enc('i'), 'quicklist', 'LINSERT converts before looking for the pivot');
+      await is(['LREM', 'i', '0', 'a'], ':1\r\n');
+      assert.equal(await enc('i'), 'quicklist');
+      await is(['LREM', 'i', '0', 'b'], ':1\r\n');
+      assert.equal(await enc('i'), 'listpack');
+      // Fill 1: a single node never converts back (half of 1 is 0) ...
+      await fill(1);
+      await is(['RPUSH', 'f', 'a', 'b'], ':2\r\n');
+      await is(['LPOP', 'f'], '$1\r\na\r\n');
+      assert.equal(await enc('f'), 'quicklist');
+      // ... until the limit grows: LREM that removes nothing does not look, LTRIM does.
+      await fill(4);
+      await is(['LREM', 'f', '0', 'zzz'], ':0\r\n');
+      assert.equal(await enc('f'), 'quicklist');
+      await is(['LTRIM', 'f', '0', '-1'], '+OK\r\n');
+      assert.equal(await enc('f'), 'listpack');
+      // LINSERT into a listpack that stays one.
+      await is(['LINSERT', 'f', 'AFTER', 'b', 'c'], ':2\r\n');
+      assert.equal(await enc('f'), 'listpack');
+    });
+
+    it('pops of every kind shrink, LMOVE creates a listpack', async () => {
+      await is(['FLUSHALL'], '+OK\r\n');
+      await fill(4);
+      const [s, d] = [on(0, 's'), on(1, 'd')];
+      await is(['RPUSH', s, '1', '2', '3', '4', '5'], ':5\r\n');
+      await is(['LMOVE', s, d, 'RIGHT', 'LEFT'], '$1\r\n5\r\n');
+      assert.equal(await enc(s), 'quicklist');
+      assert.equal(await enc(d), 'listpack');
+      await is(['LMOVE', s, d, 'LEFT', 'LEFT'], '$1\r\n1\r\n');
+      assert.equal(await enc(s), 'quicklist');
+      await is(['RPOPLPUSH', s, d], '$1\r\n4\r\n');
+      assert.equal(await enc(s), 'listpack');
+      await is(['LMOVE', d, d, 'LEFT', 'RIGHT'], '$1\r\n4\r\n');
+      assert.equal(await enc(d), 'listpack');
+      // Each from [1 2 3 4] [5 6] down to one node of 2.
+      for (const [cmd, want] of [
+        [['LPOP', 'p', '4'], '*4\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n4\r\n'],
+        [['LMPOP', '1', 'p', 'RIGHT', 'COUNT', '4'], '*2\r\n$1\r\np\r\n*4\r\n$1\r\n6\r\n$1\r\n5\r\n$1\r\n4\r\n$1\r\n3\r\n'],
+        [['BLPOP', 'p', '0'], '*2\r\n$1\r\np\r\n$1\r\n1\r\n'],
+      ] as const) {
+        await is(['DEL', 'p'], cmd[0] === 'LPOP' ? ':0\r\n' : ':1\r\n');
+        await is(['RPUSH', 'p', '1', '2', '3', '4', '5', '6'], ':6\r\n');
+        assert.equal(await enc('p'), 'quicklist');
+        if (cmd[0] === 'BLPOP') {
+          await is(['RPOP', 'p', '3'], '*3\r\n$1\r\n6\r\n$1\r\n5\r\n$1\r\n4\r\n');
+          assert.equal(await enc('p'), 'quicklist');
+        }
+        await is([...cmd], want);
+        assert.equal(await enc('p'), 'listpack', cmd.join(' '));
+      }
+    });
+
+    it('COPY and RENAME keep the encoding and the nodes; SORT ... STORE builds and converts', async () => {
+      await is(['FLUSHALL'], '+OK\r\n');
+      await fill(4);
+      const [q, q2, q3] = [on(0, 'q'), on(1, 'q2'), on(2, 'q3')];
+      await is(['RPUSH', q, '1', '2', '3', '4', '5'], ':5\r\n');
+      await is(['RPOP', q], '$1\r\n5\r\n');
+      await is(['COPY', q, q2], ':1\r\n');
+      await is(['RENAME', q2, q3], '+OK\r\n');
+      assert.equal(await enc(q3), 'quicklist', 'one node of 4, as it was');
+      await is(['RPOP', q3], '$1\r\n4\r\n');
+      assert.equal(await enc(q3), 'quicklist');
+      await is(['RPOP', q3], '$1\r\n3\r\n');
+      assert.equal(await enc(q3), 'listpack');
+      await is(['COPY', q3, `{${q3}}x`], ':1\r\n');
+      assert.equal(await enc(`{${q3}}x`), 'listpack');
+      // Nodes keep the fill of their conversion: with fill 2, [a b][c d][e f] after pushes made
+      // under 128; dropping `a` leaves three nodes, not one.
+      await fill(2);
+      await is(['RPUSH', q, 'x'], ':5\r\n');
+      await is(['DEL', q], ':1\r\n');
+      await is(['RPUSH', q, 'a', 'b', 'c'], ':3\r\n');
+      await fill(128);
+      await is(['RPUSH', q, 'd', 'e', 'f'], ':6\r\n');
+      await is(['RENAME', q, q2], '+OK\r\n');
+      await is(['LTRIM', q2, '1', '-1'], '+OK\r\n');
+      assert.equal(await enc(q2), 'quicklist');
+      // A listpack meets the new limit at its next addition.
+      await is(['RPUSH', 'm', '1', '2', '3'], ':3\r\n');
+      await fill(2);
+      await is(['RPUSH', 'm', '4'], ':4\r\n');
+      assert.equal(await enc('m'), 'quicklist');
+      // SORT ... STORE: a quicklist, a listpack if it fits the whole limit (not half).
+      await fill(4);
+      await is(['RPUSH', 'src', '3', '1', '4', '2'], ':4\r\n');
+      await is(['SORT', 'src', 'STORE', 'sorted'], ':4\r\n');
+      assert.equal(await enc('sorted'), 'listpack');
+      await is(['RPUSH', 'src', '5'], ':5\r\n');
+      await is(['SORT', 'src', 'STORE', 'sorted'], ':5\r\n');
+      assert.equal(await enc('sorted'), 'quicklist');
+      await fill(-2);
+    });
+
+    it('fill 0 and fills below -5', async () => {
+      await is(['FLUSHALL'], '+OK\r\n');
+      await fill(0);
+      await is(['RPUSH', 'z', 'a'], ':1\r\n');
+      assert.equal(await enc('z'), 'listpack');
+      await is(['RPUSH', 'z', 'b'], ':2\r\n');
+      assert.equal(await enc('z'), 'quicklist');
+      await is(['RPOP', 'z'], '$1\r\nb\r\n');
+      assert.equal(await enc('z'), 'quicklist', 'a count limit of 1 halves to 0');
+      // Below -5: the 64 KB of -5.
+      await fill(-9);
+      await is(['RPUSH', 'w', 'x'.repeat(60_000)], ':1\r\n');
+      assert.equal(await enc('w'), 'listpack');
+      await is(['RPUSH', 'w', 'x'.repeat(6_000)], ':2\r\n');
+      assert.equal(await enc('w'), 'quicklist');
+      await fill(-2);
     });
   });
 }

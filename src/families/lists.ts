@@ -6,6 +6,10 @@
 // shards runs as hops that each touch one shard, in the order Redis checks things (LMOVE: source, then
 // the destination's type, then pop, then push; LMPOP: the keys in order); a command tells the key's
 // watchers (modified) exactly when Redis signals it: after it really changed the list (LTRIM always).
+// Encodings follow Redis 7.2 (t_list.c): a new list is a listpack; before an addition that would take
+// it past list-max-listpack-size it becomes a quicklist (listTypeTryConversionAppend), and after a
+// removal a quicklist of one node within half the limit becomes a listpack again
+// (listTypeTryConversion ... SHRINKING), both checked at the same points of each command as Redis.
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
@@ -33,8 +37,8 @@ valueCodecs.set('list', {
   clone: (v) => (v as QuickList).clone(),
   encode: (v) => (v as QuickList).serialize(),
   decode: (b) => QuickList.deserialize(b),
-  // Redis 7.0 has one list encoding (7.2 added 'listpack' for small lists).
-  encoding: () => 'quicklist',
+  // Redis 7.2's names: 'listpack' for a small list, 'quicklist' (7.0 answers it for every list).
+  encoding: (v) => (v as QuickList).encoding,
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -49,23 +53,43 @@ export function asList(e: Entry | undefined, w: ReplyWriter): QuickList | undefi
   return null;
 }
 
+/** The list-max-listpack-size in force. */
+function listFill(x: ShardExec): number {
+  return x.worker.config.list_max_listpack_size as number;
+}
+
+/** Redis listTypeTryConversionAppend: before args[from..to) are added to `list`. */
+function growFor(x: ShardExec, list: QuickList, args: Buffer[], from: number, to = args.length): void {
+  let bytes = 0;
+  for (let j = from; j < to; j++) bytes += args[j].length;
+  list.growFor(listFill(x), bytes, to - from);
+}
+
 /**
  * Pushes args[from..] one by one at the head (left) or tail of the list at `key`, creating the list
- * (with the configured chunk size) when `list` is undefined. Returns the new length.
+ * (a listpack) when `list` is undefined. Returns the new length.
  */
 export function pushTo(x: ShardExec, key: Buffer, list: QuickList | undefined, left: boolean, args: Buffer[], from: number): number {
   if (list === undefined) {
-    list = new QuickList(x.worker.config.list_max_listpack_size as number);
+    list = new QuickList('listpack');
     storeValue(x, key, list, 0);
   } else modified(x, key);
+  growFor(x, list, args, from);
   for (let j = from; j < args.length; j++) list.push(args[j], left);
   return list.length;
 }
 
-/** After elements were removed from the list at `key`: deletes the key if it is empty, else tells its watchers. */
+/**
+ * After elements were removed from the list at `key` (Redis listElementsRemoved): deletes the key if
+ * it is empty, else tries the shrinking conversion and tells its watchers.
+ */
 function removedFrom(x: ShardExec, key: Buffer, list: QuickList): void {
-  if (list.length === 0) deleteKey(x, key);
-  else modified(x, key);
+  if (list.length === 0) {
+    deleteKey(x, key);
+    return;
+  }
+  list.shrinkFor(listFill(x), true);
+  modified(x, key);
 }
 
 /** Pops up to `count` elements from the head (left) or tail of the list at `key` (deleted once empty), in pop order. */
@@ -242,9 +266,12 @@ function opLSet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (list === undefined) return w.error(ERR_NO_SUCH_KEY);
   let i = parseLong(args[2], w);
   if (i === null) return;
+  // As Redis, the growing conversion comes before the index is checked.
+  growFor(x, list, args, 3, 4);
   if (i < 0) i += list.length;
   if (i < 0 || i >= list.length) return w.error(ERR_OUT_OF_RANGE);
   list.set(i, args[3]);
+  list.shrinkFor(listFill(x), true);
   modified(x, args[1]);
   w.ok();
 }
@@ -258,10 +285,12 @@ function opLInsert(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const list = asList(lookupWrite(x, args[1]), w);
   if (list === null) return;
   if (list === undefined) return w.integer(0);
+  // As Redis, the growing conversion comes before the pivot is looked for (found or not).
+  growFor(x, list, args, 4, 5);
   const it = list.cursor(0, true);
   while (it.next()) {
     if (it.equals(args[3])) {
-      list.insertAt(it.chunk!, it.entryStart, it.entryEnd, args[4], after);
+      list.insertAt(it, args[4], after);
       modified(x, args[1]);
       return w.integer(list.length);
     }
@@ -364,7 +393,10 @@ function opLPos(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 // LMOVE RPOPLPUSH
 // ---------------------------------------------------------------------------------------------
 
-/** Redis lmoveGenericCommand, both keys on this shard (possibly the same key). */
+/**
+ * Redis lmoveGenericCommand, both keys on this shard (possibly the same key): pop, push (creating the
+ * destination), then the source's removal bookkeeping (delete or shrinking conversion).
+ */
 function lmoveGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, fromLeft: boolean, toLeft: boolean): void {
   const src = asList(lookupWrite(x, args[1]), w);
   if (src === null) return;
@@ -372,9 +404,10 @@ function lmoveGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, fromLeft: bo
   const dst = asList(lookupWrite(x, args[2]), w);
   if (dst === null) return;
   const v = src.pop(fromLeft)!;
+  // An emptied source goes (unless it is the destination, which the push refills).
   if (src.length === 0 && dst !== src) deleteKey(x, args[1]);
-  else modified(x, args[1]);
   pushTo(x, args[2], dst, toLeft, [v], 0);
+  if (src.length > 0) removedFrom(x, args[1], src);
   w.bulk(v);
 }
 

@@ -127,7 +127,7 @@ describe('sortScore', () => {
 
 describe('loadVector', () => {
   const list = (...xs: string[]): QuickList => {
-    const l = new QuickList(-2);
+    const l = new QuickList('quicklist', -2);
     for (const x of xs) l.push(b(x), false);
     return l;
   };

@@ -70,8 +70,11 @@ function storeList(x: ShardExec, dst: Buffer, values: (Buffer | null)[], w: Repl
     deleteKey(x, dst);
     return w.integer(0);
   }
-  const list = new QuickList(x.worker.config.list_max_listpack_size as number);
+  // Redis 7.2 builds a quicklist, then lets the result become a listpack if it fits (LIST_CONV_AUTO).
+  const fill = x.worker.config.list_max_listpack_size as number;
+  const list = new QuickList('quicklist', fill);
   for (const v of values) list.push(v ?? NO_FIELD, false);
+  list.shrinkFor(fill, false);
   storeValue(x, dst, list, 0);
   w.integer(values.length);
 }

@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   addLongDouble,
+  ceilToLongLong,
+  mulLongDouble,
   formatDouble,
   formatInt,
   formatLongDouble,
@@ -360,4 +362,32 @@ test('long double primitives (for HINCRBYFLOAT)', () => {
   // 2^64 + 1 is not representable with a 64-bit mantissa: ties-to-even drops the 1.
   assert.equal(formatLongDouble(parseLongDouble(B('18446744073709551617'))!), '18446744073709551616');
   assert.equal(formatLongDouble(parseLongDouble(B('18446744073709551619'))!), '18446744073709551620');
+});
+
+test('(long long) ceill(seconds * 1000) in long double (blocking timeouts)', () => {
+  const ms = (t: string): bigint => ceilToLongLong(mulLongDouble(parseLongDouble(B(t))!, 1000n));
+  const LLONG_MIN = -9223372036854775808n;
+  assert.equal(ms('1'), 1000n);
+  assert.equal(ms('0.0001'), 1n);
+  assert.equal(ms('1e-400'), 1n); // below double's range, not long double's
+  assert.equal(ms('0'), 0n);
+  assert.equal(ms('-1e-20'), 0n); // ceill gives -0
+  // -0.001 is stored just above -1/1000 (64-bit mantissa), and the product rounds above -1.
+  assert.equal(ms('-0.001'), 0n);
+  assert.equal(ms('-0.0010000001'), -1n);
+  assert.equal(ms('-0.0011'), -1n);
+  // 9223372036854775.807 is 9223372036854775.806640625 as a long double; * 1000 rounds to a multiple
+  // of 1/2 there (...806.5), which ceils to LLONG_MAX. .808 gives ...807.5, which ceils to 2^63.
+  assert.equal(ms('9223372036854775.807'), 9223372036854775807n);
+  assert.equal(ms('9223372036854775.808'), LLONG_MIN); // 2^63 does not fit
+  assert.equal(ms('9223372036854775'), 9223372036854775000n);
+  assert.equal(ms('-9223372036854775.808'), -9223372036854775807n); // ceil(-...807.5)
+  assert.equal(ms('-9223372036854775.809'), -9223372036854775808n);
+  assert.equal(ms('-9223372036854775.81'), -9223372036854775808n);
+  assert.equal(ms('-9223372036854775.811'), LLONG_MIN);
+  assert.equal(ms('-1e19'), LLONG_MIN);
+  assert.equal(ms('inf'), LLONG_MIN);
+  assert.equal(ms('-inf'), LLONG_MIN);
+  assert.equal(ms('1e4932'), LLONG_MIN); // the product overflows to inf
+  assert.equal(ms('0x10'), 16000n);
 });

@@ -603,6 +603,32 @@ export function addLongDouble(a: LongDouble, b: LongDouble): LongDouble {
   return ldFinite(neg, rMant, rExp); // a nonzero sum of grid values cannot underflow to 0
 }
 
+/** x * k for a positive integer k, rounded to long double (round-to-nearest-even) as the x87 FPU does. */
+export function mulLongDouble(x: LongDouble, k: bigint): LongDouble {
+  if (x.kind !== 'finite' || x.mant === 0n) return x;
+  roundBinary(x.mant * k, 1n, x.exp, LD_P, LD_LSB_MIN, LD_EMAX);
+  if (rExp === Infinity) return x.neg ? LD_NEG_INF : LD_INF;
+  return ldFinite(x.neg, rMant, rExp);
+}
+
+/**
+ * C's `(long long) ceill(x)` on x86-64: the integer above x, or INT64_MIN when it does not fit a long
+ * long or x is not finite (the conversion's "integer indefinite" result).
+ */
+export function ceilToLongLong(x: LongDouble): bigint {
+  if (x.kind !== 'finite') return INT64_MIN;
+  let v: bigint;
+  if (x.exp >= 0) v = x.mant << BigInt(x.exp);
+  else {
+    const sh = BigInt(-x.exp);
+    const q = x.mant >> sh;
+    // ceil(m) = floor(m) + 1 with a fraction; ceil(-m) = -floor(m).
+    v = !x.neg && q << sh !== x.mant ? q + 1n : q;
+  }
+  if (x.neg) v = -v;
+  return v > INT64_MAX || v < INT64_MIN ? INT64_MIN : v;
+}
+
 /**
  * ld2string(LD_STR_HUMAN): snprintf("%.17Lf") (exact value, round-half-even), strip trailing zeros
  * after '.', then a trailing '.', and "-0" becomes "0". Infinities print "inf"/"-inf".
