@@ -42,11 +42,11 @@ valueCodecs.set('list', {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Building blocks (also for the blocking commands)
+// Building blocks
 // ---------------------------------------------------------------------------------------------
 
 /** The list in an entry: undefined when there is none; null after a WRONGTYPE reply. */
-export function asList(e: Entry | undefined, w: ReplyWriter): QuickList | undefined | null {
+function asList(e: Entry | undefined, w: ReplyWriter): QuickList | undefined | null {
   if (e === undefined) return undefined;
   if (e.value instanceof QuickList) return e.value;
   w.error(ERR_WRONGTYPE);
@@ -69,7 +69,7 @@ function growFor(x: ShardExec, list: QuickList, args: Buffer[], from: number, to
  * Pushes args[from..] one by one at the head (left) or tail of the list at `key`, creating the list
  * (a listpack) when `list` is undefined. Returns the new length.
  */
-export function pushTo(x: ShardExec, key: Buffer, list: QuickList | undefined, left: boolean, args: Buffer[], from: number): number {
+function pushTo(x: ShardExec, key: Buffer, list: QuickList | undefined, left: boolean, args: Buffer[], from: number): number {
   if (list === undefined) {
     list = new QuickList('listpack');
     storeValue(x, key, list, 0);
@@ -93,7 +93,7 @@ function removedFrom(x: ShardExec, key: Buffer, list: QuickList): void {
 }
 
 /** Pops up to `count` elements from the head (left) or tail of the list at `key` (deleted once empty), in pop order. */
-export function popFrom(x: ShardExec, key: Buffer, list: QuickList, left: boolean, count: number): Buffer[] {
+function popFrom(x: ShardExec, key: Buffer, list: QuickList, left: boolean, count: number): Buffer[] {
   const out: Buffer[] = [];
   for (let i = 0; i < count && list.length > 0; i++) out.push(list.pop(left)!);
   removedFrom(x, key, list);
@@ -104,7 +104,7 @@ export function popFrom(x: ShardExec, key: Buffer, list: QuickList, left: boolea
  * Redis listPopRangeAndReplyWithKey without the key: replies with the first (left) or last `count`
  * elements in pop order, then removes them (the key too when the list empties).
  */
-export function popRangeReply(x: ShardExec, key: Buffer, list: QuickList, left: boolean, count: number, w: ReplyWriter): void {
+function popRangeReply(x: ShardExec, key: Buffer, list: QuickList, left: boolean, count: number, w: ReplyWriter): void {
   const n = Math.min(count, list.length);
   if (left) writeRange(w, list, 0, n, false);
   else writeRange(w, list, list.length - 1, n, true);
