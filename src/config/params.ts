@@ -41,6 +41,7 @@ export const PARAMS: Param[] = [
   { flag: 'dbnum', config: 'databases', type: 'int', default: '16', min: 1, max: 1024, mutable: false, help: 'number of databases' },
   { flag: 'requirepass', config: 'requirepass', type: 'string', default: '', mutable: true, help: 'password clients must AUTH with (empty: none)' },
   { flag: 'maxclients', config: 'maxclients', type: 'int', default: '10000', min: 1, max: 4294967295, mutable: true, help: 'maximum number of connected clients' },
+  { flag: 'mesh_poll_us', type: 'int', default: '-1', min: -1, max: 1000000, mutable: false, help: 'how long (µs) a shard thread spins on its rings for replies before sleeping on its doorbell (-1: 200 when the machine has more cores than shard threads, else 0: spinning would take CPU from the other threads and the clients)' },
   { flag: 'hz', config: 'hz', type: 'int', default: '100', min: 0, max: 2147483647, mutable: true, help: 'active expire cycles per second per shard (capped to 1..500, as Redis does)' },
   { flag: 'logtostderr', type: 'bool', default: 'no', mutable: false, help: 'log to stderr' },
   { flag: 'dir', config: 'dir', type: 'string', default: '.', mutable: false, protected: true, help: 'working directory for snapshots', later: 'snapshots come with the persistence issue' },
@@ -148,6 +149,13 @@ export function defaults(): ConfigValues {
     out[p.flag] = r.value;
   }
   return out;
+}
+
+/** --mesh_poll_us in ms, -1 resolved: spin only where the shard threads leave cores free. */
+export function resolvePollWindowMs(cfg: ConfigValues, threads: number): number {
+  const us = cfg.mesh_poll_us as number;
+  if (us >= 0) return us / 1000;
+  return availableParallelism() > threads ? 0.2 : 0;
 }
 
 export function resolveThreads(cfg: ConfigValues): number {

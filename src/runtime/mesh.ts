@@ -10,8 +10,6 @@ import { ByteRing } from './ring.ts';
 import { ReplyWriter } from '../protocol/reply-writer.ts';
 
 const KIND_REQUEST = 1;
-/** How long a worker keeps polling its rings without progress while it awaits replies. */
-const POLL_WINDOW_MS = 0.2;
 const KIND_REPLY = 2;
 
 export interface ReplySink {
@@ -127,6 +125,9 @@ export class Mesh {
   sentRequests = 0;
   servedRequests = 0;
 
+  /** How long (ms) a worker keeps polling its rings without progress while it awaits replies. */
+  pollWindowMs = 0.2;
+
   constructor(me: number, layout: MeshLayout, executor: RemoteExecutor) {
     this.me = me;
     this.n = layout.rings.length;
@@ -223,9 +224,10 @@ export class Mesh {
 
   /**
    * While replies are outstanding, check the inbound rings on every event-loop turn (the loop does
-   * not block meanwhile) for up to POLL_WINDOW_MS since the last progress: under load the replies
-   * and the peers' requests are picked up without waiting for a cross-thread wake-up, which costs
-   * far more than a look at two ring counters. The doorbell remains the fallback.
+   * not block meanwhile) for up to pollWindowMs since the last progress: the replies and the peers'
+   * requests are picked up without waiting for a cross-thread wake-up, which costs far more than a
+   * look at two ring counters — but the spinning takes a core, so it only pays where the threads
+   * have cores to spare (see --mesh_poll_us). The doorbell remains the fallback.
    */
   private readonly poll = (): void => {
     this.pollScheduled = false;
@@ -244,7 +246,7 @@ export class Mesh {
       this.drain();
       return;
     }
-    if (this.outstanding > 0 && now - this.pollSince < POLL_WINDOW_MS) {
+    if (this.outstanding > 0 && now - this.pollSince < this.pollWindowMs) {
       this.pollScheduled = true;
       setImmediate(this.poll);
     }

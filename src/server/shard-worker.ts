@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { ReplyWriter } from '../protocol/reply-writer.ts';
 import { Mesh, type MeshLayout, type RemoteExecutor } from '../runtime/mesh.ts';
 import { Shard } from '../engine/shard.ts';
-import type { ConfigValues } from '../config/params.ts';
+import { resolvePollWindowMs, type ConfigValues } from '../config/params.ts';
 import { Command, CommandTable, FLAG_WRITE } from './command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART, type ShardExec } from './command-types.ts';
 import { Connection } from './connection.ts';
@@ -180,6 +180,7 @@ export class ShardWorker implements RemoteExecutor {
     this.shard = new Shard(index, config.dbnum as number);
     this.shard.maxBulkLen = config.proto_max_bulk_len as number;
     this.mesh = new Mesh(index, layout, this);
+    this.mesh.pollWindowMs = resolvePollWindowMs(config, this.n);
     this.cmdStats = new CommandStats(table.all.length);
     this.clientReplyCmd = table.byName.get('client')?.subcommands.get('reply');
     this.tx = new TxShard(config.dbnum as number, () => this.nextTimestamp(), (op) => this.runOp(op), () => this.serveReady());
