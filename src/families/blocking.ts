@@ -356,8 +356,9 @@ function opUnblock(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 
 /** __unblocked client slot reply: a shard served this worker's blocked client. */
 function opUnblocked(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  x.worker.clients.get(BigInt(keyString(args[1])))?.unblocked(args[3], Number(keyString(args[2])));
-  w.ok();
+  const delivered = x.worker.clients.get(BigInt(keyString(args[1])))?.unblocked(args[3], Number(keyString(args[2]))) === true;
+  // 0: the client is gone — the serving shard puts back what it popped.
+  w.integer(delivered ? 1 : 0);
 }
 
 /** __clientunblock id TIMEOUT|ERROR: 1 if this worker's client `id` was blocked and is now unblocked. */

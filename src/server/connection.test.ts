@@ -69,6 +69,26 @@ describe('Connection: clients that go away with work in flight', () => {
     assert.deepEqual(other.sock.replies().slice(1), ['*2\r\n$-1\r\n$1\r\n1\r\n', '+PONG\r\n']);
   });
 
+  it('a blocked client that goes away in the instant a shard serves it: the element goes back', async () => {
+    const rig = makeRig(2);
+    const key = rig.keyOn(1, 'q');
+    const blocked = rig.client(0);
+    blocked.send(['BLPOP', key, '0']);
+    await rig.settle(() => rig.workers[1].waiters.size === 1);
+    assert.equal(rig.workers[1].waiters.size, 1);
+    const pusher = rig.client(1);
+    // The push serves the waiter at once on shard 1 (the reply is staged for worker 0) ...
+    pusher.send(['RPUSH', key, 'a', 'b']);
+    assert.equal(rig.workers[1].waiters.size, 0);
+    // ... and the client disconnects before that reply reaches its thread.
+    blocked.sock.emit('close');
+    await rig.settle();
+    pusher.send(['LRANGE', key, '0', '-1']);
+    await rig.settle(() => pusher.sock.replies().length >= 2);
+    assert.deepEqual(pusher.sock.replies(), [':2\r\n', '*2\r\n$1\r\na\r\n$1\r\nb\r\n']);
+    assert.deepEqual(blocked.sock.replies(), []);
+  });
+
   it('CLIENT KILL from another worker closes a client whose replies are still in flight', () => {
     const rig = makeRig(2);
     const victim = rig.client(0);

@@ -339,10 +339,11 @@ export class Connection {
   }
 
   /** A shard popped for this blocked client (claim slot `slot`): its reply. */
-  unblocked(reply: Buffer, slot: number): void {
+  unblocked(reply: Buffer, slot: number): boolean {
     const b = this.blockState;
-    if (b === null || b.slot !== slot) return;
+    if (b === null || b.slot !== slot || this.closed) return false;
     b.finish(Buffer.from(reply));
+    return true;
   }
 
   /** The client is gone or sent its last byte (FIN): a blocking command must not start waiting. */

@@ -11,6 +11,7 @@ import { Shard } from '../engine/shard.ts';
 import { resolvePollWindowMs, type ConfigValues } from '../config/params.ts';
 import { Command, CommandTable, FLAG_WRITE } from './command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART, type ShardExec } from './command-types.ts';
+import { bulkBytes, replyIsNull, splitArrayReply } from '../protocol/reply-reader.ts';
 import { Connection } from './connection.ts';
 import { copyArgs, decodeLocks, GLOBAL_READ, GLOBAL_WRITE, NO_GLOBAL, TxShard, type Lock, type TxOp } from './tx-shard.ts';
 import { claim, ClaimSlots, Waiter, WRAP_KEY_ELEMENT, WRAP_KEY_PAIR, WRAP_MOVE } from './blocking.ts';
@@ -354,13 +355,14 @@ export class ShardWorker implements RemoteExecutor {
       if (wt === undefined) return true;
       this.removeWaiter(wt);
       if (!claim(this.shared.blockSlots, wt.slot, wt.expect)) continue; // served elsewhere, or gone
-      const reply = this.popFor(wt, Buffer.from(key, 'latin1'));
-      if (reply !== null) this.deliver(wt, reply);
+      const k = Buffer.from(key, 'latin1');
+      const reply = this.popFor(wt, k);
+      if (reply !== null) this.deliver(wt, reply.served, () => this.undoPop(wt, k, reply.popped));
     }
   }
 
   /** Runs the waiter's pop on key and shapes its reply (null: delivered later, see WRAP_MOVE). */
-  private popFor(wt: Waiter, key: Buffer): Buffer | null {
+  private popFor(wt: Waiter, key: Buffer): { served: Buffer; popped: Buffer } | null {
     const args = wt.template.slice();
     for (const i of wt.keyAt) args[i] = key;
     const w = this.blockOut;
@@ -372,14 +374,14 @@ export class ShardWorker implements RemoteExecutor {
       w.array(2);
       w.bulk(key);
       w.raw(popped);
-      return w.take();
+      return { served: w.take(), popped };
     }
     if (wt.wrap === WRAP_KEY_PAIR) {
       // popped is [member, score]: the key goes first.
       w.array(3);
       w.bulk(key);
       w.raw(popped.subarray(popped.indexOf(0x0a) + 1));
-      return w.take();
+      return { served: w.take(), popped };
     }
     if (wt.wrap === WRAP_MOVE && wt.dst !== null && popped[0] === 0x24 /* $ */) {
       // The destination is on another shard: push there, and answer once the element is in it (the
@@ -389,32 +391,43 @@ export class ShardWorker implements RemoteExecutor {
       const push = this.command(wt.dstLeft ? 'lpush' : 'rpush');
       this.mesh.send(shardOfKey(wt.dst, this.n), push.index, wt.db, 2, REQ_PART, [Buffer.from(push.name), wt.dst, elem], {
         complete: (r) => {
-          if (r[0] === 0x2d /* - */) this.undoPop(wt, key, elem);
-          this.deliver(wt, r[0] === 0x2d ? Buffer.from(r) : popped);
+          if (r[0] === 0x2d /* - */) this.undoPop(wt, key, popped);
+          // (A client gone by now: the element is in the destination already, as a move.)
+          this.deliver(wt, r[0] === 0x2d ? Buffer.from(r) : popped, () => {});
         },
       });
       return null;
     }
-    return popped;
+    return { served: popped, popped };
   }
 
-  /** Puts back an element a cross-shard BLMOVE popped from `key` and could not push. */
-  private undoPop(wt: Waiter, key: Buffer, elem: Buffer): void {
-    const back = this.command(wt.template[0].latin1Slice() === 'lpop' ? 'lpush' : 'rpush');
-    const args = [Buffer.from(back.name), key, elem];
+  /**
+   * Puts back what a waiter's pop took from `key` (`popped`: the popping command's reply) when it could
+   * not be delivered: a cross-shard BLMOVE whose push failed, or a client gone in the instant it was
+   * served. Elements go back to the end they came from, in their order; members with their scores.
+   */
+  private undoPop(wt: Waiter, key: Buffer, popped: Buffer): void {
+    const args = undoArgs(wt.template, key, popped);
+    if (args === null) return;
+    const back = this.command(args[0].latin1Slice());
     const locked = this.tx.idle ? null : this.blockedKeys(back, wt.db, args, null);
     if (locked !== null) this.deferCommand(back, wt.db, 2, false, args, locked, false, () => {});
     else this.runLocal(back, wt.db, false, args, this.newWriter(2));
   }
 
   /** Sends a served reply to the blocked client's thread. */
-  private deliver(wt: Waiter, reply: Buffer): void {
+  private deliver(wt: Waiter, reply: Buffer, undo: () => void): void {
     if (wt.worker === this.index) {
-      this.clients.get(BigInt(wt.clientId))?.unblocked(reply, wt.slot);
+      if (this.clients.get(BigInt(wt.clientId))?.unblocked(reply, wt.slot) !== true) undo();
       return;
     }
     const cmd = this.command('__unblocked');
-    this.mesh.send(wt.worker, cmd.index, 0, 2, REQ_PART, [Buffer.from(cmd.name), Buffer.from(wt.clientId), Buffer.from(String(wt.slot)), reply], { complete: () => {} });
+    this.mesh.send(wt.worker, cmd.index, 0, 2, REQ_PART, [Buffer.from(cmd.name), Buffer.from(wt.clientId), Buffer.from(String(wt.slot)), reply], {
+      // :0 — the client went away after it was served: what was popped for it goes back.
+      complete: (r) => {
+        if (r.length >= 2 && r[0] === 0x3a && r[1] === 0x30) undo();
+      },
+    });
   }
 
   /** Replaces what a failed handler wrote since `mark` with an error reply, and logs the bug. */
@@ -649,4 +662,36 @@ export class ShardWorker implements RemoteExecutor {
     this.instant.stop();
     this.mesh.stop();
   }
+}
+
+/** A score in a reply: a bulk (RESP2) or a double (RESP3), as text ZADD accepts. */
+function scoreText(r: Buffer): Buffer {
+  return r[0] === 0x2c /* , */ ? r.subarray(1, r.length - 2) : bulkBytes(r);
+}
+
+/** The command that undoes a waiter's pop (its template names the popping command), or null. */
+function undoArgs(template: Buffer[], key: Buffer, popped: Buffer): Buffer[] | null {
+  if (popped.length === 0 || popped[0] === 0x2d || replyIsNull(popped)) return null;
+  const name = template[0].latin1Slice().toLowerCase();
+  if (name === 'lpop' || name === 'rpop') {
+    return [Buffer.from(name === 'lpop' ? 'lpush' : 'rpush'), key, Buffer.from(bulkBytes(popped))];
+  }
+  if (name === 'lmpop') {
+    const left = template[3].latin1Slice().toUpperCase() === 'LEFT';
+    const elems = splitArrayReply(splitArrayReply(popped)[1]).map((e) => Buffer.from(bulkBytes(e))).reverse();
+    return [Buffer.from(left ? 'lpush' : 'rpush'), key, ...elems];
+  }
+  if (name === 'zpopmin' || name === 'zpopmax') {
+    const [member, score] = splitArrayReply(popped);
+    return [Buffer.from('zadd'), key, Buffer.from(scoreText(score)), Buffer.from(bulkBytes(member))];
+  }
+  if (name === 'zmpop') {
+    const out = [Buffer.from('zadd'), key];
+    for (const pair of splitArrayReply(splitArrayReply(popped)[1])) {
+      const [member, score] = splitArrayReply(pair);
+      out.push(Buffer.from(scoreText(score)), Buffer.from(bulkBytes(member)));
+    }
+    return out;
+  }
+  return null; // LMOVE on one shard: the element is in the destination (moved, not lost)
 }
