@@ -4,9 +4,11 @@
 // --version); nothing here starts a server.
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { availableParallelism, cpus, hostname, totalmem, release, version as osVersion } from 'node:os';
-import { CLK_TCK, ROOT } from './servers.ts';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, cpus, hostname, loadavg, totalmem, release, version as osVersion } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BENCH_DIR, CLK_TCK, ROOT, shellQuote } from './servers.ts';
 
 export function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
@@ -61,5 +63,37 @@ export function machineInfo(): Record<string, unknown> {
     redisBenchmark: firstLine('redis-benchmark', ['--version']),
     damselflyCommit: commit,
     clkTck: CLK_TCK,
+  };
+}
+
+/** The load average now, to two decimals. */
+export function loadNow(): number[] {
+  return loadavg().map((x) => Math.round(x * 100) / 100);
+}
+
+/** The load average before a run, with a warning when the machine is already busy. */
+export function loadAtStart(): number[] {
+  const load = loadNow();
+  if (load[0] > 0.5) process.stdout.write(`bench: warning: load average ${load.join(' ')} before start; other work on this machine adds noise\n`);
+  return load;
+}
+
+/** `out`, or bench/results/<date>-<host><suffix>.json; its directory exists afterwards. */
+export function resultFile(out: string | null, started: Date, suffix: string): string {
+  const date = started.toISOString().slice(0, 10);
+  const host = hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
+  const file = out ?? join(BENCH_DIR, 'results', `${date}-${host}${suffix}.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  return file;
+}
+
+/** The fields every results file starts with; `script` is the harness's import.meta.url. */
+export function resultHead(started: Date, loadStart: number[], script: string): { date: string; durationS: number; loadAverage: { start: number[]; end: number[] }; machine: Record<string, unknown>; command: string } {
+  return {
+    date: started.toISOString(),
+    durationS: Math.round((Date.now() - started.getTime()) / 100) / 10,
+    loadAverage: { start: loadStart, end: loadNow() },
+    machine: machineInfo(),
+    command: shellQuote(['node', relative(ROOT, fileURLToPath(script)), ...process.argv.slice(2)]),
   };
 }

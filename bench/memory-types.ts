@@ -8,12 +8,8 @@
 // Invariants: one server runs at a time (no competition for memory or cores); every server is
 // stopped before the next starts and on exit/interrupt; only 127.0.0.1. See bench/README.md.
 
-import { mkdirSync } from 'node:fs';
-import { hostname, loadavg } from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BENCH_DIR, ROOT, UsageError, rssBytes, runMain, shellQuote, sleep, startServer, stopServer, writeResult, type RunningServer, type ServerSpec } from './servers.ts';
-import { fmt2, machineInfo, median, table } from './bench-util.ts';
+import { UsageError, rssBytes, runMain, shellQuote, sleep, startServer, stopServer, writeResult, type RunningServer, type ServerSpec } from './servers.ts';
+import { fmt2, loadAtStart, median, resultFile, resultHead, table } from './bench-util.ts';
 import { RespConn, encode } from './resp-client.ts';
 import { shardOfKey } from '../src/runtime/slots.ts';
 
@@ -355,8 +351,7 @@ async function main(): Promise<void> {
     { id: 'damselfly', kind: 'damselfly', threads: THREADS, label: `damselfly --proactor_threads=${THREADS}`, pinThreads: true },
   ];
   const started = new Date();
-  const loadStart = loadavg().map((x) => Math.round(x * 100) / 100);
-  if (loadStart[0] > 0.5) process.stdout.write(`bench: warning: load average ${loadStart.join(' ')} before start; other work on this machine adds noise\n`);
+  const loadStart = loadAtStart();
   process.stdout.write(`bench: memory of the data types, ${opts.elements} elements per scenario (${scenarios.map((s) => s.id).join(', ')}); a fresh server per measurement\n`);
   const ms: Measurement[] = [];
   const serverCommands = new Map<string, string>();
@@ -371,17 +366,12 @@ async function main(): Promise<void> {
   const text = report(ms, lat, opts);
   process.stdout.write('\n' + text + '\n');
 
-  const date = started.toISOString().slice(0, 10);
-  const host = hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
-  const file = opts.out ?? join(BENCH_DIR, 'results', `${date}-${host}-memory-types${opts.quick ? '-quick' : ''}.json`);
-  mkdirSync(dirname(file), { recursive: true });
+  const file = resultFile(opts.out, started, `-memory-types${opts.quick ? '-quick' : ''}`);
+  const { command, ...head } = resultHead(started, loadStart, import.meta.url);
   const result = {
-    date: started.toISOString(),
-    durationS: Math.round((Date.now() - started.getTime()) / 100) / 10,
-    loadAverage: { start: loadStart, end: loadavg().map((x) => Math.round(x * 100) / 100) },
-    machine: machineInfo(),
+    ...head,
     harness: {
-      command: shellQuote(['node', relative(ROOT, fileURLToPath(import.meta.url)), ...process.argv.slice(2)]),
+      command,
       options: opts,
       loader: 'one raw socket, RESP commands written in batches of 256 with at most 4096 unanswered',
       latency: `after the memory scenarios: redis-server and damselfly both up, the zset scenario loaded in each; per connection and op a warm-up of max(50, ops/10), then ${LATENCY_ROUNDS} alternating rounds`,

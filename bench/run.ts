@@ -7,14 +7,11 @@
 // See bench/README.md for what is measured and how to read the tables.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { availableParallelism, hostname, loadavg } from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
 import {
-  BENCH_DIR, CLK_TCK, HOST, ROOT, UsageError, procTicks, runMain, shellQuote, startServer, stopServer, track, writeResult, type RunningServer, type ServerSpec,
+  CLK_TCK, HOST, UsageError, procTicks, runMain, shellQuote, startServer, stopServer, track, writeResult, type RunningServer, type ServerSpec,
 } from './servers.ts';
-import { fmt2, fmtOps, machineInfo, median, table } from './bench-util.ts';
+import { fmt2, fmtOps, loadAtStart, median, resultFile, resultHead, table } from './bench-util.ts';
 
 const CLIENTS = 50;
 const KEYSPACE = 100000;
@@ -345,10 +342,7 @@ async function main(): Promise<void> {
   }
 
   const started = new Date();
-  const loadStart = loadavg().map((x) => Math.round(x * 100) / 100);
-  if (loadStart[0] > 0.5) {
-    process.stdout.write(`bench: warning: load average ${loadStart.join(' ')} before start; other work on this machine adds noise\n`);
-  }
+  const loadStart = loadAtStart();
   const runsTotal = specs.length * opts.tests.length * opts.pipelines.length * opts.reps;
   process.stdout.write(
     `bench: ${specs.map((s) => s.label).join(', ')}\n` +
@@ -400,17 +394,12 @@ async function main(): Promise<void> {
   const text = report(ms, opts, specs);
   process.stdout.write('\n' + text + '\n');
 
-  const date = started.toISOString().slice(0, 10);
-  const host = hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
-  const file = opts.out ?? join(BENCH_DIR, 'results', `${date}-${host}${opts.types ? '-types' : ''}${opts.quick ? '-quick' : ''}.json`);
-  mkdirSync(dirname(file), { recursive: true });
+  const file = resultFile(opts.out, started, `${opts.types ? '-types' : ''}${opts.quick ? '-quick' : ''}`);
+  const { command, ...head } = resultHead(started, loadStart, import.meta.url);
   const result = {
-    date: started.toISOString(),
-    durationS: Math.round((Date.now() - started.getTime()) / 100) / 10,
-    loadAverage: { start: loadStart, end: loadavg().map((x) => Math.round(x * 100) / 100) },
-    machine: machineInfo(),
+    ...head,
     harness: {
-      command: shellQuote(['node', relative(ROOT, fileURLToPath(import.meta.url)), ...process.argv.slice(2)]),
+      command,
       options: opts,
       clients: CLIENTS,
       keyspace: KEYSPACE,
