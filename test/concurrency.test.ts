@@ -9,7 +9,8 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawClient, encodeCommand, rng, show, startDamselfly, within, type Arg, type ServerHandle } from './harness.ts';
+import {
+  stopChecked, RawClient, encodeCommand, rng, show, startDamselfly, within, type Arg, type ServerHandle } from './harness.ts';
 import { shardOfKey } from '../src/runtime/slots.ts';
 
 /** Multiplies every workload (rounds per client); 4 keeps the whole file near 20 s on two cores. */
@@ -760,11 +761,7 @@ for (const threads of [1, 2, 4]) {
       dfly = await startDamselfly({ threads });
     });
     after(async () => {
-      if (dfly !== null) {
-        const alive = dfly.alive();
-        await dfly.stop();
-        assert.ok(alive, `damselfly died during the tests:\n${dfly.output()}`);
-      }
+      await stopChecked(dfly);
     });
     const run = (name: string, fn: (port: number, ns: string) => Promise<void>, todo?: string): void => {
       it(name, { timeout: 60_000, todo }, () => within(30_000, name, () => fn(dfly!.port, `cc${threads}:${name.split(' ')[0]}`)));

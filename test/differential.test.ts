@@ -5,7 +5,8 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_NORMALIZERS, REDIS_AVAILABLE, SKIP_NO_REDIS, diff, normalizeUnordered, startDamselfly, startRedis, type Arg, type DiffOptions, type Normalizer, type ServerHandle } from './harness.ts';
+import {
+  stopChecked, DEFAULT_NORMALIZERS, REDIS_AVAILABLE, SKIP_NO_REDIS, diff, normalizeUnordered, startDamselfly, startRedis, type Arg, type DiffOptions, type Normalizer, type ServerHandle } from './harness.ts';
 
 type Keys = (name: string) => string;
 interface Case {
@@ -716,11 +717,7 @@ for (const threads of [1, 2, 4]) {
       if (REDIS_AVAILABLE) dfly = await startDamselfly({ threads });
     });
     after(async () => {
-      if (dfly !== null) {
-        const alive = dfly.alive();
-        await dfly.stop();
-        assert.ok(alive, `damselfly died during the tests:\n${dfly.output()}`);
-      }
+      await stopChecked(dfly);
     });
 
     let caseNo = 0;

@@ -697,6 +697,14 @@ export function rng(seed: number): () => number {
   };
 }
 
+/** Stops a Damselfly started for a suite and fails if it had died during the tests (null: not started). */
+export async function stopChecked(dfly: ServerHandle | null | undefined): Promise<void> {
+  if (!dfly) return;
+  const alive = dfly.alive();
+  await dfly.stop();
+  assert.ok(alive, `damselfly died during the tests:\n${dfly.output()}`);
+}
+
 /** Seeded random choices for the fuzzers (over rng). */
 export class Rand {
   readonly r: () => number;

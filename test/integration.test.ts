@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { createClient, RESP_TYPES } from 'redis';
-import { REDIS_CLI_AVAILABLE, encodeCommand, rng, startDamselfly, type ServerHandle } from './harness.ts';
+import {
+  stopChecked, REDIS_CLI_AVAILABLE, encodeCommand, rng, startDamselfly, type ServerHandle } from './harness.ts';
 import { shardOfKey } from '../src/runtime/slots.ts';
 
 function ioredis(port: number): Redis {
@@ -79,10 +80,7 @@ for (const threads of [1, 2, 4]) {
       dfly = await startDamselfly({ threads });
     });
     after(async () => {
-      if (!dfly) return;
-      const alive = dfly.alive();
-      await dfly.stop();
-      assert.ok(alive, `damselfly died during the tests:\n${dfly.output()}`);
+      await stopChecked(dfly);
     });
 
     it('ioredis: basic commands (RESP2)', { timeout: 30_000 }, async () => {

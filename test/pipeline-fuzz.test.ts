@@ -16,6 +16,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  stopChecked,
   Rand,
   REDIS_AVAILABLE, RawClient, SKIP_NO_REDIS, encodeCommand, normalizeUnordered, rng, show, showCommand, startDamselfly, startRedis, type Arg, type Normalizer,
   type ServerHandle,
@@ -553,11 +554,7 @@ for (const threads of [1, 2, 4]) {
       servers?.dctl.close();
       servers?.rctl.close();
       await redis?.stop();
-      if (dfly !== null) {
-        const alive = dfly.alive();
-        await dfly.stop();
-        assert.ok(alive, `damselfly died during the tests:\n${dfly.output()}`);
-      }
+      await stopChecked(dfly);
     });
 
     for (const seed of seeds()) {

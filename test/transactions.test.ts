@@ -11,7 +11,8 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { REDIS_AVAILABLE, SKIP_NO_REDIS, RawClient, encodeCommand, show, showCommand, startDamselfly, startRedis, type Arg, type ServerHandle } from './harness.ts';
+import {
+  stopChecked, REDIS_AVAILABLE, SKIP_NO_REDIS, RawClient, encodeCommand, show, showCommand, startDamselfly, startRedis, type Arg, type ServerHandle } from './harness.ts';
 import { shardOfKey } from '../src/runtime/slots.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -903,11 +904,7 @@ for (const threads of [1, 2, 4]) {
       if (REDIS_AVAILABLE) dfly = await startDamselfly({ threads });
     });
     after(async () => {
-      if (dfly !== null) {
-        const alive = dfly.alive();
-        await dfly.stop();
-        assert.ok(alive, `damselfly died during the tests:\n${dfly.output()}`);
-      }
+      await stopChecked(dfly);
     });
 
     let caseNo = 0;

@@ -11,6 +11,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  stopChecked,
   DEFAULT_NORMALIZERS, REDIS_AVAILABLE, SKIP_NO_REDIS, diff, rng, startDamselfly, startRedis, type Arg, type DiffOptions, type Normalizer,
   type ServerHandle,
 } from '../../test/harness.ts';
@@ -321,10 +322,7 @@ for (const threads of [1, 3]) {
       if (REDIS_AVAILABLE) dfly = await startDamselfly({ threads });
     });
     after(async () => {
-      if (dfly === null) return;
-      const alive = dfly.alive();
-      await dfly.stop();
-      assert.ok(alive, `damselfly died during the tests:\n${dfly.output()}`);
+      await stopChecked(dfly);
     });
 
     CASES.forEach((tc, no) => {
