@@ -96,9 +96,6 @@ export class TxShard {
   private readonly runner: OpRunner;
   private pumping = false;
   private again = false;
-  /** Counters for INFO / tests. */
-  deferredCommands = 0;
-  scheduled = 0;
 
   private readonly onConclude: () => void;
 
@@ -109,18 +106,9 @@ export class TxShard {
     this.onConclude = onConclude;
   }
 
-  /** The live entries, one line each (for debugging and tests). */
-  dump(): string {
-    return [...this.entries].map((e) => `${e.handle || 'deferred'} ts=${e.ts} final=${e.final} global=${e.global} armed=${e.armed} ops=${e.ops.map((o) => o.cmd?.name ?? 'end').join(',')} locks=${e.locks.map((l) => l.key + (l.write ? 'W' : 'R')).join(',')} runnable=${this.runnable(e)}`).join('\n');
-  }
-
   /** No transaction is live here: every command may run at once. */
   get idle(): boolean {
     return this.entries.size === 0;
-  }
-
-  get size(): number {
-    return this.entries.size;
   }
 
   /** Whether a command taking these locks must wait behind a live entry. */
@@ -141,7 +129,6 @@ export class TxShard {
     const e = new TxEntry(handle, this.nextTs(), false, global, locks);
     this.add(e);
     this.byHandle.set(handle, e);
-    this.scheduled++;
     return e.ts;
   }
 
@@ -178,7 +165,6 @@ export class TxShard {
     // back until they are).
     const e = new TxEntry('', this.nextTs(), true, NO_GLOBAL, locks);
     this.add(e);
-    this.deferredCommands++;
     e.ops.push(op);
     this.arm(e);
     this.pump();
