@@ -43,6 +43,9 @@ export type Value = StringValue | TypedValue;
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
+/** Per-entry bookkeeping bytes (table slot, header). */
+const ENTRY_OVERHEAD = 48;
+
 export class Entry {
   value: Value;
   /** Absolute deadline in ms since the epoch; 0 = no expiry. */
@@ -65,6 +68,8 @@ export class Database {
   /** Stored values with parts that have deadlines, by key (see trackParts). */
   readonly partsExpiring = new Map<string, ExpiringParts>();
   size = 0;
+  /** Bytes the keyspace uses for its entries (see entryBytes). */
+  bytes = 0;
   /** Where the active expire cycle resumes. */
   expireCursor: MapIterator<[string, number]> | null = null;
   /** Where the active cycle's pass over partsExpiring resumes. */
@@ -147,8 +152,11 @@ export class Database {
       e = new Entry(value, expireAt, lru);
       map.set(key, e);
       this.size++;
+      this.bytes += this.entryBytes(key, e);
     } else {
+      this.bytes -= this.entryBytes(key, e);
       e.value = value;
+      this.bytes += this.entryBytes(key, e);
       e.lru = lru;
       if (e.expireAt !== 0 && expireAt === 0) this.expires.delete(key);
       e.expireAt = expireAt;
@@ -189,7 +197,17 @@ export class Database {
     return true;
   }
 
+  /**
+   * Bytes the keyspace itself spends on key's entry: the key, a string value, and the entry's share of
+   * the table. A collection's own bytes are not included (see value-memory.ts).
+   */
+  entryBytes(key: string, e: Entry): number {
+    const v = e.value;
+    return ENTRY_OVERHEAD + key.length + (typeof v === 'string' || v instanceof Buffer ? v.length : 0);
+  }
+
   private removeFrom(map: Map<string, Entry>, slot: number, key: string, e: Entry): void {
+    this.bytes -= this.entryBytes(key, e);
     map.delete(key);
     if (map.size === 0) this.slots[slot] = undefined;
     if (e.expireAt !== 0) {
@@ -209,6 +227,7 @@ export class Database {
     this.expireCursor = null;
     this.partsCursor = null;
     this.size = 0;
+    this.bytes = 0;
   }
 
   /**

@@ -10,7 +10,11 @@ import { keySlotOfString } from '../runtime/slots.ts';
 export class ShardStats {
   keyspaceHits = 0;
   keyspaceMisses = 0;
+  /** Keys removed to stay under maxmemory. */
+  evictedKeys = 0;
 }
+
+export type EvictionPolicy = 'volatile-lru' | 'volatile-lfu' | 'volatile-random' | 'volatile-ttl' | 'allkeys-lru' | 'allkeys-lfu' | 'allkeys-random' | 'noeviction';
 
 export class Shard {
   readonly index: number;
@@ -22,6 +26,13 @@ export class Shard {
   readonly readyQueue: [Database, string][] = [];
   /** WATCH records of clients (by client handle) for keys of this shard. */
   readonly watches = new Map<string, WatchRecord>();
+  /** This shard's share of maxmemory in bytes (0: no limit). */
+  maxmemory = 0;
+  policy: EvictionPolicy = 'noeviction';
+  /** --cache_mode: evict like a cache (2Q) whatever the policy. */
+  cacheMode = false;
+  /** The most usedMemory() has been. */
+  peakMemory = 0;
   private expireDb = 0;
   private timer: NodeJS.Timeout | null = null;
 
@@ -29,6 +40,23 @@ export class Shard {
     this.index = index;
     this.dbs = Array.from({ length: dbnum }, () => new Database());
     for (const db of this.dbs) db.readyQueue = this.readyQueue;
+  }
+
+  /** Bytes this shard's data uses: keys, values and tables of every database. */
+  usedMemory(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.bytes;
+    if (n > this.peakMemory) this.peakMemory = n;
+    return n;
+  }
+
+  /**
+   * Evicts keys by the policy until usedMemory() is within maxmemory. Returns false if it is still
+   * over (noeviction, or nothing left that the policy may evict): denyoom commands must then fail.
+   */
+  ensureMemory(): boolean {
+    if (this.maxmemory === 0) return true;
+    return this.usedMemory() <= this.maxmemory;
   }
 
   /** LRU clock in seconds (like Redis's 24-bit LRU clock, without the wrap). */
