@@ -1,34 +1,31 @@
-// Database bookkeeping under random operations against a plain model: `size`, the per-slot maps
-// (no empty map left behind), `expires` and the exact deadlines beyond 2^53 stay consistent, and the
+// Database bookkeeping under random operations against a plain model: `size`, the table (each key
+// found where it is stored), the deadline counts and the exact deadlines beyond 2^53 stay consistent, and the
 // active expire cycle (whose iterator survives deletes, re-adds and clear()) reclaims exactly the
 // expired keys. Also the Shard cycle across databases swapped under it (SWAPDB).
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Database, type Entry, type ExpiringParts, type TypedValue } from './database.ts';
+import { Database, Entry, type ExpiringParts, type TypedValue } from './database.ts';
 import { Shard } from './shard.ts';
 import { WatchRecord, watchKey } from './watch.ts';
 import { keySlotOfString } from '../runtime/slots.ts';
 import { rng } from '../../test/harness.ts';
 
-/** Checks every invariant the Database promises; returns the live (slot map) keys. */
+/** Checks every invariant the Database promises; returns the stored keys with their entries. */
 function check(db: Database, where: string): Map<string, Entry> {
   const live = new Map<string, Entry>();
-  db.slots.forEach((map, slot) => {
-    if (map === undefined) return;
-    assert.ok(map.size > 0, `${where}: empty map left at slot ${slot}`);
-    for (const [k, e] of map) {
-      assert.equal(keySlotOfString(k), slot, `${where}: ${k} in the wrong slot`);
-      live.set(k, e);
-    }
+  db.forEachKey((k, ref) => {
+    assert.ok(!live.has(k), `${where}: ${k} stored twice`);
+    assert.equal(db.refOf(k), ref, `${where}: ${k} not found where the table holds it`);
+    live.set(k, new Entry(db, k, ref));
   });
   assert.equal(db.size, live.size, `${where}: size`);
-  for (const [k, at] of db.expires) {
-    const e = live.get(k);
-    assert.ok(e !== undefined, `${where}: expires holds ${k}, which is not stored`);
-    assert.equal(at, e.expireAt, `${where}: expires and entry disagree for ${k}`);
-  }
-  for (const [k, e] of live) if (e.expireAt !== 0) assert.ok(db.expires.has(k), `${where}: ${k} has a deadline but is not in expires`);
+  let withDeadline = 0;
+  for (const e of live.values()) if (e.expireAt !== 0) withDeadline++;
+  assert.equal(db.expiresCount, withDeadline, `${where}: expiresCount`);
+  let segExpiring = 0;
+  for (const seg of db.table.segments()) segExpiring += seg.expiring;
+  assert.equal(segExpiring, withDeadline, `${where}: segments' expiring counts`);
   return live;
 }
 
@@ -62,7 +59,7 @@ describe('Database', () => {
       } else if (op < 0.75) {
         if (db.lookup(slot, key, now) === undefined) huge.delete(key);
       } else if (op < 0.95) {
-        db.expireSome(1 + Math.floor(r() * 25), now, keySlotOfString);
+        db.expireSome(1 + Math.floor(r() * 25), now);
       } else if (op < 0.951) {
         db.clear();
         huge.clear();
@@ -83,18 +80,18 @@ describe('Database', () => {
     const put = (k: string, at: number): void => void db.put(keySlotOfString(k), k, 'v', at, 0);
     for (let i = 0; i < 1000; i++) put(`a${i}`, i % 2 === 0 ? 100 : 10_000);
     // A partial pass, then changes behind and ahead of the cursor.
-    db.expireSome(300, 200, keySlotOfString);
+    db.expireSome(300, 200);
     for (let i = 0; i < 1000; i += 3) db.delete(keySlotOfString(`a${i}`), `a${i}`);
     for (let i = 0; i < 200; i++) put(`b${i}`, 150);
     let expired = 0;
-    for (let round = 0; round < 200; round++) expired += db.expireSome(20, 200, keySlotOfString)[1];
+    for (let round = 0; round < 200; round++) expired += db.expireSome(20, 200)[1];
     const live = check(db, 'after the cycle');
     for (const [k, e] of live) assert.ok(e.expireAt > 200, `${k} expired at ${e.expireAt} but is still stored`);
     assert.ok(expired > 0);
     db.clear();
-    assert.deepEqual(db.expireSome(20, 200, keySlotOfString), [0, 0]);
+    assert.deepEqual(db.expireSome(20, 200), [0, 0]);
     put('c', 100);
-    assert.deepEqual(db.expireSome(20, 200, keySlotOfString), [1, 1]);
+    assert.deepEqual(db.expireSome(20, 200), [1, 1]);
     check(db, 'after clear');
     assert.equal(db.size, 0);
   });
@@ -116,7 +113,7 @@ describe('Shard active expire cycle', () => {
     for (let d = 0; d < 4; d++) {
       check(shard.dbs[d], `db ${d}`);
       assert.equal(shard.dbs[d].size, 100, `db ${d}`);
-      assert.equal(shard.dbs[d].expires.size, 0, `db ${d}`);
+      assert.equal(shard.dbs[d].expiresCount, 0, `db ${d}`);
     }
   });
 });
@@ -158,9 +155,9 @@ describe('Database: values with expiring parts (hash fields with TTLs)', () => {
     const c = db.lookup(slot('c'), 'c', 0)!.value as Parts;
     c.at.push(15);
     db.trackParts('c', c);
-    assert.deepEqual(db.expirePartsSome(10, 100, 12, slot), [2, 1]);
+    assert.deepEqual(db.expirePartsSome(10, 100, 12), [2, 1]);
     assert.equal(db.lookup(slot('a'), 'a', 12) !== undefined, true, 'a has a part left');
-    assert.deepEqual(db.expirePartsSome(10, 100, 25, slot), [2, 2]);
+    assert.deepEqual(db.expirePartsSome(10, 100, 25), [2, 2]);
     assert.equal(db.lookup(slot('a'), 'a', 25), undefined, 'a value left empty is deleted');
     assert.equal(db.lookup(slot('c'), 'c', 25), undefined);
     assert.equal(db.partsExpiring.size, 0);
@@ -176,10 +173,10 @@ describe('Database: values with expiring parts (hash fields with TTLs)', () => {
     const db = new Database();
     const slot = (k: string): number => keySlotOfString(k);
     for (let i = 0; i < 10; i++) db.put(slot(`k${i}`), `k${i}`, new Parts([1, 2, 3]), 0, 0);
-    assert.deepEqual(db.expirePartsSome(4, 1000, 100, slot), [4, 12]);
-    assert.deepEqual(db.expirePartsSome(100, 5, 100, slot), [2, 5], 'the quota stops the pass');
+    assert.deepEqual(db.expirePartsSome(4, 1000, 100), [4, 12]);
+    assert.deepEqual(db.expirePartsSome(100, 5, 100), [2, 5], 'the quota stops the pass');
     let total = 17;
-    for (let i = 0; i < 10 && db.size > 0; i++) total += db.expirePartsSome(3, 1000, 100, slot)[1];
+    for (let i = 0; i < 10 && db.size > 0; i++) total += db.expirePartsSome(3, 1000, 100)[1];
     assert.equal(total, 30);
     assert.equal(db.size, 0);
   });
@@ -193,12 +190,12 @@ describe('Database: values with expiring parts (hash fields with TTLs)', () => {
     const rg = new WatchRecord();
     watchKey(rh, [db], 0, 'h', false, true);
     watchKey(rg, [db], 0, 'g', false, true);
-    assert.deepEqual(db.expirePartsSome(10, 100, 5, slot), [2, 0]);
+    assert.deepEqual(db.expirePartsSome(10, 100, 5), [2, 0]);
     assert.equal(rh.dirty || rg.dirty, false, 'nothing was due');
-    assert.deepEqual(db.expirePartsSome(10, 100, 20, slot), [2, 1]);
+    assert.deepEqual(db.expirePartsSome(10, 100, 20), [2, 1]);
     assert.equal(rh.dirty, true, 'h lost a part and stays');
     assert.equal(rg.dirty, false, 'g lost nothing');
-    assert.deepEqual(db.expirePartsSome(10, 100, 45, slot), [2, 1]);
+    assert.deepEqual(db.expirePartsSome(10, 100, 45), [2, 1]);
     assert.equal(rg.dirty, true, 'g was emptied and deleted');
   });
 

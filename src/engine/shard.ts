@@ -3,9 +3,9 @@
 // the active expire cycle (keys, then parts of values such as hash fields) never runs longer than its
 // time budget per tick.
 
-import { Database } from './database.ts';
+import { AccessPolicy, Database, F_PROTECTED } from './database.ts';
+import { getHeapStatistics } from 'node:v8';
 import type { WatchRecord } from './watch.ts';
-import { keySlotOfString } from '../runtime/slots.ts';
 
 export class ShardStats {
   keyspaceHits = 0;
@@ -15,6 +15,19 @@ export class ShardStats {
 }
 
 export type EvictionPolicy = 'volatile-lru' | 'volatile-lfu' | 'volatile-random' | 'volatile-ttl' | 'allkeys-lru' | 'allkeys-lfu' | 'allkeys-random' | 'noeviction';
+
+/** A key the eviction pool holds, with its policy score. */
+interface EvictionCandidate {
+  db: number;
+  key: string;
+  score: number;
+}
+
+const EVPOOL_SIZE = 16;
+
+function byScore(a: EvictionCandidate, b: EvictionCandidate): number {
+  return a.score - b.score;
+}
 
 export class Shard {
   readonly index: number;
@@ -33,30 +46,167 @@ export class Shard {
   cacheMode = false;
   /** The most usedMemory() has been. */
   peakMemory = 0;
+  /** maxmemory-samples: keys sampled per eviction round. */
+  evictionSamples = 5;
+  /** How the databases record accesses (LFU counter, 2Q state). */
+  readonly access = new AccessPolicy();
+  /** Heap bytes attributed to values of other types than strings (sampled; see sampleHeap). */
+  heapBytes = 0;
+  private heapBaseline = -1;
+  /** The eviction pool: best candidates seen so far, best last (Redis's EVPOOL). */
+  private readonly pool: EvictionCandidate[] = [];
+  private evictDb = 0;
   private expireDb = 0;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(index: number, dbnum: number) {
     this.index = index;
     this.dbs = Array.from({ length: dbnum }, () => new Database());
-    for (const db of this.dbs) db.readyQueue = this.readyQueue;
+    for (const db of this.dbs) {
+      db.readyQueue = this.readyQueue;
+      db.access = this.access;
+    }
   }
 
-  /** Bytes this shard's data uses: keys, values and tables of every database. */
+  /** Bytes this shard's data uses: keys, strings and tables of every database, plus heapBytes. */
   usedMemory(): number {
-    let n = 0;
+    let n = this.heapBytes;
     for (const db of this.dbs) n += db.bytes;
     if (n > this.peakMemory) this.peakMemory = n;
     return n;
   }
 
+  /** Applies the eviction settings (flags, CONFIG SET). */
+  setPolicy(policy: EvictionPolicy, cacheMode: boolean): void {
+    if (policy !== this.policy || cacheMode !== this.cacheMode) this.pool.length = 0;
+    this.policy = policy;
+    this.cacheMode = cacheMode;
+    this.access.lfu = policy.endsWith('-lfu');
+    this.access.cacheMode = cacheMode;
+  }
+
   /**
-   * Evicts keys by the policy until usedMemory() is within maxmemory. Returns false if it is still
-   * over (noeviction, or nothing left that the policy may evict): denyoom commands must then fail.
+   * Re-reads the heap bytes held by values other than strings (lists, hashes, sets, sorted sets live
+   * on the V8 heap): the heap in use beyond what the worker used with no such values. Called from the
+   * shard's timer, so between samples usedMemory() is a sum of counters.
+   */
+  sampleHeap(): void {
+    const used = getHeapStatistics().used_heap_size;
+    let objects = 0;
+    for (const db of this.dbs) objects += db.objectCount;
+    if (objects === 0 || this.heapBaseline < 0) {
+      this.heapBaseline = this.heapBaseline < 0 ? used : Math.min(this.heapBaseline, used);
+      if (objects === 0) this.heapBaseline = used;
+      this.heapBytes = 0;
+      return;
+    }
+    this.heapBytes = Math.max(0, used - this.heapBaseline);
+  }
+
+  /**
+   * Evicts keys by the policy until usedMemory() is within maxmemory (Redis performEvictions). Returns
+   * false if it is still over (noeviction, or nothing left that the policy may evict): denyoom commands
+   * must then fail.
    */
   ensureMemory(): boolean {
     if (this.maxmemory === 0) return true;
-    return this.usedMemory() <= this.maxmemory;
+    let used = this.usedMemory();
+    if (used <= this.maxmemory) return true;
+    if (this.policy === 'noeviction' && !this.cacheMode) return false;
+    for (let rounds = 0; used > this.maxmemory && rounds < 100_000; rounds++) {
+      const before = used;
+      if (!this.evictOne()) return false;
+      used = this.usedMemory();
+      // Heap bytes fall only after a garbage collection: count an evicted value's share now.
+      if (used >= before && this.heapBytes > 0) this.heapBytes = Math.max(0, this.heapBytes - 64);
+    }
+    return used <= this.maxmemory;
+  }
+
+  /** Evicts one key chosen by the policy; false when there is none to evict. */
+  evictOne(): boolean {
+    const volatile = this.policy.startsWith('volatile-') && !this.cacheMode;
+    const n = this.dbs.length;
+    if (!this.cacheMode && this.policy.endsWith('-random')) {
+      for (let i = 0; i < n; i++) {
+        const d = (this.evictDb + i) % n;
+        const db = this.dbs[d];
+        if ((volatile ? db.expiresCount : db.size) === 0) continue;
+        this.evictDb = (d + 1) % n;
+        const key = volatile ? db.randomVolatileKey() : db.randomKey();
+        if (key !== null && db.delete(0, key)) {
+          this.stats.evictedKeys++;
+          return true;
+        }
+      }
+      return false;
+    }
+    const clock = Shard.lruClock(Date.now());
+    const now = Date.now();
+    for (let attempt = 0; attempt < 4; attempt++) {
+      let any = false;
+      for (let d = 0; d < n; d++) {
+        const db = this.dbs[d];
+        if ((volatile ? db.expiresCount : db.size) === 0) continue;
+        any = true;
+        this.sampleInto(db, d, volatile, clock, now);
+      }
+      if (!any) return false;
+      // Best candidates last; a candidate may be gone or changed since it was sampled.
+      while (this.pool.length > 0) {
+        const c = this.pool.pop()!;
+        const db = this.dbs[c.db];
+        const ref = db.refOf(c.key);
+        if (ref === 0) continue;
+        if (volatile && db.deadlineAt(ref) === 0) continue;
+        db.delete(0, c.key);
+        this.stats.evictedKeys++;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Samples keys of db into the pool, scored by the policy (higher: evict sooner). */
+  private sampleInto(db: Database, dbIndex: number, volatile: boolean, clock: number, now: number): void {
+    const samples = this.cacheMode ? Math.max(16, this.evictionSamples) : this.evictionSamples;
+    const pool = this.pool;
+    for (let i = 0; i < samples; i++) {
+      const ref = volatile ? db.randomVolatileRef() : db.randomRef();
+      if (ref === 0) break;
+      let score: number;
+      if (this.cacheMode) {
+        // 2Q: keys on probation (never hit since they came in) go first, oldest first; a protected key
+        // sampled here loses its protection (its second chance), so a scan can't pin the protected set.
+        const flags = db.flagsAt(ref);
+        const idle = clock - db.lruAt(ref);
+        if (flags & F_PROTECTED) {
+          db.setFlagsAt(ref, flags & ~F_PROTECTED);
+          score = idle;
+        } else score = 2 ** 30 + idle;
+      } else if (this.policy.endsWith('-lru')) {
+        score = clock - db.lruAt(ref);
+      } else if (this.policy.endsWith('-lfu')) {
+        score = 255 - db.lfuDecayed(ref, clock);
+      } else {
+        // volatile-ttl: the sooner the deadline, the better.
+        score = Number.MAX_SAFE_INTEGER - Math.max(0, db.deadlineAt(ref) - now);
+      }
+      const key = db.keyAt(ref);
+      let dup = false;
+      for (const c of pool) {
+        if (c.db === dbIndex && c.key === key) {
+          c.score = score;
+          dup = true;
+          break;
+        }
+      }
+      if (dup) continue;
+      if (pool.length < EVPOOL_SIZE) pool.push({ db: dbIndex, key, score });
+      else if (score > pool[0].score) pool[0] = { db: dbIndex, key, score };
+      else continue;
+      pool.sort(byScore);
+    }
   }
 
   /** LRU clock in seconds (like Redis's 24-bit LRU clock, without the wrap). */
@@ -73,6 +223,9 @@ export class Shard {
     this.timer = setInterval(() => {
       this.activeExpireCycle(budgetMs);
       this.activeExpireParts(budgetMs / 4);
+      this.sampleHeap();
+      if (this.maxmemory !== 0) this.ensureMemory();
+      this.compactSome(budgetMs / 4);
     }, period);
     this.timer.unref();
   }
@@ -92,9 +245,9 @@ export class Shard {
     const n = this.dbs.length;
     for (let i = 0; i < n; i++) {
       const db = this.dbs[(this.expireDb + i) % n];
-      if (db.expires.size === 0) continue;
+      if (db.expiresCount === 0) continue;
       for (;;) {
-        const [sampled, expired] = db.expireSome(20, Date.now(), keySlotOfString);
+        const [sampled, expired] = db.expireSome(20, Date.now());
         total += expired;
         if (sampled === 0 || expired * 10 <= sampled) break;
         if (performance.now() - start > budgetMs) {
@@ -107,6 +260,14 @@ export class Shard {
     return total;
   }
 
+  /** Moves records out of sparse arena chunks, within the time budget (Database.compactStep). */
+  compactSome(budgetMs: number): void {
+    const start = performance.now();
+    for (const db of this.dbs) {
+      while (db.compactStep(256)) if (performance.now() - start > budgetMs) return;
+    }
+  }
+
   /**
    * Reclaims the due parts of stored values (hash fields with TTLs) and deletes keys left empty: each
    * value registered in a database is looked at most once per call, within the time budget.
@@ -117,7 +278,7 @@ export class Shard {
     for (const db of this.dbs) {
       let left = db.partsExpiring.size;
       while (left > 0) {
-        const [visited, reclaimed] = db.expirePartsSome(Math.min(64, left), 10_000, Date.now(), keySlotOfString);
+        const [visited, reclaimed] = db.expirePartsSome(Math.min(64, left), 10_000, Date.now());
         total += reclaimed;
         left -= visited;
         if (visited === 0 || performance.now() - start > budgetMs) break;

@@ -42,7 +42,7 @@ export function lookupRead(x: ShardExec, key: Buffer): Entry | undefined {
   if (e === undefined) x.shard.stats.keyspaceMisses++;
   else {
     x.shard.stats.keyspaceHits++;
-    if (!x.noTouch) e.lru = Shard.lruClock(x.now);
+    if (!x.noTouch) x.db.accessed(e.ref, x.now);
   }
   return e;
 }
@@ -61,7 +61,7 @@ export function lookupNoTouch(x: ShardExec, key: Buffer): Entry | undefined {
  */
 export function lookupWrite(x: ShardExec, key: Buffer): Entry | undefined {
   const e = x.db.lookup(slotOf(x, key), keyString(key), x.now);
-  if (e !== undefined && !x.noTouch) e.lru = Shard.lruClock(x.now);
+  if (e !== undefined && !x.noTouch) x.db.accessed(e.ref, x.now);
   return e;
 }
 
@@ -126,10 +126,10 @@ export function isIntEncodable(v: string): boolean {
   return parseInteger(Buffer.from(v, 'latin1')) !== null;
 }
 
-/** OBJECT ENCODING of a string value. */
-export function stringEncoding(v: string | Buffer): string {
-  if (typeof v !== 'string') return 'raw';
-  if (isIntEncodable(v)) return 'int';
+/** OBJECT ENCODING of a string value (`raw`: it was built in place, APPEND/SETRANGE). */
+export function stringEncoding(v: string | Buffer, raw: boolean): string {
+  if (raw) return 'raw';
+  if (v.length <= 20 && isIntEncodable(typeof v === 'string' ? v : v.latin1Slice(0, v.length))) return 'int';
   return v.length <= 44 ? 'embstr' : 'raw';
 }
 

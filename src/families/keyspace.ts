@@ -17,7 +17,8 @@ import { bulkBytes, replyInteger, replyIsError, replyIsNull, splitArrayReply } f
 import type { Database, Entry, TypedValue, Value } from '../engine/database.ts';
 import { Shard } from '../engine/shard.ts';
 import { globMatch } from '../engine/glob.ts';
-import { SLOT_COUNT, keySlot } from '../runtime/slots.ts';
+import { keySlot } from '../runtime/slots.ts';
+import { DashTable } from '../engine/dashtable.ts';
 import {
   ERR_DB_RANGE, ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SAME_OBJECT, ERR_SYNTAX, INT64_MAX, INT64_MIN,
   deleteKey, errInvalidExpire, isString, isWord, keyString, lookupNoTouch, lookupRead, lookupWrite, parseInt32,
@@ -62,6 +63,8 @@ function cloneValue(v: Value): Value | null {
 
 const TAG_STRING = 0;
 const TAG_TYPED = 1;
+/** A string built in place (OBJECT ENCODING raw whatever its length). */
+const TAG_RAW_STRING = 2;
 const DUMP_HEADER = 13; // tag u8, deadline i64, lru u32
 
 /** Serializes an entry for __restore; a string (error text) when the value's kind has no codec. */
@@ -70,7 +73,7 @@ function dumpEntry(e: Entry, deadline: number | bigint): Buffer | string {
   let body: Buffer;
   let tag: number;
   if (isString(v)) {
-    tag = TAG_STRING;
+    tag = e.raw ? TAG_RAW_STRING : TAG_STRING;
     body = stringBytes(v);
   } else {
     const codec = codecFor(v);
@@ -104,6 +107,7 @@ function undump(p: Buffer): Dumped | string {
   const lru = p.readUInt32LE(9);
   const body = p.subarray(DUMP_HEADER);
   if (p[0] === TAG_STRING) return { value: valueFromArg(body), expireAt, lru };
+  if (p[0] === TAG_RAW_STRING) return { value: Buffer.from(body), expireAt, lru };
   const klen = body[0];
   const kind = body.toString('latin1', 1, 1 + klen);
   const codec = valueCodecs.get(kind);
@@ -145,11 +149,10 @@ function opExists(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 /** TOUCH key [key ...] — touches the access clock even for a CLIENT NO-TOUCH client (Redis 7.2). */
 function opTouch(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   let n = 0;
-  const clock = Shard.lruClock(x.now);
   for (let i = 1; i < args.length; i++) {
     const e = lookupRead(x, args[i]);
     if (e === undefined) continue;
-    e.lru = clock;
+    if (x.noTouch) x.db.accessed(e.ref, x.now);
     n++;
   }
   w.integer(n);
@@ -306,11 +309,11 @@ function renameGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, nx: boolean
   const dslot = keySlot(dst);
   const dkey = keyString(dst);
   if (lookupWrite(x, dst) !== undefined && nx) return w.integer(0);
-  const { value, lru } = e;
+  const { value, lru, raw } = e;
   const skey = keyString(src);
   const deadline = x.db.exactDeadline(skey, e);
   x.db.delete(keySlot(src), skey);
-  x.db.put(dslot, dkey, value, deadline, lru);
+  x.db.put(dslot, dkey, value, deadline, lru, raw);
   if (nx) w.integer(1);
   else w.ok();
 }
@@ -419,7 +422,7 @@ function opCopy(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (old !== undefined && !o.replace) return w.integer(0);
   const copy = cloneValue(e.value);
   if (copy === null) return w.error(unsupported(e.value as TypedValue, 'COPY'));
-  dst.put(dslot, dkey, copy, x.db.exactDeadline(keyString(args[1]), e), Shard.lruClock(x.now));
+  dst.put(dslot, dkey, copy, x.db.exactDeadline(keyString(args[1]), e), Shard.lruClock(x.now), e.raw);
   w.integer(1);
 }
 
@@ -447,8 +450,9 @@ function opMove(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const dst = x.shard.dbs[id];
   if (dst.lookup(slot, key, x.now) !== undefined) return w.integer(0);
   const deadline = x.db.exactDeadline(key, e);
+  const { value, lru, raw } = e;
   x.db.delete(slot, key);
-  dst.put(slot, key, e.value, deadline, e.lru);
+  dst.put(slot, key, value, deadline, lru, raw);
   w.integer(1);
 }
 
@@ -490,14 +494,12 @@ function opRestore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 // OBJECT
 // ---------------------------------------------------------------------------------------------
 
-const LFU_INIT_VAL = 5;
-
 /** OBJECT ENCODING key */
 function opObjectEncoding(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const e = lookupNoTouch(x, args[2]);
   if (e === undefined) return w.nullBulk();
   const v = e.value;
-  if (isString(v)) return w.bulk(stringEncoding(v));
+  if (isString(v)) return w.bulk(stringEncoding(v, e.raw));
   const codec = codecFor(v);
   if (codec === null) return w.error(unsupported(v, 'OBJECT ENCODING'));
   w.bulk(codec.encoding(v));
@@ -511,7 +513,7 @@ function opObjectRefcount(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const cfg = x.worker.config;
   const policy = String(cfg.maxmemory_policy);
   const sharingOff = Number(cfg.maxmemory) !== 0 && (policy.endsWith('-lru') || isLfu(policy));
-  if (!sharingOff && typeof v === 'string' && v.length <= 4 && stringEncoding(v) === 'int') {
+  if (!sharingOff && isString(v) && v.length <= 4 && stringEncoding(v, e.raw) === 'int') {
     const n = Number(v);
     if (n >= 0 && n < 10000) return w.integer(2147483647);
   }
@@ -530,7 +532,7 @@ function opObjectIdletime(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   w.integer(Math.max(0, Shard.lruClock(x.now) - e.lru));
 }
 
-/** OBJECT FREQ key — access frequencies are not counted yet: the initial counter, decayed by idle minutes. */
+/** OBJECT FREQ key — the key's logarithmic access counter, decayed by the minutes since its last access. */
 function opObjectFreq(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const e = lookupNoTouch(x, args[2]);
   if (e === undefined) return w.nullBulk();
@@ -539,8 +541,7 @@ function opObjectFreq(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
       'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
     );
   }
-  const idleMinutes = Math.floor(Math.max(0, Shard.lruClock(x.now) - e.lru) / 60);
-  w.integer(Math.max(0, LFU_INIT_VAL - idleMinutes));
+  w.integer(x.db.lfuDecayed(e.ref, Shard.lruClock(x.now)));
 }
 
 const OBJECT_HELP = [
@@ -589,37 +590,22 @@ function opKeys(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const all = pattern.length === 1 && pattern[0] === 0x2a;
   const out: string[] = [];
   const now = x.now;
-  for (const map of x.db.slots) {
-    if (map === undefined) continue;
-    for (const [k, e] of map) {
-      if (e.expireAt !== 0 && e.expireAt <= now) continue;
-      if (all || globMatch(pattern, k)) out.push(k);
-    }
-  }
+  const db = x.db;
+  db.forEachKey((k, ref) => {
+    const at = db.deadlineAt(ref);
+    if (at !== 0 && at <= now) return;
+    if (all || globMatch(pattern, k)) out.push(k);
+  });
   w.array(out.length);
   for (const k of out) w.bulk(k);
 }
 
-/** Where each shard's part of the global slot order starts, for N shards (index N: the end). */
-const scanStartsCache = new Map<number, Int32Array>();
-
-function scanStarts(n: number): Int32Array {
-  let s = scanStartsCache.get(n);
-  if (s === undefined) {
-    s = new Int32Array(n + 1);
-    for (let i = 0; i < n; i++) s[i + 1] = s[i] + Math.ceil((SLOT_COUNT - i) / n);
-    scanStartsCache.set(n, s);
-  }
-  return s;
-}
-
-/** The shard owning global scan position `pos` (< SLOT_COUNT). */
-function shardOfPos(pos: number, n: number): number {
-  const starts = scanStarts(n);
-  let i = 0;
-  while (starts[i + 1] <= pos) i++;
-  return i;
-}
+/**
+ * The global SCAN position space: shard s owns [s * SCAN_SPAN, (s + 1) * SCAN_SPAN), its part being
+ * its table's own cursor space (DashTable.scanStep); position 0 is the start, and reaching n * SCAN_SPAN
+ * ends the scan (cursor 0).
+ */
+const SCAN_SPAN = DashTable.CURSOR_SPAN;
 
 /** Redis parseScanCursorOrReply (strtoul, base 10): the cursor, or null after an error reply. */
 export function parseCursor(b: Buffer, w: ReplyWriter): bigint | null {
@@ -666,16 +652,15 @@ function scan(c: Connection, args: Buffer[], w: ReplyWriter): void {
     } else return w.error(ERR_SYNTAX);
   }
   if (pattern !== null && pattern.length === 1 && pattern[0] === 0x2a) pattern = null;
-  if (cursor >= BigInt(SLOT_COUNT)) {
+  const n = c.worker.n;
+  if (cursor >= BigInt(n * SCAN_SPAN)) {
     w.array(2);
     w.bulk('0');
     w.array(0);
     return;
   }
-  const n = c.worker.n;
-  const starts = scanStarts(n);
   const pos = Number(cursor);
-  const first = shardOfPos(pos, n);
+  const first = Math.floor(pos / SCAN_SPAN);
   const name = Buffer.from('__scan');
   const rest = [
     Buffer.from(String(count)),
@@ -685,15 +670,15 @@ function scan(c: Connection, args: Buffer[], w: ReplyWriter): void {
     type ?? Buffer.alloc(0),
   ];
   const parts: [number, Buffer[]][] = [];
-  for (let s = first; s < n; s++) parts.push([s, [name, Buffer.from(String(s === first ? pos : starts[s])), ...rest]]);
+  for (let s = first; s < n; s++) parts.push([s, [name, Buffer.from(String(s === first ? pos : s * SCAN_SPAN)), ...rest]]);
   // Read under a shared whole-shard lock: a pipelined SCAN sees the writes sent before it.
   const plan = new LockPlan();
   for (const [s] of parts) plan.touch(s);
-  c.atomicFanout(c.worker.command('__scan'), parts, plan, GLOBAL_READ, (replies, out) => mergeScan(replies, count, out), w);
+  c.atomicFanout(c.worker.command('__scan'), parts, plan, GLOBAL_READ, (replies, out) => mergeScan(replies, count, n * SCAN_SPAN, out), w);
 }
 
 /** Takes the per-shard slot groups in order until `count` keys were visited; replies [cursor, keys]. */
-function mergeScan(replies: Buffer[], count: number, w: ReplyWriter): void {
+function mergeScan(replies: Buffer[], count: number, end: number, w: ReplyWriter): void {
   const found: Buffer[] = [];
   let budget = count;
   let next = 0;
@@ -708,7 +693,7 @@ function mergeScan(replies: Buffer[], count: number, w: ReplyWriter): void {
       i += 3 + m;
       budget -= visited;
       if (budget <= 0) {
-        next = after < SLOT_COUNT ? after : 0;
+        next = after < end ? after : 0;
         break outer;
       }
     }
@@ -720,48 +705,57 @@ function mergeScan(replies: Buffer[], count: number, w: ReplyWriter): void {
 }
 
 /**
- * __scan pos count hasPattern pattern hasType type: walks this shard's slots from global position
- * `pos`, whole slots at a time, until `count` keys were visited or its part of the order ends.
- * Replies with one group per non-empty slot: position after it, keys visited, n, then n matching keys.
+ * __scan pos count hasPattern pattern hasType type: walks this shard's table from global position `pos`
+ * a bucket at a time until `count` keys were visited (or 10x that many buckets, or its part of the
+ * order ends). Replies with one group per non-empty bucket: position after it, keys visited, n, then n
+ * matching keys (a last group may report an empty stretch with its visits forced to `count`).
  */
 function opScan(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   let pos = Number(args[1].toString('latin1'));
   const count = Number(args[2].toString('latin1'));
   const pattern = args[3][0] === 0x31 ? args[4] : null;
   const type = args[5][0] === 0x31 ? args[6].toString('latin1').toLowerCase() : null;
-  const n = x.worker.n;
   const me = x.shard.index;
-  const starts = scanStarts(n);
-  const end = starts[me + 1];
+  const base = me * SCAN_SPAN;
+  const end = base + SCAN_SPAN;
   const db = x.db;
   const now = x.now;
   let visited = 0;
+  let steps = 0;
+  const maxSteps = Math.min(count, 1e6) * 10 + 64;
   const groups: (number | string)[] = [];
+  const keys: string[] = [];
+  let emptyRun = false;
   while (pos < end && visited < count) {
-    const slot = me + (pos - starts[me]) * n;
-    pos++;
-    const map = db.slots[slot];
-    if (map === undefined) continue;
-    const size = map.size;
-    visited += size;
+    keys.length = 0;
+    const next = db.scanStep(pos - base, keys);
+    pos = next === 0 ? end : base + next;
+    if (keys.length === 0) {
+      emptyRun = true;
+      if (++steps >= maxSteps) break;
+      continue;
+    }
+    emptyRun = false;
+    visited += keys.length;
     const head = groups.length;
-    groups.push(pos, size, 0);
-    // Deleting an expired key while iterating its Map is safe in JS.
-    for (const k of map.keys()) {
+    groups.push(pos, keys.length, 0);
+    for (const k of keys) {
       if (pattern !== null && !globMatch(pattern, k)) continue;
       if (type !== null) {
-        const e = db.lookup(slot, k, now);
+        const e = db.lookup(0, k, now);
         if (e === undefined) {
           x.shard.stats.keyspaceMisses++;
           continue;
         }
         x.shard.stats.keyspaceHits++;
         if (typeName(e.value) !== type) continue;
-      } else if (db.lookup(slot, k, now) === undefined) continue;
+      } else if (db.lookup(0, k, now) === undefined) continue;
       groups.push(k);
     }
     groups[head + 2] = groups.length - head - 3;
   }
+  // A stretch of empty buckets cut short by the step bound: report where it stopped.
+  if (emptyRun && pos < end) groups.push(pos, count, 0);
   w.array(groups.length);
   for (const g of groups) {
     if (typeof g === 'number') w.integer(g);
@@ -799,44 +793,13 @@ function opRandomKey(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
   const db = x.db;
   let key: string | null = null;
   for (let tries = 0; tries < 100 && db.size > 0 && key === null; tries++) {
-    const [slot, k] = randomEntry(x);
-    if (db.lookup(slot, k, x.now) !== undefined) key = k; // an expired pick is deleted: try again
+    const k = db.randomKey();
+    if (k !== null && db.lookup(0, k, x.now) !== undefined) key = k; // an expired pick is deleted: try again
   }
   w.array(2);
   w.integer(db.size);
   if (key === null) w.nullBulk();
   else w.bulk(key);
-}
-
-/** A random [slot, key] of this shard's part of the database (which must not be empty). */
-function randomEntry(x: ShardExec): [number, string] {
-  const db = x.db;
-  const n = x.worker.n;
-  const me = x.shard.index;
-  const owned = Math.ceil((SLOT_COUNT - me) / n);
-  if (db.size >= owned) {
-    // Dense: random slots until one holds keys (close to uniform when slots hold similar counts).
-    for (let probe = 0; probe < 64; probe++) {
-      const slot = me + Math.floor(Math.random() * owned) * n;
-      const map = db.slots[slot];
-      if (map !== undefined) return [slot, nthKey(map, Math.floor(Math.random() * map.size))];
-    }
-  }
-  // Sparse: the r-th key in slot order (uniform; a walk over at most `owned` slots).
-  let r = Math.floor(Math.random() * db.size);
-  for (let i = 0; i < owned; i++) {
-    const slot = me + i * n;
-    const map = db.slots[slot];
-    if (map === undefined) continue;
-    if (r < map.size) return [slot, nthKey(map, r)];
-    r -= map.size;
-  }
-  throw new Error('randomEntry: size out of step with the slot maps');
-}
-
-function nthKey(map: Map<string, Entry>, i: number): string {
-  for (const k of map.keys()) if (i-- === 0) return k;
-  throw new Error('nthKey: index out of range');
 }
 
 /** DBSIZE */

@@ -116,16 +116,7 @@ function opStats(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
   x.shard.dbs.forEach((db, i) => {
     expired += db.expiredCount;
     if (db.size === 0) return;
-    let sum = 0;
-    let n = 0;
-    for (const at of db.expires.values()) {
-      if (at > now) {
-        sum += at - now;
-        n++;
-      }
-      if (n >= 64) break;
-    }
-    dbs.push([i, db.size, db.expires.size, n ? sum / n : 0]);
+    dbs.push([i, db.size, db.expiresCount, db.averageTtl(now, 64)]);
   });
   let maxIn = 0;
   let maxOut = 0;
