@@ -63,6 +63,14 @@ const F_BIGLEN = 16;
 export const F_PROTECTED = 32;
 const LRU_MASK = 0xffffff;
 
+/** A key as the API takes it: latin1 string, or the bytes (a command argument). */
+export type KeyArg = string | Buffer;
+
+/** The latin1 string of a key (for the maps keyed by string: watchers, blocked clients...). */
+export function keyText(k: KeyArg): string {
+  return typeof k === 'string' ? k : k.latin1Slice(0, k.length);
+}
+
 /** Bytes of the table per stored key at its typical fill (slot, fingerprint, segment share). */
 export const TABLE_BYTES_PER_KEY = 8;
 
@@ -94,21 +102,26 @@ export function lfuLogIncr(counter: number, logFactor: number): number {
  */
 export class Entry {
   readonly db: Database;
-  readonly key: string;
+  /** The key as looked up (an argument's bytes are valid for the turn). */
+  private readonly k: KeyArg;
   ref: number;
   private gen: number;
 
-  constructor(db: Database, key: string, ref: number) {
+  constructor(db: Database, key: KeyArg, ref: number) {
     this.db = db;
-    this.key = key;
+    this.k = key;
     this.ref = ref;
     this.gen = db.gen;
+  }
+
+  get key(): string {
+    return keyText(this.k);
   }
 
   /** The current record (re-found by key if records moved since this view was made). */
   private at(): number {
     if (this.gen !== this.db.gen) {
-      const ref = this.db.refOf(this.key);
+      const ref = this.db.refOf(this.k);
       if (ref !== 0) this.ref = ref;
       this.gen = this.db.gen;
     }
@@ -120,8 +133,8 @@ export class Entry {
   }
 
   set value(v: Value) {
-    this.db.replaceValue(this.key, v);
-    this.ref = this.db.refOf(this.key);
+    this.db.replaceValue(this.k, v);
+    this.ref = this.db.refOf(this.k);
     this.gen = this.db.gen;
   }
 
@@ -173,7 +186,7 @@ export class Database implements KeyStore {
   /** Watched keys and their watchers (null while no client watches a key of this database). */
   watchers: Map<string, Set<WatchedKey>> | null = null;
   /** The key being looked up (for refMatches). */
-  private probe = '';
+  private probe: KeyArg = '';
   /** How accesses are recorded (the shard's). */
   access = new AccessPolicy();
 
@@ -210,7 +223,11 @@ export class Database implements KeyStore {
     const n = key.length;
     if (this.keyLen(c, off) !== n) return false;
     const k = this.keyStart(c, off);
-    for (let i = 0; i < n; i++) if (c[k + i] !== key.charCodeAt(i)) return false;
+    if (typeof key === 'string') {
+      for (let i = 0; i < n; i++) if (c[k + i] !== key.charCodeAt(i)) return false;
+    } else {
+      for (let i = 0; i < n; i++) if (c[k + i] !== key[i]) return false;
+    }
     return true;
   }
 
@@ -319,7 +336,7 @@ export class Database implements KeyStore {
    * Writes a new record for key; `keep` (a ref or 0) supplies the LFU counter and 2Q state to carry
    * over. Returns its ref.
    */
-  private writeRecord(key: string, value: Value, expireAt: number, lru: number, keep: number, raw: boolean): number {
+  private writeRecord(key: KeyArg, value: Value, expireAt: number, lru: number, keep: number, raw: boolean): number {
     const isObject = !(typeof value === 'string' || value instanceof Buffer);
     const keyLen = key.length;
     const valLen = isObject ? 4 : (value as StringValue).length;
@@ -353,7 +370,8 @@ export class Database implements KeyStore {
     }
     if (expireAt !== 0) c.writeDoubleLE(expireAt, off + (big ? 16 : 8));
     const k = off + head;
-    c.latin1Write(key, k, keyLen);
+    if (typeof key === 'string') c.latin1Write(key, k, keyLen);
+    else key.copy(c, k);
     const v = k + keyLen;
     if (isObject) {
       let h: number;
@@ -394,8 +412,9 @@ export class Database implements KeyStore {
   // ------------------------------------------------------------------------- index
 
   /** The record of key, expired or not (0: none); leaves the table positioned on it. */
-  refOf(key: string): number {
-    hashString(key);
+  refOf(key: KeyArg): number {
+    if (typeof key === 'string') hashString(key);
+    else hashBytes(key, 0, key.length);
     this.probe = key;
     return this.table.find(HASH[0], HASH[1]);
   }
@@ -427,7 +446,7 @@ export class Database implements KeyStore {
   }
 
   /** Entry for key, or undefined; an expired key is deleted on the way. (`slot` is unused.) */
-  lookup(_slot: number, key: string, now: number): Entry | undefined {
+  lookup(_slot: number, key: KeyArg, now: number): Entry | undefined {
     const ref = this.refOf(key);
     if (ref === 0) return undefined;
     const c = this.arena.chunk(ref);
@@ -437,7 +456,7 @@ export class Database implements KeyStore {
       if (at <= now) {
         this.removeLast(key, ref);
         this.expiredCount++;
-        if (this.watchers !== null) this.touchExpired(key);
+        if (this.watchers !== null) this.touchExpired(keyText(key));
         return undefined;
       }
     }
@@ -445,19 +464,19 @@ export class Database implements KeyStore {
   }
 
   /** Records a deadline exactly; returns it as the double kept in the record. */
-  private deadline(key: string, at: number | bigint): number {
+  private deadline(key: KeyArg, at: number | bigint): number {
     if (typeof at === 'bigint' && at > MAX_SAFE) {
-      this.hugeDeadlines.set(key, at);
+      this.hugeDeadlines.set(keyText(key), at);
     } else if (this.hugeDeadlines.size > 0) {
-      this.hugeDeadlines.delete(key);
+      this.hugeDeadlines.delete(keyText(key));
     }
     return Number(at);
   }
 
   /** The exact deadline of an entry (a bigint only beyond 2^53 ms). */
-  exactDeadline(key: string, e: Entry): number | bigint {
+  exactDeadline(key: KeyArg, e: Entry): number | bigint {
     const at = e.expireAt;
-    if (this.hugeDeadlines.size > 0 && at > Number.MAX_SAFE_INTEGER) return this.hugeDeadlines.get(key) ?? at;
+    if (this.hugeDeadlines.size > 0 && at > Number.MAX_SAFE_INTEGER) return this.hugeDeadlines.get(keyText(key)) ?? at;
     return at;
   }
 
@@ -466,7 +485,7 @@ export class Database implements KeyStore {
    * when given as a Buffer unless `raw` says otherwise (moving a stored string keeps its encoding).
    * Returns the entry.
    */
-  put(_slot: number, key: string, value: Value, deadline: number | bigint, lru: number, raw: boolean = value instanceof Buffer): Entry {
+  put(_slot: number, key: KeyArg, value: Value, deadline: number | bigint, lru: number, raw: boolean = value instanceof Buffer): Entry {
     const expireAt = this.deadline(key, deadline);
     const old = this.refOf(key);
     const table = this.table;
@@ -490,11 +509,14 @@ export class Database implements KeyStore {
       this.freeRecord(old, keepObject);
       this.countDeadline(seg, wasExpiring, expireAt !== 0);
     }
-    if (this.partsExpiring.size > 0) this.partsExpiring.delete(key);
+    if (this.partsExpiring.size > 0) this.partsExpiring.delete(keyText(key));
     const parts = partsOf(value);
-    if (parts !== null) this.partsExpiring.set(key, parts);
-    if (this.watchers !== null) this.touch(key);
-    if (this.blocked !== null && this.blocked.has(key)) this.readyQueue.push([this, key]);
+    if (parts !== null) this.partsExpiring.set(keyText(key), parts);
+    if (this.watchers !== null) this.touch(keyText(key));
+    if (this.blocked !== null) {
+      const k = keyText(key);
+      if (this.blocked.has(k)) this.readyQueue.push([this, k]);
+    }
     return new Entry(this, key, ref);
   }
 
@@ -506,7 +528,7 @@ export class Database implements KeyStore {
   }
 
   /** Stores a new value for an existing key, keeping its deadline and access data (Entry.value =). */
-  replaceValue(key: string, value: Value): void {
+  replaceValue(key: KeyArg, value: Value): void {
     const old = this.refOf(key);
     if (old === 0) throw new Error('replaceValue: no such key');
     const seg = this.table.lastSeg;
@@ -518,9 +540,9 @@ export class Database implements KeyStore {
     const ref = this.writeRecord(key, value, this.deadlineAt(old), lru, old, value instanceof Buffer);
     seg.refs[slot] = ref;
     this.freeRecord(old, keepObject);
-    if (this.partsExpiring.size > 0) this.partsExpiring.delete(key);
+    if (this.partsExpiring.size > 0) this.partsExpiring.delete(keyText(key));
     const parts = partsOf(value);
-    if (parts !== null) this.partsExpiring.set(key, parts);
+    if (parts !== null) this.partsExpiring.set(keyText(key), parts);
   }
 
   /** Registers the stored value of key after one of its parts got a deadline (HEXPIRE). */
@@ -528,7 +550,7 @@ export class Database implements KeyStore {
     this.partsExpiring.set(key, parts);
   }
 
-  setExpire(key: string, e: Entry, deadline: number | bigint): void {
+  setExpire(key: KeyArg, e: Entry, deadline: number | bigint): void {
     const expireAt = this.deadline(key, deadline);
     const old = this.refOf(key);
     if (old === 0) return;
@@ -548,36 +570,36 @@ export class Database implements KeyStore {
       this.countDeadline(seg, had, expireAt !== 0);
       e.ref = ref;
     }
-    if (this.watchers !== null) this.touch(key);
+    if (this.watchers !== null) this.touch(keyText(key));
   }
 
   /** Deletes key if present (expired or not). Returns true if it was there. */
-  delete(_slot: number, key: string): boolean {
+  delete(_slot: number, key: KeyArg): boolean {
     const ref = this.refOf(key);
     if (ref === 0) return false;
     this.removeLast(key, ref);
-    if (this.watchers !== null) this.touch(key);
+    if (this.watchers !== null) this.touch(keyText(key));
     return true;
   }
 
   /** Removes the key the table was last positioned on (its record is ref). */
-  private removeLast(key: string, ref: number): void {
+  private removeLast(key: KeyArg, ref: number): void {
     const seg = this.table.lastSeg;
     if (this.expiring(ref)) {
       seg.expiring--;
       this.expiresCount--;
-      if (this.hugeDeadlines.size > 0) this.hugeDeadlines.delete(key);
+      if (this.hugeDeadlines.size > 0) this.hugeDeadlines.delete(keyText(key));
     }
     this.table.removeLast();
     this.freeRecord(ref, false);
-    if (this.partsExpiring.size > 0) this.partsExpiring.delete(key);
+    if (this.partsExpiring.size > 0) this.partsExpiring.delete(keyText(key));
   }
 
   /**
    * Bytes the keyspace itself spends on key's entry: its record (key, a string value, header) and its
    * share of the table. A collection's own bytes are not included (see value-memory.ts).
    */
-  entryBytes(_key: string, e: Entry): number {
+  entryBytes(_key: KeyArg, e: Entry): number {
     return this.arena.blockBytes(e.ref) + TABLE_BYTES_PER_KEY;
   }
 

@@ -38,7 +38,7 @@ export function slotOf(x: ShardExec, key: Buffer): number {
 
 /** Lookup for a read command: counts keyspace hits/misses and touches the access clock. */
 export function lookupRead(x: ShardExec, key: Buffer): Entry | undefined {
-  const e = x.db.lookup(slotOf(x, key), keyString(key), x.now);
+  const e = x.db.lookup(0, key, x.now);
   if (e === undefined) x.shard.stats.keyspaceMisses++;
   else {
     x.shard.stats.keyspaceHits++;
@@ -49,7 +49,7 @@ export function lookupRead(x: ShardExec, key: Buffer): Entry | undefined {
 
 /** Redis lookupKeyReadWithFlags(LOOKUP_NOTOUCH): counts hits/misses, leaves the access clock alone. */
 export function lookupNoTouch(x: ShardExec, key: Buffer): Entry | undefined {
-  const e = x.db.lookup(slotOf(x, key), keyString(key), x.now);
+  const e = x.db.lookup(0, key, x.now);
   if (e === undefined) x.shard.stats.keyspaceMisses++;
   else x.shard.stats.keyspaceHits++;
   return e;
@@ -60,7 +60,7 @@ export function lookupNoTouch(x: ShardExec, key: Buffer): Entry | undefined {
  * nothing; the command calls modified() once it really changed the value in place.
  */
 export function lookupWrite(x: ShardExec, key: Buffer): Entry | undefined {
-  const e = x.db.lookup(slotOf(x, key), keyString(key), x.now);
+  const e = x.db.lookup(0, key, x.now);
   if (e !== undefined && !x.noTouch) x.db.accessed(e.ref, x.now);
   return e;
 }
@@ -74,13 +74,16 @@ export function modified(x: ShardExec, key: Buffer): void {
   if (x.db.watchers !== null) x.db.touch(keyString(key));
 }
 
-/** Stores a value (replacing any, deadline as given: 0 clears it). */
-export function storeValue(x: ShardExec, key: Buffer, value: Value, expireAt: number | bigint): Entry {
-  return x.db.put(slotOf(x, key), keyString(key), value, expireAt, Shard.lruClock(x.now));
+/**
+ * Stores a value (replacing any, deadline as given: 0 clears it). A Buffer is stored as a string
+ * built in place ('raw') unless `raw` is false (a whole argument: SET, MSET — the bytes are copied).
+ */
+export function storeValue(x: ShardExec, key: Buffer, value: Value, expireAt: number | bigint, raw: boolean = value instanceof Buffer): Entry {
+  return x.db.put(0, key, value, expireAt, Shard.lruClock(x.now), raw);
 }
 
 export function deleteKey(x: ShardExec, key: Buffer): boolean {
-  return x.db.delete(slotOf(x, key), keyString(key));
+  return x.db.delete(0, key);
 }
 
 export function isString(v: Value): v is string | Buffer {

@@ -22,7 +22,7 @@ import { DashTable } from '../engine/dashtable.ts';
 import {
   ERR_DB_RANGE, ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SAME_OBJECT, ERR_SYNTAX, INT64_MAX, INT64_MIN,
   deleteKey, errInvalidExpire, isString, isWord, keyString, lookupNoTouch, lookupRead, lookupWrite, parseInt32,
-  parseInteger, slotOf, stringBytes, stringEncoding, typeName, valueFromArg,
+  parseInteger, slotOf, stringBytes, stringEncoding, typeName,
 } from './family-util.ts';
 import { helpReply } from './connection.ts';
 
@@ -99,6 +99,8 @@ interface Dumped {
   /** As dumped (Database.put narrows it, keeping one beyond 2^53 ms exact). */
   expireAt: bigint;
   lru: number;
+  /** A string built in place (its bytes are copied into the store). */
+  raw?: boolean;
 }
 
 function undump(p: Buffer): Dumped | string {
@@ -106,8 +108,7 @@ function undump(p: Buffer): Dumped | string {
   const expireAt = p.readBigInt64LE(1);
   const lru = p.readUInt32LE(9);
   const body = p.subarray(DUMP_HEADER);
-  if (p[0] === TAG_STRING) return { value: valueFromArg(body), expireAt, lru };
-  if (p[0] === TAG_RAW_STRING) return { value: Buffer.from(body), expireAt, lru };
+  if (p[0] === TAG_STRING || p[0] === TAG_RAW_STRING) return { value: body, expireAt, lru, raw: p[0] === TAG_RAW_STRING };
   const klen = body[0];
   const kind = body.toString('latin1', 1, 1 + klen);
   const codec = valueCodecs.get(kind);
@@ -486,7 +487,7 @@ function opRestore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (typeof d === 'string') return w.error(d);
   if (mode.endsWith('-nx') && db.lookup(slot, key, x.now) !== undefined) return w.integer(0);
   const lru = mode.startsWith('copy') ? Shard.lruClock(x.now) : d.lru;
-  db.put(slot, key, d.value, d.expireAt, lru);
+  db.put(slot, key, d.value, d.expireAt, lru, d.raw ?? false);
   w.integer(1);
 }
 

@@ -9,7 +9,7 @@ import type { Connection } from '../server/connection.ts';
 import { incrByFloat } from '../util/numbers.ts';
 import {
   ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_STRING_TOO_LONG, ERR_SYNTAX, ERR_WRONGTYPE, INT64_MAX, INT64_MIN,
-  deleteKey, errInvalidExpire, isString, isWord, keyString, lookupRead, lookupWrite, modified, parseInteger, stringBytes, storeValue, valueFromArg,
+  deleteKey, errInvalidExpire, isString, isWord, keyString, lookupRead, lookupWrite, modified, parseInteger, stringBytes, storeValue,
 } from './family-util.ts';
 import { bulkBytes, replyInteger, replyIsError } from '../protocol/reply-reader.ts';
 
@@ -126,7 +126,7 @@ function setGeneric(x: ShardExec, w: ReplyWriter, key: Buffer, value: Buffer, fl
     return;
   }
   if ((flags & SET_KEEPTTL) && e !== undefined) deadline = x.db.exactDeadline(keyString(key), e);
-  storeValue(x, key, valueFromArg(value), deadline);
+  storeValue(x, key, value, deadline, false);
   if (!(flags & SET_GET)) {
     if (okReply === 'one') w.integer(1);
     else w.ok();
@@ -136,7 +136,7 @@ function setGeneric(x: ShardExec, w: ReplyWriter, key: Buffer, value: Buffer, fl
 /** SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL] */
 function opSet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (args.length === 3) {
-    storeValue(x, args[1], valueFromArg(args[2]), 0);
+    storeValue(x, args[1], args[2], 0, false);
     w.ok();
     return;
   }
@@ -198,7 +198,7 @@ function opAppend(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const e = lookupWrite(x, args[1]);
   const add = args[2];
   if (e === undefined) {
-    storeValue(x, args[1], valueFromArg(add), 0);
+    storeValue(x, args[1], add, 0, false);
     return w.integer(add.length);
   }
   const v = e.value;
@@ -359,7 +359,7 @@ function opMGet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 /** MSET key value [key value ...] — the part for the keys of one shard. */
 function opMSet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (args.length % 2 === 0) return w.error("ERR wrong number of arguments for 'mset' command");
-  for (let i = 1; i < args.length; i += 2) storeValue(x, args[i], valueFromArg(args[i + 1]), 0);
+  for (let i = 1; i < args.length; i += 2) storeValue(x, args[i], args[i + 1], 0, false);
   w.ok();
 }
 
@@ -369,7 +369,7 @@ function opMSetNx(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   for (let i = 1; i < args.length; i += 2) {
     if (lookupWrite(x, args[i]) !== undefined) return w.integer(0);
   }
-  for (let i = 1; i < args.length; i += 2) storeValue(x, args[i], valueFromArg(args[i + 1]), 0);
+  for (let i = 1; i < args.length; i += 2) storeValue(x, args[i], args[i + 1], 0, false);
   w.integer(1);
 }
 
