@@ -310,15 +310,24 @@ export class Arena {
     }
   }
 
-  /** Refs of the live blocks of chunk idx, in address order. */
+  /**
+   * Refs of the live blocks of chunk idx, in address order. Blocks freed in this turn are not live
+   * (their byte 0 is cleared only when they are linked), and a chunk's last bytes too few for the
+   * smallest class (a retired bump tail) are no block at all.
+   */
   liveBlocks(idx: number): number[] {
     const c = this.chunks[idx]!;
     const out: number[] = [];
     const end = idx === this.bumpChunk ? this.bumpAt : CHUNK_BYTES;
+    let parked: Set<number> | null = null;
+    for (const ref of this.parked) if (ref > 0 && chunkOf(ref) === idx) (parked ??= new Set()).add(ref);
     let at = 0;
-    while (at < end) {
+    while (end - at >= CLASS_SIZES[0]) {
       const cls = c[at + 1];
-      if (c[at] !== 0) out.push(refOf(idx, at));
+      if (c[at] !== 0) {
+        const ref = refOf(idx, at);
+        if (parked === null || !parked.has(ref)) out.push(ref);
+      }
       at += CLASS_SIZES[cls];
     }
     return out;

@@ -705,7 +705,9 @@ export class Database implements KeyStore {
       this.gen++;
       moved++;
     }
-    return !arena.finishEvacuation();
+    // A chunk emptied: more to do while another one is worth emptying.
+    if (!arena.finishEvacuation()) return true;
+    return arena.compactionCandidate() >= 0;
   }
 
   /** The mean remaining time (ms) of up to `max` keys with deadlines after now (0: none). */

@@ -177,13 +177,15 @@ export class Shard {
       let score: number;
       if (this.cacheMode) {
         // 2Q: keys on probation (never hit since they came in) go first, oldest first; a protected key
-        // sampled here loses its protection (its second chance), so a scan can't pin the protected set.
+        // sampled here loses its protection (its second chance), so a scan can't pin the protected set,
+        // and goes back on probation as if it had just come in (with its old clock it would rank as
+        // the oldest key on probation, evicted before the keys that were never hit).
         const flags = db.flagsAt(ref);
-        const idle = clock - db.lruAt(ref);
         if (flags & F_PROTECTED) {
           db.setFlagsAt(ref, flags & ~F_PROTECTED);
-          score = idle;
-        } else score = 2 ** 30 + idle;
+          db.setLru(ref, clock);
+          score = 0;
+        } else score = 2 ** 30 + (clock - db.lruAt(ref));
       } else if (this.policy.endsWith('-lru')) {
         score = clock - db.lruAt(ref);
       } else if (this.policy.endsWith('-lfu')) {
