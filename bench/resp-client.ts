@@ -119,6 +119,15 @@ export class RespConn {
     return reply!;
   }
 
+  /** Sends the commands in one write and calls `each` with every reply in order (a view into the receive buffer: copy what you keep). */
+  async pipeline(commands: Buffer[], each: (reply: Buffer, i: number) => void): Promise<void> {
+    this.sock.write(commands.length === 1 ? commands[0] : Buffer.concat(commands));
+    let i = 0;
+    while (i < commands.length) {
+      if (this.take(commands.length - i, (r) => each(r, i++)) === 0) await this.waitData();
+    }
+  }
+
   /** Sends every command, at most `window` unanswered at a time, and waits for all replies. */
   async load(commands: Iterable<Buffer>, window = 4096, batch = 256): Promise<LoadResult> {
     const t0 = process.hrtime.bigint();
@@ -163,4 +172,22 @@ export class RespConn {
   close(): void {
     this.sock.destroy();
   }
+}
+
+/** The fields of `INFO <section>` (name -> value; section headers and blank lines skipped). */
+export async function infoFields(c: RespConn, section: string): Promise<Map<string, string>> {
+  const reply = await c.call(['INFO', section]);
+  if (reply[0] !== 0x24) throw new Error(`INFO ${section}: ${reply.toString('latin1').trim()}`);
+  const fields = new Map<string, string>();
+  for (const line of reply.toString('latin1', reply.indexOf(10) + 1).split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && !line.startsWith('#')) fields.set(line.slice(0, colon), line.slice(colon + 1));
+  }
+  return fields;
+}
+
+/** `used_memory` from INFO memory (Redis: allocator bytes; Damselfly: the shard threads' V8 heaps); NaN if absent. */
+export async function usedMemory(c: RespConn): Promise<number> {
+  const v = (await infoFields(c, 'memory')).get('used_memory');
+  return v === undefined ? NaN : Number(v);
 }
