@@ -2,7 +2,7 @@
 // a pipelined loader that keeps a window of commands in flight over one raw socket (for filling a
 // server fast). Replies are scanned, not decoded, except what the caller asks for.
 // Invariants: replies are matched to commands in order; the loader never has more than `window`
-// commands unanswered; an error reply is counted and the first one kept, never thrown mid-load.
+// (+ one oversized batch) commands unanswered; an error reply is counted and the first one kept, never thrown mid-load.
 
 import { connect, type Socket } from 'node:net';
 import { HOST } from './servers.ts';
@@ -42,6 +42,12 @@ export function replyEnd(buf: Buffer, pos: number): number {
     }
   }
   return at;
+}
+
+/** Several commands already encoded back to back (counts as `commands` against the window). */
+export interface CommandBatch {
+  data: Buffer;
+  commands: number;
 }
 
 export interface LoadResult {
@@ -128,8 +134,11 @@ export class RespConn {
     }
   }
 
-  /** Sends every command, at most `window` unanswered at a time, and waits for all replies. */
-  async load(commands: Iterable<Buffer>, window = 4096, batch = 256): Promise<LoadResult> {
+  /**
+   * Sends every command, at most `window` unanswered at a time (`batch` more if a CommandBatch is
+   * bigger than `batch`), and waits for all replies. Items are single commands or CommandBatches.
+   */
+  async load(commands: Iterable<Buffer | CommandBatch>, window = 4096, batch = 256): Promise<LoadResult> {
     const t0 = process.hrtime.bigint();
     let sent = 0;
     let answered = 0;
@@ -147,17 +156,24 @@ export class RespConn {
       // Top the window up in batches (one write per batch).
       while (!done && sent - answered + batch <= window) {
         const parts: Buffer[] = [];
-        for (let i = 0; i < batch; i++) {
+        let count = 0;
+        while (count < batch) {
           const r = it.next();
           if (r.done === true) {
             done = true;
             break;
           }
-          parts.push(r.value);
+          if (Buffer.isBuffer(r.value)) {
+            parts.push(r.value);
+            count++;
+          } else {
+            parts.push(r.value.data);
+            count += r.value.commands;
+          }
         }
         if (parts.length > 0) {
           this.sock.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
-          sent += parts.length;
+          sent += count;
         }
       }
       if (answered < sent) {
