@@ -394,6 +394,8 @@ async function footprint(spec: ServerSpec, opts: Options): Promise<Footprint> {
 
 interface CacheCounts {
   gets: number;
+  /** GETs of a key never requested before in the run: misses for any cache (1 - coldGets/gets = an unlimited cache's hit ratio). */
+  coldGets: number;
   hits: number;
   misses: number;
   getErrors: number;
@@ -402,14 +404,24 @@ interface CacheCounts {
   firstError: string | null;
 }
 
-const zeroCounts = (): CacheCounts => ({ gets: 0, hits: 0, misses: 0, getErrors: 0, sets: 0, setErrors: 0, firstError: null });
+const zeroCounts = (): CacheCounts => ({ gets: 0, coldGets: 0, hits: 0, misses: 0, getErrors: 0, sets: 0, setErrors: 0, firstError: null });
 
-/** Cache-aside on one connection: batches of GETs of Zipf-drawn keys, then a SET for every miss. */
-async function cacheAside(c: RespConn, zipf: ZipfSampler, rand: () => number, ops: number, pipeline: number, size: number, k: CacheCounts): Promise<void> {
+/**
+ * Cache-aside on one connection: batches of GETs of Zipf-drawn keys, then a SET for every miss.
+ * `seen` (one byte per key, shared by the run's connections) marks the keys requested so far.
+ */
+async function cacheAside(c: RespConn, zipf: ZipfSampler, rand: () => number, ops: number, pipeline: number, size: number, seen: Uint8Array, k: CacheCounts): Promise<void> {
   const ranks: number[] = [];
   for (let done = 0; done < ops; done += ranks.length) {
     ranks.length = 0;
-    for (let i = 0; i < Math.min(pipeline, ops - done); i++) ranks.push(zipf.sample(rand()));
+    for (let i = 0; i < Math.min(pipeline, ops - done); i++) {
+      const rank = zipf.sample(rand());
+      if (seen[rank] === 0) {
+        seen[rank] = 1;
+        k.coldGets++;
+      }
+      ranks.push(rank);
+    }
     const missed: number[] = [];
     await c.pipeline(ranks.map(getCommand), (r, i) => {
       k.gets++;
@@ -442,6 +454,8 @@ interface CacheRun {
   warmup: CacheCounts;
   measured: CacheCounts;
   hitRatio: number;
+  /** The hit ratio of an unlimited cache on the same requests: 1 - coldGets / gets. */
+  hitRatioCeiling: number;
   seconds: number;
   usedMemoryAfter: number;
   maxmemoryReported: number;
@@ -459,11 +473,12 @@ async function cacheRun(spec: ServerSpec, maxmemory: number, zipf: ZipfSampler, 
     try {
       const rands = conns.map((_, i) => mulberry32(opts.seed * 1000 + i));
       const share = (total: number, i: number): number => Math.floor(((i + 1) * total) / conns.length) - Math.floor((i * total) / conns.length);
+      const seen = new Uint8Array(opts.cacheKeys);
       const warmup = zeroCounts();
-      await Promise.all(conns.map((c, i) => cacheAside(c, zipf, rands[i], share(opts.cacheWarmup, i), opts.cachePipeline, opts.valueSize, warmup)));
+      await Promise.all(conns.map((c, i) => cacheAside(c, zipf, rands[i], share(opts.cacheWarmup, i), opts.cachePipeline, opts.valueSize, seen, warmup)));
       const measured = zeroCounts();
       const t0 = now();
-      await Promise.all(conns.map((c, i) => cacheAside(c, zipf, rands[i], share(opts.cacheOps, i), opts.cachePipeline, opts.valueSize, measured)));
+      await Promise.all(conns.map((c, i) => cacheAside(c, zipf, rands[i], share(opts.cacheOps, i), opts.cachePipeline, opts.valueSize, seen, measured)));
       const seconds = (now() - t0) / 1000;
       const mem = await infoFields(conns[0], 'memory');
       const stats = await infoFields(conns[0], 'stats');
@@ -476,6 +491,7 @@ async function cacheRun(spec: ServerSpec, maxmemory: number, zipf: ZipfSampler, 
         warmup,
         measured,
         hitRatio: measured.hits / measured.gets,
+        hitRatioCeiling: 1 - measured.coldGets / measured.gets,
         seconds: Math.round(seconds * 100) / 100,
         usedMemoryAfter: used,
         maxmemoryReported: Number(mem.get('maxmemory') ?? NaN),
@@ -485,7 +501,7 @@ async function cacheRun(spec: ServerSpec, maxmemory: number, zipf: ZipfSampler, 
         rssAfterBytes: rssBytes(s.pid),
       };
       log(
-        `cache ${spec.id.padEnd(15)} hit ratio ${r.hitRatio.toFixed(4)} over ${measured.gets} GETs (${fmt2(seconds)} s); ` +
+        `cache ${spec.id.padEnd(15)} hit ratio ${r.hitRatio.toFixed(4)} (unlimited: ${r.hitRatioCeiling.toFixed(4)}) over ${measured.gets} GETs (${fmt2(seconds)} s); ` +
           `used_memory ${mb(used)} MB of maxmemory ${mb(maxmemory)} MB${r.overLimit ? ' (over the limit!)' : ''}; evicted_keys ${r.evictedKeys}; DBSIZE ${r.dbsizeAfter}` +
           (measured.getErrors + measured.setErrors + warmup.getErrors + warmup.setErrors > 0
             ? `; errors: GET ${warmup.getErrors + measured.getErrors}, SET ${warmup.setErrors + measured.setErrors}, first: ${warmup.firstError ?? measured.firstError}`
@@ -600,8 +616,9 @@ function report(loads: LoadMeasurement[], cache: { footprints: Footprint[]; runs
     out.push(`3. Cache hit ratio: Zipf(${opts.zipf}) GETs over ${opts.cacheKeys} keys, SET on a miss; maxmemory = ${opts.cacheFraction} x used_memory with all keys loaded ` +
       `(redis ${mb(cache.footprints[0].usedMemory)} MB, damselfly ${mb(cache.footprints[1].usedMemory)} MB); ${opts.cacheWarmup} GETs warm-up, then ${opts.cacheOps} measured.`);
     const redisHit = cache.runs.find((r) => r.id === 'redis-lru')?.hitRatio ?? NaN;
-    out.push(table(['server', 'maxmemory MB', 'hit ratio', 'vs redis', 'used_memory MB', 'evicted keys', 'DBSIZE', 'error replies'], cache.runs.map((r) => [
-      r.label, mb(r.maxmemory), r.hitRatio.toFixed(4), fmt2(r.hitRatio / redisHit), mb(r.usedMemoryAfter) + (r.overLimit ? ' (over!)' : ''),
+    out.push('unlimited = the hit ratio any cache without a limit would have on the same requests (misses only on first requests).');
+    out.push(table(['server', 'maxmemory MB', 'hit ratio', 'vs redis', 'unlimited', 'used_memory MB', 'evicted keys', 'DBSIZE', 'error replies'], cache.runs.map((r) => [
+      r.label, mb(r.maxmemory), r.hitRatio.toFixed(4), fmt2(r.hitRatio / redisHit), r.hitRatioCeiling.toFixed(4), mb(r.usedMemoryAfter) + (r.overLimit ? ' (over!)' : ''),
       Number.isNaN(r.evictedKeys) ? '-' : String(r.evictedKeys), String(r.dbsizeAfter),
       String(r.warmup.getErrors + r.warmup.setErrors + r.measured.getErrors + r.measured.setErrors),
     ])));
