@@ -65,7 +65,7 @@ const USAGE = `Usage: node bench/memory.ts [options]
   --no-growth          no latency probes and no --trace-gc: a plain load
   --cache-keys=N       key universe U of the cache workload (default 1e6; --quick: 100k)
   --cache-ops=N        measured GETs (default 2e6; --quick: 100k)
-  --cache-warmup=N     GETs before measuring (default 1e6; --quick: 100k)
+  --cache-warmup=N     GETs before measuring (default 1e6; --quick: 50k)
   --cache-fraction=F   maxmemory as a share of the loaded data's used_memory (default 0.3)
   --zipf=S             Zipf exponent (default 0.99)
   --cache-conns=N      cache client connections (default 8)
@@ -75,7 +75,7 @@ const USAGE = `Usage: node bench/memory.ts [options]
   --seed=N             PRNG seed (default 1)
   --only=LIST          phases: ${PHASES.join(',')} (default all; growth is part of rss)
   --out=FILE           result JSON (default bench/results/<date>-<host>-memory[-quick].json)
-  --quick              smoke run (~20 s; numbers not worth comparing)
+  --quick              smoke run (~15 s; numbers not worth comparing)
   --help`;
 
 function parseOptions(argv: string[]): Options {
