@@ -8,9 +8,9 @@
 // Invariants: one server runs at a time (no competition for memory or cores); every server is
 // stopped before the next starts and on exit/interrupt; only 127.0.0.1. See bench/README.md.
 
-import { UsageError, rssBytes, runMain, shellQuote, sleep, startServer, stopServer, writeResult, type RunningServer, type ServerSpec } from './servers.ts';
+import { UsageError, runMain, settledRss, shellQuote, startServer, stopServer, writeResult, type RunningServer, type ServerSpec } from './servers.ts';
 import { fmt2, loadAtStart, median, resultFile, resultHead, table } from './bench-util.ts';
-import { RespConn, encode } from './resp-client.ts';
+import { RespConn, encode, usedMemory } from './resp-client.ts';
 import { shardOfKey } from '../src/runtime/slots.ts';
 
 const THREADS = 2;
@@ -118,26 +118,6 @@ const SCENARIOS: Scenario[] = [
 ];
 
 // ---------------------------------------------------------------- measuring
-
-/** VmRSS once it stops moving: sampled every 250 ms until three samples agree within 0.5% (at most 15 s). */
-async function settledRss(pid: number): Promise<number> {
-  const samples: number[] = [rssBytes(pid)];
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    await sleep(250);
-    samples.push(rssBytes(pid));
-    const last = samples.slice(-3);
-    if (last.length === 3 && Math.max(...last) - Math.min(...last) <= 0.005 * Math.max(...last)) break;
-  }
-  return samples[samples.length - 1];
-}
-
-/** `used_memory` from INFO memory (Redis: allocator bytes; Damselfly: the shard threads' V8 heaps). */
-async function usedMemory(c: RespConn): Promise<number> {
-  const info = (await c.call(['INFO', 'memory'])).toString('latin1');
-  const m = /\r\nused_memory:(\d+)\r\n/.exec(info);
-  return m === null ? NaN : Number(m[1]);
-}
 
 interface Latency {
   op: string;

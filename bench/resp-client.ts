@@ -2,7 +2,7 @@
 // a pipelined loader that keeps a window of commands in flight over one raw socket (for filling a
 // server fast). Replies are scanned, not decoded, except what the caller asks for.
 // Invariants: replies are matched to commands in order; the loader never has more than `window`
-// commands unanswered; an error reply is counted and the first one kept, never thrown mid-load.
+// (+ one oversized batch) commands unanswered; an error reply is counted and the first one kept, never thrown mid-load.
 
 import { connect, type Socket } from 'node:net';
 import { HOST } from './servers.ts';
@@ -42,6 +42,12 @@ export function replyEnd(buf: Buffer, pos: number): number {
     }
   }
   return at;
+}
+
+/** Several commands already encoded back to back (counts as `commands` against the window). */
+export interface CommandBatch {
+  data: Buffer;
+  commands: number;
 }
 
 export interface LoadResult {
@@ -119,8 +125,20 @@ export class RespConn {
     return reply!;
   }
 
-  /** Sends every command, at most `window` unanswered at a time, and waits for all replies. */
-  async load(commands: Iterable<Buffer>, window = 4096, batch = 256): Promise<LoadResult> {
+  /** Sends the commands in one write and calls `each` with every reply in order (a view into the receive buffer: copy what you keep). */
+  async pipeline(commands: Buffer[], each: (reply: Buffer, i: number) => void): Promise<void> {
+    this.sock.write(commands.length === 1 ? commands[0] : Buffer.concat(commands));
+    let i = 0;
+    while (i < commands.length) {
+      if (this.take(commands.length - i, (r) => each(r, i++)) === 0) await this.waitData();
+    }
+  }
+
+  /**
+   * Sends every command, at most `window` unanswered at a time (`batch` more if a CommandBatch is
+   * bigger than `batch`), and waits for all replies. Items are single commands or CommandBatches.
+   */
+  async load(commands: Iterable<Buffer | CommandBatch>, window = 4096, batch = 256): Promise<LoadResult> {
     const t0 = process.hrtime.bigint();
     let sent = 0;
     let answered = 0;
@@ -138,17 +156,24 @@ export class RespConn {
       // Top the window up in batches (one write per batch).
       while (!done && sent - answered + batch <= window) {
         const parts: Buffer[] = [];
-        for (let i = 0; i < batch; i++) {
+        let count = 0;
+        while (count < batch) {
           const r = it.next();
           if (r.done === true) {
             done = true;
             break;
           }
-          parts.push(r.value);
+          if (Buffer.isBuffer(r.value)) {
+            parts.push(r.value);
+            count++;
+          } else {
+            parts.push(r.value.data);
+            count += r.value.commands;
+          }
         }
         if (parts.length > 0) {
           this.sock.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
-          sent += parts.length;
+          sent += count;
         }
       }
       if (answered < sent) {
@@ -163,4 +188,22 @@ export class RespConn {
   close(): void {
     this.sock.destroy();
   }
+}
+
+/** The fields of `INFO <section>` (name -> value; section headers and blank lines skipped). */
+export async function infoFields(c: RespConn, section: string): Promise<Map<string, string>> {
+  const reply = await c.call(['INFO', section]);
+  if (reply[0] !== 0x24) throw new Error(`INFO ${section}: ${reply.toString('latin1').trim()}`);
+  const fields = new Map<string, string>();
+  for (const line of reply.toString('latin1', reply.indexOf(10) + 1).split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && !line.startsWith('#')) fields.set(line.slice(0, colon), line.slice(colon + 1));
+  }
+  return fields;
+}
+
+/** `used_memory` from INFO memory (Redis: allocator bytes; Damselfly: the shard threads' V8 heaps); NaN if absent. */
+export async function usedMemory(c: RespConn): Promise<number> {
+  const v = (await infoFields(c, 'memory')).get('used_memory');
+  return v === undefined ? NaN : Number(v);
 }

@@ -6,21 +6,11 @@
 // Invariants: every process it starts is stopped on exit, error or SIGINT/SIGTERM; only 127.0.0.1.
 // See bench/README.md for what is measured and how to read the tables.
 
-import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import {
-  CLK_TCK, HOST, UsageError, procTicks, runMain, shellQuote, startServer, stopServer, track, writeResult, type RunningServer, type ServerSpec,
-} from './servers.ts';
+import { UsageError, runMain, shellQuote, startServer, stopServer, writeResult, type RunningServer, type ServerSpec } from './servers.ts';
 import { fmt2, fmtOps, loadAtStart, median, resultFile, resultHead, table } from './bench-util.ts';
+import { CLIENTS, CUSTOM_TESTS, KEYSPACE, runBenchmark, type RawRun } from './redis-benchmark.ts';
 
-const CLIENTS = 50;
-const KEYSPACE = 100000;
-/** Tests given as a command line: 10 keys with no {hash tag}, so they spread over the shards. */
-const TEN_KEYS = Array.from({ length: 10 }, (_, i) => `k${i}:__rand_int__`);
-const CUSTOM_TESTS: Record<string, string[]> = {
-  mset10: ['MSET', ...TEN_KEYS.flatMap((k) => [k, 'xxxxxxxxxxxxxxxx'])],
-  mget10: ['MGET', ...TEN_KEYS],
-};
 const ALL_TESTS = ['set', 'get', 'incr', 'mset', ...Object.keys(CUSTOM_TESTS)];
 /**
  * --types: redis-benchmark's data-type tests. Each works on one key (mylist, myset, myhash, myzset;
@@ -126,104 +116,6 @@ function requestsFor(base: number, test: string, pipeline: number): number {
   const perPipe = pipeline > 1 ? Math.max(1, pipeline / 4) : 1;
   const perTest = test === 'mset' || test in CUSTOM_TESTS ? 0.5 : (TEST_WEIGHT[test] ?? 1);
   return Math.max(1000, Math.round(base * perPipe * perTest));
-}
-
-// ---------------------------------------------------------------- redis-benchmark
-
-interface BenchResult {
-  rps: number;
-  avgMs: number;
-  p50Ms: number;
-  p99Ms: number;
-}
-
-const CSV_NAMES: Record<string, string> = {
-  mset: 'MSET (10 keys)',
-  lrange_100: 'LRANGE_100 (first 100 elements)',
-  lrange_600: 'LRANGE_600 (first 600 elements)',
-};
-
-function parseCsv(out: string, test: string): BenchResult {
-  const want = CUSTOM_TESTS[test]?.join(' ') ?? CSV_NAMES[test] ?? test.toUpperCase();
-  for (const line of out.split('\n')) {
-    const cells = line.trim().split(',').map((c) => c.replace(/^"|"$/g, ''));
-    if (cells[0] === want) {
-      return { rps: Number(cells[1]), avgMs: Number(cells[2]), p50Ms: Number(cells[4]), p99Ms: Number(cells[6]) };
-    }
-  }
-  throw new Error(`no '${want}' row in redis-benchmark output:\n${out}`);
-}
-
-function benchArgv(port: number, test: string, pipeline: number, requests: number): string[] {
-  return [
-    'redis-benchmark', '-h', HOST, '-p', String(port), '-c', String(CLIENTS), '-n', String(requests),
-    '-P', String(pipeline), '-r', String(KEYSPACE), '--csv',
-    ...(CUSTOM_TESTS[test] ?? ['-t', test]),
-  ];
-}
-
-interface RawRun {
-  server: string;
-  rep: number;
-  test: string;
-  pipeline: number;
-  requests: number;
-  command: string;
-  rps: number;
-  avgLatencyMs: number;
-  p50LatencyMs: number;
-  p99LatencyMs: number;
-  wallS: number;
-  serverCpuS: number;
-  serverCpuUsPerOp: number;
-  serverCpuPerWall: number;
-  clientCpuS: number;
-  clientCpuPerWall: number;
-  serverErrors: boolean;
-}
-
-async function runBenchmark(s: RunningServer, test: string, pipeline: number, requests: number, rep: number): Promise<RawRun> {
-  const argv = benchArgv(s.port, test, pipeline, requests);
-  const before = procTicks(s.pid);
-  const selfBefore = procTicks('self');
-  const t0 = process.hrtime.bigint();
-  const child = track(spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] }));
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 300000);
-  const code = await new Promise<number | null>((r) => child.once('close', (c) => r(c)));
-  clearTimeout(timer);
-  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
-  const after = procTicks(s.pid);
-  const selfAfter = procTicks('self');
-  if (code !== 0) throw new Error(`${shellQuote(argv)} failed (${code}):\n${out}\n${err}`);
-  const r = parseCsv(out, test);
-  const serverCpuS = (after.self - before.self) / CLK_TCK;
-  const clientCpuS = (selfAfter.children - selfBefore.children) / CLK_TCK;
-  // Anything on stderr beyond the CONFIG warning (Damselfly answers CONFIG GET differently) is
-  // flagged: redis-benchmark prints server error replies there.
-  const serverErrors = err.split('\n').some((l) => l.trim() !== '' && !l.includes('Could not fetch server CONFIG'));
-  return {
-    server: s.spec.id,
-    rep,
-    test,
-    pipeline,
-    requests,
-    command: shellQuote(argv),
-    rps: r.rps,
-    avgLatencyMs: r.avgMs,
-    p50LatencyMs: r.p50Ms,
-    p99LatencyMs: r.p99Ms,
-    wallS,
-    serverCpuS,
-    serverCpuUsPerOp: (serverCpuS * 1e6) / requests,
-    serverCpuPerWall: serverCpuS / wallS,
-    clientCpuS,
-    clientCpuPerWall: clientCpuS / wallS,
-    serverErrors,
-  };
 }
 
 // ---------------------------------------------------------------- statistics and report

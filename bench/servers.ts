@@ -1,6 +1,6 @@
 // Benchmark processes: starts redis-server and Damselfly on free loopback ports (ready = PING
 // answered, and for Damselfly its "ready to accept connections" line), stops them, and reads their
-// CPU time and resident memory from /proc. Shared by bench/run.ts and bench/memory-types.ts.
+// CPU time and resident memory from /proc. Shared by bench/run.ts, bench/memory-types.ts and bench/memory.ts.
 // Invariants: every child process started here is tracked and killed on exit, error or
 // SIGINT/SIGTERM/SIGHUP; servers listen on 127.0.0.1 only.
 
@@ -101,6 +101,15 @@ export interface ServerSpec {
   label: string;
   /** Pass --proactor_threads even to the 'damselfly' server (otherwise it runs with its default count). */
   pinThreads?: boolean;
+  /** Damselfly: node/V8 flags placed before the script (e.g. --trace-gc; V8 flags apply to every isolate). */
+  nodeFlags?: string[];
+  /** Extra server arguments after the defaults (e.g. ['--maxmemory', '1000000'] or ['--cache_mode=true']). */
+  args?: string[];
+}
+
+export interface StartOptions {
+  /** Called with every complete line the server writes to stdout or stderr (without the newline). */
+  onLine?: (line: string) => void;
 }
 
 export interface RunningServer {
@@ -112,26 +121,40 @@ export interface RunningServer {
   log: string[];
 }
 
-export async function startServer(spec: ServerSpec): Promise<RunningServer> {
+/**
+ * Splits a stream's chunks into complete lines (a line cut between two chunks is joined first), so
+ * that a busy stdout (e.g. --trace-gc) can neither hide the ready line nor garble a parsed line.
+ */
+function lineSplitter(each: (line: string) => void): (d: Buffer) => void {
+  let partial = '';
+  return (d) => {
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const l of lines) each(l);
+  };
+}
+
+export async function startServer(spec: ServerSpec, opts: StartOptions = {}): Promise<RunningServer> {
   const port = await freePort();
   let argv: string[];
   if (spec.kind === 'redis') {
     argv = ['redis-server', '--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no'];
   } else {
-    argv = [process.execPath, join(ROOT, 'src/main.ts'), `--port=${port}`, `--bind=${HOST}`];
+    argv = [process.execPath, ...(spec.nodeFlags ?? []), join(ROOT, 'src/main.ts'), `--port=${port}`, `--bind=${HOST}`];
     if (spec.id !== 'damselfly' || spec.pinThreads === true) argv.push(`--proactor_threads=${spec.threads}`);
   }
+  argv.push(...(spec.args ?? []));
   const proc = track(spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
   const log: string[] = [];
   let ready = spec.kind === 'redis';
-  const onData = (d: Buffer): void => {
-    const s = d.toString();
-    log.push(s);
+  const onLine = (line: string): void => {
+    log.push(line + '\n');
     if (log.length > 200) log.shift();
-    if (s.includes('ready to accept connections')) ready = true;
+    if (line.includes('ready to accept connections')) ready = true;
+    opts.onLine?.(line);
   };
-  proc.stdout?.on('data', onData);
-  proc.stderr?.on('data', onData);
+  proc.stdout?.on('data', lineSplitter(onLine));
+  proc.stderr?.on('data', lineSplitter(onLine));
   const started = Date.now();
   for (;;) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
@@ -172,6 +195,26 @@ export function rssBytes(pid: number): number {
   const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
   if (m === null) throw new Error(`no VmRSS in /proc/${pid}/status`);
   return Number(m[1]) * 1024;
+}
+
+/** Peak resident set size of a process so far (/proc/<pid>/status VmHWM), in bytes. */
+export function peakRssBytes(pid: number): number {
+  const m = /^VmHWM:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+  if (m === null) throw new Error(`no VmHWM in /proc/${pid}/status`);
+  return Number(m[1]) * 1024;
+}
+
+/** VmRSS once it stops moving: sampled every 250 ms until three samples agree within 0.5% (at most 15 s). */
+export async function settledRss(pid: number): Promise<number> {
+  const samples: number[] = [rssBytes(pid)];
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    await sleep(250);
+    samples.push(rssBytes(pid));
+    const last = samples.slice(-3);
+    if (last.length === 3 && Math.max(...last) - Math.min(...last) <= 0.005 * Math.max(...last)) break;
+  }
+  return samples[samples.length - 1];
 }
 
 /** A bad command line (reported with the usage text). */

@@ -1,0 +1,113 @@
+// One redis-benchmark run against a running server: the exact command line, its CSV result, and the
+// server's and the client's CPU time over the run (from /proc). Shared by bench/run.ts and
+// bench/memory.ts.
+// Invariants: 50 clients and -r 100000 in every run (results of both harnesses compare); a failing
+// redis-benchmark throws with its output; the child is tracked (killed on exit) and killed after 5 min.
+
+import { spawn } from 'node:child_process';
+import { CLK_TCK, HOST, procTicks, shellQuote, track, type RunningServer } from './servers.ts';
+
+export const CLIENTS = 50;
+export const KEYSPACE = 100000;
+/** Tests given as a command line: 10 keys with no {hash tag}, so they spread over the shards. */
+const TEN_KEYS = Array.from({ length: 10 }, (_, i) => `k${i}:__rand_int__`);
+export const CUSTOM_TESTS: Record<string, string[]> = {
+  mset10: ['MSET', ...TEN_KEYS.flatMap((k) => [k, 'xxxxxxxxxxxxxxxx'])],
+  mget10: ['MGET', ...TEN_KEYS],
+};
+
+interface BenchResult {
+  rps: number;
+  avgMs: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+const CSV_NAMES: Record<string, string> = {
+  mset: 'MSET (10 keys)',
+  lrange_100: 'LRANGE_100 (first 100 elements)',
+  lrange_600: 'LRANGE_600 (first 600 elements)',
+};
+
+function parseCsv(out: string, test: string): BenchResult {
+  const want = CUSTOM_TESTS[test]?.join(' ') ?? CSV_NAMES[test] ?? test.toUpperCase();
+  for (const line of out.split('\n')) {
+    const cells = line.trim().split(',').map((c) => c.replace(/^"|"$/g, ''));
+    if (cells[0] === want) {
+      return { rps: Number(cells[1]), avgMs: Number(cells[2]), p50Ms: Number(cells[4]), p99Ms: Number(cells[6]) };
+    }
+  }
+  throw new Error(`no '${want}' row in redis-benchmark output:\n${out}`);
+}
+
+function benchArgv(port: number, test: string, pipeline: number, requests: number): string[] {
+  return [
+    'redis-benchmark', '-h', HOST, '-p', String(port), '-c', String(CLIENTS), '-n', String(requests),
+    '-P', String(pipeline), '-r', String(KEYSPACE), '--csv',
+    ...(CUSTOM_TESTS[test] ?? ['-t', test]),
+  ];
+}
+
+export interface RawRun {
+  server: string;
+  rep: number;
+  test: string;
+  pipeline: number;
+  requests: number;
+  command: string;
+  rps: number;
+  avgLatencyMs: number;
+  p50LatencyMs: number;
+  p99LatencyMs: number;
+  wallS: number;
+  serverCpuS: number;
+  serverCpuUsPerOp: number;
+  serverCpuPerWall: number;
+  clientCpuS: number;
+  clientCpuPerWall: number;
+  serverErrors: boolean;
+}
+
+export async function runBenchmark(s: RunningServer, test: string, pipeline: number, requests: number, rep: number): Promise<RawRun> {
+  const argv = benchArgv(s.port, test, pipeline, requests);
+  const before = procTicks(s.pid);
+  const selfBefore = procTicks('self');
+  const t0 = process.hrtime.bigint();
+  const child = track(spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] }));
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 300000);
+  const code = await new Promise<number | null>((r) => child.once('close', (c) => r(c)));
+  clearTimeout(timer);
+  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+  const after = procTicks(s.pid);
+  const selfAfter = procTicks('self');
+  if (code !== 0) throw new Error(`${shellQuote(argv)} failed (${code}):\n${out}\n${err}`);
+  const r = parseCsv(out, test);
+  const serverCpuS = (after.self - before.self) / CLK_TCK;
+  const clientCpuS = (selfAfter.children - selfBefore.children) / CLK_TCK;
+  // Anything on stderr beyond the CONFIG warning (Damselfly answers CONFIG GET differently) is
+  // flagged: redis-benchmark prints server error replies there.
+  const serverErrors = err.split('\n').some((l) => l.trim() !== '' && !l.includes('Could not fetch server CONFIG'));
+  return {
+    server: s.spec.id,
+    rep,
+    test,
+    pipeline,
+    requests,
+    command: shellQuote(argv),
+    rps: r.rps,
+    avgLatencyMs: r.avgMs,
+    p50LatencyMs: r.p50Ms,
+    p99LatencyMs: r.p99Ms,
+    wallS,
+    serverCpuS,
+    serverCpuUsPerOp: (serverCpuS * 1e6) / requests,
+    serverCpuPerWall: serverCpuS / wallS,
+    clientCpuS,
+    clientCpuPerWall: clientCpuS / wallS,
+    serverErrors,
+  };
+}
