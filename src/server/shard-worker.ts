@@ -193,7 +193,7 @@ export class ShardWorker implements RemoteExecutor {
   }
 
   /**
-   * After a write (and every MEMORY_CHECK_MS): if the shard is over its share, evicts by the policy
+   * After a write or an internal command (and every MEMORY_CHECK_MS): if the shard is over its share, evicts by the policy
    * (only between transactions — a transaction in progress may be about to read what would go), and
    * publishes whether it is still over, which makes the clients' threads refuse denyoom commands for
    * its keys. Also keeps the shard's peak current (usedMemory() records it).
@@ -303,7 +303,8 @@ export class ShardWorker implements RemoteExecutor {
     } catch (e) {
       this.answerInternalError(cmd, e, w, mark);
     }
-    if ((cmd.flagBits & FLAG_WRITE) !== 0) this.checkMemory();
+    // Writes (and internal commands: FLUSHALL's, RENAME's restore...) may have moved the memory figure.
+    if ((cmd.flagBits & FLAG_WRITE) !== 0 || cmd.hidden) this.checkMemory();
     if (this.shard.readyQueue.length > 0 && this.holdServe === 0) this.serveReady();
   }
 
