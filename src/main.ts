@@ -9,7 +9,7 @@ import { resolveThreads } from './config/params.ts';
 import { createMeshLayout } from './runtime/mesh.ts';
 import type { ToMain, ToWorker, WorkerInit } from './runtime/worker-main.ts';
 import { VERSION } from './version.ts';
-import { BLOCK_SLOTS_PER_WORKER } from './server/blocking.ts';
+import { createControl } from './runtime/control.ts';
 
 const parsed = parseFlags(process.argv.slice(2));
 if (parsed.kind === 'help') {
@@ -34,8 +34,7 @@ function log(msg: string): void {
 }
 
 const layout = createMeshLayout(threads);
-// [0..64): ids, client count, transaction clock; then the blocked clients' claim slots.
-const control = new SharedArrayBuffer(64 + 4 * threads * BLOCK_SLOTS_PER_WORKER);
+const control = createControl(threads);
 const heapMb = Math.max(512, Math.floor((totalmem() * 0.8) / threads / (1024 * 1024)));
 const workers: Worker[] = [];
 let ready = 0;

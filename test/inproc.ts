@@ -15,7 +15,7 @@ import { ShardWorker } from '../src/server/shard-worker.ts';
 import { createMeshLayout } from '../src/runtime/mesh.ts';
 import { shardOfKey } from '../src/runtime/slots.ts';
 import { encodeCommand, scanReply, type Arg } from './harness.ts';
-import { BLOCK_SLOTS_PER_WORKER } from '../src/server/blocking.ts';
+import { controlViews, createControl } from '../src/runtime/control.ts';
 
 export class FakeSocket extends EventEmitter {
   readonly written: Buffer[] = [];
@@ -108,8 +108,7 @@ export function buildRigTable(overrides: Overrides = {}): CommandTable {
 
 export function makeRig(n: number, opts: { config?: Partial<ConfigValues>; overrides?: Overrides } = {}): Rig {
   const layout = createMeshLayout(n);
-  const control = new SharedArrayBuffer(64 + 4 * n * BLOCK_SLOTS_PER_WORKER);
-  const shared = { ids: new BigInt64Array(control, 0, 1), counts: new Int32Array(control, 8, 2), clock: new BigInt64Array(control, 16, 1), blockSlots: new Int32Array(control, 64) };
+  const shared = controlViews(createControl(n), n);
   const table = buildRigTable(opts.overrides);
   const workers: ShardWorker[] = [];
   for (let i = 0; i < n; i++) {

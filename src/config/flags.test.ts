@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseFlags } from './flags.ts';
-import { parseBytes } from './params.ts';
+import { type ConfigValues, AUTO_BYTES, AUTO_MAXMEMORY_PERCENT, paramByFlag, parseBytes, parseValue, resolveMaxmemory, shardShare } from './params.ts';
 
 function run(argv: string[]) {
   const r = parseFlags(argv);
   assert.equal(r.kind, 'run', JSON.stringify(r));
-  return (r as { config: Record<string, unknown> }).config;
+  return (r as { config: ConfigValues }).config;
 }
 
 test('defaults', () => {
@@ -35,14 +35,39 @@ test('--flag=value, --flag value, aliases, booleans', () => {
   assert.equal(run(['--maxmemory_policy=allkeys-lru']).maxmemory_policy, 'allkeys-lru');
 });
 
-test('human sizes', () => {
+test('human sizes, as Redis memtoull parses them', () => {
   assert.equal(parseBytes('512mb'), 512 * 1024 * 1024);
   assert.equal(parseBytes('1k'), 1000);
   assert.equal(parseBytes('1kb'), 1024);
   assert.equal(parseBytes('2GB'), 2 * 1024 ** 3);
+  assert.equal(parseBytes('4gb'), 4 * 1024 ** 3);
+  assert.equal(parseBytes('1G'), 1e9);
+  assert.equal(parseBytes('1mB'), 1024 * 1024);
+  assert.equal(parseBytes('01kb'), 1024);
   assert.equal(parseBytes('12'), 12);
-  assert.equal(parseBytes('x'), null);
-  assert.equal(parseBytes('-1'), null);
+  assert.equal(parseBytes('12b'), 12);
+  // No digits is 0 (strtoull of nothing); anything else off the grammar is an error.
+  assert.equal(parseBytes(''), 0);
+  assert.equal(parseBytes('gb'), 0);
+  for (const bad of ['x', '-1', '+1', ' 1', '1 ', '1.5gb', '1tb', '0x10', '1e3', '1k2']) assert.equal(parseBytes(bad), null, bad);
+  // Beyond 2^53 a double cannot hold the size exactly: refused rather than rounded.
+  assert.equal(parseBytes(String(2 ** 53)), null);
+  assert.equal(parseBytes(String(2 ** 53 - 1)), 2 ** 53 - 1);
+});
+
+test('--maxmemory: absent or auto is the machine\'s share, 0 is no limit; CONFIG SET refuses auto', () => {
+  const machine = 8 * 1024 ** 3;
+  assert.equal(run([]).maxmemory, AUTO_BYTES);
+  assert.equal(resolveMaxmemory(run([]), machine), Math.floor((machine * AUTO_MAXMEMORY_PERCENT) / 100));
+  assert.equal(resolveMaxmemory(run(['--maxmemory=auto']), machine), Math.floor((machine * AUTO_MAXMEMORY_PERCENT) / 100));
+  assert.equal(resolveMaxmemory(run(['--maxmemory=0']), machine), 0);
+  assert.equal(resolveMaxmemory(run(['--maxmemory=512mb']), machine), 512 * 1024 ** 2);
+  assert.deepEqual(parseValue(paramByFlag('maxmemory')!, 'auto', 'config'), { error: 'argument must be a memory value' });
+  assert.deepEqual(parseValue(paramByFlag('proto_max_bulk_len')!, 'auto'), { error: 'argument must be a memory value' });
+  // Split across shards; a limit never rounds down to none.
+  assert.equal(shardShare(0, 4), 0);
+  assert.equal(shardShare(1000, 3), 333);
+  assert.equal(shardShare(2, 3), 1);
 });
 
 test('flagfile, nested values and comments', () => {

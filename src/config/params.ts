@@ -27,10 +27,18 @@ export interface Param {
   help: string;
   /** For settings accepted now whose feature comes later. */
   later?: string;
+  /** A 'bytes' flag whose value may be `auto` (also its default), resolved at startup (resolveMaxmemory); CONFIG SET refuses it. */
+  auto?: boolean;
 }
 
 /** LONG_MAX, the bound of Redis's size_t settings. */
 const LONG_MAX = 9223372036854775807n;
+
+/** The share of the machine's memory `--maxmemory=auto` (the default) allows. */
+export const AUTO_MAXMEMORY_PERCENT = 80;
+
+/** The value `auto` stands for until resolveMaxmemory. */
+export const AUTO_BYTES = -1;
 
 export const EVICTION_POLICIES = ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'];
 
@@ -46,9 +54,9 @@ export const PARAMS: Param[] = [
   { flag: 'logtostderr', type: 'bool', default: 'no', mutable: false, help: 'log to stderr' },
   { flag: 'dir', config: 'dir', type: 'string', default: '.', mutable: false, protected: true, help: 'working directory for snapshots', later: 'snapshots come with the persistence issue' },
   { flag: 'dbfilename', config: 'dbfilename', type: 'string', default: 'dump.rdb', mutable: true, protected: true, help: 'snapshot file name', later: 'snapshots come with the persistence issue' },
-  { flag: 'maxmemory', config: 'maxmemory', type: 'bytes', default: '0', mutable: true, help: 'memory limit (human sizes: 4gb, 512mb; 0: none)', later: 'enforced with the storage engine issue' },
-  { flag: 'maxmemory_policy', config: 'maxmemory-policy', type: 'enum', values: EVICTION_POLICIES, default: 'noeviction', mutable: true, help: 'eviction policy', later: 'enforced with the storage engine issue' },
-  { flag: 'cache_mode', type: 'bool', default: 'no', mutable: false, help: 'evict like a cache when near maxmemory', later: 'comes with the storage engine issue' },
+  { flag: 'maxmemory', config: 'maxmemory', type: 'bytes', default: 'auto', auto: true, mutable: true, help: `memory limit for the data (human sizes: 4gb, 512mb, 1G; 0: none; auto: ${AUTO_MAXMEMORY_PERCENT}% of the machine's memory), split evenly across the shards` },
+  { flag: 'maxmemory_policy', config: 'maxmemory-policy', type: 'enum', values: EVICTION_POLICIES, default: 'noeviction', mutable: true, help: 'what to do at maxmemory: noeviction refuses commands that add data (-OOM); the others evict', later: 'evicting comes with the storage engine issue' },
+  { flag: 'cache_mode', config: 'cache_mode', type: 'bool', default: 'no', mutable: true, help: 'evict like a cache when near maxmemory (whatever maxmemory_policy says)', later: 'comes with the storage engine issue' },
   { flag: 'proto_max_bulk_len', config: 'proto-max-bulk-len', type: 'bytes', default: '512mb', min: 1024 * 1024, mutable: true, help: 'largest accepted bulk string' },
   { flag: 'client_query_buffer_limit', config: 'client-query-buffer-limit', type: 'bytes', default: '1gb', min: 1024 * 1024, mutable: true, help: 'largest unprocessed input a client may queue' },
   { flag: 'client_output_buffer_pause', type: 'bytes', default: '8mb', mutable: false, help: 'stop reading from a client whose unsent replies exceed this, until it drains them' },
@@ -92,17 +100,31 @@ export function paramByConfig(name: string): Param | undefined {
 
 export type ConfigValues = Record<string, string | number | boolean>;
 
-/** Parses "4gb", "512mb", "1k", "100" (Redis memtoull: k=1000, kb=1024, ...). null if invalid. */
+const ULLONG_MAX = 18446744073709551615n;
+const MEMORY_UNITS: Record<string, bigint> = { '': 1n, b: 1n, k: 1000n, kb: 1024n, m: 1000n ** 2n, mb: 1024n ** 2n, g: 1000n ** 3n, gb: 1024n ** 3n };
+
+/**
+ * Parses a memory size the way Redis's memtoull does: digits, then an optional unit (case-insensitive;
+ * k=1000, kb=1024, m, mb, g, gb), nothing else — no sign, no spaces; no digits at all is 0, digits past
+ * ULLONG_MAX saturate and the product wraps at 2^64 as in C. null if invalid, or beyond 2^53 (a size a
+ * double cannot hold: refused rather than rounded).
+ */
 export function parseBytes(s: string): number | null {
-  const m = /^(\d+)(b|k|kb|m|mb|g|gb)?$/i.exec(s.trim());
-  if (!m) return null;
-  const mul: Record<string, number> = { b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };
-  const n = Number(m[1]) * (m[2] ? mul[m[2].toLowerCase()] : 1);
-  return Number.isSafeInteger(n) ? n : null;
+  const m = /^([0-9]*)([a-zA-Z]*)$/.exec(s);
+  if (m === null || m[1].length >= 128) return null;
+  const mul = MEMORY_UNITS[m[2].toLowerCase()];
+  if (mul === undefined) return null;
+  let val = m[1] === '' ? 0n : BigInt(m[1]);
+  if (val > ULLONG_MAX) val = ULLONG_MAX;
+  const n = (val * mul) & ULLONG_MAX;
+  return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : null;
 }
 
-/** Validates and converts a textual value; returns the value or an error message (Redis wording). */
-export function parseValue(p: Param, raw: string): { value: string | number | boolean } | { error: string } {
+/**
+ * Validates and converts a textual value; returns the value or an error message (Redis wording). A
+ * flag (or default) may say `auto` where the parameter allows it; CONFIG SET may not.
+ */
+export function parseValue(p: Param, raw: string, from: 'flag' | 'config' = 'flag'): { value: string | number | boolean } | { error: string } {
   switch (p.type) {
     case 'int': {
       // Redis string2ll: no sign, space or leading zero, within int64.
@@ -114,6 +136,7 @@ export function parseValue(p: Param, raw: string): { value: string | number | bo
       return { value: Number(n) };
     }
     case 'bytes': {
+      if (p.auto === true && from === 'flag' && raw.toLowerCase() === 'auto') return { value: AUTO_BYTES };
       const n = parseBytes(raw);
       if (n === null) return { error: 'argument must be a memory value' };
       if (p.min !== undefined && n < p.min) return { error: `argument must be between ${p.min} and 9223372036854775807 inclusive` };
@@ -156,6 +179,17 @@ export function resolvePollWindowMs(cfg: ConfigValues, threads: number): number 
   const us = cfg.mesh_poll_us as number;
   if (us >= 0) return us / 1000;
   return availableParallelism() > threads ? 0.2 : 0;
+}
+
+/** --maxmemory resolved: `auto` is AUTO_MAXMEMORY_PERCENT of `machineBytes` (the machine's memory). */
+export function resolveMaxmemory(cfg: ConfigValues, machineBytes: number): number {
+  const v = cfg.maxmemory as number;
+  return v === AUTO_BYTES ? Math.floor((machineBytes * AUTO_MAXMEMORY_PERCENT) / 100) : v;
+}
+
+/** A shard's share of a total memory limit (0: none; a limit never rounds down to none). */
+export function shardShare(total: number, shards: number): number {
+  return total === 0 ? 0 : Math.max(1, Math.floor(total / shards));
 }
 
 export function resolveThreads(cfg: ConfigValues): number {

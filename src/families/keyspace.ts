@@ -525,7 +525,7 @@ function opObjectRefcount(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 function opObjectIdletime(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const e = lookupNoTouch(x, args[2]);
   if (e === undefined) return w.nullBulk();
-  if (isLfu(x.worker.config.maxmemory_policy)) {
+  if (isLfu(x.shard.policy)) {
     return w.error(
       'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
     );
@@ -537,7 +537,7 @@ function opObjectIdletime(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 function opObjectFreq(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const e = lookupNoTouch(x, args[2]);
   if (e === undefined) return w.nullBulk();
-  if (!isLfu(x.worker.config.maxmemory_policy)) {
+  if (!isLfu(x.shard.policy)) {
     return w.error(
       'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
     );

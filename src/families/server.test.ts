@@ -89,7 +89,8 @@ describe('server commands vs redis-server', { skip: REDIS_AVAILABLE ? false : SK
   before(async () => {
     clusterDir = mkdtempSync(join(tmpdir(), 'damselfly-cluster-'));
     [df, redis, clusterRedis] = await Promise.all([
-      startDamselfly({ threads: 2 }),
+      // No limit, as the reference server has by default (ours defaults to a share of the machine's memory).
+      startDamselfly({ threads: 2, args: ['--maxmemory=0'] }),
       startRedis(),
       startRedis(['--cluster-enabled', 'yes', '--cluster-config-file', join(clusterDir, 'nodes.conf'), '--dir', clusterDir]),
     ]);

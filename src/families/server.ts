@@ -22,6 +22,7 @@ import { REDIS_VERSION, VERSION } from '../version.ts';
 import { ERR_SYNTAX, isWord, parseInteger } from './family-util.ts';
 import { helpReply } from './connection.ts';
 import { bulkBytes } from '../protocol/reply-reader.ts';
+import { MEM_ALLOCATOR, memoryReport, memorySnapshot, type MemorySnapshot } from './memory.ts';
 
 /** Process start (ms since the epoch): performance.timeOrigin is the process's, in every thread. */
 const START_MS = performance.timeOrigin;
@@ -40,7 +41,7 @@ function nowUsec(): number {
 // INFO
 
 /** Counters that INFO adds up over the workers. */
-const SUMMED = ['conns', 'rejected', 'cmds', 'netIn', 'netOut', 'opsRate', 'inRate', 'outRate', 'hits', 'misses', 'expired', 'heap', 'cpuUser', 'cpuSys'] as const;
+const SUMMED = ['conns', 'rejected', 'cmds', 'netIn', 'netOut', 'opsRate', 'inRate', 'outRate', 'hits', 'misses', 'expired', 'evicted', 'cpuUser', 'cpuSys'] as const;
 type Summed = Record<(typeof SUMMED)[number], number>;
 
 /** One worker's counters, as __stats reports them. */
@@ -50,7 +51,7 @@ interface WorkerSnapshot extends Summed {
   err: [string, number][];
   /** [db, keys, expires, sampled average ttl in ms] for non-empty databases. */
   dbs: [number, number, number, number][];
-  peak: number;
+  mem: MemorySnapshot;
   maxIn: number;
   maxOut: number;
 }
@@ -124,7 +125,6 @@ function opStats(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
     maxIn = Math.max(maxIn, conn.parser.buffered);
     maxOut = Math.max(maxOut, conn.socket.writableLength);
   }
-  const heap = worker.instant.sampleMemory();
   const cpu = process.threadCpuUsage();
   const snap: WorkerSnapshot = {
     conns: st.connectionsReceived,
@@ -139,11 +139,11 @@ function opStats(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
     hits: x.shard.stats.keyspaceHits,
     misses: x.shard.stats.keyspaceMisses,
     expired,
+    evicted: x.shard.stats.evictedKeys,
     cmd,
     err: [...st.errors],
     dbs,
-    heap,
-    peak: worker.instant.memPeak,
+    mem: memorySnapshot(x),
     maxIn,
     maxOut,
     cpuUser: cpu.user,
@@ -175,7 +175,6 @@ interface Totals extends Summed {
   errorReplies: number;
   cmd: Map<number, [number, number, number, number]>;
   dbs: Map<number, [number, number, number]>;
-  peak: number;
   maxIn: number;
   maxOut: number;
 }
@@ -183,7 +182,7 @@ interface Totals extends Summed {
 function sumSnapshots(table: CommandTable, snaps: WorkerSnapshot[]): Totals {
   const t: Totals = {
     ...(Object.fromEntries(SUMMED.map((k) => [k, 0])) as Summed),
-    errors: new Map(), errorReplies: 0, cmd: new Map(), dbs: new Map(), peak: 0, maxIn: 0, maxOut: 0,
+    errors: new Map(), errorReplies: 0, cmd: new Map(), dbs: new Map(), maxIn: 0, maxOut: 0,
   };
   for (const s of snaps) {
     for (const k of SUMMED) t[k] += s[k];
@@ -209,7 +208,6 @@ function sumSnapshots(table: CommandTable, snaps: WorkerSnapshot[]): Totals {
       cur[2] += avg * expires;
       t.dbs.set(db, cur);
     }
-    t.peak += Math.max(s.peak, s.heap);
     t.maxIn = Math.max(t.maxIn, s.maxIn);
     t.maxOut = Math.max(t.maxOut, s.maxOut);
   }
@@ -279,36 +277,63 @@ function infoText(worker: ShardWorker, want: Set<string>, snaps: WorkerSnapshot[
         add('clients_in_timeout_table', 0);
         break;
       case 'memory': {
-        const rss = process.memoryUsage.rss();
-        const used = t.heap;
-        const peak = Math.max(t.peak, used);
+        const m = memoryReport(snaps.map((s) => s.mem), process.memoryUsage.rss());
         const maxmemory = cfg.maxmemory as number;
         const sys = totalmem();
-        add('used_memory', used);
-        add('used_memory_human', human(used));
-        add('used_memory_rss', rss);
-        add('used_memory_rss_human', human(rss));
-        add('used_memory_peak', peak);
-        add('used_memory_peak_human', human(peak));
-        add('used_memory_peak_perc', `${(peak ? (used * 100) / peak : 0).toFixed(2)}%`);
+        const perc = (n: number): string => `${n.toFixed(2)}%`;
+        add('used_memory', m.total);
+        add('used_memory_human', human(m.total));
+        add('used_memory_rss', m.rss);
+        add('used_memory_rss_human', human(m.rss));
+        add('used_memory_peak', m.peak);
+        add('used_memory_peak_human', human(m.peak));
+        add('used_memory_peak_perc', perc(m.peakPerc));
+        add('used_memory_overhead', m.overhead);
+        add('used_memory_startup', m.startup);
+        add('used_memory_dataset', m.dataset);
+        add('used_memory_dataset_perc', perc(m.datasetPerc));
+        add('allocator_allocated', m.allocated);
+        add('allocator_active', m.active);
+        add('allocator_resident', m.resident);
         add('total_system_memory', sys);
         add('total_system_memory_human', human(sys));
+        add('used_memory_lua', 0);
+        add('used_memory_vm_eval', 0);
+        add('used_memory_lua_human', '0B');
+        add('used_memory_scripts_eval', 0);
+        add('number_of_cached_scripts', 0);
+        add('number_of_functions', 0);
+        add('number_of_libraries', 0);
+        add('used_memory_vm_functions', 0);
+        add('used_memory_vm_total', 0);
+        add('used_memory_vm_total_human', '0B');
+        add('used_memory_functions', 0);
         add('used_memory_scripts', 0);
         add('used_memory_scripts_human', '0B');
-        add('number_of_cached_scripts', 0);
         add('maxmemory', maxmemory);
         add('maxmemory_human', human(maxmemory));
         add('maxmemory_policy', String(cfg.maxmemory_policy));
-        add('mem_fragmentation_ratio', (used ? rss / used : 0).toFixed(2));
-        add('mem_fragmentation_bytes', rss - used);
+        add('allocator_frag_ratio', m.allocFrag.toFixed(2));
+        add('allocator_frag_bytes', m.allocFragBytes);
+        add('allocator_rss_ratio', m.allocRss.toFixed(2));
+        add('allocator_rss_bytes', m.allocRssBytes);
+        add('rss_overhead_ratio', m.rssExtra.toFixed(2));
+        add('rss_overhead_bytes', m.rssExtraBytes);
+        add('mem_fragmentation_ratio', m.frag.toFixed(2));
+        add('mem_fragmentation_bytes', m.fragBytes);
         add('mem_not_counted_for_evict', 0);
         add('mem_replication_backlog', 0);
+        add('mem_total_replication_buffers', 0);
         add('mem_clients_slaves', 0);
+        add('mem_clients_normal', m.clientsNormal);
+        add('mem_cluster_links', 0);
         add('mem_aof_buffer', 0);
-        add('mem_allocator', 'v8');
+        add('mem_allocator', MEM_ALLOCATOR);
         add('active_defrag_running', 0);
         add('lazyfree_pending_objects', 0);
         add('lazyfreed_objects', 0);
+        // Dragonfly's: whether the keyspace evicts like a cache (--cache_mode) or stores.
+        add('cache_mode', cfg.cache_mode === true ? 'cache' : 'store');
         break;
       }
       case 'persistence': {
@@ -365,7 +390,7 @@ function infoText(worker: ShardWorker, want: Set<string>, snaps: WorkerSnapshot[
         add('expired_stale_perc', '0.00');
         add('expired_time_cap_reached_count', 0);
         add('expire_cycle_cpu_milliseconds', 0);
-        add('evicted_keys', 0);
+        add('evicted_keys', t.evicted);
         add('evicted_clients', 0);
         add('total_eviction_exceeded_time', 0);
         add('current_eviction_exceeded_time', 0);
@@ -508,7 +533,7 @@ function parseConfigSet(p: Param, raw: string): { value: string | number | boole
     }
     return { value: parts.join(' ') };
   }
-  return parseValue(p, raw);
+  return parseValue(p, raw, 'config');
 }
 
 /** CONFIG SET parameter value [parameter value ...] */
@@ -570,6 +595,11 @@ function opConfigSet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
       case 'hz':
         worker.config.hz = clampHz(value as number);
         x.shard.startExpiry(worker.config.hz);
+        break;
+      case 'maxmemory':
+      case 'maxmemory_policy':
+      case 'cache_mode':
+        worker.applyMemoryConfig();
         break;
       case 'proto_max_bulk_len':
         x.shard.maxBulkLen = value as number;

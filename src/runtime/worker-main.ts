@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { buildServerTable } from '../server/commands.ts';
 import { ShardWorker } from '../server/shard-worker.ts';
 import type { MeshLayout } from './mesh.ts';
+import { controlViews } from './control.ts';
 import type { ConfigValues } from '../config/params.ts';
 
 export interface WorkerInit {
@@ -30,12 +31,7 @@ const port = parentPort!;
 const post = (m: ToMain): void => port.postMessage(m);
 
 const table = buildServerTable();
-const worker = new ShardWorker(init.index, init.layout, init.config, table, {
-  ids: new BigInt64Array(init.control, 0, 1),
-  counts: new Int32Array(init.control, 8, 2),
-  clock: new BigInt64Array(init.control, 16, 1),
-  blockSlots: new Int32Array(init.control, 64),
-});
+const worker = new ShardWorker(init.index, init.layout, init.config, table, controlViews(init.control, init.layout.rings.length));
 worker.logger = (message) => post({ type: 'log', message });
 worker.requestShutdown = (mode) => post({ type: 'shutdown-request', mode });
 if (table.missing.length && init.index === 0) worker.log(`warning: commands without handler: ${table.missing.join(' ')}`);

@@ -14,13 +14,14 @@ import * as sets from '../families/sets.ts';
 import * as zset from '../families/zset.ts';
 import * as blocking from '../families/blocking.ts';
 import * as sort from '../families/sort.ts';
+import * as memory from '../families/memory.ts';
 
 interface Family {
   commands: Record<string, CommandImpl>;
   internal?: Record<string, [number, CommandImpl]>;
 }
 
-export const FAMILIES: Record<string, Family> = { strings, keyspace, connection, server, transactions, lists, hashes, sets, zset, blocking, sort };
+export const FAMILIES: Record<string, Family> = { strings, keyspace, connection, server, transactions, lists, hashes, sets, zset, blocking, sort, memory };
 
 export function buildServerTable(): CommandTable {
   const impls = new Map<string, CommandImpl>();

@@ -15,6 +15,7 @@ import { Command, CommandTable, FLAG_NOAUTH, FLAG_WRITE } from './command-table.
 import { REQ_NO_TOUCH, REQ_PART } from './command-types.ts';
 import type { ShardWorker } from './shard-worker.ts';
 import { LockPlan, Transaction } from './transaction.ts';
+import { ERR_OOM } from './memory-gate.ts';
 import { copyArgs, GLOBAL_READ, GLOBAL_WRITE, NO_GLOBAL } from './tx-shard.ts';
 
 /** Queue length from which the complete head of the queue is written without waiting. */
@@ -384,6 +385,13 @@ export class Connection {
     this.skipNext = false;
     this.lastCommand = cmd.name;
     this.current = cmd;
+    // maxmemory: while a shard is over its limit, denyoom commands for its keys (in MULTI: anything but
+    // EXEC, DISCARD, QUIT, RESET) are refused before they run or queue, as Redis's processCommand does.
+    if (worker.gate.pressure && worker.gate.refuses(cmd, args, worker.n, this.multi?.queued ?? null)) {
+      this.reject(cmd, w, ERR_OOM);
+      if (skipThis || this.replyOff) w.truncate(mark);
+      return;
+    }
     if (this.multi !== null && !RUN_IN_MULTI.has(cmd.name)) {
       if (cmd.spec.flags.includes('no_multi')) {
         this.reject(cmd, w, 'ERR Command not allowed inside a transaction');

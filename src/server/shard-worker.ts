@@ -7,9 +7,11 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { ReplyWriter } from '../protocol/reply-writer.ts';
 import { Mesh, type MeshLayout, type RemoteExecutor } from '../runtime/mesh.ts';
-import { Shard } from '../engine/shard.ts';
-import { resolvePollWindowMs, type ConfigValues } from '../config/params.ts';
+import { Shard, type EvictionPolicy } from '../engine/shard.ts';
+import { totalmem } from 'node:os';
+import { resolveMaxmemory, resolvePollWindowMs, shardShare, type ConfigValues } from '../config/params.ts';
 import { Command, CommandTable, FLAG_WRITE } from './command-table.ts';
+import { MemoryGate } from './memory-gate.ts';
 import { REQ_NO_TOUCH, REQ_PART, type ShardExec } from './command-types.ts';
 import { bulkBytes, replyIsNull, splitArrayReply } from '../protocol/reply-reader.ts';
 import { Connection } from './connection.ts';
@@ -17,6 +19,7 @@ import { copyArgs, decodeLocks, GLOBAL_READ, GLOBAL_WRITE, NO_GLOBAL, TxShard, t
 import { claim, ClaimSlots, Waiter, WRAP_KEY_ELEMENT, WRAP_KEY_PAIR, WRAP_MOVE } from './blocking.ts';
 import type { Database, TypedValue } from '../engine/database.ts';
 import { keySlotOfString, shardOfKey } from '../runtime/slots.ts';
+import type { WorkerShared } from '../runtime/control.ts';
 
 const OK = Buffer.from('+OK\r\n');
 
@@ -49,8 +52,7 @@ export class CommandStats {
 
 /**
  * Redis's instantaneous metrics: every 100 ms a sample of the rate of commands, input bytes and
- * output bytes since the previous sample; a metric is the mean of the last 16 samples. Also keeps
- * this thread's peak memory (sampled every second).
+ * output bytes since the previous sample; a metric is the mean of the last 16 samples.
  */
 export class InstantMetrics {
   static readonly SAMPLES = 16;
@@ -59,10 +61,7 @@ export class InstantMetrics {
   private idx = 0;
   private last = [0, 0, 0];
   private lastTime = 0;
-  private ticks = 0;
   private timer: NodeJS.Timeout | null = null;
-  /** Peak of this thread's heap + external memory. */
-  memPeak = 0;
 
   start(read: () => [number, number, number]): void {
     this.stop();
@@ -87,15 +86,6 @@ export class InstantMetrics {
     }
     this.last = now3;
     this.lastTime = t;
-    if (++this.ticks % 10 === 0) this.sampleMemory();
-  }
-
-  /** This thread's heap + external bytes, updating the peak. */
-  sampleMemory(): number {
-    const m = process.memoryUsage();
-    const used = m.heapUsed + m.external;
-    if (used > this.memPeak) this.memPeak = used;
-    return used;
   }
 
   /** Mean rate of metric i (0 ops, 1 input bytes, 2 output bytes) per second. */
@@ -116,16 +106,10 @@ export function clampHz(hz: number): number {
   return Math.min(500, Math.max(1, hz));
 }
 
-export interface WorkerShared {
-  /** [0]: next client id (BigInt64) */
-  ids: BigInt64Array;
-  /** [0]: connected clients across all workers; [1]: blocked clients (INFO blocked_clients) */
-  counts: Int32Array;
-  /** [0]: the transaction clock (timestamps of scheduled transactions and held-back commands) */
-  clock: BigInt64Array;
-  /** Claim slots of blocked clients (BLOCK_SLOTS_PER_WORKER per worker). */
-  blockSlots: Int32Array;
-}
+export type { WorkerShared } from '../runtime/control.ts';
+
+/** How often a shard re-checks its memory limit without a write (ms). */
+const MEMORY_CHECK_MS = 100;
 
 /** One command in this many is timed for INFO commandstats (a power of two). */
 const TIMING_SAMPLE = 16;
@@ -151,6 +135,10 @@ export class ShardWorker implements RemoteExecutor {
   readonly scratch = new ReplyWriter(16 * 1024);
   readonly scratchLocal = new ReplyWriter(16 * 1024);
   readonly shared: WorkerShared;
+  /** Which shards are over their memory limit (this worker publishes its own shard's state). */
+  readonly gate: MemoryGate;
+  /** This shard is over its share of maxmemory even after eviction (as published in `gate`). */
+  private memOver = false;
   readonly clientReplyCmd: Command | undefined;
   readonly servers: Server[] = [];
   private readonly exec: ShardExec;
@@ -178,8 +166,10 @@ export class ShardWorker implements RemoteExecutor {
     this.config = config;
     this.table = table;
     this.shared = shared;
+    this.gate = new MemoryGate(shared.memory);
     this.shard = new Shard(index, config.dbnum as number);
     this.shard.maxBulkLen = config.proto_max_bulk_len as number;
+    config.maxmemory = resolveMaxmemory(config, totalmem());
     this.mesh = new Mesh(index, layout, this);
     this.mesh.pollWindowMs = resolvePollWindowMs(config, this.n);
     this.cmdStats = new CommandStats(table.all.length);
@@ -188,6 +178,34 @@ export class ShardWorker implements RemoteExecutor {
     this.claims = new ClaimSlots(shared.blockSlots, index);
     this.txCmd = this.command('__tx');
     this.exec = { worker: this, shard: this.shard, db: this.shard.dbs[0], dbIndex: 0, now: 0, noTouch: false, hintKey: null, hintSlot: 0 };
+    this.applyMemoryConfig();
+  }
+
+  // --- memory limit ------------------------------------------------------------------------------
+
+  /** Gives the shard its share of maxmemory, the eviction policy and cache mode (startup, CONFIG SET). */
+  applyMemoryConfig(): void {
+    const c = this.config;
+    this.shard.maxmemory = shardShare(c.maxmemory as number, this.n);
+    this.shard.policy = c.maxmemory_policy as EvictionPolicy;
+    this.shard.cacheMode = c.cache_mode === true;
+    this.checkMemory();
+  }
+
+  /**
+   * After a write or an internal command (and every MEMORY_CHECK_MS): if the shard is over its share, evicts by the policy
+   * (only between transactions — a transaction in progress may be about to read what would go), and
+   * publishes whether it is still over, which makes the clients' threads refuse denyoom commands for
+   * its keys. Also keeps the shard's peak current (usedMemory() records it).
+   */
+  checkMemory(): void {
+    const s = this.shard;
+    const used = s.usedMemory();
+    const over = s.maxmemory !== 0 && used > s.maxmemory && !(this.tx.idle && s.ensureMemory());
+    if (over !== this.memOver) {
+      this.memOver = over;
+      this.gate.publish(this.index, over);
+    }
   }
 
   /** A command or internal command by name (a bug if missing). */
@@ -208,6 +226,9 @@ export class ShardWorker implements RemoteExecutor {
     const s = this.stats;
     this.instant.start(() => [s.commandsProcessed, s.netInputBytes, s.netOutputBytes]);
     setInterval(() => this.closeIdleClients(), 1000).unref();
+    // Memory freed without a write command (the active expire cycle) lifts the limit, and an
+    // eviction put off by a transaction happens, within this period.
+    setInterval(() => this.checkMemory(), MEMORY_CHECK_MS).unref();
   }
 
   /** The `timeout` setting: closes clients idle for longer than it (0: never). */
@@ -282,6 +303,8 @@ export class ShardWorker implements RemoteExecutor {
     } catch (e) {
       this.answerInternalError(cmd, e, w, mark);
     }
+    // Writes (and internal commands: FLUSHALL's, RENAME's restore...) may have moved the memory figure.
+    if ((cmd.flagBits & FLAG_WRITE) !== 0 || cmd.hidden) this.checkMemory();
     if (this.shard.readyQueue.length > 0 && this.holdServe === 0) this.serveReady();
   }
 

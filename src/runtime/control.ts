@@ -1,0 +1,48 @@
+// The control block: one SharedArrayBuffer every thread of the process shares for its few global
+// facts — client ids and counts, the transaction clock, which shards are over their memory limit, and
+// the blocked clients' claim slots. One layout, built here for the main thread, the workers and tests.
+// Invariants: the layout depends only on the thread count; each region is naturally aligned; a
+// memory flag is written only by the shard it belongs to (and the count beside them only with it).
+
+import { BLOCK_SLOTS_PER_WORKER } from '../server/blocking.ts';
+
+export interface WorkerShared {
+  /** [0]: next client id (BigInt64) */
+  ids: BigInt64Array;
+  /** [0]: connected clients across all workers; [1]: blocked clients (INFO blocked_clients) */
+  counts: Int32Array;
+  /** [0]: the transaction clock (timestamps of scheduled transactions and held-back commands) */
+  clock: BigInt64Array;
+  /** [0]: how many shards are over their memory limit; [1 + s]: 1 while shard s is (see MemoryGate). */
+  memory: Int32Array;
+  /** Claim slots of blocked clients (BLOCK_SLOTS_PER_WORKER per worker). */
+  blockSlots: Int32Array;
+}
+
+/** ids 0..8, counts 8..16, clock 16..24, the rest of the 64-byte header spare. */
+const HEADER = 64;
+
+function memoryBytes(threads: number): number {
+  return (4 * (1 + threads) + 7) & ~7;
+}
+
+/** Bytes of the control block for `threads` shard threads. */
+export function controlBytes(threads: number): number {
+  return HEADER + memoryBytes(threads) + 4 * threads * BLOCK_SLOTS_PER_WORKER;
+}
+
+/** A new, zeroed control block. */
+export function createControl(threads: number): SharedArrayBuffer {
+  return new SharedArrayBuffer(controlBytes(threads));
+}
+
+/** The typed views of a control block made by createControl(threads). */
+export function controlViews(control: SharedArrayBuffer, threads: number): WorkerShared {
+  return {
+    ids: new BigInt64Array(control, 0, 1),
+    counts: new Int32Array(control, 8, 2),
+    clock: new BigInt64Array(control, 16, 1),
+    memory: new Int32Array(control, HEADER, 1 + threads),
+    blockSlots: new Int32Array(control, HEADER + memoryBytes(threads)),
+  };
+}
