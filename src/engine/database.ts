@@ -195,8 +195,12 @@ export class Database implements KeyStore {
     return this.table.size;
   }
 
-  /** Bytes the keyspace uses: records (keys, strings), the index, and a slot per object value. */
+  /**
+   * Bytes the keyspace uses: records (keys, strings), the index, and a slot per object value; 0 for an
+   * empty database (its one empty segment is a fixed cost of the process, not data).
+   */
   get bytes(): number {
+    if (this.table.size === 0) return this.arena.usedBytes;
     return this.arena.usedBytes + this.table.bytes + this.objects.length * 8;
   }
 

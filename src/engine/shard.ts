@@ -226,7 +226,6 @@ export class Shard {
       this.activeExpireCycle(budgetMs);
       this.activeExpireParts(budgetMs / 4);
       this.sampleHeap();
-      if (this.maxmemory !== 0) this.ensureMemory();
       this.compactSome(budgetMs / 4);
     }, period);
     this.timer.unref();

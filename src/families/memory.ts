@@ -11,7 +11,7 @@ import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Connection } from '../server/connection.ts';
-import { Entry, type TypedValue } from '../engine/database.ts';
+import type { TypedValue } from '../engine/database.ts';
 import { valueBytes } from '../engine/value-memory.ts';
 import { bulkBytes } from '../protocol/reply-reader.ts';
 import { formatDouble } from '../util/numbers.ts';
@@ -43,15 +43,13 @@ export interface MemorySnapshot {
   dbs: [number, number, number][];
 }
 
-const EMPTY_ENTRY = new Entry('', 0, 0);
-
 export function memorySnapshot(x: ShardExec): MemorySnapshot {
   const worker = x.worker;
   const used = x.shard.usedMemory();
   const dbs: MemorySnapshot['dbs'] = [];
   x.shard.dbs.forEach((db, i) => {
-    // What the keyspace spends on an entry beyond its key and value: its header and table share.
-    if (db.size > 0) dbs.push([i, db.size, db.size * db.entryBytes('', EMPTY_ENTRY)]);
+    // What the keyspace spends beyond keys and values: the index (dashtable segments and directory).
+    if (db.size > 0) dbs.push([i, db.size, db.table.bytes]);
   });
   let clientMem = 0;
   for (const conn of worker.clients.values()) clientMem += conn.parser.buffered + conn.socket.writableLength;

@@ -187,8 +187,7 @@ export class ShardWorker implements RemoteExecutor {
   applyMemoryConfig(): void {
     const c = this.config;
     this.shard.maxmemory = shardShare(c.maxmemory as number, this.n);
-    this.shard.policy = c.maxmemory_policy as EvictionPolicy;
-    this.shard.cacheMode = c.cache_mode === true;
+    this.shard.setPolicy(c.maxmemory_policy as EvictionPolicy, c.cache_mode === true);
     this.checkMemory();
   }
 
@@ -304,7 +303,7 @@ export class ShardWorker implements RemoteExecutor {
       this.answerInternalError(cmd, e, w, mark);
     }
     // Writes (and internal commands: FLUSHALL's, RENAME's restore...) may have moved the memory figure.
-    if ((cmd.flagBits & FLAG_WRITE) !== 0 || cmd.hidden) this.checkMemory();
+    if (this.shard.maxmemory !== 0 && ((cmd.flagBits & FLAG_WRITE) !== 0 || cmd.hidden)) this.checkMemory();
     if (this.shard.readyQueue.length > 0 && this.holdServe === 0) this.serveReady();
   }
 
