@@ -282,6 +282,13 @@ export class Database implements KeyStore {
     return now - ((now - stored) & LRU_MASK);
   }
 
+  /** Seconds since the record's last access, at LRU clock `clock` (modulo 2^24, as Redis). */
+  idleSeconds(ref: number, clock: number): number {
+    const c = this.arena.chunk(ref);
+    const off = Arena.offset(ref);
+    return (clock - (c[off + 3] | (c[off + 4] << 8) | (c[off + 5] << 16))) & LRU_MASK;
+  }
+
   setLru(ref: number, clock: number): void {
     const c = this.arena.chunk(ref);
     const off = Arena.offset(ref);
@@ -586,6 +593,17 @@ export class Database implements KeyStore {
     return true;
   }
 
+  /** Deletes the key whose record is ref (eviction): as delete(), found from the record itself. */
+  evictRef(ref: number): void {
+    const c = this.arena.chunk(ref);
+    const off = Arena.offset(ref);
+    const k = this.keyStart(c, off);
+    const key = c.subarray(k, k + this.keyLen(c, off));
+    if (this.refOf(key) !== ref) throw new Error('evictRef: the table does not hold this record');
+    this.removeLast(key, ref);
+    if (this.watchers !== null) this.touch(keyText(key));
+  }
+
   /** Removes the key the table was last positioned on (its record is ref). */
   private removeLast(key: KeyArg, ref: number): void {
     const seg = this.table.lastSeg;
@@ -649,6 +667,36 @@ export class Database implements KeyStore {
   /** The record of a random stored key, or 0 when empty. */
   randomRef(): number {
     return this.table.randomRef(Math.random);
+  }
+
+  /**
+   * Fills `out` with up to out.length records for eviction to rank (with deadlines only, if
+   * `volatile`): consecutive occupied slots from a random slot of a random segment on, going on into
+   * the next segments as needed. Returns how many. Cheap: two random numbers per call.
+   */
+  sampleRefs(out: Uint32Array, volatile: boolean): number {
+    const want = out.length;
+    if ((volatile ? this.expiresCount : this.table.size) === 0) return 0;
+    const table = this.table;
+    const dir = table.dir;
+    let d = Math.floor(Math.random() * dir.length);
+    let start = Math.floor(Math.random() * SEGMENT_SLOTS);
+    let got = 0;
+    for (let visited = 0; visited < dir.length && got < want; visited++) {
+      const seg = dir[d];
+      if (volatile ? seg.expiring > 0 : seg.count > 0) {
+        const refs = seg.refs;
+        for (let i = 0; i < SEGMENT_SLOTS && got < want; i++) {
+          const ref = refs[(start + i) % SEGMENT_SLOTS];
+          if (ref !== 0 && (!volatile || this.expiring(ref))) out[got++] = ref;
+        }
+      }
+      // The next distinct segment in directory order.
+      d = (d + (1 << (table.depth - seg.depth))) % dir.length;
+      d -= d % (1 << (table.depth - dir[d].depth));
+      start = 0;
+    }
+    return got;
   }
 
   /** The record of a random key with a deadline, or 0 when there is none. */

@@ -16,19 +16,6 @@ export class ShardStats {
 
 export type EvictionPolicy = 'volatile-lru' | 'volatile-lfu' | 'volatile-random' | 'volatile-ttl' | 'allkeys-lru' | 'allkeys-lfu' | 'allkeys-random' | 'noeviction';
 
-/** A key the eviction pool holds, with its policy score. */
-interface EvictionCandidate {
-  db: number;
-  key: string;
-  score: number;
-}
-
-const EVPOOL_SIZE = 16;
-
-function byScore(a: EvictionCandidate, b: EvictionCandidate): number {
-  return a.score - b.score;
-}
-
 export class Shard {
   readonly index: number;
   dbs: Database[];
@@ -53,9 +40,9 @@ export class Shard {
   /** Heap bytes attributed to values of other types than strings (sampled; see sampleHeap). */
   heapBytes = 0;
   private heapBaseline = -1;
-  /** The eviction pool: best candidates seen so far, best last (Redis's EVPOOL). */
-  private readonly pool: EvictionCandidate[] = [];
   private evictDb = 0;
+  /** Eviction candidates of one round (reused). */
+  private sample = new Uint32Array(5);
   private expireDb = 0;
   private timer: NodeJS.Timeout | null = null;
 
@@ -78,7 +65,6 @@ export class Shard {
 
   /** Applies the eviction settings (flags, CONFIG SET). */
   setPolicy(policy: EvictionPolicy, cacheMode: boolean): void {
-    if (policy !== this.policy || cacheMode !== this.cacheMode) this.pool.length = 0;
     this.policy = policy;
     this.cacheMode = cacheMode;
     this.access.lfu = policy.endsWith('-lfu');
@@ -123,92 +109,70 @@ export class Shard {
     return used <= this.maxmemory;
   }
 
-  /** Evicts one key chosen by the policy; false when there is none to evict. */
+  /**
+   * Evicts one key chosen by the policy; false when there is none to evict. Samples
+   * `maxmemory-samples` keys (16 in cache mode) of every database that has candidates and evicts the
+   * one the policy ranks first (higher score: evicted sooner).
+   */
   evictOne(): boolean {
     const volatile = this.policy.startsWith('volatile-') && !this.cacheMode;
     const n = this.dbs.length;
-    if (!this.cacheMode && this.policy.endsWith('-random')) {
-      for (let i = 0; i < n; i++) {
-        const d = (this.evictDb + i) % n;
-        const db = this.dbs[d];
-        if ((volatile ? db.expiresCount : db.size) === 0) continue;
-        this.evictDb = (d + 1) % n;
-        const key = volatile ? db.randomVolatileKey() : db.randomKey();
-        if (key !== null && db.delete(0, key)) {
-          this.stats.evictedKeys++;
-          return true;
+    const random = !this.cacheMode && this.policy.endsWith('-random');
+    const samples = random ? 1 : this.cacheMode ? Math.max(16, this.evictionSamples) : this.evictionSamples;
+    const now = Date.now();
+    const clock = Shard.lruClock(now);
+    let best = 0;
+    let bestDb: Database | null = null;
+    let bestScore = -1;
+    if (this.sample.length !== samples) this.sample = new Uint32Array(samples);
+    const sample = this.sample;
+    for (let i = 0; i < n; i++) {
+      const d = (this.evictDb + i) % n;
+      const db = this.dbs[d];
+      if ((volatile ? db.expiresCount : db.size) === 0) continue;
+      const got = random ? 1 : db.sampleRefs(sample, volatile);
+      if (random) sample[0] = volatile ? db.randomVolatileRef() : db.randomRef();
+      for (let k = 0; k < got; k++) {
+        const ref = sample[k];
+        if (ref === 0) break;
+        const score = random ? 0 : this.evictionScore(db, ref, clock, now);
+        if (score > bestScore) {
+          best = ref;
+          bestDb = db;
+          bestScore = score;
         }
       }
-      return false;
-    }
-    const clock = Shard.lruClock(Date.now());
-    const now = Date.now();
-    for (let attempt = 0; attempt < 4; attempt++) {
-      let any = false;
-      for (let d = 0; d < n; d++) {
-        const db = this.dbs[d];
-        if ((volatile ? db.expiresCount : db.size) === 0) continue;
-        any = true;
-        this.sampleInto(db, d, volatile, clock, now);
-      }
-      if (!any) return false;
-      // Best candidates last; a candidate may be gone or changed since it was sampled.
-      while (this.pool.length > 0) {
-        const c = this.pool.pop()!;
-        const db = this.dbs[c.db];
-        const ref = db.refOf(c.key);
-        if (ref === 0) continue;
-        if (volatile && db.deadlineAt(ref) === 0) continue;
-        db.delete(0, c.key);
-        this.stats.evictedKeys++;
-        return true;
+      // Random policies take databases in turn; the others compare candidates across all of them.
+      if (random && bestDb !== null) {
+        this.evictDb = (d + 1) % n;
+        break;
       }
     }
-    return false;
+    if (bestDb === null) return false;
+    bestDb.evictRef(best);
+    this.stats.evictedKeys++;
+    return true;
   }
 
-  /** Samples keys of db into the pool, scored by the policy (higher: evict sooner). */
-  private sampleInto(db: Database, dbIndex: number, volatile: boolean, clock: number, now: number): void {
-    const samples = this.cacheMode ? Math.max(16, this.evictionSamples) : this.evictionSamples;
-    const pool = this.pool;
-    for (let i = 0; i < samples; i++) {
-      const ref = volatile ? db.randomVolatileRef() : db.randomRef();
-      if (ref === 0) break;
-      let score: number;
-      if (this.cacheMode) {
-        // 2Q: keys on probation (never hit since they came in) go first, oldest first; a protected key
-        // sampled here loses its protection (its second chance), so a scan can't pin the protected set,
-        // and goes back on probation as if it had just come in (with its old clock it would rank as
-        // the oldest key on probation, evicted before the keys that were never hit).
-        const flags = db.flagsAt(ref);
-        if (flags & F_PROTECTED) {
-          db.setFlagsAt(ref, flags & ~F_PROTECTED);
-          db.setLru(ref, clock);
-          score = 0;
-        } else score = 2 ** 30 + (clock - db.lruAt(ref));
-      } else if (this.policy.endsWith('-lru')) {
-        score = clock - db.lruAt(ref);
-      } else if (this.policy.endsWith('-lfu')) {
-        score = 255 - db.lfuDecayed(ref, clock);
-      } else {
-        // volatile-ttl: the sooner the deadline, the better.
-        score = Number.MAX_SAFE_INTEGER - Math.max(0, db.deadlineAt(ref) - now);
+  /** How strongly the policy wants the key at ref gone (higher: sooner). */
+  private evictionScore(db: Database, ref: number, clock: number, now: number): number {
+    if (this.cacheMode) {
+      // 2Q: keys on probation (never hit since they came in) go first, oldest first; a protected key
+      // sampled here loses its protection (its second chance), so a scan can't pin the protected set,
+      // and goes back on probation as if it had just come in (with its old clock it would rank as
+      // the oldest key on probation, evicted before the keys that were never hit).
+      const flags = db.flagsAt(ref);
+      if (flags & F_PROTECTED) {
+        db.setFlagsAt(ref, flags & ~F_PROTECTED);
+        db.setLru(ref, clock);
+        return 0;
       }
-      const key = db.keyAt(ref);
-      let dup = false;
-      for (const c of pool) {
-        if (c.db === dbIndex && c.key === key) {
-          c.score = score;
-          dup = true;
-          break;
-        }
-      }
-      if (dup) continue;
-      if (pool.length < EVPOOL_SIZE) pool.push({ db: dbIndex, key, score });
-      else if (score > pool[0].score) pool[0] = { db: dbIndex, key, score };
-      else continue;
-      pool.sort(byScore);
+      return 2 ** 30 + db.idleSeconds(ref, clock);
     }
+    if (this.policy.endsWith('-lru')) return db.idleSeconds(ref, clock);
+    if (this.policy.endsWith('-lfu')) return 255 - db.lfuDecayed(ref, clock);
+    // volatile-ttl: the sooner the deadline, the better.
+    return Number.MAX_SAFE_INTEGER - Math.max(0, db.deadlineAt(ref) - now);
   }
 
   /** LRU clock in seconds (like Redis's 24-bit LRU clock, without the wrap). */
