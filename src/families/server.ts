@@ -599,6 +599,9 @@ function opConfigSet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
       case 'maxmemory':
       case 'maxmemory_policy':
       case 'cache_mode':
+      case 'maxmemory_samples':
+      case 'lfu_log_factor':
+      case 'lfu_decay_time':
         worker.applyMemoryConfig();
         break;
       case 'proto_max_bulk_len':
