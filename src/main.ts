@@ -4,6 +4,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { totalmem } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { parseFlags } from './config/flags.ts';
 import { resolveThreads } from './config/params.ts';
 import { createMeshLayout } from './runtime/mesh.ts';
@@ -41,6 +42,9 @@ const control = createControl(threads);
 // under load for nothing (a 10M-key load: 1410 -> 1160 MB RSS with the cap, same load time).
 const heapMb = Math.max(512, Math.floor((totalmem() * 0.8) / threads / (1024 * 1024)));
 const YOUNG_GENERATION_MB = 16;
+// Arena chunks are SharedArrayBuffers (not counted by V8 as external memory): the shard threads ask
+// for a concurrent major collection after releasing many of them (Shard.collectReleased).
+setFlagsFromString('--expose-gc');
 const workers: Worker[] = [];
 let ready = 0;
 let closing = false;

@@ -97,6 +97,6 @@ test('the binary exits 2 on a bad flag and documents later features in --help', 
   assert.match(bad.stderr, /unknown command line flag 'no_such_flag'/);
   const help = spawnSync(process.execPath, [main, '--help'], { encoding: 'utf8' });
   assert.equal(help.status, 0);
-  assert.match(help.stdout, /--cache_mode .*\n.*accepted; comes with the storage engine issue/);
+  assert.match(help.stdout, /--save .*\n.*accepted; snapshots come with the persistence issue/);
   assert.match(help.stdout, /--proactor_threads, --threads/);
 });

@@ -1,18 +1,25 @@
-// Arena: the bytes of keys and string values, off the V8 heap, in 1 MiB chunks (Buffers from
-// allocUnsafeSlow, so the garbage collector sees one object per chunk, never one per key).
+// Arena: the bytes of keys and string values, off the V8 heap, in 1 MiB chunks (Buffers over
+// SharedArrayBuffers, so the garbage collector sees one object per chunk, never one per key — and
+// V8 does not count them as external memory, which would start a full collection every 64 MB of
+// growth; released chunks are returned by the next major collection, see releasedBytes).
 // Invariants: a block is addressed by a ref (u32, nonzero): (chunk index + 1) << 17 | offset in 8-byte units;
 // every block is 8-byte aligned and starts with a header whose byte 1 is its size class (LARGE: the block
 // owns its whole chunk); byte 0 is 0 exactly for free blocks; a freed block is reused only after the
 // current synchronous turn (frees are parked until a microtask), so a Buffer view of a block read in a
 // command stays valid for the rest of that turn; `usedBytes` is the sum of the sizes of live blocks.
 
-/** Bytes per chunk (and the addressing unit is 8 bytes: 2^17 units per chunk). */
-export const CHUNK_BYTES = 1 << 20;
+/**
+ * Bytes per chunk: 64 MiB, above glibc's largest dynamic mmap threshold (32 MiB), so every chunk is
+ * its own mapping and a released chunk goes back to the system at once (smaller chunks end up in
+ * malloc's heaps once a large block was freed, and stay there). Untouched pages of a chunk take no
+ * RSS. Tests use smaller chunks (Arena's constructor).
+ */
+export const CHUNK_BYTES = 64 << 20;
 const UNIT_SHIFT = 3;
-const OFFSET_BITS = 17;
+/** A ref addresses 8-byte units: 2^23 per chunk (64 MiB), 2^9 - 1 chunks (refs are u32): 32 GiB. */
+const OFFSET_BITS = 23;
 const OFFSET_MASK = (1 << OFFSET_BITS) - 1;
-/** Chunk indexes go up to 2^15 (refs are u32): 32 GiB per arena. */
-const MAX_CHUNKS = (1 << 15) - 1;
+const MAX_CHUNKS = (1 << 9) - 1;
 
 /** The ref of the block at byte `at` of chunk `idx`. */
 function refOf(idx: number, at: number): number {
@@ -57,6 +64,9 @@ export function sizeClass(bytes: number): number {
 }
 
 export class Arena {
+  /** Bytes per shared chunk (at most this.chunkBytes, a multiple of 8). */
+  readonly chunkBytes: number;
+
   /** Chunks by index (null: released). */
   readonly chunks: (Buffer | null)[] = [];
   /** Live bytes per chunk (block sizes). */
@@ -81,6 +91,13 @@ export class Arena {
   usedBytes = 0;
   /** Bytes of chunks held. */
   committedBytes = 0;
+  /** Bytes of chunks released so far (their memory returns when the collector frees the buffers). */
+  releasedBytes = 0;
+
+  constructor(chunkBytes: number = CHUNK_BYTES) {
+    if (chunkBytes > CHUNK_BYTES || chunkBytes % 8 !== 0 || chunkBytes < MAX_CLASS_BYTES) throw new RangeError('arena: bad chunk size');
+    this.chunkBytes = chunkBytes;
+  }
 
   /** The chunk of a ref. */
   chunk(ref: number): Buffer {
@@ -120,9 +137,9 @@ export class Arena {
       }
       ref = this.freeHeads[cls];
     }
-    if (this.bumpChunk < 0 || this.bumpAt + size > CHUNK_BYTES) {
+    if (this.bumpChunk < 0 || this.bumpAt + size > this.chunkBytes) {
       if (this.bumpChunk >= 0) this.retireBumpTail();
-      this.bumpChunk = this.newChunk(CHUNK_BYTES);
+      this.bumpChunk = this.newChunk(this.chunkBytes);
       this.bumpAt = 0;
     }
     ref = refOf(this.bumpChunk, this.bumpAt);
@@ -141,16 +158,16 @@ export class Arena {
   private retireBumpTail(): void {
     const c = this.chunks[this.bumpChunk]!;
     let at = this.bumpAt;
-    while (CHUNK_BYTES - at >= CLASS_SIZES[0]) {
-      let cls = sizeClass(CHUNK_BYTES - at);
-      if (cls === LARGE_CLASS || CLASS_SIZES[cls] > CHUNK_BYTES - at) cls--;
+    while (this.chunkBytes - at >= CLASS_SIZES[0]) {
+      let cls = sizeClass(this.chunkBytes - at);
+      if (cls === LARGE_CLASS || CLASS_SIZES[cls] > this.chunkBytes - at) cls--;
       const ref = refOf(this.bumpChunk, at);
       c[at] = 0;
       c[at + 1] = cls;
       this.linkFree(ref, cls);
       at += CLASS_SIZES[cls];
     }
-    this.bumpAt = CHUNK_BYTES;
+    this.bumpAt = this.chunkBytes;
   }
 
   private allocLarge(bytes: number): number {
@@ -166,7 +183,7 @@ export class Arena {
   private newChunk(bytes: number): number {
     const idx = this.spareIndexes.length > 0 ? this.spareIndexes.pop()! : this.chunks.length;
     if (idx >= MAX_CHUNKS) throw new RangeError('arena: out of address space');
-    const c = Buffer.allocUnsafeSlow(bytes);
+    const c = Buffer.from(new SharedArrayBuffer(bytes));
     if (idx === this.chunks.length) {
       this.chunks.push(c);
       this.live.push(0);
@@ -222,6 +239,7 @@ export class Arena {
         const c = this.chunks[idx];
         if (c === null || c === undefined) continue;
         this.committedBytes -= c.length;
+        this.releasedBytes += c.length;
         this.chunks[idx] = null;
         this.spareIndexes.push(idx);
         continue;
@@ -250,6 +268,7 @@ export class Arena {
 
   /** Drops every block and chunk. */
   clear(): void {
+    this.releasedBytes += this.committedBytes;
     this.chunks.length = 0;
     this.live = [];
     this.large = [];
@@ -274,9 +293,9 @@ export class Arena {
   compactionCandidate(): number {
     if (this.evacuating >= 0) return this.evacuating;
     const waste = this.wastedBytes;
-    if (waste < 2 * CHUNK_BYTES || waste * 4 < this.committedBytes) return -1;
+    if (waste < 2 * this.chunkBytes || waste * 4 < this.committedBytes) return -1;
     let best = -1;
-    let bestLive = CHUNK_BYTES / 2;
+    let bestLive = this.chunkBytes / 2;
     for (let i = 0; i < this.chunks.length; i++) {
       const c = this.chunks[i];
       if (c === null || this.large[i] || i === this.bumpChunk) continue;
@@ -318,7 +337,7 @@ export class Arena {
   liveBlocks(idx: number): number[] {
     const c = this.chunks[idx]!;
     const out: number[] = [];
-    const end = idx === this.bumpChunk ? this.bumpAt : CHUNK_BYTES;
+    const end = idx === this.bumpChunk ? this.bumpAt : this.chunkBytes;
     let parked: Set<number> | null = null;
     for (const ref of this.parked) if (ref > 0 && chunkOf(ref) === idx) (parked ??= new Set()).add(ref);
     let at = 0;
@@ -340,6 +359,7 @@ export class Arena {
     if (this.live[idx] !== 0) return false;
     this.linkParked();
     this.committedBytes -= this.chunks[idx]!.length;
+    this.releasedBytes += this.chunks[idx]!.length;
     this.chunks[idx] = null;
     this.spareIndexes.push(idx);
     this.evacuating = -1;

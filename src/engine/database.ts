@@ -159,7 +159,7 @@ export class Entry {
 }
 
 export class Database implements KeyStore {
-  readonly arena = new Arena();
+  readonly arena: Arena;
   readonly table: DashTable = new DashTable(this);
   /** Values of other types (and their handles' free list). */
   private objects: (TypedValue | undefined)[] = [];
@@ -189,6 +189,11 @@ export class Database implements KeyStore {
   private probe: KeyArg = '';
   /** How accesses are recorded (the shard's). */
   access = new AccessPolicy();
+
+  /** `chunkBytes`: the arena's chunk size (tests use small ones). */
+  constructor(chunkBytes?: number) {
+    this.arena = new Arena(chunkBytes);
+  }
 
   /** Stored entries (expired ones not yet reclaimed included). */
   get size(): number {

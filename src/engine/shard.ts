@@ -16,6 +16,12 @@ export class ShardStats {
 
 export type EvictionPolicy = 'volatile-lru' | 'volatile-lfu' | 'volatile-random' | 'volatile-ttl' | 'allkeys-lru' | 'allkeys-lfu' | 'allkeys-random' | 'noeviction';
 
+/** Cache mode: eviction scores of keys on probation start here (above any idle time). */
+const PROBATION_SCORE = 2 ** 30;
+
+/** Released arena bytes that make the shard ask for a major collection. */
+const RELEASED_GC_BYTES = 64 * 1024 * 1024;
+
 export class Shard {
   readonly index: number;
   dbs: Database[];
@@ -41,6 +47,8 @@ export class Shard {
   heapBytes = 0;
   private heapBaseline = -1;
   private evictDb = 0;
+  /** Arena bytes released when the last collection was requested (collectReleased). */
+  private releasedAtGc = 0;
   /** Eviction candidates of one round (reused). */
   private sample = new Uint32Array(5);
   private expireDb = 0;
@@ -132,16 +140,21 @@ export class Shard {
       if ((volatile ? db.expiresCount : db.size) === 0) continue;
       const got = random ? 1 : db.sampleRefs(sample, volatile);
       if (random) sample[0] = volatile ? db.randomVolatileRef() : db.randomRef();
+      let probation = false;
       for (let k = 0; k < got; k++) {
         const ref = sample[k];
         if (ref === 0) break;
         const score = random ? 0 : this.evictionScore(db, ref, clock, now);
+        if (score >= PROBATION_SCORE) probation = true;
         if (score > bestScore) {
           best = ref;
           bestDb = db;
           bestScore = score;
         }
       }
+      // 2Q: a sample with no key on probation means the probation queue ran dry: the sampled keys
+      // lose their protection (their second chance: only a new hit protects them again).
+      if (this.cacheMode && !probation) for (let k = 0; k < got; k++) db.setFlagsAt(sample[k], db.flagsAt(sample[k]) & ~F_PROTECTED);
       // Random policies take databases in turn; the others compare candidates across all of them.
       if (random && bestDb !== null) {
         this.evictDb = (d + 1) % n;
@@ -157,17 +170,10 @@ export class Shard {
   /** How strongly the policy wants the key at ref gone (higher: sooner). */
   private evictionScore(db: Database, ref: number, clock: number, now: number): number {
     if (this.cacheMode) {
-      // 2Q: keys on probation (never hit since they came in) go first, oldest first; a protected key
-      // sampled here loses its protection (its second chance), so a scan can't pin the protected set,
-      // and goes back on probation as if it had just come in (with its old clock it would rank as
-      // the oldest key on probation, evicted before the keys that were never hit).
-      const flags = db.flagsAt(ref);
-      if (flags & F_PROTECTED) {
-        db.setFlagsAt(ref, flags & ~F_PROTECTED);
-        db.setLru(ref, clock);
-        return 0;
-      }
-      return 2 ** 30 + db.idleSeconds(ref, clock);
+      // 2Q: keys on probation (not hit since they came in, or since they lost their protection) go
+      // first, the longest idle first; then protected keys, the longest idle first.
+      const idle = db.idleSeconds(ref, clock);
+      return db.flagsAt(ref) & F_PROTECTED ? idle : PROBATION_SCORE + idle;
     }
     if (this.policy.endsWith('-lru')) return db.idleSeconds(ref, clock);
     if (this.policy.endsWith('-lfu')) return 255 - db.lfuDecayed(ref, clock);
@@ -191,6 +197,7 @@ export class Shard {
       this.activeExpireParts(budgetMs / 4);
       this.sampleHeap();
       this.compactSome(budgetMs / 4);
+      this.collectReleased();
     }, period);
     this.timer.unref();
   }
@@ -223,6 +230,21 @@ export class Shard {
     }
     this.expireDb = (this.expireDb + 1) % n;
     return total;
+  }
+
+  /**
+   * Arena chunks are SharedArrayBuffers, which V8 does not count as external memory, so releasing
+   * them (flushes, deletes of large values, compaction) never prompts a collection by itself: after
+   * 64 MB released, ask for a major collection that runs concurrently (the main isolate sets
+   * --expose-gc for the shard threads; without it the memory returns at the next natural one).
+   */
+  private collectReleased(): void {
+    let released = 0;
+    for (const db of this.dbs) released += db.arena.releasedBytes;
+    if (released - this.releasedAtGc < RELEASED_GC_BYTES) return;
+    this.releasedAtGc = released;
+    const gc = (globalThis as { gc?: (options: { type: string; execution: string }) => void }).gc;
+    if (gc !== undefined) gc({ type: 'major', execution: 'async' });
   }
 
   /** Moves records out of sparse arena chunks, within the time budget (Database.compactStep). */

@@ -211,7 +211,7 @@ describe('server commands vs redis-server', { skip: REDIS_AVAILABLE ? false : SK
   });
 
   it('CONFIG GET / SET / RESETSTAT / REWRITE / HELP: replies and errors match Redis', async () => {
-    const same = ['maxmemory', 'maxmemory-policy', 'databases', 'timeout', 'proto-max-bulk-len', 'client-query-buffer-limit', 'requirepass', 'dbfilename', 'appendonly', 'tcp-keepalive', 'maxclients'];
+    const same = ['maxmemory', 'maxmemory-policy', 'maxmemory-samples', 'lfu-log-factor', 'lfu-decay-time', 'databases', 'timeout', 'proto-max-bulk-len', 'client-query-buffer-limit', 'requirepass', 'dbfilename', 'appendonly', 'tcp-keepalive', 'maxclients'];
     const cmds: Arg[][] = same.map((n) => ['CONFIG', 'GET', n]);
     cmds.push(
       ['CONFIG', 'GET', 'MAXMEMORY'], ['CONFIG', 'GET', 'Maxmemory', 'maxmemory'], ['CONFIG', 'GET', 'nosuch'], ['CONFIG', 'GET', 'nosuch*'], ['CONFIG', 'GET'],
@@ -230,7 +230,7 @@ describe('server commands vs redis-server', { skip: REDIS_AVAILABLE ? false : SK
     await diff(targets(), [['CONFIG', 'GET', 'maxmemory'], ['CONFIG', 'GET', 'nosuch'], ['CONFIG', 'SET', 'nosuch', '1']], { resp3: true });
     // Patterns: ours are the matching names we support.
     const o = pairs(decode(await d2.call(['CONFIG', 'GET', 'max*', '*bulk*'])));
-    assert.deepEqual(o.map((p) => p[0]).sort(), ['maxclients', 'maxmemory', 'maxmemory-policy', 'proto-max-bulk-len']);
+    assert.deepEqual(o.map((p) => p[0]).sort(), ['maxclients', 'maxmemory', 'maxmemory-policy', 'maxmemory-samples', 'proto-max-bulk-len']);
   });
 
   it('CONFIG SET reaches every shard thread', async () => {

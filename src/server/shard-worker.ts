@@ -188,7 +188,7 @@ export class ShardWorker implements RemoteExecutor {
     const c = this.config;
     this.shard.maxmemory = shardShare(c.maxmemory as number, this.n);
     this.shard.setPolicy(c.maxmemory_policy as EvictionPolicy, c.cache_mode === true);
-    this.shard.evictionSamples = c.maxmemory_samples as number;
+    this.shard.evictionSamples = Math.min(1024, c.maxmemory_samples as number);
     this.shard.access.lfuLogFactor = c.lfu_log_factor as number;
     this.shard.access.lfuDecayTime = c.lfu_decay_time as number;
     this.checkMemory();
