@@ -86,12 +86,14 @@ class Model {
       }
       const size = a.blockBytes(ref);
       used += size;
-      spans.push([ref >>> 23, off, off + size]);
+      // A LARGE block (ref below 2^23) is a buffer of its own: a chunk of its own for the overlap check.
+      spans.push([ref < 1 << 23 ? -ref : ref >>> 23, off, off + size]);
     }
     assert.equal(a.usedBytes, used, `${where}: usedBytes is the sum of the live blocks`);
     let committed = 0;
     for (const c of a.chunks) if (c !== null) committed += c.length;
-    assert.equal(a.committedBytes, committed, `${where}: committedBytes is the sum of the chunks held`);
+    for (const c of a.largeBlocks) if (c !== null) committed += c.length;
+    assert.equal(a.committedBytes, committed, `${where}: committedBytes is the sum of the chunks and large blocks held`);
     assert.ok(a.committedBytes >= a.usedBytes, `${where}: committed >= used`);
     spans.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
     for (let i = 1; i < spans.length; i++) {
@@ -178,7 +180,7 @@ describe('Arena allocation', () => {
     m.check('after reuse');
   });
 
-  it('gives a LARGE block its own chunk and releases it after linkParked', () => {
+  it('gives a LARGE block a buffer of its own (outside the chunks\' address space) and releases it after linkParked', () => {
     const m = new Model();
     const a = m.arena;
     m.alloc(40);
@@ -186,6 +188,7 @@ describe('Arena allocation', () => {
     const id = m.alloc(70_000);
     const ref = m.live.get(id)![0];
     assert.equal(Arena.offset(ref), 0);
+    assert.ok(ref < 1 << 23, 'a LARGE ref is an index, not a chunk address');
     assert.equal(a.blockBytes(ref), 70_000);
     assert.equal(a.committedBytes, committed + 70_000);
     assert.equal(a.usedBytes, 70_000 + CLASS_SIZES[sizeClass(40)]);
@@ -200,6 +203,12 @@ describe('Arena allocation', () => {
     const again = m.alloc(MAX_CLASS_BYTES + 1);
     assert.equal(a.chunk(m.live.get(again)![0]).length, MAX_CLASS_BYTES + 8, 'rounded to 8 bytes');
     m.check('large again');
+    // Far more large blocks than there are chunk addresses (511): no address space runs out.
+    const many = Array.from({ length: 1200 }, () => m.alloc(MAX_CLASS_BYTES + 64));
+    m.check('1200 large blocks');
+    for (const id of many) m.free(id);
+    a.linkParked();
+    m.check('1200 large blocks freed');
   });
 
   it('keeps usedBytes equal to the blocks handed out across chunk boundaries', () => {

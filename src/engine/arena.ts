@@ -2,7 +2,8 @@
 // SharedArrayBuffers, so the garbage collector sees one object per chunk, never one per key — and
 // V8 does not count them as external memory, which would start a full collection every 64 MB of
 // growth; released chunks are returned by the next major collection, see releasedBytes).
-// Invariants: a block is addressed by a ref (u32, nonzero): (chunk index + 1) << 17 | offset in 8-byte units;
+// Invariants: a block is addressed by a ref (u32, nonzero): (chunk index + 1) << 23 | offset in 8-byte
+// units, or for a LARGE block (over 64 KiB, a buffer of its own) its index + 1 (below 2^23);
 // every block is 8-byte aligned and starts with a header whose byte 1 is its size class (LARGE: the block
 // owns its whole chunk); byte 0 is 0 exactly for free blocks; a freed block is reused only after the
 // current synchronous turn (frees are parked until a microtask), so a Buffer view of a block read in a
@@ -20,6 +21,11 @@ const UNIT_SHIFT = 3;
 const OFFSET_BITS = 23;
 const OFFSET_MASK = (1 << OFFSET_BITS) - 1;
 const MAX_CHUNKS = (1 << 9) - 1;
+/**
+ * Refs below this name LARGE blocks (chunk field 0): block index + 1, each block a buffer of its own,
+ * up to 2^23 - 1 of them — apart from the shared chunks' address space, so big values can't use it up.
+ */
+const FIRST_CHUNK_REF = 1 << OFFSET_BITS;
 
 /** The ref of the block at byte `at` of chunk `idx`. */
 function refOf(idx: number, at: number): number {
@@ -71,8 +77,9 @@ export class Arena {
   readonly chunks: (Buffer | null)[] = [];
   /** Live bytes per chunk (block sizes). */
   private live: number[] = [];
-  /** Whether a chunk holds one large block. */
-  private large: boolean[] = [];
+  /** LARGE blocks, each a buffer of its own (null: released), and their free indexes. */
+  private bigs: (Buffer | null)[] = [];
+  private readonly spareBigs: number[] = [];
   /** Head ref of each class's free list (0: empty); a free block holds the next ref at byte 4. */
   private readonly freeHeads = new Uint32Array(CLASS_SIZES.length);
   /** Free blocks per class (for accounting and compaction decisions). */
@@ -99,14 +106,19 @@ export class Arena {
     this.chunkBytes = chunkBytes;
   }
 
-  /** The chunk of a ref. */
+  /** The LARGE blocks' buffers by index (null: released). */
+  get largeBlocks(): readonly (Buffer | null)[] {
+    return this.bigs;
+  }
+
+  /** The chunk of a ref (a LARGE block's own buffer). */
   chunk(ref: number): Buffer {
-    return this.chunks[chunkOf(ref)]!;
+    return ref < FIRST_CHUNK_REF ? this.bigs[ref - 1]! : this.chunks[chunkOf(ref)]!;
   }
 
   /** Byte offset of a ref in its chunk. */
   static offset(ref: number): number {
-    return (ref & OFFSET_MASK) << UNIT_SHIFT;
+    return ref < FIRST_CHUNK_REF ? 0 : (ref & OFFSET_MASK) << UNIT_SHIFT;
   }
 
   /** Size in bytes of the live block at ref. */
@@ -171,13 +183,15 @@ export class Arena {
   }
 
   private allocLarge(bytes: number): number {
-    const idx = this.newChunk(Math.ceil(bytes / 8) * 8);
-    const ref = refOf(idx, 0);
-    const c = this.chunks[idx]!;
+    const idx = this.spareBigs.length > 0 ? this.spareBigs.pop()! : this.bigs.length;
+    if (idx >= FIRST_CHUNK_REF - 1) throw new RangeError('arena: too many large blocks');
+    const c = Buffer.from(new SharedArrayBuffer(Math.ceil(bytes / 8) * 8));
+    if (idx === this.bigs.length) this.bigs.push(c);
+    else this.bigs[idx] = c;
     c[1] = LARGE_CLASS;
-    this.large[idx] = true;
-    this.taken(ref, c.length);
-    return ref;
+    this.usedBytes += c.length;
+    this.committedBytes += c.length;
+    return idx + 1;
   }
 
   private newChunk(bytes: number): number {
@@ -187,11 +201,9 @@ export class Arena {
     if (idx === this.chunks.length) {
       this.chunks.push(c);
       this.live.push(0);
-      this.large.push(false);
     } else {
       this.chunks[idx] = c;
       this.live[idx] = 0;
-      this.large[idx] = false;
     }
     this.committedBytes += bytes;
     return idx;
@@ -199,16 +211,15 @@ export class Arena {
 
   /** Frees the block at ref; it is reused after the current turn. */
   free(ref: number): void {
+    if (ref < FIRST_CHUNK_REF) {
+      this.usedBytes -= this.bigs[ref - 1]!.length;
+      this.parkLarge(ref - 1);
+      return;
+    }
     const idx = chunkOf(ref);
     const c = this.chunks[idx]!;
     const off = Arena.offset(ref);
     const cls = c[off + 1];
-    if (cls === LARGE_CLASS) {
-      this.usedBytes -= c.length;
-      this.live[idx] = 0;
-      this.parkLarge(idx);
-      return;
-    }
     const size = CLASS_SIZES[cls];
     this.usedBytes -= size;
     this.live[idx] -= size;
@@ -219,7 +230,7 @@ export class Arena {
     }
   }
 
-  /** A large block's chunk is dropped after the turn (a view of it may still be read). */
+  /** A large block's buffer is dropped after the turn (a view of it may still be read). */
   private parkLarge(idx: number): void {
     this.parked.push(-idx - 1);
     if (!this.parkScheduled) {
@@ -236,12 +247,12 @@ export class Arena {
     for (const ref of parked) {
       if (ref < 0) {
         const idx = -ref - 1;
-        const c = this.chunks[idx];
+        const c = this.bigs[idx];
         if (c === null || c === undefined) continue;
         this.committedBytes -= c.length;
         this.releasedBytes += c.length;
-        this.chunks[idx] = null;
-        this.spareIndexes.push(idx);
+        this.bigs[idx] = null;
+        this.spareBigs.push(idx);
         continue;
       }
       const idx = chunkOf(ref);
@@ -271,7 +282,8 @@ export class Arena {
     this.releasedBytes += this.committedBytes;
     this.chunks.length = 0;
     this.live = [];
-    this.large = [];
+    this.bigs = [];
+    this.spareBigs.length = 0;
     this.freeHeads.fill(0);
     this.freeCounts.fill(0);
     this.bumpChunk = -1;
@@ -298,7 +310,7 @@ export class Arena {
     let bestLive = this.chunkBytes / 2;
     for (let i = 0; i < this.chunks.length; i++) {
       const c = this.chunks[i];
-      if (c === null || this.large[i] || i === this.bumpChunk) continue;
+      if (c === null || i === this.bumpChunk) continue;
       if (this.live[i] < bestLive) {
         bestLive = this.live[i];
         best = i;

@@ -119,7 +119,7 @@ export class Entry {
   }
 
   /** The current record (re-found by key if records moved since this view was made). */
-  private at(): number {
+  at(): number {
     if (this.gen !== this.db.gen) {
       const ref = this.db.refOf(this.k);
       if (ref !== 0) this.ref = ref;
@@ -627,7 +627,7 @@ export class Database implements KeyStore {
    * share of the table. A collection's own bytes are not included (see value-memory.ts).
    */
   entryBytes(_key: KeyArg, e: Entry): number {
-    return this.arena.blockBytes(e.ref) + TABLE_BYTES_PER_KEY;
+    return this.arena.blockBytes(e.at()) + TABLE_BYTES_PER_KEY;
   }
 
   clear(): void {
