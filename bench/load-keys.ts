@@ -2,12 +2,8 @@
 // node bench/load-keys.ts PORT N [conns=46] [window=256] [value-size=64]
 // Invariants: keys memtier-0 .. memtier-(N-1), each SET once; prints the time taken and error count.
 
-import { RespConn, type CommandBatch } from './resp-client.ts';
-import { setBatch } from './memory-workload.ts';
-
-function* setRange(from: number, to: number, size: number, batch: number): Iterable<CommandBatch> {
-  for (let n = from; n < to; n += batch) yield { data: setBatch(n, Math.min(to, n + batch), size), commands: Math.min(to, n + batch) - n };
-}
+import { RespConn } from './resp-client.ts';
+import { setRange } from './memory-workload.ts';
 
 const [port, n, conns = 46, window = 256, size = 64] = process.argv.slice(2).map(Number);
 if (!port || !n) {

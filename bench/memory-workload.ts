@@ -4,6 +4,8 @@
 // Invariants: no I/O, no clock (callers pass times); the same seed gives the same stream; key n is
 // always `memtier-<n>` with a value of exactly `size` bytes that no other key shares.
 
+import type { CommandBatch } from './resp-client.ts';
+
 // ---------------------------------------------------------------- keys, values, commands
 
 /** memtier_benchmark's key naming: `memtier-<n>` (9–16 bytes for n < 1e7). */
@@ -36,6 +38,11 @@ export function setBatch(from: number, to: number, size: number): Buffer {
 }
 
 /** RESP for `SET memtier-<n> <value of n>`. */
+/** SETs of keys [from, to) in CommandBatches of `batch` (a loader connection's share). */
+export function* setRange(from: number, to: number, size: number, batch: number): Iterable<CommandBatch> {
+  for (let n = from; n < to; n += batch) yield { data: setBatch(n, Math.min(to, n + batch), size), commands: Math.min(to, n + batch) - n };
+}
+
 export function setCommand(n: number, size: number): Buffer {
   return setBatch(n, n + 1, size);
 }

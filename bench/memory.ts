@@ -16,10 +16,10 @@ import {
   UsageError, peakRssBytes, rssBytes, runMain, settledRss, shellQuote, startServer, stopServer, writeResult, type RunningServer, type ServerSpec,
 } from './servers.ts';
 import { fmt2, fmtOps, loadAtStart, median, resultFile, resultHead, table } from './bench-util.ts';
-import { RespConn, infoFields, usedMemory, type CommandBatch, type LoadResult } from './resp-client.ts';
+import { RespConn, infoFields, usedMemory, type LoadResult } from './resp-client.ts';
 import { CLIENTS, KEYSPACE, runBenchmark, type RawRun } from './redis-benchmark.ts';
 import {
-  ZipfSampler, getCommand, mulberry32, parseCount, parseGcLine, replyKind, setBatch, setCommand, summarizeGc,
+  ZipfSampler, getCommand, mulberry32, parseCount, parseGcLine, replyKind, setCommand, setRange, summarizeGc,
   type GcEvent, type GcSummary, type LatencySummary,
 } from './memory-workload.ts';
 import type { ProbeInit, ProbeMessage } from './growth-probe.ts';
@@ -200,11 +200,6 @@ const log = (line: string): void => void process.stdout.write(line + '\n');
 function commandLine(s: RunningServer): string {
   const p = String(s.port);
   return shellQuote(s.argv.map((a) => (a === p ? 'PORT' : a === `--port=${p}` ? '--port=PORT' : a)));
-}
-
-/** SETs of keys [from, to) in CommandBatches of `batch`. */
-function* setRange(from: number, to: number, size: number, batch: number): Iterable<CommandBatch> {
-  for (let n = from; n < to; n += batch) yield { data: setBatch(n, Math.min(to, n + batch), size), commands: Math.min(to, n + batch) - n };
 }
 
 /** SETs of keys 0..n-1 over `conns` pipelined connections (contiguous slices), all at once. */

@@ -1,11 +1,11 @@
-// Arena: the bytes of keys and string values, off the V8 heap, in 1 MiB chunks (Buffers over
+// Arena: the bytes of keys and string values, off the V8 heap, in 64 MiB chunks (Buffers over
 // SharedArrayBuffers, so the garbage collector sees one object per chunk, never one per key — and
 // V8 does not count them as external memory, which would start a full collection every 64 MB of
 // growth; released chunks are returned by the next major collection, see releasedBytes).
 // Invariants: a block is addressed by a ref (u32, nonzero): (chunk index + 1) << 23 | offset in 8-byte
 // units, or for a LARGE block (over 64 KiB, a buffer of its own) its index + 1 (below 2^23);
-// every block is 8-byte aligned and starts with a header whose byte 1 is its size class (LARGE: the block
-// owns its whole chunk); byte 0 is 0 exactly for free blocks; a freed block is reused only after the
+// every block is 8-byte aligned and starts with a header whose byte 1 is its size class (LARGE: a
+// buffer of its own); byte 0 is 0 exactly for free blocks; a freed block is reused only after the
 // current synchronous turn (frees are parked until a microtask), so a Buffer view of a block read in a
 // command stays valid for the rest of that turn; `usedBytes` is the sum of the sizes of live blocks.
 
@@ -57,7 +57,7 @@ export const MAX_CLASS_BYTES = CLASS_SIZES[CLASS_SIZES.length - 1];
 
 /** Size class for a block of at least `bytes` bytes (LARGE_CLASS beyond MAX_CLASS_BYTES). */
 export function sizeClass(bytes: number): number {
-  if (bytes <= 512) return bytes <= 16 ? 0 : (bytes - 9) >>> 3 === 0 ? 0 : ((bytes + 7) >>> 3) - 2;
+  if (bytes <= 512) return bytes <= 16 ? 0 : ((bytes + 7) >>> 3) - 2;
   if (bytes > MAX_CLASS_BYTES) return LARGE_CLASS;
   let lo = 63;
   let hi = CLASS_SIZES.length - 1;
@@ -137,17 +137,15 @@ export class Arena {
     if (cls === LARGE_CLASS) return this.allocLarge(bytes);
     const size = CLASS_SIZES[cls];
     let ref = this.freeHeads[cls];
-    while (ref !== 0) {
+    if (ref !== 0) {
+      // (beginEvacuation took the chunk being emptied off the free lists.)
       const c = this.chunk(ref);
       const off = Arena.offset(ref);
       this.freeHeads[cls] = c.readUInt32LE(off + 4);
       this.freeCounts[cls]--;
-      if (chunkOf(ref) !== this.evacuating) {
-        c[off + 1] = cls;
-        this.taken(ref, size);
-        return ref;
-      }
-      ref = this.freeHeads[cls];
+      c[off + 1] = cls;
+      this.taken(ref, size);
+      return ref;
     }
     if (this.bumpChunk < 0 || this.bumpAt + size > this.chunkBytes) {
       if (this.bumpChunk >= 0) this.retireBumpTail();
@@ -346,14 +344,14 @@ export class Arena {
    * (their byte 0 is cleared only when they are linked), and a chunk's last bytes too few for the
    * smallest class (a retired bump tail) are no block at all.
    */
-  liveBlocks(idx: number): number[] {
+  liveBlocks(idx: number, from = 0, max = Infinity): number[] {
     const c = this.chunks[idx]!;
     const out: number[] = [];
     const end = idx === this.bumpChunk ? this.bumpAt : this.chunkBytes;
     let parked: Set<number> | null = null;
     for (const ref of this.parked) if (ref > 0 && chunkOf(ref) === idx) (parked ??= new Set()).add(ref);
-    let at = 0;
-    while (end - at >= CLASS_SIZES[0]) {
+    let at = from;
+    while (end - at >= CLASS_SIZES[0] && out.length < max) {
       const cls = c[at + 1];
       if (c[at] !== 0) {
         const ref = refOf(idx, at);
@@ -361,8 +359,13 @@ export class Arena {
       }
       at += CLASS_SIZES[cls];
     }
+    this.scanEnd = end - at >= CLASS_SIZES[0] ? at : end;
     return out;
   }
+
+  /** Where the last liveBlocks() call stopped (the chunk's end when it got there). */
+  scanEnd = 0;
+
 
   /** Releases the evacuated chunk once none of its blocks is live. */
   finishEvacuation(): boolean {

@@ -33,6 +33,13 @@ export const SEGMENT_BYTES = SEGMENT_SLOTS * 5 + BUCKETS + STASH_SLOTS + 96;
 /** Hash results: [first, second] (32-bit unsigned each). */
 export const HASH = new Uint32Array(2);
 
+/**
+ * A random seed per thread (each shard's tables live and are re-hashed in one thread), so keys that
+ * collide cannot be computed offline to flood one segment: without it ~2000 crafted keys drove a
+ * directory to its depth limit (134 MB of index) and made every write fail.
+ */
+const SEED = (Math.random() * 0x100000000) >>> 0;
+
 function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -44,8 +51,8 @@ function fmix(h: number): number {
 
 /** Hashes a latin1 key string (one char per byte) into HASH. */
 export function hashString(key: string): void {
-  let a = 0x811c9dc5;
-  let b = 0x9747b28c ^ key.length;
+  let a = 0x811c9dc5 ^ SEED;
+  let b = 0x9747b28c ^ key.length ^ Math.imul(SEED, 0x9e3779b1);
   for (let i = 0; i < key.length; i++) {
     const c = key.charCodeAt(i);
     a = Math.imul(a ^ c, 0x01000193);
@@ -58,8 +65,8 @@ export function hashString(key: string): void {
 
 /** Hashes key bytes exactly as hashString hashes the same key as a string. */
 export function hashBytes(buf: Uint8Array, start: number, len: number): void {
-  let a = 0x811c9dc5;
-  let b = 0x9747b28c ^ len;
+  let a = 0x811c9dc5 ^ SEED;
+  let b = 0x9747b28c ^ len ^ Math.imul(SEED, 0x9e3779b1);
   for (let i = start, end = start + len; i < end; i++) {
     const c = buf[i];
     a = Math.imul(a ^ c, 0x01000193);
@@ -175,7 +182,6 @@ export class DashTable {
         return i;
       }
     }
-    if (seg.overflow[home] === 255) return -1;
     for (let i = REGULAR; i < SEGMENT_SLOTS; i++) {
       if (refs[i] === 0) {
         refs[i] = ref;

@@ -1,6 +1,7 @@
 // Database: one logical database's keys on one shard — a dashtable index over records in an arena.
-// Invariants: keys are latin1 strings at the API (one char per byte, so binary-safe) and bytes in the
-// arena; each key has one record (header, key bytes, then the string's bytes or a handle into `objects`
+// Invariants: keys come as argument bytes or latin1 strings (one char per byte, so binary-safe; the
+// maps keyed by string — watchers, blocked clients, hash-field deadlines — get keyText) and are bytes
+// in the arena; each key has one record (header, key bytes, then the string's bytes or a handle into `objects`
 // for values of other types), and the table maps the key to it; `size` counts stored entries and
 // `expiresCount` those with a deadline (kept in the record); an expired key is never
 // returned (lookups delete it lazily; the active cycle reclaims the rest); a value whose parts expire
@@ -10,6 +11,7 @@
 // command that changes a stored value in place tells them itself (family-util modified()).
 
 import { Arena } from './arena.ts';
+import { valueBytes } from './value-memory.ts';
 import { DashTable, HASH, hashBytes, hashString, type KeyStore, type Segment, SEGMENT_SLOTS } from './dashtable.ts';
 import type { WatchedKey } from './watch.ts';
 import type { Waiter } from '../server/blocking.ts';
@@ -133,8 +135,7 @@ export class Entry {
   }
 
   set value(v: Value) {
-    this.db.replaceValue(this.k, v);
-    this.ref = this.db.refOf(this.k);
+    this.ref = this.db.replaceValue(this.k, v);
     this.gen = this.db.gen;
   }
 
@@ -146,10 +147,6 @@ export class Entry {
   /** LRU clock (seconds) of the last access. */
   get lru(): number {
     return this.db.lruAt(this.at());
-  }
-
-  set lru(clock: number) {
-    this.db.setLru(this.at(), clock);
   }
 
   /** A string value stored 'raw' (built in place) rather than from a whole argument. */
@@ -174,6 +171,8 @@ export class Database implements KeyStore {
   expiresCount = 0;
   /** Bumped whenever a record is freed or moved (Entry views re-find their key then). */
   gen = 0;
+  /** Where compaction's walk of the chunk being emptied resumes (a byte offset). */
+  private compactAt = 0;
   /** Where the active expire cycle resumes (a table scan cursor). */
   private expireCursor = 0;
   /** Where the active cycle's pass over partsExpiring resumes. */
@@ -292,14 +291,6 @@ export class Database implements KeyStore {
     const c = this.arena.chunk(ref);
     const off = Arena.offset(ref);
     return (clock - (c[off + 3] | (c[off + 4] << 8) | (c[off + 5] << 16))) & LRU_MASK;
-  }
-
-  setLru(ref: number, clock: number): void {
-    const c = this.arena.chunk(ref);
-    const off = Arena.offset(ref);
-    c[off + 3] = clock & 0xff;
-    c[off + 4] = (clock >>> 8) & 0xff;
-    c[off + 5] = (clock >>> 16) & 0xff;
   }
 
   /** Header byte 0 (flags) of a record. */
@@ -510,7 +501,13 @@ export class Database implements KeyStore {
       const h1 = HASH[0];
       const h2 = HASH[1];
       ref = this.writeRecord(key, value, expireAt, lru, 0, raw);
-      table.insert(h1, h2, ref);
+      try {
+        table.insert(h1, h2, ref);
+      } catch (e) {
+        // The index could not take the key (directory depth limit): the command fails, nothing leaks.
+        this.freeRecord(ref, false);
+        throw e;
+      }
       if (expireAt !== 0) {
         table.lastSeg.expiring++;
         this.expiresCount++;
@@ -543,8 +540,11 @@ export class Database implements KeyStore {
     this.expiresCount += d;
   }
 
-  /** Stores a new value for an existing key, keeping its deadline and access data (Entry.value =). */
-  replaceValue(key: KeyArg, value: Value): void {
+  /**
+   * Stores a new value for an existing key, keeping its deadline and access data (Entry.value =).
+   * Returns the new record.
+   */
+  replaceValue(key: KeyArg, value: Value): number {
     const old = this.refOf(key);
     if (old === 0) throw new Error('replaceValue: no such key');
     const seg = this.table.lastSeg;
@@ -559,6 +559,7 @@ export class Database implements KeyStore {
     if (this.partsExpiring.size > 0) this.partsExpiring.delete(keyText(key));
     const parts = partsOf(value);
     if (parts !== null) this.partsExpiring.set(keyText(key), parts);
+    return ref;
   }
 
   /** Registers the stored value of key after one of its parts got a deadline (HEXPIRE). */
@@ -567,9 +568,9 @@ export class Database implements KeyStore {
   }
 
   setExpire(key: KeyArg, e: Entry, deadline: number | bigint): void {
-    const expireAt = this.deadline(key, deadline);
     const old = this.refOf(key);
     if (old === 0) return;
+    const expireAt = this.deadline(key, deadline);
     const seg = this.table.lastSeg;
     const slot = this.table.lastSlot;
     const c = this.arena.chunk(old);
@@ -598,15 +599,21 @@ export class Database implements KeyStore {
     return true;
   }
 
-  /** Deletes the key whose record is ref (eviction): as delete(), found from the record itself. */
-  evictRef(ref: number): void {
+  /**
+   * Deletes the key whose record is ref (eviction): as delete(), found from the record itself.
+   * Returns the estimated heap bytes of a collection value (0 for a string), which the collector
+   * gives back later.
+   */
+  evictRef(ref: number): number {
     const c = this.arena.chunk(ref);
     const off = Arena.offset(ref);
     const k = this.keyStart(c, off);
     const key = c.subarray(k, k + this.keyLen(c, off));
     if (this.refOf(key) !== ref) throw new Error('evictRef: the table does not hold this record');
+    const heap = (c[off] & KIND_MASK) === KIND_OBJECT ? valueBytes(this.valueAt(ref) as TypedValue, 5) : 0;
     this.removeLast(key, ref);
     if (this.watchers !== null) this.touch(keyText(key));
+    return heap;
   }
 
   /** Removes the key the table was last positioned on (its record is ref). */
@@ -685,6 +692,7 @@ export class Database implements KeyStore {
     const table = this.table;
     const dir = table.dir;
     let d = Math.floor(Math.random() * dir.length);
+    d -= d % (1 << (table.depth - dir[d].depth)); // the segment's first directory entry
     let start = Math.floor(Math.random() * SEGMENT_SLOTS);
     let got = 0;
     for (let visited = 0; visited < dir.length && got < want; visited++) {
@@ -723,12 +731,6 @@ export class Database implements KeyStore {
     return 0;
   }
 
-  /** A random key with a deadline, or null. */
-  randomVolatileKey(): string | null {
-    const ref = this.randomVolatileRef();
-    return ref === 0 ? null : this.keyAt(ref);
-  }
-
   /** Values of other types than strings stored here. */
   get objectCount(): number {
     return this.objects.length - this.freeHandles.length - this.parkedHandles.length;
@@ -746,12 +748,18 @@ export class Database implements KeyStore {
       idx = arena.compactionCandidate();
       if (idx < 0) return false;
       arena.beginEvacuation(idx);
+      this.compactAt = 0;
     }
-    let moved = 0;
-    for (const ref of arena.liveBlocks(idx)) {
-      if (moved >= max) return true;
+    // Each step walks on from where the previous one stopped: a step costs O(max), not O(chunk).
+    const refs = arena.liveBlocks(idx, this.compactAt, max);
+    this.compactAt = arena.scanEnd;
+    for (const ref of refs) {
       const key = this.keyAt(ref);
-      if (this.refOf(key) !== ref) throw new Error('compaction: a live record the table does not hold');
+      if (this.refOf(key) !== ref) {
+        // Not reachable from the index (a bug elsewhere): free it rather than stop the shard.
+        arena.free(ref);
+        continue;
+      }
       const size = arena.blockBytes(ref);
       const to = arena.alloc(size);
       const src = arena.chunk(ref);
@@ -760,10 +768,14 @@ export class Database implements KeyStore {
       this.table.replaceLast(to);
       arena.free(ref);
       this.gen++;
-      moved++;
+    }
+    if (refs.length === max) return true;
+    // The walk reached the chunk's end; if a block is somehow still live there, walk it again.
+    if (!arena.finishEvacuation()) {
+      this.compactAt = 0;
+      return true;
     }
     // A chunk emptied: more to do while another one is worth emptying.
-    if (!arena.finishEvacuation()) return true;
     return arena.compactionCandidate() >= 0;
   }
 
@@ -798,7 +810,7 @@ export class Database implements KeyStore {
     if (this.expiresCount === 0) return [0, 0];
     const table = this.table;
     let cursor = this.expireCursor;
-    let wrapped = false;
+    let segments = 0;
     const due: number[] = [];
     while (sampled < budget) {
       const dirIdx = table.depth === 0 ? 0 : Math.floor(cursor / 2 ** (24 - table.depth));
@@ -815,11 +827,9 @@ export class Database implements KeyStore {
         }
       }
       cursor = start + span;
-      if (cursor >= 2 ** 24) {
-        cursor = 0;
-        if (wrapped) break;
-        wrapped = true;
-      }
+      if (cursor >= 2 ** 24) cursor = 0;
+      // One call sees each segment at most once.
+      const lapDone = ++segments >= table.segmentCount;
       if (due.length > 0) {
         for (const ref of due) {
           const key = this.keyAt(ref);
@@ -830,7 +840,7 @@ export class Database implements KeyStore {
         }
         due.length = 0;
       }
-      if (this.expiresCount === 0) break;
+      if (this.expiresCount === 0 || lapDone) break;
     }
     this.expireCursor = cursor;
     this.expiredCount += expired;

@@ -16,6 +16,11 @@ export class ShardStats {
 
 export type EvictionPolicy = 'volatile-lru' | 'volatile-lfu' | 'volatile-random' | 'volatile-ttl' | 'allkeys-lru' | 'allkeys-lfu' | 'allkeys-random' | 'noeviction';
 
+/** evictOne's results: a key went; nothing the policy may evict; only keys transactions hold. */
+export const EVICTED = 1;
+export const EVICT_NONE = 0;
+export const EVICT_PINNED = 2;
+
 /** Cache mode: eviction scores of keys on probation start here (above any idle time). */
 const PROBATION_SCORE = 2 ** 30;
 
@@ -46,6 +51,9 @@ export class Shard {
   /** Heap bytes attributed to values of other types than strings (sampled; see sampleHeap). */
   heapBytes = 0;
   private heapBaseline = -1;
+  private lastHeapUsed = 0;
+  /** Estimated bytes of collections evicted since the heap last shrank (not yet collected). */
+  private heapCredit = 0;
   private evictDb = 0;
   /** Arena bytes released when the last collection was requested (collectReleased). */
   private releasedAtGc = 0;
@@ -88,33 +96,46 @@ export class Shard {
     const used = getHeapStatistics().used_heap_size;
     let objects = 0;
     for (const db of this.dbs) objects += db.objectCount;
-    if (objects === 0 || this.heapBaseline < 0) {
-      this.heapBaseline = this.heapBaseline < 0 ? used : Math.min(this.heapBaseline, used);
-      if (objects === 0) this.heapBaseline = used;
+    if (objects === 0) {
+      this.heapBaseline = used;
       this.heapBytes = 0;
-      return;
+      this.heapCredit = 0;
+    } else {
+      if (this.heapBaseline < 0) this.heapBaseline = used;
+      // The heap shrank: a collection ran, so the values evicted before it are out of `used` now.
+      if (used < this.lastHeapUsed) this.heapCredit = 0;
+      this.heapBytes = Math.max(0, used - this.heapBaseline - this.heapCredit);
     }
-    this.heapBytes = Math.max(0, used - this.heapBaseline);
+    this.lastHeapUsed = used;
   }
 
   /**
-   * Evicts keys by the policy until usedMemory() is within maxmemory (Redis performEvictions). Returns
-   * false if it is still over (noeviction, or nothing left that the policy may evict): denyoom commands
-   * must then fail.
+   * Evicts keys by the policy until usedMemory() is within maxmemory (Redis performEvictions), for at
+   * most `budgetMs` (Redis bounds each call too; the caller goes on later while still over). Returns
+   * false when it cannot get there (noeviction, or nothing left that the policy may evict): denyoom
+   * commands must then fail; true when within the limit or still evicting.
    */
-  ensureMemory(): boolean {
+  ensureMemory(budgetMs = Infinity): boolean {
     if (this.maxmemory === 0) return true;
     let used = this.usedMemory();
     if (used <= this.maxmemory) return true;
     if (this.policy === 'noeviction' && !this.cacheMode) return false;
-    for (let rounds = 0; used > this.maxmemory && rounds < 100_000; rounds++) {
-      const before = used;
-      if (!this.evictOne()) return false;
+    const start = budgetMs === Infinity ? 0 : performance.now();
+    let pinnedRuns = 0;
+    for (let rounds = 1; used > this.maxmemory; rounds++) {
+      const r = this.evictOne();
+      if (r === EVICT_NONE) return false;
+      // Every sampled key is in use by a transaction: sample again, and after a few such rounds try
+      // later (the caller goes on when the transactions are done).
+      if (r === EVICT_PINNED) {
+        if (++pinnedRuns >= 8) return true;
+        continue;
+      }
+      pinnedRuns = 0;
       used = this.usedMemory();
-      // Heap bytes fall only after a garbage collection: count an evicted value's share now.
-      if (used >= before && this.heapBytes > 0) this.heapBytes = Math.max(0, this.heapBytes - 64);
+      if ((rounds & 15) === 0 && budgetMs !== Infinity && performance.now() - start > budgetMs) return true;
     }
-    return used <= this.maxmemory;
+    return true;
   }
 
   /**
@@ -122,7 +143,7 @@ export class Shard {
    * `maxmemory-samples` keys (16 in cache mode) of every database that has candidates and evicts the
    * one the policy ranks first (higher score: evicted sooner).
    */
-  evictOne(): boolean {
+  evictOne(): number {
     const volatile = this.policy.startsWith('volatile-') && !this.cacheMode;
     const n = this.dbs.length;
     const random = !this.cacheMode && this.policy.endsWith('-random');
@@ -132,6 +153,7 @@ export class Shard {
     let best = 0;
     let bestDb: Database | null = null;
     let bestScore = -1;
+    let pinnedOnly = false;
     if (this.sample.length !== samples) this.sample = new Uint32Array(samples);
     const sample = this.sample;
     for (let i = 0; i < n; i++) {
@@ -146,6 +168,10 @@ export class Shard {
         if (ref === 0) break;
         const score = random ? 0 : this.evictionScore(db, ref, clock, now);
         if (score >= PROBATION_SCORE) probation = true;
+        if (score > bestScore && this.pinned !== null && this.pinned(d, db.keyAt(ref))) {
+          pinnedOnly = true;
+          continue;
+        }
         if (score > bestScore) {
           best = ref;
           bestDb = db;
@@ -161,11 +187,22 @@ export class Shard {
         break;
       }
     }
-    if (bestDb === null) return false;
-    bestDb.evictRef(best);
+    if (bestDb === null) return pinnedOnly ? EVICT_PINNED : EVICT_NONE;
+    const heap = bestDb.evictRef(best);
+    if (heap > 0) {
+      // A collection's heap bytes fall only after a collection: count them as gone now.
+      this.heapCredit += heap;
+      this.heapBytes = Math.max(0, this.heapBytes - heap);
+    }
     this.stats.evictedKeys++;
-    return true;
+    return EVICTED;
   }
+
+  /**
+   * Keys eviction must leave alone for now (set by the shard worker while transactions are live: a
+   * key a transaction has locked may be read by its next hop). Null: none.
+   */
+  pinned: ((db: number, key: string) => boolean) | null = null;
 
   /** How strongly the policy wants the key at ref gone (higher: sooner). */
   private evictionScore(db: Database, ref: number, clock: number, now: number): number {

@@ -133,9 +133,8 @@ function opDel(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   let n = 0;
   const db = x.db;
   for (let i = 1; i < args.length; i++) {
-    const slot = keySlot(args[i]);
-    const k = keyString(args[i]);
-    if (db.lookup(slot, k, x.now) !== undefined && db.delete(slot, k)) n++;
+    const k = args[i];
+    if (db.lookup(0, k, x.now) !== undefined && db.delete(0, k)) n++;
   }
   w.integer(n);
 }

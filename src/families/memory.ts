@@ -47,6 +47,13 @@ export function memorySnapshot(x: ShardExec): MemorySnapshot {
   const worker = x.worker;
   const used = x.shard.usedMemory();
   const dbs: MemorySnapshot['dbs'] = [];
+  // Arena chunks are SharedArrayBuffers, which V8's external_memory does not count: add them.
+  let arenaUsed = 0;
+  let arenaCommitted = 0;
+  for (const db of x.shard.dbs) {
+    arenaUsed += db.arena.usedBytes;
+    arenaCommitted += db.arena.committedBytes;
+  }
   x.shard.dbs.forEach((db, i) => {
     // What the keyspace spends beyond keys and values: the index (dashtable segments and directory).
     if (db.size > 0) dbs.push([i, db.size, db.table.bytes]);
@@ -57,9 +64,9 @@ export function memorySnapshot(x: ShardExec): MemorySnapshot {
   return {
     used,
     peak: Math.max(x.shard.peakMemory, used),
-    allocated: h.used_heap_size + h.external_memory,
-    active: h.total_heap_size + h.external_memory,
-    resident: h.total_physical_size + h.external_memory,
+    allocated: h.used_heap_size + h.external_memory + arenaUsed,
+    active: h.total_heap_size + h.external_memory + arenaCommitted,
+    resident: h.total_physical_size + h.external_memory + arenaCommitted,
     clientMem,
     clients: worker.clients.size,
     dbs,

@@ -110,6 +110,8 @@ export type { WorkerShared } from '../runtime/control.ts';
 
 /** How often a shard re-checks its memory limit without a write (ms). */
 const MEMORY_CHECK_MS = 100;
+/** How long one eviction pass may run before the shard serves other work (Redis: ~0.5 ms at tenacity 10). */
+const EVICTION_BUDGET_MS = 1;
 
 /** One command in this many is timed for INFO commandstats (a power of two). */
 const TIMING_SAMPLE = 16;
@@ -203,12 +205,33 @@ export class ShardWorker implements RemoteExecutor {
   checkMemory(): void {
     const s = this.shard;
     const used = s.usedMemory();
-    const over = s.maxmemory !== 0 && used > s.maxmemory && !(this.tx.idle && s.ensureMemory());
+    let over = false;
+    if (s.maxmemory !== 0 && used > s.maxmemory) {
+      // Eviction runs EVICTION_BUDGET_MS at a time (as Redis's performEvictions): while it can still
+      // make room, writes are not refused and it goes on in the next turn. Keys that live
+      // transactions hold are left alone (their next hop may read them).
+      s.pinned = this.tx.idle ? null : this.holdsKey;
+      over = !s.ensureMemory(EVICTION_BUDGET_MS);
+      s.pinned = null;
+      if (!over && s.usedMemory() > s.maxmemory && !this.evictionScheduled) {
+        this.evictionScheduled = true;
+        setImmediate(this.continueEviction);
+      }
+    }
     if (over !== this.memOver) {
       this.memOver = over;
       this.gate.publish(this.index, over);
     }
   }
+
+  private evictionScheduled = false;
+
+  private readonly holdsKey = (db: number, key: string): boolean => this.tx.holds(db, key);
+
+  private readonly continueEviction = (): void => {
+    this.evictionScheduled = false;
+    this.checkMemory();
+  };
 
   /** A command or internal command by name (a bug if missing). */
   command(name: string): Command {

@@ -111,6 +111,12 @@ export class TxShard {
     return this.entries.size === 0;
   }
 
+  /** Whether a live entry holds key of db (or the whole shard): eviction leaves such keys alone. */
+  holds(db: number, key: string): boolean {
+    if (this.entries.size === 0) return false;
+    return this.globals.length > 0 || this.holders[db].has(key);
+  }
+
   /** Whether a command taking these locks must wait behind a live entry. */
   mustWait(locks: Lock[], write: boolean): boolean {
     if (this.entries.size === 0) return false;
