@@ -490,9 +490,8 @@ export class Database implements KeyStore {
   /**
    * Adds or replaces the value; the deadline is set as given (0 clears it). A string is stored 'raw'
    * when given as a Buffer unless `raw` says otherwise (moving a stored string keeps its encoding).
-   * Returns the entry.
    */
-  put(_slot: number, key: KeyArg, value: Value, deadline: number | bigint, lru: number, raw: boolean = value instanceof Buffer): Entry {
+  put(_slot: number, key: KeyArg, value: Value, deadline: number | bigint, lru: number, raw: boolean = value instanceof Buffer): void {
     const expireAt = this.deadline(key, deadline);
     const old = this.refOf(key);
     const table = this.table;
@@ -530,7 +529,6 @@ export class Database implements KeyStore {
       const k = keyText(key);
       if (this.blocked.has(k)) this.readyQueue.push([this, k]);
     }
-    return new Entry(this, key, ref);
   }
 
   private countDeadline(seg: Segment, was: boolean, is: boolean): void {

@@ -78,8 +78,8 @@ export function modified(x: ShardExec, key: Buffer): void {
  * Stores a value (replacing any, deadline as given: 0 clears it). A Buffer is stored as a string
  * built in place ('raw') unless `raw` is false (a whole argument: SET, MSET — the bytes are copied).
  */
-export function storeValue(x: ShardExec, key: Buffer, value: Value, expireAt: number | bigint, raw: boolean = value instanceof Buffer): Entry {
-  return x.db.put(0, key, value, expireAt, Shard.lruClock(x.now), raw);
+export function storeValue(x: ShardExec, key: Buffer, value: Value, expireAt: number | bigint, raw: boolean = value instanceof Buffer): void {
+  x.db.put(0, key, value, expireAt, Shard.lruClock(x.now), raw);
 }
 
 export function deleteKey(x: ShardExec, key: Buffer): boolean {
