@@ -63,17 +63,8 @@ export function replyKind(reply: Buffer): 'nil' | 'error' | 'value' {
 
 // ---------------------------------------------------------------- random numbers
 
-/** mulberry32 (as in test/harness.ts): a small seeded PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a small seeded PRNG, uniform in [0, 1) (src/util/prng.ts, shared with the tests). */
+export { mulberry32 } from '../src/util/prng.ts';
 
 /**
  * Zipf(s) over ranks 0..n-1: P(rank k) ∝ 1/(k+1)^s. The CDF is computed once (8 bytes per rank);

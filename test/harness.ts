@@ -9,6 +9,7 @@ import { createServer, connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import { mulberry32 } from '../src/util/prng.ts';
 
 export const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 export const MAIN = join(ROOT, 'src', 'main.ts');
@@ -685,17 +686,8 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, what: stri
   }
 }
 
-/** A small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG (mulberry32, src/util/prng.ts). */
+export const rng = mulberry32;
 
 /** Stops a Damselfly started for a suite and fails if it had died during the tests (null: not started). */
 export async function stopChecked(dfly: ServerHandle | null | undefined): Promise<void> {
