@@ -73,6 +73,17 @@ export function keyText(k: KeyArg): string {
   return typeof k === 'string' ? k : k.latin1Slice(0, k.length);
 }
 
+/** The 24-bit LRU clock of the record at byte `off` of `c` (header bytes 3-5). */
+function readLru(c: Buffer, off: number): number {
+  return c[off + 3] | (c[off + 4] << 8) | (c[off + 5] << 16);
+}
+
+function writeLru(c: Buffer, off: number, clock: number): void {
+  c[off + 3] = clock & 0xff;
+  c[off + 4] = (clock >>> 8) & 0xff;
+  c[off + 5] = (clock >>> 16) & 0xff;
+}
+
 /** Bytes of the table per stored key at its typical fill (slot, fingerprint, segment share). */
 export const TABLE_BYTES_PER_KEY = 8;
 
@@ -281,7 +292,7 @@ export class Database implements KeyStore {
   lruAt(ref: number): number {
     const c = this.arena.chunk(ref);
     const off = Arena.offset(ref);
-    const stored = c[off + 3] | (c[off + 4] << 8) | (c[off + 5] << 16);
+    const stored = readLru(c, off);
     const now = Math.floor(Date.now() / 1000);
     return now - ((now - stored) & LRU_MASK);
   }
@@ -290,7 +301,7 @@ export class Database implements KeyStore {
   idleSeconds(ref: number, clock: number): number {
     const c = this.arena.chunk(ref);
     const off = Arena.offset(ref);
-    return (clock - (c[off + 3] | (c[off + 4] << 8) | (c[off + 5] << 16))) & LRU_MASK;
+    return (clock - readLru(c, off)) & LRU_MASK;
   }
 
   /** Header byte 0 (flags) of a record. */
@@ -316,7 +327,7 @@ export class Database implements KeyStore {
     const counter = c[off + 2];
     const period = this.access.lfuDecayTime;
     if (period === 0) return counter;
-    const stored = c[off + 3] | (c[off + 4] << 8) | (c[off + 5] << 16);
+    const stored = readLru(c, off);
     const minutes = Math.floor(((clock - stored) & LRU_MASK) / 60);
     const n = Math.floor(minutes / period);
     return n > counter ? 0 : counter - n;
@@ -330,9 +341,7 @@ export class Database implements KeyStore {
     const access = this.access;
     if (access.lfu) c[off + 2] = lfuLogIncr(this.lfuDecayed(ref, clock), access.lfuLogFactor);
     if (access.cacheMode) c[off] |= F_PROTECTED;
-    c[off + 3] = clock & 0xff;
-    c[off + 4] = (clock >>> 8) & 0xff;
-    c[off + 5] = (clock >>> 16) & 0xff;
+    writeLru(c, off, clock);
   }
 
   setLfu(ref: number, n: number): void {
@@ -365,9 +374,7 @@ export class Database implements KeyStore {
     }
     c[off] = flags;
     c[off + 2] = lfu;
-    c[off + 3] = lru & 0xff;
-    c[off + 4] = (lru >>> 8) & 0xff;
-    c[off + 5] = (lru >>> 16) & 0xff;
+    writeLru(c, off, lru);
     if (big) {
       c.writeUInt32LE(keyLen, off + 8);
       c.writeUInt32LE(valLen, off + 12);
@@ -549,7 +556,7 @@ export class Database implements KeyStore {
     const slot = this.table.lastSlot;
     const c = this.arena.chunk(old);
     const off = Arena.offset(old);
-    const lru = c[off + 3] | (c[off + 4] << 8) | (c[off + 5] << 16);
+    const lru = readLru(c, off);
     const keepObject = (c[off] & KIND_MASK) === KIND_OBJECT && !(typeof value === 'string' || value instanceof Buffer);
     const ref = this.writeRecord(key, value, this.deadlineAt(old), lru, old, value instanceof Buffer);
     seg.refs[slot] = ref;
@@ -578,7 +585,7 @@ export class Database implements KeyStore {
       c.writeDoubleLE(expireAt, off + (c[off] & F_BIGLEN ? 16 : 8));
     } else if (had || expireAt !== 0) {
       // The record grows or shrinks by the deadline's 8 bytes.
-      const lru = c[off + 3] | (c[off + 4] << 8) | (c[off + 5] << 16);
+      const lru = readLru(c, off);
       const ref = this.writeRecord(key, this.valueAt(old), expireAt, lru, old, (c[off] & F_RAW) !== 0);
       seg.refs[slot] = ref;
       this.freeRecord(old, (c[off] & KIND_MASK) === KIND_OBJECT);
@@ -674,11 +681,6 @@ export class Database implements KeyStore {
     return ref === 0 ? null : this.keyAt(ref);
   }
 
-  /** The record of a random stored key, or 0 when empty. */
-  randomRef(): number {
-    return this.table.randomRef(Math.random);
-  }
-
   /**
    * Fills `out` with up to out.length records for eviction to rank (with deadlines only, if
    * `volatile`): consecutive occupied slots from a random slot of a random segment on, going on into
@@ -708,25 +710,6 @@ export class Database implements KeyStore {
       start = 0;
     }
     return got;
-  }
-
-  /** The record of a random key with a deadline, or 0 when there is none. */
-  randomVolatileRef(): number {
-    if (this.expiresCount === 0) return 0;
-    const dir = this.table.dir;
-    for (let tries = 0; tries < 64; tries++) {
-      const seg = dir[Math.floor(Math.random() * dir.length)];
-      if (seg.expiring === 0) continue;
-      for (let probe = 0; probe < 32; probe++) {
-        const ref = seg.refs[Math.floor(Math.random() * SEGMENT_SLOTS)];
-        if (ref !== 0 && this.expiring(ref)) return ref;
-      }
-    }
-    for (const seg of this.table.segments()) {
-      if (seg.expiring === 0) continue;
-      for (let i = 0; i < SEGMENT_SLOTS; i++) if (seg.refs[i] !== 0 && this.expiring(seg.refs[i])) return seg.refs[i];
-    }
-    return 0;
   }
 
   /** Values of other types than strings stored here. */

@@ -160,8 +160,8 @@ export class Shard {
       const d = (this.evictDb + i) % n;
       const db = this.dbs[d];
       if ((volatile ? db.expiresCount : db.size) === 0) continue;
-      const got = random ? 1 : db.sampleRefs(sample, volatile);
-      if (random) sample[0] = volatile ? db.randomVolatileRef() : db.randomRef();
+      // (For the random policies the sample is one key.)
+      const got = db.sampleRefs(sample, volatile);
       let probation = false;
       for (let k = 0; k < got; k++) {
         const ref = sample[k];

@@ -4,7 +4,7 @@
 
 import { keySlot } from '../runtime/slots.ts';
 import { Shard } from '../engine/shard.ts';
-import type { Entry, Value } from '../engine/database.ts';
+import { keyText, type Entry, type Value } from '../engine/database.ts';
 import type { ShardExec } from '../server/command-types.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import { parseInt64, parseSafeInt } from '../util/numbers.ts';
@@ -26,10 +26,8 @@ export function errInvalidExpire(cmdName: string): string {
 export const INT64_MAX = 9223372036854775807n;
 export const INT64_MIN = -9223372036854775808n;
 
-/** latin1 string of a key or argument (one char per byte): the form keys and small values are kept in. */
-export function keyString(b: Buffer): string {
-  return b.latin1Slice(0, b.length);
-}
+/** latin1 string of a key or argument (one char per byte): the engine's keyText, for Buffers. */
+export const keyString: (b: Buffer) => string = keyText;
 
 /** The hash slot of a key (reusing the one routing computed when it is the same key). */
 export function slotOf(x: ShardExec, key: Buffer): number {
