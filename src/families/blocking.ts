@@ -8,9 +8,9 @@
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
-import type { Connection } from '../server/connection.ts';
+import type { Client } from '../server/client.ts';
 import type { TypedValue } from '../engine/database.ts';
-import { mergeSum } from '../server/connection.ts';
+import { mergeSum } from '../server/coordinator.ts';
 import { LockPlan } from '../server/transaction.ts';
 import { NO_GLOBAL } from '../server/tx-shard.ts';
 import { claim, Waiter, WRAP_KEY_ELEMENT, WRAP_KEY_PAIR, WRAP_MOVE, WRAP_PLAIN } from '../server/blocking.ts';
@@ -75,7 +75,7 @@ function popPlan(keys: Buffer[], kind: 'list' | 'zset', name: string, wrap: numb
 
 /** BLPOP / BRPOP / BZPOPMIN / BZPOPMAX key [key ...] timeout */
 function simplePop(name: string, kind: 'list' | 'zset', wrap: number) {
-  return (c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> => {
+  return (c: Client, args: Buffer[], w: ReplyWriter): Promise<void> => {
     const ms = parseTimeout(args[args.length - 1], w);
     if (ms === null) return Promise.resolve();
     return block(c, popPlan(args.slice(1, -1), kind, name, wrap), ms, w);
@@ -84,7 +84,7 @@ function simplePop(name: string, kind: 'list' | 'zset', wrap: number) {
 
 /** BLMPOP / BZMPOP timeout numkeys key [key ...] LEFT|RIGHT|MIN|MAX [COUNT count] */
 function mpop(kind: 'list' | 'zset') {
-  return (c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> => {
+  return (c: Client, args: Buffer[], w: ReplyWriter): Promise<void> => {
     // Redis parses numkeys, the keys, the direction and COUNT before the timeout.
     const rest = [args[0], ...args.slice(2)];
     let keys: Buffer[];
@@ -117,7 +117,7 @@ function mpop(kind: 'list' | 'zset') {
 
 /** BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout; BRPOPLPUSH source destination timeout */
 function move(rpoplpush: boolean) {
-  return (c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> => {
+  return (c: Client, args: Buffer[], w: ReplyWriter): Promise<void> => {
     let from: 'LEFT' | 'RIGHT' | null = 'RIGHT';
     let to: 'LEFT' | 'RIGHT' | null = 'LEFT';
     if (!rpoplpush) {
@@ -142,7 +142,7 @@ function move(rpoplpush: boolean) {
 }
 
 /** BLMOVE: with a source holding elements, LMOVE does it (it checks both types); else block. */
-async function blockMove(c: Connection, plan: BlockPlan, args: Buffer[], from: string, to: string, ms: number, w: ReplyWriter): Promise<void> {
+async function blockMove(c: Client, plan: BlockPlan, args: Buffer[], from: string, to: string, ms: number, w: ReplyWriter): Promise<void> {
   const n = c.worker.n;
   const src = args[1];
   const dst = args[2];
@@ -150,27 +150,27 @@ async function blockMove(c: Connection, plan: BlockPlan, args: Buffer[], from: s
   const full = [B('lmove'), src, dst, B(from), B(to)];
   let reply: Buffer;
   if (shardOfKey(src, n) === shardOfKey(dst, n) || lmove.impl.multi === undefined || typeof lmove.impl.multi !== 'function') {
-    reply = await c.runOn(shardOfKey(src, n), 'lmove', full.slice(1), c.resp);
+    reply = await c.coord.runOn(shardOfKey(src, n), 'lmove', full.slice(1), c.resp);
   } else {
     const bw = c.worker.newWriter(c.resp);
     const multi = lmove.impl.multi;
     const plan2 = new LockPlan();
     plan2.add(shardOfKey(src, n), c.db, src, true);
     plan2.add(shardOfKey(dst, n), c.db, dst, true);
-    await c.atomically(plan2, NO_GLOBAL, () => multi(c, full, bw));
+    await c.coord.atomically(plan2, NO_GLOBAL, () => multi(c, full, bw));
     reply = bw.take();
   }
   // A nil reply: the source is missing (its type was checked): wait for it.
   if (!(reply.length >= 3 && (reply[0] === 0x5f || (reply[0] === 0x24 && reply[1] === 0x2d)))) return w.raw(reply);
-  if (c.tx !== null) return w.nullBulk();
+  if (c.coord.tx !== null) return w.nullBulk();
   return wait(c, plan, ms, w);
 }
 
 /** The common path: try now (atomically over the keys), else wait. */
-async function block(c: Connection, plan: BlockPlan, ms: number, w: ReplyWriter): Promise<void> {
+async function block(c: Client, plan: BlockPlan, ms: number, w: ReplyWriter): Promise<void> {
   const now = await tryNow(c, plan);
   if (now !== null) return w.raw(now);
-  if (c.tx !== null) return w.nullArray(); // inside MULTI/EXEC: no blocking
+  if (c.coord.tx !== null) return w.nullArray(); // inside MULTI/EXEC: no blocking
   return wait(c, plan, ms, w);
 }
 
@@ -178,7 +178,7 @@ async function block(c: Connection, plan: BlockPlan, ms: number, w: ReplyWriter)
  * One transaction over the keys: the type state of every key (per shard, one hop), then the pop on the
  * first key that holds elements, or WRONGTYPE for the first of another type. null: nothing to pop.
  */
-async function tryNow(c: Connection, plan: BlockPlan): Promise<Buffer | null> {
+async function tryNow(c: Client, plan: BlockPlan): Promise<Buffer | null> {
   const n = c.worker.n;
   const lock = new LockPlan();
   const byShard = new Map<number, number[]>();
@@ -190,11 +190,11 @@ async function tryNow(c: Connection, plan: BlockPlan): Promise<Buffer | null> {
     l.push(i);
   });
   let result: Buffer | null = null;
-  await c.atomically(lock, NO_GLOBAL, async () => {
+  await c.coord.atomically(lock, NO_GLOBAL, async () => {
     const state = new Array<number>(plan.keys.length).fill(0);
     await Promise.all(
       [...byShard].map(async ([s, idx]) => {
-        const r = await c.runOn(s, '__bpeek', [B(plan.kind), ...idx.map((i) => plan.keys[i])]);
+        const r = await c.coord.runOn(s, '__bpeek', [B(plan.kind), ...idx.map((i) => plan.keys[i])]);
         splitArrayReply(r).forEach((item, j) => (state[idx[j]] = replyInteger(item)));
       }),
     );
@@ -207,7 +207,7 @@ async function tryNow(c: Connection, plan: BlockPlan): Promise<Buffer | null> {
     const key = plan.keys[first];
     const args = plan.template.slice(1);
     args[plan.keyAt - 1] = key;
-    const popped = await c.runOn(shardOfKey(key, n), plan.template[0].toString(), args, c.resp);
+    const popped = await c.coord.runOn(shardOfKey(key, n), plan.template[0].toString(), args, c.resp);
     result = shape(plan, key, popped, c.resp);
   });
   return result;
@@ -223,7 +223,7 @@ function shape(plan: BlockPlan, key: Buffer, popped: Buffer, resp: 2 | 3): Buffe
 }
 
 /** Registers the waiters and waits for a pop, the timeout, CLIENT UNBLOCK or the client's end. */
-async function wait(c: Connection, plan: BlockPlan, ms: number, w: ReplyWriter): Promise<void> {
+async function wait(c: Client, plan: BlockPlan, ms: number, w: ReplyWriter): Promise<void> {
   const worker = c.worker;
   // The client left while the command was being tried (Redis frees it on EOF): waiting would keep a
   // dead client blocked, and pop an element for it.
@@ -270,13 +270,13 @@ async function wait(c: Connection, plan: BlockPlan, ms: number, w: ReplyWriter):
       B(String(worker.command(plan.template[0].toString()).index)), plan.dst ?? B(''), B(plan.dstLeft ? '1' : '0'),
       B(String(plan.keyAt)), B(String(plan.template.length)), ...plan.template,
     ];
-    for (const [s, keys] of byShard) void c.runOn(s, '__block', [...head, ...keys], c.resp);
+    for (const [s, keys] of byShard) void c.coord.runOn(s, '__block', [...head, ...keys], c.resp);
   });
   if (timer !== null) clearTimeout(timer);
   c.blockState = null;
   Atomics.sub(worker.shared.counts, 1, 1);
   worker.claims.release(slot);
-  for (const s of new Set(plan.keys.map((k) => shardOfKey(k, n)))) void c.runOn(s, '__unblock', [B(String(slot)), B(String(expect))]);
+  for (const s of new Set(plan.keys.map((k) => shardOfKey(k, n)))) void c.coord.runOn(s, '__unblock', [B(String(slot)), B(String(expect))]);
   // Redis 7.0 answers a timeout (or CLIENT UNBLOCK) with a nil array, BLMOVE and BRPOPLPUSH included
   // (whose nil inside MULTI is a nil bulk).
   if (reply === null) return w.nullArray();
@@ -286,7 +286,7 @@ async function wait(c: Connection, plan: BlockPlan, ms: number, w: ReplyWriter):
 // --- CLIENT UNBLOCK ------------------------------------------------------------------------------
 
 /** CLIENT UNBLOCK client-id [TIMEOUT|ERROR] */
-function clientUnblock(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function clientUnblock(c: Client, args: Buffer[], w: ReplyWriter): void {
   // As Redis: too many arguments is the generic subcommand error, and the reason is checked before the id.
   if (args.length > 4) {
     const sub = args[1].toString('latin1').slice(0, 128);
@@ -300,7 +300,7 @@ function clientUnblock(c: Connection, args: Buffer[], w: ReplyWriter): void {
   }
   const id = parseInt64(args[2]);
   if (id === null) return w.error(ERR_NOT_INTEGER);
-  c.broadcast(c.worker.command('__clientunblock'), [B('__clientunblock'), B(String(id)), B(mode)], mergeSum, w);
+  c.coord.broadcast(c.worker.command('__clientunblock'), [B('__clientunblock'), B(String(id)), B(mode)], mergeSum, w);
 }
 
 // --- shard side --------------------------------------------------------------------------------

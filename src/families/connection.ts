@@ -1,10 +1,10 @@
-// Connection commands: PING ECHO HELLO AUTH SELECT QUIT RESET and CLIENT *.
+// Client commands: PING ECHO HELLO AUTH SELECT QUIT RESET and CLIENT *.
 // Invariants: they run on the client's own thread and change only that client's state, except
 // CLIENT LIST/KILL which ask every worker (internal commands __clientlist/__clientkill).
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
-import type { Connection } from '../server/connection.ts';
+import type { Client } from '../server/client.ts';
 import { REDIS_VERSION } from '../version.ts';
 import { ERR_DB_RANGE, ERR_SYNTAX, isWord, parseInt32, parseInteger } from './family-util.ts';
 import { bulkBytes } from '../protocol/reply-reader.ts';
@@ -13,26 +13,26 @@ const ERR_WRONGPASS = 'WRONGPASS invalid username-password pair or user is disab
 const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
 
 /** PING [message] */
-function ping(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function ping(c: Client, args: Buffer[], w: ReplyWriter): void {
   if (args.length > 2) return w.error("ERR wrong number of arguments for 'ping' command");
   if (args.length === 2) w.bulk(args[1]);
   else w.simple('PONG');
 }
 
 /** ECHO message */
-function echo(_c: Connection, args: Buffer[], w: ReplyWriter): void {
+function echo(_c: Client, args: Buffer[], w: ReplyWriter): void {
   w.bulk(args[1]);
 }
 
 /** Checks a password against requirepass for user `user` (only "default" exists). */
-function checkPassword(c: Connection, user: Buffer, pass: Buffer): boolean {
+function checkPassword(c: Client, user: Buffer, pass: Buffer): boolean {
   const required = String(c.worker.config.requirepass);
   if (user.toString('latin1') !== 'default') return false;
   return required === '' || pass.toString('latin1') === required;
 }
 
 /** AUTH [username] password */
-function auth(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function auth(c: Client, args: Buffer[], w: ReplyWriter): void {
   if (args.length > 3) return w.error(ERR_SYNTAX);
   let user: Buffer = Buffer.from('default');
   let pass = args[1];
@@ -55,7 +55,7 @@ function validClientName(name: Buffer): boolean {
 }
 
 /** HELLO [protover [AUTH username password] [SETNAME clientname]] */
-function hello(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function hello(c: Client, args: Buffer[], w: ReplyWriter): void {
   let ver = 0;
   let next = 1;
   if (args.length >= 2) {
@@ -111,7 +111,7 @@ function hello(c: Connection, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** SELECT index */
-function select(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function select(c: Client, args: Buffer[], w: ReplyWriter): void {
   const id = parseInt32(args[1], w);
   if (id === null) return;
   if (id < 0 || id >= (c.worker.config.dbnum as number)) return w.error(ERR_DB_RANGE);
@@ -120,15 +120,15 @@ function select(c: Connection, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** QUIT */
-function quit(c: Connection, _args: Buffer[], w: ReplyWriter): void {
+function quit(c: Client, _args: Buffer[], w: ReplyWriter): void {
   w.ok();
   c.closeAfterReplies();
 }
 
 /** RESET */
-function reset(c: Connection, _args: Buffer[], w: ReplyWriter): void {
+function reset(c: Client, _args: Buffer[], w: ReplyWriter): void {
   c.multi = null;
-  c.dropWatches();
+  c.coord.dropWatches();
   c.db = 0;
   c.resp = 2;
   w.resp = 2;
@@ -142,30 +142,30 @@ function reset(c: Connection, _args: Buffer[], w: ReplyWriter): void {
 }
 
 /** CLIENT ID */
-function clientId(c: Connection, _args: Buffer[], w: ReplyWriter): void {
+function clientId(c: Client, _args: Buffer[], w: ReplyWriter): void {
   w.integer(c.id);
 }
 
 /** CLIENT SETNAME connection-name */
-function clientSetName(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function clientSetName(c: Client, args: Buffer[], w: ReplyWriter): void {
   if (!validClientName(args[2])) return w.error(ERR_CLIENT_NAME);
   c.name = args[2].toString('latin1');
   w.ok();
 }
 
 /** CLIENT GETNAME */
-function clientGetName(c: Connection, _args: Buffer[], w: ReplyWriter): void {
+function clientGetName(c: Client, _args: Buffer[], w: ReplyWriter): void {
   if (c.name === '') w.nullBulk();
   else w.bulk(c.name);
 }
 
 /** CLIENT INFO */
-function clientInfo(c: Connection, _args: Buffer[], w: ReplyWriter): void {
+function clientInfo(c: Client, _args: Buffer[], w: ReplyWriter): void {
   w.verbatim(c.describe(Date.now()) + '\n');
 }
 
 /** CLIENT SETINFO <LIB-NAME libname | LIB-VER libver> */
-function clientSetInfo(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function clientSetInfo(c: Client, args: Buffer[], w: ReplyWriter): void {
   const attr = args[2];
   const val = args[3].toString('latin1');
   const isName = isWord(attr, 'LIB-NAME');
@@ -188,7 +188,7 @@ function onOff(arg: Buffer): boolean | null {
 }
 
 /** CLIENT NO-EVICT ON|OFF */
-function clientNoEvict(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function clientNoEvict(c: Client, args: Buffer[], w: ReplyWriter): void {
   const v = onOff(args[2]);
   if (v === null) return w.error(ERR_SYNTAX);
   c.noEvict = v;
@@ -196,7 +196,7 @@ function clientNoEvict(c: Connection, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** CLIENT NO-TOUCH ON|OFF */
-function clientNoTouch(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function clientNoTouch(c: Client, args: Buffer[], w: ReplyWriter): void {
   const v = onOff(args[2]);
   if (v === null) return w.error(ERR_SYNTAX);
   c.noTouch = v;
@@ -204,7 +204,7 @@ function clientNoTouch(c: Connection, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** CLIENT REPLY ON|OFF|SKIP */
-function clientReply(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function clientReply(c: Client, args: Buffer[], w: ReplyWriter): void {
   if (isWord(args[2], 'ON')) {
     c.replyOff = false;
     c.skipNext = false;
@@ -219,7 +219,7 @@ function clientReply(c: Connection, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** CLIENT LIST [TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]] */
-function clientList(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function clientList(c: Client, args: Buffer[], w: ReplyWriter): void {
   const filter: Buffer[] = [];
   if (args.length > 2) {
     if (isWord(args[2], 'TYPE') && args.length === 4) {
@@ -234,7 +234,7 @@ function clientList(c: Connection, args: Buffer[], w: ReplyWriter): void {
       }
     } else return w.error(ERR_SYNTAX);
   }
-  c.broadcast(c.worker.command('__clientlist'), [Buffer.from('__clientlist'), ...filter], mergeClientLists, w);
+  c.coord.broadcast(c.worker.command('__clientlist'), [Buffer.from('__clientlist'), ...filter], mergeClientLists, w);
 }
 
 function mergeClientLists(replies: Buffer[], w: ReplyWriter): void {
@@ -273,7 +273,7 @@ interface KillFilter {
  * CLIENT KILL <ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] |
  * [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>]> [...]>
  */
-function clientKill(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function clientKill(c: Client, args: Buffer[], w: ReplyWriter): void {
   const f: KillFilter = { skipme: true, me: c.id };
   let oldStyle = false;
   if (args.length === 3) {
@@ -306,7 +306,7 @@ function clientKill(c: Connection, args: Buffer[], w: ReplyWriter): void {
     }
   } else return w.error(ERR_SYNTAX);
   const arg = Buffer.from(JSON.stringify({ ...f, id: f.id?.toString(), me: f.me.toString() }));
-  c.broadcast(
+  c.coord.broadcast(
     c.worker.command('__clientkill'),
     [Buffer.from('__clientkill'), arg],
     (replies, out) => {

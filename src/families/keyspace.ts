@@ -11,8 +11,8 @@ import { GLOBAL_READ } from '../server/tx-shard.ts';
 import { LockPlan } from '../server/transaction.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
-import type { Connection } from '../server/connection.ts';
-import { mergeOk, mergeSum } from '../server/connection.ts';
+import type { Client } from '../server/client.ts';
+import { mergeOk, mergeSum } from '../server/coordinator.ts';
 import { bulkBytes, replyInteger, replyIsError, replyIsNull, splitArrayReply } from '../protocol/reply-reader.ts';
 import type { Database, Entry, TypedValue, Value } from '../engine/database.ts';
 import { Shard } from '../engine/shard.ts';
@@ -329,40 +329,40 @@ function opRenameNx(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** RENAME / RENAMENX across shards: take the value from its shard, store it on the other. */
-async function multiRenameGeneric(c: Connection, args: Buffer[], w: ReplyWriter, nx: boolean): Promise<void> {
+async function multiRenameGeneric(c: Client, args: Buffer[], w: ReplyWriter, nx: boolean): Promise<void> {
   const src = args[1];
   const dst = args[2];
   if (nx) {
-    const [hs, hd] = await Promise.all([c.runForKey('__haskey', src), c.runForKey('__haskey', dst)]);
+    const [hs, hd] = await Promise.all([c.coord.runForKey('__haskey', src), c.coord.runForKey('__haskey', dst)]);
     if (replyIsError(hs)) return w.raw(hs);
     if (replyIsError(hd)) return w.raw(hd);
     if (replyInteger(hs) === 0) return w.error(ERR_NO_SUCH_KEY);
     if (replyInteger(hd) === 1) return w.integer(0);
   }
-  const d = await c.runForKey('__dump', src, Buffer.from('take'));
+  const d = await c.coord.runForKey('__dump', src, Buffer.from('take'));
   if (replyIsError(d)) return w.raw(d);
   if (replyIsNull(d)) return w.error(ERR_NO_SUCH_KEY);
   const payload = Buffer.from(bulkBytes(d));
-  const r = await c.runForKey('__restore', dst, payload, Buffer.from(nx ? 'keep-nx' : 'keep'), Buffer.from(String(c.db)));
+  const r = await c.coord.runForKey('__restore', dst, payload, Buffer.from(nx ? 'keep-nx' : 'keep'), Buffer.from(String(c.db)));
   if (replyIsError(r)) {
     // Put the value back where it was rather than lose it.
-    await c.runForKey('__restore', src, payload, Buffer.from('keep'), Buffer.from(String(c.db)));
+    await c.coord.runForKey('__restore', src, payload, Buffer.from('keep'), Buffer.from(String(c.db)));
     return w.raw(r);
   }
   if (replyInteger(r) === 0) {
     // RENAMENX lost a race with a writer of the destination: undo.
-    await c.runForKey('__restore', src, payload, Buffer.from('keep'), Buffer.from(String(c.db)));
+    await c.coord.runForKey('__restore', src, payload, Buffer.from('keep'), Buffer.from(String(c.db)));
     return w.integer(0);
   }
   if (nx) w.integer(1);
   else w.ok();
 }
 
-function multiRename(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
+function multiRename(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
   return multiRenameGeneric(c, args, w, false);
 }
 
-function multiRenameNx(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
+function multiRenameNx(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
   return multiRenameGeneric(c, args, w, true);
 }
 
@@ -427,13 +427,13 @@ function opCopy(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** COPY across shards: read the value from its shard, store a copy on the other. */
-async function multiCopy(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
+async function multiCopy(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
   const o = parseCopyOptions(args, c.db, c.worker.shard.dbs.length, w);
   if (o === null) return;
-  const d = await c.runForKey('__dump', args[1], Buffer.from('read'));
+  const d = await c.coord.runForKey('__dump', args[1], Buffer.from('read'));
   if (replyIsError(d)) return w.raw(d);
   if (replyIsNull(d)) return w.integer(0);
-  const r = await c.runForKey('__restore', args[2], Buffer.from(bulkBytes(d)), Buffer.from(o.replace ? 'copy' : 'copy-nx'), Buffer.from(String(o.dstDb)));
+  const r = await c.coord.runForKey('__restore', args[2], Buffer.from(bulkBytes(d)), Buffer.from(o.replace ? 'copy' : 'copy-nx'), Buffer.from(String(o.dstDb)));
   w.raw(r);
 }
 
@@ -567,8 +567,8 @@ const OBJECT_HELP = [
 // ---------------------------------------------------------------------------------------------
 
 /** KEYS pattern */
-function keys(c: Connection, args: Buffer[], w: ReplyWriter): void {
-  c.broadcastAtomic(c.worker.command('__keys'), [Buffer.from('__keys'), args[1]], mergeArrays, w, GLOBAL_READ);
+function keys(c: Client, args: Buffer[], w: ReplyWriter): void {
+  c.coord.broadcastAtomic(c.worker.command('__keys'), [Buffer.from('__keys'), args[1]], mergeArrays, w, GLOBAL_READ);
 }
 
 function mergeArrays(replies: Buffer[], w: ReplyWriter): void {
@@ -629,7 +629,7 @@ export function parseCursor(b: Buffer, w: ReplyWriter): bigint | null {
  * of its part of the order (each until it has visited COUNT keys); the merge takes whole slots in
  * order until COUNT keys were visited, so a small keyspace comes back whole in one call, as in Redis.
  */
-function scan(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function scan(c: Client, args: Buffer[], w: ReplyWriter): void {
   const cursor = parseCursor(args[1], w);
   if (cursor === null) return;
   let count = 10;
@@ -674,7 +674,7 @@ function scan(c: Connection, args: Buffer[], w: ReplyWriter): void {
   // Read under a shared whole-shard lock: a pipelined SCAN sees the writes sent before it.
   const plan = new LockPlan();
   for (const [s] of parts) plan.touch(s);
-  c.atomicFanout(c.worker.command('__scan'), parts, plan, GLOBAL_READ, (replies, out) => mergeScan(replies, count, n * SCAN_SPAN, out), w);
+  c.coord.atomicFanout(c.worker.command('__scan'), parts, plan, GLOBAL_READ, (replies, out) => mergeScan(replies, count, n * SCAN_SPAN, out), w);
 }
 
 /** Takes the per-shard slot groups in order until `count` keys were visited; replies [cursor, keys]. */
@@ -764,8 +764,8 @@ function opScan(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** RANDOMKEY */
-function randomkey(c: Connection, _args: Buffer[], w: ReplyWriter): void {
-  c.broadcastAtomic(c.worker.command('__randomkey'), [Buffer.from('__randomkey')], mergeRandomKeys, w, GLOBAL_READ);
+function randomkey(c: Client, _args: Buffer[], w: ReplyWriter): void {
+  c.coord.broadcastAtomic(c.worker.command('__randomkey'), [Buffer.from('__randomkey')], mergeRandomKeys, w, GLOBAL_READ);
 }
 
 function mergeRandomKeys(replies: Buffer[], w: ReplyWriter): void {
@@ -803,8 +803,8 @@ function opRandomKey(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
 }
 
 /** DBSIZE */
-function dbsize(c: Connection, _args: Buffer[], w: ReplyWriter): void {
-  c.broadcastAtomic(c.worker.command('__dbsize'), [Buffer.from('__dbsize')], mergeSum, w, GLOBAL_READ);
+function dbsize(c: Client, _args: Buffer[], w: ReplyWriter): void {
+  c.coord.broadcastAtomic(c.worker.command('__dbsize'), [Buffer.from('__dbsize')], mergeSum, w, GLOBAL_READ);
 }
 
 /** __dbsize: this shard's key count in the client's database. */
@@ -824,15 +824,15 @@ function flushArgsOk(args: Buffer[], w: ReplyWriter): boolean {
 }
 
 /** FLUSHDB [ASYNC | SYNC] */
-function flushdb(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function flushdb(c: Client, args: Buffer[], w: ReplyWriter): void {
   if (!flushArgsOk(args, w)) return;
-  c.broadcastAtomic(c.worker.command('__flushdb'), [Buffer.from('__flushdb')], mergeOk, w);
+  c.coord.broadcastAtomic(c.worker.command('__flushdb'), [Buffer.from('__flushdb')], mergeOk, w);
 }
 
 /** FLUSHALL [ASYNC | SYNC] */
-function flushall(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function flushall(c: Client, args: Buffer[], w: ReplyWriter): void {
   if (!flushArgsOk(args, w)) return;
-  c.broadcastAtomic(c.worker.command('__flushall'), [Buffer.from('__flushall')], mergeOk, w);
+  c.coord.broadcastAtomic(c.worker.command('__flushall'), [Buffer.from('__flushall')], mergeOk, w);
 }
 
 function opFlushDb(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
@@ -846,14 +846,14 @@ function opFlushAll(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
 }
 
 /** SWAPDB index1 index2 */
-function swapdb(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function swapdb(c: Client, args: Buffer[], w: ReplyWriter): void {
   const a = parseInt32(args[1], w, 'ERR invalid first DB index');
   if (a === null) return;
   const b = parseInt32(args[2], w, 'ERR invalid second DB index');
   if (b === null) return;
   const dbnum = c.worker.shard.dbs.length;
   if (a < 0 || a >= dbnum || b < 0 || b >= dbnum) return w.error(ERR_DB_RANGE);
-  c.broadcastAtomic(c.worker.command('__swapdb'), [Buffer.from('__swapdb'), Buffer.from(String(a)), Buffer.from(String(b))], mergeOk, w);
+  c.coord.broadcastAtomic(c.worker.command('__swapdb'), [Buffer.from('__swapdb'), Buffer.from(String(a)), Buffer.from(String(b))], mergeOk, w);
 }
 
 /** __swapdb a b: swaps this shard's two Database objects. */

@@ -13,7 +13,7 @@
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
-import type { Connection } from '../server/connection.ts';
+import type { Client } from '../server/client.ts';
 import { bulkBytes, replyInteger, replyIsError, replyIsNull } from '../protocol/reply-reader.ts';
 import type { Entry } from '../engine/database.ts';
 import { QuickList } from '../engine/quicklist.ts';
@@ -430,26 +430,26 @@ function opRPopLPush(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
  * destination's type, the pop, the push. If the push fails (the destination changed meanwhile), the
  * element goes back where it came from.
  */
-async function multiMoveGeneric(c: Connection, args: Buffer[], w: ReplyWriter, fromLeft: boolean, toLeft: boolean): Promise<void> {
+async function multiMoveGeneric(c: Client, args: Buffer[], w: ReplyWriter, fromLeft: boolean, toLeft: boolean): Promise<void> {
   const [, src, dst] = args;
-  const s = await c.runForKey('__ltype', src);
+  const s = await c.coord.runForKey('__ltype', src);
   if (replyIsError(s)) return w.raw(s);
   if (replyInteger(s) === 0) return w.nullBulk();
-  const d = await c.runForKey('__ltype', dst);
+  const d = await c.coord.runForKey('__ltype', dst);
   if (replyIsError(d)) return w.raw(d);
-  const popped = await c.runForKey(fromLeft ? 'lpop' : 'rpop', src);
+  const popped = await c.coord.runForKey(fromLeft ? 'lpop' : 'rpop', src);
   if (replyIsError(popped)) return w.raw(popped);
   if (replyIsNull(popped)) return w.nullBulk();
   const v = Buffer.from(bulkBytes(popped));
-  const pushed = await c.runForKey(toLeft ? 'lpush' : 'rpush', dst, v);
+  const pushed = await c.coord.runForKey(toLeft ? 'lpush' : 'rpush', dst, v);
   if (replyIsError(pushed)) {
-    await c.runForKey(fromLeft ? 'lpush' : 'rpush', src, v);
+    await c.coord.runForKey(fromLeft ? 'lpush' : 'rpush', src, v);
     return w.raw(pushed);
   }
   w.bulk(v);
 }
 
-async function multiLMove(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
+async function multiLMove(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
   const from = parseSide(args[3], w);
   if (from === null) return;
   const to = parseSide(args[4], w);
@@ -457,7 +457,7 @@ async function multiLMove(c: Connection, args: Buffer[], w: ReplyWriter): Promis
   await multiMoveGeneric(c, args, w, from, to);
 }
 
-function multiRPopLPush(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
+function multiRPopLPush(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
   return multiMoveGeneric(c, args, w, false, true);
 }
 
@@ -524,7 +524,7 @@ function opLMPop(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** LMPOP across shards: the keys in order, one hop per run of consecutive keys on the same shard. */
-async function multiLMPop(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
+async function multiLMPop(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
   const p = parseMPop(args, w);
   if (p === null) return;
   const n = c.worker.n;
@@ -534,7 +534,7 @@ async function multiLMPop(c: Connection, args: Buffer[], w: ReplyWriter): Promis
     const shard = shardOfKey(args[j], n);
     let k = j + 1;
     while (k < end && shardOfKey(args[k], n) === shard) k++;
-    const r = await c.runOn(shard, 'lmpop', [Buffer.from(String(k - j)), ...args.slice(j, k), ...tail]);
+    const r = await c.coord.runOn(shard, 'lmpop', [Buffer.from(String(k - j)), ...args.slice(j, k), ...tail]);
     // A popped [key, elements] reply and an error are the same bytes in RESP2 and RESP3.
     if (!replyIsNull(r)) return w.raw(r);
     j = k;

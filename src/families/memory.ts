@@ -10,7 +10,7 @@
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
-import type { Connection } from '../server/connection.ts';
+import type { Client } from '../server/client.ts';
 import type { TypedValue } from '../engine/database.ts';
 import { valueBytes } from '../engine/value-memory.ts';
 import { bulkBytes } from '../protocol/reply-reader.ts';
@@ -172,8 +172,8 @@ export function memoryReport(snaps: MemorySnapshot[], rss: number): MemoryReport
 }
 
 /** Gathers every shard's snapshot (one hop each) and hands the report to `write`. */
-function withReport(c: Connection, w: ReplyWriter, write: (r: MemoryReport, out: ReplyWriter) => void): void {
-  c.broadcast(
+function withReport(c: Client, w: ReplyWriter, write: (r: MemoryReport, out: ReplyWriter) => void): void {
+  c.coord.broadcast(
     c.worker.command('__memstats'),
     [MEMSTATS],
     (replies, out) => write(memoryReport(replies.map((r) => JSON.parse(bulkBytes(r).toString('latin1')) as MemorySnapshot), process.memoryUsage.rss()), out),
@@ -215,7 +215,7 @@ function opMemoryUsage(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 // MEMORY STATS
 
 /** MEMORY STATS */
-function memoryStats(c: Connection, _args: Buffer[], w: ReplyWriter): void {
+function memoryStats(c: Client, _args: Buffer[], w: ReplyWriter): void {
   withReport(c, w, (r, out) => {
     const int = (k: string, v: number): void => {
       out.bulk(k);
@@ -303,7 +303,7 @@ export function doctorReport(r: MemoryReport): string {
 }
 
 /** MEMORY DOCTOR */
-function memoryDoctor(c: Connection, _args: Buffer[], w: ReplyWriter): void {
+function memoryDoctor(c: Client, _args: Buffer[], w: ReplyWriter): void {
   withReport(c, w, (r, out) => out.bulk(doctorReport(r)));
 }
 
@@ -322,12 +322,12 @@ function opMallocStats(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
 }
 
 /** MEMORY MALLOC-STATS: every shard thread's heap statistics (our allocator is V8's). */
-function memoryMallocStats(c: Connection, _args: Buffer[], w: ReplyWriter): void {
-  c.broadcast(c.worker.command('__mallocstats'), [Buffer.from('__mallocstats')], (replies, out) => out.bulk(Buffer.concat(replies.map(bulkBytes))), w);
+function memoryMallocStats(c: Client, _args: Buffer[], w: ReplyWriter): void {
+  c.coord.broadcast(c.worker.command('__mallocstats'), [Buffer.from('__mallocstats')], (replies, out) => out.bulk(Buffer.concat(replies.map(bulkBytes))), w);
 }
 
 /** MEMORY PURGE: V8 gives memory back on its own; as Redis on an allocator without purging, OK. */
-function memoryPurge(_c: Connection, _args: Buffer[], w: ReplyWriter): void {
+function memoryPurge(_c: Client, _args: Buffer[], w: ReplyWriter): void {
   w.ok();
 }
 

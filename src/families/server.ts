@@ -12,7 +12,8 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
-import { mergeOk, type Connection } from '../server/connection.ts';
+import { type Client } from '../server/client.ts';
+import { mergeOk } from '../server/coordinator.ts';
 import { CommandTable, type Command, type KeySpec } from '../server/command-table.ts';
 import { clampHz, type ShardWorker } from '../server/shard-worker.ts';
 import { PARAMS, configNames, formatValue, paramByConfig, parseValue, type Param } from '../config/params.ts';
@@ -82,7 +83,7 @@ function infoSections(args: Buffer[]): Set<string> {
 }
 
 /** INFO [section [section ...]] */
-function info(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function info(c: Client, args: Buffer[], w: ReplyWriter): void {
   const want = infoSections(args);
   let needsWorkers = false;
   for (const s of want) if (AGGREGATED.has(s)) needsWorkers = true;
@@ -91,7 +92,7 @@ function info(c: Connection, args: Buffer[], w: ReplyWriter): void {
     return;
   }
   const worker = c.worker;
-  c.broadcast(
+  c.coord.broadcast(
     worker.command('__stats'),
     [Buffer.from('__stats')],
     (replies, out) => {
@@ -483,7 +484,7 @@ function configValue(worker: ShardWorker, p: Param): string {
 }
 
 /** CONFIG GET parameter [parameter ...] */
-function configGet(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function configGet(c: Client, args: Buffer[], w: ReplyWriter): void {
   const seen = new Set<string>();
   const out: [string, string][] = [];
   for (let i = 2; i < args.length; i++) {
@@ -537,7 +538,7 @@ function parseConfigSet(p: Param, raw: string): { value: string | number | boole
 }
 
 /** CONFIG SET parameter value [parameter value ...] */
-function configSet(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function configSet(c: Client, args: Buffer[], w: ReplyWriter): void {
   if (args.length % 2 === 1) return w.error(ERR_SYNTAX);
   const count = (args.length - 2) / 2;
   const chosen: Param[] = [];
@@ -582,7 +583,7 @@ function configSet(c: Connection, args: Buffer[], w: ReplyWriter): void {
     if ('error' in r) return w.error(`ERR CONFIG SET failed (possibly related to argument '${names[i]}') - ${r.error}`);
     changes.push([p.flag, r.value]);
   }
-  c.broadcast(c.worker.command('__configset'), [Buffer.from('__configset'), Buffer.from(JSON.stringify(changes))], mergeOk, w);
+  c.coord.broadcast(c.worker.command('__configset'), [Buffer.from('__configset'), Buffer.from(JSON.stringify(changes))], mergeOk, w);
 }
 
 /** __configset <json [[flag, value], ...]>: applies validated settings to this worker. */
@@ -616,8 +617,8 @@ function opConfigSet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** CONFIG RESETSTAT */
-function configResetStat(c: Connection, _args: Buffer[], w: ReplyWriter): void {
-  c.broadcast(c.worker.command('__resetstat'), [Buffer.from('__resetstat')], mergeOk, w);
+function configResetStat(c: Client, _args: Buffer[], w: ReplyWriter): void {
+  c.coord.broadcast(c.worker.command('__resetstat'), [Buffer.from('__resetstat')], mergeOk, w);
 }
 
 /** __resetstat: zeroes this worker's INFO counters. */
@@ -627,7 +628,7 @@ function opResetStat(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
 }
 
 /** CONFIG REWRITE */
-function configRewrite(_c: Connection, _args: Buffer[], w: ReplyWriter): void {
+function configRewrite(_c: Client, _args: Buffer[], w: ReplyWriter): void {
   w.error('ERR The server is running without a config file');
 }
 
@@ -646,7 +647,7 @@ const CONFIG_HELP = [
 ];
 
 /** CONFIG HELP */
-function configHelp(_c: Connection, _args: Buffer[], w: ReplyWriter): void {
+function configHelp(_c: Client, _args: Buffer[], w: ReplyWriter): void {
   helpReply(w, CONFIG_HELP);
 }
 
@@ -868,19 +869,19 @@ function lookupFullName(table: CommandTable, name: string): Command | undefined 
 }
 
 /** COMMAND */
-function commandAll(c: Connection, _args: Buffer[], w: ReplyWriter): void {
+function commandAll(c: Client, _args: Buffer[], w: ReplyWriter): void {
   const cmds = c.worker.table.visible();
   w.array(cmds.length);
   for (const cmd of cmds) writeCommandInfo(w, cmd);
 }
 
 /** COMMAND COUNT */
-function commandCount(c: Connection, _args: Buffer[], w: ReplyWriter): void {
+function commandCount(c: Client, _args: Buffer[], w: ReplyWriter): void {
   w.integer(c.worker.table.visible().length);
 }
 
 /** COMMAND INFO [command-name [command-name ...]] */
-function commandInfo(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function commandInfo(c: Client, args: Buffer[], w: ReplyWriter): void {
   if (args.length === 2) return commandAll(c, args, w);
   w.array(args.length - 2);
   for (let i = 2; i < args.length; i++) {
@@ -891,7 +892,7 @@ function commandInfo(c: Connection, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** COMMAND DOCS [command-name [command-name ...]] */
-function commandDocs(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function commandDocs(c: Client, args: Buffer[], w: ReplyWriter): void {
   const table = c.worker.table;
   const found: Command[] = [];
   if (args.length === 2) found.push(...table.visible());
@@ -915,7 +916,7 @@ const ACL_CATEGORIES = new Set([
 ]);
 
 /** COMMAND LIST [FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>] */
-function commandList(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function commandList(c: Client, args: Buffer[], w: ReplyWriter): void {
   let filter: ((cmd: Command) => boolean) | null = null;
   for (let i = 2; i < args.length; i++) {
     const more = args.length - 1 - i;
@@ -1004,7 +1005,7 @@ function keysFromHandler(cmd: Command, argv: Buffer[]): FoundKey[] | null {
 }
 
 /** The keys (and their flags) of a full command, as COMMAND GETKEYS / GETKEYSANDFLAGS reply. */
-function getKeys(c: Connection, args: Buffer[], w: ReplyWriter, withFlags: boolean): void {
+function getKeys(c: Client, args: Buffer[], w: ReplyWriter, withFlags: boolean): void {
   const argv = args.slice(2);
   const table = c.worker.table;
   let cmd = table.lookup(argv[0]);
@@ -1032,12 +1033,12 @@ function getKeys(c: Connection, args: Buffer[], w: ReplyWriter, withFlags: boole
 }
 
 /** COMMAND GETKEYS command [arg [arg ...]] */
-function commandGetKeys(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function commandGetKeys(c: Client, args: Buffer[], w: ReplyWriter): void {
   getKeys(c, args, w, false);
 }
 
 /** COMMAND GETKEYSANDFLAGS command [arg [arg ...]] */
-function commandGetKeysAndFlags(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function commandGetKeysAndFlags(c: Client, args: Buffer[], w: ReplyWriter): void {
   getKeys(c, args, w, true);
 }
 
@@ -1066,7 +1067,7 @@ const COMMAND_HELP = [
 ];
 
 /** COMMAND HELP */
-function commandHelp(_c: Connection, _args: Buffer[], w: ReplyWriter): void {
+function commandHelp(_c: Client, _args: Buffer[], w: ReplyWriter): void {
   helpReply(w, COMMAND_HELP);
 }
 
@@ -1074,7 +1075,7 @@ function commandHelp(_c: Connection, _args: Buffer[], w: ReplyWriter): void {
 // Miscellaneous
 
 /** TIME */
-function time(_c: Connection, _args: Buffer[], w: ReplyWriter): void {
+function time(_c: Client, _args: Buffer[], w: ReplyWriter): void {
   const us = nowUsec();
   const sec = Math.floor(us / 1e6);
   w.array(2);
@@ -1083,13 +1084,13 @@ function time(_c: Connection, _args: Buffer[], w: ReplyWriter): void {
 }
 
 /** LASTSAVE */
-function lastSave(_c: Connection, _args: Buffer[], w: ReplyWriter): void {
+function lastSave(_c: Client, _args: Buffer[], w: ReplyWriter): void {
   // Nothing is saved yet: the last "save" is the start of the process.
   w.integer(Math.floor(START_MS / 1000));
 }
 
 /** SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT] */
-function shutdown(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function shutdown(c: Client, args: Buffer[], w: ReplyWriter): void {
   let nosave = false;
   let save = false;
   let now = false;
@@ -1117,7 +1118,7 @@ function shutdown(c: Connection, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** FUNCTION FLUSH [ASYNC | SYNC] */
-function functionFlush(_c: Connection, args: Buffer[], w: ReplyWriter): void {
+function functionFlush(_c: Client, args: Buffer[], w: ReplyWriter): void {
   if (args.length > 3) {
     const sub = args[1].toString('latin1').slice(0, 128);
     return w.error(`ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${args[0].toString('latin1').toUpperCase()} HELP.`);
@@ -1130,7 +1131,7 @@ function functionFlush(_c: Connection, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** SCRIPT FLUSH [ASYNC | SYNC] */
-function scriptFlush(_c: Connection, args: Buffer[], w: ReplyWriter): void {
+function scriptFlush(_c: Client, args: Buffer[], w: ReplyWriter): void {
   if (args.length > 3 || (args.length === 3 && !isWord(args[2], 'SYNC') && !isWord(args[2], 'ASYNC'))) {
     return w.error('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
   }
@@ -1142,12 +1143,12 @@ function scriptFlush(_c: Connection, args: Buffer[], w: ReplyWriter): void {
  * CLUSTER INFO | NODES | SLOTS | SHARDS | MYID | HELP: cluster mode is not enabled (cluster emulation
  * comes with the cluster issue), so they answer as a Redis without cluster support does.
  */
-function clusterDisabled(_c: Connection, _args: Buffer[], w: ReplyWriter): void {
+function clusterDisabled(_c: Client, _args: Buffer[], w: ReplyWriter): void {
   w.error('ERR This instance has cluster support disabled');
 }
 
 /** CLUSTER KEYSLOT key (answered even without cluster mode, as Dragonfly does: clients use it to route). */
-function clusterKeyslot(_c: Connection, args: Buffer[], w: ReplyWriter): void {
+function clusterKeyslot(_c: Client, args: Buffer[], w: ReplyWriter): void {
   w.integer(keySlot(args[2]));
 }
 

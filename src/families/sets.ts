@@ -8,7 +8,7 @@
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
-import type { Connection } from '../server/connection.ts';
+import type { Client } from '../server/client.ts';
 import { bulkBytes, replyInteger, replyIsError, replyIsNull } from '../protocol/reply-reader.ts';
 import { globMatch } from '../engine/glob.ts';
 import { SetValue, type SetLimits } from '../engine/set-value.ts';
@@ -25,7 +25,7 @@ import { parseScanArgs, replyEmptyScan } from './scan-args.ts';
 /** SPOP: the "rebuild the remaining set" strategy once the rest is this many times smaller than the count. */
 const SPOP_MOVE_STRATEGY_MUL = 5;
 
-function limits(x: ShardExec | Connection): SetLimits {
+function limits(x: ShardExec | Client): SetLimits {
   const c = x.worker.config;
   return {
     intsetEntries: c.set_max_intset_entries as number,
@@ -241,16 +241,16 @@ function opSMove(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** SMOVE across shards: check both types, remove from the source, add to the destination. */
-async function multiSMove(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
-  const [rs, rd] = await Promise.all([c.runForKey('__settype', args[1]), c.runForKey('__settype', args[2])]);
+async function multiSMove(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
+  const [rs, rd] = await Promise.all([c.coord.runForKey('__settype', args[1]), c.coord.runForKey('__settype', args[2])]);
   if (replyIsError(rs)) return w.raw(rs);
   if (replyInteger(rs) === 0) return w.integer(0);
   if (replyIsError(rd)) return w.raw(rd);
-  const removed = await c.runForKey('srem', args[1], args[3]);
+  const removed = await c.coord.runForKey('srem', args[1], args[3]);
   if (replyIsError(removed)) return w.raw(removed);
   if (replyInteger(removed) === 0) return w.integer(0);
   // SADD of one member creates the set as SMOVE does (setTypeCreate(member, 1)).
-  const added = await c.runForKey('sadd', args[2], args[3]);
+  const added = await c.coord.runForKey('sadd', args[2], args[3]);
   if (replyIsError(added)) return w.raw(added);
   w.integer(1);
 }
@@ -281,11 +281,11 @@ function localSets(x: ShardExec, keys: Buffer[], w: ReplyWriter): (SetValue | nu
 }
 
 /** Copies of the sets at keys, gathered from their shards (one hop), or false after an error reply. */
-async function gatherSets(c: Connection, keys: Buffer[], w: ReplyWriter): Promise<(SetValue | null)[] | false> {
+async function gatherSets(c: Client, keys: Buffer[], w: ReplyWriter): Promise<(SetValue | null)[] | false> {
   const byKey = new Map<string, Promise<Buffer>>();
   for (const k of keys) {
     const name = keyString(k);
-    if (!byKey.has(name)) byKey.set(name, c.runForKey('__sget', k));
+    if (!byKey.has(name)) byKey.set(name, c.coord.runForKey('__sget', k));
   }
   const replies = new Map<string, Buffer>();
   for (const [name, p] of byKey) replies.set(name, await p);
@@ -332,9 +332,9 @@ function opSStore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** Stores a result computed on the connection thread on dst's shard. */
-async function storeRemote(c: Connection, dst: Buffer, s: SetValue | null, w: ReplyWriter): Promise<void> {
+async function storeRemote(c: Client, dst: Buffer, s: SetValue | null, w: ReplyWriter): Promise<void> {
   const payload = s === null || s.size === 0 ? Buffer.alloc(0) : s.encode();
-  w.raw(await c.runForKey('__sstore', dst, payload));
+  w.raw(await c.coord.runForKey('__sstore', dst, payload));
 }
 
 /** SINTER key [key ...] */
@@ -343,7 +343,7 @@ function opSInter(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (sets !== false) replyInter(sets, w);
 }
 
-async function multiSInter(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
+async function multiSInter(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
   const sets = await gatherSets(c, args.slice(1), w);
   if (sets !== false) replyInter(sets, w);
 }
@@ -354,7 +354,7 @@ function opSInterStore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (sets !== false) storeResult(x, args[1], interStore(sets, limits(x)), w);
 }
 
-async function multiSInterStore(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
+async function multiSInterStore(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
   const sets = await gatherSets(c, args.slice(2), w);
   if (sets !== false) await storeRemote(c, args[1], interStore(sets, limits(c)), w);
 }
@@ -396,7 +396,7 @@ function opSInterCard(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (sets !== false) w.integer(interCard(sets, p.limit));
 }
 
-async function multiSInterCard(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
+async function multiSInterCard(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
   const p = parseInterCard(args, w);
   if (p === null) return;
   const sets = await gatherSets(c, p.keys, w);
@@ -411,7 +411,7 @@ function unionDiffHere(x: ShardExec, args: Buffer[], w: ReplyWriter, op: number,
   else replyMembers(result, w);
 }
 
-async function unionDiffAcross(c: Connection, args: Buffer[], w: ReplyWriter, op: number, store: boolean): Promise<void> {
+async function unionDiffAcross(c: Client, args: Buffer[], w: ReplyWriter, op: number, store: boolean): Promise<void> {
   const sets = await gatherSets(c, args.slice(store ? 2 : 1), w);
   if (sets === false) return;
   const result = unionDiff(sets, op, limits(c));

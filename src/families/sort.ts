@@ -11,7 +11,7 @@
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
-import type { Connection } from '../server/connection.ts';
+import type { Client } from '../server/client.ts';
 import { bulkBytes, replyInteger, replyIsError, replyIsNull, splitArrayReply } from '../protocol/reply-reader.ts';
 import { QuickList } from '../engine/quicklist.ts';
 import { SetValue } from '../engine/set-value.ts';
@@ -178,7 +178,7 @@ function opSortStore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** Resolves pattern i for element i on the shards holding the keys (one batched hop per shard). */
-async function resolveAcross(c: Connection, patterns: Pattern[], elements: Buffer[]): Promise<(Buffer | null)[]> {
+async function resolveAcross(c: Client, patterns: Pattern[], elements: Buffer[]): Promise<(Buffer | null)[]> {
   const out: (Buffer | null)[] = new Array(patterns.length).fill(null);
   const n = c.worker.n;
   const perShard = new Map<number, { args: Buffer[]; at: number[] }>();
@@ -194,7 +194,7 @@ async function resolveAcross(c: Connection, patterns: Pattern[], elements: Buffe
     part.at.push(i);
   }
   const parts = [...perShard];
-  const replies = await Promise.all(parts.map(([s, part]) => c.runOn(s, '__sortget', part.args)));
+  const replies = await Promise.all(parts.map(([s, part]) => c.coord.runOn(s, '__sortget', part.args)));
   for (let k = 0; k < parts.length; k++) {
     const at = parts[k][1].at;
     const values = splitArrayReply(replies[k]);
@@ -204,10 +204,10 @@ async function resolveAcross(c: Connection, patterns: Pattern[], elements: Buffe
 }
 
 /** SORT / SORT_RO whose keys (named, or reached through patterns) span shards. */
-async function sortAcross(c: Connection, args: Buffer[], w: ReplyWriter, readonly: boolean): Promise<void> {
+async function sortAcross(c: Client, args: Buffer[], w: ReplyWriter, readonly: boolean): Promise<void> {
   const o = parseSort(args, 2, readonly);
   if (typeof o === 'string') return w.error(o);
-  const loaded = await c.runForKey('__sortload', args[1], readonly ? RO : RW, ...args.slice(2));
+  const loaded = await c.coord.runForKey('__sortload', args[1], readonly ? RO : RW, ...args.slice(2));
   if (replyIsError(loaded)) return w.raw(loaded);
   const parts = splitArrayReply(loaded);
   const flags = replyInteger(parts[2]);
@@ -238,7 +238,7 @@ async function sortAcross(c: Connection, args: Buffer[], w: ReplyWriter, readonl
   // (An array, not spread arguments: the output can be longer than a call's argument limit.)
   const storeArgs = [o.store];
   for (const b of values) storeArgs.push(b ?? NO_FIELD);
-  w.raw(await c.runOn(shardOfKey(o.store, c.worker.n), '__sortstore', storeArgs));
+  w.raw(await c.coord.runOn(shardOfKey(o.store, c.worker.n), '__sortstore', storeArgs));
 }
 
 // ---------------------------------------------------------------------------------------------

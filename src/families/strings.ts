@@ -5,7 +5,7 @@
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
-import type { Connection } from '../server/connection.ts';
+import type { Client } from '../server/client.ts';
 import { incrByFloat } from '../util/numbers.ts';
 import {
   ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_STRING_TOO_LONG, ERR_SYNTAX, ERR_WRONGTYPE, INT64_MAX, INT64_MIN,
@@ -374,14 +374,14 @@ function opMSetNx(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** MSETNX across shards: check every key, then set them (two hops; atomic once transactions land). */
-async function multiMSetNx(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
+async function multiMSetNx(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
   if (args.length % 2 === 0) return w.error("ERR wrong number of arguments for 'msetnx' command");
   const keys: Buffer[] = [];
   for (let i = 1; i < args.length; i += 2) keys.push(args[i]);
-  const existing = await c.runKeyed('exists', keys);
+  const existing = await c.coord.runKeyed('exists', keys);
   if (existing.some((r) => replyInteger(r) !== 0)) return w.integer(0);
   const pairs: Buffer[] = args.slice(1);
-  await c.runKeyed('mset', pairs, 1);
+  await c.coord.runKeyed('mset', pairs, 1);
   w.integer(1);
 }
 
@@ -494,8 +494,8 @@ function opLcs(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** LCS across shards: fetch both values (GET-like internal reads), compute here. */
-async function multiLcs(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
-  const [ra, rb] = await Promise.all([c.runForKey('__strget', args[1]), c.runForKey('__strget', args[2])]);
+async function multiLcs(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
+  const [ra, rb] = await Promise.all([c.coord.runForKey('__strget', args[1]), c.coord.runForKey('__strget', args[2])]);
   if (replyIsError(ra) || replyIsError(rb)) return w.error(LCS_WRONGTYPE);
   lcsReply(bulkBytes(ra), bulkBytes(rb), args, w, c.worker.config.proto_max_bulk_len as number);
 }

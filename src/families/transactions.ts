@@ -1,5 +1,5 @@
 // Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH, and the internal commands behind them.
-// Invariants: between MULTI and EXEC commands are queued on the client's thread (the Connection
+// Invariants: between MULTI and EXEC commands are queued on the client's thread (the dispatcher
 // queues them; errors while queuing make EXEC answer EXECABORT); EXEC runs the queue as one
 // transaction (src/server/transaction.ts) that locks every key the queued commands name, plus the
 // watched keys, so nothing interleaves; WATCH records live on the shards owning the keys and are
@@ -7,11 +7,13 @@
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
-import { CapturedReply, allOn, mergeOk, type Connection, type QueuedCommand } from '../server/connection.ts';
-import { LockPlan, type Transaction } from '../server/transaction.ts';
+import type { Client } from '../server/client.ts';
+import { mergeOk } from '../server/coordinator.ts';
+import { runQueued } from '../server/dispatcher.ts';
+import { LockPlan } from '../server/transaction.ts';
 import { GLOBAL_WRITE, NO_GLOBAL } from '../server/tx-shard.ts';
-import { FLAG_WRITE, type Command } from '../server/command-table.ts';
-import { REQ_NO_TOUCH, REQ_PART } from '../server/command-types.ts';
+import { FLAG_WRITE } from '../server/command-table.ts';
+import { REQ_PART } from '../server/command-types.ts';
 import { shardOfKey } from '../runtime/slots.ts';
 import { replyInteger } from '../protocol/reply-reader.ts';
 import { unwatchAll, watchKey, WatchRecord } from '../engine/watch.ts';
@@ -23,26 +25,26 @@ const GLOBAL_COMMANDS = new Set(['flushall', 'flushdb', 'swapdb']);
 const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
 
 /** MULTI */
-function multi(c: Connection, _args: Buffer[], w: ReplyWriter): void {
+function multi(c: Client, _args: Buffer[], w: ReplyWriter): void {
   if (c.multi !== null) return w.error('ERR MULTI calls can not be nested');
   c.multi = { queued: [], dirty: false };
   w.ok();
 }
 
 /** DISCARD */
-function discard(c: Connection, _args: Buffer[], w: ReplyWriter): void {
+function discard(c: Client, _args: Buffer[], w: ReplyWriter): void {
   if (c.multi === null) return w.error('ERR DISCARD without MULTI');
   c.multi = null;
-  c.dropWatches();
+  c.coord.dropWatches();
   w.ok();
 }
 
 
 /** WATCH key [key ...] */
-function watch(c: Connection, args: Buffer[], w: ReplyWriter): void {
+function watch(c: Client, args: Buffer[], w: ReplyWriter): void {
   if (c.multi !== null) return w.error('ERR WATCH inside MULTI is not allowed');
   const n = c.worker.n;
-  const handle = c.watchHandle();
+  const handle = c.coord.watchHandle();
   const parts = new Map<number, Buffer[]>();
   for (let i = 1; i < args.length; i++) {
     const s = shardOfKey(args[i], n);
@@ -52,25 +54,25 @@ function watch(c: Connection, args: Buffer[], w: ReplyWriter): void {
     c.watched.push({ db: c.db, key: Buffer.from(args[i]) });
     c.watchShards.add(s);
   }
-  c.fanout(c.worker.command('__watch'), [...parts], mergeOk, w);
+  c.coord.fanout(c.worker.command('__watch'), [...parts], mergeOk, w);
 }
 
 const WATCH_CMD = Buffer.from('__watch');
 const CHECK_CMD = Buffer.from('__watchcheck');
 
 /** UNWATCH */
-function unwatch(c: Connection, _args: Buffer[], w: ReplyWriter): void {
-  c.dropWatches();
+function unwatch(c: Client, _args: Buffer[], w: ReplyWriter): void {
+  c.coord.dropWatches();
   w.ok();
 }
 
 /** EXEC */
-async function exec(c: Connection, _args: Buffer[], w: ReplyWriter): Promise<void> {
+async function exec(c: Client, _args: Buffer[], w: ReplyWriter): Promise<void> {
   const state = c.multi;
   if (state === null) return w.error('ERR EXEC without MULTI');
   c.multi = null;
   if (state.dirty) {
-    c.dropWatches();
+    c.coord.dropWatches();
     return w.error(EXECABORT);
   }
   const worker = c.worker;
@@ -110,17 +112,17 @@ async function exec(c: Connection, _args: Buffer[], w: ReplyWriter): Promise<voi
   if (global) for (let s = 0; s < n; s++) plan.touch(s);
   if (plan.byShard.size === 0) plan.touch(worker.index);
 
-  const tx = await c.beginTx(plan, global ? GLOBAL_WRITE : NO_GLOBAL);
+  const tx = await c.coord.beginTx(plan, global ? GLOBAL_WRITE : NO_GLOBAL);
   tx.finalizeAll();
-  c.txFinalized();
+  c.coord.txFinalized();
   try {
     if (watchShards.length > 0) {
       const check = worker.command('__watchcheck');
-      const handle = c.watchHandle();
+      const handle = c.coord.watchHandle();
       const answers = await Promise.all(watchShards.map((s) => tx.runAsync(s, check, 0, 2, REQ_PART, [CHECK_CMD, handle])));
       if (answers.some((r) => replyInteger(r) !== 0)) return w.nullArray();
     }
-    c.tx = tx;
+    c.coord.tx = tx;
     const replies = await runQueued(c, tx, state.queued);
     w.array(replies.length);
     for (let i = 0; i < replies.length; i++) {
@@ -128,76 +130,10 @@ async function exec(c: Connection, _args: Buffer[], w: ReplyWriter): Promise<voi
       worker.recordReply(state.queued[i].cmd, replies[i]);
     }
   } finally {
-    c.tx = null;
+    c.coord.tx = null;
     c.capture = null;
     tx.end();
   }
-}
-
-/**
- * Runs the queued commands in order inside transaction tx; resolves with their replies. Commands for
- * one shard are sent without waiting (they run in order there, and go out together: one hop per
- * shard for a run of them); a command that coordinates several hops itself is awaited before the
- * commands after it are sent.
- */
-async function runQueued(c: Connection, tx: Transaction, queued: QueuedCommand[]): Promise<Buffer[]> {
-  const worker = c.worker;
-  const n = worker.n;
-  const replies: (Buffer | Promise<Buffer>)[] = [];
-  for (const { cmd, args } of queued) {
-    const impl = cmd.impl;
-    const flags = REQ_PART | (c.noTouch ? REQ_NO_TOUCH : 0);
-    if (impl.shard !== undefined) {
-      const keys = cmd.keyIndexes(args);
-      let target = keys.length === 0 ? worker.index : shardOfKey(args[keys[0]], n);
-      for (let i = 1; i < keys.length; i++) {
-        if (shardOfKey(args[keys[i]], n) !== target) {
-          target = -1;
-          break;
-        }
-      }
-      if (target >= 0 && n > 1 && !allOn(cmd.derivedShards(args, n), target)) target = -1;
-      if (target >= 0) {
-        replies.push(tx.runAsync(target, cmd, c.db, c.resp, flags, args));
-        continue;
-      }
-    }
-    // A connection command, or a keyed one spanning shards: run it as the connection would, its
-    // reply captured (hops it makes go through tx).
-    replies.push(await runCaptured(c, cmd, args));
-  }
-  return Promise.all(replies);
-}
-
-/** Runs one command through its connection-side handler, capturing its reply. */
-async function runCaptured(c: Connection, cmd: Command, args: Buffer[]): Promise<Buffer> {
-  const worker = c.worker;
-  const bw = worker.newWriter(c.resp);
-  const capture = new CapturedReply();
-  c.capture = capture;
-  try {
-    const impl = cmd.impl;
-    if (impl.shard !== undefined) {
-      await c.runKeyedInTransaction(cmd, args, bw);
-    } else if (impl.connAsync !== undefined) {
-      await impl.connAsync(c, args, bw);
-    } else {
-      impl.conn!(c, args, bw);
-    }
-  } catch (e) {
-    bw.truncate(0);
-    bw.error('ERR ' + ((e as Error)?.message ?? String(e)));
-  } finally {
-    c.capture = null;
-  }
-  bw.resp = c.resp;
-  if (capture.used) {
-    // What the handler wrote before the part replied elsewhere comes first (nothing, in practice).
-    const head = bw.take();
-    const rest = await capture.done;
-    return head.length > 0 ? Buffer.concat([head, rest]) : rest;
-  }
-  return bw.take();
 }
 
 // --- shard side --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
-import type { Connection } from '../server/connection.ts';
+import type { Client } from '../server/client.ts';
 import { bulkBytes, replyIsError, splitArrayReply } from '../protocol/reply-reader.ts';
 import { PAIRS_LISTPACK, encodePairs, type ZSet } from '../engine/zset.ts';
 import {
@@ -216,11 +216,11 @@ function opZRangeStore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** ZRANGESTORE across shards: select where the source lives, store where the destination lives. */
-async function multiZRangeStore(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
-  const r = await c.runForKey('__zrangeget', args[2], ...args.slice(3), args[1]);
+async function multiZRangeStore(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
+  const r = await c.coord.runForKey('__zrangeget', args[2], ...args.slice(3), args[1]);
   if (replyIsError(r)) return w.raw(r);
   const [mode, pairs] = splitArrayReply(r);
-  w.raw(await c.runForKey('__zstore', args[1], Buffer.from(bulkBytes(mode)), Buffer.from(bulkBytes(pairs))));
+  w.raw(await c.coord.runForKey('__zstore', args[1], Buffer.from(bulkBytes(mode)), Buffer.from(bulkBytes(pairs))));
 }
 
 /**

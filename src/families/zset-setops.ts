@@ -9,7 +9,7 @@
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
-import type { Connection } from '../server/connection.ts';
+import type { Client } from '../server/client.ts';
 import type { TypedValue } from '../engine/database.ts';
 import { bulkBytes, replyIsError, replyIsNull, splitArrayReply } from '../protocol/reply-reader.ts';
 import { shardOfKey } from '../runtime/slots.ts';
@@ -280,7 +280,7 @@ function setOpShard(x: ShardExec, args: Buffer[], w: ReplyWriter, k: OpKind): vo
 }
 
 /** The command with keys on several shards: gather the sources, combine here, store by a hop. */
-async function setOpMulti(c: Connection, args: Buffer[], w: ReplyWriter, k: OpKind): Promise<void> {
+async function setOpMulti(c: Client, args: Buffer[], w: ReplyWriter, k: OpKind): Promise<void> {
   const setnum = parseNumKeys(args, k, w);
   if (setnum === null) return;
   const keys = args.slice(k.numkeysIndex + 1, k.numkeysIndex + 1 + setnum);
@@ -294,7 +294,7 @@ async function setOpMulti(c: Connection, args: Buffer[], w: ReplyWriter, k: OpKi
   if (o === null) return;
   const r = compute(sources, o, k);
   if (typeof r === 'number') return w.integer(r);
-  if (k.store) return w.raw(await c.runForKey('__zstore', args[1], Buffer.from(STORE_SORTED), encodePairs(PAIRS_LISTPACK, r.scores, r.members)));
+  if (k.store) return w.raw(await c.coord.runForKey('__zstore', args[1], Buffer.from(STORE_SORTED), encodePairs(PAIRS_LISTPACK, r.scores, r.members)));
   replyResult(w, r, o);
 }
 
@@ -303,7 +303,7 @@ function isReply(g: OpSource | undefined | Buffer): g is Buffer {
 }
 
 /** Each key's source from its shard (one hop per shard): a source, undefined if missing, or an error reply. */
-async function gather(c: Connection, keys: Buffer[], write: boolean): Promise<(OpSource | undefined | Buffer)[]> {
+async function gather(c: Client, keys: Buffer[], write: boolean): Promise<(OpSource | undefined | Buffer)[]> {
   const n = c.worker.n;
   const byShard = new Map<number, number[]>();
   keys.forEach((key, i) => {
@@ -316,7 +316,7 @@ async function gather(c: Connection, keys: Buffer[], write: boolean): Promise<(O
   const mode = Buffer.from(write ? 'w' : 'r');
   await Promise.all(
     [...byShard].map(async ([s, idx]) => {
-      const r = await c.runOn(s, '__zgather', [mode, ...idx.map((i) => keys[i])]);
+      const r = await c.coord.runOn(s, '__zgather', [mode, ...idx.map((i) => keys[i])]);
       if (replyIsError(r)) {
         for (const i of idx) out[i] = r;
         return;

@@ -9,7 +9,7 @@
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
-import type { Connection } from '../server/connection.ts';
+import type { Client } from '../server/client.ts';
 import { bulkBytes, replyIsError, replyIsNull, splitArrayReply } from '../protocol/reply-reader.ts';
 import { shardOfKey } from '../runtime/slots.ts';
 import { globMatch } from '../engine/glob.ts';
@@ -394,7 +394,7 @@ function opZMPop(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** ZMPOP with keys on several shards: one hop per run of consecutive keys of the same shard, in order. */
-async function multiZMPop(c: Connection, args: Buffer[], w: ReplyWriter): Promise<void> {
+async function multiZMPop(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
   const a = parseZMPop(args, w);
   if (a === null) return;
   const n = c.worker.n;
@@ -402,7 +402,7 @@ async function multiZMPop(c: Connection, args: Buffer[], w: ReplyWriter): Promis
     const s = shardOfKey(a.keys[i], n);
     let j = i + 1;
     while (j < a.keys.length && shardOfKey(a.keys[j], n) === s) j++;
-    const r = await c.runOn(s, '__zmpop', [Buffer.from(a.max ? 'MAX' : 'MIN'), Buffer.from(String(a.count)), ...a.keys.slice(i, j)]);
+    const r = await c.coord.runOn(s, '__zmpop', [Buffer.from(a.max ? 'MAX' : 'MIN'), Buffer.from(String(a.count)), ...a.keys.slice(i, j)]);
     if (replyIsError(r)) return w.raw(r);
     if (!replyIsNull(r)) {
       const [key, payload] = splitArrayReply(r);

@@ -41,6 +41,11 @@ export class RequestParser {
     return this.buf.length - this.pos + this.bigFilled;
   }
 
+  /** Room left in the query buffer's allocation (Redis's qbuf-free): what a big bulk still awaits. */
+  get free(): number {
+    return this.big === null ? 0 : this.big.length - this.bigFilled;
+  }
+
   feed(chunk: Buffer): void {
     if (this.big !== null) {
       // Fill the big bulk directly; keep the remainder for normal parsing.

@@ -1,13 +1,13 @@
 // The shapes every family implements: where a command runs and how its answers merge.
 // Invariants: a `shard` handler touches only the shard it is given (it may run on another thread than
 // the client's) and writes exactly one reply; a `conn` handler runs on the client's thread and may
-// coordinate other shards through the Connection; `multi` says how per-shard answers combine when a
+// coordinate other shards through the client's Coordinator; `multi` says how per-shard answers combine when a
 // command's keys span shards.
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { Database } from '../engine/database.ts';
 import type { Shard } from '../engine/shard.ts';
-import type { Connection } from './connection.ts';
+import type { Client } from './client.ts';
 import type { ShardWorker } from './shard-worker.ts';
 
 /** Per-command execution context on the shard that owns the keys (reused, never retained). */
@@ -27,9 +27,9 @@ export interface ShardExec {
 }
 
 export type ShardHandler = (x: ShardExec, args: Buffer[], w: ReplyWriter) => void;
-export type ConnHandler = (c: Connection, args: Buffer[], w: ReplyWriter) => void;
+export type ConnHandler = (c: Client, args: Buffer[], w: ReplyWriter) => void;
 /** A connection-thread command that needs several hops: a barrier; it writes into its own writer. */
-export type AsyncConnHandler = (c: Connection, args: Buffer[], w: ReplyWriter) => Promise<void>;
+export type AsyncConnHandler = (c: Client, args: Buffer[], w: ReplyWriter) => Promise<void>;
 
 /**
  * How a command whose keys span shards is answered:
@@ -38,7 +38,7 @@ export type AsyncConnHandler = (c: Connection, args: Buffer[], w: ReplyWriter) =
  * - 'ok': +OK once every part succeeded (MSET);
  * - a function: the command coordinates itself (multi-hop; a barrier for the pipeline).
  */
-export type MultiShard = 'sum' | 'inOrder' | 'ok' | ((c: Connection, args: Buffer[], w: ReplyWriter) => Promise<void>);
+export type MultiShard = 'sum' | 'inOrder' | 'ok' | ((c: Client, args: Buffer[], w: ReplyWriter) => Promise<void>);
 
 export interface CommandImpl {
   shard?: ShardHandler;

@@ -306,7 +306,7 @@ describe('Handler bugs are contained', () => {
     const { sock, send } = rig.client(0);
     send(['COPY', rig.keyOn(0, 'a'), rig.keyOn(1, 'b')], ['PING']);
     await rig.settle(() => sock.output().includes('PONG'));
-    assert.deepEqual(sock.replies(), ['-ERR boom\r\n', '+PONG\r\n']);
+    assert.deepEqual(sock.replies(), ['-ERR internal error: boom\r\n', '+PONG\r\n']);
   });
 
   it('a merge that throws when the last part arrives from the mesh answers an error (the worker survives)', () => {
@@ -314,7 +314,7 @@ describe('Handler bugs are contained', () => {
       overrides: {
         dbsize: {
           conn: (c, _a, w) =>
-            c.broadcast(c.worker.command('__dbsize'), [Buffer.from('__dbsize')], () => {
+            c.coord.broadcast(c.worker.command('__dbsize'), [Buffer.from('__dbsize')], () => {
               throw new Error('merge boom');
             }, w),
         },

@@ -1,0 +1,425 @@
+// Coordinator: one client's way to other shards — commands split per shard and merged, multi-hop
+// commands run inside one transaction, the chain that orders this client's transactions, WATCH
+// records on the shards. Families reach other shards only through it.
+// Invariants: a client's transactions are chained (each final timestamp exceeds its previous one);
+// a single-shard command issued while one of them is still being scheduled is held until its final
+// timestamp reached every shard; inside EXEC (or a multi-hop command) every hop goes through `tx`.
+
+import { replyInteger, replyIsError, splitArrayReply } from '../protocol/reply-reader.ts';
+import type { ReplyWriter } from '../protocol/reply-writer.ts';
+import type { ReplySink } from '../runtime/mesh.ts';
+import { shardOfKey } from '../runtime/slots.ts';
+import type { Client } from './client.ts';
+import { FLAG_WRITE, type Command } from './command-table.ts';
+import { REQ_NO_TOUCH, REQ_PART } from './command-types.ts';
+import type { PendingReply } from './reply-queue.ts';
+import { LockPlan, Transaction } from './transaction.ts';
+import { copyArgs, GLOBAL_READ, GLOBAL_WRITE, NO_GLOBAL } from './tx-shard.ts';
+
+export type Merge = (replies: Buffer[], w: ReplyWriter) => void;
+
+const UNWATCH = Buffer.from('__unwatch');
+
+/** Collects the per-shard parts of a command whose keys span shards, then merges them. */
+class FanoutReply implements ReplySink {
+  readonly parts: (Buffer | null)[];
+  private left: number;
+  private readonly target: PendingReply;
+  private readonly merge: Merge;
+  private readonly client: Client;
+  private readonly cmd: Command;
+  /** The protocol when the command was issued (a later HELLO / RESET must not change its reply). */
+  private readonly resp: 2 | 3;
+
+  constructor(client: Client, cmd: Command, n: number, target: PendingReply, merge: Merge) {
+    this.client = client;
+    this.cmd = cmd;
+    this.resp = client.resp;
+    this.parts = new Array(n).fill(null);
+    this.left = n;
+    this.target = target;
+    this.merge = merge;
+  }
+
+  /** A sink that stores the reply of part i. */
+  part(i: number): ReplySink {
+    return { complete: (b: Buffer) => this.done(i, b) };
+  }
+
+  done(i: number, b: Buffer): void {
+    this.parts[i] = b;
+    if (--this.left === 0) {
+      const worker = this.client.worker;
+      const w = worker.scratch;
+      w.resp = this.resp;
+      const mark = w.mark();
+      try {
+        this.merge(this.parts as Buffer[], w);
+      } catch (e) {
+        // A bug in a merge: answer with an error. (Thrown from a mesh completion it would take the
+        // worker down, and leave the rest of the frames it was reading unread.)
+        worker.answerInternalError(this.cmd, e, w, mark);
+      }
+      worker.recordCall(this.cmd, 0, w, mark);
+      this.target.complete(w.take());
+    }
+  }
+
+  complete(b: Buffer): void {
+    this.done(0, b);
+  }
+}
+
+export class Coordinator {
+  private readonly client: Client;
+  /** The transaction the current multi-hop command (or EXEC) runs in: hops go through it. */
+  tx: Transaction | null = null;
+  /** The final timestamp of this client's latest transaction (the next one is ordered after it). */
+  private txChain: Promise<number> | null = null;
+  /** The final timestamp of this client's latest transaction, once known. */
+  private lastFinal = 0;
+  /** Transactions of this client whose final timestamp has not reached every shard yet. */
+  private unfinalized = 0;
+  /** A single-shard command held until then (the pipeline waits behind it). */
+  private held: (() => void) | null = null;
+
+  constructor(client: Client) {
+    this.client = client;
+  }
+
+  /** A transaction of this client is still being scheduled: a single-shard command must wait for it. */
+  get scheduling(): boolean {
+    return this.unfinalized > 0;
+  }
+
+  /**
+   * Starts a transaction ordered after this client's previous one. The caller calls txFinalized()
+   * once it has sent the final timestamp to every shard.
+   */
+  beginTx(plan: LockPlan, global: number): Promise<Transaction> {
+    // While the previous transaction is still being scheduled, wait for its final timestamp; once it
+    // is known, comparing with it is enough (no await).
+    const t = Transaction.begin(this.client.worker, plan, global, this.unfinalized > 0 ? this.txChain : null, this.lastFinal);
+    this.txChain = t.then((tx) => (this.lastFinal = tx.ts));
+    this.unfinalized++;
+    return t;
+  }
+
+  /** A transaction's final timestamp went out to its shards: a held command may go. */
+  txFinalized(): void {
+    if (--this.unfinalized > 0 || this.held === null) return;
+    const run = this.held;
+    this.held = null;
+    run();
+    this.client.resumePipeline();
+  }
+
+  /**
+   * Holds a single-shard command until this client's transactions are final everywhere. (Sent now,
+   * it could be held back on its shard behind such a transaction and still be ordered before it.
+   * Transactions need no such wait: each is chained after the previous one.)
+   */
+  holdUntilFinal(cmd: Command, args: Buffer[], w: ReplyWriter, target: number): void {
+    const c = this.client;
+    const p = c.addPending(w);
+    const copied = copyArgs(args);
+    const db = c.db;
+    const resp = c.resp;
+    const noTouch = c.noTouch;
+    c.holdPipeline();
+    this.held = () => {
+      const worker = c.worker;
+      if (target !== worker.index) {
+        worker.mesh.send(target, cmd.index, db, resp, noTouch ? REQ_NO_TOUCH : 0, copied, p);
+        return;
+      }
+      const locked = worker.tx.idle ? null : worker.blockedKeys(cmd, db, copied, null);
+      if (locked !== null) {
+        worker.deferCommand(cmd, db, resp, noTouch, copied, locked, true, (r) => p.complete(r));
+        return;
+      }
+      const sw = worker.scratchLocal;
+      sw.resp = resp;
+      const mark = sw.mark();
+      worker.beginCall();
+      worker.clock = Date.now();
+      worker.runLocal(cmd, db, noTouch, copied, sw);
+      worker.recordCall(cmd, -1, sw, mark);
+      p.complete(sw.take());
+    };
+  }
+
+  /** Runs a multi-hop command inside a transaction holding `plan`'s locks. */
+  async atomically(plan: LockPlan, global: number, body: () => Promise<void>): Promise<void> {
+    if (this.tx !== null) return body(); // inside EXEC: its transaction holds the locks
+    const tx = await this.beginTx(plan, global);
+    tx.finalizeAll();
+    this.txFinalized();
+    this.tx = tx;
+    try {
+      await body();
+    } finally {
+      this.tx = null;
+      tx.end();
+    }
+  }
+
+  /** The locks a command takes: each key, exclusive for a write command, shared otherwise. */
+  lockPlan(cmd: Command, args: Buffer[], keys: number[]): LockPlan {
+    const plan = new LockPlan();
+    const write = cmd.hasFlag(FLAG_WRITE);
+    const worker = this.client.worker;
+    const n = worker.n;
+    const db = this.client.db;
+    for (const i of keys) plan.add(shardOfKey(args[i], n), db, args[i], write);
+    const other = cmd.impl.otherDbKey?.(args) ?? null;
+    if (other !== null && other[1] < worker.shard.dbs.length) plan.add(shardOfKey(args[other[0]], n), other[1], args[other[0]], write);
+    return plan;
+  }
+
+  /**
+   * A keyed command whose keys live on several shards and that coordinates its own hops (RENAME
+   * across shards, SINTERSTORE...): it runs inside one transaction (EXEC's, when inside one) that
+   * locks its keys, and the shards of the keys it only finds while it runs.
+   */
+  coordinate(cmd: Command, args: Buffer[], keys: number[], w: ReplyWriter): Promise<void> {
+    const multi = cmd.impl.multi as (c: Client, args: Buffer[], w: ReplyWriter) => Promise<void>;
+    const c = this.client;
+    if (this.tx !== null) return multi(c, args, w);
+    const n = c.worker.n;
+    const plan = this.lockPlan(cmd, args, keys);
+    const derived = cmd.derivedShards(args, n);
+    const wide = derived === null || derived.length > 0;
+    if (derived === null) for (let s = 0; s < n; s++) plan.touch(s);
+    else for (const s of derived) plan.touch(s);
+    return this.atomically(plan, wide ? GLOBAL_READ : NO_GLOBAL, () => multi(c, args, w));
+  }
+
+  /**
+   * A keyed command whose keys live on several shards, split per shard and merged ('sum', 'inOrder',
+   * 'ok'). Returns an error the dispatcher refuses the command with, or null.
+   */
+  split(cmd: Command, args: Buffer[], keys: number[], w: ReplyWriter): string | null {
+    const multi = cmd.impl.multi;
+    if (multi === undefined || typeof multi === 'function') {
+      w.error("CROSSSLOT Keys in request don't hash to the same slot");
+      return null;
+    }
+    const worker = this.client.worker;
+    const extra = cmd.impl.keyArgs ?? 0;
+    if (keys[keys.length - 1] + extra >= args.length) {
+      return `ERR wrong number of arguments for '${cmd.name}' command`;
+    }
+    // Split the keys (with the arguments that travel with each) per shard, keeping their order.
+    const n = worker.n;
+    const perShard: Buffer[][] = [];
+    const order: number[][] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const s = shardOfKey(args[keys[i]], n);
+      let part = perShard[s];
+      if (part === undefined) {
+        part = perShard[s] = args.slice(0, keys[0]);
+        order[s] = [];
+      }
+      for (let j = 0; j <= extra; j++) part.push(args[keys[i] + j]);
+      order[s].push(i);
+    }
+    const shards: number[] = [];
+    for (let s = 0; s < n; s++) if (perShard[s] !== undefined) shards.push(s);
+    const merge = mergeFor(multi, shards.map((s) => order[s]), keys.length);
+    this.atomicFanout(cmd, shards.map((s) => [s, perShard[s]]), this.lockPlan(cmd, args, keys), NO_GLOBAL, merge, w);
+    return null;
+  }
+
+  /**
+   * Runs `cmd` on several shards atomically — one transaction, each part the last hop on its shard —
+   * and merges the answers into this command's reply. The pipeline goes on at once: the proposals
+   * travel ahead of the commands after it, which queue behind it where they conflict, and the
+   * client's next transaction is ordered after it (txChain).
+   */
+  atomicFanout(cmd: Command, parts: [number, Buffer[]][], plan: LockPlan, global: number, merge: Merge, w: ReplyWriter): void {
+    const c = this.client;
+    const target = c.addPending(w);
+    const f = new FanoutReply(c, c.current ?? cmd, parts.length, target, merge);
+    const db = c.db;
+    const resp = c.resp;
+    const flags = REQ_PART | (c.noTouch ? REQ_NO_TOUCH : 0);
+    if (this.tx !== null) {
+      // Already inside a transaction (EXEC): hops of it, which holds the locks.
+      const tx = this.tx;
+      for (let i = 0; i < parts.length; i++) tx.run(parts[i][0], cmd, db, resp, flags, parts[i][1], false, (r) => f.done(i, r));
+      return;
+    }
+    void this.beginTx(plan, global).then((tx) => {
+      for (let i = 0; i < parts.length; i++) {
+        const [s, a] = parts[i];
+        tx.run(s, cmd, db, resp, flags, a, true, (r) => f.done(i, r));
+      }
+      tx.end();
+      this.txFinalized();
+    });
+  }
+
+  /**
+   * Runs an internal command on every shard as one transaction locking whole shards: for writing
+   * (FLUSHALL: GLOBAL_WRITE) or reading (DBSIZE, KEYS: GLOBAL_READ, which waits only for writers).
+   */
+  broadcastAtomic(cmd: Command, args: Buffer[], merge: Merge, w: ReplyWriter, mode = GLOBAL_WRITE): void {
+    const parts: [number, Buffer[]][] = [];
+    const plan = new LockPlan();
+    for (let s = 0; s < this.client.worker.n; s++) {
+      parts.push([s, args]);
+      plan.touch(s);
+    }
+    this.atomicFanout(cmd, parts, plan, mode, merge, w);
+  }
+
+  /**
+   * Runs `cmd` on several shards in one hop (sent now, in pipeline order) and merges the answers
+   * into this command's reply. Parts are [shard, args].
+   */
+  fanout(cmd: Command, parts: [number, Buffer[]][], merge: Merge, w: ReplyWriter): void {
+    const c = this.client;
+    const worker = c.worker;
+    const target = c.addPending(w);
+    const f = new FanoutReply(c, c.current ?? cmd, parts.length, target, merge);
+    const flags = REQ_PART | (c.noTouch ? REQ_NO_TOUCH : 0);
+    if (this.tx !== null) {
+      // Inside a transaction (EXEC): the parts are hops of it.
+      const tx = this.tx;
+      for (let i = 0; i < parts.length; i++) tx.run(parts[i][0], cmd, c.db, c.resp, flags, parts[i][1], false, (r) => f.done(i, r));
+      return;
+    }
+    const local: number[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const [s, a] = parts[i];
+      if (s === worker.index) local.push(i);
+      else worker.mesh.send(s, cmd.index, c.db, c.resp, flags, a, f.part(i));
+    }
+    for (const i of local) {
+      const sw = worker.scratchLocal;
+      sw.resp = c.resp;
+      worker.runLocal(cmd, c.db, c.noTouch, parts[i][1], sw);
+      f.done(i, sw.take());
+    }
+  }
+
+  /** Runs an internal or ordinary command on every shard (one hop) and merges the answers. */
+  broadcast(cmd: Command, args: Buffer[], merge: Merge, w: ReplyWriter): void {
+    const parts: [number, Buffer[]][] = [];
+    for (let s = 0; s < this.client.worker.n; s++) parts.push([s, args]);
+    this.fanout(cmd, parts, merge, w);
+  }
+
+  /**
+   * Runs command `name` (ordinary or internal) with `args` (after the name) on shard `s`, for a
+   * multi-hop command; resolves with the reply bytes (RESP2 unless `resp` says otherwise).
+   */
+  runOn(s: number, name: string, args: Buffer[], resp: 2 | 3 = 2): Promise<Buffer> {
+    const c = this.client;
+    const worker = c.worker;
+    const cmd = worker.command(name);
+    const full = [Buffer.from(name), ...args];
+    const flags = REQ_PART | (c.noTouch ? REQ_NO_TOUCH : 0);
+    if (this.tx !== null) return this.tx.runAsync(s, cmd, c.db, resp, flags, full);
+    if (s === worker.index) {
+      const sw = worker.scratchLocal;
+      sw.resp = resp;
+      worker.clock = Date.now(); // a later hop of a multi-hop command: the batch clock may be old
+      worker.runLocal(cmd, c.db, c.noTouch, full, sw);
+      return Promise.resolve(sw.take());
+    }
+    return new Promise((resolve) => {
+      worker.mesh.send(s, cmd.index, c.db, resp, flags, full, { complete: resolve });
+    });
+  }
+
+  /** runOn the shard that owns `key`, with args [key, ...rest]. */
+  runForKey(name: string, key: Buffer, ...rest: Buffer[]): Promise<Buffer> {
+    return this.runOn(shardOfKey(key, this.client.worker.n), name, [key, ...rest]);
+  }
+
+  /**
+   * Splits `list` (keys, each followed by `extra` arguments) per shard and runs `name` on every
+   * shard involved; resolves with the per-shard replies.
+   */
+  runKeyed(name: string, list: Buffer[], extra = 0): Promise<Buffer[]> {
+    const n = this.client.worker.n;
+    const parts = new Map<number, Buffer[]>();
+    for (let i = 0; i < list.length; i += 1 + extra) {
+      const s = shardOfKey(list[i], n);
+      let part = parts.get(s);
+      if (part === undefined) parts.set(s, (part = []));
+      for (let j = 0; j <= extra; j++) part.push(list[i + j]);
+    }
+    return Promise.all([...parts].map(([s, a]) => this.runOn(s, name, a)));
+  }
+
+  /** The handle this client's WATCH records are kept under on the shards. */
+  watchHandle(): Buffer {
+    return Buffer.from(String(this.client.id));
+  }
+
+  /** Drops this client's WATCH records on every shard holding one (no reply awaited). */
+  dropWatches(): void {
+    const c = this.client;
+    c.watched.length = 0;
+    if (c.watchShards.size === 0) return;
+    const worker = c.worker;
+    const cmd = worker.command('__unwatch');
+    const args = [UNWATCH, this.watchHandle()];
+    for (const s of c.watchShards) {
+      if (s === worker.index) {
+        const sw = worker.scratchLocal;
+        worker.runLocal(cmd, 0, false, args, sw);
+        sw.take();
+      } else {
+        worker.mesh.send(s, cmd.index, 0, 2, REQ_PART, args, { complete: () => {} });
+      }
+    }
+    c.watchShards.clear();
+  }
+}
+
+/** Whether every shard of `shards` (null: any shard) is `target`. */
+export function allOn(shards: number[] | null, target: number): boolean {
+  if (shards === null) return false;
+  for (const s of shards) if (s !== target) return false;
+  return true;
+}
+
+/** Merge of integer replies: their sum (or the first reply that is not an integer). */
+export function mergeSum(replies: Buffer[], w: ReplyWriter): void {
+  let sum = 0;
+  for (const r of replies) {
+    if (r[0] !== 0x3a) return w.raw(r);
+    sum += replyInteger(r);
+  }
+  w.integer(sum);
+}
+
+/** Merge of replies that answer OK: the first error, or OK. */
+export function mergeOk(replies: Buffer[], w: ReplyWriter): void {
+  for (const r of replies) if (replyIsError(r)) return w.raw(r);
+  w.ok();
+}
+
+function mergeFor(kind: 'sum' | 'inOrder' | 'ok', order: number[][], total: number): Merge {
+  if (kind === 'sum') return mergeSum;
+  if (kind === 'ok') return mergeOk;
+  return (replies, w) => {
+    const items: Buffer[] = new Array(total);
+    for (let p = 0; p < replies.length; p++) {
+      const r = replies[p];
+      if (r[0] !== 0x2a) {
+        w.raw(r);
+        return;
+      }
+      const elems = splitArrayReply(r);
+      const idx = order[p];
+      for (let j = 0; j < idx.length; j++) items[idx[j]] = elems[j];
+    }
+    w.array(total);
+    for (const it of items) w.raw(it);
+  };
+}

@@ -1,0 +1,304 @@
+// Dispatcher: runs one command for a Client — lookup, arity, authentication, the -OOM gate, MULTI
+// queuing, routing (inline, one remote shard, several shards through the coordinator) and execution —
+// and runs EXEC's queued commands the same way. Nothing here knows about sockets: a socket
+// connection, EXEC, and later scripts and replay are all callers.
+// Invariants: every command writes exactly one reply into `w` or queues exactly one pending slot on
+// its client; a handler that throws is answered with an error and leaves the client and the worker
+// running; a refused command inside MULTI makes EXEC abort (Redis's flagTransaction).
+
+import type { ReplyWriter } from '../protocol/reply-writer.ts';
+import { keySlot, shardOfKey, shardOfSlot } from '../runtime/slots.ts';
+import type { CapturedReply, Client, QueuedCommand } from './client.ts';
+import { CapturedReply as Captured } from './client.ts';
+import { Command, CommandTable, FLAG_NOAUTH } from './command-table.ts';
+import { REQ_NO_TOUCH, REQ_PART } from './command-types.ts';
+import { allOn } from './coordinator.ts';
+import { ERR_OOM } from './memory-gate.ts';
+import type { Transaction } from './transaction.ts';
+import { copyArgs } from './tx-shard.ts';
+
+/** Commands that run at once between MULTI and EXEC instead of being queued (as in Redis). */
+const RUN_IN_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+/** Looks up, checks and runs (or routes) one command; its reply goes to `w` or a pending slot. */
+export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
+  const worker = c.worker;
+  w.resp = c.resp;
+  const mark = w.mark();
+  const queued = c.queuedReplies;
+  const cmd = resolve(c, args, w);
+  if (cmd === null) {
+    if (c.replyOff || c.skipNext) w.truncate(mark);
+    c.skipNext = false;
+    return;
+  }
+  // Every command obeys SKIP, CLIENT REPLY included, except CLIENT REPLY ON, which answers. A SKIP
+  // is used up by the command after it (a CLIENT REPLY SKIP sets it again, for the next).
+  const skipThis = c.skipNext && !(cmd === worker.clientReplyCmd && isOn(args[2]));
+  c.skipNext = false;
+  c.lastCommand = cmd.name;
+  c.current = cmd;
+  // maxmemory: while a shard is over its limit, denyoom commands for its keys (in MULTI: anything but
+  // EXEC, DISCARD, QUIT, RESET) are refused before they run or queue, as Redis's processCommand does.
+  if (worker.gate.pressure && worker.gate.refuses(cmd, args, worker.n, c.multi?.queued ?? null)) {
+    reject(c, cmd, w, ERR_OOM);
+    if (skipThis || c.replyOff) w.truncate(mark);
+    return;
+  }
+  if (c.multi !== null && !RUN_IN_MULTI.has(cmd.name)) {
+    if (cmd.spec.flags.includes('no_multi')) {
+      reject(c, cmd, w, 'ERR Command not allowed inside a transaction');
+    } else {
+      c.multi.queued.push({ cmd, args: copyArgs(args) });
+      w.simple('QUEUED');
+    }
+    if (skipThis || c.replyOff) w.truncate(mark);
+    return;
+  }
+  const impl = cmd.impl;
+  try {
+    if (impl.shard !== undefined) {
+      route(c, cmd, args, w, mark);
+    } else if (impl.connAsync !== undefined) {
+      const bw = worker.newWriter(c.resp);
+      awaitBarrier(c, cmd, impl.connAsync(c, args, bw), bw);
+    } else {
+      worker.beginCall();
+      impl.conn!(c, args, w);
+      // A handler that fanned out is counted when its answers are merged.
+      if (c.queuedReplies === queued) worker.recordCall(cmd, -1, w, mark);
+    }
+  } catch (e) {
+    // A bug in a handler: answer this command with an error, keep the server and the client.
+    // (What it wrote is dropped unless it already queued a reply: then `w` was taken meanwhile.)
+    worker.answerInternalError(cmd, e, w, c.queuedReplies === queued ? mark : w.mark());
+  }
+  // OFF is looked at once the command ran: CLIENT REPLY ON and RESET turn replies back on, and answer.
+  if (skipThis || c.replyOff) {
+    if (c.queuedReplies > queued) c.discardLastReply();
+    else w.truncate(mark);
+  }
+}
+
+/** Finds the command (or subcommand) and checks arity and authentication; null after an error reply. */
+function resolve(c: Client, args: Buffer[], w: ReplyWriter): Command | null {
+  let cmd = c.worker.table.lookup(args[0]);
+  if (cmd === undefined) {
+    rejectUnknown(c, args, w);
+    return null;
+  }
+  if (cmd.subcommands.size > 0 && (args.length > 1 || cmd.impl.conn === undefined)) {
+    if (args.length < 2) {
+      reject(c, cmd, w, `ERR wrong number of arguments for '${cmd.name}' command`);
+      return null;
+    }
+    const sub = CommandTable.sub(cmd, args[1]);
+    if (sub === undefined) {
+      const subName = cString(args[1].toString('latin1')).slice(0, 128);
+      reject(c, null, w, `ERR unknown subcommand '${subName}'. Try ${cmd.name.toUpperCase()} HELP.`);
+      return null;
+    }
+    cmd = sub;
+  }
+  const arity = cmd.arity;
+  if ((arity > 0 && arity !== args.length) || args.length < -arity) {
+    reject(c, cmd, w, `ERR wrong number of arguments for '${cmd.name}' command`);
+    return null;
+  }
+  if (!c.authenticated && !cmd.hasFlag(FLAG_NOAUTH)) {
+    reject(c, cmd, w, 'NOAUTH Authentication required.');
+    return null;
+  }
+  return cmd;
+}
+
+/** A keyed command: inline when its keys are here, one frame to the shard that has them, or coordinated. */
+function route(c: Client, cmd: Command, args: Buffer[], w: ReplyWriter, mark: number): void {
+  const worker = c.worker;
+  const n = worker.n;
+  let target: number;
+  let hintKey: Buffer | null = null;
+  let hintSlot = 0;
+  if (cmd.singleKeyIndex !== 0) {
+    hintKey = args[cmd.singleKeyIndex];
+    hintSlot = keySlot(hintKey);
+    target = shardOfSlot(hintSlot, n);
+  } else {
+    const keys = cmd.keyIndexes(args);
+    if (keys.length === 0 || n === 1) target = worker.index;
+    else {
+      target = shardOfKey(args[keys[0]], n);
+      let one = true;
+      for (let i = 1; i < keys.length && one; i++) if (shardOfKey(args[keys[i]], n) !== target) one = false;
+      // Keys it reads without naming them (SORT BY/GET patterns) must be on the same shard too.
+      if (one && !allOn(cmd.derivedShards(args, n), target)) one = false;
+      if (!one) {
+        runSpanning(c, cmd, args, keys, w);
+        return;
+      }
+    }
+  }
+  if (c.coord.scheduling) {
+    // A transaction of this client is still being scheduled: this command must come after it.
+    c.coord.holdUntilFinal(cmd, args, w, target);
+    return;
+  }
+  if (target === worker.index) {
+    if (!worker.tx.idle) {
+      // A key is locked by a transaction scheduled here: the command waits behind it.
+      const locked = worker.blockedKeys(cmd, c.db, args, hintKey);
+      if (locked !== null) {
+        const p = c.addPending(w);
+        worker.deferCommand(cmd, c.db, c.resp, c.noTouch, args, locked, true, (r) => p.complete(r));
+        return;
+      }
+    }
+    worker.beginCall();
+    worker.runLocal(cmd, c.db, c.noTouch, args, w, hintKey, hintSlot);
+    worker.recordCall(cmd, -1, w, mark);
+  } else {
+    const p = c.addPending(w);
+    worker.mesh.send(target, cmd.index, c.db, c.resp, c.noTouch ? REQ_NO_TOUCH : 0, args, p);
+  }
+}
+
+/** A keyed command whose keys span shards: split and merged, or a multi-hop barrier. */
+function runSpanning(c: Client, cmd: Command, args: Buffer[], keys: number[], w: ReplyWriter): void {
+  if (typeof cmd.impl.multi === 'function') {
+    const bw = c.worker.newWriter(c.resp);
+    awaitBarrier(c, cmd, c.coord.coordinate(cmd, args, keys, bw), bw);
+    return;
+  }
+  const refused = c.coord.split(cmd, args, keys, w);
+  if (refused !== null) reject(c, cmd, w, refused);
+}
+
+/** Holds the pipeline until `work` finishes; its reply (written to `writer`) takes this command's place. */
+function awaitBarrier(c: Client, cmd: Command, work: Promise<void>, writer: ReplyWriter): void {
+  const worker = c.worker;
+  const p = c.addPending(worker.out);
+  c.holdPipeline();
+  const t0 = performance.now();
+  // The writer is the command's own and was empty when it started (it has already run up to its
+  // first await, and may have written its whole reply by now): its reply starts at 0.
+  const finish = (): void => {
+    worker.recordCall(cmd, performance.now() - t0, writer, 0);
+    // The pipeline behind the barrier resumes with this reply in place.
+    c.resumePipeline(() => p.complete(writer.take()));
+  };
+  work.then(finish, (e: unknown) => {
+    // Whatever the command wrote before it failed is not a reply: only the error is.
+    writer.truncate(0);
+    worker.answerInternalError(cmd, e, writer, 0);
+    finish();
+  });
+}
+
+/** Answers a refused command with `msg`, counted as Redis counts rejected calls. */
+export function reject(c: Client, cmd: Command | null, w: ReplyWriter, msg: string): void {
+  // A command refused while queuing (unknown, arity, auth...) makes EXEC abort, as Redis's flagTransaction.
+  if (c.multi !== null) c.multi.dirty = true;
+  if (cmd !== null && cmd.name === 'exec') {
+    // A refused EXEC (arity, auth) discards the transaction and the watches, in MULTI or not
+    // (Redis's execCommandAbort).
+    c.multi = null;
+    c.coord.dropWatches();
+    msg = 'EXECABORT Transaction discarded because of: ' + (msg.startsWith('ERR ') ? msg.slice(4) : msg);
+  }
+  if (cmd !== null) c.worker.recordRejected(cmd);
+  c.worker.countErrorCode(msg.slice(0, msg.indexOf(' ')));
+  w.error(msg);
+}
+
+function rejectUnknown(c: Client, args: Buffer[], w: ReplyWriter): void {
+  let list = '';
+  for (let i = 1; i < args.length && list.length < 128; i++) {
+    list += `'${cString(args[i].toString('latin1')).slice(0, 128 - list.length)}' `;
+  }
+  const name = cString(args[0].toString('latin1')).slice(0, 128);
+  reject(c, null, w, `ERR unknown command '${name}', with args beginning with: ${list}`);
+}
+
+// --- EXEC --------------------------------------------------------------------------------------
+
+/**
+ * Runs EXEC's queued commands in order inside transaction tx; resolves with their replies. Commands
+ * for one shard are sent without waiting (they run in order there, and go out together: one hop per
+ * shard for a run of them); a command that coordinates several hops itself is awaited before the
+ * commands after it are sent.
+ */
+export async function runQueued(c: Client, tx: Transaction, queued: QueuedCommand[]): Promise<Buffer[]> {
+  const worker = c.worker;
+  const n = worker.n;
+  const replies: (Buffer | Promise<Buffer>)[] = [];
+  for (const { cmd, args } of queued) {
+    const impl = cmd.impl;
+    const flags = REQ_PART | (c.noTouch ? REQ_NO_TOUCH : 0);
+    if (impl.shard !== undefined) {
+      const keys = cmd.keyIndexes(args);
+      let target = keys.length === 0 ? worker.index : shardOfKey(args[keys[0]], n);
+      for (let i = 1; i < keys.length; i++) {
+        if (shardOfKey(args[keys[i]], n) !== target) {
+          target = -1;
+          break;
+        }
+      }
+      if (target >= 0 && n > 1 && !allOn(cmd.derivedShards(args, n), target)) target = -1;
+      if (target >= 0) {
+        replies.push(tx.runAsync(target, cmd, c.db, c.resp, flags, args));
+        continue;
+      }
+    }
+    // A connection command, or a keyed one spanning shards: run it as the client would, its reply
+    // captured (hops it makes go through tx).
+    replies.push(await runCaptured(c, cmd, args));
+  }
+  return Promise.all(replies);
+}
+
+/** Runs one command through its client-side path inside EXEC's transaction, capturing its reply. */
+async function runCaptured(c: Client, cmd: Command, args: Buffer[]): Promise<Buffer> {
+  const worker = c.worker;
+  const bw = worker.newWriter(c.resp);
+  const capture: CapturedReply = new Captured();
+  c.capture = capture;
+  try {
+    const impl = cmd.impl;
+    if (impl.shard !== undefined) {
+      const keys = cmd.keyIndexes(args);
+      if (typeof impl.multi === 'function') await c.coord.coordinate(cmd, args, keys, bw);
+      else {
+        const refused = c.coord.split(cmd, args, keys, bw);
+        if (refused !== null) reject(c, cmd, bw, refused);
+      }
+    } else if (impl.connAsync !== undefined) {
+      await impl.connAsync(c, args, bw);
+    } else {
+      impl.conn!(c, args, bw);
+    }
+  } catch (e) {
+    bw.truncate(0);
+    worker.answerInternalError(cmd, e, bw, 0);
+  } finally {
+    c.capture = null;
+  }
+  bw.resp = c.resp;
+  if (capture.used) {
+    // What the handler wrote before the part replied elsewhere comes first (nothing, in practice).
+    const head = bw.take();
+    const rest = await capture.done;
+    return head.length > 0 ? Buffer.concat([head, rest]) : rest;
+  }
+  return bw.take();
+}
+
+/** The argument ON, in any case. */
+function isOn(b: Buffer | undefined): boolean {
+  return b !== undefined && b.length === 2 && (b[0] | 0x20) === 0x6f && (b[1] | 0x20) === 0x6e;
+}
+
+/** C-string view of an argument (Redis prints with %s, which stops at a NUL byte). */
+function cString(s: string): string {
+  const z = s.indexOf('\0');
+  return z >= 0 ? s.slice(0, z) : s;
+}
