@@ -81,6 +81,13 @@ for (let index = 0; index < threads; index++) {
     process.stderr.write(`damselfly: worker ${index} failed: ${e.stack ?? e.message}\n`);
     process.exit(1);
   });
+  // A shard thread that ends outside shutdown takes its keys with it: the process must not run on
+  // half-alive.
+  w.on('exit', (code) => {
+    if (closing) return;
+    process.stderr.write(`damselfly: worker ${index} exited (code ${code}) outside shutdown\n`);
+    process.exit(1);
+  });
   workers.push(w);
 }
 

@@ -223,6 +223,9 @@ export class Shard {
     return Math.floor(now / 1000);
   }
 
+  /** Where a bug in the shard's own timer goes (logged and counted by the thread); null: thrown. */
+  onFault: ((e: unknown, where: string) => void) | null = null;
+
   /** Starts the active expire cycle at `hz` ticks per second. */
   startExpiry(hz: number): void {
     this.stopExpiry();
@@ -230,11 +233,16 @@ export class Shard {
     // Redis: ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC = 25% of each tick.
     const budgetMs = Math.max(0.05, period * 0.25);
     this.timer = setInterval(() => {
-      this.activeExpireCycle(budgetMs);
-      this.activeExpireParts(budgetMs / 4);
-      this.sampleHeap();
-      this.compactSome(budgetMs / 4);
-      this.collectReleased();
+      try {
+        this.activeExpireCycle(budgetMs);
+        this.activeExpireParts(budgetMs / 4);
+        this.sampleHeap();
+        this.compactSome(budgetMs / 4);
+        this.collectReleased();
+      } catch (e) {
+        if (this.onFault === null) throw e;
+        this.onFault(e, 'the expire cycle');
+      }
     }, period);
     this.timer.unref();
   }

@@ -29,6 +29,9 @@ function byteAt(from: number, seq: number, i: number): number {
 class Checker implements RemoteExecutor {
   bad = 0;
   beginBatch(): void {}
+  fault(e: unknown): void {
+    throw e;
+  }
   execute(_cmd: number, _db: number, _resp: 2 | 3, _flags: number, args: Buffer[], w: ReplyWriter): boolean {
     const from = Number(args[0].toString());
     const seq = Number(args[1].toString());

@@ -19,12 +19,20 @@ interface Seen {
 /** An executor that records each request and replies with a bulk of its first argument's length. */
 class Recorder implements RemoteExecutor {
   readonly seen: Seen[] = [];
+  readonly faults: string[] = [];
   beginBatch(): void {}
+  fault(_e: unknown, where: string): void {
+    this.faults.push(where);
+  }
   /** Requests whose first argument is 'later' are held back and answered by answerHeld(). */
   readonly held: [number, number, number][] = [];
   mesh: Mesh | null = null;
   execute(cmd: number, db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter, peer: number, seq: number): boolean {
     this.seen.push({ cmd, db, resp, flags, args: args.map((a) => Buffer.from(a)) });
+    if (args.length > 0 && args[0].toString() === 'throw') {
+      w.array(3); // a partial reply, then a bug
+      throw new Error('executor bug');
+    }
     if (args.length > 0 && args[0].toString() === 'later') {
       this.held.push([peer, seq, Number(args[1])]);
       return false;
@@ -66,6 +74,31 @@ function pair(ringBytes = 64 * 1024): { a: Mesh; b: Mesh; ra: Recorder; rb: Reco
     },
   };
 }
+
+describe('Mesh contains faults', () => {
+  it('a request whose executor throws is answered with an error; the requests after it still run', () => {
+    const m = pair();
+    const got: string[] = [];
+    for (const a of ['x', 'throw', 'yy']) m.a.send(1, 7, 0, 2, 0, [Buffer.from(a)], { complete: (r) => got.push(r.toString('latin1')) });
+    m.pump();
+    assert.deepEqual(got, [':1\r\n', '-ERR internal error: executor bug\r\n', ':2\r\n']);
+    assert.deepEqual(m.rb.faults, ['a request from shard 0']);
+  });
+
+  it('a reply completion that throws does not stop the drain: later replies still complete', () => {
+    const m = pair();
+    const got: string[] = [];
+    m.a.send(1, 7, 0, 2, 0, [Buffer.from('x')], {
+      complete: () => {
+        throw new Error('sink bug');
+      },
+    });
+    m.a.send(1, 7, 0, 2, 0, [Buffer.from('yyy')], { complete: (r) => got.push(r.toString('latin1')) });
+    m.pump();
+    assert.deepEqual(got, [':3\r\n']);
+    assert.deepEqual(m.ra.faults, ['a reply from shard 1']);
+  });
+});
 
 describe('Mesh', () => {
   it('carries every database index up to 1023 (dbnum max 1024), resp and flags', () => {

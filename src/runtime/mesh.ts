@@ -26,6 +26,8 @@ export interface RemoteExecutor {
   execute(cmd: number, db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter, peer: number, seq: number): boolean;
   /** Called before a drain runs the requests it found (one clock reading for all of them). */
   beginBatch(): void;
+  /** A bug surfaced while serving the mesh (`where` says what was running): log and count it. */
+  fault(e: unknown, where: string): void;
 }
 
 export interface MeshLayout {
@@ -347,7 +349,13 @@ export class Mesh {
     if (buf[from] === KIND_REPLY) {
       const sink = this.sinks[p].take(buf.readUInt32LE(from + 1));
       this.outstanding--;
-      if (sink !== undefined) sink.complete(buf.subarray(from + 5, to));
+      if (sink === undefined) return;
+      // A completion that throws must not stop the drain: the frames after it belong to others.
+      try {
+        sink.complete(buf.subarray(from + 5, to));
+      } catch (e) {
+        this.executor.fault(e, 'a reply from shard ' + p);
+      }
       return;
     }
     const seq = this.recvSeq[p];
@@ -374,6 +382,13 @@ export class Mesh {
     let answered: boolean;
     try {
       answered = this.executor.execute(cmd, db, resp, flags, args, w, p, seq);
+    } catch (e) {
+      // A bug outside the command's own guard: the request is answered with an error, and the
+      // drain goes on (its peer's reply FIFO stays in step).
+      this.executor.fault(e, 'a request from shard ' + p);
+      w.len = w.start + headFromStart + 9;
+      w.error('ERR internal error: ' + String((e as Error | undefined)?.message ?? e));
+      answered = true;
     } finally {
       this.framing = false;
       this.framingPeer = -1;

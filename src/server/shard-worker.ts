@@ -34,6 +34,8 @@ export class WorkerStats {
   commandsProcessed = 0;
   netInputBytes = 0;
   netOutputBytes = 0;
+  /** Bugs caught and contained (a handler, a merge, a mesh completion or a timer that threw). */
+  internalErrors = 0;
   readonly errors = new Map<string, number>();
 }
 
@@ -247,13 +249,14 @@ export class ShardWorker implements RemoteExecutor {
   start(): void {
     this.mesh.start();
     this.config.hz = clampHz(this.config.hz as number);
+    this.shard.onFault = (e, where) => this.fault(e, where);
     this.shard.startExpiry(this.config.hz);
     const s = this.stats;
     this.instant.start(() => [s.commandsProcessed, s.netInputBytes, s.netOutputBytes]);
-    setInterval(() => this.closeIdleClients(), 1000).unref();
+    setInterval(this.guarded(() => this.closeIdleClients(), 'the idle-client timer'), 1000).unref();
     // Memory freed without a write command (the active expire cycle) lifts the limit, and an
     // eviction put off by a transaction happens, within this period.
-    setInterval(() => this.checkMemory(), MEMORY_CHECK_MS).unref();
+    setInterval(this.guarded(() => this.checkMemory(), 'the memory check'), MEMORY_CHECK_MS).unref();
   }
 
   /** The `timeout` setting: closes clients idle for longer than it (0: never). */
@@ -482,7 +485,24 @@ export class ShardWorker implements RemoteExecutor {
   answerInternalError(cmd: Command, e: unknown, w: ReplyWriter, mark: number): void {
     w.truncate(mark);
     w.error('ERR internal error: ' + String((e as Error | undefined)?.message ?? e));
-    this.log(`internal error in ${cmd.name}: ${(e as Error | undefined)?.stack ?? e}`);
+    this.fault(e, cmd.name);
+  }
+
+  /** A bug caught where it surfaced (`where`: a command, a mesh completion, a timer): logged and counted. */
+  fault(e: unknown, where: string): void {
+    this.stats.internalErrors++;
+    this.log(`internal error in ${where}: ${(e as Error | undefined)?.stack ?? e}`);
+  }
+
+  /** `fn` as a timer callback: a throw is a contained fault, not the end of the thread. */
+  private guarded(fn: () => void, where: string): () => void {
+    return () => {
+      try {
+        fn();
+      } catch (e) {
+        this.fault(e, where);
+      }
+    };
   }
 
   /** A fresh timestamp from the shared transaction clock. */
