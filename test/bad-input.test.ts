@@ -5,6 +5,7 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { REDIS_AVAILABLE, RawClient, SKIP_NO_REDIS, encodeCommand, replyLength, rng, show, startDamselfly, startRedis, type Arg, type ServerHandle } from './harness.ts';
 
 const THREADS = 2;
@@ -13,6 +14,40 @@ const THREADS = 2;
  * Sends `chunks` (one write each) on a fresh connection, then optionally half-closes; returns every
  * byte the server sends until it closes the connection.
  */
+const FLOOD_LIMIT = 256 * 1024 * 1024;
+
+/** Sends `first`, then streams bytes until the server drops the connection or FLOOD_LIMIT is sent. */
+function floodAfter(port: number, first: string): Promise<{ sent: number; reply: string }> {
+  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  return new Promise((resolve) => {
+    // allowHalfOpen: the server's FIN alone does not end our side; only its closing does.
+    const sock = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    let sent = 0;
+    let reply = '';
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      sock.destroy();
+      resolve({ sent, reply });
+    };
+    sock.on('data', (b) => (reply += b.toString('latin1')));
+    sock.on('error', finish);
+    sock.on('close', finish);
+    const pump = (): void => {
+      while (!done && sent < FLOOD_LIMIT) {
+        sent += chunk.length;
+        if (!sock.write(chunk)) return void sock.once('drain', pump);
+      }
+      if (sent >= FLOOD_LIMIT) finish();
+    };
+    sock.on('connect', () => {
+      sock.write(first);
+      pump();
+    });
+  });
+}
+
 async function rawTranscript(port: number, chunks: (Buffer | string)[], halfClose: boolean): Promise<Buffer> {
   const c = await RawClient.connect(port);
   try {
@@ -151,6 +186,18 @@ describe(`bad input, Damselfly with ${THREADS} threads`, () => {
         await healthy(name);
       });
     }
+
+    it('after a protocol error the server reads nothing more: a client that keeps sending is cut off', { timeout: 60_000 }, async () => {
+      // Redis answers and closes the socket; a server that only half-closes keeps accepting bytes.
+      // (The reply may be lost to the reset the close causes while input is unread, as with Redis.)
+      const ports = redis !== null ? [dfly.port, redis.port] : [dfly.port];
+      for (const port of ports) {
+        const { sent, reply } = await floodAfter(port, '*x\r\n');
+        assert.ok('-ERR Protocol error: invalid multibulk length\r\n'.startsWith(reply), `reply ${JSON.stringify(reply)}`);
+        assert.ok(sent < FLOOD_LIMIT, `the server on port ${port} still accepted ${sent} bytes after the error`);
+      }
+      await healthy('cut off after a protocol error');
+    });
 
     it('the 1 GB claim gets "invalid bulk length" (proto-max-bulk-len is 512 MB)', { timeout: 30_000 }, async () => {
       const got = await rawTranscript(dfly.port, ['*1\r\n$1073741824\r\n'], false);
