@@ -6,18 +6,16 @@
 // checked inside that transaction; EXEC, DISCARD and disconnecting drop them.
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
-import type { CommandImpl, ShardExec } from '../server/command-types.ts';
+import type { CommandImpl } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
-import { mergeOk } from '../server/coordinator.ts';
 import { runQueued } from '../server/dispatcher.ts';
 import { LockPlan } from '../server/transaction.ts';
 import { GLOBAL_WRITE, NO_GLOBAL } from '../server/tx-shard.ts';
 import { FLAG_WRITE } from '../server/command-table.ts';
-import { REQ_PART } from '../server/command-types.ts';
 import { shardOfKey } from '../runtime/slots.ts';
-import { replyInteger } from '../protocol/reply-reader.ts';
-import { unwatchAll, watchKey, WatchRecord } from '../engine/watch.ts';
-import { keyString, parseInteger } from './family-util.ts';
+import { OpError } from '../server/shard-ops.ts';
+import { WATCH, WATCH_CHECK, WATCH_OPS } from '../server/watch-ops.ts';
+import { parseInteger } from './family-util.ts';
 
 /** Commands that need a whole-shard lock inside EXEC (they act on every key). */
 const GLOBAL_COMMANDS = new Set(['flushall', 'flushdb', 'swapdb']);
@@ -49,16 +47,19 @@ function watch(c: Client, args: Buffer[], w: ReplyWriter): void {
   for (let i = 1; i < args.length; i++) {
     const s = shardOfKey(args[i], n);
     let part = parts.get(s);
-    if (part === undefined) parts.set(s, (part = [WATCH_CMD, handle]));
+    if (part === undefined) parts.set(s, (part = []));
     part.push(args[i]);
     c.watched.push({ db: c.db, key: Buffer.from(args[i]) });
     c.watchShards.add(s);
   }
-  c.coord.fanout(c.worker.command('__watch'), [...parts], mergeOk, w);
+  c.coord.fanoutOp(WATCH, [...parts].map(([s, keys]) => [s, [handle, keys]]), replyOk, w);
 }
 
-const WATCH_CMD = Buffer.from('__watch');
-const CHECK_CMD = Buffer.from('__watchcheck');
+/** +OK once every part is done, or the first failure. */
+function replyOk(results: (null | OpError)[], w: ReplyWriter): void {
+  for (const r of results) if (r instanceof OpError) return w.error(r.text);
+  w.ok();
+}
 
 /** UNWATCH */
 function unwatch(c: Client, _args: Buffer[], w: ReplyWriter): void {
@@ -116,13 +117,12 @@ async function exec(c: Client, _args: Buffer[], w: ReplyWriter): Promise<void> {
   tx.finalizeAll();
   c.coord.txFinalized();
   try {
-    if (watchShards.length > 0) {
-      const check = worker.command('__watchcheck');
-      const handle = c.coord.watchHandle();
-      const answers = await Promise.all(watchShards.map((s) => tx.runAsync(s, check, 0, 2, REQ_PART, [CHECK_CMD, handle])));
-      if (answers.some((r) => replyInteger(r) !== 0)) return w.nullArray();
-    }
     c.coord.tx = tx;
+    if (watchShards.length > 0) {
+      const handle = c.coord.watchHandle();
+      const dirty = await Promise.all(watchShards.map((s) => c.coord.op(s, WATCH_CHECK, handle)));
+      if (dirty.some((d) => d !== false)) return w.nullArray();
+    }
     const replies = await runQueued(c, tx, state.queued);
     w.array(replies.length);
     for (let i = 0; i < replies.length; i++) {
@@ -136,56 +136,6 @@ async function exec(c: Client, _args: Buffer[], w: ReplyWriter): Promise<void> {
   }
 }
 
-// --- shard side --------------------------------------------------------------------------------
-
-/** __watch handle key [key ...]: records the keys for this client (in the command's database). */
-function opWatch(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const handle = keyString(args[1]);
-  let record = x.shard.watches.get(handle);
-  if (record === undefined) x.shard.watches.set(handle, (record = new WatchRecord()));
-  for (let i = 2; i < args.length; i++) {
-    const key = keyString(args[i]);
-    const state = x.db.peek(key, x.now);
-    watchKey(record, x.shard.dbs, x.dbIndex, key, state === 'expired', state === 'live');
-  }
-  w.ok();
-}
-
-/** __watchcheck handle: 1 if a watched key changed (or expired since WATCH), else 0; drops the record. */
-function opWatchCheck(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const handle = keyString(args[1]);
-  const record = x.shard.watches.get(handle);
-  if (record === undefined) return w.integer(0);
-  let dirty = record.dirty;
-  if (!dirty) {
-    for (const wk of record.keys) {
-      if (!wk.expiredAtWatch && x.shard.dbs[wk.dbIndex].peek(wk.key, x.now) === 'expired') {
-        dirty = true;
-        break;
-      }
-    }
-  }
-  unwatchAll(record, x.shard.dbs);
-  x.shard.watches.delete(handle);
-  w.integer(dirty ? 1 : 0);
-}
-
-/** __unwatch handle */
-function opUnwatch(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const handle = keyString(args[1]);
-  const record = x.shard.watches.get(handle);
-  if (record !== undefined) {
-    unwatchAll(record, x.shard.dbs);
-    x.shard.watches.delete(handle);
-  }
-  w.ok();
-}
-
-/** __tx: transaction operations are handled by the worker before any handler (ShardWorker.txRequest). */
-function opTx(_x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
-  w.error('ERR internal: __tx reached a handler');
-}
-
 export const commands: Record<string, CommandImpl> = {
   multi: { conn: multi },
   exec: { connAsync: exec },
@@ -194,9 +144,4 @@ export const commands: Record<string, CommandImpl> = {
   unwatch: { conn: unwatch },
 };
 
-export const internal: Record<string, [number, CommandImpl]> = {
-  __tx: [-3, { shard: opTx }],
-  __watch: [-3, { shard: opWatch }],
-  __watchcheck: [2, { shard: opWatchCheck }],
-  __unwatch: [2, { shard: opUnwatch }],
-};
+export const ops = WATCH_OPS;

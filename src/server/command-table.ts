@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { CommandImpl } from './command-types.ts';
 import { shardOfKey } from '../runtime/slots.ts';
+import { OpTable } from './shard-ops.ts';
 
 export interface KeySpec {
   notes?: string;
@@ -150,6 +151,8 @@ export class CommandTable {
   missing: string[] = [];
   /** Internal commands (between shards only), by name. */
   readonly internal = new Map<string, Command>();
+  /** The shard operations: a registry of its own, numbered apart from the commands (shard-ops.ts). */
+  readonly ops = new OpTable();
 
   /** Byte-level index of top-level names: no string is made to find a command. */
   private readonly buckets: ({ name: Buffer; cmd: Command }[] | undefined)[] = new Array(1024);

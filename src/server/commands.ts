@@ -3,6 +3,7 @@
 
 import { buildTable, internalSpec, loadSpecs, type CommandSpec, type CommandTable } from './command-table.ts';
 import type { CommandImpl } from './command-types.ts';
+import type { ShardOp } from './shard-ops.ts';
 import * as strings from '../families/strings.ts';
 import * as keyspace from '../families/keyspace.ts';
 import * as connection from '../families/connection.ts';
@@ -19,6 +20,8 @@ import * as memory from '../families/memory.ts';
 interface Family {
   commands: Record<string, CommandImpl>;
   internal?: Record<string, [number, CommandImpl]>;
+  /** The shard operations the family's coordinators use. */
+  ops?: ShardOp<any, any>[];
 }
 
 export const FAMILIES: Record<string, Family> = { strings, keyspace, connection, server, transactions, lists, hashes, sets, zset, blocking, sort, memory };
@@ -36,5 +39,7 @@ export function buildServerTable(): CommandTable {
       internal.set(name, [internalSpec(name, arity), impl]);
     }
   }
-  return buildTable(loadSpecs(), impls, internal);
+  const table = buildTable(loadSpecs(), impls, internal);
+  for (const fam of Object.values(FAMILIES)) for (const op of fam.ops ?? []) table.ops.add(op);
+  return table;
 }

@@ -13,12 +13,14 @@ import type { Client } from './client.ts';
 import { FLAG_WRITE, type Command } from './command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART } from './command-types.ts';
 import type { PendingReply } from './reply-queue.ts';
+import { encodeArgs, readResult, type OpError, type ShardOp } from './shard-ops.ts';
+import { UNWATCH } from './watch-ops.ts';
 import { LockPlan, Transaction } from './transaction.ts';
 import { copyArgs, GLOBAL_READ, GLOBAL_WRITE, NO_GLOBAL } from './tx-shard.ts';
 
 export type Merge = (replies: Buffer[], w: ReplyWriter) => void;
 
-const UNWATCH = Buffer.from('__unwatch');
+const NO_REPLY: ReplySink = { complete() {} };
 
 /** Collects the per-shard parts of a command whose keys span shards, then merges them. */
 class FanoutReply implements ReplySink {
@@ -278,11 +280,11 @@ export class Coordinator {
    * Runs `cmd` on several shards in one hop (sent now, in pipeline order) and merges the answers
    * into this command's reply. Parts are [shard, args].
    */
-  fanout(cmd: Command, parts: [number, Buffer[]][], merge: Merge, w: ReplyWriter): void {
+  fanout(cmd: Command | ShardOp<any, any>, parts: [number, Buffer[]][], merge: Merge, w: ReplyWriter): void {
     const c = this.client;
     const worker = c.worker;
     const target = c.addPending(w);
-    const f = new FanoutReply(c, c.current ?? cmd, parts.length, target, merge);
+    const f = new FanoutReply(c, c.current ?? (cmd as Command), parts.length, target, merge);
     const flags = REQ_PART | (c.noTouch ? REQ_NO_TOUCH : 0);
     if (this.tx !== null) {
       // Inside a transaction (EXEC): the parts are hops of it.
@@ -299,9 +301,45 @@ export class Coordinator {
     for (const i of local) {
       const sw = worker.scratchLocal;
       sw.resp = c.resp;
-      worker.runLocal(cmd, c.db, c.noTouch, parts[i][1], sw);
+      worker.runHere(cmd, c.db, c.noTouch, parts[i][1], sw);
       f.done(i, sw.take());
     }
+  }
+
+  /**
+   * Runs shard operation `op` on shard s — inside the current transaction when there is one — and
+   * resolves with its typed result (or OpError). On this client's own shard outside a transaction it
+   * runs at once, with no encoding at all.
+   */
+  op<A, R>(s: number, op: ShardOp<A, R>, a: A): Promise<R | OpError> {
+    const c = this.client;
+    const worker = c.worker;
+    if (this.tx === null && s === worker.index) {
+      worker.clock = Date.now(); // a later hop of a multi-hop command: the batch clock may be old
+      return Promise.resolve(worker.runOpHere(op, c.db, c.noTouch, a));
+    }
+    // The encoded arguments are a view of a reused buffer: both paths below copy them before returning.
+    const payload = encodeArgs(op, a, worker.opOut);
+    const flags = REQ_PART | (c.noTouch ? REQ_NO_TOUCH : 0);
+    if (this.tx !== null) return this.tx.runAsync(s, op, c.db, 2, flags, [payload]).then((r) => readResult(op, r));
+    return new Promise((resolve) => {
+      worker.mesh.send(s, op.index, c.db, 2, flags, [payload], { complete: (r) => resolve(readResult(op, r)) });
+    });
+  }
+
+  /** Runs `op` on the shard that owns `key`. */
+  opForKey<A, R>(key: Buffer, op: ShardOp<A, R>, a: A): Promise<R | OpError> {
+    return this.op(shardOfKey(key, this.client.worker.n), op, a);
+  }
+
+  /**
+   * Runs shard operation `op` on several shards in one hop (parts are [shard, arguments]) and writes
+   * this command's reply from their results with `reply`.
+   */
+  fanoutOp<A, R>(op: ShardOp<A, R>, parts: [number, A][], reply: (results: (R | OpError)[], w: ReplyWriter) => void, w: ReplyWriter): void {
+    const worker = this.client.worker;
+    const encoded: [number, Buffer[]][] = parts.map(([s, a]) => [s, [Buffer.from(encodeArgs(op, a, worker.opOut))]]);
+    this.fanout(op, encoded, (replies, out) => reply(replies.map((r) => readResult(op, r)), out), w);
   }
 
   /** Runs an internal or ordinary command on every shard (one hop) and merges the answers. */
@@ -356,8 +394,8 @@ export class Coordinator {
   }
 
   /** The handle this client's WATCH records are kept under on the shards. */
-  watchHandle(): Buffer {
-    return Buffer.from(String(this.client.id));
+  watchHandle(): string {
+    return String(this.client.id);
   }
 
   /** Drops this client's WATCH records on every shard holding one (no reply awaited). */
@@ -366,16 +404,10 @@ export class Coordinator {
     c.watched.length = 0;
     if (c.watchShards.size === 0) return;
     const worker = c.worker;
-    const cmd = worker.command('__unwatch');
-    const args = [UNWATCH, this.watchHandle()];
+    const handle = this.watchHandle();
     for (const s of c.watchShards) {
-      if (s === worker.index) {
-        const sw = worker.scratchLocal;
-        worker.runLocal(cmd, 0, false, args, sw);
-        sw.take();
-      } else {
-        worker.mesh.send(s, cmd.index, 0, 2, REQ_PART, args, { complete: () => {} });
-      }
+      if (s === worker.index) worker.runOpHere(UNWATCH, 0, false, handle);
+      else worker.mesh.send(s, UNWATCH.index, 0, 2, REQ_PART, [encodeArgs(UNWATCH, handle, worker.opOut)], NO_REPLY);
     }
     c.watchShards.clear();
   }

@@ -15,18 +15,18 @@ import { MemoryGate } from './memory-gate.ts';
 import { REQ_NO_TOUCH, REQ_PART, type ShardExec } from './command-types.ts';
 import { bulkBytes, replyIsNull, splitArrayReply } from '../protocol/reply-reader.ts';
 import { Connection } from './connection.ts';
-import { copyArgs, decodeLocks, GLOBAL_READ, GLOBAL_WRITE, NO_GLOBAL, TxShard, type Lock, type TxOp } from './tx-shard.ts';
+import { copyArgs, decodeLocks, TxShard, type Lock, type TxOp } from './tx-shard.ts';
+import { OP_BASE, OpError, TX_FRAME, writeResult, type OpTable, type ShardOp } from './shard-ops.ts';
+import { TX_FINALIZE, TX_PROPOSE } from './transaction.ts';
+import { BinReader, BinWriter } from '../util/codec.ts';
 import { claim, ClaimSlots, Waiter, WRAP_KEY_ELEMENT, WRAP_KEY_PAIR, WRAP_MOVE } from './blocking.ts';
 import type { Database, TypedValue } from '../engine/database.ts';
 import { keySlotOfString, shardOfKey } from '../runtime/slots.ts';
 import type { WorkerShared } from '../runtime/control.ts';
 
-const OK = Buffer.from('+OK\r\n');
+const NOOP = (): void => {};
 
 /** A decimal integer argument (a timestamp). */
-function replyIntegerArg(b: Buffer): number {
-  return Number(b.latin1Slice());
-}
 
 export class WorkerStats {
   connectionsReceived = 0;
@@ -148,8 +148,10 @@ export class ShardWorker implements RemoteExecutor {
   private readonly exec: ShardExec;
   /** This shard's locks and scheduled transactions. */
   readonly tx: TxShard;
-  /** The internal command carrying transaction operations between workers. */
-  readonly txCmd: Command;
+  /** The shard operations (typed work coordinators ask of this shard). */
+  readonly ops: OpTable;
+  /** Encodes shard operation arguments and results (reused; its bytes are copied before any await). */
+  readonly opOut = new BinWriter(1024);
   private readonly txOut = new ReplyWriter(16 * 1024);
   /** This worker's claim slots for its blocked clients. */
   readonly claims: ClaimSlots;
@@ -180,7 +182,7 @@ export class ShardWorker implements RemoteExecutor {
     this.clientReplyCmd = table.byName.get('client')?.subcommands.get('reply');
     this.tx = new TxShard(config.dbnum as number, () => this.nextTimestamp(), (op) => this.runOp(op), () => this.serveReady());
     this.claims = new ClaimSlots(shared.blockSlots, index);
-    this.txCmd = this.command('__tx');
+    this.ops = table.ops;
     this.exec = { worker: this, shard: this.shard, db: this.shard.dbs[0], dbIndex: 0, now: 0, noTouch: false, hintKey: null, hintSlot: 0 };
     this.applyMemoryConfig();
   }
@@ -519,11 +521,11 @@ export class ShardWorker implements RemoteExecutor {
     if (op.record) this.beginCall();
     if (!op.conclude) this.holdServe++;
     try {
-      this.runLocal(op.cmd!, op.db, op.noTouch, op.args, w);
+      this.runHere(op.cmd!, op.db, op.noTouch, op.args, w);
     } finally {
       if (!op.conclude) this.holdServe--;
     }
-    if (op.record) this.recordCall(op.cmd!, -1, w, mark);
+    if (op.record && op.cmd instanceof Command) this.recordCall(op.cmd, -1, w, mark);
     return w.take();
   }
 
@@ -547,71 +549,81 @@ export class ShardWorker implements RemoteExecutor {
     this.tx.defer(locks, { cmd, db, resp, noTouch, args: copyArgs(args), conclude: true, record, done });
   }
 
-  /**
-   * A transaction operation from a coordinator: `__tx prop <handle> <G|-> <lock>...` answers the
-   * proposed timestamp; `__tx run <handle> <ts> <conclude> <command index> <name> <arg>...` answers the command's
-   * reply once the transaction may run; `__tx fin <handle> <ts> <conclude>` finalizes (and may end) it.
-   * Returns false when the answer comes later.
-   */
-  txRequest(db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter | null, done: (reply: Buffer) => void): boolean {
-    const op = args[1].latin1Slice();
-    const handle = args[2].latin1Slice();
-    if (op === 'prop') {
-      const mode = args[3][0];
-      const ts = this.tx.propose(handle, decodeLocks(args[4]), mode === 0x47 /* G */ ? GLOBAL_WRITE : mode === 0x53 /* S */ ? GLOBAL_READ : NO_GLOBAL);
-      if (w !== null) {
-        w.integer(ts);
-        return true;
-      }
-      done(Buffer.from(`:${ts}\r\n`));
-      return true;
-    }
-    const ts = replyIntegerArg(args[3]);
-    const conclude = args[4][0] === 0x31;
-    if (op === 'fin') {
-      this.tx.enqueue(handle, ts, conclude ? { cmd: null, db, resp, noTouch: false, args: [], conclude: true, record: false, done: () => {} } : null);
-      if (w !== null) {
-        w.ok();
-        return true;
-      }
-      done(OK);
-      return true;
-    }
-    const cmd = this.table.all[Number(args[5].latin1Slice())];
-    const noTouch = (flags & REQ_NO_TOUCH) !== 0;
-    // Usually the transaction may run at once: run it in place (no copy, no queue, no late reply).
-    const e = this.tx.inlineEntry(handle, ts);
-    if (e !== null) {
-      const out = w ?? this.txOut;
-      if (w === null) {
-        out.resp = resp;
-        this.clock = Date.now();
-      }
-      const cmdArgs = args.slice(6);
-      if (!conclude) this.holdServe++;
-      try {
-        this.runLocal(cmd, db, noTouch, cmdArgs, out);
-      } finally {
-        if (!conclude) this.holdServe--;
-      }
-      if (w === null) {
-        const reply = out.take();
-        if (e !== 'none') this.tx.ranInline(e, conclude);
-        done(reply);
-        return false;
-      }
-      if (e !== 'none') this.tx.ranInline(e, conclude);
-      return true;
-    }
-    const cmdArgs = copyArgs(args.slice(6));
-    this.tx.enqueue(handle, ts, { cmd, db, resp, noTouch, args: cmdArgs, conclude, record: false, done });
-    return false;
+  // --- transactions: typed entry points (direct calls for this shard, binary frames from peers) ---
+
+  /** Schedules transaction `handle` here with these locks; returns the proposed timestamp. */
+  txPropose(handle: number, locks: Lock[], global: number): number {
+    return this.tx.propose(handle, locks, global);
   }
 
-  /** RemoteExecutor: a command sent by another worker for a key of this shard. */
+  /** Finalizes `handle` at `ts` (0: already final); `conclude` also releases its locks here. */
+  txFinalize(handle: number, ts: number, conclude: boolean): void {
+    this.tx.enqueue(handle, ts, conclude ? { cmd: null, db: 0, resp: 2, noTouch: false, args: [], conclude: true, record: false, done: NOOP } : null);
+  }
+
+  /**
+   * Runs command or shard operation `runnable` (wire number) with `args` as part of transaction
+   * `handle` (finalized at `ts`, 0: already final). With a writer `w` the reply is written into it
+   * when it can run at once (returns true); otherwise `done` gets it later (returns false).
+   */
+  txRun(handle: number, ts: number, conclude: boolean, runnable: number, db: number, resp: 2 | 3, noTouch: boolean, args: Buffer[], w: ReplyWriter | null, done: (reply: Buffer) => void): boolean {
+    const what = runnable >= OP_BASE ? this.ops.byIndex(runnable)! : this.table.all[runnable];
+    // Usually the transaction may run at once: run it in place (no copy, no queue, no late reply).
+    const e = this.tx.inlineEntry(handle, ts);
+    if (e === null) {
+      this.tx.enqueue(handle, ts, { cmd: what, db, resp, noTouch, args: copyArgs(args), conclude, record: false, done });
+      return false;
+    }
+    const out = w ?? this.txOut;
+    if (w === null) {
+      out.resp = resp;
+      this.clock = Date.now();
+    }
+    if (!conclude) this.holdServe++;
+    try {
+      this.runHere(what, db, noTouch, args, out);
+    } finally {
+      if (!conclude) this.holdServe--;
+    }
+    if (w === null) {
+      const reply = out.take();
+      if (e !== 'none') this.tx.ranInline(e, conclude);
+      done(reply);
+      return false;
+    }
+    if (e !== 'none') this.tx.ranInline(e, conclude);
+    return true;
+  }
+
+  /** A transaction control frame from a peer (see transaction.ts for the layout). */
+  private txFrame(db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter, peer: number, seq: number): boolean {
+    const h = args[0];
+    const kind = h[0];
+    const handle = h.readDoubleLE(1);
+    if (kind === TX_PROPOSE) {
+      const ts = this.txPropose(handle, decodeLocks(args[1]), h[9]);
+      w.ensure(8);
+      w.buf.writeDoubleLE(ts, w.len);
+      w.len += 8;
+      return true;
+    }
+    const ts = h.readDoubleLE(9);
+    const conclude = h[17] === 1;
+    if (kind === TX_FINALIZE) {
+      this.txFinalize(handle, ts, conclude);
+      return true;
+    }
+    return this.txRun(handle, ts, conclude, h.readUInt16LE(18), db, resp, (flags & REQ_NO_TOUCH) !== 0, args.slice(1), w, (reply) => this.mesh.reply(peer, seq, reply));
+  }
+
+  /** RemoteExecutor: a command, shard operation or transaction frame sent by another worker. */
   execute(cmdIndex: number, db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter, peer: number, seq: number): boolean {
+    if (cmdIndex >= TX_FRAME) {
+      if (cmdIndex === TX_FRAME) return this.txFrame(db, resp, flags, args, w, peer, seq);
+      this.runShardOp(this.ops.byIndex(cmdIndex)!, db, (flags & REQ_NO_TOUCH) !== 0, args[0], w);
+      return true;
+    }
     const cmd = this.table.all[cmdIndex];
-    if (cmd === this.txCmd) return this.txRequest(db, resp, flags, args, w, (reply) => this.mesh.reply(peer, seq, reply));
     if (!this.tx.idle && cmd.impl.shard !== undefined) {
       const keys = this.blockedKeys(cmd, db, args, null);
       if (keys !== null) {
@@ -625,6 +637,42 @@ export class ShardWorker implements RemoteExecutor {
     else w.error('ERR internal: command has no shard handler');
     if ((flags & REQ_PART) === 0) this.recordCall(cmd, -1, w, mark);
     return true;
+  }
+
+  // --- shard operations ----------------------------------------------------------------------------
+
+  /** Runs a command, or a shard operation whose encoded arguments are args[0], writing its reply. */
+  runHere(what: Command | ShardOp<any, any>, db: number, noTouch: boolean, args: Buffer[], w: ReplyWriter): void {
+    if (what instanceof Command) this.runLocal(what, db, noTouch, args, w);
+    else this.runShardOp(what, db, noTouch, args[0], w);
+  }
+
+  /** Runs shard operation `op` with its arguments decoded from `payload`; writes its encoded result. */
+  runShardOp(op: ShardOp<any, any>, db: number, noTouch: boolean, payload: Buffer, w: ReplyWriter): void {
+    const r = this.runOpHere(op, db, noTouch, op.args.read(new BinReader(payload)));
+    const bw = this.opOut.reset();
+    writeResult(op, r, bw);
+    w.raw(bw.buf.subarray(0, bw.len));
+  }
+
+  /** Runs shard operation `op` here with decoded arguments; a throw is a contained fault. */
+  runOpHere<A, R>(op: ShardOp<A, R>, db: number, noTouch: boolean, a: A): R | OpError {
+    const x = this.exec;
+    x.hintKey = null;
+    x.db = this.shard.dbs[db];
+    x.dbIndex = db;
+    x.now = this.clock;
+    x.noTouch = noTouch;
+    let r: R | OpError;
+    try {
+      r = op.run(x, a);
+    } catch (e) {
+      this.fault(e, op.name);
+      r = new OpError('ERR internal error: ' + String((e as Error | undefined)?.message ?? e));
+    }
+    if (op.write && this.shard.maxmemory !== 0) this.checkMemory();
+    if (this.shard.readyQueue.length > 0 && this.holdServe === 0) this.serveReady();
+    return r;
   }
 
   /**

@@ -9,19 +9,23 @@
 
 import type { Command } from './command-table.ts';
 import type { ShardWorker } from './shard-worker.ts';
-import { replyInteger } from '../protocol/reply-reader.ts';
-import { encodeLocks, GLOBAL_READ, GLOBAL_WRITE, type Lock } from './tx-shard.ts';
+import { TX_FRAME, type ShardOp } from './shard-ops.ts';
+import { encodeLocks, type Lock } from './tx-shard.ts';
+import { REQ_NO_TOUCH } from './command-types.ts';
 
-const TX = Buffer.from('__tx');
-const PROP = Buffer.from('prop');
-const RUN = Buffer.from('run');
-const FIN = Buffer.from('fin');
-const ONE = Buffer.from('1');
-const ZERO = Buffer.from('0');
-const GLOBAL = Buffer.from('G');
-const GLOBAL_SHARED = Buffer.from('S');
-const KEYED = Buffer.from('-');
+// Transaction control frames (mesh requests numbered TX_FRAME); args[0] is a binary header:
+//   propose:  [u8 TX_PROPOSE][f64 handle][u8 global]             args[1] = encoded locks; reply: f64 ts
+//   finalize: [u8 TX_FINALIZE][f64 handle][f64 ts][u8 conclude]  reply: empty
+//   run:      [u8 TX_RUN][f64 handle][f64 ts][u8 conclude][u16 command or operation number]
+//             args[1..] = the command's arguments (or the operation's encoded ones); reply: its reply
+export const TX_PROPOSE = 1;
+export const TX_FINALIZE = 2;
+export const TX_RUN = 3;
+const HEADER_BYTES = 20;
+
 const NOOP = (): void => {};
+/** Handles are unique per process: a per-thread counter times this, plus the thread's index. */
+const HANDLE_STRIDE = 4096;
 
 /** Groups keys (with their database and mode) by owning shard. */
 export class LockPlan {
@@ -39,18 +43,29 @@ export class LockPlan {
 
 let counter = 0;
 
+/** One reused header buffer per thread: mesh.send copies a frame's arguments before it returns. */
+const header = Buffer.alloc(HEADER_BYTES);
+
+function writeHeader(kind: number, handle: number, ts: number, conclude: boolean, runnable: number): Buffer {
+  header[0] = kind;
+  header.writeDoubleLE(handle, 1);
+  header.writeDoubleLE(ts, 9);
+  header[17] = conclude ? 1 : 0;
+  header.writeUInt16LE(runnable, 18);
+  return header;
+}
+
 export class Transaction {
   readonly worker: ShardWorker;
-  readonly handle: Buffer;
+  readonly handle: number;
   readonly shards: number[];
   ts = 0;
-  private readonly tsArg: Buffer[] = [];
   private readonly finalSent = new Set<number>();
   private readonly concluded = new Set<number>();
 
   private constructor(worker: ShardWorker, shards: number[]) {
     this.worker = worker;
-    this.handle = Buffer.from(`${worker.index}.${++counter}`);
+    this.handle = ++counter * HANDLE_STRIDE + worker.index;
     this.shards = shards;
   }
 
@@ -68,14 +83,15 @@ export class Transaction {
     for (const s of tx.shards) {
       const locks = plan.byShard.get(s)!;
       if (s === worker.index) {
-        ts = Math.max(ts, worker.tx.propose(tx.handle.latin1Slice(), locks, global));
+        ts = Math.max(ts, worker.txPropose(tx.handle, locks, global));
         continue;
       }
       waiting++;
-      const args = [TX, PROP, tx.handle, global === GLOBAL_WRITE ? GLOBAL : global === GLOBAL_READ ? GLOBAL_SHARED : KEYED, encodeLocks(locks)];
-      worker.mesh.send(s, worker.txCmd.index, 0, 2, 0, args, {
+      const h = writeHeader(TX_PROPOSE, tx.handle, 0, false, 0);
+      h[9] = global;
+      worker.mesh.send(s, TX_FRAME, 0, 2, 0, [h.subarray(0, 10), encodeLocks(locks)], {
         complete: (r: Buffer) => {
-          ts = Math.max(ts, replyInteger(r));
+          ts = Math.max(ts, r.readDoubleLE(0));
           if (--waiting === 0 && wake !== null) wake();
         },
       });
@@ -84,39 +100,47 @@ export class Transaction {
     // A transaction of the same client started before this one comes first wherever they conflict.
     if (ts <= afterTs || (after !== null && ts <= (await after))) ts = worker.nextTimestamp();
     tx.ts = ts;
-    tx.tsArg.push(Buffer.from(String(ts)));
     return tx;
   }
 
-  private send(s: number, db: number, resp: 2 | 3, flags: number, args: Buffer[], done: (r: Buffer) => void): void {
-    const w = this.worker;
-    if (s === w.index) w.txRequest(db, resp, flags, args, null, done);
-    else w.mesh.send(s, w.txCmd.index, db, resp, flags, args, { complete: done });
+  /** The timestamp to send shard s: the final one the first time, 0 (already final) after. */
+  private tsFor(s: number): number {
+    if (this.finalSent.has(s)) return 0;
+    this.finalSent.add(s);
+    return this.ts;
   }
 
-  /** The timestamp argument for shard s: the final one the first time, 0 after. */
-  private tsFor(s: number): Buffer {
-    if (this.finalSent.has(s)) return ZERO;
-    this.finalSent.add(s);
-    return this.tsArg[0];
+  private finalize(s: number, conclude: boolean): void {
+    const w = this.worker;
+    const ts = this.tsFor(s);
+    if (s === w.index) w.txFinalize(this.handle, ts, conclude);
+    else w.mesh.send(s, TX_FRAME, 0, 2, 0, [writeHeader(TX_FINALIZE, this.handle, ts, conclude, 0).subarray(0, 18)], { complete: NOOP });
   }
 
   /** Finalizes on every shard now (a multi-hop transaction: its pending entries must not wait on it). */
   finalizeAll(): void {
-    for (const s of this.shards) {
-      if (this.finalSent.has(s)) continue;
-      this.send(s, 0, 2, 0, [TX, FIN, this.handle, this.tsFor(s), ZERO], NOOP);
-    }
+    for (const s of this.shards) if (!this.finalSent.has(s)) this.finalize(s, false);
   }
 
-  /** Runs `cmd` with `args` (args[0] is its name) on shard s as part of the transaction. */
-  run(s: number, cmd: Command, db: number, resp: 2 | 3, flags: number, args: Buffer[], conclude: boolean, done: (reply: Buffer) => void): void {
+  /**
+   * Runs command `cmd` with `args` (args[0] is its name), or shard operation `cmd` with its encoded
+   * arguments in args[0], on shard s as part of the transaction.
+   */
+  run(s: number, cmd: Command | ShardOp<any, any>, db: number, resp: 2 | 3, flags: number, args: Buffer[], conclude: boolean, done: (reply: Buffer) => void): void {
     if (conclude) this.concluded.add(s);
-    const wire = [TX, RUN, this.handle, this.tsFor(s), conclude ? ONE : ZERO, Buffer.from(String(cmd.index)), ...args];
-    this.send(s, db, resp, flags, wire, done);
+    const w = this.worker;
+    const ts = this.tsFor(s);
+    if (s === w.index) {
+      w.txRun(this.handle, ts, conclude, cmd.index, db, resp, (flags & REQ_NO_TOUCH) !== 0, args, null, done);
+      return;
+    }
+    const wire: Buffer[] = new Array(args.length + 1);
+    wire[0] = writeHeader(TX_RUN, this.handle, ts, conclude, cmd.index);
+    for (let i = 0; i < args.length; i++) wire[i + 1] = args[i];
+    w.mesh.send(s, TX_FRAME, db, resp, flags, wire, { complete: done });
   }
 
-  runAsync(s: number, cmd: Command, db: number, resp: 2 | 3, flags: number, args: Buffer[], conclude = false): Promise<Buffer> {
+  runAsync(s: number, cmd: Command | ShardOp<any, any>, db: number, resp: 2 | 3, flags: number, args: Buffer[], conclude = false): Promise<Buffer> {
     return new Promise((resolve) => this.run(s, cmd, db, resp, flags, args, conclude, resolve));
   }
 
@@ -125,7 +149,7 @@ export class Transaction {
     for (const s of this.shards) {
       if (this.concluded.has(s)) continue;
       this.concluded.add(s);
-      this.send(s, 0, 2, 0, [TX, FIN, this.handle, this.tsFor(s), ONE], NOOP);
+      this.finalize(s, true);
     }
   }
 }

@@ -12,6 +12,10 @@
 //   pending one whose final timestamp turns out smaller.
 
 import type { Command } from './command-table.ts';
+import type { ShardOp } from './shard-ops.ts';
+
+/** The handle of an entry that is no transaction's (a command held back behind one). */
+const NO_HANDLE = 0;
 
 export const NO_GLOBAL = 0;
 export const GLOBAL_READ = 1;
@@ -40,8 +44,8 @@ interface Holder {
 
 /** An operation of a transaction on this shard: a command to run, or just the end of the transaction. */
 export interface TxOp {
-  /** null: conclude only. */
-  cmd: Command | null;
+  /** A command, or a shard operation (its encoded arguments in args[0]); null: conclude only. */
+  cmd: Command | ShardOp<any, any> | null;
   db: number;
   resp: 2 | 3;
   noTouch: boolean;
@@ -55,7 +59,7 @@ export interface TxOp {
 }
 
 export class TxEntry {
-  readonly handle: string;
+  readonly handle: number;
   ts: number;
   final: boolean;
   /** Locks the whole shard: GLOBAL_WRITE (FLUSHALL, FLUSHDB, SWAPDB), GLOBAL_READ (DBSIZE, KEYS, SCAN), or NO_GLOBAL. */
@@ -71,7 +75,7 @@ export class TxEntry {
    */
   running = false;
 
-  constructor(handle: string, ts: number, final: boolean, global: number, locks: Lock[]) {
+  constructor(handle: number, ts: number, final: boolean, global: number, locks: Lock[]) {
     this.handle = handle;
     this.ts = ts;
     this.final = final;
@@ -89,7 +93,7 @@ const EMPTY = Buffer.alloc(0);
 export class TxShard {
   private readonly holders: Map<string, Holder[]>[] = [];
   private readonly entries = new Set<TxEntry>();
-  private readonly byHandle = new Map<string, TxEntry>();
+  private readonly byHandle = new Map<number, TxEntry>();
   private readonly globals: TxEntry[] = [];
   private readonly armed: TxEntry[] = [];
   private readonly nextTs: () => number;
@@ -131,7 +135,7 @@ export class TxShard {
   }
 
   /** Schedules transaction `handle` with these locks; returns its proposed timestamp. */
-  propose(handle: string, locks: Lock[], global: number): number {
+  propose(handle: number, locks: Lock[], global: number): number {
     const e = new TxEntry(handle, this.nextTs(), false, global, locks);
     this.add(e);
     this.byHandle.set(handle, e);
@@ -144,7 +148,7 @@ export class TxShard {
    * it in place (then calls ranInline); 'none' when the transaction has no entry here (run it, no
    * locks); null when it must be queued with enqueue().
    */
-  inlineEntry(handle: string, ts: number): TxEntry | 'none' | null {
+  inlineEntry(handle: number, ts: number): TxEntry | 'none' | null {
     const e = this.byHandle.get(handle);
     if (e === undefined) return 'none';
     if (ts > 0 && !e.final) {
@@ -169,7 +173,7 @@ export class TxShard {
     // earlier), before any pending one that ends up later (none of those has run anywhere yet). The
     // client's own transactions sent before it are final already (Connection holds such a command
     // back until they are).
-    const e = new TxEntry('', this.nextTs(), true, NO_GLOBAL, locks);
+    const e = new TxEntry(NO_HANDLE, this.nextTs(), true, NO_GLOBAL, locks);
     this.add(e);
     e.ops.push(op);
     this.arm(e);
@@ -180,7 +184,7 @@ export class TxShard {
    * Finalizes `handle` at `ts` (0: already final) and queues `op` for it. An operation for a
    * transaction that has no entry here (it locked nothing on this shard) runs at once.
    */
-  enqueue(handle: string, ts: number, op: TxOp | null): void {
+  enqueue(handle: number, ts: number, op: TxOp | null): void {
     const e = this.byHandle.get(handle);
     if (e === undefined) {
       if (op !== null) op.done(op.cmd === null ? EMPTY : this.runner(op));
@@ -210,7 +214,7 @@ export class TxShard {
 
   private release(e: TxEntry): void {
     this.entries.delete(e);
-    if (e.handle !== '') this.byHandle.delete(e.handle);
+    if (e.handle !== NO_HANDLE) this.byHandle.delete(e.handle);
     if (e.global !== NO_GLOBAL) this.globals.splice(this.globals.indexOf(e), 1);
     for (const l of e.locks) {
       const map = this.holders[l.db];

@@ -1,0 +1,187 @@
+// Binary codecs for what crosses threads besides client commands: the arguments and results of shard
+// operations and the transaction control frames. A BinWriter appends to a growable buffer it reuses;
+// a BinReader reads the same layout back (little-endian; byte strings as u32 length + bytes).
+// Invariants: for every codec c and value v, c.read(reader over c.write(v)) equals v; readers return
+// views of the buffer they read (copy what outlives it); nothing here allocates a string unless the
+// codec is for strings.
+
+export class BinWriter {
+  buf: Buffer;
+  len = 0;
+
+  constructor(size = 256) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  reset(): this {
+    this.len = 0;
+    return this;
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.len++] = v;
+  }
+
+  u16(v: number): void {
+    this.ensure(2);
+    this.buf.writeUInt16LE(v, this.len);
+    this.len += 2;
+  }
+
+  u32(v: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32LE(v, this.len);
+    this.len += 4;
+  }
+
+  /** Any JS number (integers up to 2^53 exactly, doubles, NaN and infinities). */
+  f64(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.len);
+    this.len += 8;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(4 + b.length);
+    this.buf.writeUInt32LE(b.length, this.len);
+    this.buf.set(b, this.len + 4);
+    this.len += 4 + b.length;
+  }
+
+  /** A string of code units 0-255 (keys and texts held as latin1 strings). */
+  latin1(s: string): void {
+    this.ensure(4 + s.length);
+    this.buf.writeUInt32LE(s.length, this.len);
+    this.buf.latin1Write(s, this.len + 4);
+    this.len += 4 + s.length;
+  }
+
+  /** A copy of what was written (the writer's buffer is reused). */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.len);
+    this.buf.copy(out, 0, 0, this.len);
+    this.len = 0;
+    return out;
+  }
+}
+
+export class BinReader {
+  buf: Buffer;
+  at: number;
+
+  constructor(buf: Buffer, at = 0) {
+    this.buf = buf;
+    this.at = at;
+  }
+
+  get done(): boolean {
+    return this.at >= this.buf.length;
+  }
+
+  u8(): number {
+    return this.buf[this.at++];
+  }
+
+  u16(): number {
+    const v = this.buf.readUInt16LE(this.at);
+    this.at += 2;
+    return v;
+  }
+
+  u32(): number {
+    const v = this.buf.readUInt32LE(this.at);
+    this.at += 4;
+    return v;
+  }
+
+  f64(): number {
+    const v = this.buf.readDoubleLE(this.at);
+    this.at += 8;
+    return v;
+  }
+
+  /** A view of the next byte string. */
+  bytes(): Buffer {
+    const n = this.buf.readUInt32LE(this.at);
+    const v = this.buf.subarray(this.at + 4, this.at + 4 + n);
+    this.at += 4 + n;
+    return v;
+  }
+
+  latin1(): string {
+    const n = this.buf.readUInt32LE(this.at);
+    const v = this.buf.latin1Slice(this.at + 4, this.at + 4 + n);
+    this.at += 4 + n;
+    return v;
+  }
+}
+
+/** How a value of type T is written and read back. */
+export interface Codec<T> {
+  write(w: BinWriter, v: T): void;
+  read(r: BinReader): T;
+}
+
+export const none: Codec<null> = { write() {}, read: () => null };
+export const num: Codec<number> = { write: (w, v) => w.f64(v), read: (r) => r.f64() };
+export const u32: Codec<number> = { write: (w, v) => w.u32(v), read: (r) => r.u32() };
+export const bool: Codec<boolean> = { write: (w, v) => w.u8(v ? 1 : 0), read: (r) => r.u8() === 1 };
+export const bytes: Codec<Buffer> = { write: (w, v) => w.bytes(v), read: (r) => r.bytes() };
+export const latin1: Codec<string> = { write: (w, v) => w.latin1(v), read: (r) => r.latin1() };
+/** Text in UTF-8 (log lines, CLIENT LIST output, JSON). */
+export const text: Codec<string> = {
+  write: (w, v) => w.bytes(Buffer.from(v, 'utf8')),
+  read: (r) => r.bytes().toString('utf8'),
+};
+
+export function list<T>(c: Codec<T>): Codec<T[]> {
+  return {
+    write(w, v) {
+      w.u32(v.length);
+      for (const x of v) c.write(w, x);
+    },
+    read(r) {
+      const n = r.u32();
+      const out: T[] = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = c.read(r);
+      return out;
+    },
+  };
+}
+
+export const bytesList: Codec<Buffer[]> = list(bytes);
+
+export function nullable<T>(c: Codec<T>): Codec<T | null> {
+  return {
+    write(w, v) {
+      if (v === null) return w.u8(0);
+      w.u8(1);
+      c.write(w, v);
+    },
+    read: (r) => (r.u8() === 0 ? null : c.read(r)),
+  };
+}
+
+type Codecs<T extends unknown[]> = { [K in keyof T]: Codec<T[K]> };
+
+/** A fixed tuple of values, each with its own codec. */
+export function tuple<T extends unknown[]>(...cs: Codecs<T>): Codec<T> {
+  return {
+    write(w, v) {
+      for (let i = 0; i < cs.length; i++) cs[i].write(w, v[i]);
+    },
+    read(r) {
+      const out = new Array(cs.length);
+      for (let i = 0; i < cs.length; i++) out[i] = cs[i].read(r);
+      return out as T;
+    },
+  };
+}
