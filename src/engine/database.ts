@@ -13,11 +13,10 @@
 import { Arena } from './arena.ts';
 import { kindOf } from './kinds.ts';
 import type { ExpiringParts, StringValue, TypedValue, Value } from './value-kind.ts';
+export type { ExpiringParts, StringValue, TypedValue, Value } from './value-kind.ts';
 import { DashTable, HASH, hashBytes, hashString, type KeyStore, type Segment, SEGMENT_SLOTS } from './dashtable.ts';
 import type { WatchedKey } from './watch.ts';
 import type { Waiter } from '../server/blocking.ts';
-
-export type { ExpiringParts, StringValue, TypedValue, Value } from './value-kind.ts';
 
 /** The expiring parts of a value, when it has some with a deadline. */
 function partsOf(v: Value): ExpiringParts | null {
