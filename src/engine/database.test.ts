@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { Database, Entry, type ExpiringParts, type TypedValue } from './database.ts';
 import { Shard } from './shard.ts';
 import { WatchRecord, watchKey } from './watch.ts';
+import { KIND_HASH } from './value-kind.ts';
 import { keySlotOfString } from '../runtime/slots.ts';
 import { rng } from '../../test/harness.ts';
 
@@ -121,7 +122,7 @@ describe('Shard active expire cycle', () => {
 describe('Database: values with expiring parts (hash fields with TTLs)', () => {
   /** A value with parts that expire at given times. */
   class Parts implements TypedValue, ExpiringParts {
-    readonly kind = 'test';
+    readonly kindId = KIND_HASH;
     readonly parts: ExpiringParts = this;
     at: number[];
     constructor(at: number[]) {

@@ -11,33 +11,12 @@
 // command that changes a stored value in place tells them itself (family-util modified()).
 
 import { Arena } from './arena.ts';
-import { valueBytes } from './value-memory.ts';
+import { kindOf } from './kinds.ts';
+import type { ExpiringParts, StringValue, TypedValue, Value } from './value-kind.ts';
+export type { ExpiringParts, StringValue, TypedValue, Value } from './value-kind.ts';
 import { DashTable, HASH, hashBytes, hashString, type KeyStore, type Segment, SEGMENT_SLOTS } from './dashtable.ts';
 import type { WatchedKey } from './watch.ts';
 import type { Waiter } from '../server/blocking.ts';
-
-/**
- * A string value as given to put(): a latin1 JS string, or a Buffer (stored as 'raw' encoding, as a
- * value Redis built in place: APPEND, SETRANGE). Read back it is always a Buffer over the arena.
- */
-export type StringValue = string | Buffer;
-
-/** Values of the other data types extend this. */
-export interface TypedValue {
-  readonly kind: string;
-  /** Set by values whose parts can expire on their own (hashes: field TTLs). */
-  readonly parts?: ExpiringParts;
-}
-
-/** The parts of a value that expire on their own (hash fields with TTLs). */
-export interface ExpiringParts {
-  /** The earliest deadline (ms) of a part, 0 when no part has one. */
-  nextDeadline(): number;
-  /** Removes up to `max` parts whose deadline is not after `now`; returns how many. */
-  expire(now: number, max: number): number;
-  /** No part is left (the key must go). */
-  empty(): boolean;
-}
 
 /** The expiring parts of a value, when it has some with a deadline. */
 function partsOf(v: Value): ExpiringParts | null {
@@ -45,8 +24,6 @@ function partsOf(v: Value): ExpiringParts | null {
   const p = (v as TypedValue).parts;
   return p !== undefined && p.nextDeadline() !== 0 ? p : null;
 }
-
-export type Value = StringValue | TypedValue;
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -615,7 +592,11 @@ export class Database implements KeyStore {
     const k = this.keyStart(c, off);
     const key = c.subarray(k, k + this.keyLen(c, off));
     if (this.refOf(key) !== ref) throw new Error('evictRef: the table does not hold this record');
-    const heap = (c[off] & KIND_MASK) === KIND_OBJECT ? valueBytes(this.valueAt(ref) as TypedValue, 5) : 0;
+    let heap = 0;
+    if ((c[off] & KIND_MASK) === KIND_OBJECT) {
+      const v = this.valueAt(ref);
+      heap = kindOf(v).heapBytes(v, 5);
+    }
     this.removeLast(key, ref);
     if (this.watchers !== null) this.touch(keyText(key));
     return heap;
@@ -636,7 +617,7 @@ export class Database implements KeyStore {
 
   /**
    * Bytes the keyspace itself spends on key's entry: its record (key, a string value, header) and its
-   * share of the table. A collection's own bytes are not included (see value-memory.ts).
+   * share of the table. A collection's own bytes are not included (its kind's heapBytes).
    */
   entryBytes(_key: KeyArg, e: Entry): number {
     return this.arena.blockBytes(e.at()) + TABLE_BYTES_PER_KEY;

@@ -7,7 +7,8 @@
 // equal ones), then fields without, in the order they got there; conversions only go listpack ->
 // listpackex -> hashtable or listpack(ex) -> hashtable, never back; a deadline is a positive ms time.
 
-import type { ExpiringParts, TypedValue } from './database.ts';
+import { type ExpiringParts, KIND_HASH, type TypedValue, type ValueKind } from './value-kind.ts';
+import { ARRAY_HEADER, DOUBLE, MAP_ENTRY, arrayBytes, objectBytes, sampleCount, stringBytes, stringOrBufferBytes } from './value-memory.ts';
 import { DeadlineHeap } from './deadline-heap.ts';
 import { DenseTable } from './dense-table.ts';
 import { Packer, Unpacker } from './packer.ts';
@@ -41,7 +42,7 @@ const ENC_HASHTABLE = 2;
 const ALL = Number.MAX_SAFE_INTEGER;
 
 export class HashValue implements TypedValue, ExpiringParts {
-  readonly kind = 'hash';
+  readonly kindId = KIND_HASH;
   readonly parts: ExpiringParts = this;
   /** listpack(ex): fields and values by position. */
   private fields: string[] | null = [];
@@ -329,3 +330,35 @@ export class HashValue implements TypedValue, ExpiringParts {
     return h;
   }
 }
+
+/**
+ * A listpack hash: its two arrays and every field and value (plus the deadlines of a listpackex); a
+ * hashtable: the table's fixed parts plus the sampled field/value pairs scaled to the size.
+ */
+function hashBytes(h: HashValue, samples: number): number {
+  const n = h.size;
+  const enc = h.encoding;
+  let fixed = objectBytes(7);
+  if (enc === 'hashtable') {
+    fixed += objectBytes(3) + 2 * arrayBytes(n) + MAP_ENTRY * n;
+  } else {
+    fixed += 2 * arrayBytes(n);
+    if (enc === 'listpackex') fixed += ARRAY_HEADER + n * DOUBLE;
+  }
+  const want = enc === 'hashtable' ? sampleCount(n, samples) : n;
+  if (want === 0) return fixed;
+  let sum = 0;
+  for (let i = 0; i < want; i++) sum += stringBytes(h.fieldAt(i).length) + stringOrBufferBytes(h.valueAt(i));
+  return fixed + Math.round((sum / want) * n);
+}
+
+/** The hash kind (TYPE hash). */
+export const HASH_KIND: ValueKind<HashValue> = {
+  id: KIND_HASH,
+  type: 'hash',
+  encoding: (v) => v.encoding,
+  clone: (v) => v.clone(),
+  heapBytes: hashBytes,
+  serialize: (v) => v.encode(),
+  deserialize: (b) => HashValue.decode(b),
+};

@@ -1,4 +1,4 @@
-// Packer / Unpacker: the byte layout values use to cross shards (ValueCodec encode/decode): unsigned
+// Packer / Unpacker: the byte layout values use to cross shards (their ValueKind serialize/deserialize): unsigned
 // 32-bit lengths, doubles, 64-bit integers and byte strings, little-endian, back to back.
 // Invariants: an Unpacker reads fields in exactly the order a Packer wrote them; strings are latin1
 // (one char per byte), so any bytes round-trip.

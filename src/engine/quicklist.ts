@@ -11,7 +11,8 @@
 // list-max-listpack-size of the moment the list became a quicklist; positional access walks chunks
 // by their counts from the nearer end, then entries inside one chunk.
 
-import type { TypedValue } from './database.ts';
+import { KIND_LIST, type TypedValue, type ValueKind } from './value-kind.ts';
+import { BUFFER_HEADER, objectBytes, sampleCount } from './value-memory.ts';
 import { LP_ESTIMATE_OVERHEAD, LP_HEADER, clampFill, exceedsLimit, lpEntrySize, nodeLimit } from './listpack-size.ts';
 
 /** A chunk buffer is never allocated smaller than this. */
@@ -222,7 +223,7 @@ const EMPTY = Buffer.alloc(0);
 export type ListEncoding = 'listpack' | 'quicklist';
 
 export class QuickList implements TypedValue {
-  readonly kind = 'list';
+  readonly kindId = KIND_LIST;
   /** Redis 7.2's OBJ_ENCODING_LISTPACK (one chunk, no node rules) or OBJ_ENCODING_QUICKLIST. */
   encoding: ListEncoding;
   /** The quicklist's fill (list-max-listpack-size clamped to -5..32767); unused by a listpack. */
@@ -743,3 +744,32 @@ export class QuickList implements TypedValue {
     if (this.encoding === 'listpack' && chunks > 1) throw new Error('a listpack of several chunks');
   }
 }
+
+/** A chunk: its object, its buffer's header and the bytes its entries take (free room not counted, as Redis's lpBytes). */
+function chunkBytes(c: ListChunk): number {
+  return objectBytes(7) + BUFFER_HEADER + c.bytes;
+}
+
+/** A listpack list: its one chunk; a quicklist: the first `samples` chunks' average times the chunks. */
+function listBytes(l: QuickList, samples: number): number {
+  const fixed = objectBytes(7);
+  if (l.head === null) return fixed;
+  if (l.encoding === 'listpack') return fixed + chunkBytes(l.head);
+  const want = sampleCount(l.chunks, samples);
+  let sum = 0;
+  let seen = 0;
+  for (let c: ListChunk | null = l.head; c !== null && seen < want; c = c.next, seen++) sum += chunkBytes(c);
+  return fixed + Math.round((sum / seen) * l.chunks);
+}
+
+/** The list kind (TYPE list). */
+export const LIST_KIND: ValueKind<QuickList> = {
+  id: KIND_LIST,
+  type: 'list',
+  // Redis 7.2's names: 'listpack' for a small list, 'quicklist' (7.0 answers it for every list).
+  encoding: (v) => v.encoding,
+  clone: (v) => v.clone(),
+  heapBytes: listBytes,
+  serialize: (v) => v.serialize(),
+  deserialize: (b) => QuickList.deserialize(b),
+};

@@ -6,7 +6,8 @@
 // -> hashtable (SPOP's rebuild and SINTERSTORE's result are new values, as in Redis); iteration order is
 // the encoding's order (ascending for intset, insertion order for listpack).
 
-import type { TypedValue } from './database.ts';
+import { KIND_SET, type TypedValue, type ValueKind } from './value-kind.ts';
+import { ARRAY_HEADER, BUFFER_HEADER, MAP_ENTRY, POINTER, arrayBytes, objectBytes, sampleCount, stringBytes } from './value-memory.ts';
 import { DenseTable } from './dense-table.ts';
 import { IntSet, int64OfText } from './intset.ts';
 import { Packer, Unpacker } from './packer.ts';
@@ -30,7 +31,7 @@ function intsetMax(lim: SetLimits): number {
 }
 
 export class SetValue implements TypedValue {
-  readonly kind = 'set';
+  readonly kindId = KIND_SET;
   private ints: IntSet | null = null;
   private list: string[] | null = null;
   private table: DenseTable<undefined> | null = null;
@@ -262,3 +263,33 @@ export class SetValue implements TypedValue {
     return s;
   }
 }
+
+/** An intset: 8 bytes a member; a listpack: every member; a hashtable: sampled members scaled. */
+function setBytes(s: SetValue, samples: number): number {
+  const n = s.size;
+  const fixed = objectBytes(4);
+  const enc = s.encoding;
+  if (enc === 'intset') return fixed + objectBytes(2) + BUFFER_HEADER + n * 8;
+  if (enc === 'listpack') {
+    let sum = arrayBytes(n);
+    for (let i = 0; i < n; i++) sum += stringBytes(s.at(i).length);
+    return fixed + sum;
+  }
+  const table = objectBytes(3) + 2 * ARRAY_HEADER + n * (POINTER + MAP_ENTRY);
+  const want = sampleCount(n, samples);
+  if (want === 0) return fixed + table;
+  let sum = 0;
+  for (let i = 0; i < want; i++) sum += stringBytes(s.at(i).length);
+  return fixed + table + Math.round((sum / want) * n);
+}
+
+/** The set kind (TYPE set). */
+export const SET_KIND: ValueKind<SetValue> = {
+  id: KIND_SET,
+  type: 'set',
+  encoding: (v) => v.encoding,
+  clone: (v) => v.clone(),
+  heapBytes: setBytes,
+  serialize: (v) => v.encode(),
+  deserialize: (b) => SetValue.decode(b),
+};

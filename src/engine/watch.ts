@@ -2,9 +2,15 @@
 // Invariants: a WatchRecord belongs to one client's WATCH on one shard and is dirty once any watched
 // key was changed, deleted, expired (unless it was already expired when watched) or flushed; it is
 // consulted and dropped by EXEC's check, or dropped by UNWATCH/DISCARD/disconnect. While nobody
-// watches a database its `watchers` map is null, so writes pay one null check.
+// watches a database its `watchers` map is null, so writes pay one null check. Imports nothing: a
+// Database is a WatchedDb (the three members below), so database.ts → watch.ts has no way back.
 
-import type { Database } from './database.ts';
+/** What watching needs of a Database. */
+export interface WatchedDb {
+  watchers: Map<string, Set<WatchedKey>> | null;
+  peek(key: string, now: number): 'none' | 'live' | 'expired';
+  touch(key: string): void;
+}
 
 export class WatchRecord {
   dirty = false;
@@ -31,7 +37,7 @@ export class WatchedKey {
 }
 
 /** Adds key of db to record (watching the same key twice is one watch, as in Redis). */
-export function watchKey(record: WatchRecord, dbs: Database[], dbIndex: number, key: string, expiredAtWatch: boolean, liveAtWatch: boolean): void {
+export function watchKey(record: WatchRecord, dbs: WatchedDb[], dbIndex: number, key: string, expiredAtWatch: boolean, liveAtWatch: boolean): void {
   for (const k of record.keys) if (k.dbIndex === dbIndex && k.key === key) return;
   const db = dbs[dbIndex];
   const wk = new WatchedKey(record, dbIndex, key, expiredAtWatch, liveAtWatch);
@@ -47,7 +53,7 @@ export function watchKey(record: WatchRecord, dbs: Database[], dbIndex: number, 
  * SWAPDB a b on this shard (contents already swapped in `dbs`): watchers stay with their index, and
  * a watched key that exists in either database is touched (as Redis's touchAllWatchedKeysInDb).
  */
-export function swapWatchers(dbs: Database[], a: number, b: number): void {
+export function swapWatchers(dbs: WatchedDb[], a: number, b: number): void {
   const wa = dbs[b].watchers;
   const wb = dbs[a].watchers;
   dbs[a].watchers = wa;
@@ -60,7 +66,7 @@ export function swapWatchers(dbs: Database[], a: number, b: number): void {
 }
 
 /** Removes every watch of record. */
-export function unwatchAll(record: WatchRecord, dbs: Database[]): void {
+export function unwatchAll(record: WatchRecord, dbs: WatchedDb[]): void {
   for (const wk of record.keys) {
     const db = dbs[wk.dbIndex];
     const map = db.watchers;

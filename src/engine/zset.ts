@@ -8,7 +8,8 @@
 // same members; a listpack holds no -0 score (Redis stores it as the integer 0; a skiplist keeps -0).
 // Members are latin1 strings (one char per byte).
 
-import type { TypedValue } from './database.ts';
+import { KIND_ZSET, type TypedValue, type ValueKind } from './value-kind.ts';
+import { ARRAY_HEADER, DOUBLE, MAP_ENTRY, POINTER, TREE_ENTRY, objectBytes, sampleCount, stringBytes } from './value-memory.ts';
 import { ScoreTree, compareKeys } from './score-tree.ts';
 import { ScanLog } from './scan-log.ts';
 import {
@@ -37,7 +38,7 @@ export interface ZSetLimits {
 export type PairVisitor = (member: string, score: number) => boolean;
 
 export class ZSet implements TypedValue {
-  readonly kind = 'zset';
+  readonly kindId = KIND_ZSET;
   // listpack encoding (tree === null)
   private lpScores: number[] = [];
   private lpMembers: string[] = [];
@@ -349,7 +350,7 @@ export class ZSet implements TypedValue {
 
 // ---------------------------------------------------------------------------------------------
 // Serialized pairs: [u8 encoding][u32 n] then n x ([f64 score][u32 length][member bytes]), in order.
-// The value codec (cross-shard RENAME/COPY) and the internal hops of multi-shard commands use it.
+// ZSET_KIND.serialize (cross-shard RENAME/COPY) and the internal hops of multi-shard commands use it.
 // ---------------------------------------------------------------------------------------------
 
 export const PAIRS_LISTPACK = 0;
@@ -413,3 +414,36 @@ export function decodeZSet(b: Buffer): ZSet {
   const p = decodePairs(b);
   return ZSet.fromSorted(p.scores, p.members, p.enc === PAIRS_LISTPACK);
 }
+
+/** A listpack: scores and members, every one; a skiplist: the dict, tree and log, sampled from the lowest rank. */
+function zsetBytes(z: ZSet, samples: number): number {
+  const n = z.size;
+  let fixed = objectBytes(8);
+  if (z.isListpack) {
+    let sum = fixed + 2 * ARRAY_HEADER + n * (DOUBLE + POINTER);
+    z.forEach((m) => (sum += stringBytes(m.length)));
+    return sum;
+  }
+  // Map + ScoreTree + ScanLog objects, then per member: a Map entry, its tree and log slots.
+  fixed += objectBytes(2) + objectBytes(4) + objectBytes(5) + 2 * ARRAY_HEADER + n * (MAP_ENTRY + TREE_ENTRY);
+  const want = sampleCount(n, samples);
+  if (want === 0) return fixed;
+  let sum = 0;
+  let seen = 0;
+  z.walk(0, false, (m) => {
+    sum += stringBytes(m.length);
+    return ++seen < want;
+  });
+  return fixed + Math.round((sum / seen) * n);
+}
+
+/** The sorted-set kind (TYPE zset). */
+export const ZSET_KIND: ValueKind<ZSet> = {
+  id: KIND_ZSET,
+  type: 'zset',
+  encoding: (v) => v.encoding,
+  clone: (v) => v.clone(),
+  heapBytes: zsetBytes,
+  serialize: encodeZSet,
+  deserialize: decodeZSet,
+};

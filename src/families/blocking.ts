@@ -9,7 +9,7 @@
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
-import type { TypedValue } from '../engine/database.ts';
+import { kindOf } from '../engine/kinds.ts';
 import { mergeSum } from '../server/coordinator.ts';
 import { LockPlan } from '../server/transaction.ts';
 import { NO_GLOBAL } from '../server/tx-shard.ts';
@@ -314,7 +314,7 @@ function opPeek(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     if (e === undefined) w.integer(0);
     else {
       const v = e.value;
-      const k = typeof v === 'string' || v instanceof Buffer ? 'string' : (v as TypedValue).kind;
+      const k = kindOf(v).type;
       w.integer(k === kind ? 1 : 2);
     }
   }

@@ -88,12 +88,6 @@ export function isString(v: Value): v is string | Buffer {
   return typeof v === 'string' || v instanceof Buffer;
 }
 
-/** Redis TYPE name of a value. */
-export function typeName(v: Value): string {
-  if (isString(v)) return 'string';
-  return (v as { kind: string }).kind;
-}
-
 /** The bytes of a string value. */
 export function stringBytes(v: string | Buffer): Buffer {
   return typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
@@ -116,22 +110,6 @@ export function isWord(b: Buffer, upper: string): boolean {
     if (c !== upper.charCodeAt(i)) return false;
   }
   return true;
-}
-
-/** Redis "int" encoding test: a canonical int64 of at most 20 chars. */
-export function isIntEncodable(v: string): boolean {
-  const len = v.length;
-  if (len === 0 || len > 20) return false;
-  const c0 = v.charCodeAt(0);
-  if (c0 !== 0x2d && (c0 < 0x30 || c0 > 0x39)) return false;
-  return parseInteger(Buffer.from(v, 'latin1')) !== null;
-}
-
-/** OBJECT ENCODING of a string value (`raw`: it was built in place, APPEND/SETRANGE). */
-export function stringEncoding(v: string | Buffer, raw: boolean): string {
-  if (raw) return 'raw';
-  if (v.length <= 20 && isIntEncodable(typeof v === 'string' ? v : v.latin1Slice(0, v.length))) return 'int';
-  return v.length <= 44 ? 'embstr' : 'raw';
 }
 
 /** Values longer than this are kept as Buffers rather than JS strings. */

@@ -19,7 +19,7 @@ import {
   ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_SYNTAX, ERR_WRONGTYPE, INT64_MAX, INT64_MIN, deleteKey, errInvalidExpire, isWord, keyString,
   lookupRead, lookupWrite, modified, parseInteger, storeValue, valueFromArg,
 } from './family-util.ts';
-import { parseCursor, valueCodecs } from './keyspace.ts';
+import { parseCursor } from './keyspace.ts';
 import { MAX_RANDOM_REPLY, distinctIndexes, randomIndex } from './random-pick.ts';
 import { parseScanArgs, replyEmptyScan } from './scan-args.ts';
 
@@ -474,13 +474,6 @@ function opHPersist(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 // ---------------------------------------------------------------------------------------------
 // Registration
 // ---------------------------------------------------------------------------------------------
-
-valueCodecs.set('hash', {
-  clone: (v) => (v as HashValue).clone(),
-  encode: (v) => (v as HashValue).encode(),
-  decode: (b) => HashValue.decode(b),
-  encoding: (v) => (v as HashValue).encoding,
-});
 
 export const commands: Record<string, CommandImpl> = {
   hset: { shard: opHSet },

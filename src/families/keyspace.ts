@@ -14,7 +14,10 @@ import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
 import { mergeOk, mergeSum } from '../server/coordinator.ts';
 import { bulkBytes, replyInteger, replyIsError, replyIsNull, splitArrayReply } from '../protocol/reply-reader.ts';
-import type { Database, Entry, TypedValue, Value } from '../engine/database.ts';
+import type { Database, Entry, Value } from '../engine/database.ts';
+import { kindById, kindOf } from '../engine/kinds.ts';
+import { stringEncoding } from '../engine/string-kind.ts';
+import { KIND_STRING } from '../engine/value-kind.ts';
 import { Shard } from '../engine/shard.ts';
 import { globMatch } from '../engine/glob.ts';
 import { keySlot } from '../runtime/slots.ts';
@@ -22,72 +25,25 @@ import { DashTable } from '../engine/dashtable.ts';
 import {
   ERR_DB_RANGE, ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SAME_OBJECT, ERR_SYNTAX, INT64_MAX, INT64_MIN,
   deleteKey, errInvalidExpire, isString, isWord, keyString, lookupNoTouch, lookupRead, lookupWrite, parseInt32,
-  parseInteger, slotOf, stringBytes, stringEncoding, typeName,
+  parseInteger, slotOf,
 } from './family-util.ts';
 import { helpReply } from './connection.ts';
 
 // ---------------------------------------------------------------------------------------------
-// Value codecs: how the values of the other data types are copied and moved between shards.
+// Moving a value between shards: [kind id | raw u8][deadline i64][lru u32] then its kind's serialize().
 // ---------------------------------------------------------------------------------------------
 
-/** What a data type's family registers so COPY, cross-shard RENAME/COPY and OBJECT work on its values. */
-export interface ValueCodec {
-  /** A deep copy (COPY). */
-  clone(v: TypedValue): TypedValue;
-  /** Bytes that decode() turns back into an equal value (cross-shard RENAME/COPY). */
-  encode(v: TypedValue): Buffer;
-  decode(b: Buffer): TypedValue;
-  /** OBJECT ENCODING name. */
-  encoding(v: TypedValue): string;
-}
+/** Set in the payload's first byte when a string was built in place (OBJECT ENCODING raw whatever its length). */
+const DUMP_RAW = 0x80;
+const DUMP_HEADER = 13; // kind u8, deadline i64, lru u32
 
-/** Codecs by value kind ('list', 'hash', ...); families of the other types register theirs here. */
-export const valueCodecs = new Map<string, ValueCodec>();
-
-function codecFor(v: TypedValue): ValueCodec | null {
-  return valueCodecs.get(v.kind) ?? null;
-}
-
-function unsupported(v: TypedValue, what: string): string {
-  return `ERR ${what} of '${v.kind}' values is not supported yet`;
-}
-
-/** A copy of a value for COPY, or null when its kind has no codec. */
-function cloneValue(v: Value): Value | null {
-  if (typeof v === 'string') return v;
-  if (v instanceof Buffer) return Buffer.from(v);
-  const t = v as TypedValue;
-  const codec = codecFor(t);
-  return codec === null ? null : codec.clone(t);
-}
-
-const TAG_STRING = 0;
-const TAG_TYPED = 1;
-/** A string built in place (OBJECT ENCODING raw whatever its length). */
-const TAG_RAW_STRING = 2;
-const DUMP_HEADER = 13; // tag u8, deadline i64, lru u32
-
-/** Serializes an entry for __restore; a string (error text) when the value's kind has no codec. */
-function dumpEntry(e: Entry, deadline: number | bigint): Buffer | string {
+/** Serializes an entry for __restore. */
+function dumpEntry(e: Entry, deadline: number | bigint): Buffer {
   const v = e.value;
-  let body: Buffer;
-  let tag: number;
-  if (isString(v)) {
-    tag = e.raw ? TAG_RAW_STRING : TAG_STRING;
-    body = stringBytes(v);
-  } else {
-    const codec = codecFor(v);
-    if (codec === null) return unsupported(v, 'moving between shards');
-    const kind = Buffer.from(v.kind, 'latin1');
-    const enc = codec.encode(v);
-    tag = TAG_TYPED;
-    body = Buffer.allocUnsafe(1 + kind.length + enc.length);
-    body[0] = kind.length;
-    kind.copy(body, 1);
-    enc.copy(body, 1 + kind.length);
-  }
+  const kind = kindOf(v);
+  const body = kind.serialize(v);
   const out = Buffer.allocUnsafe(DUMP_HEADER + body.length);
-  out[0] = tag;
+  out[0] = kind.id | (kind.id === KIND_STRING && e.raw ? DUMP_RAW : 0);
   out.writeBigInt64LE(BigInt(deadline), 1);
   out.writeUInt32LE(e.lru >>> 0, 9);
   body.copy(out, DUMP_HEADER);
@@ -100,20 +56,16 @@ interface Dumped {
   expireAt: bigint;
   lru: number;
   /** A string built in place (its bytes are copied into the store). */
-  raw?: boolean;
+  raw: boolean;
 }
 
 function undump(p: Buffer): Dumped | string {
   if (p.length < DUMP_HEADER) return 'ERR internal: bad dump payload';
+  const kind = kindById(p[0] & ~DUMP_RAW);
+  if (kind === undefined) return `ERR internal: no value kind ${p[0] & ~DUMP_RAW}`;
   const expireAt = p.readBigInt64LE(1);
   const lru = p.readUInt32LE(9);
-  const body = p.subarray(DUMP_HEADER);
-  if (p[0] === TAG_STRING || p[0] === TAG_RAW_STRING) return { value: body, expireAt, lru, raw: p[0] === TAG_RAW_STRING };
-  const klen = body[0];
-  const kind = body.toString('latin1', 1, 1 + klen);
-  const codec = valueCodecs.get(kind);
-  if (codec === undefined) return `ERR internal: no codec for '${kind}' values`;
-  return { value: codec.decode(body.subarray(1 + klen)), expireAt, lru };
+  return { value: kind.deserialize(p.subarray(DUMP_HEADER)), expireAt, lru, raw: (p[0] & DUMP_RAW) !== 0 };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -161,7 +113,7 @@ function opTouch(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 /** TYPE key */
 function opType(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const e = lookupNoTouch(x, args[1]);
-  w.simple(e === undefined ? 'none' : typeName(e.value));
+  w.simple(e === undefined ? 'none' : kindOf(e.value).type);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -420,8 +372,8 @@ function opCopy(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const dkey = keyString(args[2]);
   const old = dst.lookup(dslot, dkey, x.now);
   if (old !== undefined && !o.replace) return w.integer(0);
-  const copy = cloneValue(e.value);
-  if (copy === null) return w.error(unsupported(e.value as TypedValue, 'COPY'));
+  const v = e.value;
+  const copy = kindOf(v).clone(v);
   dst.put(dslot, dkey, copy, x.db.exactDeadline(keyString(args[1]), e), Shard.lruClock(x.now), e.raw);
   w.integer(1);
 }
@@ -467,7 +419,6 @@ function opDump(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const e = take ? lookupWrite(x, args[1]) : lookupRead(x, args[1]);
   if (e === undefined) return w.nullBulk();
   const p = dumpEntry(e, x.db.exactDeadline(keyString(args[1]), e));
-  if (typeof p === 'string') return w.error(p);
   if (take) deleteKey(x, args[1]);
   w.bulk(p);
 }
@@ -486,7 +437,7 @@ function opRestore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (typeof d === 'string') return w.error(d);
   if (mode.endsWith('-nx') && db.lookup(slot, key, x.now) !== undefined) return w.integer(0);
   const lru = mode.startsWith('copy') ? Shard.lruClock(x.now) : d.lru;
-  db.put(slot, key, d.value, d.expireAt, lru, d.raw ?? false);
+  db.put(slot, key, d.value, d.expireAt, lru, d.raw);
   w.integer(1);
 }
 
@@ -499,10 +450,7 @@ function opObjectEncoding(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const e = lookupNoTouch(x, args[2]);
   if (e === undefined) return w.nullBulk();
   const v = e.value;
-  if (isString(v)) return w.bulk(stringEncoding(v, e.raw));
-  const codec = codecFor(v);
-  if (codec === null) return w.error(unsupported(v, 'OBJECT ENCODING'));
-  w.bulk(codec.encoding(v));
+  w.bulk(kindOf(v).encoding(v, e.raw));
 }
 
 /** OBJECT REFCOUNT key — int-encoded 0..9999 are Redis's shared integers (unless LRU/LFU eviction is on). */
@@ -748,7 +696,7 @@ function opScan(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
           continue;
         }
         x.shard.stats.keyspaceHits++;
-        if (typeName(e.value) !== type) continue;
+        if (kindOf(e.value).type !== type) continue;
       } else if (db.lookup(0, k, now) === undefined) continue;
       groups.push(k);
     }

@@ -22,7 +22,6 @@ import {
   ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, ERR_WRONGTYPE, INT64_MIN,
   deleteKey, isWord, lookupRead, lookupWrite, modified, parseInteger, storeValue,
 } from './family-util.ts';
-import { valueCodecs } from './keyspace.ts';
 
 const ERR_OUT_OF_RANGE = 'ERR index out of range';
 const ERR_POP_COUNT = 'ERR value is out of range, must be positive';
@@ -32,14 +31,6 @@ const ERR_LPOS_COUNT = "ERR COUNT can't be negative";
 const ERR_LPOS_MAXLEN = "ERR MAXLEN can't be negative";
 const ERR_NUMKEYS = 'ERR numkeys should be greater than 0';
 const ERR_MPOP_COUNT = 'ERR count should be greater than 0';
-
-valueCodecs.set('list', {
-  clone: (v) => (v as QuickList).clone(),
-  encode: (v) => (v as QuickList).serialize(),
-  decode: (b) => QuickList.deserialize(b),
-  // Redis 7.2's names: 'listpack' for a small list, 'quicklist' (7.0 answers it for every list).
-  encoding: (v) => (v as QuickList).encoding,
-});
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks

@@ -11,11 +11,10 @@ import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
-import type { TypedValue } from '../engine/database.ts';
-import { valueBytes } from '../engine/value-memory.ts';
+import { kindOf } from '../engine/kinds.ts';
 import { bulkBytes } from '../protocol/reply-reader.ts';
 import { formatDouble } from '../util/numbers.ts';
-import { ERR_NOT_INTEGER, ERR_SYNTAX, isString, isWord, keyString, parseInteger, slotOf } from './family-util.ts';
+import { ERR_NOT_INTEGER, ERR_SYNTAX, isWord, keyString, parseInteger, slotOf } from './family-util.ts';
 import { helpReply } from './connection.ts';
 
 /** What the allocator is called in INFO mem_allocator and MEMORY DOCTOR. */
@@ -208,7 +207,7 @@ function opMemoryUsage(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const e = x.db.lookup(slotOf(x, key), k, x.now);
   if (e === undefined) return w.nullBulk();
   const v = e.value;
-  w.integer(x.db.entryBytes(k, e) + (isString(v) ? 0 : valueBytes(v as TypedValue, samples)));
+  w.integer(x.db.entryBytes(k, e) + kindOf(v).heapBytes(v, samples));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import {
   ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, INT64_MIN, deleteKey, isWord, keyString, lookupRead, lookupWrite, modified, parseInteger,
   storeValue,
 } from './family-util.ts';
-import { parseCursor, valueCodecs } from './keyspace.ts';
+import { parseCursor } from './keyspace.ts';
 import { MAX_RANDOM_REPLY, distinctIndexes, randomIndex } from './random-pick.ts';
 import { DIFF, UNION, interCard, interStore, replyInter, replyMembers, unionDiff } from './set-algebra.ts';
 import { parseScanArgs, replyEmptyScan } from './scan-args.ts';
@@ -444,13 +444,6 @@ function opSScan(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 // ---------------------------------------------------------------------------------------------
 // Registration
 // ---------------------------------------------------------------------------------------------
-
-valueCodecs.set('set', {
-  clone: (v) => (v as SetValue).clone(),
-  encode: (v) => (v as SetValue).encode(),
-  decode: (b) => SetValue.decode(b),
-  encoding: (v) => (v as SetValue).encoding,
-});
 
 export const commands: Record<string, CommandImpl> = {
   sadd: { shard: opSAdd },

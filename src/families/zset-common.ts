@@ -1,5 +1,5 @@
 // What the sorted-set command modules share: the encoding limits from CONFIG, typed lookups, score
-// replies, Redis's integer-argument readers with their error texts, and the value codec registration.
+// replies, Redis's integer-argument readers with their error texts.
 // Invariants: a lookup answers WRONGTYPE for a key of another type and writes nothing otherwise; score
 // replies are Redis's addReplyDouble (%.17g, inf/-inf; a RESP3 double); an emptied sorted set is deleted
 // by whoever emptied it.
@@ -7,17 +7,9 @@
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Entry } from '../engine/database.ts';
-import { ZSet, type ZSetLimits, decodePairs, decodeZSet, encodeZSet } from '../engine/zset.ts';
+import { ZSet, type ZSetLimits, decodePairs } from '../engine/zset.ts';
 import { formatDouble } from '../util/numbers.ts';
 import { ERR_NOT_INTEGER, ERR_WRONGTYPE, INT64_MAX, INT64_MIN, deleteKey, parseInteger, storeValue } from './family-util.ts';
-import { valueCodecs } from './keyspace.ts';
-
-valueCodecs.set('zset', {
-  clone: (v) => (v as ZSet).clone(),
-  encode: (v) => encodeZSet(v as ZSet),
-  decode: (b) => decodeZSet(b),
-  encoding: (v) => (v as ZSet).encoding,
-});
 
 /** zset-max-listpack-entries / zset-max-listpack-value of this worker. */
 export function zsetLimits(x: ShardExec): ZSetLimits {

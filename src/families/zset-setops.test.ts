@@ -10,6 +10,7 @@ import { makeRig, type Rig } from '../../test/inproc.ts';
 import { keySlot, shardOfKey } from '../runtime/slots.ts';
 import type { SetLike } from './zset-setops.ts';
 import { SetValue } from '../engine/set-value.ts';
+import { KIND_SET } from '../engine/value-kind.ts';
 
 /** Compile-time check: the set family's value is what the sorted-set operations read. */
 const realSetIsSetLike: SetLike = SetValue.intset();
@@ -17,7 +18,7 @@ void realSetIsSetLike;
 
 /** A minimal set value: what the set family's value offers the sorted-set commands. */
 function fakeSet(members: string[]): SetLike {
-  return { kind: 'set', members: () => members[Symbol.iterator]() };
+  return { kindId: KIND_SET, members: () => members[Symbol.iterator]() };
 }
 
 function putSet(rig: Rig, key: string, members: string[]): void {

@@ -11,6 +11,7 @@ import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
 import type { TypedValue } from '../engine/database.ts';
+import { KIND_SET } from '../engine/value-kind.ts';
 import { bulkBytes, replyIsError, replyIsNull, splitArrayReply } from '../protocol/reply-reader.ts';
 import { shardOfKey } from '../runtime/slots.ts';
 import { compareKeys } from '../engine/score-tree.ts';
@@ -20,11 +21,11 @@ import { ERR_SYNTAX, ERR_WRONGTYPE, isWord, lookupRead, lookupWrite } from './fa
 import { STORE_SORTED, parseLong, parsePositiveLong, replyScore, storeSorted } from './zset-common.ts';
 
 /**
- * How a value of the set type takes part: any TypedValue of kind 'set' that lists its members (the set
+ * How a value of the set type takes part: any TypedValue of kind KIND_SET that lists its members (the set
  * family's value implements it; optional `size` and `has` avoid building a lookup table).
  */
 export interface SetLike extends TypedValue {
-  readonly kind: 'set';
+  readonly kindId: typeof KIND_SET;
   members(): Iterable<string>;
   readonly size?: number;
   has?(member: string): boolean;
@@ -94,7 +95,7 @@ class PairsSource implements OpSource {
 }
 
 function isSetLike(v: unknown): v is SetLike {
-  return (v as TypedValue).kind === 'set' && typeof (v as SetLike).members === 'function';
+  return (v as TypedValue).kindId === KIND_SET && typeof (v as SetLike).members === 'function';
 }
 
 /** A key as a source: undefined when missing; null after a WRONGTYPE reply. */

@@ -20,7 +20,8 @@ import { OP_BASE, OpError, TX_FRAME, writeResult, type OpTable, type ShardOp } f
 import { TX_FINALIZE, TX_PROPOSE } from './transaction.ts';
 import { BinReader, BinWriter } from '../util/codec.ts';
 import { claim, ClaimSlots, Waiter, WRAP_KEY_ELEMENT, WRAP_KEY_PAIR, WRAP_MOVE } from './blocking.ts';
-import type { Database, TypedValue } from '../engine/database.ts';
+import type { Database } from '../engine/database.ts';
+import { kindOf } from '../engine/kinds.ts';
 import { keySlotOfString, shardOfKey } from '../runtime/slots.ts';
 import type { WorkerShared } from '../runtime/control.ts';
 
@@ -402,7 +403,7 @@ export class ShardWorker implements RemoteExecutor {
       const e = db.lookup(slot, key, now);
       if (e === undefined) return true;
       const v = e.value;
-      const kind = typeof v === 'string' || v instanceof Buffer ? 'string' : (v as TypedValue).kind;
+      const kind = kindOf(v).type;
       // Waiters for another type (BZPOPMIN on a key that is now a list) stay, and do not hold up the others.
       const wt = list.find((x) => x.kind === kind);
       if (wt === undefined) return true;

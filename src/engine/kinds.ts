@@ -1,0 +1,27 @@
+// KINDS: the registry of value kinds, indexed by kind id — filled here, statically, from the engine's
+// value modules (no family registers anything). kindOf finds the kind of any stored value.
+// Invariants: KINDS[k.id] === k for every kind; adding a kind means a KIND_* id in value-kind.ts, its
+// ValueKind beside its value module, and its line here (docs/engine.md, "Value kinds").
+
+import { HASH_KIND } from './hash-value.ts';
+import { LIST_KIND } from './quicklist.ts';
+import { SET_KIND } from './set-value.ts';
+import { STRING_KIND } from './string-kind.ts';
+import type { KindId, TypedValue, Value, ValueKind } from './value-kind.ts';
+import { ZSET_KIND } from './zset.ts';
+
+/** Every kind, at its id (Redis's OBJ_* number). */
+export const KINDS: readonly ValueKind[] = [STRING_KIND, LIST_KIND, SET_KIND, ZSET_KIND, HASH_KIND] as ValueKind[];
+
+for (let i = 0; i < KINDS.length; i++) if (KINDS[i].id !== i) throw new Error(`kinds: ${KINDS[i].type} is not at its id`);
+
+/** The kind of a stored value (strings are raw strings or Buffers; other values name theirs). */
+export function kindOf(v: Value): ValueKind {
+  if (typeof v === 'string' || v instanceof Buffer) return STRING_KIND as ValueKind;
+  return KINDS[(v as TypedValue).kindId];
+}
+
+/** The kind with id `id`, or undefined (a payload from elsewhere naming an unknown kind). */
+export function kindById(id: number): ValueKind | undefined {
+  return KINDS[id as KindId];
+}
