@@ -239,10 +239,10 @@ export class Coordinator {
    * travel ahead of the commands after it, which queue behind it where they conflict, and the
    * client's next transaction is ordered after it (txChain).
    */
-  atomicFanout(cmd: Command, parts: [number, Buffer[]][], plan: LockPlan, global: number, merge: Merge, w: ReplyWriter): void {
+  atomicFanout(cmd: Command | ShardOp<any, any>, parts: [number, Buffer[]][], plan: LockPlan, global: number, merge: Merge, w: ReplyWriter): void {
     const c = this.client;
     const target = c.addPending(w);
-    const f = new FanoutReply(c, c.current ?? cmd, parts.length, target, merge);
+    const f = new FanoutReply(c, c.current ?? (cmd as Command), parts.length, target, merge);
     const db = c.db;
     const resp = c.resp;
     const flags = REQ_PART | (c.noTouch ? REQ_NO_TOUCH : 0);
@@ -266,7 +266,7 @@ export class Coordinator {
    * Runs an internal command on every shard as one transaction locking whole shards: for writing
    * (FLUSHALL: GLOBAL_WRITE) or reading (DBSIZE, KEYS: GLOBAL_READ, which waits only for writers).
    */
-  broadcastAtomic(cmd: Command, args: Buffer[], merge: Merge, w: ReplyWriter, mode = GLOBAL_WRITE): void {
+  broadcastAtomic(cmd: Command | ShardOp<any, any>, args: Buffer[], merge: Merge, w: ReplyWriter, mode = GLOBAL_WRITE): void {
     const parts: [number, Buffer[]][] = [];
     const plan = new LockPlan();
     for (let s = 0; s < this.client.worker.n; s++) {
@@ -340,6 +340,39 @@ export class Coordinator {
     const worker = this.client.worker;
     const encoded: [number, Buffer[]][] = parts.map(([s, a]) => [s, [Buffer.from(encodeArgs(op, a, worker.opOut))]]);
     this.fanout(op, encoded, (replies, out) => reply(replies.map((r) => readResult(op, r)), out), w);
+  }
+
+  /**
+   * Runs shard operation `op` on several shards atomically (one transaction holding `plan`'s locks,
+   * or whole shards with `global`) and writes this command's reply from the results with `reply`.
+   */
+  atomicOp<A, R>(op: ShardOp<A, R>, parts: [number, A][], plan: LockPlan, global: number, reply: (results: (R | OpError)[], w: ReplyWriter) => void, w: ReplyWriter): void {
+    const worker = this.client.worker;
+    const encoded: [number, Buffer[]][] = parts.map(([s, a]) => [s, [Buffer.from(encodeArgs(op, a, worker.opOut))]]);
+    this.atomicFanout(op, encoded, plan, global, (replies, out) => reply(replies.map((r) => readResult(op, r)), out), w);
+  }
+
+  /** atomicOp on every shard with the same arguments, locking whole shards (`mode`: GLOBAL_WRITE or GLOBAL_READ). */
+  broadcastAtomicOp<A, R>(op: ShardOp<A, R>, a: A, reply: (results: (R | OpError)[], w: ReplyWriter) => void, w: ReplyWriter, mode = GLOBAL_WRITE): void {
+    const parts: [number, A][] = [];
+    const plan = new LockPlan();
+    for (let s = 0; s < this.client.worker.n; s++) {
+      parts.push([s, a]);
+      plan.touch(s);
+    }
+    this.atomicOp(op, parts, plan, mode, reply, w);
+  }
+
+  /** fanoutOp on every shard with the same arguments (one hop, no locks). */
+  broadcastOp<A, R>(op: ShardOp<A, R>, a: A, reply: (results: (R | OpError)[], w: ReplyWriter) => void, w: ReplyWriter): void {
+    const parts: [number, A][] = [];
+    for (let s = 0; s < this.client.worker.n; s++) parts.push([s, a]);
+    this.fanoutOp(op, parts, reply, w);
+  }
+
+  /** Runs `op` on each of `shards` (awaitable, for a multi-hop command); results in the same order. */
+  opEach<A, R>(shards: number[], op: ShardOp<A, R>, a: A): Promise<(R | OpError)[]> {
+    return Promise.all(shards.map((s) => this.op(s, op, a)));
   }
 
   /** Runs an internal or ordinary command on every shard (one hop) and merges the answers. */
