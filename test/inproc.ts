@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { defaults, type ConfigValues } from '../src/config/params.ts';
-import { FAMILIES } from '../src/server/commands.ts';
+import { FAMILIES, registerOps } from '../src/server/commands.ts';
 import { buildTable, internalSpec, loadSpecs, type CommandSpec, type CommandTable } from '../src/server/command-table.ts';
 import type { CommandImpl } from '../src/server/command-types.ts';
 import { Connection } from '../src/server/connection.ts';
@@ -103,7 +103,7 @@ export function buildRigTable(overrides: Overrides = {}): CommandTable {
     for (const [name, impl] of Object.entries(fam.commands)) impls.set(name, { ...impl, ...(overrides[name] ?? {}) });
     for (const [name, [arity, impl]] of Object.entries(fam.internal ?? {})) internal.set(name, [internalSpec(name, arity), { ...impl, ...(overrides[name] ?? {}) }]);
   }
-  return buildTable(loadSpecs(), impls, internal);
+  return registerOps(buildTable(loadSpecs(), impls, internal));
 }
 
 export function makeRig(n: number, opts: { config?: Partial<ConfigValues>; overrides?: Overrides } = {}): Rig {

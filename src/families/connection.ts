@@ -1,13 +1,14 @@
 // Client commands: PING ECHO HELLO AUTH SELECT QUIT RESET and CLIENT *.
 // Invariants: they run on the client's own thread and change only that client's state, except
-// CLIENT LIST/KILL which ask every worker (internal commands __clientlist/__clientkill).
+// CLIENT LIST/KILL which ask every worker (the client-lines and client-kill shard operations).
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
-import type { CommandImpl, ShardExec } from '../server/command-types.ts';
+import type { CommandImpl } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
 import { REDIS_VERSION } from '../version.ts';
 import { ERR_DB_RANGE, ERR_SYNTAX, isWord, parseInt32, parseInteger } from './family-util.ts';
-import { bulkBytes } from '../protocol/reply-reader.ts';
+import { allOk, defineOp, type OpError } from '../server/shard-ops.ts';
+import { json, latin1, list, num, text } from '../util/codec.ts';
 
 const ERR_WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
@@ -234,30 +235,30 @@ function clientList(c: Client, args: Buffer[], w: ReplyWriter): void {
       }
     } else return w.error(ERR_SYNTAX);
   }
-  c.coord.broadcast(c.worker.command('__clientlist'), [Buffer.from('__clientlist'), ...filter], mergeClientLists, w);
+  c.coord.broadcastOp(CLIENT_LINES, filter.map((a) => a.toString('latin1')), replyClientLines, w);
 }
 
-function mergeClientLists(replies: Buffer[], w: ReplyWriter): void {
+/** Every thread's CLIENT LIST lines, in client id order. */
+function replyClientLines(results: (string[] | OpError)[], w: ReplyWriter): void {
+  const lists = allOk(results, w);
+  if (lists === null) return;
   const lines: [bigint, string][] = [];
-  for (const r of replies) {
-    const text = bulkBytes(r).toString('latin1');
-    for (const line of text.split('\n')) if (line !== '') lines.push([BigInt(line.slice(3, line.indexOf(' '))), line]);
-  }
+  for (const list of lists) for (const line of list) lines.push([BigInt(line.slice(3, line.indexOf(' '))), line]);
   lines.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   w.verbatim(lines.map((l) => l[1] + '\n').join(''));
 }
 
-/** __clientlist [id ...]: this worker's clients (all, or those ids), one line each. */
-function opClientList(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+/** This thread's clients (all, or those ids): their CLIENT LIST lines. */
+const CLIENT_LINES = defineOp('client-lines', list(latin1), list(text), (x, idList) => {
   const now = Date.now();
-  const ids = args.length > 1 ? new Set(args.slice(1).map((a) => BigInt(a.toString('latin1')))) : null;
-  let out = '';
+  const ids = idList.length > 0 ? new Set(idList.map((id) => BigInt(id))) : null;
+  const out: string[] = [];
   for (const conn of x.worker.clients.values()) {
     if (ids !== null && !ids.has(conn.id)) continue;
-    out += conn.describe(now) + '\n';
+    out.push(conn.describe(now));
   }
-  w.bulk(out);
-}
+  return out;
+});
 
 interface KillFilter {
   id?: bigint;
@@ -305,13 +306,14 @@ function clientKill(c: Client, args: Buffer[], w: ReplyWriter): void {
       } else return w.error(ERR_SYNTAX);
     }
   } else return w.error(ERR_SYNTAX);
-  const arg = Buffer.from(JSON.stringify({ ...f, id: f.id?.toString(), me: f.me.toString() }));
-  c.coord.broadcast(
-    c.worker.command('__clientkill'),
-    [Buffer.from('__clientkill'), arg],
-    (replies, out) => {
+  c.coord.broadcastOp(
+    CLIENT_KILL,
+    { ...f, id: f.id?.toString(), me: f.me.toString() },
+    (results, out) => {
+      const counts = allOk(results, out);
+      if (counts === null) return;
       let n = 0;
-      for (const r of replies) n += Number(r.toString('latin1', 1, r.length - 2));
+      for (const k of counts) n += k;
       if (oldStyle) {
         if (n === 0) out.error('ERR No such client');
         else out.ok();
@@ -321,9 +323,18 @@ function clientKill(c: Client, args: Buffer[], w: ReplyWriter): void {
   );
 }
 
-/** __clientkill <json filter>: closes this worker's matching clients; replies with how many. */
-function opClientKill(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const f = JSON.parse(args[1].toString('utf8')) as { id?: string; addr?: string; laddr?: string; type?: string; skipme: boolean; me: string };
+/** A CLIENT KILL filter as it crosses threads (client ids as decimal text). */
+interface KillFilterWire {
+  id?: string;
+  addr?: string;
+  laddr?: string;
+  type?: string;
+  skipme: boolean;
+  me: string;
+}
+
+/** Closes this thread's clients that match the filter; how many. */
+const CLIENT_KILL = defineOp('client-kill', json<KillFilterWire>(), num, (x, f) => {
   let n = 0;
   for (const conn of [...x.worker.clients.values()]) {
     if (f.id !== undefined && conn.id.toString() !== f.id) continue;
@@ -336,8 +347,8 @@ function opClientKill(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     else conn.close();
     n++;
   }
-  w.integer(n);
-}
+  return n;
+});
 
 const CLIENT_HELP = [
   'CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
@@ -422,7 +433,4 @@ export const commands: Record<string, CommandImpl> = {
   'client|help': { conn: (_c, _a, w) => helpReply(w, CLIENT_HELP) },
 };
 
-export const internal: Record<string, [number, CommandImpl]> = {
-  __clientlist: [-1, { shard: opClientList }],
-  __clientkill: [2, { shard: opClientKill }],
-};
+export const ops = [CLIENT_LINES, CLIENT_KILL];

@@ -12,7 +12,8 @@ import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
 import { kindOf } from '../engine/kinds.ts';
-import { bulkBytes } from '../protocol/reply-reader.ts';
+import { allOk, defineOp } from '../server/shard-ops.ts';
+import { json, none, text } from '../util/codec.ts';
 import { formatDouble } from '../util/numbers.ts';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, isWord, keyString, parseInteger, slotOf } from './family-util.ts';
 import { helpReply } from './connection.ts';
@@ -26,7 +27,7 @@ const DEFAULT_SAMPLES = 5;
 // ---------------------------------------------------------------------------------------------
 // Per-shard snapshot and the process-wide report
 
-/** One shard thread's memory figures (__memstats, and the `mem` part of INFO's __stats). */
+/** One shard thread's memory figures (the mem-stats operation, and the `mem` part of INFO's stats). */
 export interface MemorySnapshot {
   /** The shard's usedMemory() and its peak. */
   used: number;
@@ -172,20 +173,19 @@ export function memoryReport(snaps: MemorySnapshot[], rss: number): MemoryReport
 
 /** Gathers every shard's snapshot (one hop each) and hands the report to `write`. */
 function withReport(c: Client, w: ReplyWriter, write: (r: MemoryReport, out: ReplyWriter) => void): void {
-  c.coord.broadcast(
-    c.worker.command('__memstats'),
-    [MEMSTATS],
-    (replies, out) => write(memoryReport(replies.map((r) => JSON.parse(bulkBytes(r).toString('latin1')) as MemorySnapshot), process.memoryUsage.rss()), out),
+  c.coord.broadcastOp(
+    MEM_STATS,
+    null,
+    (results, out) => {
+      const snaps = allOk(results, out);
+      if (snaps !== null) write(memoryReport(snaps, process.memoryUsage.rss()), out);
+    },
     w,
   );
 }
 
-const MEMSTATS = Buffer.from('__memstats');
-
-/** __memstats: this shard thread's MemorySnapshot as JSON (a bulk string). */
-function opMemStats(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
-  w.bulk(JSON.stringify(memorySnapshot(x)));
-}
+/** This shard thread's memory figures. */
+const MEM_STATS = defineOp('mem-stats', none, json<MemorySnapshot>(), (x) => memorySnapshot(x));
 
 // ---------------------------------------------------------------------------------------------
 // MEMORY USAGE
@@ -309,20 +309,28 @@ function memoryDoctor(c: Client, _args: Buffer[], w: ReplyWriter): void {
 // ---------------------------------------------------------------------------------------------
 // MEMORY MALLOC-STATS, PURGE, HELP
 
-/** __mallocstats: this shard thread's V8 heap statistics, as text. */
-function opMallocStats(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
+/** This shard thread's V8 heap statistics, as text. */
+const MALLOC_STATS = defineOp('malloc-stats', none, text, (x) => {
   const lines = [`___ Begin V8 heap statistics (shard ${x.worker.index}) ___`];
   for (const [k, v] of Object.entries(getHeapStatistics())) lines.push(`${k}: ${v}`);
   for (const s of getHeapSpaceStatistics()) {
     lines.push(`${s.space_name}: size=${s.space_size} used=${s.space_used_size} available=${s.space_available_size} physical=${s.physical_space_size}`);
   }
   lines.push(`___ End V8 heap statistics (shard ${x.worker.index}) ___`);
-  w.bulk(lines.join('\n') + '\n');
-}
+  return lines.join('\n') + '\n';
+});
 
 /** MEMORY MALLOC-STATS: every shard thread's heap statistics (our allocator is V8's). */
 function memoryMallocStats(c: Client, _args: Buffer[], w: ReplyWriter): void {
-  c.coord.broadcast(c.worker.command('__mallocstats'), [Buffer.from('__mallocstats')], (replies, out) => out.bulk(Buffer.concat(replies.map(bulkBytes))), w);
+  c.coord.broadcastOp(
+    MALLOC_STATS,
+    null,
+    (results, out) => {
+      const texts = allOk(results, out);
+      if (texts !== null) out.bulk(texts.join(''));
+    },
+    w,
+  );
 }
 
 /** MEMORY PURGE: V8 gives memory back on its own; as Redis on an allocator without purging, OK. */
@@ -357,7 +365,4 @@ export const commands: Record<string, CommandImpl> = {
   'memory|help': { conn: (_c, _a, w) => helpReply(w, MEMORY_HELP) },
 };
 
-export const internal: Record<string, [number, CommandImpl]> = {
-  __memstats: [1, { shard: opMemStats }],
-  __mallocstats: [1, { shard: opMallocStats }],
-};
+export const ops = [MEM_STATS, MALLOC_STATS];

@@ -1,8 +1,8 @@
 // Server commands: INFO, CONFIG *, COMMAND *, TIME, LASTSAVE, SHUTDOWN, FUNCTION FLUSH, SCRIPT FLUSH
 // and CLUSTER KEYSLOT.
 // Invariants: counters live per worker and are summed on demand (INFO asks every worker with the
-// internal __stats); CONFIG SET is validated whole on the client's thread before any worker applies
-// it (__configset), so it is all-or-nothing; COMMAND replies come only from the spec table and never
+// stats operation); CONFIG SET is validated whole on the client's thread before any worker applies
+// it (config-apply), so it is all-or-nothing; COMMAND replies come only from the spec table and never
 // show internal commands; process-wide facts (run id, start time, memory) are the same on every
 // worker because they derive from the process, not the thread.
 
@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import { type Client } from '../server/client.ts';
-import { mergeOk } from '../server/coordinator.ts';
+import { allOk, defineOp, replyAllOk } from '../server/shard-ops.ts';
+import { json, none } from '../util/codec.ts';
 import { CommandTable, type Command, type KeySpec } from '../server/command-table.ts';
 import { clampHz, type ShardWorker } from '../server/shard-worker.ts';
 import { PARAMS, configNames, formatValue, paramByConfig, parseValue, type Param } from '../config/params.ts';
@@ -22,7 +23,6 @@ import { keySlot } from '../runtime/slots.ts';
 import { REDIS_VERSION, VERSION } from '../version.ts';
 import { ERR_SYNTAX, isWord, parseInteger } from './family-util.ts';
 import { helpReply } from './connection.ts';
-import { bulkBytes } from '../protocol/reply-reader.ts';
 import { MEM_ALLOCATOR, memoryReport, memorySnapshot, type MemorySnapshot } from './memory.ts';
 
 /** Process start (ms since the epoch): performance.timeOrigin is the process's, in every thread. */
@@ -45,7 +45,7 @@ function nowUsec(): number {
 const SUMMED = ['conns', 'rejected', 'cmds', 'netIn', 'netOut', 'opsRate', 'inRate', 'outRate', 'hits', 'misses', 'expired', 'evicted', 'cpuUser', 'cpuSys'] as const;
 type Summed = Record<(typeof SUMMED)[number], number>;
 
-/** One worker's counters, as __stats reports them. */
+/** One worker's counters, as the stats operation reports them. */
 interface WorkerSnapshot extends Summed {
   /** [command index, calls, usec, rejected, failed] for commands with any activity. */
   cmd: [number, number, number, number, number][];
@@ -92,19 +92,19 @@ function info(c: Client, args: Buffer[], w: ReplyWriter): void {
     return;
   }
   const worker = c.worker;
-  c.coord.broadcast(
-    worker.command('__stats'),
-    [Buffer.from('__stats')],
-    (replies, out) => {
-      const snaps = replies.map((r) => JSON.parse(bulkBytes(r).toString('latin1')) as WorkerSnapshot);
-      out.verbatim(infoText(worker, want, snaps));
+  c.coord.broadcastOp(
+    STATS,
+    null,
+    (results, out) => {
+      const snaps = allOk(results, out);
+      if (snaps !== null) out.verbatim(infoText(worker, want, snaps));
     },
     w,
   );
 }
 
-/** __stats: this worker's counters as JSON (a bulk string). */
-function opStats(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
+/** This worker's counters (what INFO sums over the shard threads). */
+function workerSnapshot(x: ShardExec): WorkerSnapshot {
   const worker = x.worker;
   const st = worker.stats;
   const cs = worker.cmdStats;
@@ -150,8 +150,10 @@ function opStats(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
     cpuUser: cpu.user,
     cpuSys: cpu.system,
   };
-  w.bulk(JSON.stringify(snap));
+  return snap;
 }
+
+const STATS = defineOp('stats', none, json<WorkerSnapshot>(), (x) => workerSnapshot(x));
 
 /** Redis bytesToHuman. */
 function human(n: number): string {
@@ -583,13 +585,14 @@ function configSet(c: Client, args: Buffer[], w: ReplyWriter): void {
     if ('error' in r) return w.error(`ERR CONFIG SET failed (possibly related to argument '${names[i]}') - ${r.error}`);
     changes.push([p.flag, r.value]);
   }
-  c.coord.broadcast(c.worker.command('__configset'), [Buffer.from('__configset'), Buffer.from(JSON.stringify(changes))], mergeOk, w);
+  c.coord.broadcastOp(CONFIG_APPLY, changes, replyAllOk, w);
 }
 
-/** __configset <json [[flag, value], ...]>: applies validated settings to this worker. */
-function opConfigSet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+type ConfigChanges = [string, string | number | boolean][];
+
+/** Applies validated settings (CONFIG SET checked them whole) to this worker. */
+const CONFIG_APPLY = defineOp('config-apply', json<ConfigChanges>(), none, (x, changes) => {
   const worker = x.worker;
-  const changes = JSON.parse(args[1].toString('latin1')) as [string, string | number | boolean][];
   for (const [flag, value] of changes) {
     worker.config[flag] = value;
     switch (flag) {
@@ -613,19 +616,19 @@ function opConfigSet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
         break;
     }
   }
-  w.ok();
-}
+  return null;
+});
 
 /** CONFIG RESETSTAT */
 function configResetStat(c: Client, _args: Buffer[], w: ReplyWriter): void {
-  c.coord.broadcast(c.worker.command('__resetstat'), [Buffer.from('__resetstat')], mergeOk, w);
+  c.coord.broadcastOp(RESET_STATS, null, replyAllOk, w);
 }
 
-/** __resetstat: zeroes this worker's INFO counters. */
-function opResetStat(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
+/** Zeroes this worker's INFO counters. */
+const RESET_STATS = defineOp('reset-stats', none, none, (x) => {
   x.worker.resetStats();
-  w.ok();
-}
+  return null;
+});
 
 /** CONFIG REWRITE */
 function configRewrite(_c: Client, _args: Buffer[], w: ReplyWriter): void {
@@ -1185,8 +1188,4 @@ export const commands: Record<string, CommandImpl> = {
   'cluster|help': { conn: clusterDisabled },
 };
 
-export const internal: Record<string, [number, CommandImpl]> = {
-  __stats: [1, { shard: opStats }],
-  __configset: [2, { shard: opConfigSet }],
-  __resetstat: [1, { shard: opResetStat }],
-};
+export const ops = [STATS, CONFIG_APPLY, RESET_STATS];

@@ -97,10 +97,12 @@ export abstract class Client {
     this.authenticated = v;
   }
 
+  /** The slot the latest command queued (a handler that throws after queuing it is answered there). */
+  lastPending: PendingReply | null = null;
+
   /** Starts a reply that another thread (or a later hop) will fill, after what `w` holds. */
   addPending(w: ReplyWriter): PendingReply {
-    if (this.capture !== null) return this.capture.pending();
-    return this.queuePending(w);
+    return (this.lastPending = this.capture !== null ? this.capture.pending() : this.queuePending(w));
   }
 
   /** Moves `w`'s bytes to the client's output queue and queues a slot behind them. */

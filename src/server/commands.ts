@@ -39,7 +39,11 @@ export function buildServerTable(): CommandTable {
       internal.set(name, [internalSpec(name, arity), impl]);
     }
   }
-  const table = buildTable(loadSpecs(), impls, internal);
+  return registerOps(buildTable(loadSpecs(), impls, internal));
+}
+
+/** Adds every family's shard operations to `table`'s operation registry, in one fixed order. */
+export function registerOps(table: CommandTable): CommandTable {
   for (const fam of Object.values(FAMILIES)) for (const op of fam.ops ?? []) table.ops.add(op);
   return table;
 }

@@ -246,6 +246,23 @@ describe('Mesh frames', () => {
 });
 
 describe('Handler bugs are contained', () => {
+  it('a handler that throws after queuing its reply slot is answered in that slot (no hang)', async () => {
+    const rig = makeRig(2, {
+      overrides: {
+        dbsize: {
+          conn: (c, _a, w) => {
+            c.addPending(w);
+            throw new Error('after queuing');
+          },
+        },
+      },
+    });
+    const { sock, send } = rig.client(0);
+    send(['PING'], ['DBSIZE'], ['PING']);
+    await rig.settle(() => sock.replies().length >= 3);
+    assert.deepEqual(sock.replies(), ['+PONG\r\n', '-ERR internal error: after queuing\r\n', '+PONG\r\n']);
+  });
+
   it('a shard handler that throws on the local part of a fan-out answers an error (no hang)', async () => {
     const rig = makeRig(2, {
       overrides: {

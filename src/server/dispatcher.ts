@@ -69,9 +69,16 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
       if (c.queuedReplies === queued) worker.recordCall(cmd, -1, w, mark);
     }
   } catch (e) {
-    // A bug in a handler: answer this command with an error, keep the server and the client.
-    // (What it wrote is dropped unless it already queued a reply: then `w` was taken meanwhile.)
-    worker.answerInternalError(cmd, e, w, c.queuedReplies === queued ? mark : w.mark());
+    // A bug in a handler: answer this command with an error, keep the server and the client. What it
+    // wrote is dropped; if it had queued its reply slot, the error fills that slot (else the client
+    // would wait for it forever).
+    if (c.queuedReplies === queued || c.lastPending === null) worker.answerInternalError(cmd, e, w, c.queuedReplies === queued ? mark : w.mark());
+    else {
+      const sw = worker.scratchLocal;
+      sw.resp = c.resp;
+      worker.answerInternalError(cmd, e, sw, sw.mark());
+      c.lastPending.complete(sw.take());
+    }
   }
   // OFF is looked at once the command ran: CLIENT REPLY ON and RESET turn replies back on, and answer.
   if (skipThis || c.replyOff) {

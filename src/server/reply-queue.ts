@@ -24,7 +24,9 @@ export class PendingReply implements ReplySink {
     this.queue = queue;
   }
 
+  /** Fills the slot; a slot is filled once (a late second answer, after a failure was answered, is dropped). */
   complete(reply: Buffer): void {
+    if (this.bytes !== null) return;
     this.bytes = reply;
     if (this.queue !== null) this.queue.pieceDone();
   }

@@ -7,6 +7,7 @@
 // argument views; a result read back equals the result written.
 
 import { BinReader, BinWriter, type Codec } from '../util/codec.ts';
+import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { ShardExec } from './command-types.ts';
 
 /** Wire numbers of shard operations start here (client commands are numbered below it). */
@@ -52,6 +53,22 @@ export class OpTable {
   byIndex(index: number): ShardOp<any, any> | undefined {
     return this.all[index - OP_BASE];
   }
+}
+
+/** The results when none failed; otherwise writes the first failure as the reply and returns null. */
+export function allOk<R>(results: (R | OpError)[], w: ReplyWriter): R[] | null {
+  for (const r of results) {
+    if (r instanceof OpError) {
+      w.error(r.text);
+      return null;
+    }
+  }
+  return results as R[];
+}
+
+/** Replies +OK once every part is done, or with the first failure. */
+export function replyAllOk(results: unknown[], w: ReplyWriter): void {
+  if (allOk(results, w) !== null) w.ok();
 }
 
 /** Writes an operation's result (or error) as its reply bytes. */

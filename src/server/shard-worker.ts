@@ -151,8 +151,10 @@ export class ShardWorker implements RemoteExecutor {
   readonly tx: TxShard;
   /** The shard operations (typed work coordinators ask of this shard). */
   readonly ops: OpTable;
-  /** Encodes shard operation arguments and results (reused; its bytes are copied before any await). */
+  /** Encodes shard operation arguments (reused; its bytes are copied before any await). */
   readonly opOut = new BinWriter(1024);
+  /** Encodes shard operation results (reused; copied into the reply writer at once). */
+  private readonly resultOut = new BinWriter(1024);
   private readonly txOut = new ReplyWriter(16 * 1024);
   /** This worker's claim slots for its blocked clients. */
   readonly claims: ClaimSlots;
@@ -651,7 +653,9 @@ export class ShardWorker implements RemoteExecutor {
   /** Runs shard operation `op` with its arguments decoded from `payload`; writes its encoded result. */
   runShardOp(op: ShardOp<any, any>, db: number, noTouch: boolean, payload: Buffer, w: ReplyWriter): void {
     const r = this.runOpHere(op, db, noTouch, op.args.read(new BinReader(payload)));
-    const bw = this.opOut.reset();
+    // A writer of its own: the arguments may be a view of opOut (an operation of this thread's own
+    // transaction), and the result may point into them.
+    const bw = this.resultOut.reset();
     writeResult(op, r, bw);
     w.raw(bw.buf.subarray(0, bw.len));
   }

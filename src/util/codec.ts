@@ -142,6 +142,14 @@ export const text: Codec<string> = {
   read: (r) => r.bytes().toString('utf8'),
 };
 
+/** A JSON-shaped value (snapshots and settings: small, structured, not on a hot path). */
+export function json<T>(): Codec<T> {
+  return {
+    write: (w, v) => text.write(w, JSON.stringify(v)),
+    read: (r) => JSON.parse(text.read(r)) as T,
+  };
+}
+
 export function list<T>(c: Codec<T>): Codec<T[]> {
   return {
     write(w, v) {
