@@ -10,15 +10,12 @@ import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import { CapturedReply, allOn, mergeOk, type Connection, type QueuedCommand } from '../server/connection.ts';
 import { LockPlan, type Transaction } from '../server/transaction.ts';
 import { GLOBAL_WRITE, NO_GLOBAL } from '../server/tx-shard.ts';
-import { FLAG_WRITE, type Command } from '../server/command-table.ts';
+import { FACT_GLOBAL_WRITE, FACT_SELECTS_DB, FLAG_WRITE, type Command } from '../server/command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART } from '../server/command-types.ts';
 import { shardOfKey } from '../runtime/slots.ts';
 import { replyInteger } from '../protocol/reply-reader.ts';
 import { unwatchAll, watchKey, WatchRecord } from '../engine/watch.ts';
 import { keyString, parseInteger } from './family-util.ts';
-
-/** Commands that need a whole-shard lock inside EXEC (they act on every key). */
-const GLOBAL_COMMANDS = new Set(['flushall', 'flushdb', 'swapdb']);
 
 const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
 
@@ -81,8 +78,9 @@ async function exec(c: Connection, _args: Buffer[], w: ReplyWriter): Promise<voi
   let global = false;
   let db = c.db;
   for (const q of state.queued) {
-    if (GLOBAL_COMMANDS.has(q.cmd.name)) global = true;
-    if (q.cmd.name === 'select') {
+    // globalWrite commands (FLUSHALL, FLUSHDB, SWAPDB) act on every key: whole-shard locks.
+    if (q.cmd.hasFact(FACT_GLOBAL_WRITE)) global = true;
+    if (q.cmd.hasFact(FACT_SELECTS_DB)) {
       // Parsed as SELECT parses it: a SELECT that will fail leaves the database as it is.
       const i = parseInteger(q.args[1]);
       if (typeof i === 'number' && i >= 0 && i < worker.shard.dbs.length) db = i;

@@ -11,7 +11,7 @@ import { replyInteger, replyIsError, splitArrayReply } from '../protocol/reply-r
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { ReplySink } from '../runtime/mesh.ts';
 import { keySlot, shardOfKey, shardOfSlot } from '../runtime/slots.ts';
-import { Command, CommandTable, FLAG_NOAUTH, FLAG_WRITE } from './command-table.ts';
+import { Command, CommandTable, FACT_RUN_IN_MULTI, FACT_RUNS_QUEUE, FLAG_NOAUTH, FLAG_WRITE } from './command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART } from './command-types.ts';
 import type { ShardWorker } from './shard-worker.ts';
 import { LockPlan, Transaction } from './transaction.ts';
@@ -392,7 +392,7 @@ export class Connection {
       if (skipThis || this.replyOff) w.truncate(mark);
       return;
     }
-    if (this.multi !== null && !RUN_IN_MULTI.has(cmd.name)) {
+    if (this.multi !== null && !cmd.hasFact(FACT_RUN_IN_MULTI)) {
       if (cmd.spec.flags.includes('no_multi')) {
         this.reject(cmd, w, 'ERR Command not allowed inside a transaction');
       } else {
@@ -852,7 +852,7 @@ export class Connection {
   private reject(cmd: Command | null, w: ReplyWriter, msg: string): void {
     // A command refused while queuing (unknown, arity, auth...) makes EXEC abort, as Redis's flagTransaction.
     if (this.multi !== null) this.multi.dirty = true;
-    if (cmd !== null && cmd.name === 'exec') {
+    if (cmd !== null && cmd.hasFact(FACT_RUNS_QUEUE)) {
       // A refused EXEC (arity, auth) discards the transaction and the watches, in MULTI or not
       // (Redis's execCommandAbort).
       this.multi = null;
@@ -889,9 +889,6 @@ export class Connection {
 }
 
 const UNWATCH = Buffer.from('__unwatch');
-
-/** Commands that run at once between MULTI and EXEC instead of being queued (as in Redis). */
-const RUN_IN_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
 /** A blocked client's wait: its claim slot; finish() ends it with a reply, cancel() claims it first. */
 export interface BlockState {
