@@ -146,6 +146,25 @@ describe('key extraction from key_specs', () => {
     assert.deepEqual(specCommand('object|encoding').keyIndexes(argv('OBJECT', 'ENCODING', 'k')), [2]);
   });
 
+  it('routing and COMMAND GETKEYS share one extractor: a failing keynum spec falls back to the getkeys function', () => {
+    const t = buildServerTable();
+    const z = t.lookup(Buffer.from('zunionstore'))!;
+    assert.deepEqual(z.keyIndexes(argv('ZUNIONSTORE', 'd', '2', 'a', 'b')), [1, 3, 4]);
+    assert.deepEqual(z.keyIndexes(argv('ZUNIONSTORE', 'd', '1x', 'a', 'b')), [3, 1]); // atoi, as Redis's proc
+    assert.deepEqual(z.keyIndexes(argv('ZUNIONSTORE', 'd', '3', 'a', 'b')), []);
+    const flags: (readonly string[])[] = [];
+    assert.deepEqual(t.lookup(Buffer.from('set'))!.keyIndexes(argv('SET', 'k', 'v', 'get'), flags), [1]);
+    assert.deepEqual(flags, [['RW', 'access', 'update']]);
+    const sort = t.lookup(Buffer.from('sort'))!;
+    assert.deepEqual(sort.keyIndexes(argv('SORT', 'a', 'STORE', 'b')), [1, 3]);
+  });
+
+  it('a spec naming a getkeys function nobody provides, or a handler getKeys the spec does not name, is refused', () => {
+    const get = byName.get('get')!;
+    assert.throws(() => new Command({ ...get, damselfly: { getKeysFunction: 'nosuchGetKeys' } }, dummy), /nosuchGetKeys/);
+    assert.throws(() => new Command(get, { ...dummy, getKeys: () => [] }), /getKeysFunction/);
+  });
+
   it('keyless commands have no keys', () => {
     for (const name of ['ping', 'echo', 'hello', 'select', 'dbsize', 'keys', 'scan', 'flushall', 'client|list']) {
       assert.deepEqual(specCommand(name).keyIndexes(argv(name, 'x', 'y')), [], name);
