@@ -13,10 +13,20 @@ export type KeyFlagsOut = (readonly string[])[] | null;
 /** A getkeys function: the key positions of argv (pushing each key's flags to `flags` if given). */
 export type KeysProc = (argv: Buffer[], flags: KeyFlagsOut) => number[];
 
+/** A key spec with the flags the walk tests read once (compileKeySpecs). */
+export interface CompiledKeySpec {
+  readonly spec: KeySpec;
+  readonly notKey: boolean;
+  readonly incomplete: boolean;
+}
+
+export function compileKeySpecs(specs: readonly KeySpec[]): CompiledKeySpec[] {
+  return specs.map((spec) => ({ spec, notKey: spec.flags.includes('not_key'), incomplete: spec.flags.includes('incomplete') }));
+}
+
 /** What the extractor needs of a command (Command implements it). */
 export interface KeyedCommand {
-  readonly arity: number;
-  readonly keySpecs: readonly KeySpec[];
+  readonly keySpecs: readonly CompiledKeySpec[];
   /** Some spec is a real key (not not_key) and none has variable_flags: the specs are to be used first. */
   readonly specsFirst: boolean;
   readonly keysProc: KeysProc | null;
@@ -39,8 +49,9 @@ export function commandKeys(cmd: KeyedCommand, argv: Buffer[], flags: KeyFlagsOu
 function keysFromSpecs(cmd: KeyedCommand, argv: Buffer[], flags: KeyFlagsOut): number[] | null {
   const argc = argv.length;
   const out: number[] = [];
-  for (const ks of cmd.keySpecs) {
-    if (ks.flags.includes('not_key')) continue;
+  for (const compiled of cmd.keySpecs) {
+    if (compiled.notKey) continue;
+    const ks = compiled.spec;
     let first = 0;
     const bs = ks.begin_search;
     if (bs.type === 'index') first = bs.spec.index;
@@ -81,7 +92,7 @@ function keysFromSpecs(cmd: KeyedCommand, argv: Buffer[], flags: KeyFlagsOut): n
       out.push(i);
       if (flags !== null) flags.push(ks.flags);
     }
-    if (ks.flags.includes('incomplete')) return null;
+    if (compiled.incomplete) return null;
   }
   return out;
 }

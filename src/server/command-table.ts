@@ -7,9 +7,9 @@
 // name; key positions come from command-keys.ts, the one extractor routing and COMMAND GETKEYS share.
 
 import type { CommandImpl } from './command-types.ts';
-import type { CommandSpec, KeySpec } from './command-spec.ts';
+import type { CommandSpec } from './command-spec.ts';
 import { COMMANDS, FACT_BITS, FLAG_BITS, FLAG_NO_AUTH, type GeneratedCommand } from './command-table.generated.ts';
-import { commandKeys, KEYS_FUNCTIONS, type KeyedCommand, type KeyFlagsOut, type KeysProc } from './command-keys.ts';
+import { commandKeys, compileKeySpecs, KEYS_FUNCTIONS, type CompiledKeySpec, type KeyedCommand, type KeyFlagsOut, type KeysProc } from './command-keys.ts';
 import { shardOfKey } from '../runtime/slots.ts';
 
 export type { CommandSpec, KeySpec } from './command-spec.ts';
@@ -45,7 +45,7 @@ export class Command implements KeyedCommand {
   /** Fast path: the command has exactly one key, at this argument index (0 = not this shape). */
   readonly singleKeyIndex: number;
   readonly hidden: boolean;
-  readonly keySpecs: readonly KeySpec[];
+  readonly keySpecs: readonly CompiledKeySpec[];
   readonly specsFirst: boolean;
   /** Redis's getkeys_proc: the spec's damselfly.getKeysFunction, or the handler's getKeys. */
   readonly keysProc: KeysProc | null;
@@ -62,7 +62,7 @@ export class Command implements KeyedCommand {
     this.impl = impl;
     this.hidden = hidden;
     const ks = spec.key_specs;
-    this.keySpecs = ks;
+    this.keySpecs = compileKeySpecs(ks);
     this.keysProc = keysProcOf(spec, impl);
     const someKey = ks.some((k) => !k.flags.includes('not_key'));
     this.specsFirst = someKey && !ks.some((k) => k.flags.includes('variable_flags'));
