@@ -28,6 +28,8 @@ export interface DamselflyFacts {
   selectsDb?: boolean;
   /** Acts on every key of every shard: inside EXEC the transaction takes whole-shard write locks. */
   globalWrite?: boolean;
+  /** Sets the client's reply mode (CLIENT REPLY): with ON it answers even when a SKIP is pending. */
+  setsReplyMode?: boolean;
   /**
    * Redis's getkeys_proc for this command (its name in Redis's source): where the keys are when the
    * key specs cannot say (an invalid or incomplete spec, or variable flags). Implemented in

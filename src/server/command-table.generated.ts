@@ -257,6 +257,7 @@ export const FACT_OOM_EXEMPT_IN_MULTI = 0x2;
 export const FACT_RUNS_QUEUE = 0x4;
 export const FACT_SELECTS_DB = 0x8;
 export const FACT_GLOBAL_WRITE = 0x10;
+export const FACT_SETS_REPLY_MODE = 0x20;
 
 /** Flag name → bit. */
 export const FLAG_BITS: Readonly<Record<string, number>> = {
@@ -295,6 +296,7 @@ export const FACT_BITS: Readonly<Record<string, number>> = {
   runsQueue: FACT_RUNS_QUEUE,
   selectsDb: FACT_SELECTS_DB,
   globalWrite: FACT_GLOBAL_WRITE,
+  setsReplyMode: FACT_SETS_REPLY_MODE,
 };
 
 /** A spec with its flags and facts as bits. */
@@ -327,7 +329,7 @@ export const COMMANDS: readonly GeneratedCommand[] = ([
   ['client|list', FLAG_ADMIN | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
   ['client|no-evict', FLAG_ADMIN | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
   ['client|no-touch', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
-  ['client|reply', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
+  ['client|reply', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, FACT_SETS_REPLY_MODE],
   ['client|setinfo', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
   ['client|setname', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
   ['client|unblock', FLAG_ADMIN | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],

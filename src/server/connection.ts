@@ -11,7 +11,7 @@ import { replyInteger, replyIsError, splitArrayReply } from '../protocol/reply-r
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { ReplySink } from '../runtime/mesh.ts';
 import { keySlot, shardOfKey, shardOfSlot } from '../runtime/slots.ts';
-import { Command, CommandTable, FACT_RUN_IN_MULTI, FACT_RUNS_QUEUE, FLAG_NOAUTH, FLAG_WRITE } from './command-table.ts';
+import { Command, CommandTable, FACT_RUN_IN_MULTI, FACT_RUNS_QUEUE, FACT_SETS_REPLY_MODE, FLAG_NOAUTH, FLAG_WRITE } from './command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART } from './command-types.ts';
 import type { ShardWorker } from './shard-worker.ts';
 import { LockPlan, Transaction } from './transaction.ts';
@@ -381,7 +381,7 @@ export class Connection {
     }
     // Every command obeys SKIP, CLIENT REPLY included, except CLIENT REPLY ON, which answers. A SKIP
     // is used up by the command after it (a CLIENT REPLY SKIP sets it again, for the next).
-    const skipThis = this.skipNext && !(cmd === worker.clientReplyCmd && isOn(args[2]));
+    const skipThis = this.skipNext && !(cmd.hasFact(FACT_SETS_REPLY_MODE) && isOn(args[2]));
     this.skipNext = false;
     this.lastCommand = cmd.name;
     this.current = cmd;
