@@ -159,6 +159,19 @@ describe('key extraction from key_specs', () => {
     assert.deepEqual(sort.keyIndexes(argv('SORT', 'a', 'STORE', 'b')), [1, 3]);
   });
 
+  it('the single-key fast path agrees with the extractor for every command that has it', () => {
+    for (const cmd of buildServerTable().all) {
+      if (cmd.singleKeyIndex === 0) continue;
+      assert.ok(Math.abs(cmd.arity) > cmd.singleKeyIndex, `${cmd.name}: arity ${cmd.arity} lets the key be missing`);
+      const min = Math.abs(cmd.arity);
+      for (let argc = min; argc <= min + 3; argc++) {
+        if (cmd.arity > 0 && argc !== cmd.arity) continue;
+        const args = Array.from({ length: argc }, (_, i) => Buffer.from(i === 0 ? cmd.name : `a${i}`));
+        assert.deepEqual(cmd.keyIndexes(args), [cmd.singleKeyIndex], `${cmd.name} with ${argc} args`);
+      }
+    }
+  });
+
   it('a spec naming a getkeys function nobody provides, or a handler getKeys the spec does not name, is refused', () => {
     const get = byName.get('get')!;
     assert.throws(() => new Command({ ...get, damselfly: { getKeysFunction: 'nosuchGetKeys' } }, dummy), /nosuchGetKeys/);
