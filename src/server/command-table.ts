@@ -13,9 +13,8 @@ import { commandKeys, compileKeySpecs, KEYS_FUNCTIONS, type CompiledKeySpec, typ
 import { shardOfKey } from '../runtime/slots.ts';
 
 export type { CommandSpec, KeySpec } from './command-spec.ts';
-export type { CommandName, GeneratedCommand } from './command-table.generated.ts';
+// The FLAG_* / FACT_* bits, CommandName and COMMANDS, for the table's users.
 export * from './command-table.generated.ts';
-export { COMMANDS };
 
 /** The old spelling of FLAG_NO_AUTH (connection.ts imports it until its split lands). */
 export const FLAG_NOAUTH = FLAG_NO_AUTH;
