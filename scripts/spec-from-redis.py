@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes spec/commands/<name>.json for the given commands from a running redis-server's
 COMMAND INFO and COMMAND DOCS (the facts the command table is built from).
-Usage: scripts/spec-from-redis.py PORT name [name ...]   (subcommands as 'client|no-evict')"""
+Usage: scripts/spec-from-redis.py PORT name [name ...]   (subcommands as 'client|no-evict')
+Keeps an existing spec's "damselfly" block; run `npm run gen:commands` afterwards."""
 import json, subprocess, sys, os
 
 port, names = sys.argv[1], sys.argv[2:]
@@ -21,6 +22,12 @@ for name in names:
         'docs': {k: v for k, v in doc.items() if k != 'subcommands'},
     }
     path = os.path.join(out_dir, name.replace('|', '-') + '.json')
+    # Our own facts are not Redis's to overwrite: keep the existing "damselfly" block.
+    if os.path.exists(path):
+        with open(path) as f:
+            old = json.load(f)
+        if 'damselfly' in old:
+            spec['damselfly'] = old['damselfly']
     with open(path, 'w') as f:
         json.dump(spec, f, indent=2)
         f.write('\n')

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadSpecs } from '../server/command-table.ts';
 import {
   REDIS_AVAILABLE, SKIP_NO_REDIS, RawClient, diff, replyLength, show, startDamselfly, startRedis, type Arg, type ServerHandle,
 } from '../../test/harness.ts';
@@ -208,6 +209,61 @@ describe('server commands vs redis-server', { skip: REDIS_AVAILABLE ? false : SK
     cmds.push(['COMMAND', 'GETKEYS'], ['COMMAND', 'GETKEYS', 'get']);
     await diff(targets(), cmds);
     await diff(targets(), cmds, { resp3: true });
+  });
+
+  it('COMMAND GETKEYS / GETKEYSANDFLAGS edge cases (keynum counts, getkeys functions, arity) match Redis', async () => {
+    const cases: Arg[][] = [
+      // keynum: Redis's string2ll, then its getkeys function (atoi, flags left empty) when the spec fails.
+      ['zunionstore', 'd', '1', 'a'], ['zunionstore', 'd', '2', 'a', 'b', 'WEIGHTS', '1', '2'], ['zunionstore', 'd', '1x', 'a', 'b'],
+      ['zunionstore', 'd', '01', 'a'], ['zunionstore', 'd', '+1', 'a'], ['zunionstore', 'd', ' 1', 'a'], ['zunionstore', 'd', '-1', 'a'],
+      ['zunionstore', 'd', '0', 'a'], ['zunionstore', 'd', '3', 'a', 'b'], ['zunionstore', 'd', 'x', 'a'], ['zunionstore', 'd', '4294967297', 'a'],
+      ['zinterstore', 'd', '2', 'a'], ['zdiffstore', 'd', '2x', 'a', 'b'], ['zunion', '2', 'a', 'b'], ['zunion', '18446744073709551617', 'a'],
+      ['zunion', '2147483648', 'a'], ['zunion', '4294967297', 'a'], ['zinter', '1', 'a', 'b'], ['zdiff', '1x', 'a'], ['zintercard', '1x', 'a'],
+      ['zintercard', '2', 'a', 'b', 'LIMIT', '1'], ['sintercard', '0', 'a'], ['sintercard', '1x', 'a'], ['sintercard', '2', 'a'],
+      ['lmpop', '2', 'a', 'b', 'left'], ['lmpop', '1x', 'a', 'left'], ['lmpop', '-1', 'a', 'left'], ['blmpop', '0', '1x', 'a', 'left'],
+      ['blmpop', '0', '2', 'a', 'b', 'left'], ['zmpop', '1', 'a', 'min'], ['zmpop', '9', 'a', 'min'], ['bzmpop', '0', '1', 'a', 'max'],
+      // SORT / SORT_RO: the specs cannot say, the getkeys function does.
+      ['sort', 'a'], ['sort', 'a', 'store', 'b'], ['sort', 'a', 'STORE'], ['sort', 'a', 'limit', '0', '1', 'store', 'b'],
+      ['sort', 'a', 'by', 'w_*', 'get', '#', 'store', 'b'], ['sort_ro', 'a', 'by', 'x'],
+      // SET's variable flags: GET in any case, as the only word.
+      ['set', 'a', 'b', 'gEt'], ['set', 'a', 'b', 'getx'], ['set', 'a', 'get', 'b'], ['set', 'a', 'b', 'NX', 'GET'],
+      // ranges: every other argument, a trailing timeout, odd counts.
+      ['mset', 'a', '1', 'b', '2', 'c'], ['msetnx', 'a', '1', 'b'], ['blpop', 'a', 'b', '0'], ['brpop', 'a', '0'], ['bzpopmin', 'a', 'b', '1'],
+      ['blmove', 'a', 'b', 'left', 'right', '0'], ['lmove', 'a', 'b', 'left', 'right'], ['smove', 'a', 'b', 'm'], ['zrangestore', 'd', 's', '0', '-1'],
+      ['memory', 'usage', 'k'], ['memory', 'usage', 'k', 'SAMPLES', '5'], ['object', 'freq', 'k'],
+      // no keys, unknown subcommands, arity.
+      ['keys', '*'], ['dbsize'], ['flushall'], ['select', '1'], ['exec'], ['zunionstore', 'd'], ['sort'], ['lmpop', '1'], ['memory', 'nosuch', 'k'],
+      ['memory'], ['object', 'encoding'], ['GET', 'a'], ['ZUNIONSTORE', 'D', '1', 'A'],
+    ];
+    const cmds: Arg[][] = [];
+    for (const c of cases) cmds.push(['COMMAND', 'GETKEYS', ...c], ['COMMAND', 'GETKEYSANDFLAGS', ...c]);
+    cmds.push(['COMMAND', 'GETKEYSANDFLAGS'], ['COMMAND', 'GETKEYSANDFLAGS', 'get']);
+    await diff(targets(), cmds);
+    await diff(targets(), cmds, { resp3: true });
+  });
+
+  it('COMMAND GETKEYS / GETKEYSANDFLAGS for every keyed command Redis 7.0 has, at several argument counts, match Redis', async () => {
+    const cmds: Arg[][] = [];
+    for (const { spec } of loadSpecs()) {
+      // (Only what Redis 7.0 has as we have it: no command or change from a later version.)
+      const later = (v: unknown): boolean => !/^[1-6]\.|^7\.0\./.test(String(v));
+      const history = (spec.docs.history ?? []) as [string, string][];
+      if (spec.key_specs.length === 0 || later(spec.docs.since) || history.some(([v]) => later(v))) continue;
+      const words = spec.name.split('|');
+      const min = Math.max(Math.abs(spec.arity), words.length);
+      for (let argc = min; argc <= min + 3; argc++) {
+        if (spec.arity > 0 && argc !== spec.arity) continue;
+        const n = argc - words.length;
+        const shapes = [
+          Array.from({ length: n }, (_, i) => `k${i}`),
+          Array.from({ length: n }, () => '1'),
+          Array.from({ length: n }, (_, i) => (i % 2 === 0 ? '2' : `k${i}`)),
+        ];
+        for (const rest of shapes) cmds.push(['COMMAND', 'GETKEYS', ...words, ...rest], ['COMMAND', 'GETKEYSANDFLAGS', ...words, ...rest]);
+      }
+    }
+    assert.ok(cmds.length > 500, `${cmds.length} cases`);
+    await diff(targets(), cmds);
   });
 
   it('CONFIG GET / SET / RESETSTAT / REWRITE / HELP: replies and errors match Redis', async () => {

@@ -15,13 +15,13 @@ import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import { type Client } from '../server/client.ts';
 import { allOk, defineOp, replyAllOk } from '../server/shard-ops.ts';
 import { json, none } from '../util/codec.ts';
-import { CommandTable, type Command, type KeySpec } from '../server/command-table.ts';
+import { CommandTable, FLAG_NO_MANDATORY_KEYS, type Command, type KeySpec } from '../server/command-table.ts';
 import { clampHz, type ShardWorker } from '../server/shard-worker.ts';
 import { PARAMS, configNames, formatValue, paramByConfig, parseValue, type Param } from '../config/params.ts';
 import { globMatch } from '../engine/glob.ts';
 import { keySlot } from '../runtime/slots.ts';
 import { REDIS_VERSION, VERSION } from '../version.ts';
-import { ERR_SYNTAX, isWord, parseInteger } from './family-util.ts';
+import { ERR_SYNTAX, isWord } from './family-util.ts';
 import { helpReply } from './connection.ts';
 import { MEM_ALLOCATOR, memoryReport, memorySnapshot, type MemorySnapshot } from './memory.ts';
 
@@ -660,7 +660,7 @@ function configHelp(_c: Client, _args: Buffer[], w: ReplyWriter): void {
 /** Key-spec flags in the order Redis prints them. */
 const KEY_FLAG_ORDER = ['RO', 'RW', 'OW', 'RM', 'access', 'update', 'insert', 'delete', 'not_key', 'incomplete', 'variable_flags'];
 
-function sortKeyFlags(flags: string[]): string[] {
+function sortKeyFlags(flags: readonly string[]): string[] {
   return [...flags].sort((a, b) => KEY_FLAG_ORDER.indexOf(a) - KEY_FLAG_ORDER.indexOf(b));
 }
 
@@ -940,98 +940,31 @@ function commandList(c: Client, args: Buffer[], w: ReplyWriter): void {
   for (const n of names) w.bulk(n);
 }
 
-interface FoundKey {
-  pos: number;
-  flags: string[];
-}
-
-/** Commands whose key flags depend on their arguments (Redis getkeys_proc for VARIABLE_FLAGS specs). */
-const GETKEYS_PROCS: Record<string, (argv: Buffer[]) => FoundKey[]> = {
-  // SET's key is RW+access when GET is given, OW otherwise (setGetKeys).
-  set: (argv) => {
-    for (let i = 3; i < argv.length; i++) if (isWord(argv[i], 'GET')) return [{ pos: 1, flags: ['RW', 'access', 'update'] }];
-    return [{ pos: 1, flags: ['OW', 'update'] }];
-  },
-};
-
-/** Key positions and flags from the key specs (Redis getKeysUsingKeySpecs); null if a spec is invalid. */
-function keysFromSpecs(cmd: Command, argv: Buffer[]): FoundKey[] | null {
-  const argc = argv.length;
-  const out: FoundKey[] = [];
-  for (const ks of cmd.spec.key_specs) {
-    if (ks.flags.includes('not_key')) continue;
-    let first = 0;
-    const bs = ks.begin_search;
-    if (bs.type === 'index') first = bs.spec.index;
-    else if (bs.type === 'keyword') {
-      const from = bs.spec.startfrom;
-      const start = from > 0 ? from : argc + from;
-      const end = from > 0 ? argc - 1 : 1;
-      for (let i = start; i !== end; i = start <= end ? i + 1 : i - 1) {
-        if (i >= argc || i < 1) break;
-        if (argv[i].toString('latin1').toLowerCase() === bs.spec.keyword.toLowerCase()) {
-          first = i + 1;
-          break;
-        }
-      }
-      if (first === 0) continue;
-    } else return null;
-    let last: number;
-    let step: number;
-    const fk = ks.find_keys;
-    if (fk.type === 'range') {
-      step = fk.spec.keystep;
-      if (fk.spec.lastkey >= 0) last = first + fk.spec.lastkey;
-      else if (fk.spec.limit === 0) last = argc + fk.spec.lastkey;
-      else last = first + (Math.floor((argc - first) / fk.spec.limit) + fk.spec.lastkey);
-    } else if (fk.type === 'keynum') {
-      step = fk.spec.keystep;
-      const at = first + fk.spec.keynumidx;
-      if (fk.spec.keynumidx >= argc || at >= argc) return null;
-      const num = parseInteger(argv[at]);
-      if (num === null || num < 0) return null;
-      first += fk.spec.firstkey;
-      last = first + Number(num) - 1;
-    } else return null;
-    if (last >= argc || last < first || first >= argc) return null;
-    const flags = sortKeyFlags(ks.flags);
-    for (let i = first; i <= last; i += step) out.push({ pos: i, flags });
-  }
-  return out;
-}
-
-/** Keys from the handler's getKeys when the specs cannot give them (Redis's getkeys_proc fallback). */
-function keysFromHandler(cmd: Command, argv: Buffer[]): FoundKey[] | null {
-  const getKeys = cmd.impl.getKeys;
-  if (getKeys === undefined) return null;
-  return getKeys(argv).map((k) => ({ pos: k.pos, flags: sortKeyFlags(cmd.spec.key_specs[k.spec].flags) }));
-}
-
-/** The keys (and their flags) of a full command, as COMMAND GETKEYS / GETKEYSANDFLAGS reply. */
+/** The keys (and their flags) of a full command, as COMMAND GETKEYS / GETKEYSANDFLAGS reply (Redis's getKeysSubcommandImpl). */
 function getKeys(c: Client, args: Buffer[], w: ReplyWriter, withFlags: boolean): void {
   const argv = args.slice(2);
   const table = c.worker.table;
   let cmd = table.lookup(argv[0]);
   if (cmd !== undefined && cmd.subcommands.size > 0 && argv.length > 1) cmd = CommandTable.sub(cmd, argv[1]);
   if (cmd === undefined) return w.error('ERR Invalid command specified');
-  if (!cmd.spec.key_specs.some((ks) => !ks.flags.includes('not_key'))) return w.error('ERR The command has no key arguments');
+  if (!cmd.hasKeys) return w.error('ERR The command has no key arguments');
   if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
     return w.error('ERR Invalid number of arguments specified for command');
   }
-  const varFlags = cmd.spec.key_specs.some((ks) => ks.flags.includes('variable_flags'));
-  const proc = GETKEYS_PROCS[cmd.name];
-  const keys = varFlags && proc !== undefined ? proc(argv) : (keysFromSpecs(cmd, argv) ?? keysFromHandler(cmd, argv));
-  if (keys === null || keys.length === 0) {
-    if (cmd.spec.flags.includes('no_mandatory_keys')) return w.array(0);
+  // The same extractor routing uses (src/server/command-keys.ts).
+  const flags: (readonly string[])[] | null = withFlags ? [] : null;
+  const keys = cmd.keyIndexes(argv, flags);
+  if (keys.length === 0) {
+    if (cmd.hasFlag(FLAG_NO_MANDATORY_KEYS)) return w.array(0);
     return w.error('ERR Invalid arguments specified for command');
   }
   w.array(keys.length);
-  for (const k of keys) {
-    if (withFlags) {
+  for (let i = 0; i < keys.length; i++) {
+    if (flags !== null) {
       w.array(2);
-      w.bulk(argv[k.pos]);
-      writeStatusSet(w, k.flags);
-    } else w.bulk(argv[k.pos]);
+      w.bulk(argv[keys[i]]);
+      writeStatusSet(w, sortKeyFlags(flags[i]));
+    } else w.bulk(argv[keys[i]]);
   }
 }
 

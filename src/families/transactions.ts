@@ -11,14 +11,11 @@ import type { Client } from '../server/client.ts';
 import { runQueued } from '../server/dispatcher.ts';
 import { LockPlan } from '../server/transaction.ts';
 import { GLOBAL_WRITE, NO_GLOBAL } from '../server/tx-shard.ts';
-import { FLAG_WRITE } from '../server/command-table.ts';
+import { FACT_GLOBAL_WRITE, FACT_SELECTS_DB, FLAG_WRITE } from '../server/command-table.ts';
 import { shardOfKey } from '../runtime/slots.ts';
 import { OpError } from '../server/shard-ops.ts';
 import { WATCH, WATCH_CHECK, WATCH_OPS } from '../server/watch-ops.ts';
 import { parseInteger } from './family-util.ts';
-
-/** Commands that need a whole-shard lock inside EXEC (they act on every key). */
-const GLOBAL_COMMANDS = new Set(['flushall', 'flushdb', 'swapdb']);
 
 const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
 
@@ -84,8 +81,9 @@ async function exec(c: Client, _args: Buffer[], w: ReplyWriter): Promise<void> {
   let global = false;
   let db = c.db;
   for (const q of state.queued) {
-    if (GLOBAL_COMMANDS.has(q.cmd.name)) global = true;
-    if (q.cmd.name === 'select') {
+    // globalWrite commands (FLUSHALL, FLUSHDB, SWAPDB) act on every key: whole-shard locks.
+    if (q.cmd.hasFact(FACT_GLOBAL_WRITE)) global = true;
+    if (q.cmd.hasFact(FACT_SELECTS_DB)) {
       // Parsed as SELECT parses it: a SELECT that will fail leaves the database as it is.
       const i = parseInteger(q.args[1]);
       if (typeof i === 'number' && i >= 0 && i < worker.shard.dbs.length) db = i;

@@ -3,11 +3,13 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Command, CommandTable, FLAG_FAST, FLAG_NOAUTH, FLAG_READONLY, FLAG_WRITE, FLAG_DENYOOM, buildTable, internalSpec, loadSpecs, type CommandSpec } from './command-table.ts';
+import { readFileSync } from 'node:fs';
+import { Command, CommandTable, FLAG_FAST, FLAG_NOAUTH, FLAG_READONLY, FLAG_WRITE, FLAG_DENYOOM, FACT_RUN_IN_MULTI, FACT_RUNS_QUEUE, buildTable, compileSpec, internalSpec, loadSpecs, type CommandSpec } from './command-table.ts';
+import { generate, generateJson, OUT_FILE, OUT_JSON, readSpecs } from '../../scripts/gen-commands.ts';
 import { buildServerTable, FAMILIES } from './commands.ts';
 import type { CommandImpl } from './command-types.ts';
 
-const specs = loadSpecs();
+const specs = readSpecs();
 const byName = new Map(specs.map((s) => [s.name, s]));
 const argv = (...a: string[]): Buffer[] => a.map((s) => Buffer.from(s));
 const dummy: CommandImpl = { conn: () => undefined };
@@ -17,6 +19,36 @@ function specCommand(name: string): Command {
   assert.ok(spec, `spec ${name}`);
   return new Command(spec, dummy);
 }
+
+describe('generated command table', () => {
+  it('is fresh: the generated files are what the specs generate', () => {
+    const fresh = generate(specs) === readFileSync(OUT_FILE, 'utf8') && generateJson(specs) === readFileSync(OUT_JSON, 'utf8');
+    assert.ok(fresh, 'src/server/command-table.generated.ts / command-specs.generated.json are stale: run `npm run gen:commands` and commit the result');
+  });
+
+  it('carries every spec as written, with the bits compileSpec gives', () => {
+    const compiled = loadSpecs();
+    assert.equal(compiled.length, specs.length);
+    for (let i = 0; i < specs.length; i++) {
+      assert.deepEqual(compiled[i].spec, specs[i]);
+      assert.deepEqual(compiled[i], compileSpec(specs[i]), specs[i].name);
+    }
+  });
+
+  it('facts: EXEC runs the queue and, with DISCARD, runs inside MULTI; GET has no facts', () => {
+    const t = buildServerTable();
+    const exec = t.lookup(Buffer.from('exec'))!;
+    assert.ok(exec.hasFact(FACT_RUNS_QUEUE) && exec.hasFact(FACT_RUN_IN_MULTI));
+    assert.ok(t.lookup(Buffer.from('discard'))!.hasFact(FACT_RUN_IN_MULTI));
+    assert.equal(t.lookup(Buffer.from('get'))!.facts, 0);
+  });
+
+  it('the generator refuses unknown flags and facts', () => {
+    const get = specs.find((s) => s.name === 'get')!;
+    assert.throws(() => generate([{ ...get, flags: ['nosuchflag'] }]), /unknown flag nosuchflag/);
+    assert.throws(() => generate([{ ...get, damselfly: { nosuch: true } as never }]), /unknown damselfly fact nosuch/);
+  });
+});
 
 describe('command table completeness', () => {
   it('every handler has a spec (buildServerTable does not throw)', () => {
@@ -112,6 +144,38 @@ describe('key extraction from key_specs', () => {
 
   it('OBJECT ENCODING: the key after the subcommand', () => {
     assert.deepEqual(specCommand('object|encoding').keyIndexes(argv('OBJECT', 'ENCODING', 'k')), [2]);
+  });
+
+  it('routing and COMMAND GETKEYS share one extractor: a failing keynum spec falls back to the getkeys function', () => {
+    const t = buildServerTable();
+    const z = t.lookup(Buffer.from('zunionstore'))!;
+    assert.deepEqual(z.keyIndexes(argv('ZUNIONSTORE', 'd', '2', 'a', 'b')), [1, 3, 4]);
+    assert.deepEqual(z.keyIndexes(argv('ZUNIONSTORE', 'd', '1x', 'a', 'b')), [3, 1]); // atoi, as Redis's proc
+    assert.deepEqual(z.keyIndexes(argv('ZUNIONSTORE', 'd', '3', 'a', 'b')), []);
+    const flags: (readonly string[])[] = [];
+    assert.deepEqual(t.lookup(Buffer.from('set'))!.keyIndexes(argv('SET', 'k', 'v', 'get'), flags), [1]);
+    assert.deepEqual(flags, [['RW', 'access', 'update']]);
+    const sort = t.lookup(Buffer.from('sort'))!;
+    assert.deepEqual(sort.keyIndexes(argv('SORT', 'a', 'STORE', 'b')), [1, 3]);
+  });
+
+  it('the single-key fast path agrees with the extractor for every command that has it', () => {
+    for (const cmd of buildServerTable().all) {
+      if (cmd.singleKeyIndex === 0) continue;
+      assert.ok(Math.abs(cmd.arity) > cmd.singleKeyIndex, `${cmd.name}: arity ${cmd.arity} lets the key be missing`);
+      const min = Math.abs(cmd.arity);
+      for (let argc = min; argc <= min + 3; argc++) {
+        if (cmd.arity > 0 && argc !== cmd.arity) continue;
+        const args = Array.from({ length: argc }, (_, i) => Buffer.from(i === 0 ? cmd.name : `a${i}`));
+        assert.deepEqual(cmd.keyIndexes(args), [cmd.singleKeyIndex], `${cmd.name} with ${argc} args`);
+      }
+    }
+  });
+
+  it('a spec naming a getkeys function nobody provides, or a handler getKeys the spec does not name, is refused', () => {
+    const get = byName.get('get')!;
+    assert.throws(() => new Command({ ...get, damselfly: { getKeysFunction: 'nosuchGetKeys' } }, dummy), /nosuchGetKeys/);
+    assert.throws(() => new Command(get, { ...dummy, getKeys: () => [] }), /getKeysFunction/);
   });
 
   it('keyless commands have no keys', () => {

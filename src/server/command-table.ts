@@ -1,128 +1,82 @@
-// CommandTable: the one table of commands, built from spec/commands/*.json (facts: arity, flags, ACL
-// categories, key specs, docs) joined with the handlers the families register.
+// CommandTable: the one table of commands, built from the generated spec table
+// (command-table.generated.ts, compiled from spec/commands/*.json by `npm run gen:commands`: arity,
+// flags and Damselfly's facts as bits, ACL categories, key specs, docs) joined with the handlers the
+// families register.
 // Invariants: every spec has a handler and every handler a spec (checked at build and in tests);
-// lookups are case-insensitive; key positions come from the spec's key_specs, or from the handler's
-// getKeys where the specs cannot say (as Redis falls back to a getkeys_proc).
+// lookups are case-insensitive; what the dispatcher knows of a command is a flag or fact bit, never its
+// name; key positions come from command-keys.ts, the one extractor routing and COMMAND GETKEYS share.
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 import type { CommandImpl } from './command-types.ts';
+import type { CommandSpec } from './command-spec.ts';
+import { COMMANDS, FACT_BITS, FLAG_BITS, FLAG_NO_AUTH, type GeneratedCommand } from './command-table.generated.ts';
+import { commandKeys, compileKeySpecs, KEYS_FUNCTIONS, type CompiledKeySpec, type KeyedCommand, type KeyFlagsOut, type KeysProc } from './command-keys.ts';
 import { shardOfKey } from '../runtime/slots.ts';
 import { OpTable } from './shard-ops.ts';
 
-export interface KeySpec {
-  notes?: string;
-  flags: string[];
-  begin_search: { type: 'index'; spec: { index: number } } | { type: 'keyword'; spec: { keyword: string; startfrom: number } } | { type: 'unknown'; spec: Record<string, never> };
-  find_keys:
-    | { type: 'range'; spec: { lastkey: number; keystep: number; limit: number } }
-    | { type: 'keynum'; spec: { keynumidx: number; firstkey: number; keystep: number } }
-    | { type: 'unknown'; spec: Record<string, never> };
+export type { CommandSpec, KeySpec } from './command-spec.ts';
+// The FLAG_* / FACT_* bits, CommandName and COMMANDS, for the table's users.
+export * from './command-table.generated.ts';
+
+/** The old spelling of FLAG_NO_AUTH (connection.ts imports it until its split lands). */
+export const FLAG_NOAUTH = FLAG_NO_AUTH;
+
+/** A spec's flags and facts as bits (what the generator writes; for internal and test specs). */
+export function compileSpec(spec: CommandSpec): GeneratedCommand {
+  let flags = 0;
+  for (const f of spec.flags) flags |= FLAG_BITS[f] ?? 0;
+  let facts = 0;
+  for (const [k, v] of Object.entries(spec.damselfly ?? {})) if (v === true) facts |= FACT_BITS[k] ?? 0;
+  return { flags, facts, spec };
 }
 
-export interface CommandSpec {
-  name: string;
-  arity: number;
-  flags: string[];
-  first_key: number;
-  last_key: number;
-  key_step: number;
-  acl_categories: string[];
-  tips: string[];
-  key_specs: KeySpec[];
-  docs: Record<string, unknown>;
-}
-
-export const FLAG_WRITE = 1;
-export const FLAG_READONLY = 2;
-export const FLAG_DENYOOM = 4;
-export const FLAG_NOAUTH = 8;
-export const FLAG_NOSCRIPT = 16;
-export const FLAG_LOADING = 32;
-export const FLAG_STALE = 64;
-export const FLAG_FAST = 128;
-
-const FLAG_BITS: Record<string, number> = {
-  write: FLAG_WRITE,
-  readonly: FLAG_READONLY,
-  denyoom: FLAG_DENYOOM,
-  no_auth: FLAG_NOAUTH,
-  noscript: FLAG_NOSCRIPT,
-  loading: FLAG_LOADING,
-  stale: FLAG_STALE,
-  fast: FLAG_FAST,
-};
-
-export class Command {
+export class Command implements KeyedCommand {
   index = 0;
   readonly name: string;
   /** Upper-case name as clients send it (for subcommands: the part after the container). */
   readonly spec: CommandSpec;
   readonly arity: number;
+  /** The spec's Redis flags (FLAG_* bits). */
   readonly flagBits: number;
+  /** The spec's Damselfly facts (FACT_* bits). */
+  readonly facts: number;
   readonly impl: CommandImpl;
   parent: Command | null = null;
   readonly subcommands = new Map<string, Command>();
   /** Fast path: the command has exactly one key, at this argument index (0 = not this shape). */
   readonly singleKeyIndex: number;
   readonly hidden: boolean;
+  readonly keySpecs: readonly CompiledKeySpec[];
+  readonly specsFirst: boolean;
+  /** Redis's getkeys_proc: the spec's damselfly.getKeysFunction, or the handler's getKeys. */
+  readonly keysProc: KeysProc | null;
+  /** Has keys to find (Redis's doesCommandHaveKeys): a spec that is not not_key, or a getkeys function. */
+  readonly hasKeys: boolean;
 
-  constructor(spec: CommandSpec, impl: CommandImpl, hidden = false) {
+  constructor(compiled: GeneratedCommand | CommandSpec, impl: CommandImpl, hidden = false) {
+    const { flags, facts, spec } = 'spec' in compiled ? compiled : compileSpec(compiled);
     this.name = spec.name;
     this.spec = spec;
     this.arity = spec.arity;
-    let bits = 0;
-    for (const f of spec.flags) bits |= FLAG_BITS[f] ?? 0;
-    this.flagBits = bits;
+    this.flagBits = flags;
+    this.facts = facts;
     this.impl = impl;
     this.hidden = hidden;
     const ks = spec.key_specs;
+    this.keySpecs = compileKeySpecs(ks);
+    this.keysProc = keysProcOf(spec, impl);
+    const someKey = ks.some((k) => !k.flags.includes('not_key'));
+    this.specsFirst = someKey && !ks.some((k) => k.flags.includes('variable_flags'));
+    this.hasKeys = someKey || this.keysProc !== null;
     this.singleKeyIndex =
-      ks.length === 1 && ks[0].begin_search.type === 'index' && ks[0].find_keys.type === 'range' && ks[0].find_keys.spec.lastkey === 0
+      ks.length === 1 && ks[0].begin_search.type === 'index' && ks[0].find_keys.type === 'range' && ks[0].find_keys.spec.lastkey === 0 &&
+      !ks[0].flags.includes('not_key') && !ks[0].flags.includes('incomplete')
         ? ks[0].begin_search.spec.index
         : 0;
   }
 
-  /** Argument indexes of the keys in `args` (args[0] is the command name), per the key specs. */
-  keyIndexes(args: Buffer[]): number[] {
-    const getKeys = this.impl.getKeys;
-    if (getKeys !== undefined) return getKeys(args).map((k) => k.pos);
-    const out: number[] = [];
-    const argc = args.length;
-    for (const ks of this.spec.key_specs) {
-      let first: number;
-      const bs = ks.begin_search;
-      if (bs.type === 'index') first = bs.spec.index;
-      else if (bs.type === 'keyword') {
-        first = -1;
-        const kw = bs.spec.keyword.toLowerCase();
-        const from = bs.spec.startfrom;
-        if (from >= 0) {
-          for (let i = from; i < argc; i++) if (args[i].toString('latin1').toLowerCase() === kw) { first = i + 1; break; }
-        } else {
-          for (let i = argc + from; i > 0; i--) if (args[i].toString('latin1').toLowerCase() === kw) { first = i + 1; break; }
-        }
-        if (first < 0) continue;
-      } else continue;
-      const fk = ks.find_keys;
-      if (fk.type === 'range') {
-        const { lastkey, keystep, limit } = fk.spec;
-        let last: number;
-        if (lastkey >= 0) last = first + lastkey;
-        else if (limit === 0) last = argc + lastkey;
-        else last = first + Math.floor((argc - first) / limit) + lastkey;
-        for (let i = first; i <= last && i < argc; i += keystep) out.push(i);
-      } else if (fk.type === 'keynum') {
-        const at = first + fk.spec.keynumidx;
-        if (at >= argc) continue;
-        const num = Number(args[at].toString('latin1'));
-        if (!Number.isInteger(num) || num < 0) continue;
-        const start = first + fk.spec.firstkey;
-        for (let i = 0; i < num && start + i * fk.spec.keystep < argc; i++) out.push(start + i * fk.spec.keystep);
-      }
-    }
-    return out;
+  /** Argument indexes of the keys in `args` (args[0] is the command name): see command-keys.ts. */
+  keyIndexes(args: Buffer[], flags: KeyFlagsOut = null): number[] {
+    return commandKeys(this, args, flags);
   }
 
   /**
@@ -140,6 +94,30 @@ export class Command {
   hasFlag(bit: number): boolean {
     return (this.flagBits & bit) !== 0;
   }
+
+  hasFact(bit: number): boolean {
+    return (this.facts & bit) !== 0;
+  }
+}
+
+/** The getkeys function a spec names, from command-keys.ts or the handler; a named one must exist. */
+function keysProcOf(spec: CommandSpec, impl: CommandImpl): KeysProc | null {
+  const name = spec.damselfly?.getKeysFunction;
+  const handler = impl.getKeys;
+  if (name === undefined) {
+    if (handler !== undefined) throw new Error(`${spec.name}: the handler has getKeys but the spec names no damselfly.getKeysFunction`);
+    return null;
+  }
+  if (handler !== undefined) {
+    return (argv, flags) =>
+      handler(argv).map((k) => {
+        if (flags !== null) flags.push(spec.key_specs[k.spec].flags);
+        return k.pos;
+      });
+  }
+  const proc = KEYS_FUNCTIONS[name];
+  if (proc === undefined) throw new Error(`${spec.name}: getkeys function ${name} is neither in command-keys.ts nor the handler's getKeys`);
+  return proc;
 }
 
 export class CommandTable {
@@ -214,13 +192,9 @@ function lowerAscii(b: Buffer): string {
   return l;
 }
 
-const SPEC_DIR = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'spec', 'commands');
-
-export function loadSpecs(dir = SPEC_DIR): CommandSpec[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as CommandSpec);
+/** Every command spec, compiled (the generated table: nothing is read from disk). */
+export function loadSpecs(): readonly GeneratedCommand[] {
+  return COMMANDS;
 }
 
 /** A spec for an internal command (never visible to clients; used between shards). */
@@ -245,7 +219,7 @@ export function internalSpec(name: string, arity: number, keyIndex = 0): Command
  * Builds the table from specs and handler registrations. Throws if a handler has no spec; specs
  * without a handler are listed in `missing` (the table test requires it to be empty).
  */
-export function buildTable(specs: CommandSpec[], impls: Map<string, CommandImpl>, internal: Map<string, [CommandSpec, CommandImpl]>): CommandTable {
+export function buildTable(specs: readonly (GeneratedCommand | CommandSpec)[], impls: Map<string, CommandImpl>, internal: Map<string, [CommandSpec, CommandImpl]>): CommandTable {
   const table = new CommandTable();
   const missing: string[] = [];
   const used = new Set<string>();
@@ -254,15 +228,17 @@ export function buildTable(specs: CommandSpec[], impls: Map<string, CommandImpl>
     table.all.push(cmd);
   };
   // Containers first so subcommands can attach.
-  const sorted = [...specs].sort((a, b) => (a.name.includes('|') ? 1 : 0) - (b.name.includes('|') ? 1 : 0));
-  for (const spec of sorted) {
+  const compiled = specs.map((s) => ('spec' in s ? s : compileSpec(s)));
+  const sorted = compiled.sort((a, b) => (a.spec.name.includes('|') ? 1 : 0) - (b.spec.name.includes('|') ? 1 : 0));
+  for (const c of sorted) {
+    const spec = c.spec;
     const impl = impls.get(spec.name);
     if (impl === undefined) {
       missing.push(spec.name);
       continue;
     }
     used.add(spec.name);
-    const cmd = new Command(spec, impl);
+    const cmd = new Command(c, impl);
     add(cmd);
     const bar = spec.name.indexOf('|');
     if (bar < 0) table.add(spec.name, cmd);

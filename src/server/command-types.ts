@@ -54,7 +54,8 @@ export interface CommandImpl {
   otherDbKey?: (args: Buffer[]) => [number, number] | null;
   /**
    * Key positions when the key specs cannot give them (Redis's getkeys_proc: SORT ... STORE), each
-   * with the index of the key spec whose flags it has; args[0] is the command name.
+   * with the index of the key spec whose flags it has; args[0] is the command name. The spec must
+   * name it (damselfly.getKeysFunction); command-keys.ts calls it when the specs fail.
    */
   getKeys?: (args: Buffer[]) => FoundKey[];
   /**

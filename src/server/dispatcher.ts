@@ -10,15 +10,12 @@ import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import { keySlot, shardOfKey, shardOfSlot } from '../runtime/slots.ts';
 import type { CapturedReply, Client, QueuedCommand } from './client.ts';
 import { CapturedReply as Captured } from './client.ts';
-import { Command, CommandTable, FLAG_NOAUTH } from './command-table.ts';
+import { Command, CommandTable, FACT_RUN_IN_MULTI, FACT_RUNS_QUEUE, FACT_SETS_REPLY_MODE, FLAG_NO_MULTI, FLAG_NOAUTH } from './command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART } from './command-types.ts';
 import { allOn } from './coordinator.ts';
 import { ERR_OOM } from './memory-gate.ts';
 import type { Transaction } from './transaction.ts';
 import { copyArgs } from './tx-shard.ts';
-
-/** Commands that run at once between MULTI and EXEC instead of being queued (as in Redis). */
-const RUN_IN_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
 /** Looks up, checks and runs (or routes) one command; its reply goes to `w` or a pending slot. */
 export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
@@ -34,7 +31,7 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
   }
   // Every command obeys SKIP, CLIENT REPLY included, except CLIENT REPLY ON, which answers. A SKIP
   // is used up by the command after it (a CLIENT REPLY SKIP sets it again, for the next).
-  const skipThis = c.skipNext && !(cmd === worker.clientReplyCmd && isOn(args[2]));
+  const skipThis = c.skipNext && !(cmd.hasFact(FACT_SETS_REPLY_MODE) && isOn(args[2]));
   c.skipNext = false;
   c.lastCommand = cmd.name;
   c.current = cmd;
@@ -45,8 +42,8 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
     if (skipThis || c.replyOff) w.truncate(mark);
     return;
   }
-  if (c.multi !== null && !RUN_IN_MULTI.has(cmd.name)) {
-    if (cmd.spec.flags.includes('no_multi')) {
+  if (c.multi !== null && !cmd.hasFact(FACT_RUN_IN_MULTI)) {
+    if (cmd.hasFlag(FLAG_NO_MULTI)) {
       reject(c, cmd, w, 'ERR Command not allowed inside a transaction');
     } else {
       c.multi.queued.push({ cmd, args: copyArgs(args) });
@@ -205,7 +202,7 @@ function awaitBarrier(c: Client, cmd: Command, work: Promise<void>, writer: Repl
 export function reject(c: Client, cmd: Command | null, w: ReplyWriter, msg: string): void {
   // A command refused while queuing (unknown, arity, auth...) makes EXEC abort, as Redis's flagTransaction.
   if (c.multi !== null) c.multi.dirty = true;
-  if (cmd !== null && cmd.name === 'exec') {
+  if (cmd !== null && cmd.hasFact(FACT_RUNS_QUEUE)) {
     // A refused EXEC (arity, auth) discards the transaction and the watches, in MULTI or not
     // (Redis's execCommandAbort).
     c.multi = null;

@@ -5,13 +5,10 @@
 // shards whose flag is set, so `pressure` (one load) is false exactly when no shard is over — the
 // only cost a command pays while there is headroom.
 
-import { FLAG_DENYOOM, type Command } from './command-table.ts';
+import { FACT_OOM_EXEMPT_IN_MULTI, FACT_RUNS_QUEUE, FLAG_DENYOOM, type Command } from './command-table.ts';
 import { shardOfKey } from '../runtime/slots.ts';
 
 export const ERR_OOM = "OOM command not allowed when used memory > 'maxmemory'.";
-
-/** Commands a client in MULTI may still send under memory pressure (Redis processCommand). */
-const MULTI_EXEMPT = new Set(['exec', 'discard', 'quit', 'reset']);
 
 /** A queued command of a client in MULTI. */
 interface Queued {
@@ -46,14 +43,15 @@ export class MemoryGate {
 
   /**
    * Whether `cmd` must be refused with ERR_OOM, once `pressure` is known (n shards; `queued`: the
-   * client's MULTI queue, null outside MULTI). As Redis: in MULTI every command but EXEC, DISCARD,
-   * QUIT and RESET is refused (queuing takes memory too); EXEC is refused when one of its queued
+   * client's MULTI queue, null outside MULTI). As Redis: in MULTI every command but the
+   * oomExemptInMulti ones (EXEC, DISCARD, QUIT, RESET) is refused (queuing takes memory too); the one
+   * that runs the queue (EXEC) is refused when one of its queued
    * commands would be; otherwise a denyoom command is refused when a shard holding one of its keys is
    * over — any shard, for a denyoom command that names no key. Reads and deletes always pass.
    */
   refuses(cmd: Command, args: Buffer[], n: number, queued: Queued[] | null): boolean {
-    if (cmd.name === 'exec') return queued !== null && queued.some((q) => this.refusesKeys(q.cmd, q.args, n));
-    if (queued !== null && !MULTI_EXEMPT.has(cmd.name)) return true;
+    if (cmd.hasFact(FACT_RUNS_QUEUE)) return queued !== null && queued.some((q) => this.refusesKeys(q.cmd, q.args, n));
+    if (queued !== null && !cmd.hasFact(FACT_OOM_EXEMPT_IN_MULTI)) return true;
     return this.refusesKeys(cmd, args, n);
   }
 

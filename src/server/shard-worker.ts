@@ -144,7 +144,6 @@ export class ShardWorker implements RemoteExecutor {
   readonly gate: MemoryGate;
   /** This shard is over its share of maxmemory even after eviction (as published in `gate`). */
   private memOver = false;
-  readonly clientReplyCmd: Command | undefined;
   readonly servers: Server[] = [];
   private readonly exec: ShardExec;
   /** This shard's locks and scheduled transactions. */
@@ -182,7 +181,6 @@ export class ShardWorker implements RemoteExecutor {
     this.mesh = new Mesh(index, layout, this);
     this.mesh.pollWindowMs = resolvePollWindowMs(config, this.n);
     this.cmdStats = new CommandStats(table.all.length);
-    this.clientReplyCmd = table.byName.get('client')?.subcommands.get('reply');
     this.tx = new TxShard(config.dbnum as number, () => this.nextTimestamp(), (op) => this.runOp(op), () => this.serveReady());
     this.claims = new ClaimSlots(shared.blockSlots, index);
     this.ops = table.ops;
