@@ -748,6 +748,44 @@ const SCENARIOS: Record<string, Scenario> = {
       await s.call('W', 'FLUSHALL');
     }
   },
+
+  async 'SWAPDB serves clients blocked on keys the swap fills; FLUSHALL and FLUSHDB wake nobody'(s) {
+    const k = K(1, 'swap');
+    const z = K(2, 'swapz');
+    const far = K(3, 'far');
+    await s.call('P', 'SELECT', 1);
+    await s.call('P', 'RPUSH', k, 'from-db1', 'second');
+    await s.call('P', 'ZADD', z, 1, 'm', 2, 'n');
+    await s.block('A', 'BRPOP', k, 0);
+    await s.block('B', 'BZPOPMIN', z, 0);
+    await s.block('C', 'BLMOVE', k, far, 'LEFT', 'RIGHT', 0);
+    await s.block('D', 'BZPOPMAX', k, 0); // a list will come: D stays blocked
+    await s.call('W', 'SWAPDB', 0, 1);
+    await s.reply('A');
+    await s.reply('B');
+    await s.reply('C');
+    await s.call('W', 'LRANGE', far, 0, -1);
+    await s.call('W', 'EXISTS', k, z);
+    await s.call('P', 'EXISTS', k, z);
+    await s.call('W', 'CLIENT', 'UNBLOCK', await s.id('D'));
+    await s.reply('D');
+    // A client blocked on db 1: the swap brings db 0's list there.
+    await s.call('E', 'SELECT', 1);
+    await s.block('E', 'BLMPOP', 0, 2, K(0, 'none'), k, 'LEFT', 'COUNT', 5);
+    await s.call('W', 'RPUSH', k, 'w1', 'w2');
+    await s.call('W', 'SWAPDB', 1, 0);
+    await s.reply('E');
+    await s.call('W', 'EXISTS', far);
+    // FLUSHALL / FLUSHDB do not serve (nothing to pop); the next push does.
+    await s.block('F', 'BLPOP', k, 0);
+    await s.call('W', 'FLUSHDB');
+    await s.call('W', 'FLUSHALL');
+    await s.call('P', 'RPUSH', k, 'db1-only');
+    await s.call('W', 'SWAPDB', 0, 0);
+    await s.call('W', 'RPUSH', k, 'for-F');
+    await s.reply('F');
+    s.note('blocked_clients at the end', await s.info('blocked_clients'));
+  },
 };
 
 describe('blocking commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_REDIS }, () => {
