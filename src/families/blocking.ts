@@ -143,13 +143,13 @@ function parseTimeout(arg: Buffer, w: ReplyWriter): number | null {
   return Number(ms);
 }
 
-const B = (s: string): Buffer => Buffer.from(s);
-
 function side(b: Buffer): 'LEFT' | 'RIGHT' | null {
   if (isWord(b, 'LEFT')) return 'LEFT';
   if (isWord(b, 'RIGHT')) return 'RIGHT';
   return null;
 }
+
+const B = (s: string): Buffer => Buffer.from(s);
 
 /** BLPOP / BRPOP / BZPOPMIN / BZPOPMAX key [key ...] timeout */
 function simplePop(name: string, op: number) {

@@ -313,7 +313,14 @@ export class BlockingService {
   /** Puts back what a waiter's pop took from key (`popped`: the popping command's reply). */
   private undoPop(wt: Waiter, key: Buffer, popped: Buffer): void {
     const worker = this.worker;
-    const args = wt.op.undo(key, popped, wt);
+    let args: Buffer[] | null;
+    try {
+      args = wt.op.undo(key, popped, wt);
+    } catch (e) {
+      // A bug in an operation: logged, and contained (this may run inside the mesh's drain loop).
+      worker.log(`internal error undoing a blocked client's pop on ${key.latin1Slice()}: ${(e as Error | undefined)?.stack ?? e}`);
+      return;
+    }
     if (args === null) return;
     const back = worker.command(args[0].latin1Slice().toLowerCase());
     const locked = worker.tx.idle ? null : worker.blockedKeys(back, wt.db, args, null);
