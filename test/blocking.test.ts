@@ -748,6 +748,44 @@ const SCENARIOS: Record<string, Scenario> = {
       await s.call('W', 'FLUSHALL');
     }
   },
+
+  async 'SWAPDB serves clients blocked on keys the swap fills; FLUSHALL and FLUSHDB wake nobody'(s) {
+    const k = K(1, 'swap');
+    const z = K(2, 'swapz');
+    const far = K(3, 'far');
+    await s.call('P', 'SELECT', 1);
+    await s.call('P', 'RPUSH', k, 'from-db1', 'second');
+    await s.call('P', 'ZADD', z, 1, 'm', 2, 'n');
+    await s.block('A', 'BRPOP', k, 0);
+    await s.block('B', 'BZPOPMIN', z, 0);
+    await s.block('C', 'BLMOVE', k, far, 'LEFT', 'RIGHT', 0);
+    await s.block('D', 'BZPOPMAX', k, 0); // a list will come: D stays blocked
+    await s.call('W', 'SWAPDB', 0, 1);
+    await s.reply('A');
+    await s.reply('B');
+    await s.reply('C');
+    await s.call('W', 'LRANGE', far, 0, -1);
+    await s.call('W', 'EXISTS', k, z);
+    await s.call('P', 'EXISTS', k, z);
+    await s.call('W', 'CLIENT', 'UNBLOCK', await s.id('D'));
+    await s.reply('D');
+    // A client blocked on db 1: the swap brings db 0's list there.
+    await s.call('E', 'SELECT', 1);
+    await s.block('E', 'BLMPOP', 0, 2, K(0, 'none'), k, 'LEFT', 'COUNT', 5);
+    await s.call('W', 'RPUSH', k, 'w1', 'w2');
+    await s.call('W', 'SWAPDB', 1, 0);
+    await s.reply('E');
+    await s.call('W', 'EXISTS', far);
+    // FLUSHALL / FLUSHDB do not serve (nothing to pop); the next push does.
+    await s.block('F', 'BLPOP', k, 0);
+    await s.call('W', 'FLUSHDB');
+    await s.call('W', 'FLUSHALL');
+    await s.call('P', 'RPUSH', k, 'db1-only');
+    await s.call('W', 'SWAPDB', 0, 0);
+    await s.call('W', 'RPUSH', k, 'for-F');
+    await s.reply('F');
+    s.note('blocked_clients at the end', await s.info('blocked_clients'));
+  },
 };
 
 describe('blocking commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_REDIS }, () => {
@@ -815,6 +853,51 @@ describe('blocking under concurrency (Damselfly)', () => {
     await Promise.all([...servers.values()].map((h) => h.stop()));
     assert.deepEqual(dead.map(([n, h]) => `threads=${n}: ${h.output()}`), [], 'a Damselfly died');
   });
+
+  // Redis's guarantee (its tests rely on it): clients blocked on a key are served in the order their
+  // commands arrived. Two clients, possibly on different threads: A sends BRPOPLPUSH; once A's thread
+  // has read it (CLIENT LIST cmd=brpoplpush — not yet blocked, its waiter may still be on its way to
+  // the key's shard), B sends the same; once both are blocked a push of one element serves A. (Sent
+  // back to back, B's thread may read B's before A's thread wakes up: "arrival" is when the client's
+  // thread reads the command, and a thread may wake hundreds of microseconds after another.)
+  for (const n of [2, 4]) {
+    it(`two BRPOPLPUSH sent one after the other: the first is served first, across threads [threads=${n}]`, () =>
+      within(30_000, 'order loop', async () => {
+        const port = servers.get(n)!.port;
+        const admin = await RawClient.connect(port);
+        const ROUNDS = Number(process.env.BLOCK_ORDER_ROUNDS ?? 24);
+        let crossThread = 0;
+        try {
+          for (let i = 0; i < ROUNDS; i++) {
+            const key = K(i % 4, `blist${i}`);
+            const [a, b] = await Promise.all([RawClient.connect(port), RawClient.connect(port)]);
+            const ids = await Promise.all([a, b].map(async (c) => (await c.callText(['CLIENT', 'ID'])).replace(/^:|\r\n$/g, '')));
+            const lineOf = async (id: string): Promise<string> => (await admin.callText(['CLIENT', 'LIST'])).split(/\r?\n/).find((l) => l.startsWith(`id=${id} `)) ?? '';
+            a.send(['BRPOPLPUSH', key, K((i + 1) % 4, `ta${i}`), '0']);
+            await waitFor(async () => /\bcmd=brpoplpush\b/.test(await lineOf(ids[0])), `round ${i}: A's command read`, 5000);
+            b.send(['BRPOPLPUSH', key, K((i + 2) % 4, `tb${i}`), '0']);
+            let lines: string[] = [];
+            await waitFor(async () => {
+              const all = (await admin.callText(['CLIENT', 'LIST'])).split(/\r?\n/);
+              lines = ids.map((id) => all.find((l) => l.startsWith(`id=${id} `)) ?? '');
+              return lines.every((l) => /\bflags=\S*b/.test(l));
+            }, `round ${i}: both clients blocked`, 5000);
+            const threads = lines.map((l) => /\bthread=(\d+)/.exec(l)?.[1]);
+            if (threads[0] !== threads[1]) crossThread++;
+            await admin.call(['LPUSH', key, 'first']);
+            const ra = await a.tryReadReply(1000);
+            assert.equal(ra?.toString('latin1'), '$5\r\nfirst\r\n', `round ${i} (threads ${threads.join(', ')}): the first client was not served first (the second got ${show((await b.tryReadReply(1000)) ?? Buffer.alloc(0))})`);
+            await admin.call(['LPUSH', key, 'second']);
+            assert.equal((await b.readReply(5000)).toString('latin1'), '$6\r\nsecond\r\n');
+            a.close();
+            b.close();
+          }
+          assert.ok(ROUNDS < 8 || crossThread > 0, 'no round had its clients on two threads');
+        } finally {
+          admin.close();
+        }
+      }));
+  }
 
   for (const [n, seed] of [
     [2, 11],

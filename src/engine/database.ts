@@ -1,6 +1,6 @@
 // Database: one logical database's keys on one shard — a dashtable index over records in an arena.
 // Invariants: keys come as argument bytes or latin1 strings (one char per byte, so binary-safe; the
-// maps keyed by string — watchers, blocked clients, hash-field deadlines — get keyText) and are bytes
+// maps keyed by string — watchers, hash-field deadlines — get keyText) and are bytes
 // in the arena; each key has one record (header, key bytes, then the string's bytes or a handle into `objects`
 // for values of other types), and the table maps the key to it; `size` counts stored entries and
 // `expiresCount` those with a deadline (kept in the record); an expired key is never
@@ -8,7 +8,8 @@
 // on their own (hash fields with TTLs) is in `partsExpiring` while it is stored, so the active cycle
 // reclaims its parts and deletes the key once it is left empty; the watchers of a key are marked dirty
 // (touch) by every change made here — put, delete, deadline, expiry, parts reclaimed, flush — while a
-// command that changes a stored value in place tells them itself (family-util modified()).
+// command that changes a stored value in place tells them itself (family-util modified()); while
+// `onKeyReady` is set (the server sets it while clients wait on keys here), put() calls it for the key.
 
 import { Arena } from './arena.ts';
 import { kindOf } from './kinds.ts';
@@ -16,7 +17,6 @@ import type { ExpiringParts, StringValue, TypedValue, Value } from './value-kind
 export type { ExpiringParts, StringValue, TypedValue, Value } from './value-kind.ts';
 import { DashTable, HASH, hashBytes, hashString, type KeyStore, type Segment, SEGMENT_SLOTS } from './dashtable.ts';
 import type { WatchedKey } from './watch.ts';
-import type { Waiter } from '../server/blocking.ts';
 
 /** The expiring parts of a value, when it has some with a deadline. */
 function partsOf(v: Value): ExpiringParts | null {
@@ -45,7 +45,7 @@ const LRU_MASK = 0xffffff;
 /** A key as the API takes it: latin1 string, or the bytes (a command argument). */
 export type KeyArg = string | Buffer;
 
-/** The latin1 string of a key (for the maps keyed by string: watchers, blocked clients...). */
+/** The latin1 string of a key (for the maps keyed by string: watchers, hash-field deadlines...). */
 export function keyText(k: KeyArg): string {
   return typeof k === 'string' ? k : k.latin1Slice(0, k.length);
 }
@@ -166,10 +166,11 @@ export class Database implements KeyStore {
   /** Where the active cycle's pass over partsExpiring resumes. */
   private partsCursor: MapIterator<[string, ExpiringParts]> | null = null;
   expiredCount = 0;
-  /** Clients blocked on keys of this database, first come first served (null while none). */
-  blocked: Map<string, Waiter[]> | null = null;
-  /** The shard's queue of keys created while clients wait on them (served after the command). */
-  readyQueue: [Database, string][] = [];
+  /**
+   * Called by put() with the key it stored (created, or given a new value): the hook of whoever waits
+   * for keys to be filled (blocked clients). null while nobody waits here, so a SET pays a null check.
+   */
+  onKeyReady: ((key: KeyArg) => void) | null = null;
   /** Watched keys and their watchers (null while no client watches a key of this database). */
   watchers: Map<string, Set<WatchedKey>> | null = null;
   /** The key being looked up (for refMatches). */
@@ -509,10 +510,7 @@ export class Database implements KeyStore {
     const parts = partsOf(value);
     if (parts !== null) this.partsExpiring.set(keyText(key), parts);
     if (this.watchers !== null) this.touch(keyText(key));
-    if (this.blocked !== null) {
-      const k = keyText(key);
-      if (this.blocked.has(k)) this.readyQueue.push([this, k]);
-    }
+    if (this.onKeyReady !== null) this.onKeyReady(key);
   }
 
   private countDeadline(seg: Segment, was: boolean, is: boolean): void {

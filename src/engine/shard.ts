@@ -33,8 +33,6 @@ export class Shard {
   readonly stats = new ShardStats();
   /** proto-max-bulk-len: the largest string a command may build. */
   maxBulkLen = 512 * 1024 * 1024;
-  /** Keys created while clients wait on them, to serve after the command that created them. */
-  readonly readyQueue: [Database, string][] = [];
   /** WATCH records of clients (by client handle) for keys of this shard. */
   readonly watches = new Map<string, WatchRecord>();
   /** This shard's share of maxmemory in bytes (0: no limit). */
@@ -66,7 +64,6 @@ export class Shard {
     this.index = index;
     this.dbs = Array.from({ length: dbnum }, () => new Database());
     for (const db of this.dbs) {
-      db.readyQueue = this.readyQueue;
       db.access = this.access;
     }
   }

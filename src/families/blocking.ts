@@ -5,6 +5,11 @@
 // takes a claim slot and registers a waiter on every shard holding its keys; whichever wins the slot
 // (a shard popping right after the write that created a key, the timeout, CLIENT UNBLOCK, the
 // client's disconnection) ends the wait, and the waiters left on the other shards are removed.
+// Each command is a BlockOp (server/blocking.ts): how its pop's reply is wrapped for the client and
+// how the pop is undone, the same code for a pop now and a pop for a waiter. A waiter carries the
+// stamp of its command's arrival (the shared clock, read when the handler starts), so the clients
+// of a key are served in the order their commands arrived; the client shows as blocked (CLIENT LIST,
+// INFO) once every shard has its waiter.
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
@@ -13,10 +18,10 @@ import { kindOf } from '../engine/kinds.ts';
 import { mergeSum } from '../server/coordinator.ts';
 import { LockPlan } from '../server/transaction.ts';
 import { NO_GLOBAL } from '../server/tx-shard.ts';
-import { claim, Waiter, WRAP_KEY_ELEMENT, WRAP_KEY_PAIR, WRAP_MOVE, WRAP_PLAIN } from '../server/blocking.ts';
+import { blockOp, claim, registerBlockOp, Waiter, type BlockOp } from '../server/blocking.ts';
 import { keySlot, shardOfKey } from '../runtime/slots.ts';
 import { ceilToLongLong, mulLongDouble, parseInt64, parseLongDouble } from '../util/numbers.ts';
-import { replyIsError, splitArrayReply, replyInteger } from '../protocol/reply-reader.ts';
+import { bulkBytes, replyIsError, splitArrayReply, replyInteger } from '../protocol/reply-reader.ts';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, keyString } from './family-util.ts';
 import { parseMPop } from './lists.ts';
 import { parseZMPop } from './zset.ts';
@@ -25,17 +30,94 @@ import { parseZMPop } from './zset.ts';
 const MAX_TIMER_MS = 2147483647;
 const UNBLOCKED_ERROR = Buffer.from('-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n');
 
+// --- operations: how a pop is answered and undone -------------------------------------------------
+
+const copy = (b: Buffer): Buffer => Buffer.from(b);
+
+/** A score in a reply: a bulk (RESP2) or a double (RESP3), as text ZADD accepts. */
+function scoreText(r: Buffer): Buffer {
+  return copy(r[0] === 0x2c /* , */ ? r.subarray(1, r.length - 2) : bulkBytes(r));
+}
+
+/** The elements of LMPOP's reply ([key, [elements]]), as pushes that put them back in order. */
+function lmpopBack(left: boolean) {
+  return (key: Buffer, popped: Buffer): Buffer[] => {
+    const elems = splitArrayReply(splitArrayReply(popped)[1]).map((e) => copy(bulkBytes(e)));
+    // LMPOP LEFT took a, b (LPUSH b a restores); RIGHT took c, b (RPUSH b c restores).
+    return [B(left ? 'lpush' : 'rpush'), key, ...elems.reverse()];
+  };
+}
+
+/** One element (a bulk reply) pushed back on the end it came from. */
+function elementBack(left: boolean) {
+  return (key: Buffer, popped: Buffer): Buffer[] => [B(left ? 'lpush' : 'rpush'), key, copy(bulkBytes(popped))];
+}
+
+/** ZPOPMIN/ZPOPMAX's [member, score] added back. */
+function memberBack(key: Buffer, popped: Buffer): Buffer[] {
+  const [member, score] = splitArrayReply(popped);
+  return [B('zadd'), key, scoreText(score), copy(bulkBytes(member))];
+}
+
+/** ZMPOP's [key, [[member, score]...]] added back. */
+function membersBack(key: Buffer, popped: Buffer): Buffer[] {
+  const out = [B('zadd'), key];
+  for (const pair of splitArrayReply(splitArrayReply(popped)[1])) {
+    const [member, score] = splitArrayReply(pair);
+    out.push(scoreText(score), copy(bulkBytes(member)));
+  }
+  return out;
+}
+
+const asIs = (_key: Buffer, popped: Buffer, w: ReplyWriter): void => w.raw(popped);
+
+/** *2 key element (BLPOP, BRPOP). */
+function keyElement(key: Buffer, popped: Buffer, w: ReplyWriter): void {
+  w.array(2);
+  w.bulk(key);
+  w.raw(popped);
+}
+
+/** *3 key member score (BZPOPMIN, BZPOPMAX): the popped [member, score] after the key. */
+function keyPair(key: Buffer, popped: Buffer, w: ReplyWriter): void {
+  w.array(3);
+  w.bulk(key);
+  w.raw(popped.subarray(popped.indexOf(0x0a) + 1));
+}
+
+const op = (o: BlockOp): number => registerBlockOp(o);
+const OP_BLPOP = op({ kind: 'list', wrap: keyElement, undo: elementBack(true) });
+const OP_BRPOP = op({ kind: 'list', wrap: keyElement, undo: elementBack(false) });
+const OP_BLMPOP_LEFT = op({ kind: 'list', wrap: asIs, undo: lmpopBack(true) });
+const OP_BLMPOP_RIGHT = op({ kind: 'list', wrap: asIs, undo: lmpopBack(false) });
+const OP_BZPOPMIN = op({ kind: 'zset', wrap: keyPair, undo: memberBack });
+const OP_BZPOPMAX = op({ kind: 'zset', wrap: keyPair, undo: memberBack });
+const OP_BZMPOP = op({ kind: 'zset', wrap: asIs, undo: membersBack });
+/** BLMOVE with both keys on one shard: LMOVE does it all; the element is in the destination (moved, not lost). */
+const OP_BLMOVE_LOCAL = op({ kind: 'list', wrap: asIs, undo: () => null });
+/** BLMOVE across shards: pop here, push on the destination's shard (extra: [destination, LEFT|RIGHT]), then answer. */
+function crossMove(fromLeft: boolean): BlockOp {
+  return {
+    kind: 'list',
+    wrap: asIs,
+    undo: elementBack(fromLeft),
+    onward: (_key, popped, wt) => [B(isWord(wt.extra[1], 'LEFT') ? 'lpush' : 'rpush'), wt.extra[0], copy(bulkBytes(popped))],
+  };
+}
+const OP_BLMOVE_FROM_LEFT = op(crossMove(true));
+const OP_BLMOVE_FROM_RIGHT = op(crossMove(false));
+
 /** What a blocking command waits for and how it pops once a key is ready. */
 interface BlockPlan {
   keys: Buffer[];
-  kind: 'list' | 'zset';
+  op: number;
   /** The popping command for a ready key: its name and arguments, KEY at `keyAt`. */
   template: Buffer[];
   keyAt: number;
-  wrap: number;
-  /** BLMOVE: the destination and side (pushed by the popping shard when it is elsewhere). */
-  dst: Buffer | null;
-  dstLeft: boolean;
+  /** The operation's own arguments (see Waiter.extra). */
+  extra: Buffer[];
+  /** When the command arrived on this thread (the shared clock): its place among the key's waiters. */
+  stamp: number;
 }
 
 /**
@@ -69,31 +151,31 @@ function side(b: Buffer): 'LEFT' | 'RIGHT' | null {
 
 const B = (s: string): Buffer => Buffer.from(s);
 
-function popPlan(keys: Buffer[], kind: 'list' | 'zset', name: string, wrap: number): BlockPlan {
-  return { keys, kind, template: [B(name), B('')], keyAt: 1, wrap, dst: null, dstLeft: false };
-}
-
 /** BLPOP / BRPOP / BZPOPMIN / BZPOPMAX key [key ...] timeout */
-function simplePop(name: string, kind: 'list' | 'zset', wrap: number) {
+function simplePop(name: string, op: number) {
   return (c: Client, args: Buffer[], w: ReplyWriter): Promise<void> => {
+    const stamp = c.worker.nextTimestamp();
     const ms = parseTimeout(args[args.length - 1], w);
     if (ms === null) return Promise.resolve();
-    return block(c, popPlan(args.slice(1, -1), kind, name, wrap), ms, w);
+    return block(c, { keys: args.slice(1, -1), op, template: [B(name), B('')], keyAt: 1, extra: [], stamp }, ms, w);
   };
 }
 
 /** BLMPOP / BZMPOP timeout numkeys key [key ...] LEFT|RIGHT|MIN|MAX [COUNT count] */
 function mpop(kind: 'list' | 'zset') {
   return (c: Client, args: Buffer[], w: ReplyWriter): Promise<void> => {
+    const stamp = c.worker.nextTimestamp();
     // Redis parses numkeys, the keys, the direction and COUNT before the timeout.
     const rest = [args[0], ...args.slice(2)];
     let keys: Buffer[];
     let tail: Buffer[];
+    let op = OP_BZMPOP;
     if (kind === 'list') {
       const p = parseMPop(rest, w);
       if (p === null) return Promise.resolve();
       keys = rest.slice(2, 2 + p.numkeys);
       tail = [B(p.left ? 'LEFT' : 'RIGHT'), B('COUNT'), B(String(p.count))];
+      op = p.left ? OP_BLMPOP_LEFT : OP_BLMPOP_RIGHT;
     } else {
       const p = parseZMPop(rest, w);
       if (p === null) return Promise.resolve();
@@ -102,22 +184,14 @@ function mpop(kind: 'list' | 'zset') {
     }
     const ms = parseTimeout(args[1], w);
     if (ms === null) return Promise.resolve();
-    const plan: BlockPlan = {
-      keys,
-      kind,
-      template: [B(kind === 'list' ? 'lmpop' : 'zmpop'), B('1'), B(''), ...tail],
-      keyAt: 2,
-      wrap: WRAP_PLAIN,
-      dst: null,
-      dstLeft: false,
-    };
-    return block(c, plan, ms, w);
+    return block(c, { keys, op, template: [B(kind === 'list' ? 'lmpop' : 'zmpop'), B('1'), B(''), ...tail], keyAt: 2, extra: [], stamp }, ms, w);
   };
 }
 
 /** BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout; BRPOPLPUSH source destination timeout */
 function move(rpoplpush: boolean) {
   return (c: Client, args: Buffer[], w: ReplyWriter): Promise<void> => {
+    const stamp = c.worker.nextTimestamp();
     let from: 'LEFT' | 'RIGHT' | null = 'RIGHT';
     let to: 'LEFT' | 'RIGHT' | null = 'LEFT';
     if (!rpoplpush) {
@@ -135,8 +209,8 @@ function move(rpoplpush: boolean) {
     const dst = args[2];
     const sameShard = shardOfKey(src, n) === shardOfKey(dst, n);
     const plan: BlockPlan = sameShard
-      ? { keys: [src], kind: 'list', template: [B('lmove'), B(''), dst, B(from), B(to)], keyAt: 1, wrap: WRAP_PLAIN, dst: null, dstLeft: false }
-      : { keys: [src], kind: 'list', template: [B(from === 'LEFT' ? 'lpop' : 'rpop'), B('')], keyAt: 1, wrap: WRAP_MOVE, dst, dstLeft: to === 'LEFT' };
+      ? { keys: [src], op: OP_BLMOVE_LOCAL, template: [B('lmove'), B(''), dst, B(from), B(to)], keyAt: 1, extra: [], stamp }
+      : { keys: [src], op: from === 'LEFT' ? OP_BLMOVE_FROM_LEFT : OP_BLMOVE_FROM_RIGHT, template: [B(from === 'LEFT' ? 'lpop' : 'rpop'), B('')], keyAt: 1, extra: [dst, B(to)], stamp };
     return blockMove(c, plan, args, from, to, ms, w);
   };
 }
@@ -194,7 +268,7 @@ async function tryNow(c: Client, plan: BlockPlan): Promise<Buffer | null> {
     const state = new Array<number>(plan.keys.length).fill(0);
     await Promise.all(
       [...byShard].map(async ([s, idx]) => {
-        const r = await c.coord.runOn(s, '__bpeek', [B(plan.kind), ...idx.map((i) => plan.keys[i])]);
+        const r = await c.coord.runOn(s, '__bpeek', [B(blockOp(plan.op).kind), ...idx.map((i) => plan.keys[i])]);
         splitArrayReply(r).forEach((item, j) => (state[idx[j]] = replyInteger(item)));
       }),
     );
@@ -208,31 +282,35 @@ async function tryNow(c: Client, plan: BlockPlan): Promise<Buffer | null> {
     const args = plan.template.slice(1);
     args[plan.keyAt - 1] = key;
     const popped = await c.coord.runOn(shardOfKey(key, n), plan.template[0].toString(), args, c.resp);
-    result = shape(plan, key, popped, c.resp);
+    if (replyIsError(popped)) {
+      result = popped;
+      return;
+    }
+    // The same wrapping as for a waiter served later (its shard runs it).
+    const bw = c.worker.newWriter(c.resp);
+    blockOp(plan.op).wrap(key, popped, bw);
+    result = bw.take();
   });
   return result;
 }
 
-/** The blocking reply from the popping command's reply (as the serving shard shapes it). */
-function shape(plan: BlockPlan, key: Buffer, popped: Buffer, resp: 2 | 3): Buffer {
-  if (replyIsError(popped) || plan.wrap === WRAP_PLAIN || plan.wrap === WRAP_MOVE) return popped;
-  const head = Buffer.from(`${plan.wrap === WRAP_KEY_ELEMENT ? '*2' : '*3'}\r\n$${key.length}\r\n`);
-  const body = plan.wrap === WRAP_KEY_ELEMENT ? popped : popped.subarray(popped.indexOf(0x0a) + 1);
-  void resp;
-  return Buffer.concat([head, key, Buffer.from('\r\n'), body]);
-}
-
-/** Registers the waiters and waits for a pop, the timeout, CLIENT UNBLOCK or the client's end. */
+/**
+ * Registers the waiters and waits for a pop, the timeout, CLIENT UNBLOCK or the client's end. The
+ * client shows as blocked (CLIENT LIST flag b, INFO blocked_clients, CLIENT UNBLOCK finds it) once
+ * every shard has its waiter: a push seen after that serves the clients in their commands' order.
+ */
 async function wait(c: Client, plan: BlockPlan, ms: number, w: ReplyWriter): Promise<void> {
   const worker = c.worker;
+  const blocking = worker.blocking;
   // The client left while the command was being tried (Redis frees it on EOF): waiting would keep a
   // dead client blocked, and pop an element for it.
   if (c.inputGone) return w.nullArray();
-  const got = worker.claims.acquire();
+  const got = blocking.claims.acquire();
   if (got === null) return w.error('ERR too many blocked clients on this thread');
   const [slot, expect] = got;
   const n = worker.n;
   let timer: NodeJS.Timeout | null = null;
+  let shown = false;
   const reply = await new Promise<Buffer | null>((resolve) => {
     let done = false;
     const finish = (r: Buffer | null): void => {
@@ -240,21 +318,21 @@ async function wait(c: Client, plan: BlockPlan, ms: number, w: ReplyWriter): Pro
       done = true;
       resolve(r);
     };
-    c.blockState = {
+    const state = {
       slot,
       finish,
-      cancel: (r) => {
+      cancel: (r: Buffer | null): boolean => {
         if (!claim(worker.shared.blockSlots, slot, expect)) return false;
         finish(r);
         return true;
       },
     };
-    Atomics.add(worker.shared.counts, 1, 1);
+    blocking.waits.set(slot, { conn: c, finish });
     if (ms > 0) {
       const deadline = Date.now() + ms;
       const arm = (): void => {
         const left = deadline - Date.now();
-        timer = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(() => c.blockState?.cancel(null), left);
+        timer = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(() => state.cancel(null), left);
       };
       arm();
     }
@@ -266,16 +344,26 @@ async function wait(c: Client, plan: BlockPlan, ms: number, w: ReplyWriter): Pro
       l.push(k);
     }
     const head = [
-      B(String(slot)), B(String(expect)), B(String(worker.index)), B(String(c.id)), B(plan.kind), B(String(plan.wrap)),
-      B(String(worker.command(plan.template[0].toString()).index)), plan.dst ?? B(''), B(plan.dstLeft ? '1' : '0'),
-      B(String(plan.keyAt)), B(String(plan.template.length)), ...plan.template,
+      B(String(slot)), B(String(expect)), B(String(worker.index)), B(String(c.id)), B(String(plan.stamp)), B(String(plan.op)),
+      B(String(worker.command(plan.template[0].toString()).index)), B(String(plan.keyAt)),
+      B(String(plan.template.length)), ...plan.template, B(String(plan.extra.length)), ...plan.extra,
     ];
-    for (const [s, keys] of byShard) void c.coord.runOn(s, '__block', [...head, ...keys], c.resp);
+    void Promise.all([...byShard].map(([s, keys]) => c.coord.runOn(s, '__block', [...head, ...keys], c.resp))).then(() => {
+      if (done) return;
+      c.blockState = state;
+      shown = true;
+      Atomics.add(worker.shared.counts, 1, 1);
+      // Gone while registering (nobody saw it blocked to end the wait): end it now.
+      if (c.inputGone && !state.cancel(null)) finish(null);
+    });
   });
   if (timer !== null) clearTimeout(timer);
-  c.blockState = null;
-  Atomics.sub(worker.shared.counts, 1, 1);
-  worker.claims.release(slot);
+  blocking.waits.delete(slot);
+  if (shown) {
+    c.blockState = null;
+    Atomics.sub(worker.shared.counts, 1, 1);
+  }
+  blocking.claims.release(slot);
   for (const s of new Set(plan.keys.map((k) => shardOfKey(k, n)))) void c.coord.runOn(s, '__unblock', [B(String(slot)), B(String(expect))]);
   // Redis 7.0 answers a timeout (or CLIENT UNBLOCK) with a nil array, BLMOVE and BRPOPLPUSH included
   // (whose nil inside MULTI is a nil bulk).
@@ -321,44 +409,43 @@ function opPeek(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 /**
- * __block slot expect worker client kind wrap cmdIndex dst dstLeft keyAt ntemplate template... key...:
- * registers a waiter on these keys; a key already holding elements serves it at once.
+ * __block slot expect worker client stamp op cmdIndex keyAt ntemplate template... nextra extra... key...:
+ * registers a waiter on these keys (in stamp order); a key already holding elements serves it at once.
  */
 function opBlock(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const num = (i: number): number => Number(keyString(args[i]));
   const wt = new Waiter();
-  wt.slot = Number(keyString(args[1]));
-  wt.expect = Number(keyString(args[2]));
-  wt.worker = Number(keyString(args[3]));
+  wt.slot = num(1);
+  wt.expect = num(2);
+  wt.worker = num(3);
   wt.clientId = keyString(args[4]);
-  wt.kind = keyString(args[5]);
-  wt.wrap = Number(keyString(args[6]));
-  wt.cmd = x.worker.table.all[Number(keyString(args[7]))];
-  wt.dst = args[8].length > 0 ? Buffer.from(args[8]) : null;
-  wt.dstLeft = args[9][0] === 0x31;
-  wt.keyAt = [Number(keyString(args[10]))];
-  const nt = Number(keyString(args[11]));
-  wt.template = args.slice(12, 12 + nt).map((a) => Buffer.from(a));
-  wt.keys = args.slice(12 + nt).map((k) => keyString(k));
+  wt.stamp = num(5);
+  wt.op = blockOp(num(6));
+  wt.cmd = x.worker.table.all[num(7)];
+  wt.keyAt = num(8);
+  const nt = num(9);
+  wt.template = args.slice(10, 10 + nt).map((a) => Buffer.from(a));
+  const ne = num(10 + nt);
+  wt.extra = args.slice(11 + nt, 11 + nt + ne).map((a) => Buffer.from(a));
+  wt.keys = args.slice(11 + nt + ne).map((k) => keyString(k));
   wt.db = x.dbIndex;
   wt.resp = w.resp;
-  x.worker.addWaiter(wt);
-  // A key that already holds elements (pushed since the try): serve now, after this command.
-  for (const k of wt.keys) x.db.readyQueue.push([x.db, k]);
+  // (A key that already holds elements, pushed since the try, is served right after this command.)
+  x.worker.blocking.addWaiter(wt);
   w.ok();
 }
 
 /** __unblock slot expect: drops the waiter of that wait on this shard. */
 function opUnblock(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const wt = x.worker.waiters.get(Number(keyString(args[1])));
-  if (wt !== undefined && wt.expect === Number(keyString(args[2]))) x.worker.removeWaiter(wt);
+  const wt = x.worker.blocking.waiters.get(Number(keyString(args[1])));
+  if (wt !== undefined && wt.expect === Number(keyString(args[2]))) x.worker.blocking.removeWaiter(wt);
   w.ok();
 }
 
 /** __unblocked client slot reply: a shard served this worker's blocked client. */
 function opUnblocked(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const delivered = x.worker.clients.get(BigInt(keyString(args[1])))?.unblocked(args[3], Number(keyString(args[2]))) === true;
   // 0: the client is gone — the serving shard puts back what it popped.
-  w.integer(delivered ? 1 : 0);
+  w.integer(x.worker.blocking.delivered(Number(keyString(args[2])), keyString(args[1]), args[3]) ? 1 : 0);
 }
 
 /** __clientunblock id TIMEOUT|ERROR: 1 if this worker's client `id` was blocked and is now unblocked. */
@@ -370,10 +457,10 @@ function opClientUnblock(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 export const commands: Record<string, CommandImpl> = {
-  blpop: { connAsync: simplePop('lpop', 'list', WRAP_KEY_ELEMENT) },
-  brpop: { connAsync: simplePop('rpop', 'list', WRAP_KEY_ELEMENT) },
-  bzpopmin: { connAsync: simplePop('zpopmin', 'zset', WRAP_KEY_PAIR) },
-  bzpopmax: { connAsync: simplePop('zpopmax', 'zset', WRAP_KEY_PAIR) },
+  blpop: { connAsync: simplePop('lpop', OP_BLPOP) },
+  brpop: { connAsync: simplePop('rpop', OP_BRPOP) },
+  bzpopmin: { connAsync: simplePop('zpopmin', OP_BZPOPMIN) },
+  bzpopmax: { connAsync: simplePop('zpopmax', OP_BZPOPMAX) },
   blmpop: { connAsync: mpop('list') },
   bzmpop: { connAsync: mpop('zset') },
   blmove: { connAsync: move(false) },
@@ -383,7 +470,7 @@ export const commands: Record<string, CommandImpl> = {
 
 export const internal: Record<string, [number, CommandImpl]> = {
   __bpeek: [-3, { shard: opPeek }],
-  __block: [-14, { shard: opBlock }],
+  __block: [-13, { shard: opBlock }],
   __unblock: [3, { shard: opUnblock }],
   __unblocked: [4, { shard: opUnblocked }],
   __clientunblock: [3, { shard: opClientUnblock }],

@@ -804,7 +804,7 @@ function swapdb(c: Client, args: Buffer[], w: ReplyWriter): void {
   c.coord.broadcastAtomic(c.worker.command('__swapdb'), [Buffer.from('__swapdb'), Buffer.from(String(a)), Buffer.from(String(b))], mergeOk, w);
 }
 
-/** __swapdb a b: swaps this shard's two Database objects. */
+/** __swapdb a b: swaps this shard's two Database objects; wakes clients blocked on keys the swap fills. */
 function opSwapDb(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const a = Number(args[1].toString('latin1'));
   const b = Number(args[2].toString('latin1'));
@@ -813,6 +813,8 @@ function opSwapDb(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   dbs[a] = dbs[b];
   dbs[b] = t;
   if (a !== b) swapWatchers(dbs, a, b);
+  // Clients wait on a database index: keys the swap filled there serve them (as Redis).
+  if (a !== b) x.worker.blocking.keys.swapped(a, b);
   w.ok();
 }
 

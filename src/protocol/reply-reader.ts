@@ -24,7 +24,28 @@ export function bulkBytes(r: Buffer): Buffer {
   return n < 0 ? Buffer.alloc(0) : r.subarray(cr + 2, cr + 2 + n);
 }
 
-/** Splits a RESP array reply into the raw bytes of its elements (flat elements only). */
+/**
+ * Where the reply starting at `at` ends: bulks and verbatim strings by their length, aggregates
+ * (arrays, sets, pushes, maps) by their elements, every other type at its line's end.
+ */
+export function replyEnd(r: Buffer, at: number): number {
+  const t = r[at];
+  const cr = r.indexOf(0x0d, at);
+  if (t === 0x24 /* $ */ || t === 0x3d /* = */ || t === 0x21 /* ! */) {
+    const len = Number(r.toString('latin1', at + 1, cr));
+    return len < 0 ? cr + 2 : cr + 2 + len + 2;
+  }
+  if (t === 0x2a /* * */ || t === 0x7e /* ~ */ || t === 0x3e /* > */ || t === 0x25 /* % */) {
+    let n = Number(r.toString('latin1', at + 1, cr));
+    if (t === 0x25) n *= 2;
+    let p = cr + 2;
+    for (let i = 0; i < n; i++) p = replyEnd(r, p);
+    return p;
+  }
+  return cr + 2;
+}
+
+/** Splits a RESP array reply into the raw bytes of its elements (nested aggregates whole). */
 export function splitArrayReply(r: Buffer): Buffer[] {
   let at = r.indexOf(0x0d);
   const n = Number(r.toString('latin1', 1, at));
@@ -33,12 +54,12 @@ export function splitArrayReply(r: Buffer): Buffer[] {
   for (let i = 0; i < n; i++) {
     const start = at;
     const t = r[at];
-    const cr = r.indexOf(0x0d, at);
     if (t === 0x24) {
+      const cr = r.indexOf(0x0d, at);
       const len = Number(r.toString('latin1', at + 1, cr));
       at = len < 0 ? cr + 2 : cr + 2 + len + 2;
     } else {
-      at = cr + 2;
+      at = replyEnd(r, at);
     }
     out.push(r.subarray(start, at));
   }

@@ -4,7 +4,8 @@
 // Invariants: the layout depends only on the thread count; each region is naturally aligned; a
 // memory flag is written only by the shard it belongs to (and the count beside them only with it).
 
-import { BLOCK_SLOTS_PER_WORKER } from '../server/blocking.ts';
+/** Claim slots per worker (blocked clients a worker can hold at once). */
+export const BLOCK_SLOTS_PER_WORKER = 8192;
 
 export interface WorkerShared {
   /** [0]: next client id (BigInt64) */

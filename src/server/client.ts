@@ -123,14 +123,6 @@ export abstract class Client {
   /** CLIENT LIST / CLIENT INFO line. */
   abstract describe(now: number): string;
 
-  /** A shard popped for this blocked client (claim slot `slot`): its reply. */
-  unblocked(reply: Buffer, slot: number): boolean {
-    const b = this.blockState;
-    if (b === null || b.slot !== slot || this.closed) return false;
-    b.finish(Buffer.from(reply));
-    return true;
-  }
-
   /** A gone client leaves no trace: its MULTI state, WATCH records and waits go. */
   protected releaseState(): void {
     // A wait a shard already won ends too: its reply (in flight) has nobody to go to.

@@ -74,12 +74,12 @@ describe('Connection: clients that go away with work in flight', () => {
     const key = rig.keyOn(1, 'q');
     const blocked = rig.client(0);
     blocked.send(['BLPOP', key, '0']);
-    await rig.settle(() => rig.workers[1].waiters.size === 1);
-    assert.equal(rig.workers[1].waiters.size, 1);
+    await rig.settle(() => rig.workers[1].blocking.waiters.size === 1);
+    assert.equal(rig.workers[1].blocking.waiters.size, 1);
     const pusher = rig.client(1);
     // The push serves the waiter at once on shard 1 (the reply is staged for worker 0) ...
     pusher.send(['RPUSH', key, 'a', 'b']);
-    assert.equal(rig.workers[1].waiters.size, 0);
+    assert.equal(rig.workers[1].blocking.waiters.size, 0);
     // ... and the client disconnects before that reply reaches its thread.
     blocked.sock.emit('close');
     await rig.settle();

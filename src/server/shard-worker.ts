@@ -13,16 +13,12 @@ import { resolveMaxmemory, resolvePollWindowMs, shardShare, type ConfigValues } 
 import { Command, CommandTable, FLAG_WRITE } from './command-table.ts';
 import { MemoryGate } from './memory-gate.ts';
 import { REQ_NO_TOUCH, REQ_PART, type ShardExec } from './command-types.ts';
-import { bulkBytes, replyIsNull, splitArrayReply } from '../protocol/reply-reader.ts';
 import { Connection } from './connection.ts';
 import { copyArgs, decodeLocks, TxShard, type Lock, type TxOp } from './tx-shard.ts';
 import { OP_BASE, OpError, TX_FRAME, writeResult, type OpTable, type ShardOp } from './shard-ops.ts';
 import { TX_FINALIZE, TX_PROPOSE } from './transaction.ts';
 import { BinReader, BinWriter } from '../util/codec.ts';
-import { claim, ClaimSlots, Waiter, WRAP_KEY_ELEMENT, WRAP_KEY_PAIR, WRAP_MOVE } from './blocking.ts';
-import type { Database } from '../engine/database.ts';
-import { kindOf } from '../engine/kinds.ts';
-import { keySlotOfString, shardOfKey } from '../runtime/slots.ts';
+import { BlockingService } from './blocking.ts';
 import type { WorkerShared } from '../runtime/control.ts';
 
 const NOOP = (): void => {};
@@ -155,14 +151,10 @@ export class ShardWorker implements RemoteExecutor {
   /** Encodes shard operation results (reused; copied into the reply writer at once). */
   private readonly resultOut = new BinWriter(1024);
   private readonly txOut = new ReplyWriter(16 * 1024);
-  /** This worker's claim slots for its blocked clients. */
-  readonly claims: ClaimSlots;
-  /** Waiters on this shard by claim slot. */
-  readonly waiters = new Map<number, Waiter>();
-  private readonly blockOut = new ReplyWriter(4 * 1024);
+  /** Blocked clients: this thread's waiting clients, this shard's waiters (see blocking.ts). */
+  readonly blocking: BlockingService;
   /** > 0 while a transaction runs an operation that does not end it: pops for waiters wait until it ends. */
   private holdServe = 0;
-  private serving = false;
   /** Asks the main thread to shut the process down. */
   requestShutdown: (mode: string) => void = () => {};
   logger: (msg: string) => void = () => {};
@@ -181,8 +173,8 @@ export class ShardWorker implements RemoteExecutor {
     this.mesh = new Mesh(index, layout, this);
     this.mesh.pollWindowMs = resolvePollWindowMs(config, this.n);
     this.cmdStats = new CommandStats(table.all.length);
-    this.tx = new TxShard(config.dbnum as number, () => this.nextTimestamp(), (op) => this.runOp(op), () => this.serveReady());
-    this.claims = new ClaimSlots(shared.blockSlots, index);
+    this.tx = new TxShard(config.dbnum as number, () => this.nextTimestamp(), (op) => this.runOp(op), () => this.blocking.serveReady());
+    this.blocking = new BlockingService(this);
     this.ops = table.ops;
     this.exec = { worker: this, shard: this.shard, db: this.shard.dbs[0], dbIndex: 0, now: 0, noTouch: false, hintKey: null, hintSlot: 0 };
     this.applyMemoryConfig();
@@ -336,152 +328,7 @@ export class ShardWorker implements RemoteExecutor {
     }
     // Writes (and internal commands: FLUSHALL's, RENAME's restore...) may have moved the memory figure.
     if (this.shard.maxmemory !== 0 && ((cmd.flagBits & FLAG_WRITE) !== 0 || cmd.hidden)) this.checkMemory();
-    if (this.shard.readyQueue.length > 0 && this.holdServe === 0) this.serveReady();
-  }
-
-  // --- blocked clients ---------------------------------------------------------------------------
-
-  /** Adds a waiter on its keys (the key strings in wt.keys, database wt.db). */
-  addWaiter(wt: Waiter): void {
-    const db = this.shard.dbs[wt.db];
-    wt.dbRef = db;
-    if (db.blocked === null) db.blocked = new Map();
-    for (const k of wt.keys) {
-      let list = db.blocked.get(k);
-      if (list === undefined) db.blocked.set(k, (list = []));
-      list.push(wt);
-    }
-    this.waiters.set(wt.slot, wt);
-  }
-
-  /** Removes a waiter from every key of this shard. */
-  removeWaiter(wt: Waiter): void {
-    if (this.waiters.get(wt.slot) === wt) this.waiters.delete(wt.slot);
-    const db = wt.dbRef;
-    if (db === null || db.blocked === null) return;
-    for (const k of wt.keys) {
-      const list = db.blocked.get(k);
-      if (list === undefined) continue;
-      const i = list.indexOf(wt);
-      if (i >= 0) list.splice(i, 1);
-      if (list.length === 0) db.blocked.delete(k);
-    }
-    if (db.blocked.size === 0) db.blocked = null;
-    wt.dbRef = null;
-  }
-
-  /** Serves the clients waiting on keys created since (each pop right after the command that created the key). */
-  serveReady(): void {
-    if (this.serving) return;
-    this.serving = true;
-    try {
-      const q = this.shard.readyQueue;
-      let later: [Database, string][] | null = null;
-      while (q.length > 0) {
-        const [db, key] = q.shift()!;
-        if (!this.serveKey(db, key)) (later ??= []).push([db, key]);
-      }
-      // Keys a live transaction locks: served once it concludes (onConclude serves again).
-      if (later !== null) q.push(...later);
-    } finally {
-      this.serving = false;
-    }
-  }
-
-  /**
-   * Pops for the waiters of key, first come first served, while it holds elements of their type.
-   * False (nothing done) while a live transaction locks the key: its operations see the key as they
-   * left it (a blocking command's try pops between two hops of one transaction).
-   */
-  serveKey(db: Database, key: string): boolean {
-    const now = Date.now();
-    const slot = keySlotOfString(key);
-    for (;;) {
-      const list = db.blocked?.get(key);
-      if (list === undefined || list.length === 0) return true;
-      if (this.tx.mustWait([{ db: list[0].db, key, write: true }], true)) return false;
-      const e = db.lookup(slot, key, now);
-      if (e === undefined) return true;
-      const v = e.value;
-      const kind = kindOf(v).type;
-      // Waiters for another type (BZPOPMIN on a key that is now a list) stay, and do not hold up the others.
-      const wt = list.find((x) => x.kind === kind);
-      if (wt === undefined) return true;
-      this.removeWaiter(wt);
-      if (!claim(this.shared.blockSlots, wt.slot, wt.expect)) continue; // served elsewhere, or gone
-      const k = Buffer.from(key, 'latin1');
-      const reply = this.popFor(wt, k);
-      if (reply !== null) this.deliver(wt, reply.served, () => this.undoPop(wt, k, reply.popped));
-    }
-  }
-
-  /** Runs the waiter's pop on key and shapes its reply (null: delivered later, see WRAP_MOVE). */
-  private popFor(wt: Waiter, key: Buffer): { served: Buffer; popped: Buffer } | null {
-    const args = wt.template.slice();
-    for (const i of wt.keyAt) args[i] = key;
-    const w = this.blockOut;
-    w.resp = wt.resp;
-    this.clock = Date.now();
-    this.runLocal(wt.cmd!, wt.db, false, args, w);
-    const popped = w.take();
-    if (wt.wrap === WRAP_KEY_ELEMENT) {
-      w.array(2);
-      w.bulk(key);
-      w.raw(popped);
-      return { served: w.take(), popped };
-    }
-    if (wt.wrap === WRAP_KEY_PAIR) {
-      // popped is [member, score]: the key goes first.
-      w.array(3);
-      w.bulk(key);
-      w.raw(popped.subarray(popped.indexOf(0x0a) + 1));
-      return { served: w.take(), popped };
-    }
-    if (wt.wrap === WRAP_MOVE && wt.dst !== null && popped[0] === 0x24 /* $ */) {
-      // The destination is on another shard: push there, and answer once the element is in it (the
-      // client's next command sees it). A destination of another type: Redis answers WRONGTYPE and
-      // pops nothing, so the element goes back where it came from and the client gets the error.
-      const elem = Buffer.from(popped.subarray(popped.indexOf(0x0a) + 1, popped.length - 2));
-      const push = this.command(wt.dstLeft ? 'lpush' : 'rpush');
-      this.mesh.send(shardOfKey(wt.dst, this.n), push.index, wt.db, 2, REQ_PART, [Buffer.from(push.name), wt.dst, elem], {
-        complete: (r) => {
-          if (r[0] === 0x2d /* - */) this.undoPop(wt, key, popped);
-          // (A client gone by now: the element is in the destination already, as a move.)
-          this.deliver(wt, r[0] === 0x2d ? Buffer.from(r) : popped, () => {});
-        },
-      });
-      return null;
-    }
-    return { served: popped, popped };
-  }
-
-  /**
-   * Puts back what a waiter's pop took from `key` (`popped`: the popping command's reply) when it could
-   * not be delivered: a cross-shard BLMOVE whose push failed, or a client gone in the instant it was
-   * served. Elements go back to the end they came from, in their order; members with their scores.
-   */
-  private undoPop(wt: Waiter, key: Buffer, popped: Buffer): void {
-    const args = undoArgs(wt.template, key, popped);
-    if (args === null) return;
-    const back = this.command(args[0].latin1Slice());
-    const locked = this.tx.idle ? null : this.blockedKeys(back, wt.db, args, null);
-    if (locked !== null) this.deferCommand(back, wt.db, 2, false, args, locked, false, () => {});
-    else this.runLocal(back, wt.db, false, args, this.newWriter(2));
-  }
-
-  /** Sends a served reply to the blocked client's thread. */
-  private deliver(wt: Waiter, reply: Buffer, undo: () => void): void {
-    if (wt.worker === this.index) {
-      if (this.clients.get(BigInt(wt.clientId))?.unblocked(reply, wt.slot) !== true) undo();
-      return;
-    }
-    const cmd = this.command('__unblocked');
-    this.mesh.send(wt.worker, cmd.index, 0, 2, REQ_PART, [Buffer.from(cmd.name), Buffer.from(wt.clientId), Buffer.from(String(wt.slot)), reply], {
-      // :0 — the client went away after it was served: what was popped for it goes back.
-      complete: (r) => {
-        if (r.length >= 2 && r[0] === 0x3a && r[1] === 0x30) undo();
-      },
-    });
+    if (this.blocking.keys.ready.length > 0 && this.holdServe === 0) this.blocking.serveReady();
   }
 
   /** Replaces what a failed handler wrote since `mark` with an error reply, and logs the bug. */
@@ -674,7 +521,7 @@ export class ShardWorker implements RemoteExecutor {
       r = new OpError('ERR internal error: ' + String((e as Error | undefined)?.message ?? e));
     }
     if (op.write && this.shard.maxmemory !== 0) this.checkMemory();
-    if (this.shard.readyQueue.length > 0 && this.holdServe === 0) this.serveReady();
+    if (this.blocking.keys.ready.length > 0 && this.holdServe === 0) this.blocking.serveReady();
     return r;
   }
 
@@ -781,36 +628,4 @@ export class ShardWorker implements RemoteExecutor {
     this.instant.stop();
     this.mesh.stop();
   }
-}
-
-/** A score in a reply: a bulk (RESP2) or a double (RESP3), as text ZADD accepts. */
-function scoreText(r: Buffer): Buffer {
-  return r[0] === 0x2c /* , */ ? r.subarray(1, r.length - 2) : bulkBytes(r);
-}
-
-/** The command that undoes a waiter's pop (its template names the popping command), or null. */
-function undoArgs(template: Buffer[], key: Buffer, popped: Buffer): Buffer[] | null {
-  if (popped.length === 0 || popped[0] === 0x2d || replyIsNull(popped)) return null;
-  const name = template[0].latin1Slice().toLowerCase();
-  if (name === 'lpop' || name === 'rpop') {
-    return [Buffer.from(name === 'lpop' ? 'lpush' : 'rpush'), key, Buffer.from(bulkBytes(popped))];
-  }
-  if (name === 'lmpop') {
-    const left = template[3].latin1Slice().toUpperCase() === 'LEFT';
-    const elems = splitArrayReply(splitArrayReply(popped)[1]).map((e) => Buffer.from(bulkBytes(e))).reverse();
-    return [Buffer.from(left ? 'lpush' : 'rpush'), key, ...elems];
-  }
-  if (name === 'zpopmin' || name === 'zpopmax') {
-    const [member, score] = splitArrayReply(popped);
-    return [Buffer.from('zadd'), key, Buffer.from(scoreText(score)), Buffer.from(bulkBytes(member))];
-  }
-  if (name === 'zmpop') {
-    const out = [Buffer.from('zadd'), key];
-    for (const pair of splitArrayReply(splitArrayReply(popped)[1])) {
-      const [member, score] = splitArrayReply(pair);
-      out.push(Buffer.from(scoreText(score)), Buffer.from(bulkBytes(member)));
-    }
-    return out;
-  }
-  return null; // LMOVE on one shard: the element is in the destination (moved, not lost)
 }
