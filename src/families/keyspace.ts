@@ -1,8 +1,8 @@
 // Generic keyspace commands: DEL/UNLINK/EXISTS/TOUCH, TYPE, the EXPIRE/TTL family, KEYS/SCAN/RANDOMKEY,
 // RENAME/RENAMENX/COPY/MOVE, OBJECT *, SWAPDB, DBSIZE, FLUSHDB, FLUSHALL.
 // Invariants: keyed handlers run on the shard owning their keys and reply exactly as Redis 7 does;
-// whole-keyspace commands ask every shard in one hop (internal "__" commands); a value crosses shards
-// only as a __dump payload (deadline + LRU clock + serialized value) that __restore stores again;
+// whole-keyspace commands ask every shard in one hop (shard operations: KEYS_OP, SCAN_OP...); a value
+// crosses shards only as a DUMP payload (deadline + LRU clock + serialized value) that RESTORE stores again;
 // a SCAN cursor is a position in a fixed global slot order (shard 0's slots, then shard 1's, ...), so
 // every key present for the whole scan is returned whatever is added or removed meanwhile.
 
@@ -12,8 +12,9 @@ import { LockPlan } from '../server/transaction.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
-import { mergeOk, mergeSum } from '../server/coordinator.ts';
-import { bulkBytes, replyInteger, replyIsError, replyIsNull, splitArrayReply } from '../protocol/reply-reader.ts';
+import { mergeOk } from '../server/coordinator.ts';
+import { defineOp, OpError } from '../server/shard-ops.ts';
+import { bool, bytes, latin1, list, none, nullable, num, tuple, u32 } from '../util/codec.ts';
 import type { Database, Entry, Value } from '../engine/database.ts';
 import { kindById, kindOf } from '../engine/kinds.ts';
 import { stringEncoding } from '../engine/string-kind.ts';
@@ -37,7 +38,7 @@ import { helpReply } from './connection.ts';
 const DUMP_RAW = 0x80;
 const DUMP_HEADER = 13; // kind u8, deadline i64, lru u32
 
-/** Serializes an entry for __restore. */
+/** Serializes an entry for RESTORE. */
 function dumpEntry(e: Entry, deadline: number | bigint): Buffer {
   const v = e.value;
   const kind = kindOf(v);
@@ -248,7 +249,7 @@ function opPersist(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// RENAME RENAMENX COPY MOVE (+ __dump / __restore / __haskey for values crossing shards)
+// RENAME RENAMENX COPY MOVE (+ the HAS_KEY / DUMP / RESTORE operations for values crossing shards)
 // ---------------------------------------------------------------------------------------------
 
 /** RENAME key newkey / RENAMENX key newkey, both keys on this shard. */
@@ -285,25 +286,26 @@ async function multiRenameGeneric(c: Client, args: Buffer[], w: ReplyWriter, nx:
   const src = args[1];
   const dst = args[2];
   if (nx) {
-    const [hs, hd] = await Promise.all([c.coord.runForKey('__haskey', src), c.coord.runForKey('__haskey', dst)]);
-    if (replyIsError(hs)) return w.raw(hs);
-    if (replyIsError(hd)) return w.raw(hd);
-    if (replyInteger(hs) === 0) return w.error(ERR_NO_SUCH_KEY);
-    if (replyInteger(hd) === 1) return w.integer(0);
+    const [hs, hd] = await Promise.all([c.coord.opForKey(src, HAS_KEY, src), c.coord.opForKey(dst, HAS_KEY, dst)]);
+    if (hs instanceof OpError) return w.error(hs.text);
+    if (hd instanceof OpError) return w.error(hd.text);
+    if (!hs) return w.error(ERR_NO_SUCH_KEY);
+    if (hd) return w.integer(0);
   }
-  const d = await c.coord.runForKey('__dump', src, Buffer.from('take'));
-  if (replyIsError(d)) return w.raw(d);
-  if (replyIsNull(d)) return w.error(ERR_NO_SUCH_KEY);
-  const payload = Buffer.from(bulkBytes(d));
-  const r = await c.coord.runForKey('__restore', dst, payload, Buffer.from(nx ? 'keep-nx' : 'keep'), Buffer.from(String(c.db)));
-  if (replyIsError(r)) {
+  const d = await c.coord.opForKey(src, DUMP, [src, true]);
+  if (d instanceof OpError) return w.error(d.text);
+  if (d === null) return w.error(ERR_NO_SUCH_KEY);
+  const payload = Buffer.from(d);
+  const back: RestoreArgs = [src, payload, false, false, c.db];
+  const r = await c.coord.opForKey(dst, RESTORE, [dst, payload, nx, false, c.db]);
+  if (r instanceof OpError) {
     // Put the value back where it was rather than lose it.
-    await c.coord.runForKey('__restore', src, payload, Buffer.from('keep'), Buffer.from(String(c.db)));
-    return w.raw(r);
+    await c.coord.opForKey(src, RESTORE, back);
+    return w.error(r.text);
   }
-  if (replyInteger(r) === 0) {
+  if (!r) {
     // RENAMENX lost a race with a writer of the destination: undo.
-    await c.coord.runForKey('__restore', src, payload, Buffer.from('keep'), Buffer.from(String(c.db)));
+    await c.coord.opForKey(src, RESTORE, back);
     return w.integer(0);
   }
   if (nx) w.integer(1);
@@ -382,11 +384,12 @@ function opCopy(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 async function multiCopy(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
   const o = parseCopyOptions(args, c.db, c.worker.shard.dbs.length, w);
   if (o === null) return;
-  const d = await c.coord.runForKey('__dump', args[1], Buffer.from('read'));
-  if (replyIsError(d)) return w.raw(d);
-  if (replyIsNull(d)) return w.integer(0);
-  const r = await c.coord.runForKey('__restore', args[2], Buffer.from(bulkBytes(d)), Buffer.from(o.replace ? 'copy' : 'copy-nx'), Buffer.from(String(o.dstDb)));
-  w.raw(r);
+  const d = await c.coord.opForKey(args[1], DUMP, [args[1], false]);
+  if (d instanceof OpError) return w.error(d.text);
+  if (d === null) return w.integer(0);
+  const r = await c.coord.opForKey(args[2], RESTORE, [args[2], Buffer.from(d), !o.replace, true, o.dstDb]);
+  if (r instanceof OpError) return w.error(r.text);
+  w.integer(r ? 1 : 0);
 }
 
 /** MOVE key db */
@@ -408,38 +411,40 @@ function opMove(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   w.integer(1);
 }
 
-/** __haskey key: 1 if the key exists (write lookup: no hit/miss accounting), else 0. */
-function opHasKey(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  w.integer(lookupWrite(x, args[1]) === undefined ? 0 : 1);
-}
-
-/** __dump key take|read: the entry as a payload for __restore (nil if missing); `take` removes it. */
-function opDump(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const take = isWord(args[2], 'TAKE');
-  const e = take ? lookupWrite(x, args[1]) : lookupRead(x, args[1]);
-  if (e === undefined) return w.nullBulk();
-  const p = dumpEntry(e, x.db.exactDeadline(keyString(args[1]), e));
-  if (take) deleteKey(x, args[1]);
-  w.bulk(p);
-}
+/** Whether the key exists (write lookup: no hit/miss accounting). */
+export const HAS_KEY = defineOp('has-key', bytes, bool, (x, key) => lookupWrite(x, key) !== undefined);
 
 /**
- * __restore key payload mode db: stores a __dump payload in database `db`. Modes: keep (replace,
- * keeping deadline and LRU clock: RENAME), keep-nx (the same unless the key exists: RENAMENX),
- * copy (replace, fresh LRU clock: COPY REPLACE), copy-nx (COPY). Replies 1 if stored, 0 if not.
+ * [key, take]: the entry as a payload for RESTORE (null if missing); `take` removes it (a write
+ * lookup, else a read one). The payload is a fresh buffer.
  */
-function opRestore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const mode = args[3].toString('latin1');
-  const db = x.shard.dbs[Number(args[4].toString('latin1'))] ?? x.db;
-  const slot = keySlot(args[1]);
-  const key = keyString(args[1]);
-  const d = undump(args[2]);
-  if (typeof d === 'string') return w.error(d);
-  if (mode.endsWith('-nx') && db.lookup(slot, key, x.now) !== undefined) return w.integer(0);
-  const lru = mode.startsWith('copy') ? Shard.lruClock(x.now) : d.lru;
+export const DUMP = defineOp('dump', tuple<[Buffer, boolean]>(bytes, bool), nullable(bytes), (x, [key, take]) => {
+  const e = take ? lookupWrite(x, key) : lookupRead(x, key);
+  if (e === undefined) return null;
+  const p = dumpEntry(e, x.db.exactDeadline(keyString(key), e));
+  if (take) deleteKey(x, key);
+  return p;
+}, true);
+
+/** RESTORE's arguments: key, DUMP payload, nx (not if the key exists), fresh (a new LRU clock), database. */
+type RestoreArgs = [Buffer, Buffer, boolean, boolean, number];
+
+/**
+ * Stores a DUMP payload in database `db`, replacing the key unless `nx`, keeping the payload's
+ * deadline and LRU clock (RENAME, RENAMENX) or with a fresh LRU clock (`fresh`: COPY). Result: whether
+ * it was stored.
+ */
+export const RESTORE = defineOp('restore', tuple<RestoreArgs>(bytes, bytes, bool, bool, u32), bool, (x, [k, payload, nx, fresh, dbIndex]) => {
+  const db = x.shard.dbs[dbIndex] ?? x.db;
+  const slot = keySlot(k);
+  const key = keyString(k);
+  const d = undump(payload);
+  if (typeof d === 'string') return new OpError(d);
+  if (nx && db.lookup(slot, key, x.now) !== undefined) return false;
+  const lru = fresh ? Shard.lruClock(x.now) : d.lru;
   db.put(slot, key, d.value, d.expireAt, lru, d.raw);
-  w.integer(1);
-}
+  return true;
+}, true);
 
 // ---------------------------------------------------------------------------------------------
 // OBJECT
@@ -516,25 +521,21 @@ const OBJECT_HELP = [
 
 /** KEYS pattern */
 function keys(c: Client, args: Buffer[], w: ReplyWriter): void {
-  c.coord.broadcastAtomic(c.worker.command('__keys'), [Buffer.from('__keys'), args[1]], mergeArrays, w, GLOBAL_READ);
+  c.coord.broadcastAtomicOp(KEYS_OP, args[1], replyKeys, w, GLOBAL_READ);
 }
 
-function mergeArrays(replies: Buffer[], w: ReplyWriter): void {
-  const parts: Buffer[][] = [];
+function replyKeys(results: (string[] | OpError)[], w: ReplyWriter): void {
   let total = 0;
-  for (const r of replies) {
-    if (r[0] !== 0x2a) return w.raw(r);
-    const items = splitArrayReply(r);
-    parts.push(items);
-    total += items.length;
+  for (const r of results) {
+    if (r instanceof OpError) return w.error(r.text);
+    total += r.length;
   }
   w.array(total);
-  for (const items of parts) for (const it of items) w.raw(it);
+  for (const r of results) for (const k of r as string[]) w.bulk(k);
 }
 
-/** __keys pattern: this shard's live keys matching pattern. */
-function opKeys(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const pattern = args[1];
+/** pattern: this shard's live keys matching it. */
+export const KEYS_OP = defineOp('keys', bytes, list(latin1), (x, pattern) => {
   const all = pattern.length === 1 && pattern[0] === 0x2a;
   const out: string[] = [];
   const now = x.now;
@@ -544,9 +545,8 @@ function opKeys(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     if (at !== 0 && at <= now) return;
     if (all || globMatch(pattern, k)) out.push(k);
   });
-  w.array(out.length);
-  for (const k of out) w.bulk(k);
-}
+  return out;
+});
 
 /**
  * The global SCAN position space: shard s owns [s * SCAN_SPAN, (s + 1) * SCAN_SPAN), its part being
@@ -609,36 +609,24 @@ function scan(c: Client, args: Buffer[], w: ReplyWriter): void {
   }
   const pos = Number(cursor);
   const first = Math.floor(pos / SCAN_SPAN);
-  const name = Buffer.from('__scan');
-  const rest = [
-    Buffer.from(String(count)),
-    Buffer.from(pattern === null ? '0' : '1'),
-    pattern ?? Buffer.alloc(0),
-    Buffer.from(type === null ? '0' : '1'),
-    type ?? Buffer.alloc(0),
-  ];
-  const parts: [number, Buffer[]][] = [];
-  for (let s = first; s < n; s++) parts.push([s, [name, Buffer.from(String(s === first ? pos : s * SCAN_SPAN)), ...rest]]);
+  const typeName = type === null ? null : type.toString('latin1').toLowerCase();
+  const parts: [number, ScanArgs][] = [];
+  for (let s = first; s < n; s++) parts.push([s, [s === first ? pos : s * SCAN_SPAN, count, pattern, typeName]]);
   // Read under a shared whole-shard lock: a pipelined SCAN sees the writes sent before it.
   const plan = new LockPlan();
   for (const [s] of parts) plan.touch(s);
-  c.coord.atomicFanout(c.worker.command('__scan'), parts, plan, GLOBAL_READ, (replies, out) => mergeScan(replies, count, n * SCAN_SPAN, out), w);
+  c.coord.atomicOp(SCAN_OP, parts, plan, GLOBAL_READ, (results, out) => replyScan(results, count, n * SCAN_SPAN, out), w);
 }
 
 /** Takes the per-shard slot groups in order until `count` keys were visited; replies [cursor, keys]. */
-function mergeScan(replies: Buffer[], count: number, end: number, w: ReplyWriter): void {
-  const found: Buffer[] = [];
+function replyScan(results: (ScanGroup[] | OpError)[], count: number, end: number, w: ReplyWriter): void {
+  const found: string[] = [];
   let budget = count;
   let next = 0;
-  outer: for (const r of replies) {
-    if (r[0] !== 0x2a) return w.raw(r);
-    const items = splitArrayReply(r);
-    for (let i = 0; i < items.length; ) {
-      const after = replyInteger(items[i]);
-      const visited = replyInteger(items[i + 1]);
-      const m = replyInteger(items[i + 2]);
-      for (let j = 0; j < m; j++) found.push(items[i + 3 + j]);
-      i += 3 + m;
+  outer: for (const r of results) {
+    if (r instanceof OpError) return w.error(r.text);
+    for (const [after, visited, keys] of r) {
+      for (const k of keys) found.push(k);
       budget -= visited;
       if (budget <= 0) {
         next = after < end ? after : 0;
@@ -649,20 +637,21 @@ function mergeScan(replies: Buffer[], count: number, end: number, w: ReplyWriter
   w.array(2);
   w.bulk(String(next));
   w.array(found.length);
-  for (const k of found) w.raw(k);
+  for (const k of found) w.bulk(k);
 }
 
+/** SCAN_OP's arguments: global position, COUNT, MATCH pattern (null: all), TYPE in lower case (null: any). */
+type ScanArgs = [number, number, Buffer | null, string | null];
+/** One non-empty bucket: the position after it, the keys visited, the matching keys. */
+type ScanGroup = [number, number, string[]];
+
 /**
- * __scan pos count hasPattern pattern hasType type: walks this shard's table from global position `pos`
- * a bucket at a time until `count` keys were visited (or 10x that many buckets, or its part of the
- * order ends). Replies with one group per non-empty bucket: position after it, keys visited, n, then n
- * matching keys (a last group may report an empty stretch with its visits forced to `count`).
+ * Walks this shard's table from global position `pos` a bucket at a time until `count` keys were
+ * visited (or 10x that many buckets, or its part of the order ends). Result: one group per non-empty
+ * bucket (a last group may report an empty stretch with its visits forced to `count`).
  */
-function opScan(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  let pos = Number(args[1].toString('latin1'));
-  const count = Number(args[2].toString('latin1'));
-  const pattern = args[3][0] === 0x31 ? args[4] : null;
-  const type = args[5][0] === 0x31 ? args[6].toString('latin1').toLowerCase() : null;
+export const SCAN_OP = defineOp('scan', tuple<ScanArgs>(num, num, nullable(bytes), nullable(latin1)), list(tuple<ScanGroup>(num, num, list(latin1))), (x, [start, count, pattern, type]) => {
+  let pos = start;
   const me = x.shard.index;
   const base = me * SCAN_SPAN;
   const end = base + SCAN_SPAN;
@@ -671,7 +660,7 @@ function opScan(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   let visited = 0;
   let steps = 0;
   const maxSteps = Math.min(count, 1e6) * 10 + 64;
-  const groups: (number | string)[] = [];
+  const groups: ScanGroup[] = [];
   const keys: string[] = [];
   let emptyRun = false;
   while (pos < end && visited < count) {
@@ -685,8 +674,8 @@ function opScan(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     }
     emptyRun = false;
     visited += keys.length;
-    const head = groups.length;
-    groups.push(pos, keys.length, 0);
+    const matching: string[] = [];
+    groups.push([pos, keys.length, matching]);
     for (const k of keys) {
       if (pattern !== null && !globMatch(pattern, k)) continue;
       if (type !== null) {
@@ -698,67 +687,67 @@ function opScan(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
         x.shard.stats.keyspaceHits++;
         if (kindOf(e.value).type !== type) continue;
       } else if (db.lookup(0, k, now) === undefined) continue;
-      groups.push(k);
+      matching.push(k);
     }
-    groups[head + 2] = groups.length - head - 3;
   }
   // A stretch of empty buckets cut short by the step bound: report where it stopped.
-  if (emptyRun && pos < end) groups.push(pos, count, 0);
-  w.array(groups.length);
-  for (const g of groups) {
-    if (typeof g === 'number') w.integer(g);
-    else w.bulk(g);
-  }
-}
+  if (emptyRun && pos < end) groups.push([pos, count, []]);
+  return groups;
+});
 
 /** RANDOMKEY */
 function randomkey(c: Client, _args: Buffer[], w: ReplyWriter): void {
-  c.coord.broadcastAtomic(c.worker.command('__randomkey'), [Buffer.from('__randomkey')], mergeRandomKeys, w, GLOBAL_READ);
+  c.coord.broadcastAtomicOp(RANDOM_KEY, null, replyRandomKey, w, GLOBAL_READ);
 }
 
-function mergeRandomKeys(replies: Buffer[], w: ReplyWriter): void {
-  const picks: [number, Buffer][] = [];
+/** Picks one shard's key, each shard weighted by its key count. */
+function replyRandomKey(results: ([number, string | null] | OpError)[], w: ReplyWriter): void {
+  const picks: [number, string][] = [];
   let total = 0;
-  for (const r of replies) {
-    if (r[0] !== 0x2a) return w.raw(r);
-    const [size, key] = splitArrayReply(r);
-    if (replyIsNull(key)) continue;
-    const n = Math.max(1, replyInteger(size));
+  for (const r of results) {
+    if (r instanceof OpError) return w.error(r.text);
+    const [size, key] = r;
+    if (key === null) continue;
+    const n = Math.max(1, size);
     picks.push([n, key]);
     total += n;
   }
   if (picks.length === 0) return w.nullBulk();
   let at = Math.random() * total;
   for (const [n, key] of picks) {
-    if (at < n) return w.raw(key);
+    if (at < n) return w.bulk(key);
     at -= n;
   }
-  w.raw(picks[picks.length - 1][1]);
+  w.bulk(picks[picks.length - 1][1]);
 }
 
-/** __randomkey: [key count, one random live key or nil] of this shard. */
-function opRandomKey(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
+/** [key count, one random live key or null] of this shard. */
+export const RANDOM_KEY = defineOp<null, [number, string | null]>('random-key', none, tuple<[number, string | null]>(num, nullable(latin1)), (x) => {
   const db = x.db;
   let key: string | null = null;
   for (let tries = 0; tries < 100 && db.size > 0 && key === null; tries++) {
     const k = db.randomKey();
     if (k !== null && db.lookup(0, k, x.now) !== undefined) key = k; // an expired pick is deleted: try again
   }
-  w.array(2);
-  w.integer(db.size);
-  if (key === null) w.nullBulk();
-  else w.bulk(key);
-}
+  return [db.size, key];
+});
 
 /** DBSIZE */
 function dbsize(c: Client, _args: Buffer[], w: ReplyWriter): void {
-  c.coord.broadcastAtomic(c.worker.command('__dbsize'), [Buffer.from('__dbsize')], mergeSum, w, GLOBAL_READ);
+  c.coord.broadcastAtomicOp(DB_SIZE, null, replySum, w, GLOBAL_READ);
 }
 
-/** __dbsize: this shard's key count in the client's database. */
-function opDbSize(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
-  w.integer(x.db.size);
+function replySum(results: (number | OpError)[], w: ReplyWriter): void {
+  let sum = 0;
+  for (const r of results) {
+    if (r instanceof OpError) return w.error(r.text);
+    sum += r;
+  }
+  w.integer(sum);
 }
+
+/** This shard's key count in the client's database. */
+export const DB_SIZE = defineOp('db-size', none, num, (x) => x.db.size);
 
 // ---------------------------------------------------------------------------------------------
 // FLUSHDB FLUSHALL SWAPDB
@@ -774,24 +763,31 @@ function flushArgsOk(args: Buffer[], w: ReplyWriter): boolean {
 /** FLUSHDB [ASYNC | SYNC] */
 function flushdb(c: Client, args: Buffer[], w: ReplyWriter): void {
   if (!flushArgsOk(args, w)) return;
-  c.coord.broadcastAtomic(c.worker.command('__flushdb'), [Buffer.from('__flushdb')], mergeOk, w);
+  c.coord.broadcastAtomicOp(FLUSH_DB, null, replyOk, w);
 }
 
 /** FLUSHALL [ASYNC | SYNC] */
 function flushall(c: Client, args: Buffer[], w: ReplyWriter): void {
   if (!flushArgsOk(args, w)) return;
-  c.coord.broadcastAtomic(c.worker.command('__flushall'), [Buffer.from('__flushall')], mergeOk, w);
+  c.coord.broadcastAtomicOp(FLUSH_ALL, null, replyOk, w);
 }
 
-function opFlushDb(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
+function replyOk(results: (null | OpError)[], w: ReplyWriter): void {
+  for (const r of results) if (r instanceof OpError) return w.error(r.text);
+  w.ok();
+}
+
+/** Empties this shard's part of the client's database. */
+export const FLUSH_DB = defineOp('flush-db', none, none, (x) => {
   x.db.clear();
-  w.ok();
-}
+  return null;
+}, true);
 
-function opFlushAll(x: ShardExec, _args: Buffer[], w: ReplyWriter): void {
+/** Empties every database of this shard. */
+export const FLUSH_ALL = defineOp('flush-all', none, none, (x) => {
   for (const db of x.shard.dbs) db.clear();
-  w.ok();
-}
+  return null;
+}, true);
 
 /** SWAPDB index1 index2 */
 function swapdb(c: Client, args: Buffer[], w: ReplyWriter): void {
@@ -853,14 +849,7 @@ export const commands: Record<string, CommandImpl> = {
 };
 
 export const internal: Record<string, [number, CommandImpl]> = {
-  __keys: [2, { shard: opKeys }],
-  __scan: [7, { shard: opScan }],
-  __randomkey: [1, { shard: opRandomKey }],
-  __dbsize: [1, { shard: opDbSize }],
-  __flushdb: [1, { shard: opFlushDb }],
-  __flushall: [1, { shard: opFlushAll }],
   __swapdb: [3, { shard: opSwapDb }],
-  __haskey: [2, { shard: opHasKey }],
-  __dump: [3, { shard: opDump }],
-  __restore: [5, { shard: opRestore }],
 };
+
+export const ops = [KEYS_OP, SCAN_OP, RANDOM_KEY, DB_SIZE, FLUSH_DB, FLUSH_ALL, HAS_KEY, DUMP, RESTORE];

@@ -14,7 +14,9 @@
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
-import { bulkBytes, replyInteger, replyIsError, replyIsNull } from '../protocol/reply-reader.ts';
+import { bulkBytes, replyIsError, replyIsNull } from '../protocol/reply-reader.ts';
+import { defineOp, OpError } from '../server/shard-ops.ts';
+import { bool, bytes } from '../util/codec.ts';
 import type { Entry } from '../engine/database.ts';
 import { QuickList } from '../engine/quicklist.ts';
 import { shardOfKey } from '../runtime/slots.ts';
@@ -423,11 +425,11 @@ function opRPopLPush(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
  */
 async function multiMoveGeneric(c: Client, args: Buffer[], w: ReplyWriter, fromLeft: boolean, toLeft: boolean): Promise<void> {
   const [, src, dst] = args;
-  const s = await c.coord.runForKey('__ltype', src);
-  if (replyIsError(s)) return w.raw(s);
-  if (replyInteger(s) === 0) return w.nullBulk();
-  const d = await c.coord.runForKey('__ltype', dst);
-  if (replyIsError(d)) return w.raw(d);
+  const s = await c.coord.opForKey(src, IS_LIST, src);
+  if (s instanceof OpError) return w.error(s.text);
+  if (!s) return w.nullBulk();
+  const d = await c.coord.opForKey(dst, IS_LIST, dst);
+  if (d instanceof OpError) return w.error(d.text);
   const popped = await c.coord.runForKey(fromLeft ? 'lpop' : 'rpop', src);
   if (replyIsError(popped)) return w.raw(popped);
   if (replyIsNull(popped)) return w.nullBulk();
@@ -452,11 +454,12 @@ function multiRPopLPush(c: Client, args: Buffer[], w: ReplyWriter): Promise<void
   return multiMoveGeneric(c, args, w, false, true);
 }
 
-/** __ltype key: 1 if key holds a list, 0 if missing, WRONGTYPE otherwise (a write lookup, as LMOVE's). */
-function opLType(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const list = asList(lookupWrite(x, args[1]), w);
-  if (list !== null) w.integer(list === undefined ? 0 : 1);
-}
+/** Whether the key holds a list: true, false if missing, WRONGTYPE otherwise (a write lookup, as LMOVE's). */
+export const IS_LIST = defineOp('is-list', bytes, bool, (x, key) => {
+  const e = lookupWrite(x, key);
+  if (e === undefined) return false;
+  return e.value instanceof QuickList ? true : new OpError(ERR_WRONGTYPE);
+});
 
 // ---------------------------------------------------------------------------------------------
 // LMPOP
@@ -553,6 +556,4 @@ export const commands: Record<string, CommandImpl> = {
   lmpop: { shard: opLMPop, multi: multiLMPop },
 };
 
-export const internal: Record<string, [number, CommandImpl]> = {
-  __ltype: [2, { shard: opLType }],
-};
+export const ops = [IS_LIST];

@@ -11,7 +11,9 @@ import {
   ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_STRING_TOO_LONG, ERR_SYNTAX, ERR_WRONGTYPE, INT64_MAX, INT64_MIN,
   deleteKey, errInvalidExpire, isString, isWord, keyString, lookupRead, lookupWrite, modified, parseInteger, stringBytes, storeValue,
 } from './family-util.ts';
-import { bulkBytes, replyInteger, replyIsError } from '../protocol/reply-reader.ts';
+import { replyInteger } from '../protocol/reply-reader.ts';
+import { defineOp, OpError } from '../server/shard-ops.ts';
+import { bytes } from '../util/codec.ts';
 
 const SET_NX = 1;
 const SET_XX = 2;
@@ -493,20 +495,21 @@ function opLcs(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   lcsReply(a, b, args, w, x.shard.maxBulkLen);
 }
 
-/** LCS across shards: fetch both values (GET-like internal reads), compute here. */
+/** LCS across shards: fetch both values (GET-like reads), compute here. */
 async function multiLcs(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
-  const [ra, rb] = await Promise.all([c.coord.runForKey('__strget', args[1]), c.coord.runForKey('__strget', args[2])]);
-  if (replyIsError(ra) || replyIsError(rb)) return w.error(LCS_WRONGTYPE);
-  lcsReply(bulkBytes(ra), bulkBytes(rb), args, w, c.worker.config.proto_max_bulk_len as number);
+  const [ra, rb] = await Promise.all([c.coord.opForKey(args[1], STRING_VALUE, args[1]), c.coord.opForKey(args[2], STRING_VALUE, args[2])]);
+  if (ra instanceof OpError || rb instanceof OpError) return w.error(LCS_WRONGTYPE);
+  lcsReply(ra, rb, args, w, c.worker.config.proto_max_bulk_len as number);
 }
 
-/** __strget key: the string value as a bulk (empty when missing), or an error for other types. */
-function opStrGet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const e = lookupRead(x, args[1]);
-  if (e === undefined) return w.bulk('');
-  if (!isString(e.value)) return w.error(ERR_WRONGTYPE);
-  w.bulk(e.value);
-}
+/** A key's string value, read as GET does: a copy of its bytes (empty when missing), WRONGTYPE for other types. */
+export const STRING_VALUE = defineOp('string-value', bytes, bytes, (x, key) => {
+  const e = lookupRead(x, key);
+  if (e === undefined) return Buffer.alloc(0);
+  const v = e.value;
+  if (!isString(v)) return new OpError(ERR_WRONGTYPE);
+  return typeof v === 'string' ? Buffer.from(v, 'latin1') : Buffer.from(v); // never a view of the stored value
+});
 
 export const commands: Record<string, CommandImpl> = {
   get: { shard: opGet },
@@ -533,6 +536,4 @@ export const commands: Record<string, CommandImpl> = {
   msetnx: { shard: opMSetNx, multi: multiMSetNx, keyArgs: 1 },
 };
 
-export const internal: Record<string, [number, CommandImpl]> = {
-  __strget: [2, { shard: opStrGet }],
-};
+export const ops = [STRING_VALUE];

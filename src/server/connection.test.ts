@@ -10,6 +10,21 @@ import { createServer, connect, type Socket } from 'node:net';
 import { makeRig } from '../../test/inproc.ts';
 import { encodeCommand, waitFor } from '../../test/harness.ts';
 import { Connection } from './connection.ts';
+import { DB_SIZE, DUMP } from '../families/keyspace.ts';
+import type { ShardOp } from './shard-ops.ts';
+
+/** Runs `body` with shard operation `op` replaced by one that throws (ops are shared objects). */
+async function withThrowingOp(op: ShardOp<any, any>, body: () => Promise<void>): Promise<void> {
+  const saved = op.run;
+  op.run = () => {
+    throw new Error('boom');
+  };
+  try {
+    await body();
+  } finally {
+    op.run = saved;
+  }
+}
 
 describe('Connection: replies in flight', () => {
   it('a ready reply goes out on the next read batch while a later one is still in flight', () => {
@@ -263,17 +278,8 @@ describe('Handler bugs are contained', () => {
     assert.deepEqual(sock.replies(), ['+PONG\r\n', '-ERR internal error: after queuing\r\n', '+PONG\r\n']);
   });
 
-  it('a shard handler that throws on the local part of a fan-out answers an error (no hang)', async () => {
-    const rig = makeRig(2, {
-      overrides: {
-        __dbsize: {
-          shard: (_x, _a, w) => {
-            w.array(3); // a partial reply left behind
-            throw new Error('boom');
-          },
-        },
-      },
-    });
+  it('a shard handler that throws on the local part of a fan-out answers an error (no hang)', () => withThrowingOp(DB_SIZE, async () => {
+    const rig = makeRig(2);
     const { sock, send } = rig.client(0);
     send(['DBSIZE'], ['PING']);
     await rig.settle(() => sock.replies().length >= 2);
@@ -287,26 +293,17 @@ describe('Handler bugs are contained', () => {
     send(['GET', rig.keyOn(0)], ['GET', rig.keyOn(1)], ['MGET', rig.keyOn(0), rig.keyOn(1)]);
     await rig.settle(() => sock.replies().length >= 5);
     assert.deepEqual(sock.replies().slice(2), ['$-1\r\n', '$-1\r\n', '*2\r\n$-1\r\n$-1\r\n']);
-  });
+  }));
 
-  it('a shard handler that throws inside a multi-hop command answers an error and leaves no bytes behind', async () => {
-    const rig = makeRig(2, {
-      overrides: {
-        __dump: {
-          shard: (_x, _a, w) => {
-            w.array(2); // a partial reply left behind
-            throw new Error('boom');
-          },
-        },
-      },
-    });
+  it('a shard handler that throws inside a multi-hop command answers an error and leaves no bytes behind', () => withThrowingOp(DUMP, async () => {
+    const rig = makeRig(2);
     const { sock, send } = rig.client(0);
-    // COPY across shards reads the source with __dump on the source's shard (here the local one).
+    // COPY across shards reads the source with DUMP on the source's shard (here the local one).
     send(['COPY', rig.keyOn(0, 'a'), rig.keyOn(1, 'b')], ['PING']);
     await rig.settle(() => sock.replies().length >= 2);
     assert.deepEqual(sock.replies(), ['-ERR internal error: boom\r\n', '+PONG\r\n']);
     assert.equal(rig.workers[0].scratchLocal.pending, 0);
-  });
+  }));
 
   it('a multi-hop command that fails after writing part of its reply answers only the error', async () => {
     const rig = makeRig(2, {
@@ -331,7 +328,7 @@ describe('Handler bugs are contained', () => {
       overrides: {
         dbsize: {
           conn: (c, _a, w) =>
-            c.coord.broadcast(c.worker.command('__dbsize'), [Buffer.from('__dbsize')], () => {
+            c.coord.broadcastOp(DB_SIZE, null, () => {
               throw new Error('merge boom');
             }, w),
         },
