@@ -103,7 +103,9 @@ export function buildRigTable(overrides: Overrides = {}): CommandTable {
     for (const [name, impl] of Object.entries(fam.commands)) impls.set(name, { ...impl, ...(overrides[name] ?? {}) });
     for (const [name, [arity, impl]] of Object.entries(fam.internal ?? {})) internal.set(name, [internalSpec(name, arity), { ...impl, ...(overrides[name] ?? {}) }]);
   }
-  return buildTable(loadSpecs(), impls, internal);
+  const table = buildTable(loadSpecs(), impls, internal);
+  for (const fam of Object.values(FAMILIES)) for (const op of fam.ops ?? []) table.ops.add(op);
+  return table;
 }
 
 export function makeRig(n: number, opts: { config?: Partial<ConfigValues>; overrides?: Overrides } = {}): Rig {
