@@ -2,14 +2,16 @@
 // the multi-key SINTER/SINTERCARD/SUNION/SDIFF and their STORE forms.
 // Invariants: handlers reply as Redis 7.2 does (its encodings: intset/listpack/hashtable); a set is
 // never stored empty; a multi-key command whose keys live on one shard runs there in one handler;
-// across shards it gathers copies of the sets (__sget, one hop), computes on the connection thread
-// with the same algebra (set-algebra.ts), then stores the result with one more hop (__sstore); the key's
+// across shards it gathers copies of the sets (SET_GET, one hop), computes on the connection thread
+// with the same algebra (set-algebra.ts), then stores the result with one more hop (SET_STORE); the key's
 // watchers are told (modified) exactly when Redis signals it: after a member was really added or removed.
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
-import { bulkBytes, replyInteger, replyIsError, replyIsNull } from '../protocol/reply-reader.ts';
+import { replyInteger, replyIsError } from '../protocol/reply-reader.ts';
+import { OpError, defineOp } from '../server/shard-ops.ts';
+import { bool, bytes, nullable, num, tuple, type Codec } from '../util/codec.ts';
 import { globMatch } from '../engine/glob.ts';
 import { SetValue, type SetLimits } from '../engine/set-value.ts';
 import type { Entry } from '../engine/database.ts';
@@ -242,10 +244,10 @@ function opSMove(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 
 /** SMOVE across shards: check both types, remove from the source, add to the destination. */
 async function multiSMove(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
-  const [rs, rd] = await Promise.all([c.coord.runForKey('__settype', args[1]), c.coord.runForKey('__settype', args[2])]);
-  if (replyIsError(rs)) return w.raw(rs);
-  if (replyInteger(rs) === 0) return w.integer(0);
-  if (replyIsError(rd)) return w.raw(rd);
+  const [rs, rd] = await Promise.all([c.coord.opForKey(args[1], SET_TYPE, args[1]), c.coord.opForKey(args[2], SET_TYPE, args[2])]);
+  if (rs instanceof OpError) return w.error(rs.text);
+  if (!rs) return w.integer(0);
+  if (rd instanceof OpError) return w.error(rd.text);
   const removed = await c.coord.runForKey('srem', args[1], args[3]);
   if (replyIsError(removed)) return w.raw(removed);
   if (replyInteger(removed) === 0) return w.integer(0);
@@ -255,12 +257,12 @@ async function multiSMove(c: Client, args: Buffer[], w: ReplyWriter): Promise<vo
   w.integer(1);
 }
 
-/** __settype key: 1 if the key holds a set, 0 if it is missing, WRONGTYPE otherwise (write lookup). */
-function opSetType(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const s = setIn(lookupWrite(x, args[1]));
-  if (s === null) return w.error(ERR_WRONGTYPE);
-  w.integer(s === undefined ? 0 : 1);
-}
+/** Whether the key holds a set (false: missing), WRONGTYPE for another type (a write lookup). */
+export const SET_TYPE = defineOp('set-type', bytes, bool, (x, key) => {
+  const s = setIn(lookupWrite(x, key));
+  if (s === null) return new OpError(ERR_WRONGTYPE);
+  return s !== undefined;
+});
 
 // ---------------------------------------------------------------------------------------------
 // SINTER SINTERCARD SINTERSTORE SUNION SUNIONSTORE SDIFF SDIFFSTORE
@@ -280,61 +282,58 @@ function localSets(x: ShardExec, keys: Buffer[], w: ReplyWriter): (SetValue | nu
   return out;
 }
 
+/** A set crossing threads: its encoding and members in order (decoded into a new set). */
+const SET_VALUE: Codec<SetValue> = {
+  write: (w, v) => w.bytes(v.encode()),
+  read: (r) => SetValue.decode(r.bytes()),
+};
+
 /** Copies of the sets at keys, gathered from their shards (one hop), or false after an error reply. */
 async function gatherSets(c: Client, keys: Buffer[], w: ReplyWriter): Promise<(SetValue | null)[] | false> {
-  const byKey = new Map<string, Promise<Buffer>>();
+  const byKey = new Map<string, Promise<SetValue | null | OpError>>();
   for (const k of keys) {
     const name = keyString(k);
-    if (!byKey.has(name)) byKey.set(name, c.coord.runForKey('__sget', k));
+    if (!byKey.has(name)) byKey.set(name, c.coord.opForKey(k, SET_GET, k));
   }
-  const replies = new Map<string, Buffer>();
-  for (const [name, p] of byKey) replies.set(name, await p);
-  const decoded = new Map<string, SetValue | null>();
+  const got = new Map<string, SetValue | null | OpError>();
+  for (const [name, p] of byKey) got.set(name, await p);
   const out: (SetValue | null)[] = [];
   for (const k of keys) {
-    const name = keyString(k);
-    const r = replies.get(name)!;
-    if (replyIsError(r)) {
-      w.raw(r);
+    const s = got.get(keyString(k))!;
+    if (s instanceof OpError) {
+      w.error(s.text);
       return false;
-    }
-    let s = decoded.get(name);
-    if (s === undefined) {
-      s = replyIsNull(r) ? null : SetValue.decode(bulkBytes(r));
-      decoded.set(name, s);
     }
     out.push(s);
   }
   return out;
 }
 
-/** __sget key: the set at key as a codec payload, nil if missing, WRONGTYPE if another type. */
-function opSGet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const s = setIn(lookupRead(x, args[1]));
-  if (s === null) return w.error(ERR_WRONGTYPE);
-  if (s === undefined) return w.nullBulk();
-  w.bulk(s.encode());
-}
+/** A copy of the set at key (null: missing), WRONGTYPE for another type. */
+export const SET_GET = defineOp('set-get', bytes, nullable(SET_VALUE), (x, key) => {
+  const s = setIn(lookupRead(x, key));
+  if (s === null) return new OpError(ERR_WRONGTYPE);
+  return s === undefined ? null : s.clone();
+});
 
-/** Stores a computed set at dst (replacing whatever is there, no deadline) or deletes dst when empty. */
-function storeResult(x: ShardExec, dst: Buffer, s: SetValue | null, w: ReplyWriter): void {
+/** Stores a computed set at dst (replacing whatever is there, no deadline) or deletes dst when empty; the stored size. */
+function storeResult(x: ShardExec, dst: Buffer, s: SetValue | null): number {
   if (s === null || s.size === 0) {
     deleteKey(x, dst);
-    return w.integer(0);
+    return 0;
   }
   storeValue(x, dst, s, 0);
-  w.integer(s.size);
+  return s.size;
 }
 
-/** __sstore dst payload: stores a codec payload (empty: deletes dst); replies the stored size. */
-function opSStore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  storeResult(x, args[1], args[2].length === 0 ? null : SetValue.decode(args[2]), w);
-}
+/** Stores a set computed on the connection thread at dst (null or empty: deletes dst; the set is handed over); the stored size. */
+export const SET_STORE = defineOp('set-store', tuple<[Buffer, SetValue | null]>(bytes, nullable(SET_VALUE)), num, (x, [dst, s]) => storeResult(x, dst, s), true);
 
 /** Stores a result computed on the connection thread on dst's shard. */
 async function storeRemote(c: Client, dst: Buffer, s: SetValue | null, w: ReplyWriter): Promise<void> {
-  const payload = s === null || s.size === 0 ? Buffer.alloc(0) : s.encode();
-  w.raw(await c.coord.runForKey('__sstore', dst, payload));
+  const r = await c.coord.opForKey(dst, SET_STORE, [dst, s]);
+  if (r instanceof OpError) return w.error(r.text);
+  w.integer(r);
 }
 
 /** SINTER key [key ...] */
@@ -351,7 +350,7 @@ async function multiSInter(c: Client, args: Buffer[], w: ReplyWriter): Promise<v
 /** SINTERSTORE destination key [key ...] */
 function opSInterStore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const sets = localSets(x, args.slice(2), w);
-  if (sets !== false) storeResult(x, args[1], interStore(sets, limits(x)), w);
+  if (sets !== false) w.integer(storeResult(x, args[1], interStore(sets, limits(x))));
 }
 
 async function multiSInterStore(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
@@ -407,7 +406,7 @@ function unionDiffHere(x: ShardExec, args: Buffer[], w: ReplyWriter, op: number,
   const sets = localSets(x, args.slice(store ? 2 : 1), w);
   if (sets === false) return;
   const result = unionDiff(sets, op, limits(x));
-  if (store) storeResult(x, args[1], result, w);
+  if (store) w.integer(storeResult(x, args[1], result));
   else replyMembers(result, w);
 }
 
@@ -465,8 +464,4 @@ export const commands: Record<string, CommandImpl> = {
   sscan: { shard: opSScan },
 };
 
-export const internal: Record<string, [number, CommandImpl]> = {
-  __sget: [2, { shard: opSGet }],
-  __sstore: [3, { shard: opSStore }],
-  __settype: [2, { shard: opSetType }],
-};
+export const ops = [SET_TYPE, SET_GET, SET_STORE];

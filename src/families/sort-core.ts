@@ -171,6 +171,9 @@ export function lookupPatterns(o: SortOptions): Pattern[] {
 // The vector
 // ---------------------------------------------------------------------------------------------
 
+/** What loading the vector depends on: every option but the GET patterns. */
+export type LoadOptions = Omit<SortOptions, 'gets'>;
+
 export interface SortVector {
   items: Buffer[];
   /** The window of items to output, inclusive (empty when end < start). */
@@ -189,7 +192,7 @@ export interface SortVector {
  * but STOREd is sorted ALPHA instead (a deterministic result). A missing key is an empty list. A
  * sorted set must already be in the skiplist encoding (Redis converts it first).
  */
-export function loadVector(value: QuickList | SetValue | ZSet | undefined, o: SortOptions): SortVector {
+export function loadVector(value: QuickList | SetValue | ZSet | undefined, o: LoadOptions): SortVector {
   let dontSort = o.dontSort;
   let alpha = o.alpha;
   let by = o.by;

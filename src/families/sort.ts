@@ -12,7 +12,8 @@
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
-import { bulkBytes, replyInteger, replyIsError, replyIsNull, splitArrayReply } from '../protocol/reply-reader.ts';
+import { OpError, defineOp } from '../server/shard-ops.ts';
+import { BinReader, BinWriter, bytes, bytesList, list, nullable, num, tuple, type Codec } from '../util/codec.ts';
 import { QuickList } from '../engine/quicklist.ts';
 import { SetValue } from '../engine/set-value.ts';
 import { ZSet } from '../engine/zset.ts';
@@ -21,11 +22,9 @@ import { ERR_WRONGTYPE, deleteKey, isString, keyString, lookupRead, storeValue, 
 import { hashAt } from './hashes.ts';
 import {
   ERR_SORT_SCORE, PAT_KEY, PAT_SELF, compilePattern, loadVector, lookupPatterns, parseSort, patternKey, patternTagKey,
-  sortKeyPositions, sortVector, type Pattern, type SortOptions, type SortVector,
+  sortKeyPositions, sortVector, type LoadOptions, type Pattern, type SortOptions, type SortVector,
 } from './sort-core.ts';
 
-const RO = Buffer.from('ro');
-const RW = Buffer.from('rw');
 const NO_FIELD = Buffer.alloc(0);
 
 // ---------------------------------------------------------------------------------------------
@@ -64,11 +63,11 @@ function resolveHere(x: ShardExec, p: Pattern, element: Buffer): Buffer | null {
   return valueAt(x, patternKey(p, element), p.field);
 }
 
-/** Stores the result as a list at dst (replacing any value and deadline), or deletes dst when empty; replies the count. */
-function storeList(x: ShardExec, dst: Buffer, values: (Buffer | null)[], w: ReplyWriter): void {
+/** Stores the result as a list at dst (replacing any value and deadline), or deletes dst when empty; the count. */
+function storeList(x: ShardExec, dst: Buffer, values: (Buffer | null)[]): number {
   if (values.length === 0) {
     deleteKey(x, dst);
-    return w.integer(0);
+    return 0;
   }
   // Redis 7.2 builds a quicklist, then lets the result become a listpack if it fits (LIST_CONV_AUTO).
   const fill = x.worker.config.list_max_listpack_size as number;
@@ -76,7 +75,7 @@ function storeList(x: ShardExec, dst: Buffer, values: (Buffer | null)[], w: Repl
   for (const v of values) list.push(v ?? NO_FIELD, false);
   list.shrinkFor(fill, false);
   storeValue(x, dst, list, 0);
-  w.integer(values.length);
+  return values.length;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -137,51 +136,91 @@ function sortHere(x: ShardExec, args: Buffer[], w: ReplyWriter, readonly: boolea
   }
   const values = outputValues(v, gets, got);
   if (o.store === null) replyValues(values, w);
-  else storeList(x, o.store, values, w);
+  else w.integer(storeList(x, o.store, values));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Across shards
 // ---------------------------------------------------------------------------------------------
 
-const F_SORT = 1;
+const F_DESC = 1;
 const F_ALPHA = 2;
-const F_BY = 4;
+const F_DONT_SORT = 4;
+const F_SORT = 8;
+const maybeBytes = nullable(bytes);
 
-/** __sortload key ro|rw [option ...]: the vector SORT works on: [start, end, flags, item...], or WRONGTYPE. */
-function opSortLoad(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const o = parseSort(args, 3, args[2][1] === 0x6f /* 'ro' */);
-  if (typeof o === 'string') return w.error(o);
-  const src = sortSource(x, args[1]);
-  if (src === null) return w.error(ERR_WRONGTYPE);
-  const v = loadVector(src, o);
-  w.array(3 + v.items.length);
-  w.integer(v.start);
-  w.integer(v.end);
-  w.integer((v.sort ? F_SORT : 0) | (v.alpha ? F_ALPHA : 0) | (v.by !== null ? F_BY : 0));
-  for (const it of v.items) w.bulk(it);
-}
+/** The options loading the vector depends on. */
+const LOAD_OPTIONS: Codec<LoadOptions> = {
+  write(w: BinWriter, o: LoadOptions) {
+    w.u8((o.desc ? F_DESC : 0) | (o.alpha ? F_ALPHA : 0) | (o.dontSort ? F_DONT_SORT : 0));
+    w.f64(o.limitStart);
+    w.f64(o.limitCount);
+    maybeBytes.write(w, o.store);
+    maybeBytes.write(w, o.by);
+  },
+  read(r: BinReader): LoadOptions {
+    const f = r.u8();
+    const limitStart = r.f64();
+    const limitCount = r.f64();
+    const store = maybeBytes.read(r);
+    const by = maybeBytes.read(r);
+    return { desc: (f & F_DESC) !== 0, alpha: (f & F_ALPHA) !== 0, dontSort: (f & F_DONT_SORT) !== 0, limitStart, limitCount, store, by };
+  },
+};
 
-/** __sortget key field [key field ...]: each string (empty field) or hash field, nil where there is none. */
-function opSortGet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  w.array((args.length - 1) >> 1);
-  for (let i = 1; i + 1 < args.length; i += 2) {
-    const v = valueAt(x, args[i], args[i + 1]);
-    if (v === null) w.nullBulk();
-    else w.bulk(v);
-  }
-}
+const SORT_VECTOR: Codec<SortVector> = {
+  write(w: BinWriter, v: SortVector) {
+    bytesList.write(w, v.items);
+    w.f64(v.start);
+    w.f64(v.end);
+    w.u8((v.sort ? F_SORT : 0) | (v.alpha ? F_ALPHA : 0));
+    maybeBytes.write(w, v.by);
+  },
+  read(r: BinReader): SortVector {
+    const items = bytesList.read(r);
+    const start = r.f64();
+    const end = r.f64();
+    const f = r.u8();
+    return { items, start, end, sort: (f & F_SORT) !== 0, alpha: (f & F_ALPHA) !== 0, by: maybeBytes.read(r) };
+  },
+};
 
-/** __sortstore dst [value ...]: stores the values as a list (none: deletes dst); replies the count. */
-function opSortStore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  storeList(x, args[1], args.slice(2), w);
-}
+/**
+ * The vector SORT works on (copies of the elements, its window and whether and how to sort), read at
+ * key with the options; WRONGTYPE for a key that is no list, set or sorted set. A sorted set is
+ * converted to the skiplist encoding (a write, as in Redis).
+ */
+export const SORT_LOAD = defineOp(
+  'sort-load',
+  tuple<[Buffer, LoadOptions]>(bytes, LOAD_OPTIONS),
+  SORT_VECTOR,
+  (x, [key, o]) => {
+    const src = sortSource(x, key);
+    if (src === null) return new OpError(ERR_WRONGTYPE);
+    const v = loadVector(src, o);
+    // v.by is a view of the arguments: a result must not share their memory.
+    if (v.by !== null) v.by = Buffer.from(v.by);
+    return v;
+  },
+  true,
+);
 
-/** Resolves pattern i for element i on the shards holding the keys (one batched hop per shard). */
-async function resolveAcross(c: Client, patterns: Pattern[], elements: Buffer[]): Promise<(Buffer | null)[]> {
+/** Per (key, field): a copy of the string (field null) or hash field there, null where there is none. */
+export const SORT_GET = defineOp('sort-get', list(tuple<[Buffer, Buffer | null]>(bytes, maybeBytes)), list(maybeBytes), (x, lookups) =>
+  lookups.map(([key, field]) => {
+    const v = valueAt(x, key, field);
+    return v === null ? null : Buffer.from(v);
+  }),
+);
+
+/** Stores the values as a list at dst (a null as an empty element; none: deletes dst); the count. */
+export const SORT_STORE = defineOp('sort-store', tuple<[Buffer, (Buffer | null)[]]>(bytes, list(maybeBytes)), num, (x, [dst, values]) => storeList(x, dst, values), true);
+
+/** Resolves pattern i for element i on the shards holding the keys (one batched hop per shard); an OpError only from a fault. */
+async function resolveAcross(c: Client, patterns: Pattern[], elements: Buffer[]): Promise<(Buffer | null)[] | OpError> {
   const out: (Buffer | null)[] = new Array(patterns.length).fill(null);
   const n = c.worker.n;
-  const perShard = new Map<number, { args: Buffer[]; at: number[] }>();
+  const perShard = new Map<number, { lookups: [Buffer, Buffer | null][]; at: number[] }>();
   for (let i = 0; i < patterns.length; i++) {
     const p = patterns[i];
     if (p.kind === PAT_SELF) out[i] = elements[i];
@@ -189,16 +228,17 @@ async function resolveAcross(c: Client, patterns: Pattern[], elements: Buffer[])
     const key = patternKey(p, elements[i]);
     const s = shardOfKey(key, n);
     let part = perShard.get(s);
-    if (part === undefined) perShard.set(s, (part = { args: [], at: [] }));
-    part.args.push(key, p.field ?? NO_FIELD);
+    if (part === undefined) perShard.set(s, (part = { lookups: [], at: [] }));
+    part.lookups.push([key, p.field]);
     part.at.push(i);
   }
   const parts = [...perShard];
-  const replies = await Promise.all(parts.map(([s, part]) => c.coord.runOn(s, '__sortget', part.args)));
+  const results = await Promise.all(parts.map(([s, part]) => c.coord.op(s, SORT_GET, part.lookups)));
   for (let k = 0; k < parts.length; k++) {
     const at = parts[k][1].at;
-    const values = splitArrayReply(replies[k]);
-    for (let j = 0; j < at.length; j++) out[at[j]] = replyIsNull(values[j]) ? null : bulkBytes(values[j]);
+    const values = results[k];
+    if (values instanceof OpError) return values;
+    for (let j = 0; j < at.length; j++) out[at[j]] = values[j];
   }
   return out;
 }
@@ -207,23 +247,15 @@ async function resolveAcross(c: Client, patterns: Pattern[], elements: Buffer[])
 async function sortAcross(c: Client, args: Buffer[], w: ReplyWriter, readonly: boolean): Promise<void> {
   const o = parseSort(args, 2, readonly);
   if (typeof o === 'string') return w.error(o);
-  const loaded = await c.coord.runForKey('__sortload', args[1], readonly ? RO : RW, ...args.slice(2));
-  if (replyIsError(loaded)) return w.raw(loaded);
-  const parts = splitArrayReply(loaded);
-  const flags = replyInteger(parts[2]);
-  const v: SortVector = {
-    items: parts.slice(3).map(bulkBytes),
-    start: replyInteger(parts[0]),
-    end: replyInteger(parts[1]),
-    sort: (flags & F_SORT) !== 0,
-    alpha: (flags & F_ALPHA) !== 0,
-    by: (flags & F_BY) !== 0 ? o.by : null,
-  };
+  const v = await c.coord.opForKey(args[1], SORT_LOAD, [args[1], o]);
+  if (v instanceof OpError) return w.error(v.text);
   if (v.sort) {
     let weights: (Buffer | null)[] | null = null;
     if (v.by !== null) {
       const by = compilePattern(v.by);
-      weights = await resolveAcross(c, v.items.map(() => by), v.items);
+      const got = await resolveAcross(c, v.items.map(() => by), v.items);
+      if (got instanceof OpError) return w.error(got.text);
+      weights = got;
     }
     if (!sortVector(v, weights, o.store !== null, o.desc)) return w.error(ERR_SORT_SCORE);
   }
@@ -231,14 +263,15 @@ async function sortAcross(c: Client, args: Buffer[], w: ReplyWriter, readonly: b
   let got: (Buffer | null)[] | null = null;
   if (gets.length > 0) {
     const req = getRequests(v, gets);
-    got = await resolveAcross(c, req.patterns, req.elements);
+    const found = await resolveAcross(c, req.patterns, req.elements);
+    if (found instanceof OpError) return w.error(found.text);
+    got = found;
   }
   const values = outputValues(v, gets, got);
   if (o.store === null) return replyValues(values, w);
-  // (An array, not spread arguments: the output can be longer than a call's argument limit.)
-  const storeArgs = [o.store];
-  for (const b of values) storeArgs.push(b ?? NO_FIELD);
-  w.raw(await c.coord.runOn(shardOfKey(o.store, c.worker.n), '__sortstore', storeArgs));
+  const stored = await c.coord.opForKey(o.store, SORT_STORE, [o.store, values]);
+  if (stored instanceof OpError) return w.error(stored.text);
+  w.integer(stored);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -277,8 +310,4 @@ export const commands: Record<string, CommandImpl> = {
   },
 };
 
-export const internal: Record<string, [number, CommandImpl]> = {
-  __sortload: [-3, { shard: opSortLoad }],
-  __sortget: [-3, { shard: opSortGet }],
-  __sortstore: [-2, { shard: opSortStore }],
-};
+export const ops = [SORT_LOAD, SORT_GET, SORT_STORE];

@@ -5,9 +5,11 @@
 // by whoever emptied it.
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
-import type { CommandImpl, ShardExec } from '../server/command-types.ts';
+import type { ShardExec } from '../server/command-types.ts';
 import type { Entry } from '../engine/database.ts';
-import { ZSet, type ZSetLimits, decodePairs } from '../engine/zset.ts';
+import { ZSet, type ZSetLimits } from '../engine/zset.ts';
+import { defineOp } from '../server/shard-ops.ts';
+import { bytes, num, scoredMembers, tuple, u32, type ScoredMembers } from '../util/codec.ts';
 import { formatDouble } from '../util/numbers.ts';
 import { ERR_NOT_INTEGER, ERR_WRONGTYPE, INT64_MAX, INT64_MIN, deleteKey, parseInteger, storeValue } from './family-util.ts';
 
@@ -75,50 +77,50 @@ export { INT64_MAX, INT64_MIN };
 
 /**
  * Stores pairs (in order) as the sorted set at `key`, replacing any value and deadline, in the
- * encoding Redis would give the result; an empty result deletes the key. Replies the member count.
+ * encoding Redis would give the result; an empty result deletes the key. Returns the member count.
  */
-export function storeSorted(x: ShardExec, key: Buffer, scores: number[], members: string[], w: ReplyWriter): void {
+export function storeSorted(x: ShardExec, key: Buffer, scores: number[], members: string[]): number {
   if (members.length === 0) {
     deleteKey(x, key);
-    return w.integer(0);
+    return 0;
   }
   let maxLen = 0;
   for (let i = 0; i < members.length; i++) if (members[i].length > maxLen) maxLen = members[i].length;
   const listpack = fitsListpack(zsetLimits(x), members.length, maxLen);
   storeValue(x, key, ZSet.fromSorted(scores, members, listpack), 0);
-  w.integer(members.length);
+  return members.length;
 }
 
 /**
  * Stores pairs as ZRANGESTORE builds its result: added one at a time, in the order given, to a new set
  * that starts as a listpack (or a skiplist when Redis presizes it as one), so the encoding, and the -0
- * scores a listpack turns into 0, come out as in Redis. An empty result deletes the key. Replies the count.
+ * scores a listpack turns into 0, come out as in Redis. An empty result deletes the key. Returns the count.
  */
-export function storeAdded(x: ShardExec, key: Buffer, scores: number[], members: string[], startSkiplist: boolean, w: ReplyWriter): void {
+export function storeAdded(x: ShardExec, key: Buffer, scores: number[], members: string[], startSkiplist: boolean): number {
   if (members.length === 0) {
     deleteKey(x, key);
-    return w.integer(0);
+    return 0;
   }
   const limits = zsetLimits(x);
   const z = ZSet.empty(!startSkiplist);
   for (let i = 0; i < members.length; i++) z.add(scores[i], members[i], 0, limits);
   storeValue(x, key, z, 0);
-  w.integer(z.size);
+  return z.size;
 }
 
-/** How __zstore builds the set: storeSorted, or storeAdded starting as a listpack / a skiplist. */
-export const STORE_SORTED = 'sorted';
-export const STORE_ADDED_LISTPACK = 'added-listpack';
-export const STORE_ADDED_SKIPLIST = 'added-skiplist';
+/** How ZSET_STORE builds the set: storeSorted, or storeAdded starting as a listpack / a skiplist. */
+export const STORE_SORTED = 0;
+export const STORE_ADDED_LISTPACK = 1;
+export const STORE_ADDED_SKIPLIST = 2;
 
-/** __zstore key mode pairs: the last hop of a cross-shard store command (see STORE_*). */
-function opInternalZStore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const mode = args[2].latin1Slice(0, args[2].length);
-  const p = decodePairs(args[3]);
-  if (mode === STORE_SORTED) storeSorted(x, args[1], p.scores, p.members, w);
-  else storeAdded(x, args[1], p.scores, p.members, mode === STORE_ADDED_SKIPLIST, w);
-}
-
-export const internal: Record<string, [number, CommandImpl]> = {
-  __zstore: [4, { shard: opInternalZStore }],
-};
+/**
+ * Stores pairs computed elsewhere at key, built as `mode` says (see STORE_*): the last hop of a
+ * cross-shard store command. The pairs are handed over. Returns the stored count.
+ */
+export const ZSET_STORE = defineOp(
+  'zset-store',
+  tuple<[Buffer, number, ScoredMembers]>(bytes, u32, scoredMembers),
+  num,
+  (x, [key, mode, p]) => (mode === STORE_SORTED ? storeSorted(x, key, p.scores, p.members) : storeAdded(x, key, p.scores, p.members, mode === STORE_ADDED_SKIPLIST)),
+  true,
+);

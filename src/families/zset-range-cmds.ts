@@ -5,18 +5,22 @@
 // texts; LIMIT offset/count behave as Redis 7.0 (a negative offset selects nothing, a negative count
 // means all); ZRANGESTORE builds its result as Redis does (pairs added in range order to a set that
 // starts as a listpack unless a rank range is longer than the listpack limit); with its two keys on
-// different shards it selects on the source's shard (__zrangeget) and stores on the destination's (__zstore).
+// different shards it parses on the client's thread, selects on the source's shard (ZSET_RANGE_SELECT)
+// and stores on the destination's (ZSET_STORE).
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
-import { bulkBytes, replyIsError, splitArrayReply } from '../protocol/reply-reader.ts';
-import { PAIRS_LISTPACK, encodePairs, type ZSet } from '../engine/zset.ts';
+import { ZSet } from '../engine/zset.ts';
 import {
-  type LexRange, type ScoreRange, lexGteMin, lexLteMax, parseLexRange, parseScoreRange, scoreGteMin, scoreLteMax,
+  type LexBound, type LexRange, type ScoreRange, lexGteMin, lexLteMax, parseLexRange, parseScoreRange, scoreGteMin, scoreLteMax,
 } from '../engine/zset-range.ts';
-import { ERR_SYNTAX, isWord, lookupRead } from './family-util.ts';
-import { STORE_ADDED_LISTPACK, STORE_ADDED_SKIPLIST, parseLong, replyScore, storeAdded, zsetLimits, zsetOf } from './zset-common.ts';
+import { OpError, defineOp } from '../server/shard-ops.ts';
+import { BinReader, BinWriter, bytes, scoredMembers, tuple, u32, type Codec, type ScoredMembers } from '../util/codec.ts';
+import { ERR_SYNTAX, ERR_WRONGTYPE, isWord, lookupRead } from './family-util.ts';
+import {
+  STORE_ADDED_LISTPACK, STORE_ADDED_SKIPLIST, ZSET_STORE, parseLong, replyScore, storeAdded, zsetLimits, zsetOf,
+} from './zset-common.ts';
 
 const RANK = 0;
 const SCORE = 1;
@@ -32,11 +36,35 @@ interface Selection {
   byRank: boolean;
 }
 
+/** A parsed range query: what to select from the source. */
+interface RangeQuery {
+  /** RANK, SCORE or LEX. */
+  type: number;
+  rev: boolean;
+  withScores: boolean;
+  offset: number;
+  limit: number;
+  /** The rank range (RANK). */
+  start: number;
+  end: number;
+  score: ScoreRange | null;
+  lex: LexRange | null;
+}
+
 /**
  * Redis zrangeGenericCommand up to the emitting: `at` is the source key's index; `store` (ZRANGESTORE)
  * refuses WITHSCORES. Returns the selection, or null after an error reply.
  */
 function selectRange(x: ShardExec, args: Buffer[], at: number, store: boolean, type: number, reverseArg: number, w: ReplyWriter): Selection | null {
+  const q = parseRange(args, at, store, type, reverseArg, w);
+  if (q === null) return null;
+  const z = zsetOf(lookupRead(x, args[at]), w);
+  if (z === null) return null;
+  return select(z, q);
+}
+
+/** The options and the range of a range command, checked in Redis's order; null after an error reply. */
+function parseRange(args: Buffer[], at: number, store: boolean, type: number, reverseArg: number, w: ReplyWriter): RangeQuery | null {
   let reverse = reverseArg;
   let withScores = false;
   let offset = 0;
@@ -98,13 +126,16 @@ function selectRange(x: ShardExec, args: Buffer[], at: number, store: boolean, t
       return null;
     }
   }
-  const sel: Selection = { members: [], scores: [], withScores: withScores || store, byRank: type === RANK };
-  const z = zsetOf(lookupRead(x, args[at]), w);
-  if (z === null) return null;
+  return { type, rev, withScores: withScores || store, offset, limit, start, end, score, lex };
+}
+
+/** The pairs the query selects from z (undefined: a missing key, nothing). */
+function select(z: ZSet | undefined, q: RangeQuery): Selection {
+  const sel: Selection = { members: [], scores: [], withScores: q.withScores, byRank: q.type === RANK };
   if (z === undefined) return sel;
-  if (type === RANK) selectByRank(z, start, end, rev, sel);
-  else if (type === SCORE) selectByScore(z, score!, offset, limit, rev, sel);
-  else selectByLex(z, lex!, offset, limit, rev, sel);
+  if (q.type === RANK) selectByRank(z, q.start, q.end, q.rev, sel);
+  else if (q.type === SCORE) selectByScore(z, q.score!, q.offset, q.limit, q.rev, sel);
+  else selectByLex(z, q.lex!, q.offset, q.limit, q.rev, sel);
   return sel;
 }
 
@@ -212,30 +243,102 @@ function startsSkiplist(x: ShardExec, sel: Selection): boolean {
 function opZRangeStore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const sel = selectRange(x, args, 2, true, AUTO, AUTO, w);
   if (sel === null) return;
-  storeAdded(x, args[1], sel.scores, sel.members, startsSkiplist(x, sel), w);
+  w.integer(storeAdded(x, args[1], sel.scores, sel.members, startsSkiplist(x, sel)));
 }
 
-/** ZRANGESTORE across shards: select where the source lives, store where the destination lives. */
+/** ZRANGESTORE across shards: parse here, select where the source lives, store where the destination lives. */
 async function multiZRangeStore(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
-  const r = await c.coord.runForKey('__zrangeget', args[2], ...args.slice(3), args[1]);
-  if (replyIsError(r)) return w.raw(r);
-  const [mode, pairs] = splitArrayReply(r);
-  w.raw(await c.coord.runForKey('__zstore', args[1], Buffer.from(bulkBytes(mode)), Buffer.from(bulkBytes(pairs))));
+  const q = parseRange(args, 2, true, AUTO, AUTO, w);
+  if (q === null) return;
+  const r = await c.coord.opForKey(args[2], ZSET_RANGE_SELECT, [args[2], q]);
+  if (r instanceof OpError) return w.error(r.text);
+  const [mode, pairs] = r;
+  const stored = await c.coord.opForKey(args[1], ZSET_STORE, [args[1], mode, pairs]);
+  if (stored instanceof OpError) return w.error(stored.text);
+  w.integer(stored);
 }
+
+const maybeScore: Codec<ScoreRange | null> = {
+  write(w: BinWriter, r: ScoreRange | null) {
+    if (r === null) return w.u8(0);
+    w.u8(1 | (r.minex ? 2 : 0) | (r.maxex ? 4 : 0));
+    w.f64(r.min);
+    w.f64(r.max);
+  },
+  read(r: BinReader): ScoreRange | null {
+    const f = r.u8();
+    if (f === 0) return null;
+    const min = r.f64();
+    const max = r.f64();
+    return { min, max, minex: (f & 2) !== 0, maxex: (f & 4) !== 0 };
+  },
+};
+
+const lexBound: Codec<LexBound> = {
+  write(w: BinWriter, b: LexBound) {
+    w.u8(b.kind + 1);
+    w.u8(b.ex ? 1 : 0);
+    w.latin1(b.s);
+  },
+  read(r: BinReader): LexBound {
+    const kind = (r.u8() - 1) as LexBound['kind'];
+    const ex = r.u8() === 1;
+    return { kind, s: r.latin1(), ex };
+  },
+};
+
+const maybeLex: Codec<LexRange | null> = {
+  write(w: BinWriter, r: LexRange | null) {
+    if (r === null) return w.u8(0);
+    w.u8(1);
+    lexBound.write(w, r.min);
+    lexBound.write(w, r.max);
+  },
+  read(r: BinReader): LexRange | null {
+    if (r.u8() === 0) return null;
+    const min = lexBound.read(r);
+    return { min, max: lexBound.read(r) };
+  },
+};
+
+const RANGE_QUERY: Codec<RangeQuery> = {
+  write(w: BinWriter, q: RangeQuery) {
+    w.u8(q.type);
+    w.u8((q.rev ? 1 : 0) | (q.withScores ? 2 : 0));
+    w.f64(q.offset);
+    w.f64(q.limit);
+    w.f64(q.start);
+    w.f64(q.end);
+    maybeScore.write(w, q.score);
+    maybeLex.write(w, q.lex);
+  },
+  read(r: BinReader): RangeQuery {
+    const type = r.u8();
+    const f = r.u8();
+    const offset = r.f64();
+    const limit = r.f64();
+    const start = r.f64();
+    const end = r.f64();
+    const score = maybeScore.read(r);
+    return { type, rev: (f & 1) !== 0, withScores: (f & 2) !== 0, offset, limit, start, end, score, lex: maybeLex.read(r) };
+  },
+};
 
 /**
- * __zrangeget src min max [options...] dst: ZRANGESTORE's selection on the source's shard — [the
- * __zstore mode, the pairs in the order Redis adds them] — or ZRANGESTORE's error.
+ * ZRANGESTORE's selection on the source's shard: [the ZSET_STORE mode, the pairs in the order Redis
+ * adds them], or WRONGTYPE.
  */
-function opInternalZRangeGet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  // Rebuild ZRANGESTORE's argument vector so the option indexes match.
-  const full = [Buffer.from('zrangestore'), args[args.length - 1], ...args.slice(1, args.length - 1)];
-  const sel = selectRange(x, full, 2, true, AUTO, AUTO, w);
-  if (sel === null) return;
-  w.array(2);
-  w.bulk(startsSkiplist(x, sel) ? STORE_ADDED_SKIPLIST : STORE_ADDED_LISTPACK);
-  w.bulk(encodePairs(PAIRS_LISTPACK, sel.scores, sel.members));
-}
+export const ZSET_RANGE_SELECT = defineOp(
+  'zset-range-select',
+  tuple<[Buffer, RangeQuery]>(bytes, RANGE_QUERY),
+  tuple<[number, ScoredMembers]>(u32, scoredMembers),
+  (x, [key, q]) => {
+    const e = lookupRead(x, key);
+    if (e !== undefined && !(e.value instanceof ZSet)) return new OpError(ERR_WRONGTYPE);
+    const sel = select(e?.value as ZSet | undefined, q);
+    return [startsSkiplist(x, sel) ? STORE_ADDED_SKIPLIST : STORE_ADDED_LISTPACK, { scores: sel.scores, members: sel.members }];
+  },
+);
 
 export const commands: Record<string, CommandImpl> = {
   zrange: { shard: opZRange },
@@ -247,6 +350,4 @@ export const commands: Record<string, CommandImpl> = {
   zrangestore: { shard: opZRangeStore, multi: multiZRangeStore },
 };
 
-export const internal: Record<string, [number, CommandImpl]> = {
-  __zrangeget: [-5, { shard: opInternalZRangeGet }],
-};
+export const ops = [ZSET_RANGE_SELECT];

@@ -5,20 +5,21 @@
 // empty); sources are combined smallest first (stable, so equal sizes keep key order) for ZUNION/ZINTER,
 // in key order for ZDIFF; a SUM that is NaN (inf + -inf) counts as 0, and so does a weighted score that
 // is NaN (0 * inf); results are in (score, member) order; keys on several shards are gathered by one hop
-// per shard (__zgather), combined on the client's thread and stored by a hop (__zstore).
+// per shard (ZSET_GATHER), combined on the client's thread and stored by a hop (ZSET_STORE).
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
 import type { TypedValue } from '../engine/database.ts';
 import { KIND_SET } from '../engine/value-kind.ts';
-import { bulkBytes, replyIsError, replyIsNull, splitArrayReply } from '../protocol/reply-reader.ts';
 import { shardOfKey } from '../runtime/slots.ts';
 import { compareKeys } from '../engine/score-tree.ts';
-import { PAIRS_LISTPACK, ZSet, decodePairs, encodePairs } from '../engine/zset.ts';
+import { ZSet } from '../engine/zset.ts';
+import { OpError, defineOp } from '../server/shard-ops.ts';
+import { bool, bytesList, list, nullable, scoredMembers, tuple, type ScoredMembers } from '../util/codec.ts';
 import { parseDoubleArg } from '../util/numbers.ts';
 import { ERR_SYNTAX, ERR_WRONGTYPE, isWord, lookupRead, lookupWrite } from './family-util.ts';
-import { STORE_SORTED, parseLong, parsePositiveLong, replyScore, storeSorted } from './zset-common.ts';
+import { STORE_SORTED, ZSET_STORE, parseLong, parsePositiveLong, replyScore, storeSorted } from './zset-common.ts';
 
 /**
  * How a value of the set type takes part: any TypedValue of kind KIND_SET that lists its members (the set
@@ -276,7 +277,7 @@ function setOpShard(x: ShardExec, args: Buffer[], w: ReplyWriter, k: OpKind): vo
   if (o === null) return;
   const r = compute(sources, o, k);
   if (typeof r === 'number') return w.integer(r);
-  if (k.store) return storeSorted(x, args[1], r.scores, r.members, w);
+  if (k.store) return w.integer(storeSorted(x, args[1], r.scores, r.members));
   replyResult(w, r, o);
 }
 
@@ -286,25 +287,19 @@ async function setOpMulti(c: Client, args: Buffer[], w: ReplyWriter, k: OpKind):
   if (setnum === null) return;
   const keys = args.slice(k.numkeysIndex + 1, k.numkeysIndex + 1 + setnum);
   const got = await gather(c, keys, k.store);
-  const sources: (OpSource | undefined)[] = [];
-  for (const g of got) {
-    if (isReply(g)) return w.raw(g);
-    sources.push(g);
-  }
+  if (got instanceof OpError) return w.error(got.text);
   const o = parseOptions(args, k, setnum, w);
   if (o === null) return;
-  const r = compute(sources, o, k);
+  const r = compute(got, o, k);
   if (typeof r === 'number') return w.integer(r);
-  if (k.store) return w.raw(await c.coord.runForKey('__zstore', args[1], Buffer.from(STORE_SORTED), encodePairs(PAIRS_LISTPACK, r.scores, r.members)));
-  replyResult(w, r, o);
+  if (!k.store) return replyResult(w, r, o);
+  const stored = await c.coord.opForKey(args[1], ZSET_STORE, [args[1], STORE_SORTED, r]);
+  if (stored instanceof OpError) return w.error(stored.text);
+  w.integer(stored);
 }
 
-function isReply(g: OpSource | undefined | Buffer): g is Buffer {
-  return g instanceof Buffer;
-}
-
-/** Each key's source from its shard (one hop per shard): a source, undefined if missing, or an error reply. */
-async function gather(c: Client, keys: Buffer[], write: boolean): Promise<(OpSource | undefined | Buffer)[]> {
+/** Each key's source from its shard (one hop per shard): a source, undefined if missing; or the first error in key order. */
+async function gather(c: Client, keys: Buffer[], write: boolean): Promise<(OpSource | undefined)[] | OpError> {
   const n = c.worker.n;
   const byShard = new Map<number, number[]>();
   keys.forEach((key, i) => {
@@ -313,43 +308,43 @@ async function gather(c: Client, keys: Buffer[], write: boolean): Promise<(OpSou
     if (list === undefined) byShard.set(s, (list = []));
     list.push(i);
   });
-  const out: (OpSource | undefined | Buffer)[] = new Array(keys.length);
-  const mode = Buffer.from(write ? 'w' : 'r');
+  const out: (OpSource | undefined)[] = new Array(keys.length);
+  const failed: (OpError | undefined)[] = new Array(keys.length);
   await Promise.all(
     [...byShard].map(async ([s, idx]) => {
-      const r = await c.coord.runOn(s, '__zgather', [mode, ...idx.map((i) => keys[i])]);
-      if (replyIsError(r)) {
-        for (const i of idx) out[i] = r;
+      const r = await c.coord.op(s, ZSET_GATHER, [write, idx.map((i) => keys[i])]);
+      if (r instanceof OpError) {
+        // The shard's first failing key is at or after its first key: report it there.
+        failed[idx[0]] = r;
         return;
       }
-      const items = splitArrayReply(r);
       idx.forEach((i, j) => {
-        const it = items[j];
-        if (replyIsError(it)) out[i] = it;
-        else if (replyIsNull(it)) out[i] = undefined;
-        else {
-          const p = decodePairs(bulkBytes(it));
-          out[i] = new PairsSource(p.members, p.scores);
-        }
+        const p = r[j];
+        out[i] = p === null ? undefined : new PairsSource(p.members, p.scores);
       });
     }),
   );
+  for (const f of failed) if (f !== undefined) return f;
   return out;
 }
 
-/** __zgather r|w key [key ...]: per key, its pairs as a source (sets: score 1), nil if missing, or WRONGTYPE. */
-function opInternalZGather(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const write = args[1][0] === 0x77; // 'w'
-  w.array(args.length - 2);
-  for (let i = 2; i < args.length; i++) {
-    const e = write ? lookupWrite(x, args[i]) : lookupRead(x, args[i]);
+/**
+ * Per key, its pairs (a set's members score 1; null: missing); WRONGTYPE when one of the keys holds
+ * another type (every key is looked up all the same, `write` choosing the lookup).
+ */
+export const ZSET_GATHER = defineOp('zset-gather', tuple<[boolean, Buffer[]]>(bool, bytesList), list(nullable(scoredMembers)), (x, [write, keys]) => {
+  const out: (ScoredMembers | null)[] = [];
+  let wrongType = false;
+  for (const key of keys) {
+    const e = write ? lookupWrite(x, key) : lookupRead(x, key);
     if (e === undefined) {
-      w.nullBulk();
+      out.push(null);
       continue;
     }
     const v = e.value;
     if (!(v instanceof ZSet) && !isSetLike(v)) {
-      w.error(ERR_WRONGTYPE);
+      wrongType = true;
+      out.push(null);
       continue;
     }
     const scores: number[] = [];
@@ -365,9 +360,10 @@ function opInternalZGather(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
         scores.push(1);
       }
     }
-    w.bulk(encodePairs(PAIRS_LISTPACK, scores, members));
+    out.push({ scores, members });
   }
-}
+  return wrongType ? new OpError(ERR_WRONGTYPE) : out;
+});
 
 function kind(name: string, op: number, store: boolean, cardOnly = false): OpKind {
   return { name, op, numkeysIndex: store ? 2 : 1, store, cardOnly };
@@ -390,6 +386,4 @@ export const commands: Record<string, CommandImpl> = {
   zintercard: setOpCommand(kind('zintercard', INTER, false, true)),
 };
 
-export const internal: Record<string, [number, CommandImpl]> = {
-  __zgather: [-3, { shard: opInternalZGather }],
-};
+export const ops = [ZSET_GATHER];

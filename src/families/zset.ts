@@ -10,16 +10,17 @@
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
-import { bulkBytes, replyIsError, replyIsNull, splitArrayReply } from '../protocol/reply-reader.ts';
 import { shardOfKey } from '../runtime/slots.ts';
 import { globMatch } from '../engine/glob.ts';
 import {
   ZADD_GT, ZADD_INCR, ZADD_LT, ZADD_NX, ZADD_OUT_ADDED, ZADD_OUT_NAN, ZADD_OUT_NOP, ZADD_OUT_UPDATED, ZADD_XX,
-  PAIRS_LISTPACK, ZSet, decodePairs, encodePairs,
+  ZSet,
 } from '../engine/zset.ts';
+import { OpError, defineOp } from '../server/shard-ops.ts';
+import { bool, bytesList, nullable, num, scoredMembers, tuple, u32, type ScoredMembers } from '../util/codec.ts';
 import { lexLteMax, parseLexRange, parseScoreRange, scoreLteMax } from '../engine/zset-range.ts';
 import { formatDouble, parseDoubleArg } from '../util/numbers.ts';
-import { ERR_SYNTAX, deleteKey, isWord, keyString, lookupRead, lookupWrite, modified, storeValue } from './family-util.ts';
+import { ERR_SYNTAX, ERR_WRONGTYPE, deleteKey, isWord, keyString, lookupRead, lookupWrite, modified, storeValue } from './family-util.ts';
 import { parseCursor } from './keyspace.ts';
 import * as common from './zset-common.ts';
 import { INT64_MAX, parseLong, parsePositiveLong, parseRangeLong, replyScore, zsetLimits, zsetOf } from './zset-common.ts';
@@ -360,18 +361,19 @@ export function parseZMPop(args: Buffer[], w: ReplyWriter): MPopArgs | null {
 }
 
 /**
- * The first key of `keys` holding a sorted set, popped: [key, members, scores]; 'none' when all are
- * missing; null after a WRONGTYPE reply (keys are tried in order, as Redis does).
+ * The first key of `keys` holding a sorted set, popped: [its index in keys, the pairs]; 'none' when all
+ * are missing; WRONGTYPE for a key of another type before it (keys are tried in order, as Redis does).
  */
-function mpopFirst(x: ShardExec, keys: Buffer[], max: boolean, count: number, w: ReplyWriter): [Buffer, string[], number[]] | 'none' | null {
-  for (const key of keys) {
-    const z = zsetOf(lookupWrite(x, key), w);
-    if (z === null) return null;
-    if (z === undefined) continue;
+function mpopFirst(x: ShardExec, keys: Buffer[], max: boolean, count: number): [number, ScoredMembers] | 'none' | OpError {
+  for (let i = 0; i < keys.length; i++) {
+    const e = lookupWrite(x, keys[i]);
+    if (e === undefined) continue;
+    const z = e.value;
+    if (!(z instanceof ZSet)) return new OpError(ERR_WRONGTYPE);
     const scores: number[] = [];
     const members: string[] = [];
-    popPairs(x, key, z, max, count, scores, members);
-    return [key, members, scores];
+    popPairs(x, keys[i], z, max, count, scores, members);
+    return [i, { scores, members }];
   }
   return 'none';
 }
@@ -387,10 +389,10 @@ function replyMPop(w: ReplyWriter, key: Buffer, members: string[], scores: numbe
 function opZMPop(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const a = parseZMPop(args, w);
   if (a === null) return;
-  const r = mpopFirst(x, a.keys, a.max, a.count, w);
-  if (r === null) return;
+  const r = mpopFirst(x, a.keys, a.max, a.count);
+  if (r instanceof OpError) return w.error(r.text);
   if (r === 'none') return w.nullArray();
-  replyMPop(w, r[0], r[1], r[2]);
+  replyMPop(w, a.keys[r[0]], r[1].members, r[1].scores);
 }
 
 /** ZMPOP with keys on several shards: one hop per run of consecutive keys of the same shard, in order. */
@@ -402,27 +404,28 @@ async function multiZMPop(c: Client, args: Buffer[], w: ReplyWriter): Promise<vo
     const s = shardOfKey(a.keys[i], n);
     let j = i + 1;
     while (j < a.keys.length && shardOfKey(a.keys[j], n) === s) j++;
-    const r = await c.coord.runOn(s, '__zmpop', [Buffer.from(a.max ? 'MAX' : 'MIN'), Buffer.from(String(a.count)), ...a.keys.slice(i, j)]);
-    if (replyIsError(r)) return w.raw(r);
-    if (!replyIsNull(r)) {
-      const [key, payload] = splitArrayReply(r);
-      const p = decodePairs(bulkBytes(payload));
-      return replyMPop(w, bulkBytes(key), p.members, p.scores);
-    }
+    const r = await c.coord.op(s, ZSET_MPOP, [a.max, a.count, a.keys.slice(i, j)]);
+    if (r instanceof OpError) return w.error(r.text);
+    if (r !== null) return replyMPop(w, a.keys[i + r[0]], r[1].members, r[1].scores);
     i = j;
   }
   w.nullArray();
 }
 
-/** __zmpop MIN|MAX count key [key ...]: [key, popped pairs] for the first sorted set of the keys, nil if none. */
-function opInternalZMPop(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const r = mpopFirst(x, args.slice(3), isWord(args[1], 'MAX'), Number(args[2].toString('latin1')), w);
-  if (r === null) return;
-  if (r === 'none') return w.nullArray();
-  w.array(2);
-  w.bulk(r[0]);
-  w.bulk(encodePairs(PAIRS_LISTPACK, r[2], r[1]));
-}
+/**
+ * Pops up to `count` pairs (highest first when `max`) from the first of the keys holding a sorted set:
+ * [that key's index among them, the popped pairs], null when none does, WRONGTYPE as ZMPOP.
+ */
+export const ZSET_MPOP = defineOp(
+  'zset-mpop',
+  tuple<[boolean, number, Buffer[]]>(bool, num, bytesList),
+  nullable(tuple<[number, ScoredMembers]>(u32, scoredMembers)),
+  (x, [max, count, keys]) => {
+    const r = mpopFirst(x, keys, max, count);
+    return r === 'none' ? null : r;
+  },
+  true,
+);
 
 // ---------------------------------------------------------------------------------------------
 // ZRANDMEMBER
@@ -574,9 +577,4 @@ export const commands: Record<string, CommandImpl> = {
   ...setOps.commands,
 };
 
-export const internal: Record<string, [number, CommandImpl]> = {
-  __zmpop: [-4, { shard: opInternalZMPop }],
-  ...common.internal,
-  ...rangeCmds.internal,
-  ...setOps.internal,
-};
+export const ops = [ZSET_MPOP, common.ZSET_STORE, ...rangeCmds.ops, ...setOps.ops];

@@ -193,3 +193,31 @@ export function tuple<T extends unknown[]>(...cs: Codecs<T>): Codec<T> {
     },
   };
 }
+
+/** Scored members of a sorted set, in order: scores as exact doubles (-0, NaN and infinities kept). */
+export interface ScoredMembers {
+  scores: number[];
+  /** Members as latin1 strings (how the engine holds them). */
+  members: string[];
+}
+
+export const scoredMembers: Codec<ScoredMembers> = {
+  write(w, v) {
+    const n = v.members.length;
+    w.u32(n);
+    for (let i = 0; i < n; i++) {
+      w.f64(v.scores[i]);
+      w.latin1(v.members[i]);
+    }
+  },
+  read(r) {
+    const n = r.u32();
+    const scores: number[] = new Array(n);
+    const members: string[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      scores[i] = r.f64();
+      members[i] = r.latin1();
+    }
+    return { scores, members };
+  },
+};
