@@ -12,7 +12,7 @@ import { SetValue } from './set-value.ts';
 import { valueBytes } from './value-memory.ts';
 /** Small chunks keep the tests quick (the server's are 64 MiB). */
 const CHUNK_BYTES = 1 << 20;
-import { rng } from '../../test/harness.ts';
+import { mulberry32 as rng } from '../util/prng.ts';
 
 /** A small value of another type. */
 class Thing implements TypedValue {
