@@ -2,8 +2,8 @@
 // namespace) grouped by topic go to Damselfly at 1, 2 and 4 threads and to one real Redis, and the raw
 // reply bytes must be identical — in RESP2, in RESP3 (after HELLO 3) and pipelined (every command in
 // one write). A failing case is a compatibility bug in the server: keep the case, fix the server.
-// Invariants: one Redis per call, and one Damselfly per thread count, started once for the whole
-// suite and stopped (checked alive) after it; every case and variant has its own key namespace
+// Invariants: one Redis per call, and one Damselfly per thread count, started together once for the
+// whole suite and stopped (checked alive) after it; every case and variant has its own key namespace
 // (`d<threads>:<case no>:<variant>:`), so cases never see each other's keys; without redis-server
 // every case is skipped with a visible notice.
 
@@ -60,22 +60,30 @@ const VARIANTS: { id: Variant; opts: DiffOptions }[] = [
  */
 export function differentialSuite(title: string, groups: Group[]): void {
   describe(title, () => {
+    // Redis and the three Damselflies start together (their start-up overlaps, and with the cases
+    // of the thread counts before them) and stop after the last case.
     let redis: ServerHandle | null = null;
+    const dflys = new Map<number, Promise<ServerHandle>>();
     before(async () => {
-      if (REDIS_AVAILABLE) redis = await startRedis();
+      if (!REDIS_AVAILABLE) return;
+      for (const threads of THREADS) {
+        const p = startDamselfly({ threads });
+        p.catch(() => {}); // awaited by its describe; a failed start fails that describe's cases
+        dflys.set(threads, p);
+      }
+      redis = await startRedis();
     });
     after(async () => {
       await redis?.stop();
+      await Promise.all([...dflys.values()].map(async (p) => stopChecked(await p.catch(() => null))));
     });
 
     for (const threads of THREADS) {
       describe(`Damselfly with ${threads} thread(s) vs Redis`, () => {
         let dfly: ServerHandle | null = null;
         before(async () => {
-          if (REDIS_AVAILABLE) dfly = await startDamselfly({ threads });
-        });
-        after(async () => {
-          await stopChecked(dfly);
+          const p = dflys.get(threads);
+          if (p) dfly = await p;
         });
 
         let caseNo = 0;
