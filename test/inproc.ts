@@ -14,7 +14,7 @@ import { Connection } from '../src/server/connection.ts';
 import { ShardWorker } from '../src/server/shard-worker.ts';
 import { createMeshLayout } from '../src/runtime/mesh.ts';
 import { shardOfKey } from '../src/runtime/slots.ts';
-import { encodeCommand, scanReply, type Arg } from './harness.ts';
+import { encodeCommand, scanReply, type Arg } from './resp.ts';
 import { controlViews, createControl } from '../src/runtime/control.ts';
 
 export class FakeSocket extends EventEmitter {

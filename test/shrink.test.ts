@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ddmin } from './shrink.ts';
-import { rng } from './harness.ts';
+import { mulberry32 as rng } from '../src/util/prng.ts';
 
 /** Fails when `needles` occur in order (not necessarily adjacent). */
 function containsInOrder(needles: number[]): (c: number[]) => Promise<boolean> {

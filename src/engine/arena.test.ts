@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Arena, CLASS_SIZES, LARGE_CLASS, MAX_CLASS_BYTES, sizeClass } from './arena.ts';
-import { rng } from '../../test/harness.ts';
+import { mulberry32 as rng } from '../util/prng.ts';
 
 /** Small chunks keep the tests quick (the server's are 64 MiB). */
 const CHUNK_BYTES = 1 << 20;

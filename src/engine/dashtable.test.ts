@@ -8,7 +8,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BUCKET_SLOTS, BUCKETS, DashTable, HASH, hashBytes, hashString, type KeyStore, type Segment, SEGMENT_SLOTS, STASH_SLOTS } from './dashtable.ts';
-import { rng } from '../../test/harness.ts';
+import { mulberry32 as rng } from '../util/prng.ts';
 
 const REGULAR = BUCKETS * BUCKET_SLOTS;
 

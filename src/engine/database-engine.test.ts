@@ -13,7 +13,7 @@ import { kindOf } from './kinds.ts';
 import { KIND_LIST } from './value-kind.ts';
 /** Small chunks keep the tests quick (the server's are 64 MiB). */
 const CHUNK_BYTES = 1 << 20;
-import { rng } from '../../test/harness.ts';
+import { mulberry32 as rng } from '../util/prng.ts';
 
 /** A small value of another type (the database never looks inside; it poses as a list). */
 class Thing implements TypedValue {

@@ -10,7 +10,7 @@ import { Shard } from './shard.ts';
 import { WatchRecord, watchKey } from './watch.ts';
 import { KIND_HASH } from './value-kind.ts';
 import { keySlotOfString } from '../runtime/slots.ts';
-import { rng } from '../../test/harness.ts';
+import { mulberry32 as rng } from '../util/prng.ts';
 
 /** Checks every invariant the Database promises; returns the stored keys with their entries. */
 function check(db: Database, where: string): Map<string, Entry> {

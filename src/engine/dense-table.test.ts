@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DenseTable } from './dense-table.ts';
-import { rng } from '../../test/harness.ts';
+import { mulberry32 as rng } from '../util/prng.ts';
 
 describe('DenseTable', () => {
   it('matches a Map model under random sets and deletes', () => {

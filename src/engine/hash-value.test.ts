@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import {
   COND_GT, COND_LT, COND_NX, COND_XX, DEFAULT_HASH_LIMITS, HashValue, SETEX_DELETED, SETEX_NOT_MET, SETEX_NO_FIELD, SETEX_OK, type HashLimits,
 } from './hash-value.ts';
-import { rng } from '../../test/harness.ts';
+import { mulberry32 as rng } from '../util/prng.ts';
 
 function pairs(h: HashValue): string[] {
   const out: string[] = [];

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { IntSet, int64OfText } from './intset.ts';
-import { rng } from '../../test/harness.ts';
+import { mulberry32 as rng } from '../util/prng.ts';
 
 describe('int64OfText', () => {
   it('accepts canonical int64 texts only', () => {

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { QuickList, entrySize, type ListEncoding } from './quicklist.ts';
 import { LP_HEADER, exceedsLimit, nodeLimit } from './listpack-size.ts';
-import { rng } from '../../test/harness.ts';
+import { mulberry32 as rng } from '../util/prng.ts';
 
 function contents(l: QuickList): string[] {
   const out: string[] = [];

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ScanLog } from './scan-log.ts';
-import { rng } from '../../test/harness.ts';
+import { mulberry32 as rng } from '../util/prng.ts';
 
 test('a scan returns every member live throughout, whatever changes meanwhile', () => {
   const r = rng(9);

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SetValue, DEFAULT_SET_LIMITS, type SetLimits } from './set-value.ts';
-import { rng } from '../../test/harness.ts';
+import { mulberry32 as rng } from '../util/prng.ts';
 
 function members(s: SetValue): string[] {
   const out: string[] = [];

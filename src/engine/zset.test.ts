@@ -10,7 +10,7 @@ import {
 } from './zset.ts';
 import { compareKeys } from './score-tree.ts';
 import { type LexRange, type ScoreRange, lexGteMin, lexLteMax, scoreGteMin, scoreLteMax } from './zset-range.ts';
-import { rng } from '../../test/harness.ts';
+import { mulberry32 as rng } from '../util/prng.ts';
 
 type Pair = [string, number];
 

@@ -1,12 +1,15 @@
 // Keyspace commands, byte-exact against a real redis-server: every edge case is sent to Redis and to
 // Damselfly (1 and 3 shard threads) and the raw replies compared (sorted where the order is unspecified,
-// TTLs within a tolerance). Skips when redis-server is not installed.
+// TTLs within a tolerance). At the end, the keyspace cases of the shared differential runner
+// (test/differential-runner.ts: 1, 2 and 4 threads; RESP2, RESP3 and pipelined). Skips when
+// redis-server is not installed.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { UNORDERED_KEYS, c, differentialSuite, type Group } from '../../test/differential-runner.ts';
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 const HAVE_REDIS = spawnSync('redis-server', ['--version']).status === 0;
@@ -671,3 +674,147 @@ describe('OBJECT FREQ/IDLETIME under an LFU policy', { skip: !HAVE_REDIS && 'red
     }
   });
 });
+
+// Differential cases (DEL/EXISTS/TOUCH/UNLINK across shards, expiry options, COPY, MOVE, RENAME,
+// OBJECT, FLUSHDB/DBSIZE and KEYS in databases of their own), each with its own key namespace.
+const GROUPS: Group[] = [
+  {
+    name: 'keyspace',
+    cases: [
+      c('DEL / EXISTS across shards', (k) => [
+        ['MSET', k('a'), '1', k('b'), '2', k('c'), '3', k('d'), '4'],
+        ['EXISTS', k('a'), k('b'), k('c'), k('d'), k('x')],
+        ['EXISTS', k('a'), k('a'), k('a')],
+        ['DEL', k('a'), k('b'), k('x')],
+        ['EXISTS', k('a'), k('b'), k('c'), k('d')],
+        ['DEL', k('c'), k('c'), k('d')],
+        ['DEL', k('a')],
+      ]),
+      c('TYPE / TTL / PERSIST / EXPIRE', (k) => [
+        ['SET', k('a'), 'v'],
+        ['TYPE', k('a')],
+        ['TYPE', k('x')],
+        ['TTL', k('a')],
+        ['TTL', k('x')],
+        ['EXPIRE', k('a'), '100'],
+        ['TTL', k('a')],
+        ['PERSIST', k('a')],
+        ['PERSIST', k('a')],
+        ['TTL', k('a')],
+        ['EXPIRE', k('x'), '100'],
+        ['EXPIRE', k('a'), 'abc'],
+        ['EXPIRE', k('a'), '0'],
+        ['EXISTS', k('a')],
+      ]),
+      c('EXPIRE NX / XX / GT / LT', (k) => [
+        ['SET', k('a'), 'v'],
+        ['EXPIRE', k('a'), '100', 'XX'],
+        ['EXPIRE', k('a'), '100', 'NX'],
+        ['EXPIRE', k('a'), '200', 'NX'],
+        ['EXPIRE', k('a'), '50', 'GT'],
+        ['EXPIRE', k('a'), '300', 'GT'],
+        ['TTL', k('a')],
+        ['EXPIRE', k('a'), '400', 'LT'],
+        ['EXPIRE', k('a'), '200', 'LT'],
+        ['TTL', k('a')],
+        ['EXPIRE', k('a'), '10', 'NX', 'XX'],
+        ['EXPIRE', k('a'), '10', 'GT', 'LT'],
+        ['EXPIRE', k('a'), '10', 'FOO'],
+      ]),
+      c('TOUCH / UNLINK across shards', (k) => [['MSET', k('a'), '1', k('b'), '2', k('c'), '3'], ['TOUCH', k('a'), k('b'), k('c'), k('x')], ['UNLINK', k('a'), k('x'), k('b')], ['EXISTS', k('a'), k('b'), k('c')]]),
+      c('COPY', (k) => [
+        ['SET', k('{t}a'), 'v', 'EX', '100'],
+        ['COPY', k('{t}a'), k('{t}b')],
+        ['GET', k('{t}b')],
+        ['TTL', k('{t}b')],
+        ['COPY', k('{t}a'), k('{t}b')],
+        ['COPY', k('{t}a'), k('{t}b'), 'REPLACE'],
+        ['COPY', k('{t}a'), k('{t}a')],
+        ['COPY', k('{t}x'), k('{t}y')],
+        ['COPY', k('{t}a'), k('{t}c'), 'DB', '1'],
+        ['SELECT', '1'],
+        ['GET', k('{t}c')],
+        ['DEL', k('{t}c')],
+        ['SELECT', '0'],
+        ['COPY', k('{t}a'), k('{t}c'), 'DB', '99'],
+        ['COPY', k('{t}a'), k('{t}c'), 'DB', 'x'],
+        ['COPY', k('{t}a'), k('{t}c'), 'FOO'],
+      ]),
+      // CRC16 is affine: two keys of equal length that differ only in their last bytes keep the same
+      // slot difference whatever the namespace, and with 2 or 4 shards the shard is the slot's low
+      // bits. 'src' and 'dst' always shared a shard; 'src' and 'out' never do (at 2 and at 4 threads).
+      c('COPY across shards', (k) => [['SET', k('src'), 'v'], ['COPY', k('src'), k('out')], ['GET', k('out')], ['COPY', k('src'), k('out')], ['SET', k('src'), 'w'], ['COPY', k('src'), k('out'), 'REPLACE'], ['GET', k('out')]]),
+      c('MOVE', (k) => [
+        ['SET', k('a'), 'v'],
+        ['MOVE', k('a'), '1'],
+        ['EXISTS', k('a')],
+        ['MOVE', k('a'), '1'],
+        ['SET', k('a'), 'w'],
+        ['MOVE', k('a'), '1'],
+        ['MOVE', k('a'), '0'],
+        ['MOVE', k('a'), '16'],
+        ['MOVE', k('a'), 'x'],
+        ['SELECT', '1'],
+        ['GET', k('a')],
+        ['DEL', k('a')],
+      ]),
+      c('OBJECT ENCODING / REFCOUNT / FREQ', (k) => [
+        ['SET', k('i'), '12345'],
+        ['SET', k('s'), 'short'],
+        ['SET', k('r'), 'r'.repeat(45)],
+        ['SET', k('e'), 'e'.repeat(44)],
+        ['SET', k('z'), '100'],
+        ['OBJECT', 'ENCODING', k('i')],
+        ['OBJECT', 'ENCODING', k('s')],
+        ['OBJECT', 'ENCODING', k('r')],
+        ['OBJECT', 'ENCODING', k('e')],
+        ['OBJECT', 'ENCODING', k('missing')],
+        ['APPEND', k('s'), 'x'],
+        ['OBJECT', 'ENCODING', k('s')],
+        ['INCR', k('i')],
+        ['OBJECT', 'ENCODING', k('i')],
+        ['OBJECT', 'REFCOUNT', k('s')],
+        ['OBJECT', 'REFCOUNT', k('z')],
+        ['OBJECT', 'REFCOUNT', k('missing')],
+        ['OBJECT', 'FREQ', k('s')],
+        ['OBJECT'],
+        ['OBJECT', 'FOO', k('s')],
+        ['OBJECT', 'ENCODING'],
+      ]),
+      c('FLUSHDB / DBSIZE in a database of their own', () => [
+        ['SELECT', '9'],
+        ['FLUSHDB'],
+        ['DBSIZE'],
+        ['MSET', 'a', '1', 'b', '2', 'c', '3', 'd', '4', 'e', '5'],
+        ['DBSIZE'],
+        ['FLUSHDB', 'ASYNC'],
+        ['DBSIZE'],
+        ['SET', 'x', 'y'],
+        ['FLUSHDB', 'SYNC'],
+        ['DBSIZE'],
+        ['FLUSHDB', 'FOO'],
+        ['DBSIZE', 'x'],
+      ]),
+      c(
+        'KEYS in a database of its own',
+        () => [
+          ['SELECT', '10'],
+          ['FLUSHDB'],
+          ['MSET', 'alpha', '1', 'beta', '2', 'gamma', '3', 'alps', '4', 'a*b', '5', 'ab', '6'],
+          ['KEYS', '*'],
+          ['KEYS', 'al*'],
+          ['KEYS', '?eta'],
+          ['KEYS', '[ab]*'],
+          ['KEYS', 'a\\*b'],
+          ['KEYS', 'nomatch*'],
+          ['FLUSHDB'],
+        ],
+        undefined,
+        UNORDERED_KEYS,
+      ),
+      c('RENAME', (k) => [['SET', k('a'), 'v', 'EX', '100'], ['RENAME', k('a'), k('b')], ['GET', k('b')], ['TTL', k('b')], ['EXISTS', k('a')], ['RENAME', k('nope'), k('c')], ['RENAMENX', k('b'), k('b')], ['SET', k('c'), 'w'], ['RENAMENX', k('b'), k('c')], ['RENAMENX', k('b'), k('d')], ['MGET', k('b'), k('c'), k('d')]]),
+    ],
+  },
+];
+
+differentialSuite('keyspace commands: differential vs Redis (RESP2, RESP3, pipelined)', GROUPS);

@@ -8,7 +8,7 @@ import { QuickList } from '../engine/quicklist.ts';
 import { SetValue, DEFAULT_SET_LIMITS } from '../engine/set-value.ts';
 import { ZSet } from '../engine/zset.ts';
 import { keySlot } from '../runtime/slots.ts';
-import { rng } from '../../test/harness.ts';
+import { mulberry32 as rng } from '../util/prng.ts';
 import {
   PAT_KEY, PAT_NONE, PAT_SELF, compilePattern, loadVector, lookupPatterns, parseSort, patternKey, patternTagKey, sortKeyPositions,
   sortScore, sortVector, type SortOptions,

@@ -4,7 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReplyWriter } from './reply-writer.ts';
-import { replyLength, rng } from '../../test/harness.ts';
+import { replyLength } from '../../test/resp.ts';
+import { mulberry32 as rng } from '../util/prng.ts';
 
 function enc(resp: 2 | 3, f: (w: ReplyWriter) => void): string {
   const w = new ReplyWriter();

@@ -10,7 +10,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { ByteRing } from './ring.ts';
 import { Mesh, type MeshLayout, type RemoteExecutor } from './mesh.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
-import { rng } from '../../test/harness.ts';
+import { mulberry32 as rng } from '../util/prng.ts';
 
 interface Role {
   role: 'mesh-node';

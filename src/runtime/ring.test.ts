@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker, isMainThread, workerData, parentPort } from 'node:worker_threads';
 import { ByteRing } from './ring.ts';
-import { rng } from '../../test/harness.ts';
+import { mulberry32 as rng } from '../util/prng.ts';
 
 /** The byte at stream position p (a multiplicative hash: no short period, so shifts are caught). */
 function patternByte(p: number): number {

@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   LatencyRecorder, ZipfSampler, getCommand, keyOf, mulberry32, parseCount, parseGcLine, replyKind, setBatch, setCommand, summarizeGc, valueOf,
-} from '../bench/memory-workload.ts';
-import { encode } from '../bench/resp-client.ts';
-import { rng } from './harness.ts';
+} from './memory-workload.ts';
+import { encode } from './resp-client.ts';
+import { mulberry32 as shared } from '../src/util/prng.ts';
 
 test('setBatch writes the same bytes as one encoded SET per key; keys are memtier-<n>, values exactly size bytes and distinct', () => {
   for (const [from, to] of [[0, 5], [9_999_990, 10_000_000], [123_456, 123_457]]) {
@@ -32,10 +32,8 @@ test('replyKind tells values, nils and errors apart', () => {
   assert.equal(replyKind(Buffer.from("-OOM command not allowed when used memory > 'maxmemory'.\r\n")), 'error');
 });
 
-test('mulberry32 is the test harness rng', () => {
-  const a = mulberry32(99);
-  const b = rng(99);
-  for (let i = 0; i < 100; i++) assert.equal(a(), b());
+test('bench mulberry32 is the one in src/util/prng.ts (the tests use the same generator)', () => {
+  assert.equal(mulberry32, shared);
 });
 
 test('ZipfSampler: probabilities follow 1/(k+1)^s, sum to 1, and sampling matches them', () => {
