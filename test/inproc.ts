@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { defaults, type ConfigValues } from '../src/config/params.ts';
 import { FAMILIES, registerOps } from '../src/server/commands.ts';
-import { buildTable, internalSpec, loadSpecs, type CommandSpec, type CommandTable } from '../src/server/command-table.ts';
+import { buildTable, loadSpecs, type CommandTable } from '../src/server/command-table.ts';
 import type { CommandImpl } from '../src/server/command-types.ts';
 import { Connection } from '../src/server/connection.ts';
 import { ShardWorker } from '../src/server/shard-worker.ts';
@@ -93,17 +93,15 @@ export interface Rig {
   keyOn(s: number, prefix?: string): string;
 }
 
-/** Override some handlers (by spec name, or internal "__name") on top of the real families. */
+/** Override some handlers (by spec name) on top of the real families. */
 export type Overrides = Record<string, CommandImpl>;
 
 export function buildRigTable(overrides: Overrides = {}): CommandTable {
   const impls = new Map<string, CommandImpl>();
-  const internal = new Map<string, [CommandSpec, CommandImpl]>();
   for (const fam of Object.values(FAMILIES)) {
     for (const [name, impl] of Object.entries(fam.commands)) impls.set(name, { ...impl, ...(overrides[name] ?? {}) });
-    for (const [name, [arity, impl]] of Object.entries(fam.internal ?? {})) internal.set(name, [internalSpec(name, arity), { ...impl, ...(overrides[name] ?? {}) }]);
   }
-  return registerOps(buildTable(loadSpecs(), impls, internal));
+  return registerOps(buildTable(loadSpecs(), impls));
 }
 
 export function makeRig(n: number, opts: { config?: Partial<ConfigValues>; overrides?: Overrides } = {}): Rig {

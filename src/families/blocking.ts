@@ -15,10 +15,11 @@ import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
 import { kindOf } from '../engine/kinds.ts';
-import { mergeSum } from '../server/coordinator.ts';
+import { allOk, defineOp, OpError } from '../server/shard-ops.ts';
+import { bool, bytesList, latin1, list, none, num, tuple, u32, type Codec } from '../util/codec.ts';
 import { LockPlan } from '../server/transaction.ts';
 import { NO_GLOBAL } from '../server/tx-shard.ts';
-import { blockOp, claim, registerBlockOp, Waiter, type BlockOp } from '../server/blocking.ts';
+import { blockOp, claim, DELIVERED, registerBlockOp, Waiter, type BlockOp } from '../server/blocking.ts';
 import { keySlot, shardOfKey } from '../runtime/slots.ts';
 import { ceilToLongLong, mulLongDouble, parseInt64, parseLongDouble } from '../util/numbers.ts';
 import { bulkBytes, replyIsError, splitArrayReply, replyInteger } from '../protocol/reply-reader.ts';
@@ -266,10 +267,12 @@ async function tryNow(c: Client, plan: BlockPlan): Promise<Buffer | null> {
   let result: Buffer | null = null;
   await c.coord.atomically(lock, NO_GLOBAL, async () => {
     const state = new Array<number>(plan.keys.length).fill(0);
+    const kind = blockOp(plan.op).kind;
     await Promise.all(
       [...byShard].map(async ([s, idx]) => {
-        const r = await c.coord.runOn(s, '__bpeek', [B(blockOp(plan.op).kind), ...idx.map((i) => plan.keys[i])]);
-        splitArrayReply(r).forEach((item, j) => (state[idx[j]] = replyInteger(item)));
+        const r = await c.coord.op(s, PEEK, [kind, idx.map((i) => plan.keys[i])]);
+        if (r instanceof OpError) throw new Error(r.text);
+        r.forEach((v, j) => (state[idx[j]] = v));
       }),
     );
     const first = state.findIndex((v) => v !== 0);
@@ -343,12 +346,11 @@ async function wait(c: Client, plan: BlockPlan, ms: number, w: ReplyWriter): Pro
       if (l === undefined) byShard.set(s, (l = []));
       l.push(k);
     }
-    const head = [
-      B(String(slot)), B(String(expect)), B(String(worker.index)), B(String(c.id)), B(String(plan.stamp)), B(String(plan.op)),
-      B(String(worker.command(plan.template[0].toString()).index)), B(String(plan.keyAt)),
-      B(String(plan.template.length)), ...plan.template, B(String(plan.extra.length)), ...plan.extra,
-    ];
-    void Promise.all([...byShard].map(([s, keys]) => c.coord.runOn(s, '__block', [...head, ...keys], c.resp))).then(() => {
+    const reg: Registration = {
+      slot, expect, worker: worker.index, client: String(c.id), stamp: plan.stamp, op: plan.op, resp: c.resp,
+      cmd: worker.command(plan.template[0].toString()).index, keyAt: plan.keyAt, template: plan.template, extra: plan.extra, keys: [],
+    };
+    void Promise.all([...byShard].map(([s, keys]) => c.coord.op(s, BLOCK, { ...reg, keys }))).then(() => {
       if (done) return;
       c.blockState = state;
       shown = true;
@@ -364,7 +366,7 @@ async function wait(c: Client, plan: BlockPlan, ms: number, w: ReplyWriter): Pro
     Atomics.sub(worker.shared.counts, 1, 1);
   }
   blocking.claims.release(slot);
-  for (const s of new Set(plan.keys.map((k) => shardOfKey(k, n)))) void c.coord.runOn(s, '__unblock', [B(String(slot)), B(String(expect))]);
+  for (const s of new Set(plan.keys.map((k) => shardOfKey(k, n)))) void c.coord.op(s, UNBLOCK, [slot, expect]);
   // Redis 7.0 answers a timeout (or CLIENT UNBLOCK) with a nil array, BLMOVE and BRPOPLPUSH included
   // (whose nil inside MULTI is a nil bulk).
   if (reply === null) return w.nullArray();
@@ -388,73 +390,96 @@ function clientUnblock(c: Client, args: Buffer[], w: ReplyWriter): void {
   }
   const id = parseInt64(args[2]);
   if (id === null) return w.error(ERR_NOT_INTEGER);
-  c.coord.broadcast(c.worker.command('__clientunblock'), [B('__clientunblock'), B(String(id)), B(mode)], mergeSum, w);
+  c.coord.broadcastOp(CLIENT_UNBLOCK, [String(id), mode === 'ERROR'], (results, out) => {
+    const counts = allOk(results, out);
+    if (counts !== null) out.integer(counts.reduce((a, b) => a + b, 0));
+  }, w);
 }
 
 // --- shard side --------------------------------------------------------------------------------
 
-/** __bpeek list|zset key...: per key 0 (missing), 1 (holds elements of that type), 2 (another type). */
-function opPeek(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const kind = keyString(args[1]);
-  w.array(args.length - 2);
-  for (let i = 2; i < args.length; i++) {
-    const e = x.db.lookup(keySlot(args[i]), keyString(args[i]), x.now);
-    if (e === undefined) w.integer(0);
-    else {
-      const v = e.value;
-      const k = kindOf(v).type;
-      w.integer(k === kind ? 1 : 2);
-    }
-  }
+/** Per key: 0 missing, 1 holding elements of `kind` ('list', 'zset'), 2 holding another type. */
+const PEEK = defineOp('block-peek', tuple<[string, Buffer[]]>(latin1, bytesList), list(u32), (x, [kind, keys]) =>
+  keys.map((k) => {
+    const e = x.db.lookup(keySlot(k), keyString(k), x.now);
+    return e === undefined ? 0 : kindOf(e.value).type === kind ? 1 : 2;
+  }),
+);
+
+/** A blocked client's wait as a shard registers it (its keys on that shard). */
+interface Registration {
+  slot: number;
+  expect: number;
+  worker: number;
+  client: string;
+  stamp: number;
+  op: number;
+  resp: 2 | 3;
+  /** The popping command's number in the command table. */
+  cmd: number;
+  keyAt: number;
+  template: Buffer[];
+  extra: Buffer[];
+  keys: Buffer[];
 }
 
-/**
- * __block slot expect worker client stamp op cmdIndex keyAt ntemplate template... nextra extra... key...:
- * registers a waiter on these keys (in stamp order); a key already holding elements serves it at once.
- */
-function opBlock(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const num = (i: number): number => Number(keyString(args[i]));
+const registration: Codec<Registration> = {
+  write(w, r) {
+    w.u32(r.slot);
+    w.u32(r.expect);
+    w.u32(r.worker);
+    w.latin1(r.client);
+    w.f64(r.stamp);
+    w.u32(r.op);
+    w.u8(r.resp);
+    w.u32(r.cmd);
+    w.u32(r.keyAt);
+    bytesList.write(w, r.template);
+    bytesList.write(w, r.extra);
+    bytesList.write(w, r.keys);
+  },
+  read(r) {
+    return {
+      slot: r.u32(), expect: r.u32(), worker: r.u32(), client: r.latin1(), stamp: r.f64(), op: r.u32(), resp: r.u8() === 3 ? 3 : 2,
+      cmd: r.u32(), keyAt: r.u32(), template: bytesList.read(r), extra: bytesList.read(r), keys: bytesList.read(r),
+    };
+  },
+};
+
+/** Registers a waiter on these keys (in stamp order); a key already holding elements serves it at once. */
+const BLOCK = defineOp('block', registration, none, (x, g) => {
   const wt = new Waiter();
-  wt.slot = num(1);
-  wt.expect = num(2);
-  wt.worker = num(3);
-  wt.clientId = keyString(args[4]);
-  wt.stamp = num(5);
-  wt.op = blockOp(num(6));
-  wt.cmd = x.worker.table.all[num(7)];
-  wt.keyAt = num(8);
-  const nt = num(9);
-  wt.template = args.slice(10, 10 + nt).map((a) => Buffer.from(a));
-  const ne = num(10 + nt);
-  wt.extra = args.slice(11 + nt, 11 + nt + ne).map((a) => Buffer.from(a));
-  wt.keys = args.slice(11 + nt + ne).map((k) => keyString(k));
+  wt.slot = g.slot;
+  wt.expect = g.expect;
+  wt.worker = g.worker;
+  wt.clientId = g.client;
+  wt.stamp = g.stamp;
+  wt.op = blockOp(g.op);
+  wt.cmd = x.worker.table.all[g.cmd];
+  wt.keyAt = g.keyAt;
+  wt.template = g.template.map(copy);
+  wt.extra = g.extra.map(copy);
+  wt.keys = g.keys.map((k) => keyString(k));
   wt.db = x.dbIndex;
-  wt.resp = w.resp;
-  // (A key that already holds elements, pushed since the try, is served right after this command.)
+  wt.resp = g.resp;
+  // (A key that already holds elements, pushed since the try, is served right after this operation.)
   x.worker.blocking.addWaiter(wt);
-  w.ok();
-}
+  return null;
+});
 
-/** __unblock slot expect: drops the waiter of that wait on this shard. */
-function opUnblock(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const wt = x.worker.blocking.waiters.get(Number(keyString(args[1])));
-  if (wt !== undefined && wt.expect === Number(keyString(args[2]))) x.worker.blocking.removeWaiter(wt);
-  w.ok();
-}
+/** Drops the waiter of that wait (claim slot, its expected value) on this shard. */
+const UNBLOCK = defineOp('unblock', tuple<[number, number]>(u32, u32), none, (x, [slot, expect]) => {
+  const wt = x.worker.blocking.waiters.get(slot);
+  if (wt !== undefined && wt.expect === expect) x.worker.blocking.removeWaiter(wt);
+  return null;
+});
 
-/** __unblocked client slot reply: a shard served this worker's blocked client. */
-function opUnblocked(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  // 0: the client is gone — the serving shard puts back what it popped.
-  w.integer(x.worker.blocking.delivered(Number(keyString(args[2])), keyString(args[1]), args[3]) ? 1 : 0);
-}
-
-/** __clientunblock id TIMEOUT|ERROR: 1 if this worker's client `id` was blocked and is now unblocked. */
-function opClientUnblock(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const conn = x.worker.clients.get(BigInt(keyString(args[1])));
-  const b = conn?.blockState ?? null;
-  if (b === null) return w.integer(0);
-  w.integer(b.cancel(keyString(args[2]) === 'ERROR' ? UNBLOCKED_ERROR : null) ? 1 : 0);
-}
+/** CLIENT UNBLOCK on this thread: 1 if its client `id` was blocked and is now unblocked (with an error if asked). */
+const CLIENT_UNBLOCK = defineOp('client-unblock', tuple<[string, boolean]>(latin1, bool), num, (x, [id, error]) => {
+  const b = x.worker.clients.get(BigInt(id))?.blockState ?? null;
+  if (b === null) return 0;
+  return b.cancel(error ? UNBLOCKED_ERROR : null) ? 1 : 0;
+});
 
 export const commands: Record<string, CommandImpl> = {
   blpop: { connAsync: simplePop('lpop', OP_BLPOP) },
@@ -468,10 +493,4 @@ export const commands: Record<string, CommandImpl> = {
   'client|unblock': { conn: clientUnblock },
 };
 
-export const internal: Record<string, [number, CommandImpl]> = {
-  __bpeek: [-3, { shard: opPeek }],
-  __block: [-13, { shard: opBlock }],
-  __unblock: [3, { shard: opUnblock }],
-  __unblocked: [4, { shard: opUnblocked }],
-  __clientunblock: [3, { shard: opClientUnblock }],
-};
+export const ops = [PEEK, BLOCK, UNBLOCK, CLIENT_UNBLOCK, DELIVERED];

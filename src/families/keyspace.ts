@@ -12,8 +12,7 @@ import { LockPlan } from '../server/transaction.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
-import { mergeOk } from '../server/coordinator.ts';
-import { defineOp, OpError } from '../server/shard-ops.ts';
+import { defineOp, OpError, replyAllOk } from '../server/shard-ops.ts';
 import { bool, bytes, latin1, list, none, nullable, num, tuple, u32 } from '../util/codec.ts';
 import type { Database, Entry, Value } from '../engine/database.ts';
 import { kindById, kindOf } from '../engine/kinds.ts';
@@ -797,13 +796,11 @@ function swapdb(c: Client, args: Buffer[], w: ReplyWriter): void {
   if (b === null) return;
   const dbnum = c.worker.shard.dbs.length;
   if (a < 0 || a >= dbnum || b < 0 || b >= dbnum) return w.error(ERR_DB_RANGE);
-  c.coord.broadcastAtomic(c.worker.command('__swapdb'), [Buffer.from('__swapdb'), Buffer.from(String(a)), Buffer.from(String(b))], mergeOk, w);
+  c.coord.broadcastAtomicOp(SWAP_DB, [a, b], replyAllOk, w);
 }
 
-/** __swapdb a b: swaps this shard's two Database objects; wakes clients blocked on keys the swap fills. */
-function opSwapDb(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
-  const a = Number(args[1].toString('latin1'));
-  const b = Number(args[2].toString('latin1'));
+/** Swaps this shard's two Database objects; wakes clients blocked on keys the swap fills. */
+const SWAP_DB = defineOp('swap-db', tuple<[number, number]>(u32, u32), none, (x, [a, b]) => {
   const dbs = x.shard.dbs;
   const t = dbs[a];
   dbs[a] = dbs[b];
@@ -811,8 +808,8 @@ function opSwapDb(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (a !== b) swapWatchers(dbs, a, b);
   // Clients wait on a database index: keys the swap filled there serve them (as Redis).
   if (a !== b) x.worker.blocking.keys.swapped(a, b);
-  w.ok();
-}
+  return null;
+}, true);
 
 export const commands: Record<string, CommandImpl> = {
   del: { shard: opDel, multi: 'sum' },
@@ -848,8 +845,4 @@ export const commands: Record<string, CommandImpl> = {
   flushall: { conn: flushall },
 };
 
-export const internal: Record<string, [number, CommandImpl]> = {
-  __swapdb: [3, { shard: opSwapDb }],
-};
-
-export const ops = [KEYS_OP, SCAN_OP, RANDOM_KEY, DB_SIZE, FLUSH_DB, FLUSH_ALL, HAS_KEY, DUMP, RESTORE];
+export const ops = [KEYS_OP, SCAN_OP, RANDOM_KEY, DB_SIZE, FLUSH_DB, FLUSH_ALL, HAS_KEY, DUMP, RESTORE, SWAP_DB];

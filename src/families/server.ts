@@ -195,8 +195,6 @@ function sumSnapshots(table: CommandTable, snaps: WorkerSnapshot[]): Totals {
     }
     for (const [i, calls, usec, rej, failed] of s.cmd) {
       const cmd = table.all[i];
-      // Internal commands are not shown (a broadcasting command is counted where its answers merge).
-      if (cmd.hidden) continue;
       const cur = t.cmd.get(i) ?? [0, 0, 0, 0];
       cur[0] += calls;
       cur[1] += usec;

@@ -29,6 +29,8 @@ import { keyText, type KeyArg } from '../engine/database.ts';
 import { BLOCK_SLOTS_PER_WORKER } from '../runtime/control.ts';
 import { keySlotOfString, shardOfKey } from '../runtime/slots.ts';
 import { REQ_PART } from './command-types.ts';
+import { defineOp, encodeArgs, readResult } from './shard-ops.ts';
+import { BinWriter, bool, bytes, latin1, tuple, u32 } from '../util/codec.ts';
 
 // --- operations ----------------------------------------------------------------------------------
 
@@ -60,6 +62,14 @@ export function blockOp(id: number): BlockOp {
   if (op === undefined) throw new Error(`no blocking operation ${id}`);
   return op;
 }
+
+/**
+ * On the blocked client's thread: a shard served client `clientId` waiting at claim slot `slot` with
+ * `reply`; false when the client is gone (the serving shard then puts back what it popped).
+ */
+export const DELIVERED = defineOp('delivered', tuple<[string, number, Buffer]>(latin1, u32, bytes), bool, (x, [clientId, slot, reply]) =>
+  x.worker.blocking.delivered(slot, clientId, reply),
+);
 
 // --- waiters (shard side) ------------------------------------------------------------------------
 
@@ -211,6 +221,8 @@ export class BlockingService {
   readonly waiters = new Map<number, Waiter>();
   readonly keys: BlockedKeys;
   private serving = false;
+  /** Encodes deliveries (its own: a delivery may happen while an operation's arguments sit in opOut). */
+  private readonly out = new BinWriter(256);
 
   constructor(worker: ShardWorker) {
     this.worker = worker;
@@ -339,11 +351,10 @@ export class BlockingService {
       if (!this.delivered(wt.slot, wt.clientId, reply) && popped !== null) this.undoPop(wt, key, popped);
       return;
     }
-    const cmd = worker.command('__unblocked');
-    worker.mesh.send(wt.worker, cmd.index, 0, 2, REQ_PART, [Buffer.from(cmd.name), Buffer.from(wt.clientId), Buffer.from(String(wt.slot)), reply], {
-      // :0 — the client went away after it was served: what was popped for it goes back.
+    worker.mesh.send(wt.worker, DELIVERED.index, 0, 2, REQ_PART, [encodeArgs(DELIVERED, [wt.clientId, wt.slot, reply], this.out)], {
+      // false: the client went away after it was served: what was popped for it goes back.
       complete: (r) => {
-        if (r.length >= 2 && r[0] === 0x3a && r[1] === 0x30 && popped !== null) this.undoPop(wt, key, popped);
+        if (readResult(DELIVERED, r) === false && popped !== null) this.undoPop(wt, key, popped);
       },
     });
   }

@@ -4,7 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Command, CommandTable, FLAG_FAST, FLAG_NOAUTH, FLAG_READONLY, FLAG_WRITE, FLAG_DENYOOM, FACT_RUN_IN_MULTI, FACT_RUNS_QUEUE, buildTable, compileSpec, internalSpec, loadSpecs, type CommandSpec } from './command-table.ts';
+import { OP_BASE, TX_FRAME } from './shard-ops.ts';
+import { Command, CommandTable, FLAG_FAST, FLAG_NOAUTH, FLAG_READONLY, FLAG_WRITE, FLAG_DENYOOM, FACT_RUN_IN_MULTI, FACT_RUNS_QUEUE, buildTable, compileSpec, loadSpecs, type CommandSpec } from './command-table.ts';
 import { generate, generateJson, OUT_FILE, OUT_JSON, readSpecs } from '../../scripts/gen-commands.ts';
 import { buildServerTable, FAMILIES } from './commands.ts';
 import type { CommandImpl } from './command-types.ts';
@@ -72,14 +73,26 @@ describe('command table completeness', () => {
           assert.ok(impl.shard !== undefined || impl.conn !== undefined || impl.connAsync !== undefined, `${name}: no handler function`);
         }
       }
-      for (const name of Object.keys(f.internal ?? {})) assert.ok(name.startsWith('__'), `${fam}: internal ${name}`);
     }
+  });
+
+  it('the command table holds client commands only; shard operations have a registry of their own', () => {
+    const t = buildServerTable();
+    for (const cmd of t.all) assert.ok(!cmd.name.startsWith('__'), `${cmd.name}: an internal command in the client table`);
+    const names = new Set<string>();
+    t.ops.all.forEach((op, i) => {
+      assert.ok(!names.has(op.name), `operation ${op.name} registered twice`);
+      names.add(op.name);
+      assert.equal(op.index, OP_BASE + i);
+      assert.equal(t.ops.byIndex(op.index), op);
+    });
+    assert.ok(t.all.length < TX_FRAME, 'command numbers stay below the transaction frame and the operations');
   });
 
   it('buildTable rejects a handler without a spec and lists specs without handlers', () => {
     const some = specs.filter((s) => s.name === 'get' || s.name === 'set');
-    assert.throws(() => buildTable(some, new Map([['get', dummy], ['nosuchcmd', dummy]]), new Map()), /nosuchcmd/);
-    const t = buildTable(some, new Map([['get', dummy]]), new Map());
+    assert.throws(() => buildTable(some, new Map([['get', dummy], ['nosuchcmd', dummy]])), /nosuchcmd/);
+    const t = buildTable(some, new Map([['get', dummy]]));
     assert.deepEqual(t.missing, ['set']);
   });
 
@@ -87,16 +100,13 @@ describe('command table completeness', () => {
     const t = buildTable(
       specs.filter((s) => s.name === 'client' || s.name === 'client|id' || s.name === 'get'),
       new Map([['client', {}], ['client|id', dummy], ['get', dummy]]),
-      new Map([['__x', [internalSpec('__x', 2, 1), dummy]]]),
     );
     const client = t.lookup(Buffer.from('CLIENT'))!;
     assert.equal(client.name, 'client');
     assert.equal(CommandTable.sub(client, Buffer.from('Id'))!.name, 'client|id');
     assert.equal(CommandTable.sub(client, Buffer.from('nope')), undefined);
     assert.equal(t.lookup(Buffer.from('gEt'))!.name, 'get');
-    assert.equal(t.lookup(Buffer.from('__x')), undefined, 'internal commands are not visible to clients');
-    assert.ok(t.internal.get('__x')!.hidden);
-    assert.ok(t.visible().every((c) => !c.hidden && c.parent === null));
+    assert.ok(t.visible().every((c) => c.parent === null));
     // Indexes are positions in `all`.
     t.all.forEach((c, i) => assert.equal(c.index, i));
   });
@@ -208,7 +218,6 @@ describe('arity and flags come from the specs', () => {
   it('every command in the table carries its spec arity and flags', () => {
     const bits: Record<string, number> = { write: FLAG_WRITE, readonly: FLAG_READONLY, denyoom: FLAG_DENYOOM, no_auth: FLAG_NOAUTH, fast: FLAG_FAST };
     for (const cmd of table.all) {
-      if (cmd.hidden) continue;
       const spec = byName.get(cmd.name) as CommandSpec;
       assert.ok(spec, cmd.name);
       assert.deepEqual(cmd.spec, spec, cmd.name);

@@ -44,7 +44,6 @@ export class Command implements KeyedCommand {
   readonly subcommands = new Map<string, Command>();
   /** Fast path: the command has exactly one key, at this argument index (0 = not this shape). */
   readonly singleKeyIndex: number;
-  readonly hidden: boolean;
   readonly keySpecs: readonly CompiledKeySpec[];
   readonly specsFirst: boolean;
   /** Redis's getkeys_proc: the spec's damselfly.getKeysFunction, or the handler's getKeys. */
@@ -52,7 +51,7 @@ export class Command implements KeyedCommand {
   /** Has keys to find (Redis's doesCommandHaveKeys): a spec that is not not_key, or a getkeys function. */
   readonly hasKeys: boolean;
 
-  constructor(compiled: GeneratedCommand | CommandSpec, impl: CommandImpl, hidden = false) {
+  constructor(compiled: GeneratedCommand | CommandSpec, impl: CommandImpl) {
     const { flags, facts, spec } = 'spec' in compiled ? compiled : compileSpec(compiled);
     this.name = spec.name;
     this.spec = spec;
@@ -60,7 +59,6 @@ export class Command implements KeyedCommand {
     this.flagBits = flags;
     this.facts = facts;
     this.impl = impl;
-    this.hidden = hidden;
     const ks = spec.key_specs;
     this.keySpecs = compileKeySpecs(ks);
     this.keysProc = keysProcOf(spec, impl);
@@ -127,8 +125,6 @@ export class CommandTable {
   readonly all: Command[] = [];
   /** Specs that have no handler yet (must be empty: checked by the tests). */
   missing: string[] = [];
-  /** Internal commands (between shards only), by name. */
-  readonly internal = new Map<string, Command>();
   /** The shard operations: a registry of its own, numbered apart from the commands (shard-ops.ts). */
   readonly ops = new OpTable();
 
@@ -155,9 +151,9 @@ export class CommandTable {
     return parent.subcommands.get(lowerAscii(name));
   }
 
-  /** Top-level and subcommands, visible ones only (no internal commands). */
+  /** The top-level commands. */
   visible(): Command[] {
-    return this.all.filter((c) => !c.hidden && c.parent === null);
+    return this.all.filter((c) => c.parent === null);
   }
 }
 
@@ -197,29 +193,11 @@ export function loadSpecs(): readonly GeneratedCommand[] {
   return COMMANDS;
 }
 
-/** A spec for an internal command (never visible to clients; used between shards). */
-export function internalSpec(name: string, arity: number, keyIndex = 0): CommandSpec {
-  return {
-    name,
-    arity,
-    flags: [],
-    first_key: keyIndex,
-    last_key: keyIndex,
-    key_step: keyIndex ? 1 : 0,
-    acl_categories: [],
-    tips: [],
-    key_specs: keyIndex
-      ? [{ flags: [], begin_search: { type: 'index', spec: { index: keyIndex } }, find_keys: { type: 'range', spec: { lastkey: 0, keystep: 1, limit: 0 } } }]
-      : [],
-    docs: {},
-  };
-}
-
 /**
  * Builds the table from specs and handler registrations. Throws if a handler has no spec; specs
  * without a handler are listed in `missing` (the table test requires it to be empty).
  */
-export function buildTable(specs: readonly (GeneratedCommand | CommandSpec)[], impls: Map<string, CommandImpl>, internal: Map<string, [CommandSpec, CommandImpl]>): CommandTable {
+export function buildTable(specs: readonly (GeneratedCommand | CommandSpec)[], impls: Map<string, CommandImpl>): CommandTable {
   const table = new CommandTable();
   const missing: string[] = [];
   const used = new Set<string>();
@@ -252,10 +230,5 @@ export function buildTable(specs: readonly (GeneratedCommand | CommandSpec)[], i
   const extra = [...impls.keys()].filter((n) => !used.has(n));
   table.missing = missing;
   if (extra.length) throw new Error(`command table mismatch: handlers without spec [${extra.join(' ')}]`);
-  for (const [name, [spec, impl]] of internal) {
-    const cmd = new Command(spec, impl, true);
-    add(cmd);
-    table.internal.set(name, cmd);
-  }
   return table;
 }

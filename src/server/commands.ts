@@ -1,7 +1,10 @@
-// The registry: joins every family's handlers with the specs into the server's command table.
-// Invariants: a command name is registered by exactly one family; internal commands are namespaced "__".
+// The registry: joins every family's handlers with the specs into the server's command table, and
+// collects the families' shard operations into the table's separate operation registry.
+// Invariants: a command name is registered by exactly one family; an operation once, in family order
+// (the same order in every worker, so wire numbers agree); nothing but client commands is in the
+// command table.
 
-import { buildTable, internalSpec, loadSpecs, type CommandSpec, type CommandTable } from './command-table.ts';
+import { buildTable, loadSpecs, type CommandTable } from './command-table.ts';
 import type { CommandImpl } from './command-types.ts';
 import type { ShardOp } from './shard-ops.ts';
 import * as strings from '../families/strings.ts';
@@ -19,7 +22,6 @@ import * as memory from '../families/memory.ts';
 
 interface Family {
   commands: Record<string, CommandImpl>;
-  internal?: Record<string, [number, CommandImpl]>;
   /** The shard operations the family's coordinators use. */
   ops?: ShardOp<any, any>[];
 }
@@ -28,18 +30,13 @@ export const FAMILIES: Record<string, Family> = { strings, keyspace, connection,
 
 export function buildServerTable(): CommandTable {
   const impls = new Map<string, CommandImpl>();
-  const internal = new Map<string, [CommandSpec, CommandImpl]>();
   for (const [famName, fam] of Object.entries(FAMILIES)) {
     for (const [name, impl] of Object.entries(fam.commands)) {
       if (impls.has(name)) throw new Error(`command ${name} registered twice (${famName})`);
       impls.set(name, impl);
     }
-    for (const [name, [arity, impl]] of Object.entries(fam.internal ?? {})) {
-      if (!name.startsWith('__') || internal.has(name)) throw new Error(`bad internal command ${name}`);
-      internal.set(name, [internalSpec(name, arity), impl]);
-    }
   }
-  return registerOps(buildTable(loadSpecs(), impls, internal));
+  return registerOps(buildTable(loadSpecs(), impls));
 }
 
 /** Adds every family's shard operations to `table`'s operation registry, in one fixed order. */

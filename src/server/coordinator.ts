@@ -321,7 +321,12 @@ export class Coordinator {
     // The encoded arguments are a view of a reused buffer: both paths below copy them before returning.
     const payload = encodeArgs(op, a, worker.opOut);
     const flags = REQ_PART | (c.noTouch ? REQ_NO_TOUCH : 0);
-    if (this.tx !== null) return this.tx.runAsync(s, op, c.db, 2, flags, [payload]).then((r) => readResult(op, r));
+    if (this.tx !== null) {
+      // On this shard the operation may run at once, and whatever it sets off (a blocked client
+      // served) may encode into opOut meanwhile: it gets a copy.
+      const own = s === worker.index ? Buffer.from(payload) : payload;
+      return this.tx.runAsync(s, op, c.db, 2, flags, [own]).then((r) => readResult(op, r));
+    }
     return new Promise((resolve) => {
       worker.mesh.send(s, op.index, c.db, 2, flags, [payload], { complete: (r) => resolve(readResult(op, r)) });
     });

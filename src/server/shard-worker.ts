@@ -230,9 +230,9 @@ export class ShardWorker implements RemoteExecutor {
     this.checkMemory();
   };
 
-  /** A command or internal command by name (a bug if missing). */
+  /** A command by name (a bug if missing). */
   command(name: string): Command {
-    const c = this.table.byName.get(name) ?? this.table.internal.get(name);
+    const c = this.table.byName.get(name);
     if (c === undefined) throw new Error(`no command ${name}`);
     return c;
   }
@@ -326,8 +326,8 @@ export class ShardWorker implements RemoteExecutor {
     } catch (e) {
       this.answerInternalError(cmd, e, w, mark);
     }
-    // Writes (and internal commands: FLUSHALL's, RENAME's restore...) may have moved the memory figure.
-    if (this.shard.maxmemory !== 0 && ((cmd.flagBits & FLAG_WRITE) !== 0 || cmd.hidden)) this.checkMemory();
+    // Writes may have moved the memory figure (operations that write check in runOpHere).
+    if (this.shard.maxmemory !== 0 && (cmd.flagBits & FLAG_WRITE) !== 0) this.checkMemory();
     if (this.blocking.keys.ready.length > 0 && this.holdServe === 0) this.blocking.serveReady();
   }
 
