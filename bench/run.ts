@@ -35,6 +35,8 @@ interface Options {
   reps: number;
   threads: number[];
   out: string | null;
+  /** Another checkout measured in the same run as 'damselfly-base' (default thread count). */
+  baseline: string | null;
 }
 
 const USAGE = `Usage: node bench/run.ts [options]
@@ -47,6 +49,8 @@ const USAGE = `Usage: node bench/run.ts [options]
   --reps=N           repetitions per (server, test, P) (default 3; --quick: 1)
   --threads=LIST     explicit Damselfly --proactor_threads values besides the default (default 1,2)
   --out=FILE         result JSON path (default bench/results/<date>-<host>[-quick].json)
+  --baseline=DIR     also run the Damselfly checkout in DIR (e.g. a git worktree of the previous
+                     build) as 'damselfly-base', alternating with the others: an A/B in one run
   --help`;
 
 
@@ -73,6 +77,7 @@ function parseOptions(argv: string[]): Options {
     reps: quick ? 1 : 3,
     threads: types ? [TYPES_THREADS] : [1, 2],
     out: null,
+    baseline: null,
   };
   for (const a of argv) {
     if (a === '--quick' || a === '--types') continue;
@@ -98,6 +103,9 @@ function parseOptions(argv: string[]): Options {
         break;
       case 'threads':
         o.threads = parseList(v, '--threads').map((p) => parsePositive(p, '--threads'));
+        break;
+      case 'baseline':
+        o.baseline = v;
         break;
       case 'out':
         o.out = v;
@@ -231,6 +239,10 @@ async function main(): Promise<void> {
     // An explicit count equal to the default is the same server: measure it once, as the default.
     if (n === defaultThreads) mergedThreads.push(n);
     else specs.push({ id: `damselfly-t${n}`, kind: 'damselfly', threads: n, label: `damselfly --proactor_threads=${n}` });
+  }
+
+  if (opts.baseline !== null) {
+    specs.push({ id: 'damselfly-base', kind: 'damselfly', threads: defaultThreads, label: `damselfly baseline (${opts.baseline})`, pinThreads: true, root: opts.baseline });
   }
 
   const started = new Date();

@@ -105,6 +105,8 @@ export interface ServerSpec {
   nodeFlags?: string[];
   /** Extra server arguments after the defaults (e.g. ['--maxmemory', '1000000'] or ['--cache_mode=true']). */
   args?: string[];
+  /** Damselfly: run the checkout at this directory instead of this one (an A/B against another build). */
+  root?: string;
 }
 
 export interface StartOptions {
@@ -140,11 +142,11 @@ export async function startServer(spec: ServerSpec, opts: StartOptions = {}): Pr
   if (spec.kind === 'redis') {
     argv = ['redis-server', '--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no'];
   } else {
-    argv = [process.execPath, ...(spec.nodeFlags ?? []), join(ROOT, 'src/main.ts'), `--port=${port}`, `--bind=${HOST}`];
+    argv = [process.execPath, ...(spec.nodeFlags ?? []), join(spec.root ?? ROOT, 'src/main.ts'), `--port=${port}`, `--bind=${HOST}`];
     if (spec.id !== 'damselfly' || spec.pinThreads === true) argv.push(`--proactor_threads=${spec.threads}`);
   }
   argv.push(...(spec.args ?? []));
-  const proc = track(spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const proc = track(spawn(argv[0], argv.slice(1), { cwd: spec.root ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
   const log: string[] = [];
   let ready = spec.kind === 'redis';
   const onLine = (line: string): void => {
