@@ -15,12 +15,13 @@ import { REQ_NO_TOUCH, REQ_PART } from './command-types.ts';
 import type { PendingReply } from './reply-queue.ts';
 import { encodeArgs, readResult, type OpError, type ShardOp } from './shard-ops.ts';
 import { UNWATCH } from './watch-ops.ts';
-import { LockPlan, Transaction } from './transaction.ts';
+import { LockPlan, runTwoShards, Transaction } from './transaction.ts';
 import { copyArgs, GLOBAL_READ, GLOBAL_WRITE, NO_GLOBAL } from './tx-shard.ts';
 
 export type Merge = (replies: Buffer[], w: ReplyWriter) => void;
 
 const NO_REPLY: ReplySink = { complete() {} };
+const NOOP_TS = (_ts: number): void => {};
 
 /** Collects the per-shard parts of a command whose keys span shards, then merges them. */
 class FanoutReply implements ReplySink {
@@ -252,6 +253,14 @@ export class Coordinator {
       for (let i = 0; i < parts.length; i++) tx.run(parts[i][0], cmd, db, resp, flags, parts[i][1], false, (r) => f.done(i, r));
       return;
     }
+    if (global === NO_GLOBAL && this.unfinalized === 0 && parts.length === 2 && plan.byShard.size === 2) {
+      const me = c.worker.index;
+      const li = parts[0][0] === me ? 0 : parts[1][0] === me ? 1 : -1;
+      if (li >= 0 && parts[1 - li][0] !== me && plan.byShard.has(parts[1 - li][0])) {
+        this.twoShards(cmd, parts, li, plan, f);
+        return;
+      }
+    }
     void this.beginTx(plan, global).then((tx) => {
       for (let i = 0; i < parts.length; i++) {
         const [s, a] = parts[i];
@@ -260,6 +269,33 @@ export class Coordinator {
       tx.end();
       this.txFinalized();
     });
+  }
+
+  /**
+   * atomicFanout over this shard (part li) and one other: one round trip (runTwoShards). The client's
+   * next transaction is chained after it and its next single-shard command held, as for any other.
+   */
+  private twoShards(cmd: Command | ShardOp<any, any>, parts: [number, Buffer[]][], li: number, plan: LockPlan, f: FanoutReply): void {
+    const c = this.client;
+    const ri = 1 - li;
+    const remote = parts[ri][0];
+    this.unfinalized++;
+    let settle: (ts: number) => void = NOOP_TS;
+    this.txChain = new Promise<number>((r) => (settle = r));
+    runTwoShards(
+      c.worker,
+      cmd,
+      c.db,
+      c.resp,
+      REQ_PART | (c.noTouch ? REQ_NO_TOUCH : 0),
+      { locks: plan.byShard.get(parts[li][0])!, args: parts[li][1], done: (r) => f.done(li, r) },
+      { shard: remote, locks: plan.byShard.get(remote)!, args: parts[ri][1], done: (r) => f.done(ri, r) },
+      (ts) => {
+        this.lastFinal = ts;
+        settle(ts);
+        this.txFinalized();
+      },
+    );
   }
 
   /**

@@ -14,9 +14,9 @@ import { Command, CommandTable, FLAG_WRITE } from './command-table.ts';
 import { MemoryGate } from './memory-gate.ts';
 import { REQ_NO_TOUCH, REQ_PART, type ShardExec } from './command-types.ts';
 import { Connection } from './connection.ts';
-import { copyArgs, decodeLocks, TxShard, type Lock, type TxOp } from './tx-shard.ts';
+import { copyArgs, decodeLocks, NO_GLOBAL, TxShard, type Lock, type TxOp } from './tx-shard.ts';
 import { OP_BASE, OpError, TX_FRAME, writeResult, type OpTable, type ShardOp } from './shard-ops.ts';
-import { TX_FINALIZE, TX_PROPOSE } from './transaction.ts';
+import { PROPOSE_RUN_MARK, TX_FINALIZE, TX_PROPOSE, TX_PROPOSE_RUN } from './transaction.ts';
 import { BinReader, BinWriter } from '../util/codec.ts';
 import { BlockingService } from './blocking.ts';
 import type { WorkerShared } from '../runtime/control.ts';
@@ -415,7 +415,7 @@ export class ShardWorker implements RemoteExecutor {
    * when it can run at once (returns true); otherwise `done` gets it later (returns false).
    */
   txRun(handle: number, ts: number, conclude: boolean, runnable: number, db: number, resp: 2 | 3, noTouch: boolean, args: Buffer[], w: ReplyWriter | null, done: (reply: Buffer) => void): boolean {
-    const what = runnable >= OP_BASE ? this.ops.byIndex(runnable)! : this.table.all[runnable];
+    const what = this.runnable(runnable);
     // Usually the transaction may run at once: run it in place (no copy, no queue, no late reply).
     const e = this.tx.inlineEntry(handle, ts);
     if (e === null) {
@@ -443,6 +443,11 @@ export class ShardWorker implements RemoteExecutor {
     return true;
   }
 
+  /** The command or shard operation with wire number `n`. */
+  private runnable(n: number): Command | ShardOp<any, any> {
+    return n >= OP_BASE ? this.ops.byIndex(n)! : this.table.all[n];
+  }
+
   /** A transaction control frame from a peer (see transaction.ts for the layout). */
   private txFrame(db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter, peer: number, seq: number): boolean {
     const h = args[0];
@@ -453,6 +458,24 @@ export class ShardWorker implements RemoteExecutor {
       w.ensure(8);
       w.buf.writeDoubleLE(ts, w.len);
       w.len += 8;
+      return true;
+    }
+    if (kind === TX_PROPOSE_RUN) {
+      // A two-shard transaction's other participant proposed first: this proposal, drawn later from
+      // the same clock, is the final timestamp. The answer never waits for the run (a run waiting
+      // here for an entry whose finalization waits for this answer would deadlock): the hop runs now
+      // if the locks allow — answer [mark][ts][1][reply] — else [mark][ts][0] and the coordinator
+      // sends it as an ordinary hop of the (now final) transaction.
+      const final = this.txPropose(handle, decodeLocks(args[1]), NO_GLOBAL);
+      const e = this.tx.inlineEntry(handle, final);
+      w.ensure(10);
+      w.buf[w.len] = PROPOSE_RUN_MARK;
+      w.buf.writeDoubleLE(final, w.len + 1);
+      w.buf[w.len + 9] = e === null ? 0 : 1;
+      w.len += 10;
+      if (e === null) return true;
+      this.runHere(this.runnable(h.readUInt16LE(18)), db, (flags & REQ_NO_TOUCH) !== 0, args.slice(2), w);
+      if (e !== 'none') this.tx.ranInline(e, true);
       return true;
     }
     const ts = h.readDoubleLE(9);

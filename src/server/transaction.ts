@@ -10,7 +10,7 @@
 import type { Command } from './command-table.ts';
 import type { ShardWorker } from './shard-worker.ts';
 import { TX_FRAME, type ShardOp } from './shard-ops.ts';
-import { encodeLocks, type Lock } from './tx-shard.ts';
+import { encodeLocks, NO_GLOBAL, type Lock } from './tx-shard.ts';
 import { REQ_NO_TOUCH } from './command-types.ts';
 
 // Transaction control frames (mesh requests numbered TX_FRAME); args[0] is a binary header:
@@ -21,6 +21,8 @@ import { REQ_NO_TOUCH } from './command-types.ts';
 export const TX_PROPOSE = 1;
 export const TX_FINALIZE = 2;
 export const TX_RUN = 3;
+/** propose and run at once: [u8 TX_PROPOSE_RUN][f64 handle][f64 0][u8 1][u16 number]; args[1] = locks, args[2..] the hop's arguments. */
+export const TX_PROPOSE_RUN = 4;
 const HEADER_BYTES = 20;
 
 const NOOP = (): void => {};
@@ -152,4 +154,57 @@ export class Transaction {
       this.finalize(s, true);
     }
   }
+}
+
+/** Reply marker of a propose-and-run frame: its final timestamp (f64), whether the hop ran (u8), and then its reply. */
+export const PROPOSE_RUN_MARK = 0xf5;
+
+/**
+ * A transaction with two participants — this shard and one other — each running one concluding hop
+ * (MSET, MGET, DEL... split over two shards): one round trip instead of two. This shard proposes
+ * first; the other shard's proposal, drawn from the same clock after it, is the larger one, so it is
+ * the final timestamp (the maximum of the proposals, as in the general protocol), and that shard can
+ * finalize and run its hop at once and answer with the timestamp. This shard then finalizes at it and
+ * runs its own hop. Valid only when the client has no other transaction still being scheduled (its
+ * previous final timestamp is known and was drawn before): the caller checks.
+ */
+export function runTwoShards(
+  worker: ShardWorker,
+  runnable: Command | ShardOp<any, any>,
+  db: number,
+  resp: 2 | 3,
+  flags: number,
+  local: { locks: Lock[]; args: Buffer[]; done: (reply: Buffer) => void },
+  remote: { shard: number; locks: Lock[]; args: Buffer[]; done: (reply: Buffer) => void },
+  finalized: (ts: number) => void,
+): void {
+  const handle = ++counter * HANDLE_STRIDE + worker.index;
+  worker.txPropose(handle, local.locks, NO_GLOBAL);
+  const wire: Buffer[] = new Array(remote.args.length + 2);
+  wire[0] = writeHeader(TX_PROPOSE_RUN, handle, 0, true, runnable.index);
+  wire[1] = encodeLocks(remote.locks);
+  for (let i = 0; i < remote.args.length; i++) wire[i + 2] = remote.args[i];
+  worker.mesh.send(remote.shard, TX_FRAME, db, resp, flags, wire, {
+    complete: (r: Buffer) => {
+      let ts: number;
+      if (r.length >= 10 && r[0] === PROPOSE_RUN_MARK) {
+        ts = r.readDoubleLE(1);
+        if (r[9] === 1) remote.done(r.subarray(10));
+        else {
+          // Final there but not run yet (a conflicting entry comes first): now an ordinary hop.
+          const hop: Buffer[] = new Array(remote.args.length + 1);
+          hop[0] = writeHeader(TX_RUN, handle, 0, true, runnable.index);
+          for (let i = 0; i < remote.args.length; i++) hop[i + 1] = remote.args[i];
+          worker.mesh.send(remote.shard, TX_FRAME, db, resp, flags, hop, { complete: remote.done });
+        }
+      } else {
+        // Not the expected answer (a bug on the other shard, answered with an error): that hop is
+        // over; this shard's entry still ends, at a fresh timestamp.
+        ts = worker.nextTimestamp();
+        remote.done(r);
+      }
+      worker.txRun(handle, ts, true, runnable.index, db, resp, (flags & REQ_NO_TOUCH) !== 0, local.args, null, local.done);
+      finalized(ts);
+    },
+  });
 }
