@@ -1,10 +1,10 @@
-// ShardWorker: the state of one worker thread — its shard, its clients, its listener, its links to the
-// other shards, its counters — and the executor that runs commands for its shard.
+// ShardWorker: the shard side of one worker thread — its shard, its links to the other shards, its
+// transactions, blocked-key waiters and counters — and the executor that runs commands for its shard.
+// (The thread's clients and listener are WorkerThread's, in worker-thread.ts, above this module.)
 // Invariants: commands for this shard run only here (inline for local clients, from the mesh for
 // remote ones); counters are per thread and summed on demand (INFO); the reply writers `out` and
 // `scratch*` hold no untaken bytes between event-loop callbacks.
 
-import { createServer, type Server, type Socket } from 'node:net';
 import { ReplyWriter } from '../protocol/reply-writer.ts';
 import { Mesh, type MeshLayout, type RemoteExecutor } from '../runtime/mesh.ts';
 import { Shard, type EvictionPolicy } from '../engine/shard.ts';
@@ -12,100 +12,32 @@ import { totalmem } from 'node:os';
 import { resolveMaxmemory, resolvePollWindowMs, shardShare, type ConfigValues } from '../config/params.ts';
 import { Command, CommandTable, FLAG_WRITE } from './command-table.ts';
 import { MemoryGate } from './memory-gate.ts';
-import { REQ_NO_TOUCH, REQ_PART, type ShardExec } from './command-types.ts';
-import { Connection } from './connection.ts';
-import { copyArgs, decodeLocks, TxShard, type Lock, type TxOp } from './tx-shard.ts';
-import { OP_BASE, OpError, TX_FRAME, writeResult, type OpTable, type ShardOp } from './shard-ops.ts';
-import { TX_FINALIZE, TX_PROPOSE } from './transaction.ts';
+import { REQ_NO_TOUCH, REQ_PART } from '../runtime/request-flags.ts';
+import { copyArgs, decodeLocks, TxShard, type Lock, type TxOp } from '../transaction/tx-shard.ts';
+import { OP_BASE, OpError, TX_FRAME, writeResult, type OpContext, type OpTable, type ShardOp } from './op-table.ts';
+import { TX_FINALIZE, TX_PROPOSE, type TxHost } from '../transaction/transaction.ts';
+import { clampHz, CommandStats, InstantMetrics, WorkerStats } from './stats.ts';
 import { BinReader, BinWriter } from '../util/codec.ts';
 import { BlockingService } from './blocking.ts';
 import type { WorkerShared } from '../runtime/control.ts';
 
+export type { WorkerShared } from '../runtime/control.ts';
+export { clampHz } from './stats.ts';
+
 const NOOP = (): void => {};
 
-/** A decimal integer argument (a timestamp). */
-
-export class WorkerStats {
-  connectionsReceived = 0;
-  rejectedConnections = 0;
-  commandsProcessed = 0;
-  netInputBytes = 0;
-  netOutputBytes = 0;
-  /** Bugs caught and contained (a handler, a merge, a mesh completion or a timer that threw). */
-  internalErrors = 0;
-  readonly errors = new Map<string, number>();
-}
-
-export class CommandStats {
-  calls: Float64Array;
-  usec: Float64Array;
-  rejected: Float64Array;
-  failed: Float64Array;
-  constructor(n: number) {
-    this.calls = new Float64Array(n);
-    this.usec = new Float64Array(n);
-    this.rejected = new Float64Array(n);
-    this.failed = new Float64Array(n);
-  }
-}
-
 /**
- * Redis's instantaneous metrics: every 100 ms a sample of the rate of commands, input bytes and
- * output bytes since the previous sample; a metric is the mean of the last 16 samples.
+ * Per-command execution context on the shard that owns the keys (reused, never retained): what every
+ * handler gets, and the worker thread running the shard (command-types.ts's ShardExec names the
+ * thread as the families see it: with its clients).
  */
-export class InstantMetrics {
-  static readonly SAMPLES = 16;
-  /** Rates per second: [ops, input bytes, output bytes] x SAMPLES. */
-  readonly samples = new Float64Array(3 * InstantMetrics.SAMPLES);
-  private idx = 0;
-  private last = [0, 0, 0];
-  private lastTime = 0;
-  private timer: NodeJS.Timeout | null = null;
-
-  start(read: () => [number, number, number]): void {
-    this.stop();
-    this.last = read();
-    this.lastTime = performance.now();
-    this.timer = setInterval(() => this.tick(read()), 100);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
-  }
-
-  private tick(now3: [number, number, number]): void {
-    const t = performance.now();
-    const dt = t - this.lastTime;
-    if (dt > 0) {
-      const at = this.idx * 3;
-      for (let i = 0; i < 3; i++) this.samples[at + i] = Math.max(0, now3[i] - this.last[i]) * 1000 / dt;
-      this.idx = (this.idx + 1) % InstantMetrics.SAMPLES;
-    }
-    this.last = now3;
-    this.lastTime = t;
-  }
-
-  /** Mean rate of metric i (0 ops, 1 input bytes, 2 output bytes) per second. */
-  rate(i: number): number {
-    let sum = 0;
-    for (let j = 0; j < InstantMetrics.SAMPLES; j++) sum += this.samples[j * 3 + i];
-    return sum / InstantMetrics.SAMPLES;
-  }
-
-  reset(): void {
-    this.samples.fill(0);
-    this.idx = 0;
-  }
+export interface ShardExecBase extends OpContext {
+  /** The worker thread running this shard (for internal whole-thread commands: clients, config, stats). */
+  worker: ShardWorker;
 }
 
-/** Redis accepts any hz and caps it to 1..500 (CONFIG_MIN_HZ, CONFIG_MAX_HZ). */
-export function clampHz(hz: number): number {
-  return Math.min(500, Math.max(1, hz));
-}
-
-export type { WorkerShared } from '../runtime/control.ts';
+/** What a transaction runs on this shard: a command, or a shard operation. */
+export type ShardRunnable = Command | ShardOp<any, any>;
 
 /** How often a shard re-checks its memory limit without a write (ms). */
 const MEMORY_CHECK_MS = 100;
@@ -115,7 +47,7 @@ const EVICTION_BUDGET_MS = 1;
 /** One command in this many is timed for INFO commandstats (a power of two). */
 const TIMING_SAMPLE = 16;
 
-export class ShardWorker implements RemoteExecutor {
+export class ShardWorker implements RemoteExecutor, TxHost {
   /** RemoteExecutor: a drain of the rings is a batch of commands. */
   beginBatch(): void {
     this.tick();
@@ -127,7 +59,6 @@ export class ShardWorker implements RemoteExecutor {
   readonly shard: Shard;
   readonly mesh: Mesh;
   readonly table: CommandTable;
-  readonly clients = new Map<bigint, Connection>();
   readonly stats = new WorkerStats();
   readonly instant = new InstantMetrics();
   cmdStats: CommandStats;
@@ -140,10 +71,9 @@ export class ShardWorker implements RemoteExecutor {
   readonly gate: MemoryGate;
   /** This shard is over its share of maxmemory even after eviction (as published in `gate`). */
   private memOver = false;
-  readonly servers: Server[] = [];
-  private readonly exec: ShardExec;
+  private readonly exec: ShardExecBase;
   /** This shard's locks and scheduled transactions. */
-  readonly tx: TxShard;
+  readonly tx: TxShard<ShardRunnable>;
   /** The shard operations (typed work coordinators ask of this shard). */
   readonly ops: OpTable;
   /** Encodes shard operation arguments (reused; its bytes are copied before any await). */
@@ -158,7 +88,6 @@ export class ShardWorker implements RemoteExecutor {
   /** Asks the main thread to shut the process down. */
   requestShutdown: (mode: string) => void = () => {};
   logger: (msg: string) => void = () => {};
-  shuttingDown = false;
 
   constructor(index: number, layout: MeshLayout, config: ConfigValues, table: CommandTable, shared: WorkerShared) {
     this.index = index;
@@ -173,7 +102,7 @@ export class ShardWorker implements RemoteExecutor {
     this.mesh = new Mesh(index, layout, this);
     this.mesh.pollWindowMs = resolvePollWindowMs(config, this.n);
     this.cmdStats = new CommandStats(table.all.length);
-    this.tx = new TxShard(config.dbnum as number, () => this.nextTimestamp(), (op) => this.runOp(op), () => this.blocking.serveReady());
+    this.tx = new TxShard<ShardRunnable>(config.dbnum as number, () => this.nextTimestamp(), (op) => this.runOp(op), () => this.blocking.serveReady());
     this.blocking = new BlockingService(this);
     this.ops = table.ops;
     this.exec = { worker: this, shard: this.shard, db: this.shard.dbs[0], dbIndex: 0, now: 0, noTouch: false, hintKey: null, hintSlot: 0 };
@@ -248,57 +177,9 @@ export class ShardWorker implements RemoteExecutor {
     this.shard.startExpiry(this.config.hz);
     const s = this.stats;
     this.instant.start(() => [s.commandsProcessed, s.netInputBytes, s.netOutputBytes]);
-    setInterval(this.guarded(() => this.closeIdleClients(), 'the idle-client timer'), 1000).unref();
     // Memory freed without a write command (the active expire cycle) lifts the limit, and an
     // eviction put off by a transaction happens, within this period.
     setInterval(this.guarded(() => this.checkMemory(), 'the memory check'), MEMORY_CHECK_MS).unref();
-  }
-
-  /** The `timeout` setting: closes clients idle for longer than it (0: never). */
-  private closeIdleClients(): void {
-    const limit = (this.config.timeout as number) * 1000;
-    if (limit <= 0) return;
-    const now = Date.now();
-    for (const c of [...this.clients.values()]) if (now - c.lastInteraction > limit) c.close();
-  }
-
-  /** Listens on every configured address with SO_REUSEPORT, so all workers share the port. */
-  listen(): Promise<void> {
-    const binds = String(this.config.bind).split(/[\s,]+/).filter((s) => s !== '');
-    const hosts: (string | undefined)[] = binds.length ? binds : [undefined];
-    return Promise.all(
-      hosts.map(
-        (host) =>
-          new Promise<void>((resolve, reject) => {
-            const server = createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.accept(s));
-            server.once('error', reject);
-            server.listen({ port: this.config.port as number, host, reusePort: true, backlog: 511 }, () => {
-              server.off('error', reject);
-              resolve();
-            });
-            this.servers.push(server);
-          }),
-      ),
-    ).then(() => undefined);
-  }
-
-  private accept(socket: Socket): void {
-    const total = Atomics.add(this.shared.counts, 0, 1) + 1;
-    this.stats.connectionsReceived++;
-    if (total > (this.config.maxclients as number) || this.shuttingDown) {
-      Atomics.sub(this.shared.counts, 0, 1);
-      this.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
-      socket.on('error', () => {});
-      return;
-    }
-    const id = Atomics.add(this.shared.ids, 0, 1n) + 1n;
-    const c = new Connection(this, socket, id);
-    this.clients.set(id, c);
-  }
-
-  removeClient(c: Connection): void {
-    if (this.clients.delete(c.id)) Atomics.sub(this.shared.counts, 0, 1);
   }
 
   newWriter(resp: 2 | 3): ReplyWriter {
@@ -345,7 +226,7 @@ export class ShardWorker implements RemoteExecutor {
   }
 
   /** `fn` as a timer callback: a throw is a contained fault, not the end of the thread. */
-  private guarded(fn: () => void, where: string): () => void {
+  protected guarded(fn: () => void, where: string): () => void {
     return () => {
       try {
         fn();
@@ -361,7 +242,7 @@ export class ShardWorker implements RemoteExecutor {
   }
 
   /** Runs a transaction operation (or a held-back command) here; returns its reply. */
-  private runOp(op: TxOp): Buffer {
+  private runOp(op: TxOp<ShardRunnable>): Buffer {
     const w = this.txOut;
     w.resp = op.resp;
     const mark = w.mark();
@@ -490,7 +371,7 @@ export class ShardWorker implements RemoteExecutor {
   // --- shard operations ----------------------------------------------------------------------------
 
   /** Runs a command, or a shard operation whose encoded arguments are args[0], writing its reply. */
-  runHere(what: Command | ShardOp<any, any>, db: number, noTouch: boolean, args: Buffer[], w: ReplyWriter): void {
+  runHere(what: ShardRunnable, db: number, noTouch: boolean, args: Buffer[], w: ReplyWriter): void {
     if (what instanceof Command) this.runLocal(what, db, noTouch, args, w);
     else this.runShardOp(what, db, noTouch, args[0], w);
   }
@@ -606,20 +487,6 @@ export class ShardWorker implements RemoteExecutor {
     this.shard.stats.keyspaceHits = this.shard.stats.keyspaceMisses = 0;
     for (const db of this.shard.dbs) db.expiredCount = 0;
     this.instant.reset();
-  }
-
-  /**
-   * Stops accepting, lets in-flight replies go out, closes every client. The mesh keeps serving:
-   * other workers' clients may still wait for replies from this shard. stop() ends it, once every
-   * worker has closed its clients.
-   */
-  async shutdown(): Promise<void> {
-    this.shuttingDown = true;
-    // server.close() stops accepting now but calls back only once its connections are gone: close
-    // the clients before waiting for it.
-    const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    for (const c of [...this.clients.values()]) c.closeAfterReplies();
-    await closed;
   }
 
   /** After every worker's shutdown(): stops the timers and the mesh (the thread may then exit). */
