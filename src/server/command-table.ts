@@ -152,7 +152,7 @@ export class CommandTable {
   readonly all: Command[] = [];
   /** Specs that have no handler yet (must be empty: checked by the tests). */
   missing: string[] = [];
-  /** The shard operations: a registry of its own, numbered apart from the commands (shard-ops.ts). */
+  /** The shard operations: a registry of its own, numbered apart from the commands (op-table.ts). */
   readonly ops = new OpTable();
 
   /** Byte-level index of top-level names: no string is made to find a command. */

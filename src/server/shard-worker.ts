@@ -7,11 +7,12 @@
 
 import { ReplyWriter } from '../protocol/reply-writer.ts';
 import { Mesh, type MeshLayout, type RemoteExecutor } from '../runtime/mesh.ts';
-import { Shard, type EvictionPolicy } from '../engine/shard.ts';
+import { Shard } from '../engine/shard.ts';
 import { totalmem } from 'node:os';
-import { resolveMaxmemory, resolvePollWindowMs, shardShare, type ConfigValues } from '../config/params.ts';
+import { resolveMaxmemory, resolvePollWindowMs, type ConfigValues } from '../config/params.ts';
 import { Command, CommandTable, FLAG_WRITE } from './command-table.ts';
 import { MemoryGate } from './memory-gate.ts';
+import { MemoryGovernor } from './memory-governor.ts';
 import { REQ_NO_TOUCH, REQ_PART } from '../runtime/request-flags.ts';
 import { copyArgs, decodeLocks, TxShard, type Lock, type TxOp } from '../transaction/tx-shard.ts';
 import { OP_BASE, OpError, TX_FRAME, writeResult, type OpContext, type OpTable, type ShardOp } from './op-table.ts';
@@ -41,8 +42,6 @@ export type ShardRunnable = Command | ShardOp<any, any>;
 
 /** How often a shard re-checks its memory limit without a write (ms). */
 const MEMORY_CHECK_MS = 100;
-/** How long one eviction pass may run before the shard serves other work (Redis: ~0.5 ms at tenacity 10). */
-const EVICTION_BUDGET_MS = 1;
 
 /** One command in this many is timed for INFO commandstats (a power of two). */
 const TIMING_SAMPLE = 16;
@@ -69,8 +68,8 @@ export class ShardWorker implements RemoteExecutor, TxHost {
   readonly shared: WorkerShared;
   /** Which shards are over their memory limit (this worker publishes its own shard's state). */
   readonly gate: MemoryGate;
-  /** This shard is over its share of maxmemory even after eviction (as published in `gate`). */
-  private memOver = false;
+  /** This shard's share of maxmemory: eviction, and its state in `gate`. */
+  readonly memory: MemoryGovernor;
   private readonly exec: ShardExecBase;
   /** This shard's locks and scheduled transactions. */
   readonly tx: TxShard<ShardRunnable>;
@@ -105,6 +104,7 @@ export class ShardWorker implements RemoteExecutor, TxHost {
     this.tx = new TxShard<ShardRunnable>(config.dbnum as number, () => this.nextTimestamp(), (op) => this.runOp(op), () => this.blocking.serveReady());
     this.blocking = new BlockingService(this);
     this.ops = table.ops;
+    this.memory = new MemoryGovernor(this.shard, index, this.n, this.gate, this.tx);
     this.exec = { worker: this, shard: this.shard, db: this.shard.dbs[0], dbIndex: 0, now: 0, noTouch: false, hintKey: null, hintSlot: 0 };
     this.applyMemoryConfig();
   }
@@ -113,51 +113,13 @@ export class ShardWorker implements RemoteExecutor, TxHost {
 
   /** Gives the shard its share of maxmemory, the eviction policy and cache mode (startup, CONFIG SET). */
   applyMemoryConfig(): void {
-    const c = this.config;
-    this.shard.maxmemory = shardShare(c.maxmemory as number, this.n);
-    this.shard.setPolicy(c.maxmemory_policy as EvictionPolicy, c.cache_mode === true);
-    this.shard.evictionSamples = Math.min(1024, c.maxmemory_samples as number);
-    this.shard.access.lfuLogFactor = c.lfu_log_factor as number;
-    this.shard.access.lfuDecayTime = c.lfu_decay_time as number;
-    this.checkMemory();
+    this.memory.apply(this.config);
   }
 
-  /**
-   * After a write or an internal command (and every MEMORY_CHECK_MS): if the shard is over its share, evicts by the policy
-   * (only between transactions — a transaction in progress may be about to read what would go), and
-   * publishes whether it is still over, which makes the clients' threads refuse denyoom commands for
-   * its keys. Also keeps the shard's peak current (usedMemory() records it).
-   */
+  /** Evicts if over the limit, and publishes whether the shard still is (see memory-governor.ts). */
   checkMemory(): void {
-    const s = this.shard;
-    const used = s.usedMemory();
-    let over = false;
-    if (s.maxmemory !== 0 && used > s.maxmemory) {
-      // Eviction runs EVICTION_BUDGET_MS at a time (as Redis's performEvictions): while it can still
-      // make room, writes are not refused and it goes on in the next turn. Keys that live
-      // transactions hold are left alone (their next hop may read them).
-      s.pinned = this.tx.idle ? null : this.holdsKey;
-      over = !s.ensureMemory(EVICTION_BUDGET_MS);
-      s.pinned = null;
-      if (!over && s.usedMemory() > s.maxmemory && !this.evictionScheduled) {
-        this.evictionScheduled = true;
-        setImmediate(this.continueEviction);
-      }
-    }
-    if (over !== this.memOver) {
-      this.memOver = over;
-      this.gate.publish(this.index, over);
-    }
+    this.memory.check();
   }
-
-  private evictionScheduled = false;
-
-  private readonly holdsKey = (db: number, key: string): boolean => this.tx.holds(db, key);
-
-  private readonly continueEviction = (): void => {
-    this.evictionScheduled = false;
-    this.checkMemory();
-  };
 
   /** A command by name (a bug if missing). */
   command(name: string): Command {
@@ -324,7 +286,7 @@ export class ShardWorker implements RemoteExecutor, TxHost {
     return true;
   }
 
-  /** A transaction control frame from a peer (see transaction.ts for the layout). */
+  /** A transaction control frame from a peer (see ../transaction/transaction.ts for the layout). */
   private txFrame(db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter, peer: number, seq: number): boolean {
     const h = args[0];
     const kind = h[0];
