@@ -14,9 +14,10 @@ import { Command, CommandTable, FLAG_WRITE } from './command-table.ts';
 import { MemoryGate } from './memory-gate.ts';
 import { MemoryGovernor } from './memory-governor.ts';
 import { REQ_NO_TOUCH, REQ_PART } from '../runtime/request-flags.ts';
-import { copyArgs, decodeLocks, TxShard, type Lock, type TxOp } from '../transaction/tx-shard.ts';
-import { OP_BASE, OpError, TX_FRAME, writeResult, type OpContext, type OpTable, type ShardOp } from './op-table.ts';
-import { TX_FINALIZE, TX_PROPOSE, type TxHost } from '../transaction/transaction.ts';
+import type { Lock, TxShard } from '../transaction/tx-shard.ts';
+import { OpError, TX_FRAME, writeResult, type OpContext, type OpTable, type ShardOp } from './op-table.ts';
+import type { TxHost } from '../transaction/transaction.ts';
+import { ShardTx, type ShardRunnable } from './shard-tx.ts';
 import { clampHz, CommandStats, InstantMetrics, WorkerStats } from './stats.ts';
 import { BinReader, BinWriter } from '../util/codec.ts';
 import { BlockingService } from './blocking.ts';
@@ -24,8 +25,6 @@ import type { WorkerShared } from '../runtime/control.ts';
 
 export type { WorkerShared } from '../runtime/control.ts';
 export { clampHz } from './stats.ts';
-
-const NOOP = (): void => {};
 
 /**
  * Per-command execution context on the shard that owns the keys (reused, never retained): what every
@@ -37,8 +36,7 @@ export interface ShardExecBase extends OpContext {
   worker: ShardWorker;
 }
 
-/** What a transaction runs on this shard: a command, or a shard operation. */
-export type ShardRunnable = Command | ShardOp<any, any>;
+export type { ShardRunnable } from './shard-tx.ts';
 
 /** How often a shard re-checks its memory limit without a write (ms). */
 const MEMORY_CHECK_MS = 100;
@@ -73,13 +71,14 @@ export class ShardWorker implements RemoteExecutor, TxHost {
   private readonly exec: ShardExecBase;
   /** This shard's locks and scheduled transactions. */
   readonly tx: TxShard<ShardRunnable>;
+  /** The transactions' entry points into this shard (see shard-tx.ts). */
+  private readonly txPort: ShardTx;
   /** The shard operations (typed work coordinators ask of this shard). */
   readonly ops: OpTable;
   /** Encodes shard operation arguments (reused; its bytes are copied before any await). */
   readonly opOut = new BinWriter(1024);
   /** Encodes shard operation results (reused; copied into the reply writer at once). */
   private readonly resultOut = new BinWriter(1024);
-  private readonly txOut = new ReplyWriter(16 * 1024);
   /** Blocked clients: this thread's waiting clients, this shard's waiters (see blocking.ts). */
   readonly blocking: BlockingService;
   /** > 0 while a transaction runs an operation that does not end it: pops for waiters wait until it ends. */
@@ -101,7 +100,8 @@ export class ShardWorker implements RemoteExecutor, TxHost {
     this.mesh = new Mesh(index, layout, this);
     this.mesh.pollWindowMs = resolvePollWindowMs(config, this.n);
     this.cmdStats = new CommandStats(table.all.length);
-    this.tx = new TxShard<ShardRunnable>(config.dbnum as number, () => this.nextTimestamp(), (op) => this.runOp(op), () => this.blocking.serveReady());
+    this.txPort = new ShardTx(this, config.dbnum as number, () => this.blocking.serveReady());
+    this.tx = this.txPort.locks;
     this.blocking = new BlockingService(this);
     this.ops = table.ops;
     this.memory = new MemoryGovernor(this.shard, index, this.n, this.gate, this.tx);
@@ -203,44 +203,20 @@ export class ShardWorker implements RemoteExecutor, TxHost {
     return Number(Atomics.add(this.shared.clock, 0, 1n)) + 1;
   }
 
-  /** Runs a transaction operation (or a held-back command) here; returns its reply. */
-  private runOp(op: TxOp<ShardRunnable>): Buffer {
-    const w = this.txOut;
-    w.resp = op.resp;
-    const mark = w.mark();
-    this.clock = Date.now();
-    if (op.record) this.beginCall();
-    if (!op.conclude) this.holdServe++;
-    try {
-      this.runHere(op.cmd!, op.db, op.noTouch, op.args, w);
-    } finally {
-      if (!op.conclude) this.holdServe--;
-    }
-    if (op.record && op.cmd instanceof Command) this.recordCall(op.cmd, -1, w, mark);
-    return w.take();
-  }
-
   /**
    * The keys of a command routed here (all on this shard) when it must wait behind a transaction
    * holding one of them; null when it may run now.
    */
   blockedKeys(cmd: Command, db: number, args: Buffer[], hintKey: Buffer | null): Lock[] | null {
-    const write = cmd.hasFlag(FLAG_WRITE);
-    let locks: Lock[];
-    if (hintKey !== null) locks = [{ db, key: hintKey.latin1Slice(0, hintKey.length), write }];
-    else if (cmd.singleKeyIndex !== 0) locks = [{ db, key: args[cmd.singleKeyIndex].latin1Slice(), write }];
-    else locks = cmd.keyIndexes(args).map((i) => ({ db, key: args[i].latin1Slice(), write }));
-    const other = cmd.impl.otherDbKey?.(args) ?? null;
-    if (other !== null && other[1] < this.shard.dbs.length) locks.push({ db: other[1], key: args[other[0]].latin1Slice(), write });
-    return this.tx.mustWait(locks, write) ? locks : null;
+    return this.txPort.blockedKeys(cmd, db, args, hintKey);
   }
 
   /** Holds a command back behind the transactions holding its locks; `done` gets its reply. */
   deferCommand(cmd: Command, db: number, resp: 2 | 3, noTouch: boolean, args: Buffer[], locks: Lock[], record: boolean, done: (reply: Buffer) => void): void {
-    this.tx.defer(locks, { cmd, db, resp, noTouch, args: copyArgs(args), conclude: true, record, done });
+    this.txPort.defer(cmd, db, resp, noTouch, args, locks, record, done);
   }
 
-  // --- transactions: typed entry points (direct calls for this shard, binary frames from peers) ---
+  // --- transactions: typed entry points (direct calls for this shard; see shard-tx.ts) ------------
 
   /** Schedules transaction `handle` here with these locks; returns the proposed timestamp. */
   txPropose(handle: number, locks: Lock[], global: number): number {
@@ -249,7 +225,7 @@ export class ShardWorker implements RemoteExecutor, TxHost {
 
   /** Finalizes `handle` at `ts` (0: already final); `conclude` also releases its locks here. */
   txFinalize(handle: number, ts: number, conclude: boolean): void {
-    this.tx.enqueue(handle, ts, conclude ? { cmd: null, db: 0, resp: 2, noTouch: false, args: [], conclude: true, record: false, done: NOOP } : null);
+    this.txPort.finalize(handle, ts, conclude);
   }
 
   /**
@@ -258,59 +234,13 @@ export class ShardWorker implements RemoteExecutor, TxHost {
    * when it can run at once (returns true); otherwise `done` gets it later (returns false).
    */
   txRun(handle: number, ts: number, conclude: boolean, runnable: number, db: number, resp: 2 | 3, noTouch: boolean, args: Buffer[], w: ReplyWriter | null, done: (reply: Buffer) => void): boolean {
-    const what = runnable >= OP_BASE ? this.ops.byIndex(runnable)! : this.table.all[runnable];
-    // Usually the transaction may run at once: run it in place (no copy, no queue, no late reply).
-    const e = this.tx.inlineEntry(handle, ts);
-    if (e === null) {
-      this.tx.enqueue(handle, ts, { cmd: what, db, resp, noTouch, args: copyArgs(args), conclude, record: false, done });
-      return false;
-    }
-    const out = w ?? this.txOut;
-    if (w === null) {
-      out.resp = resp;
-      this.clock = Date.now();
-    }
-    if (!conclude) this.holdServe++;
-    try {
-      this.runHere(what, db, noTouch, args, out);
-    } finally {
-      if (!conclude) this.holdServe--;
-    }
-    if (w === null) {
-      const reply = out.take();
-      if (e !== 'none') this.tx.ranInline(e, conclude);
-      done(reply);
-      return false;
-    }
-    if (e !== 'none') this.tx.ranInline(e, conclude);
-    return true;
-  }
-
-  /** A transaction control frame from a peer (see ../transaction/transaction.ts for the layout). */
-  private txFrame(db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter, peer: number, seq: number): boolean {
-    const h = args[0];
-    const kind = h[0];
-    const handle = h.readDoubleLE(1);
-    if (kind === TX_PROPOSE) {
-      const ts = this.txPropose(handle, decodeLocks(args[1]), h[9]);
-      w.ensure(8);
-      w.buf.writeDoubleLE(ts, w.len);
-      w.len += 8;
-      return true;
-    }
-    const ts = h.readDoubleLE(9);
-    const conclude = h[17] === 1;
-    if (kind === TX_FINALIZE) {
-      this.txFinalize(handle, ts, conclude);
-      return true;
-    }
-    return this.txRun(handle, ts, conclude, h.readUInt16LE(18), db, resp, (flags & REQ_NO_TOUCH) !== 0, args.slice(1), w, (reply) => this.mesh.reply(peer, seq, reply));
+    return this.txPort.run(handle, ts, conclude, runnable, db, resp, noTouch, args, w, done);
   }
 
   /** RemoteExecutor: a command, shard operation or transaction frame sent by another worker. */
   execute(cmdIndex: number, db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter, peer: number, seq: number): boolean {
     if (cmdIndex >= TX_FRAME) {
-      if (cmdIndex === TX_FRAME) return this.txFrame(db, resp, flags, args, w, peer, seq);
+      if (cmdIndex === TX_FRAME) return this.txPort.frame(db, resp, flags, args, w, peer, seq);
       this.runShardOp(this.ops.byIndex(cmdIndex)!, db, (flags & REQ_NO_TOUCH) !== 0, args[0], w);
       return true;
     }
@@ -331,6 +261,19 @@ export class ShardWorker implements RemoteExecutor, TxHost {
   }
 
   // --- shard operations ----------------------------------------------------------------------------
+
+  /**
+   * Runs `what` as an operation of a transaction (see runHere); unless it concludes the transaction,
+   * pops for blocked clients wait until the transaction ends.
+   */
+  runHeld(what: ShardRunnable, db: number, noTouch: boolean, args: Buffer[], w: ReplyWriter, conclude: boolean): void {
+    if (!conclude) this.holdServe++;
+    try {
+      this.runHere(what, db, noTouch, args, w);
+    } finally {
+      if (!conclude) this.holdServe--;
+    }
+  }
 
   /** Runs a command, or a shard operation whose encoded arguments are args[0], writing its reply. */
   runHere(what: ShardRunnable, db: number, noTouch: boolean, args: Buffer[], w: ReplyWriter): void {
