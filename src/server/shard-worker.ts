@@ -44,7 +44,11 @@ const MEMORY_CHECK_MS = 100;
 /** One command in this many is timed for INFO commandstats (a power of two). */
 const TIMING_SAMPLE = 16;
 
-export class ShardWorker implements RemoteExecutor, TxHost {
+/**
+ * Abstract: a thread is a WorkerThread (worker-thread.ts), the shard worker with its clients and
+ * listener, and the context handlers get (ShardExec in command-types.ts) names it so.
+ */
+export abstract class ShardWorker implements RemoteExecutor, TxHost {
   /** RemoteExecutor: a drain of the rings is a batch of commands. */
   beginBatch(): void {
     this.tick();
