@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { parseFlags } from './config/flags.ts';
 import { resolveThreads } from './config/params.ts';
 import { createMeshLayout } from './runtime/mesh.ts';
-import type { ToMain, ToWorker, WorkerInit } from './runtime/worker-main.ts';
+import type { ToMain, ToWorker, WorkerInit } from './worker-main.ts';
 import { VERSION } from './version.ts';
 import { createControl } from './runtime/control.ts';
 
@@ -52,7 +52,7 @@ let closedCount = 0;
 
 for (let index = 0; index < threads; index++) {
   const init: WorkerInit = { index, layout, config, control };
-  const w = new Worker(new URL('./runtime/worker-main.ts', import.meta.url), {
+  const w = new Worker(new URL('./worker-main.ts', import.meta.url), {
     workerData: init,
     resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
   });

@@ -1,4 +1,4 @@
-// In-process rig: several ShardWorkers in one thread (real command table, real mesh rings), clients
+// In-process rig: several WorkerThreads in one thread (real command table, real mesh rings), clients
 // on fake sockets, and the mesh driven by hand — so a test decides exactly when requests cross and
 // when replies come back (no timing, no sleeps).
 // Invariants: nothing listens on a port; workers are not start()ed unless a test asks (no timers, no
@@ -7,11 +7,11 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { defaults, type ConfigValues } from '../src/config/params.ts';
-import { FAMILIES, registerOps } from '../src/server/commands.ts';
+import { FAMILIES, registerOps } from '../src/registry.ts';
 import { buildTable, loadSpecs, type CommandTable } from '../src/server/command-table.ts';
 import type { CommandImpl } from '../src/server/command-types.ts';
 import { Connection } from '../src/server/connection.ts';
-import { ShardWorker } from '../src/server/shard-worker.ts';
+import { WorkerThread } from '../src/server/worker-thread.ts';
 import { createMeshLayout } from '../src/runtime/mesh.ts';
 import { shardOfKey } from '../src/runtime/slots.ts';
 import { encodeCommand, scanReply, type Arg } from './resp.ts';
@@ -82,7 +82,7 @@ export class FakeSocket extends EventEmitter {
 }
 
 export interface Rig {
-  workers: ShardWorker[];
+  workers: WorkerThread[];
   /** A client connected to worker i. */
   client(i: number): { conn: Connection; sock: FakeSocket; send(...cmds: Arg[][]): void };
   /** Moves every staged frame into the rings and runs every ring once on every worker, `rounds` times. */
@@ -108,11 +108,11 @@ export function makeRig(n: number, opts: { config?: Partial<ConfigValues>; overr
   const layout = createMeshLayout(n);
   const shared = controlViews(createControl(n), n);
   const table = buildRigTable(opts.overrides);
-  const workers: ShardWorker[] = [];
+  const workers: WorkerThread[] = [];
   for (let i = 0; i < n; i++) {
     const config = { ...defaults(), ...(opts.config ?? {}) } as ConfigValues;
     config.proactor_threads = n;
-    workers.push(new ShardWorker(i, layout, config, table, shared));
+    workers.push(new WorkerThread(i, layout, config, table, shared));
   }
   const pump = (rounds = 4): void => {
     for (let r = 0; r < rounds; r++) {

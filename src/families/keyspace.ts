@@ -7,8 +7,8 @@
 // every key present for the whole scan is returned whatever is added or removed meanwhile.
 
 import { swapWatchers } from '../engine/watch.ts';
-import { GLOBAL_READ } from '../server/tx-shard.ts';
-import { LockPlan } from '../server/transaction.ts';
+import { GLOBAL_READ } from '../transaction/tx-shard.ts';
+import { LockPlan } from '../transaction/transaction.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';

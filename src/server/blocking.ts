@@ -22,14 +22,16 @@
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { Command } from './command-table.ts';
-import type { ShardWorker } from './shard-worker.ts';
-import type { Client } from './client.ts';
+import type { Shard } from '../engine/shard.ts';
+import type { Mesh } from '../runtime/mesh.ts';
+import type { WorkerShared } from '../runtime/control.ts';
+import type { Lock } from '../transaction/tx-shard.ts';
 import { kindOf } from '../engine/kinds.ts';
 import { keyText, type KeyArg } from '../engine/database.ts';
 import { BLOCK_SLOTS_PER_WORKER } from '../runtime/control.ts';
 import { keySlotOfString, shardOfKey } from '../runtime/slots.ts';
-import { REQ_PART } from './command-types.ts';
-import { defineOp, encodeArgs, readResult } from './shard-ops.ts';
+import { REQ_PART } from '../runtime/request-flags.ts';
+import { defineShardOp, encodeArgs, readResult, type OpContext } from './op-table.ts';
 import { BinWriter, bool, bytes, latin1, tuple, u32 } from '../util/codec.ts';
 
 // --- operations ----------------------------------------------------------------------------------
@@ -67,7 +69,7 @@ export function blockOp(id: number): BlockOp {
  * On the blocked client's thread: a shard served client `clientId` waiting at claim slot `slot` with
  * `reply`; false when the client is gone (the serving shard then puts back what it popped).
  */
-export const DELIVERED = defineOp('delivered', tuple<[string, number, Buffer]>(latin1, u32, bytes), bool, (x, [clientId, slot, reply]) =>
+export const DELIVERED = defineShardOp('delivered', tuple<[string, number, Buffer]>(latin1, u32, bytes), bool, (x: OpContext & { worker: { blocking: BlockingService } }, [clientId, slot, reply]) =>
   x.worker.blocking.delivered(slot, clientId, reply),
 );
 
@@ -99,9 +101,9 @@ export class BlockedKeys {
   /** Keys filled while clients wait on them: [db index, key], served after the command. */
   readonly ready: [number, string][] = [];
   private readonly hooks: ((key: KeyArg) => void)[] = [];
-  private readonly worker: ShardWorker;
+  private readonly worker: BlockingHost;
 
-  constructor(worker: ShardWorker) {
+  constructor(worker: BlockingHost) {
     this.worker = worker;
   }
 
@@ -170,9 +172,16 @@ export class BlockedKeys {
 
 // --- the client side -----------------------------------------------------------------------------
 
+/** What the service knows of a waiting client (a Client). */
+export interface WaitingClient {
+  readonly id: bigint;
+  /** Gone, or sent its last byte. */
+  readonly inputGone: boolean;
+}
+
 /** A client of this thread waiting on keys: how a shard's pop reaches it. */
 export interface LocalWait {
-  conn: Client;
+  conn: WaitingClient;
   finish(reply: Buffer | null): void;
 }
 
@@ -210,9 +219,27 @@ export function claim(slots: Int32Array, slot: number, expect: number): boolean 
 
 // --- the service ---------------------------------------------------------------------------------
 
+/** What the service uses of its thread (the ShardWorker that owns it). */
+export interface BlockingHost {
+  readonly index: number;
+  readonly n: number;
+  readonly shared: WorkerShared;
+  readonly shard: Shard;
+  readonly mesh: Mesh;
+  readonly tx: { readonly idle: boolean; mustWait(locks: Lock[], write: boolean): boolean };
+  /** The clock of the current batch of commands. */
+  clock: number;
+  newWriter(resp: 2 | 3): ReplyWriter;
+  command(name: string): Command;
+  runLocal(cmd: Command, db: number, noTouch: boolean, args: Buffer[], w: ReplyWriter): void;
+  blockedKeys(cmd: Command, db: number, args: Buffer[], hintKey: Buffer | null): Lock[] | null;
+  deferCommand(cmd: Command, db: number, resp: 2 | 3, noTouch: boolean, args: Buffer[], locks: Lock[], record: boolean, done: (reply: Buffer) => void): void;
+  log(msg: string): void;
+}
+
 /** One worker's blocking service: its clients' waits and its shard's waiters, and serving them. */
 export class BlockingService {
-  private readonly worker: ShardWorker;
+  private readonly worker: BlockingHost;
   /** This worker's claim slots for its blocked clients. */
   readonly claims: ClaimSlots;
   /** This worker's clients waiting, by claim slot. */
@@ -224,7 +251,7 @@ export class BlockingService {
   /** Encodes deliveries (its own: a delivery may happen while an operation's arguments sit in opOut). */
   private readonly out = new BinWriter(256);
 
-  constructor(worker: ShardWorker) {
+  constructor(worker: BlockingHost) {
     this.worker = worker;
     this.claims = new ClaimSlots(worker.shared.blockSlots, worker.index);
     this.keys = new BlockedKeys(worker);

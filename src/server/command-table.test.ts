@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { OP_BASE, TX_FRAME } from './shard-ops.ts';
 import { Command, CommandTable, FLAG_FAST, FLAG_NOAUTH, FLAG_READONLY, FLAG_WRITE, FLAG_DENYOOM, FACT_RUN_IN_MULTI, FACT_RUNS_QUEUE, buildTable, compileSpec, loadSpecs, type CommandSpec } from './command-table.ts';
 import { generate, generateJson, OUT_FILE, OUT_JSON, readSpecs } from '../../scripts/gen-commands.ts';
-import { buildServerTable, FAMILIES } from './commands.ts';
+import { buildServerTable, FAMILIES } from '../registry.ts';
 import type { CommandImpl } from './command-types.ts';
 
 const specs = readSpecs();

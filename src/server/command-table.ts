@@ -6,16 +6,43 @@
 // lookups are case-insensitive; what the dispatcher knows of a command is a flag or fact bit, never its
 // name; key positions come from command-keys.ts, the one extractor routing and COMMAND GETKEYS share.
 
-import type { CommandImpl } from './command-types.ts';
+import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandSpec } from './command-spec.ts';
 import { COMMANDS, FACT_BITS, FLAG_BITS, FLAG_NO_AUTH, type GeneratedCommand } from './command-table.generated.ts';
 import { commandKeys, compileKeySpecs, KEYS_FUNCTIONS, type CompiledKeySpec, type KeyedCommand, type KeyFlagsOut, type KeysProc } from './command-keys.ts';
 import { shardOfKey } from '../runtime/slots.ts';
-import { OpTable } from './shard-ops.ts';
+import { OpTable, type OpContext } from './op-table.ts';
 
 export type { CommandSpec, KeySpec } from './command-spec.ts';
 // The FLAG_* / FACT_* bits, CommandName and COMMANDS, for the table's users.
 export * from './command-table.generated.ts';
+
+/**
+ * What the table holds of a command's implementation (the families write it as CommandImpl, in
+ * command-types.ts). The routing parts are typed here; the handlers' contexts belong to the layers
+ * above — the shard's execution context, the client — so the handlers are declared as methods over
+ * the least they are given (a method's parameters are checked both ways: a handler that takes a
+ * richer context fits, and the callers, which pass the full one, need no cast).
+ */
+export interface CommandImplBase {
+  shard?(x: OpContext, args: Buffer[], w: ReplyWriter): void;
+  conn?(c: object, args: Buffer[], w: ReplyWriter): void;
+  connAsync?(c: object, args: Buffer[], w: ReplyWriter): Promise<void>;
+  multi?: 'sum' | 'inOrder' | 'ok' | MultiHandler;
+  keyArgs?: number;
+  otherDbKey?: (args: Buffer[]) => [number, number] | null;
+  getKeys?: (args: Buffer[]) => FoundKey[];
+  derivedKeys?: (args: Buffer[]) => Buffer[] | null;
+}
+
+/** A command that coordinates itself across shards (see MultiShard in command-types.ts), as the table holds it. */
+export type MultiHandler = { handler(c: object, args: Buffer[], w: ReplyWriter): Promise<void> }['handler'];
+
+/** A key argument found by a getKeys function. */
+export interface FoundKey {
+  pos: number;
+  spec: number;
+}
 
 /** The old spelling of FLAG_NO_AUTH (connection.ts imports it until its split lands). */
 export const FLAG_NOAUTH = FLAG_NO_AUTH;
@@ -39,7 +66,7 @@ export class Command implements KeyedCommand {
   readonly flagBits: number;
   /** The spec's Damselfly facts (FACT_* bits). */
   readonly facts: number;
-  readonly impl: CommandImpl;
+  readonly impl: CommandImplBase;
   parent: Command | null = null;
   readonly subcommands = new Map<string, Command>();
   /** Fast path: the command has exactly one key, at this argument index (0 = not this shape). */
@@ -51,7 +78,7 @@ export class Command implements KeyedCommand {
   /** Has keys to find (Redis's doesCommandHaveKeys): a spec that is not not_key, or a getkeys function. */
   readonly hasKeys: boolean;
 
-  constructor(compiled: GeneratedCommand | CommandSpec, impl: CommandImpl) {
+  constructor(compiled: GeneratedCommand | CommandSpec, impl: CommandImplBase) {
     const { flags, facts, spec } = 'spec' in compiled ? compiled : compileSpec(compiled);
     this.name = spec.name;
     this.spec = spec;
@@ -99,7 +126,7 @@ export class Command implements KeyedCommand {
 }
 
 /** The getkeys function a spec names, from command-keys.ts or the handler; a named one must exist. */
-function keysProcOf(spec: CommandSpec, impl: CommandImpl): KeysProc | null {
+function keysProcOf(spec: CommandSpec, impl: CommandImplBase): KeysProc | null {
   const name = spec.damselfly?.getKeysFunction;
   const handler = impl.getKeys;
   if (name === undefined) {
@@ -125,7 +152,7 @@ export class CommandTable {
   readonly all: Command[] = [];
   /** Specs that have no handler yet (must be empty: checked by the tests). */
   missing: string[] = [];
-  /** The shard operations: a registry of its own, numbered apart from the commands (shard-ops.ts). */
+  /** The shard operations: a registry of its own, numbered apart from the commands (op-table.ts). */
   readonly ops = new OpTable();
 
   /** Byte-level index of top-level names: no string is made to find a command. */
@@ -197,7 +224,7 @@ export function loadSpecs(): readonly GeneratedCommand[] {
  * Builds the table from specs and handler registrations. Throws if a handler has no spec; specs
  * without a handler are listed in `missing` (the table test requires it to be empty).
  */
-export function buildTable(specs: readonly (GeneratedCommand | CommandSpec)[], impls: Map<string, CommandImpl>): CommandTable {
+export function buildTable(specs: readonly (GeneratedCommand | CommandSpec)[], impls: Map<string, CommandImplBase>): CommandTable {
   const table = new CommandTable();
   const missing: string[] = [];
   const used = new Set<string>();

@@ -3,27 +3,23 @@
 // the client's) and writes exactly one reply; a `conn` handler runs on the client's thread and may
 // coordinate other shards through the client's Coordinator; `multi` says how per-shard answers combine when a
 // command's keys span shards.
+// This module is the top of the server layer (it names the whole worker thread and the client): the
+// modules below it see implementations through CommandImplBase (command-table.ts) and ShardExecBase
+// (shard-worker.ts).
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
-import type { Database } from '../engine/database.ts';
-import type { Shard } from '../engine/shard.ts';
 import type { Client } from './client.ts';
-import type { ShardWorker } from './shard-worker.ts';
+import type { CommandImplBase } from './command-table.ts';
+import type { ShardExecBase } from './shard-worker.ts';
+import type { WorkerThread } from './worker-thread.ts';
+
+export type { FoundKey } from './command-table.ts';
+export { REQ_NO_TOUCH, REQ_PART } from '../runtime/request-flags.ts';
 
 /** Per-command execution context on the shard that owns the keys (reused, never retained). */
-export interface ShardExec {
+export interface ShardExec extends ShardExecBase {
   /** The worker thread running this shard (for internal whole-thread commands: clients, config, stats). */
-  worker: ShardWorker;
-  shard: Shard;
-  db: Database;
-  dbIndex: number;
-  /** Milliseconds since the epoch, read once per command. */
-  now: number;
-  /** CLIENT NO-TOUCH: reads do not update the access clock. */
-  noTouch: boolean;
-  /** The key whose slot routing already computed (hintSlot), to skip a second CRC16. */
-  hintKey: Buffer | null;
-  hintSlot: number;
+  worker: WorkerThread;
 }
 
 export type ShardHandler = (x: ShardExec, args: Buffer[], w: ReplyWriter) => void;
@@ -40,7 +36,7 @@ export type AsyncConnHandler = (c: Client, args: Buffer[], w: ReplyWriter) => Pr
  */
 export type MultiShard = 'sum' | 'inOrder' | 'ok' | ((c: Client, args: Buffer[], w: ReplyWriter) => Promise<void>);
 
-export interface CommandImpl {
+export interface CommandImpl extends CommandImplBase {
   shard?: ShardHandler;
   conn?: ConnHandler;
   connAsync?: AsyncConnHandler;
@@ -57,7 +53,7 @@ export interface CommandImpl {
    * with the index of the key spec whose flags it has; args[0] is the command name. The spec must
    * name it (damselfly.getKeysFunction); command-keys.ts calls it when the specs fail.
    */
-  getKeys?: (args: Buffer[]) => FoundKey[];
+  getKeys?: CommandImplBase['getKeys'];
   /**
    * Keys the command reads without naming them (SORT's BY/GET patterns, resolved as it runs), for
    * routing: one key per pattern whose hash slot every key it makes shares, or null when they may be
@@ -65,14 +61,3 @@ export interface CommandImpl {
    */
   derivedKeys?: (args: Buffer[]) => Buffer[] | null;
 }
-
-/** A key argument found by a getKeys function. */
-export interface FoundKey {
-  pos: number;
-  spec: number;
-}
-
-/** The bit set in a request's flags when the client has CLIENT NO-TOUCH on. */
-export const REQ_NO_TOUCH = 1;
-/** The bit set in a request's flags when it is one part of a fanned-out command (not counted as a call). */
-export const REQ_PART = 2;

@@ -13,6 +13,12 @@ import { dispatch } from './dispatcher.ts';
 import { ReplyQueue, type PendingReply } from './reply-queue.ts';
 import type { ShardWorker } from './shard-worker.ts';
 
+/** The thread a connection belongs to: the shard worker, with the registry of its clients. */
+export type ConnectionHost = ShardWorker & {
+  /** Called once the connection is gone. */
+  removeClient(c: Connection): void;
+};
+
 /** Queue length from which the complete head of the queue is written without waiting. */
 const READY_FLUSH_PIECES = 64;
 
@@ -28,9 +34,11 @@ export class Connection extends Client {
   /** The client sent FIN: no more input will come. */
   private inputEnded = false;
   private readPaused = false;
+  private readonly host: ConnectionHost;
 
-  constructor(worker: ShardWorker, socket: Socket, id: bigint) {
+  constructor(worker: ConnectionHost, socket: Socket, id: bigint) {
     super(worker, id);
+    this.host = worker;
     this.socket = socket;
     this.parser = new RequestParser({ maxBulkLen: worker.config.proto_max_bulk_len as number });
     this.parser.unauthenticated = !this.authenticated;
@@ -128,7 +136,7 @@ export class Connection extends Client {
       sock.pause();
       sock.end(() => sock.destroy());
     }
-    this.worker.removeClient(this);
+    this.host.removeClient(this);
   }
 
   private countOutput(bytes: number): void {
@@ -166,7 +174,7 @@ export class Connection extends Client {
   private onClose(): void {
     this.releaseState();
     this.closed = true;
-    this.worker.removeClient(this);
+    this.host.removeClient(this);
   }
 
   close(): void {
@@ -174,7 +182,7 @@ export class Connection extends Client {
     if (this.closed) return;
     this.closed = true;
     this.socket.destroy();
-    this.worker.removeClient(this);
+    this.host.removeClient(this);
   }
 
   get inputGone(): boolean {

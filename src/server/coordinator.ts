@@ -9,14 +9,33 @@ import { replyInteger, replyIsError, splitArrayReply } from '../protocol/reply-r
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { ReplySink } from '../runtime/mesh.ts';
 import { shardOfKey } from '../runtime/slots.ts';
-import type { Client } from './client.ts';
 import { FLAG_WRITE, type Command } from './command-table.ts';
-import { REQ_NO_TOUCH, REQ_PART } from './command-types.ts';
+import { REQ_NO_TOUCH, REQ_PART } from '../runtime/request-flags.ts';
 import type { PendingReply } from './reply-queue.ts';
-import { encodeArgs, readResult, type OpError, type ShardOp } from './shard-ops.ts';
+import type { ShardWorker } from './shard-worker.ts';
+import { encodeArgs, readResult, type OpError, type ShardOp } from './op-table.ts';
 import { UNWATCH } from './watch-ops.ts';
-import { LockPlan, runTwoShards, Transaction } from './transaction.ts';
-import { copyArgs, GLOBAL_READ, GLOBAL_WRITE, NO_GLOBAL } from './tx-shard.ts';
+import { LockPlan, runTwoShards, Transaction } from '../transaction/transaction.ts';
+import { copyArgs, GLOBAL_READ, GLOBAL_WRITE, NO_GLOBAL } from '../transaction/tx-shard.ts';
+
+/**
+ * What a coordinator uses of its client: a Client (client.ts), which creates its coordinator — so
+ * the coordinator names only this much of it.
+ */
+export interface CoordinatedClient {
+  readonly id: bigint;
+  readonly worker: ShardWorker;
+  readonly db: number;
+  readonly resp: 2 | 3;
+  readonly noTouch: boolean;
+  /** The command being dispatched (what a fan-out is counted as in the command stats). */
+  current: Command | null;
+  readonly watched: { db: number; key: Buffer }[];
+  readonly watchShards: Set<number>;
+  addPending(w: ReplyWriter): PendingReply;
+  holdPipeline(): void;
+  resumePipeline(before?: () => void): void;
+}
 
 export type Merge = (replies: Buffer[], w: ReplyWriter) => void;
 
@@ -29,12 +48,12 @@ class FanoutReply implements ReplySink {
   private left: number;
   private readonly target: PendingReply;
   private readonly merge: Merge;
-  private readonly client: Client;
+  private readonly client: CoordinatedClient;
   private readonly cmd: Command;
   /** The protocol when the command was issued (a later HELLO / RESET must not change its reply). */
   private readonly resp: 2 | 3;
 
-  constructor(client: Client, cmd: Command, n: number, target: PendingReply, merge: Merge) {
+  constructor(client: CoordinatedClient, cmd: Command, n: number, target: PendingReply, merge: Merge) {
     this.client = client;
     this.cmd = cmd;
     this.resp = client.resp;
@@ -74,7 +93,7 @@ class FanoutReply implements ReplySink {
 }
 
 export class Coordinator {
-  private readonly client: Client;
+  private readonly client: CoordinatedClient;
   /** The transaction the current multi-hop command (or EXEC) runs in: hops go through it. */
   tx: Transaction | null = null;
   /** The final timestamp of this client's latest transaction (the next one is ordered after it). */
@@ -86,7 +105,7 @@ export class Coordinator {
   /** A single-shard command held until then (the pipeline waits behind it). */
   private held: (() => void) | null = null;
 
-  constructor(client: Client) {
+  constructor(client: CoordinatedClient) {
     this.client = client;
   }
 
@@ -186,7 +205,8 @@ export class Coordinator {
    * locks its keys, and the shards of the keys it only finds while it runs.
    */
   coordinate(cmd: Command, args: Buffer[], keys: number[], w: ReplyWriter): Promise<void> {
-    const multi = cmd.impl.multi as (c: Client, args: Buffer[], w: ReplyWriter) => Promise<void>;
+    // The client is the Client that multi handlers are written for (command-types.ts's MultiShard).
+    const multi = cmd.impl.multi as (c: CoordinatedClient, args: Buffer[], w: ReplyWriter) => Promise<void>;
     const c = this.client;
     if (this.tx !== null) return multi(c, args, w);
     const n = c.worker.n;

@@ -11,11 +11,11 @@ import { keySlot, shardOfKey, shardOfSlot } from '../runtime/slots.ts';
 import type { CapturedReply, Client, QueuedCommand } from './client.ts';
 import { CapturedReply as Captured } from './client.ts';
 import { Command, CommandTable, FACT_RUN_IN_MULTI, FACT_RUNS_QUEUE, FACT_SETS_REPLY_MODE, FLAG_NO_MULTI, FLAG_NOAUTH } from './command-table.ts';
-import { REQ_NO_TOUCH, REQ_PART } from './command-types.ts';
+import { REQ_NO_TOUCH, REQ_PART } from '../runtime/request-flags.ts';
 import { allOn } from './coordinator.ts';
 import { ERR_OOM } from './memory-gate.ts';
-import type { Transaction } from './transaction.ts';
-import { copyArgs } from './tx-shard.ts';
+import type { Transaction } from '../transaction/transaction.ts';
+import { copyArgs } from '../transaction/tx-shard.ts';
 
 /** Looks up, checks and runs (or routes) one command; its reply goes to `w` or a pending slot. */
 export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {

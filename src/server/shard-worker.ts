@@ -1,121 +1,54 @@
-// ShardWorker: the state of one worker thread — its shard, its clients, its listener, its links to the
-// other shards, its counters — and the executor that runs commands for its shard.
+// ShardWorker: the shard side of one worker thread — its shard, its links to the other shards, its
+// transactions, blocked-key waiters and counters — and the executor that runs commands for its shard.
+// (The thread's clients and listener are WorkerThread's, in worker-thread.ts, above this module.)
 // Invariants: commands for this shard run only here (inline for local clients, from the mesh for
 // remote ones); counters are per thread and summed on demand (INFO); the reply writers `out` and
 // `scratch*` hold no untaken bytes between event-loop callbacks.
 
-import { createServer, type Server, type Socket } from 'node:net';
 import { ReplyWriter } from '../protocol/reply-writer.ts';
 import { Mesh, type MeshLayout, type RemoteExecutor } from '../runtime/mesh.ts';
-import { Shard, type EvictionPolicy } from '../engine/shard.ts';
+import { Shard } from '../engine/shard.ts';
 import { totalmem } from 'node:os';
-import { resolveMaxmemory, resolvePollWindowMs, shardShare, type ConfigValues } from '../config/params.ts';
+import { resolveMaxmemory, resolvePollWindowMs, type ConfigValues } from '../config/params.ts';
 import { Command, CommandTable, FLAG_WRITE } from './command-table.ts';
 import { MemoryGate } from './memory-gate.ts';
-import { REQ_NO_TOUCH, REQ_PART, type ShardExec } from './command-types.ts';
-import { Connection } from './connection.ts';
-import { copyArgs, decodeLocks, NO_GLOBAL, TxShard, type Lock, type TxOp } from './tx-shard.ts';
-import { OP_BASE, OpError, TX_FRAME, writeResult, type OpTable, type ShardOp } from './shard-ops.ts';
-import { PROPOSE_RUN_MARK, TX_FINALIZE, TX_PROPOSE, TX_PROPOSE_RUN } from './transaction.ts';
+import { MemoryGovernor } from './memory-governor.ts';
+import { REQ_NO_TOUCH, REQ_PART } from '../runtime/request-flags.ts';
+import type { Lock, TxShard } from '../transaction/tx-shard.ts';
+import { OpError, TX_FRAME, writeResult, type OpContext, type OpTable, type ShardOp } from './op-table.ts';
+import type { TxHost } from '../transaction/transaction.ts';
+import { ShardTx, type ShardRunnable } from './shard-tx.ts';
+import { clampHz, CommandStats, InstantMetrics, WorkerStats } from './stats.ts';
 import { BinReader, BinWriter } from '../util/codec.ts';
 import { BlockingService } from './blocking.ts';
 import type { WorkerShared } from '../runtime/control.ts';
 
-const NOOP = (): void => {};
-
-/** A decimal integer argument (a timestamp). */
-
-export class WorkerStats {
-  connectionsReceived = 0;
-  rejectedConnections = 0;
-  commandsProcessed = 0;
-  netInputBytes = 0;
-  netOutputBytes = 0;
-  /** Bugs caught and contained (a handler, a merge, a mesh completion or a timer that threw). */
-  internalErrors = 0;
-  readonly errors = new Map<string, number>();
-}
-
-export class CommandStats {
-  calls: Float64Array;
-  usec: Float64Array;
-  rejected: Float64Array;
-  failed: Float64Array;
-  constructor(n: number) {
-    this.calls = new Float64Array(n);
-    this.usec = new Float64Array(n);
-    this.rejected = new Float64Array(n);
-    this.failed = new Float64Array(n);
-  }
-}
+export type { WorkerShared } from '../runtime/control.ts';
+export { clampHz } from './stats.ts';
 
 /**
- * Redis's instantaneous metrics: every 100 ms a sample of the rate of commands, input bytes and
- * output bytes since the previous sample; a metric is the mean of the last 16 samples.
+ * Per-command execution context on the shard that owns the keys (reused, never retained): what every
+ * handler gets, and the worker thread running the shard (command-types.ts's ShardExec names the
+ * thread as the families see it: with its clients).
  */
-export class InstantMetrics {
-  static readonly SAMPLES = 16;
-  /** Rates per second: [ops, input bytes, output bytes] x SAMPLES. */
-  readonly samples = new Float64Array(3 * InstantMetrics.SAMPLES);
-  private idx = 0;
-  private last = [0, 0, 0];
-  private lastTime = 0;
-  private timer: NodeJS.Timeout | null = null;
-
-  start(read: () => [number, number, number]): void {
-    this.stop();
-    this.last = read();
-    this.lastTime = performance.now();
-    this.timer = setInterval(() => this.tick(read()), 100);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
-  }
-
-  private tick(now3: [number, number, number]): void {
-    const t = performance.now();
-    const dt = t - this.lastTime;
-    if (dt > 0) {
-      const at = this.idx * 3;
-      for (let i = 0; i < 3; i++) this.samples[at + i] = Math.max(0, now3[i] - this.last[i]) * 1000 / dt;
-      this.idx = (this.idx + 1) % InstantMetrics.SAMPLES;
-    }
-    this.last = now3;
-    this.lastTime = t;
-  }
-
-  /** Mean rate of metric i (0 ops, 1 input bytes, 2 output bytes) per second. */
-  rate(i: number): number {
-    let sum = 0;
-    for (let j = 0; j < InstantMetrics.SAMPLES; j++) sum += this.samples[j * 3 + i];
-    return sum / InstantMetrics.SAMPLES;
-  }
-
-  reset(): void {
-    this.samples.fill(0);
-    this.idx = 0;
-  }
+export interface ShardExecBase extends OpContext {
+  /** The worker thread running this shard (for internal whole-thread commands: clients, config, stats). */
+  worker: ShardWorker;
 }
 
-/** Redis accepts any hz and caps it to 1..500 (CONFIG_MIN_HZ, CONFIG_MAX_HZ). */
-export function clampHz(hz: number): number {
-  return Math.min(500, Math.max(1, hz));
-}
-
-export type { WorkerShared } from '../runtime/control.ts';
+export type { ShardRunnable } from './shard-tx.ts';
 
 /** How often a shard re-checks its memory limit without a write (ms). */
 const MEMORY_CHECK_MS = 100;
-/** How long one eviction pass may run before the shard serves other work (Redis: ~0.5 ms at tenacity 10). */
-const EVICTION_BUDGET_MS = 1;
 
 /** One command in this many is timed for INFO commandstats (a power of two). */
 const TIMING_SAMPLE = 16;
 
-export class ShardWorker implements RemoteExecutor {
+/**
+ * Abstract: a thread is a WorkerThread (worker-thread.ts), the shard worker with its clients and
+ * listener, and the context handlers get (ShardExec in command-types.ts) names it so.
+ */
+export abstract class ShardWorker implements RemoteExecutor, TxHost {
   /** RemoteExecutor: a drain of the rings is a batch of commands. */
   beginBatch(): void {
     this.tick();
@@ -127,7 +60,6 @@ export class ShardWorker implements RemoteExecutor {
   readonly shard: Shard;
   readonly mesh: Mesh;
   readonly table: CommandTable;
-  readonly clients = new Map<bigint, Connection>();
   readonly stats = new WorkerStats();
   readonly instant = new InstantMetrics();
   cmdStats: CommandStats;
@@ -138,19 +70,19 @@ export class ShardWorker implements RemoteExecutor {
   readonly shared: WorkerShared;
   /** Which shards are over their memory limit (this worker publishes its own shard's state). */
   readonly gate: MemoryGate;
-  /** This shard is over its share of maxmemory even after eviction (as published in `gate`). */
-  private memOver = false;
-  readonly servers: Server[] = [];
-  private readonly exec: ShardExec;
+  /** This shard's share of maxmemory: eviction, and its state in `gate`. */
+  readonly memory: MemoryGovernor;
+  private readonly exec: ShardExecBase;
   /** This shard's locks and scheduled transactions. */
-  readonly tx: TxShard;
+  readonly tx: TxShard<ShardRunnable>;
+  /** The transactions' entry points into this shard (see shard-tx.ts). */
+  private readonly txPort: ShardTx;
   /** The shard operations (typed work coordinators ask of this shard). */
   readonly ops: OpTable;
   /** Encodes shard operation arguments (reused; its bytes are copied before any await). */
   readonly opOut = new BinWriter(1024);
   /** Encodes shard operation results (reused; copied into the reply writer at once). */
   private readonly resultOut = new BinWriter(1024);
-  private readonly txOut = new ReplyWriter(16 * 1024);
   /** Blocked clients: this thread's waiting clients, this shard's waiters (see blocking.ts). */
   readonly blocking: BlockingService;
   /** > 0 while a transaction runs an operation that does not end it: pops for waiters wait until it ends. */
@@ -158,7 +90,6 @@ export class ShardWorker implements RemoteExecutor {
   /** Asks the main thread to shut the process down. */
   requestShutdown: (mode: string) => void = () => {};
   logger: (msg: string) => void = () => {};
-  shuttingDown = false;
 
   constructor(index: number, layout: MeshLayout, config: ConfigValues, table: CommandTable, shared: WorkerShared) {
     this.index = index;
@@ -173,9 +104,11 @@ export class ShardWorker implements RemoteExecutor {
     this.mesh = new Mesh(index, layout, this);
     this.mesh.pollWindowMs = resolvePollWindowMs(config, this.n);
     this.cmdStats = new CommandStats(table.all.length);
-    this.tx = new TxShard(config.dbnum as number, () => this.nextTimestamp(), (op) => this.runOp(op), () => this.blocking.serveReady());
+    this.txPort = new ShardTx(this, config.dbnum as number, () => this.blocking.serveReady());
+    this.tx = this.txPort.locks;
     this.blocking = new BlockingService(this);
     this.ops = table.ops;
+    this.memory = new MemoryGovernor(this.shard, index, this.n, this.gate, this.tx);
     this.exec = { worker: this, shard: this.shard, db: this.shard.dbs[0], dbIndex: 0, now: 0, noTouch: false, hintKey: null, hintSlot: 0 };
     this.applyMemoryConfig();
   }
@@ -184,51 +117,13 @@ export class ShardWorker implements RemoteExecutor {
 
   /** Gives the shard its share of maxmemory, the eviction policy and cache mode (startup, CONFIG SET). */
   applyMemoryConfig(): void {
-    const c = this.config;
-    this.shard.maxmemory = shardShare(c.maxmemory as number, this.n);
-    this.shard.setPolicy(c.maxmemory_policy as EvictionPolicy, c.cache_mode === true);
-    this.shard.evictionSamples = Math.min(1024, c.maxmemory_samples as number);
-    this.shard.access.lfuLogFactor = c.lfu_log_factor as number;
-    this.shard.access.lfuDecayTime = c.lfu_decay_time as number;
-    this.checkMemory();
+    this.memory.apply(this.config);
   }
 
-  /**
-   * After a write or an internal command (and every MEMORY_CHECK_MS): if the shard is over its share, evicts by the policy
-   * (only between transactions — a transaction in progress may be about to read what would go), and
-   * publishes whether it is still over, which makes the clients' threads refuse denyoom commands for
-   * its keys. Also keeps the shard's peak current (usedMemory() records it).
-   */
+  /** Evicts if over the limit, and publishes whether the shard still is (see memory-governor.ts). */
   checkMemory(): void {
-    const s = this.shard;
-    const used = s.usedMemory();
-    let over = false;
-    if (s.maxmemory !== 0 && used > s.maxmemory) {
-      // Eviction runs EVICTION_BUDGET_MS at a time (as Redis's performEvictions): while it can still
-      // make room, writes are not refused and it goes on in the next turn. Keys that live
-      // transactions hold are left alone (their next hop may read them).
-      s.pinned = this.tx.idle ? null : this.holdsKey;
-      over = !s.ensureMemory(EVICTION_BUDGET_MS);
-      s.pinned = null;
-      if (!over && s.usedMemory() > s.maxmemory && !this.evictionScheduled) {
-        this.evictionScheduled = true;
-        setImmediate(this.continueEviction);
-      }
-    }
-    if (over !== this.memOver) {
-      this.memOver = over;
-      this.gate.publish(this.index, over);
-    }
+    this.memory.check();
   }
-
-  private evictionScheduled = false;
-
-  private readonly holdsKey = (db: number, key: string): boolean => this.tx.holds(db, key);
-
-  private readonly continueEviction = (): void => {
-    this.evictionScheduled = false;
-    this.checkMemory();
-  };
 
   /** A command by name (a bug if missing). */
   command(name: string): Command {
@@ -248,57 +143,9 @@ export class ShardWorker implements RemoteExecutor {
     this.shard.startExpiry(this.config.hz);
     const s = this.stats;
     this.instant.start(() => [s.commandsProcessed, s.netInputBytes, s.netOutputBytes]);
-    setInterval(this.guarded(() => this.closeIdleClients(), 'the idle-client timer'), 1000).unref();
     // Memory freed without a write command (the active expire cycle) lifts the limit, and an
     // eviction put off by a transaction happens, within this period.
     setInterval(this.guarded(() => this.checkMemory(), 'the memory check'), MEMORY_CHECK_MS).unref();
-  }
-
-  /** The `timeout` setting: closes clients idle for longer than it (0: never). */
-  private closeIdleClients(): void {
-    const limit = (this.config.timeout as number) * 1000;
-    if (limit <= 0) return;
-    const now = Date.now();
-    for (const c of [...this.clients.values()]) if (now - c.lastInteraction > limit) c.close();
-  }
-
-  /** Listens on every configured address with SO_REUSEPORT, so all workers share the port. */
-  listen(): Promise<void> {
-    const binds = String(this.config.bind).split(/[\s,]+/).filter((s) => s !== '');
-    const hosts: (string | undefined)[] = binds.length ? binds : [undefined];
-    return Promise.all(
-      hosts.map(
-        (host) =>
-          new Promise<void>((resolve, reject) => {
-            const server = createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.accept(s));
-            server.once('error', reject);
-            server.listen({ port: this.config.port as number, host, reusePort: true, backlog: 511 }, () => {
-              server.off('error', reject);
-              resolve();
-            });
-            this.servers.push(server);
-          }),
-      ),
-    ).then(() => undefined);
-  }
-
-  private accept(socket: Socket): void {
-    const total = Atomics.add(this.shared.counts, 0, 1) + 1;
-    this.stats.connectionsReceived++;
-    if (total > (this.config.maxclients as number) || this.shuttingDown) {
-      Atomics.sub(this.shared.counts, 0, 1);
-      this.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
-      socket.on('error', () => {});
-      return;
-    }
-    const id = Atomics.add(this.shared.ids, 0, 1n) + 1n;
-    const c = new Connection(this, socket, id);
-    this.clients.set(id, c);
-  }
-
-  removeClient(c: Connection): void {
-    if (this.clients.delete(c.id)) Atomics.sub(this.shared.counts, 0, 1);
   }
 
   newWriter(resp: 2 | 3): ReplyWriter {
@@ -345,7 +192,7 @@ export class ShardWorker implements RemoteExecutor {
   }
 
   /** `fn` as a timer callback: a throw is a contained fault, not the end of the thread. */
-  private guarded(fn: () => void, where: string): () => void {
+  protected guarded(fn: () => void, where: string): () => void {
     return () => {
       try {
         fn();
@@ -360,44 +207,20 @@ export class ShardWorker implements RemoteExecutor {
     return Number(Atomics.add(this.shared.clock, 0, 1n)) + 1;
   }
 
-  /** Runs a transaction operation (or a held-back command) here; returns its reply. */
-  private runOp(op: TxOp): Buffer {
-    const w = this.txOut;
-    w.resp = op.resp;
-    const mark = w.mark();
-    this.clock = Date.now();
-    if (op.record) this.beginCall();
-    if (!op.conclude) this.holdServe++;
-    try {
-      this.runHere(op.cmd!, op.db, op.noTouch, op.args, w);
-    } finally {
-      if (!op.conclude) this.holdServe--;
-    }
-    if (op.record && op.cmd instanceof Command) this.recordCall(op.cmd, -1, w, mark);
-    return w.take();
-  }
-
   /**
    * The keys of a command routed here (all on this shard) when it must wait behind a transaction
    * holding one of them; null when it may run now.
    */
   blockedKeys(cmd: Command, db: number, args: Buffer[], hintKey: Buffer | null): Lock[] | null {
-    const write = cmd.hasFlag(FLAG_WRITE);
-    let locks: Lock[];
-    if (hintKey !== null) locks = [{ db, key: hintKey.latin1Slice(0, hintKey.length), write }];
-    else if (cmd.singleKeyIndex !== 0) locks = [{ db, key: args[cmd.singleKeyIndex].latin1Slice(), write }];
-    else locks = cmd.keyIndexes(args).map((i) => ({ db, key: args[i].latin1Slice(), write }));
-    const other = cmd.impl.otherDbKey?.(args) ?? null;
-    if (other !== null && other[1] < this.shard.dbs.length) locks.push({ db: other[1], key: args[other[0]].latin1Slice(), write });
-    return this.tx.mustWait(locks, write) ? locks : null;
+    return this.txPort.blockedKeys(cmd, db, args, hintKey);
   }
 
   /** Holds a command back behind the transactions holding its locks; `done` gets its reply. */
   deferCommand(cmd: Command, db: number, resp: 2 | 3, noTouch: boolean, args: Buffer[], locks: Lock[], record: boolean, done: (reply: Buffer) => void): void {
-    this.tx.defer(locks, { cmd, db, resp, noTouch, args: copyArgs(args), conclude: true, record, done });
+    this.txPort.defer(cmd, db, resp, noTouch, args, locks, record, done);
   }
 
-  // --- transactions: typed entry points (direct calls for this shard, binary frames from peers) ---
+  // --- transactions: typed entry points (direct calls for this shard; see shard-tx.ts) ------------
 
   /** Schedules transaction `handle` here with these locks; returns the proposed timestamp. */
   txPropose(handle: number, locks: Lock[], global: number): number {
@@ -406,7 +229,7 @@ export class ShardWorker implements RemoteExecutor {
 
   /** Finalizes `handle` at `ts` (0: already final); `conclude` also releases its locks here. */
   txFinalize(handle: number, ts: number, conclude: boolean): void {
-    this.tx.enqueue(handle, ts, conclude ? { cmd: null, db: 0, resp: 2, noTouch: false, args: [], conclude: true, record: false, done: NOOP } : null);
+    this.txPort.finalize(handle, ts, conclude);
   }
 
   /**
@@ -415,82 +238,13 @@ export class ShardWorker implements RemoteExecutor {
    * when it can run at once (returns true); otherwise `done` gets it later (returns false).
    */
   txRun(handle: number, ts: number, conclude: boolean, runnable: number, db: number, resp: 2 | 3, noTouch: boolean, args: Buffer[], w: ReplyWriter | null, done: (reply: Buffer) => void): boolean {
-    const what = this.runnable(runnable);
-    // Usually the transaction may run at once: run it in place (no copy, no queue, no late reply).
-    const e = this.tx.inlineEntry(handle, ts);
-    if (e === null) {
-      this.tx.enqueue(handle, ts, { cmd: what, db, resp, noTouch, args: copyArgs(args), conclude, record: false, done });
-      return false;
-    }
-    const out = w ?? this.txOut;
-    if (w === null) {
-      out.resp = resp;
-      this.clock = Date.now();
-    }
-    if (!conclude) this.holdServe++;
-    try {
-      this.runHere(what, db, noTouch, args, out);
-    } finally {
-      if (!conclude) this.holdServe--;
-    }
-    if (w === null) {
-      const reply = out.take();
-      if (e !== 'none') this.tx.ranInline(e, conclude);
-      done(reply);
-      return false;
-    }
-    if (e !== 'none') this.tx.ranInline(e, conclude);
-    return true;
-  }
-
-  /** The command or shard operation with wire number `n`. */
-  private runnable(n: number): Command | ShardOp<any, any> {
-    return n >= OP_BASE ? this.ops.byIndex(n)! : this.table.all[n];
-  }
-
-  /** A transaction control frame from a peer (see transaction.ts for the layout). */
-  private txFrame(db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter, peer: number, seq: number): boolean {
-    const h = args[0];
-    const kind = h[0];
-    const handle = h.readDoubleLE(1);
-    if (kind === TX_PROPOSE) {
-      const ts = this.txPropose(handle, decodeLocks(args[1]), h[9]);
-      w.ensure(8);
-      w.buf.writeDoubleLE(ts, w.len);
-      w.len += 8;
-      return true;
-    }
-    if (kind === TX_PROPOSE_RUN) {
-      // A two-shard transaction's other participant proposed first: this proposal, drawn later from
-      // the same clock, is the final timestamp. The answer never waits for the run (a run waiting
-      // here for an entry whose finalization waits for this answer would deadlock): the hop runs now
-      // if the locks allow — answer [mark][ts][1][reply] — else [mark][ts][0] and the coordinator
-      // sends it as an ordinary hop of the (now final) transaction.
-      const final = this.txPropose(handle, decodeLocks(args[1]), NO_GLOBAL);
-      const e = this.tx.inlineEntry(handle, final);
-      w.ensure(10);
-      w.buf[w.len] = PROPOSE_RUN_MARK;
-      w.buf.writeDoubleLE(final, w.len + 1);
-      w.buf[w.len + 9] = e === null ? 0 : 1;
-      w.len += 10;
-      if (e === null) return true;
-      this.runHere(this.runnable(h.readUInt16LE(18)), db, (flags & REQ_NO_TOUCH) !== 0, args.slice(2), w);
-      if (e !== 'none') this.tx.ranInline(e, true);
-      return true;
-    }
-    const ts = h.readDoubleLE(9);
-    const conclude = h[17] === 1;
-    if (kind === TX_FINALIZE) {
-      this.txFinalize(handle, ts, conclude);
-      return true;
-    }
-    return this.txRun(handle, ts, conclude, h.readUInt16LE(18), db, resp, (flags & REQ_NO_TOUCH) !== 0, args.slice(1), w, (reply) => this.mesh.reply(peer, seq, reply));
+    return this.txPort.run(handle, ts, conclude, runnable, db, resp, noTouch, args, w, done);
   }
 
   /** RemoteExecutor: a command, shard operation or transaction frame sent by another worker. */
   execute(cmdIndex: number, db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter, peer: number, seq: number): boolean {
     if (cmdIndex >= TX_FRAME) {
-      if (cmdIndex === TX_FRAME) return this.txFrame(db, resp, flags, args, w, peer, seq);
+      if (cmdIndex === TX_FRAME) return this.txPort.frame(db, resp, flags, args, w, peer, seq);
       this.runShardOp(this.ops.byIndex(cmdIndex)!, db, (flags & REQ_NO_TOUCH) !== 0, args[0], w);
       return true;
     }
@@ -512,8 +266,21 @@ export class ShardWorker implements RemoteExecutor {
 
   // --- shard operations ----------------------------------------------------------------------------
 
+  /**
+   * Runs `what` as an operation of a transaction (see runHere); unless it concludes the transaction,
+   * pops for blocked clients wait until the transaction ends.
+   */
+  runHeld(what: ShardRunnable, db: number, noTouch: boolean, args: Buffer[], w: ReplyWriter, conclude: boolean): void {
+    if (!conclude) this.holdServe++;
+    try {
+      this.runHere(what, db, noTouch, args, w);
+    } finally {
+      if (!conclude) this.holdServe--;
+    }
+  }
+
   /** Runs a command, or a shard operation whose encoded arguments are args[0], writing its reply. */
-  runHere(what: Command | ShardOp<any, any>, db: number, noTouch: boolean, args: Buffer[], w: ReplyWriter): void {
+  runHere(what: ShardRunnable, db: number, noTouch: boolean, args: Buffer[], w: ReplyWriter): void {
     if (what instanceof Command) this.runLocal(what, db, noTouch, args, w);
     else this.runShardOp(what, db, noTouch, args[0], w);
   }
@@ -629,20 +396,6 @@ export class ShardWorker implements RemoteExecutor {
     this.shard.stats.keyspaceHits = this.shard.stats.keyspaceMisses = 0;
     for (const db of this.shard.dbs) db.expiredCount = 0;
     this.instant.reset();
-  }
-
-  /**
-   * Stops accepting, lets in-flight replies go out, closes every client. The mesh keeps serving:
-   * other workers' clients may still wait for replies from this shard. stop() ends it, once every
-   * worker has closed its clients.
-   */
-  async shutdown(): Promise<void> {
-    this.shuttingDown = true;
-    // server.close() stops accepting now but calls back only once its connections are gone: close
-    // the clients before waiting for it.
-    const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    for (const c of [...this.clients.values()]) c.closeAfterReplies();
-    await closed;
   }
 
   /** After every worker's shutdown(): stops the timers and the mesh (the thread may then exit). */

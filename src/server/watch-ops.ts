@@ -6,10 +6,10 @@
 
 import { unwatchAll, watchKey, WatchRecord } from '../engine/watch.ts';
 import { bool, bytesList, latin1, none, tuple } from '../util/codec.ts';
-import { defineOp } from './shard-ops.ts';
+import { defineShardOp, type OpContext } from './op-table.ts';
 
 /** Records keys (in the command's database) for the client with this handle. */
-export const WATCH = defineOp('watch', tuple<[string, Buffer[]]>(latin1, bytesList), none, (x, [handle, keys]) => {
+export const WATCH = defineShardOp('watch', tuple<[string, Buffer[]]>(latin1, bytesList), none, (x: OpContext, [handle, keys]) => {
   let record = x.shard.watches.get(handle);
   if (record === undefined) x.shard.watches.set(handle, (record = new WatchRecord()));
   for (const k of keys) {
@@ -21,7 +21,7 @@ export const WATCH = defineOp('watch', tuple<[string, Buffer[]]>(latin1, bytesLi
 });
 
 /** Whether a watched key of the handle changed (or expired since WATCH); drops the record. */
-export const WATCH_CHECK = defineOp('watch-check', latin1, bool, (x, handle) => {
+export const WATCH_CHECK = defineShardOp('watch-check', latin1, bool, (x: OpContext, handle) => {
   const record = x.shard.watches.get(handle);
   if (record === undefined) return false;
   let dirty = record.dirty;
@@ -39,7 +39,7 @@ export const WATCH_CHECK = defineOp('watch-check', latin1, bool, (x, handle) => 
 });
 
 /** Drops the handle's record. */
-export const UNWATCH = defineOp('unwatch', latin1, none, (x, handle) => {
+export const UNWATCH = defineShardOp('unwatch', latin1, none, (x: OpContext, handle) => {
   const record = x.shard.watches.get(handle);
   if (record !== undefined) {
     unwatchAll(record, x.shard.dbs);

@@ -4,21 +4,21 @@
 // (the same order in every worker, so wire numbers agree); nothing but client commands is in the
 // command table.
 
-import { buildTable, loadSpecs, type CommandTable } from './command-table.ts';
-import type { CommandImpl } from './command-types.ts';
-import type { ShardOp } from './shard-ops.ts';
-import * as strings from '../families/strings.ts';
-import * as keyspace from '../families/keyspace.ts';
-import * as connection from '../families/connection.ts';
-import * as server from '../families/server.ts';
-import * as transactions from '../families/transactions.ts';
-import * as lists from '../families/lists.ts';
-import * as hashes from '../families/hashes.ts';
-import * as sets from '../families/sets.ts';
-import * as zset from '../families/zset.ts';
-import * as blocking from '../families/blocking.ts';
-import * as sort from '../families/sort.ts';
-import * as memory from '../families/memory.ts';
+import { buildTable, loadSpecs, type CommandTable } from './server/command-table.ts';
+import type { CommandImpl } from './server/command-types.ts';
+import type { ShardOp } from './server/op-table.ts';
+import * as strings from './families/strings.ts';
+import * as keyspace from './families/keyspace.ts';
+import * as connection from './families/connection.ts';
+import * as server from './families/server.ts';
+import * as transactions from './families/transactions.ts';
+import * as lists from './families/lists.ts';
+import * as hashes from './families/hashes.ts';
+import * as sets from './families/sets.ts';
+import * as zset from './families/zset.ts';
+import * as blocking from './families/blocking.ts';
+import * as sort from './families/sort.ts';
+import * as memory from './families/memory.ts';
 
 interface Family {
   commands: Record<string, CommandImpl>;

@@ -3,11 +3,11 @@
 // Invariants: the only postMessage traffic is lifecycle (ready, shutdown, log); commands never use it.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { buildServerTable } from '../server/commands.ts';
-import { ShardWorker } from '../server/shard-worker.ts';
-import type { MeshLayout } from './mesh.ts';
-import { controlViews } from './control.ts';
-import type { ConfigValues } from '../config/params.ts';
+import { buildServerTable } from './registry.ts';
+import { WorkerThread } from './server/worker-thread.ts';
+import type { MeshLayout } from './runtime/mesh.ts';
+import { controlViews } from './runtime/control.ts';
+import type { ConfigValues } from './config/params.ts';
 
 export interface WorkerInit {
   index: number;
@@ -31,7 +31,7 @@ const port = parentPort!;
 const post = (m: ToMain): void => port.postMessage(m);
 
 const table = buildServerTable();
-const worker = new ShardWorker(init.index, init.layout, init.config, table, controlViews(init.control, init.layout.rings.length));
+const worker = new WorkerThread(init.index, init.layout, init.config, table, controlViews(init.control, init.layout.rings.length));
 worker.logger = (message) => post({ type: 'log', message });
 worker.requestShutdown = (mode) => post({ type: 'shutdown-request', mode });
 if (table.missing.length && init.index === 0) worker.log(`warning: commands without handler: ${table.missing.join(' ')}`);

@@ -11,8 +11,10 @@
 //   an entry of its own with a fresh (final) timestamp: after every final entry here, and after any
 //   pending one whose final timestamp turns out smaller.
 
-import type { Command } from './command-table.ts';
-import type { ShardOp } from './shard-ops.ts';
+/** What a transaction runs on a shard: a command or a shard operation, known here by its wire number only. */
+export interface Runnable {
+  readonly index: number;
+}
 
 /** The handle of an entry that is no transaction's (a command held back behind one). */
 const NO_HANDLE = 0;
@@ -43,9 +45,9 @@ interface Holder {
 }
 
 /** An operation of a transaction on this shard: a command to run, or just the end of the transaction. */
-export interface TxOp {
+export interface TxOp<R extends Runnable = Runnable> {
   /** A command, or a shard operation (its encoded arguments in args[0]); null: conclude only. */
-  cmd: Command | ShardOp<any, any> | null;
+  cmd: R | null;
   db: number;
   resp: 2 | 3;
   noTouch: boolean;
@@ -58,7 +60,7 @@ export interface TxOp {
   done: (reply: Buffer) => void;
 }
 
-export class TxEntry {
+export class TxEntry<R extends Runnable = Runnable> {
   readonly handle: number;
   ts: number;
   final: boolean;
@@ -67,7 +69,7 @@ export class TxEntry {
   /** Holds a write lock (on a key or the whole shard). */
   readonly writes: boolean;
   readonly locks: Lock[];
-  readonly ops: TxOp[] = [];
+  readonly ops: TxOp<R>[] = [];
   armed = false;
   /**
    * Found runnable once: it stays so until it ends (entries that come later get larger timestamps,
@@ -86,24 +88,24 @@ export class TxEntry {
 }
 
 /** Runs one operation's command on this shard and returns its reply bytes. */
-export type OpRunner = (op: TxOp) => Buffer;
+export type OpRunner<R extends Runnable = Runnable> = (op: TxOp<R>) => Buffer;
 
 const EMPTY = Buffer.alloc(0);
 
-export class TxShard {
+export class TxShard<R extends Runnable = Runnable> {
   private readonly holders: Map<string, Holder[]>[] = [];
-  private readonly entries = new Set<TxEntry>();
-  private readonly byHandle = new Map<number, TxEntry>();
-  private readonly globals: TxEntry[] = [];
-  private readonly armed: TxEntry[] = [];
+  private readonly entries = new Set<TxEntry<R>>();
+  private readonly byHandle = new Map<number, TxEntry<R>>();
+  private readonly globals: TxEntry<R>[] = [];
+  private readonly armed: TxEntry<R>[] = [];
   private readonly nextTs: () => number;
-  private readonly runner: OpRunner;
+  private readonly runner: OpRunner<R>;
   private pumping = false;
   private again = false;
 
   private readonly onConclude: () => void;
 
-  constructor(dbnum: number, nextTs: () => number, runner: OpRunner, onConclude: () => void = () => {}) {
+  constructor(dbnum: number, nextTs: () => number, runner: OpRunner<R>, onConclude: () => void = () => {}) {
     for (let i = 0; i < dbnum; i++) this.holders.push(new Map());
     this.nextTs = nextTs;
     this.runner = runner;
@@ -136,7 +138,7 @@ export class TxShard {
 
   /** Schedules transaction `handle` with these locks; returns its proposed timestamp. */
   propose(handle: number, locks: Lock[], global: number): number {
-    const e = new TxEntry(handle, this.nextTs(), false, global, locks);
+    const e = new TxEntry<R>(handle, this.nextTs(), false, global, locks);
     this.add(e);
     this.byHandle.set(handle, e);
     return e.ts;
@@ -148,7 +150,7 @@ export class TxShard {
    * it in place (then calls ranInline); 'none' when the transaction has no entry here (run it, no
    * locks); null when it must be queued with enqueue().
    */
-  inlineEntry(handle: number, ts: number): TxEntry | 'none' | null {
+  inlineEntry(handle: number, ts: number): TxEntry<R> | 'none' | null {
     const e = this.byHandle.get(handle);
     if (e === undefined) return 'none';
     if (ts > 0 && !e.final) {
@@ -160,7 +162,7 @@ export class TxShard {
   }
 
   /** After an operation ran in place for e: ends e if it concluded. */
-  ranInline(e: TxEntry, conclude: boolean): void {
+  ranInline(e: TxEntry<R>, conclude: boolean): void {
     if (!conclude) return;
     this.release(e);
     this.onConclude();
@@ -168,12 +170,12 @@ export class TxShard {
   }
 
   /** Holds back a command outside any transaction behind the entries that lock its keys. */
-  defer(locks: Lock[], op: TxOp): void {
+  defer(locks: Lock[], op: TxOp<R>): void {
     // A fresh timestamp, final at once: after every final entry here (their timestamps were drawn
     // earlier), before any pending one that ends up later (none of those has run anywhere yet). The
     // client's own transactions sent before it are final already (Connection holds such a command
     // back until they are).
-    const e = new TxEntry(NO_HANDLE, this.nextTs(), true, NO_GLOBAL, locks);
+    const e = new TxEntry<R>(NO_HANDLE, this.nextTs(), true, NO_GLOBAL, locks);
     this.add(e);
     e.ops.push(op);
     this.arm(e);
@@ -184,7 +186,7 @@ export class TxShard {
    * Finalizes `handle` at `ts` (0: already final) and queues `op` for it. An operation for a
    * transaction that has no entry here (it locked nothing on this shard) runs at once.
    */
-  enqueue(handle: number, ts: number, op: TxOp | null): void {
+  enqueue(handle: number, ts: number, op: TxOp<R> | null): void {
     const e = this.byHandle.get(handle);
     if (e === undefined) {
       if (op !== null) op.done(op.cmd === null ? EMPTY : this.runner(op));
@@ -201,7 +203,7 @@ export class TxShard {
     this.pump();
   }
 
-  private add(e: TxEntry): void {
+  private add(e: TxEntry<R>): void {
     this.entries.add(e);
     if (e.global !== NO_GLOBAL) this.globals.push(e);
     for (const l of e.locks) {
@@ -212,7 +214,7 @@ export class TxShard {
     }
   }
 
-  private release(e: TxEntry): void {
+  private release(e: TxEntry<R>): void {
     this.entries.delete(e);
     if (e.handle !== NO_HANDLE) this.byHandle.delete(e.handle);
     if (e.global !== NO_GLOBAL) this.globals.splice(this.globals.indexOf(e), 1);
@@ -226,21 +228,21 @@ export class TxShard {
     }
   }
 
-  private arm(e: TxEntry): void {
+  private arm(e: TxEntry<R>): void {
     if (e.armed) return;
     e.armed = true;
     this.armed.push(e);
   }
 
   /** Whether entry e may run now. */
-  private runnable(e: TxEntry): boolean {
+  private runnable(e: TxEntry<R>): boolean {
     if (e.running) return true;
     if (!this.mayRun(e)) return false;
     e.running = true;
     return true;
   }
 
-  private mayRun(e: TxEntry): boolean {
+  private mayRun(e: TxEntry<R>): boolean {
     if (!e.final) return false;
     const ts = e.ts;
     if (e.global === GLOBAL_WRITE) {
@@ -285,7 +287,7 @@ export class TxShard {
   }
 
   /** Runs e's queued operations; returns true when e concluded (its locks are gone). */
-  private runOps(e: TxEntry): boolean {
+  private runOps(e: TxEntry<R>): boolean {
     while (e.ops.length > 0) {
       const op = e.ops.shift()!;
       const reply = op.cmd === null ? EMPTY : this.runner(op);

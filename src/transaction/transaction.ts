@@ -7,11 +7,28 @@
 // shard gets after the proposals carries the final timestamp; end() concludes on every shard exactly
 // once. See docs/transactions.md for why this gives strict serializability.
 
-import type { Command } from './command-table.ts';
-import type { ShardWorker } from './shard-worker.ts';
-import { TX_FRAME, type ShardOp } from './shard-ops.ts';
-import { encodeLocks, NO_GLOBAL, type Lock } from './tx-shard.ts';
-import { REQ_NO_TOUCH } from './command-types.ts';
+import type { ReplyWriter } from '../protocol/reply-writer.ts';
+import type { Mesh } from '../runtime/mesh.ts';
+import { REQ_NO_TOUCH } from '../runtime/request-flags.ts';
+import { encodeLocks, NO_GLOBAL, type Lock, type Runnable } from './tx-shard.ts';
+
+/** Wire numbers of shard operations start here (client commands are numbered below it). */
+export const OP_BASE = 0x8000;
+/** The wire number of transaction control frames (propose, run, finalize): not an operation. */
+export const TX_FRAME = OP_BASE - 1;
+
+/**
+ * What a transaction needs of the thread coordinating it: its shard's index, its links to the other
+ * shards, the shared clock, and direct calls into its own shard's side (the shard worker).
+ */
+export interface TxHost {
+  readonly index: number;
+  readonly mesh: Mesh;
+  nextTimestamp(): number;
+  txPropose(handle: number, locks: Lock[], global: number): number;
+  txFinalize(handle: number, ts: number, conclude: boolean): void;
+  txRun(handle: number, ts: number, conclude: boolean, runnable: number, db: number, resp: 2 | 3, noTouch: boolean, args: Buffer[], w: ReplyWriter | null, done: (reply: Buffer) => void): boolean;
+}
 
 // Transaction control frames (mesh requests numbered TX_FRAME); args[0] is a binary header:
 //   propose:  [u8 TX_PROPOSE][f64 handle][u8 global]             args[1] = encoded locks; reply: f64 ts
@@ -58,14 +75,14 @@ function writeHeader(kind: number, handle: number, ts: number, conclude: boolean
 }
 
 export class Transaction {
-  readonly worker: ShardWorker;
+  readonly worker: TxHost;
   readonly handle: number;
   readonly shards: number[];
   ts = 0;
   private readonly finalSent = new Set<number>();
   private readonly concluded = new Set<number>();
 
-  private constructor(worker: ShardWorker, shards: number[]) {
+  private constructor(worker: TxHost, shards: number[]) {
     this.worker = worker;
     this.handle = ++counter * HANDLE_STRIDE + worker.index;
     this.shards = shards;
@@ -76,7 +93,7 @@ export class Transaction {
    * every shard has proposed, with the final timestamp set — larger than that of `after` (the
    * client's previous transaction), so a client's transactions keep their order.
    */
-  static async begin(worker: ShardWorker, plan: LockPlan, global: number, after: Promise<number> | null = null, afterTs = 0): Promise<Transaction> {
+  static async begin(worker: TxHost, plan: LockPlan, global: number, after: Promise<number> | null = null, afterTs = 0): Promise<Transaction> {
     const tx = new Transaction(worker, [...plan.byShard.keys()]);
     // The local proposal is a direct call; the others one frame each, answered with a timestamp.
     let ts = 0;
@@ -128,7 +145,7 @@ export class Transaction {
    * Runs command `cmd` with `args` (args[0] is its name), or shard operation `cmd` with its encoded
    * arguments in args[0], on shard s as part of the transaction.
    */
-  run(s: number, cmd: Command | ShardOp<any, any>, db: number, resp: 2 | 3, flags: number, args: Buffer[], conclude: boolean, done: (reply: Buffer) => void): void {
+  run(s: number, cmd: Runnable, db: number, resp: 2 | 3, flags: number, args: Buffer[], conclude: boolean, done: (reply: Buffer) => void): void {
     if (conclude) this.concluded.add(s);
     const w = this.worker;
     const ts = this.tsFor(s);
@@ -142,7 +159,7 @@ export class Transaction {
     w.mesh.send(s, TX_FRAME, db, resp, flags, wire, { complete: done });
   }
 
-  runAsync(s: number, cmd: Command | ShardOp<any, any>, db: number, resp: 2 | 3, flags: number, args: Buffer[], conclude = false): Promise<Buffer> {
+  runAsync(s: number, cmd: Runnable, db: number, resp: 2 | 3, flags: number, args: Buffer[], conclude = false): Promise<Buffer> {
     return new Promise((resolve) => this.run(s, cmd, db, resp, flags, args, conclude, resolve));
   }
 
@@ -169,8 +186,8 @@ export const PROPOSE_RUN_MARK = 0xf5;
  * previous final timestamp is known and was drawn before): the caller checks.
  */
 export function runTwoShards(
-  worker: ShardWorker,
-  runnable: Command | ShardOp<any, any>,
+  worker: TxHost,
+  runnable: Runnable,
   db: number,
   resp: 2 | 3,
   flags: number,

@@ -1,0 +1,83 @@
+// A worker thread's counters: what INFO stats/commandstats/errorstats sum over the threads, and the
+// instantaneous rates Redis samples every 100 ms.
+// Invariants: counters are per thread and only ever read by their own thread (INFO gathers snapshots).
+
+export class WorkerStats {
+  connectionsReceived = 0;
+  rejectedConnections = 0;
+  commandsProcessed = 0;
+  netInputBytes = 0;
+  netOutputBytes = 0;
+  /** Bugs caught and contained (a handler, a merge, a mesh completion or a timer that threw). */
+  internalErrors = 0;
+  readonly errors = new Map<string, number>();
+}
+
+export class CommandStats {
+  calls: Float64Array;
+  usec: Float64Array;
+  rejected: Float64Array;
+  failed: Float64Array;
+  constructor(n: number) {
+    this.calls = new Float64Array(n);
+    this.usec = new Float64Array(n);
+    this.rejected = new Float64Array(n);
+    this.failed = new Float64Array(n);
+  }
+}
+
+/**
+ * Redis's instantaneous metrics: every 100 ms a sample of the rate of commands, input bytes and
+ * output bytes since the previous sample; a metric is the mean of the last 16 samples.
+ */
+export class InstantMetrics {
+  static readonly SAMPLES = 16;
+  /** Rates per second: [ops, input bytes, output bytes] x SAMPLES. */
+  readonly samples = new Float64Array(3 * InstantMetrics.SAMPLES);
+  private idx = 0;
+  private last = [0, 0, 0];
+  private lastTime = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  start(read: () => [number, number, number]): void {
+    this.stop();
+    this.last = read();
+    this.lastTime = performance.now();
+    this.timer = setInterval(() => this.tick(read()), 100);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private tick(now3: [number, number, number]): void {
+    const t = performance.now();
+    const dt = t - this.lastTime;
+    if (dt > 0) {
+      const at = this.idx * 3;
+      for (let i = 0; i < 3; i++) this.samples[at + i] = Math.max(0, now3[i] - this.last[i]) * 1000 / dt;
+      this.idx = (this.idx + 1) % InstantMetrics.SAMPLES;
+    }
+    this.last = now3;
+    this.lastTime = t;
+  }
+
+  /** Mean rate of metric i (0 ops, 1 input bytes, 2 output bytes) per second. */
+  rate(i: number): number {
+    let sum = 0;
+    for (let j = 0; j < InstantMetrics.SAMPLES; j++) sum += this.samples[j * 3 + i];
+    return sum / InstantMetrics.SAMPLES;
+  }
+
+  reset(): void {
+    this.samples.fill(0);
+    this.idx = 0;
+  }
+}
+
+/** Redis accepts any hz and caps it to 1..500 (CONFIG_MIN_HZ, CONFIG_MAX_HZ). */
+export function clampHz(hz: number): number {
+  return Math.min(500, Math.max(1, hz));
+}

@@ -1,0 +1,80 @@
+// WorkerThread: one worker thread as a whole — its shard executor (ShardWorker) plus its clients and
+// its listener: it accepts sockets on the shared port and keeps the registry of its connections.
+// Invariants: a connection is in `clients` from its accept until it is gone (Connection removes
+// itself); the shared client count counts exactly the connections of every thread's registry.
+
+import { createServer, type Server, type Socket } from 'node:net';
+import { Connection } from './connection.ts';
+import { ShardWorker } from './shard-worker.ts';
+
+export class WorkerThread extends ShardWorker {
+  readonly clients = new Map<bigint, Connection>();
+  readonly servers: Server[] = [];
+  shuttingDown = false;
+
+  override start(): void {
+    super.start();
+    setInterval(this.guarded(() => this.closeIdleClients(), 'the idle-client timer'), 1000).unref();
+  }
+
+  /** The `timeout` setting: closes clients idle for longer than it (0: never). */
+  private closeIdleClients(): void {
+    const limit = (this.config.timeout as number) * 1000;
+    if (limit <= 0) return;
+    const now = Date.now();
+    for (const c of [...this.clients.values()]) if (now - c.lastInteraction > limit) c.close();
+  }
+
+  /** Listens on every configured address with SO_REUSEPORT, so all workers share the port. */
+  listen(): Promise<void> {
+    const binds = String(this.config.bind).split(/[\s,]+/).filter((s) => s !== '');
+    const hosts: (string | undefined)[] = binds.length ? binds : [undefined];
+    return Promise.all(
+      hosts.map(
+        (host) =>
+          new Promise<void>((resolve, reject) => {
+            const server = createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.accept(s));
+            server.once('error', reject);
+            server.listen({ port: this.config.port as number, host, reusePort: true, backlog: 511 }, () => {
+              server.off('error', reject);
+              resolve();
+            });
+            this.servers.push(server);
+          }),
+      ),
+    ).then(() => undefined);
+  }
+
+  private accept(socket: Socket): void {
+    const total = Atomics.add(this.shared.counts, 0, 1) + 1;
+    this.stats.connectionsReceived++;
+    if (total > (this.config.maxclients as number) || this.shuttingDown) {
+      Atomics.sub(this.shared.counts, 0, 1);
+      this.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      socket.on('error', () => {});
+      return;
+    }
+    const id = Atomics.add(this.shared.ids, 0, 1n) + 1n;
+    const c = new Connection(this, socket, id);
+    this.clients.set(id, c);
+  }
+
+  removeClient(c: Connection): void {
+    if (this.clients.delete(c.id)) Atomics.sub(this.shared.counts, 0, 1);
+  }
+
+  /**
+   * Stops accepting, lets in-flight replies go out, closes every client. The mesh keeps serving:
+   * other workers' clients may still wait for replies from this shard. stop() ends it, once every
+   * worker has closed its clients.
+   */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    // server.close() stops accepting now but calls back only once its connections are gone: close
+    // the clients before waiting for it.
+    const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    for (const c of [...this.clients.values()]) c.closeAfterReplies();
+    await closed;
+  }
+}
