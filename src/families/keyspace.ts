@@ -27,7 +27,7 @@ import {
   deleteKey, errInvalidExpire, isString, isWord, keyString, lookupNoTouch, lookupRead, lookupWrite, parseInt32,
   parseInteger, slotOf,
 } from './family-util.ts';
-import { helpReply } from './connection.ts';
+import { helpReply } from './client-commands.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Moving a value between shards: [kind id | raw u8][deadline i64][lru u32] then its kind's serialize().

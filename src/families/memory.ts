@@ -16,7 +16,7 @@ import { allOk, defineOp } from '../server/shard-ops.ts';
 import { json, none, text } from '../util/codec.ts';
 import { formatDouble } from '../util/numbers.ts';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, isWord, keyString, parseInteger, slotOf } from './family-util.ts';
-import { helpReply } from './connection.ts';
+import { helpReply } from './client-commands.ts';
 
 /** What the allocator is called in INFO mem_allocator and MEMORY DOCTOR. */
 export const MEM_ALLOCATOR = 'v8';

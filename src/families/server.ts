@@ -22,7 +22,7 @@ import { globMatch } from '../engine/glob.ts';
 import { keySlot } from '../runtime/slots.ts';
 import { REDIS_VERSION, VERSION } from '../version.ts';
 import { ERR_SYNTAX, isWord } from './family-util.ts';
-import { helpReply } from './connection.ts';
+import { helpReply } from './client-commands.ts';
 import { MEM_ALLOCATOR, memoryReport, memorySnapshot, type MemorySnapshot } from './memory.ts';
 
 /** Process start (ms since the epoch): performance.timeOrigin is the process's, in every thread. */
