@@ -437,8 +437,8 @@ export class Database implements KeyStore {
     return at !== 0 && at <= now ? 'expired' : 'live';
   }
 
-  /** Entry for key, or undefined; an expired key is deleted on the way. (`slot` is unused.) */
-  lookup(_slot: number, key: KeyArg, now: number): Entry | undefined {
+  /** Entry for key, or undefined; an expired key is deleted on the way. */
+  lookup(key: KeyArg, now: number): Entry | undefined {
     const ref = this.refOf(key);
     if (ref === 0) return undefined;
     const c = this.arena.chunk(ref);
@@ -476,7 +476,7 @@ export class Database implements KeyStore {
    * Adds or replaces the value; the deadline is set as given (0 clears it). A string is stored 'raw'
    * when given as a Buffer unless `raw` says otherwise (moving a stored string keeps its encoding).
    */
-  put(_slot: number, key: KeyArg, value: Value, deadline: number | bigint, lru: number, raw: boolean = value instanceof Buffer): void {
+  put(key: KeyArg, value: Value, deadline: number | bigint, lru: number, raw: boolean = value instanceof Buffer): void {
     const expireAt = this.deadline(key, deadline);
     const old = this.refOf(key);
     const table = this.table;
@@ -571,7 +571,7 @@ export class Database implements KeyStore {
   }
 
   /** Deletes key if present (expired or not). Returns true if it was there. */
-  delete(_slot: number, key: KeyArg): boolean {
+  delete(key: KeyArg): boolean {
     const ref = this.refOf(key);
     if (ref === 0) return false;
     this.removeLast(key, ref);
@@ -617,7 +617,7 @@ export class Database implements KeyStore {
    * Bytes the keyspace itself spends on key's entry: its record (key, a string value, header) and its
    * share of the table. A collection's own bytes are not included (its kind's heapBytes).
    */
-  entryBytes(_key: KeyArg, e: Entry): number {
+  entryBytes(e: Entry): number {
     return this.arena.blockBytes(e.at()) + TABLE_BYTES_PER_KEY;
   }
 
@@ -838,7 +838,7 @@ export class Database implements KeyStore {
       if (next > now) continue;
       const n = parts.expire(now, maxParts - reclaimed);
       reclaimed += n;
-      if (parts.empty()) this.delete(0, key);
+      if (parts.empty()) this.delete(key);
       else {
         // Parts reclaimed from a value that stays: a change for WATCH (Redis signals the key).
         if (n > 0 && this.watchers !== null) this.touch(key);

@@ -20,12 +20,11 @@ import { stringEncoding } from '../engine/string-kind.ts';
 import { KIND_STRING } from '../engine/value-kind.ts';
 import { Shard } from '../engine/shard.ts';
 import { globMatch } from '../engine/glob.ts';
-import { keySlot } from '../runtime/slots.ts';
 import { DashTable } from '../engine/dashtable.ts';
 import {
   ERR_DB_RANGE, ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SAME_OBJECT, ERR_SYNTAX, INT64_MAX, INT64_MIN,
   deleteKey, errInvalidExpire, isString, isWord, keyString, lookupNoTouch, lookupRead, lookupWrite, parseInt32,
-  parseInteger, slotOf,
+  parseInteger,
 } from './family-util.ts';
 import { helpReply } from './client-commands.ts';
 
@@ -86,7 +85,7 @@ function opDel(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const db = x.db;
   for (let i = 1; i < args.length; i++) {
     const k = args[i];
-    if (db.lookup(0, k, x.now) !== undefined && db.delete(0, k)) n++;
+    if (db.lookup(k, x.now) !== undefined && db.delete(k)) n++;
   }
   w.integer(n);
 }
@@ -258,14 +257,13 @@ function renameGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, nx: boolean
   const e = lookupWrite(x, src);
   if (e === undefined) return w.error(ERR_NO_SUCH_KEY);
   if (src.equals(dst)) return nx ? w.integer(0) : w.ok();
-  const dslot = keySlot(dst);
   const dkey = keyString(dst);
   if (lookupWrite(x, dst) !== undefined && nx) return w.integer(0);
   const { value, lru, raw } = e;
   const skey = keyString(src);
   const deadline = x.db.exactDeadline(skey, e);
-  x.db.delete(keySlot(src), skey);
-  x.db.put(dslot, dkey, value, deadline, lru, raw);
+  x.db.delete(skey);
+  x.db.put(dkey, value, deadline, lru, raw);
   if (nx) w.integer(1);
   else w.ok();
 }
@@ -369,13 +367,12 @@ function opCopy(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const e = lookupRead(x, args[1]);
   if (e === undefined) return w.integer(0);
   const dst: Database = x.shard.dbs[o.dstDb];
-  const dslot = keySlot(args[2]);
   const dkey = keyString(args[2]);
-  const old = dst.lookup(dslot, dkey, x.now);
+  const old = dst.lookup(dkey, x.now);
   if (old !== undefined && !o.replace) return w.integer(0);
   const v = e.value;
   const copy = kindOf(v).clone(v);
-  dst.put(dslot, dkey, copy, x.db.exactDeadline(keyString(args[1]), e), Shard.lruClock(x.now), e.raw);
+  dst.put(dkey, copy, x.db.exactDeadline(keyString(args[1]), e), Shard.lruClock(x.now), e.raw);
   w.integer(1);
 }
 
@@ -399,14 +396,13 @@ function opMove(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (id === x.dbIndex) return w.error(ERR_SAME_OBJECT);
   const e = lookupWrite(x, args[1]);
   if (e === undefined) return w.integer(0);
-  const slot = slotOf(x, args[1]);
   const key = keyString(args[1]);
   const dst = x.shard.dbs[id];
-  if (dst.lookup(slot, key, x.now) !== undefined) return w.integer(0);
+  if (dst.lookup(key, x.now) !== undefined) return w.integer(0);
   const deadline = x.db.exactDeadline(key, e);
   const { value, lru, raw } = e;
-  x.db.delete(slot, key);
-  dst.put(slot, key, value, deadline, lru, raw);
+  x.db.delete(key);
+  dst.put(key, value, deadline, lru, raw);
   w.integer(1);
 }
 
@@ -435,13 +431,12 @@ type RestoreArgs = [Buffer, Buffer, boolean, boolean, number];
  */
 export const RESTORE = defineOp('restore', tuple<RestoreArgs>(bytes, bytes, bool, bool, u32), bool, (x, [k, payload, nx, fresh, dbIndex]) => {
   const db = x.shard.dbs[dbIndex] ?? x.db;
-  const slot = keySlot(k);
   const key = keyString(k);
   const d = undump(payload);
   if (typeof d === 'string') return new OpError(d);
-  if (nx && db.lookup(slot, key, x.now) !== undefined) return false;
+  if (nx && db.lookup(key, x.now) !== undefined) return false;
   const lru = fresh ? Shard.lruClock(x.now) : d.lru;
-  db.put(slot, key, d.value, d.expireAt, lru, d.raw);
+  db.put(key, d.value, d.expireAt, lru, d.raw);
   return true;
 }, true);
 
@@ -678,14 +673,14 @@ export const SCAN_OP = defineOp('scan', tuple<ScanArgs>(num, num, nullable(bytes
     for (const k of keys) {
       if (pattern !== null && !globMatch(pattern, k)) continue;
       if (type !== null) {
-        const e = db.lookup(0, k, now);
+        const e = db.lookup(k, now);
         if (e === undefined) {
           x.shard.stats.keyspaceMisses++;
           continue;
         }
         x.shard.stats.keyspaceHits++;
         if (kindOf(e.value).type !== type) continue;
-      } else if (db.lookup(0, k, now) === undefined) continue;
+      } else if (db.lookup(k, now) === undefined) continue;
       matching.push(k);
     }
   }
@@ -726,7 +721,7 @@ export const RANDOM_KEY = defineOp<null, [number, string | null]>('random-key', 
   let key: string | null = null;
   for (let tries = 0; tries < 100 && db.size > 0 && key === null; tries++) {
     const k = db.randomKey();
-    if (k !== null && db.lookup(0, k, x.now) !== undefined) key = k; // an expired pick is deleted: try again
+    if (k !== null && db.lookup(k, x.now) !== undefined) key = k; // an expired pick is deleted: try again
   }
   return [db.size, key];
 });

@@ -27,7 +27,7 @@ import type { Client } from './client.ts';
 import { kindOf } from '../engine/kinds.ts';
 import { keyText, type KeyArg } from '../engine/database.ts';
 import { BLOCK_SLOTS_PER_WORKER } from '../runtime/control.ts';
-import { keySlotOfString, shardOfKey } from '../runtime/slots.ts';
+import { shardOfKey } from '../runtime/slots.ts';
 import { REQ_PART } from './command-types.ts';
 import { defineOp, encodeArgs, readResult } from './shard-ops.ts';
 import { BinWriter, bool, bytes, latin1, tuple, u32 } from '../util/codec.ts';
@@ -267,12 +267,11 @@ export class BlockingService {
   private serveKey(dbIndex: number, key: string): boolean {
     const worker = this.worker;
     const now = Date.now();
-    const slot = keySlotOfString(key);
     for (;;) {
       const list = this.keys.waitersOf(dbIndex, key);
       if (list === undefined || list.length === 0) return true;
       if (worker.tx.mustWait([{ db: dbIndex, key, write: true }], true)) return false;
-      const e = worker.shard.dbs[dbIndex].lookup(slot, key, now);
+      const e = worker.shard.dbs[dbIndex].lookup(key, now);
       if (e === undefined) return true;
       const v = e.value;
       const kind = kindOf(v).type;
