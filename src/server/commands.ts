@@ -11,6 +11,9 @@ import * as strings from '../families/strings.ts';
 import * as keyspace from '../families/keyspace.ts';
 import * as clientCommands from '../families/client-commands.ts';
 import * as server from '../families/server.ts';
+import * as info from '../families/info.ts';
+import * as config from '../families/config.ts';
+import * as commandDocs from '../families/command-docs.ts';
 import * as multiExec from '../families/multi-exec.ts';
 import * as lists from '../families/lists.ts';
 import * as hashes from '../families/hashes.ts';
@@ -26,7 +29,7 @@ interface Family {
   ops?: ShardOp<any, any>[];
 }
 
-export const FAMILIES: Record<string, Family> = { strings, keyspace, clientCommands, server, multiExec, lists, hashes, sets, zset, blockingCommands, sort, memory };
+export const FAMILIES: Record<string, Family> = { strings, keyspace, clientCommands, server, info, config, commandDocs, multiExec, lists, hashes, sets, zset, blockingCommands, sort, memory };
 
 export function buildServerTable(): CommandTable {
   const impls = new Map<string, CommandImpl>();
