@@ -9,6 +9,11 @@ import type { CommandImpl } from './command-types.ts';
 import type { ShardOp } from './shard-ops.ts';
 import * as strings from '../families/strings.ts';
 import * as keyspace from '../families/keyspace.ts';
+import * as keyspaceExpire from '../families/keyspace-expire.ts';
+import * as keyspaceScan from '../families/keyspace-scan.ts';
+import * as keyspaceFlush from '../families/keyspace-flush.ts';
+import * as keyspaceMove from '../families/keyspace-move.ts';
+import * as keyspaceObject from '../families/keyspace-object.ts';
 import * as clientCommands from '../families/client-commands.ts';
 import * as server from '../families/server.ts';
 import * as info from '../families/info.ts';
@@ -29,7 +34,9 @@ interface Family {
   ops?: ShardOp<any, any>[];
 }
 
-export const FAMILIES: Record<string, Family> = { strings, keyspace, clientCommands, server, info, config, commandDocs, multiExec, lists, hashes, sets, zset, blockingCommands, sort, memory };
+export const FAMILIES: Record<string, Family> = {
+  strings, keyspace, keyspaceExpire, keyspaceScan, keyspaceFlush, keyspaceMove, keyspaceObject, clientCommands, server, info, config, commandDocs, multiExec, lists, hashes, sets, zset, blockingCommands, sort, memory,
+};
 
 export function buildServerTable(): CommandTable {
   const impls = new Map<string, CommandImpl>();
