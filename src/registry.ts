@@ -9,14 +9,22 @@ import type { CommandImpl } from './server/command-types.ts';
 import type { ShardOp } from './server/op-table.ts';
 import * as strings from './families/strings.ts';
 import * as keyspace from './families/keyspace.ts';
-import * as connection from './families/connection.ts';
+import * as keyspaceExpire from './families/keyspace-expire.ts';
+import * as keyspaceScan from './families/keyspace-scan.ts';
+import * as keyspaceFlush from './families/keyspace-flush.ts';
+import * as keyspaceMove from './families/keyspace-move.ts';
+import * as keyspaceObject from './families/keyspace-object.ts';
+import * as clientCommands from './families/client-commands.ts';
 import * as server from './families/server.ts';
-import * as transactions from './families/transactions.ts';
+import * as info from './families/info.ts';
+import * as config from './families/config.ts';
+import * as commandDocs from './families/command-docs.ts';
+import * as multiExec from './families/multi-exec.ts';
 import * as lists from './families/lists.ts';
 import * as hashes from './families/hashes.ts';
 import * as sets from './families/sets.ts';
 import * as zset from './families/zset.ts';
-import * as blocking from './families/blocking.ts';
+import * as blockingCommands from './families/blocking-commands.ts';
 import * as sort from './families/sort.ts';
 import * as memory from './families/memory.ts';
 
@@ -26,7 +34,9 @@ interface Family {
   ops?: ShardOp<any, any>[];
 }
 
-export const FAMILIES: Record<string, Family> = { strings, keyspace, connection, server, transactions, lists, hashes, sets, zset, blocking, sort, memory };
+export const FAMILIES: Record<string, Family> = {
+  strings, keyspace, keyspaceExpire, keyspaceScan, keyspaceFlush, keyspaceMove, keyspaceObject, clientCommands, server, info, config, commandDocs, multiExec, lists, hashes, sets, zset, blockingCommands, sort, memory,
+};
 
 export function buildServerTable(): CommandTable {
   const impls = new Map<string, CommandImpl>();

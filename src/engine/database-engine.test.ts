@@ -98,14 +98,14 @@ describe('Database records', () => {
     for (let i = 0; i < 24_000; i++) {
       const key = `fill:${i}`;
       const value = text(r, 100 + Math.floor(r() * 200));
-      db.put(0, key, value, 0, lru);
+      db.put(key, value, 0, lru);
       model.set(key, { value, deadline: 0 });
     }
     const fullCommitted = db.arena.committedBytes;
     for (let i = 0; i < 24_000; i++) {
       if (i % 8 === 0) continue;
       const before = db.bytes;
-      assert.equal(db.delete(0, `fill:${i}`), true);
+      assert.equal(db.delete(`fill:${i}`), true);
       model.delete(`fill:${i}`);
       if (!(db.bytes < before)) assert.fail(`bytes did not go down after deleting fill:${i}`);
     }
@@ -128,7 +128,7 @@ describe('Database records', () => {
     const newDeadline = (): number => (r() < 0.5 ? 0 : now + Math.floor(r() * 400) - 40);
     /** Looks key up and checks it against the model (an expired key is gone from both). */
     const look = (key: string, where: string): Entry | undefined => {
-      const e = db.lookup(0, key, now);
+      const e = db.lookup(key, now);
       const want = model.get(key);
       if (want !== undefined && want.deadline !== 0 && want.deadline <= now) {
         assert.equal(e, undefined, `${where}: an expired key is not returned`);
@@ -146,7 +146,7 @@ describe('Database records', () => {
       if (op < 0.3) {
         const value = newValue();
         const deadline = newDeadline();
-        db.put(0, key, value, deadline, lru);
+        db.put(key, value, deadline, lru);
         model.set(key, { value, deadline });
       } else if (op < 0.45) {
         const e = look(key, where);
@@ -168,7 +168,7 @@ describe('Database records', () => {
       } else if (op < 0.72) {
         const before = db.bytes;
         const had = model.delete(key);
-        assert.equal(db.delete(0, key), had, `${where}: delete ${key.slice(0, 20)}`);
+        assert.equal(db.delete(key), had, `${where}: delete ${key.slice(0, 20)}`);
         if (had) assert.ok(db.bytes < before, `${where}: bytes go down after a delete`);
       } else if (op < 0.9) {
         look(key, where);
@@ -215,26 +215,26 @@ describe('Database records', () => {
     assert.equal(db.arena.usedBytes, 0);
     assert.equal(db.arena.committedBytes, 0);
     assert.equal(db.bytes, 0, 'an empty database counts nothing');
-    for (const k of keys.slice(0, 50)) assert.equal(db.lookup(0, k, now), undefined);
-    db.put(0, 'again', 'v', 0, lru);
-    same(db, 'again', db.lookup(0, 'again', now), { value: 'v', deadline: 0 }, 'after clear');
+    for (const k of keys.slice(0, 50)) assert.equal(db.lookup(k, now), undefined);
+    db.put('again', 'v', 0, lru);
+    same(db, 'again', db.lookup('again', now), { value: 'v', deadline: 0 }, 'after clear');
   });
 
   it('compacts to the end when compactStep runs many times within one turn (as the shard timer does)', () => {
     const db = new Database(CHUNK_BYTES);
-    for (let i = 0; i < 40_000; i++) db.put(0, `k${i}`, 'x'.repeat(40 + (i % 50)), i % 3 === 0 ? 1e15 : 0, 0);
-    for (let i = 0; i < 40_000; i++) if (i % 10 !== 0) db.delete(0, `k${i}`);
+    for (let i = 0; i < 40_000; i++) db.put(`k${i}`, 'x'.repeat(40 + (i % 50)), i % 3 === 0 ? 1e15 : 0, 0);
+    for (let i = 0; i < 40_000; i++) if (i % 10 !== 0) db.delete(`k${i}`);
     // Keys deleted in the same turn as the compaction (expired or evicted in the same tick).
     const committed = db.arena.committedBytes;
     let steps = 0;
     while (db.compactStep(256)) {
-      if (steps === 3) for (let i = 0; i < 40_000; i += 20) db.delete(0, `k${i}`);
+      if (steps === 3) for (let i = 0; i < 40_000; i += 20) db.delete(`k${i}`);
       steps++;
       assert.ok(steps < 10_000);
     }
     assert.ok(db.arena.committedBytes <= committed - 2 * CHUNK_BYTES, `${committed} -> ${db.arena.committedBytes}`);
     for (let i = 0; i < 40_000; i++) {
-      const e = db.lookup(0, `k${i}`, 0);
+      const e = db.lookup(`k${i}`, 0);
       if (i % 10 !== 0 || i % 20 === 0) {
         assert.equal(e, undefined);
         continue;
@@ -247,29 +247,29 @@ describe('Database records', () => {
 
   it('stores Buffers raw unless told otherwise, and keeps the flag across deadlines and moves', () => {
     const db = new Database(CHUNK_BYTES);
-    db.put(0, 'a', Buffer.from('abc'), 0, 0);
-    db.put(0, 'b', 'abc', 0, 0);
-    db.put(0, 'c', Buffer.from('abc'), 0, 0, false);
-    assert.equal(db.lookup(0, 'a', 0)!.raw, true);
-    assert.equal(db.lookup(0, 'b', 0)!.raw, false);
-    assert.equal(db.lookup(0, 'c', 0)!.raw, false, 'a moved string keeps its encoding');
-    const e = db.lookup(0, 'a', 0)!;
+    db.put('a', Buffer.from('abc'), 0, 0);
+    db.put('b', 'abc', 0, 0);
+    db.put('c', Buffer.from('abc'), 0, 0, false);
+    assert.equal(db.lookup('a', 0)!.raw, true);
+    assert.equal(db.lookup('b', 0)!.raw, false);
+    assert.equal(db.lookup('c', 0)!.raw, false, 'a moved string keeps its encoding');
+    const e = db.lookup('a', 0)!;
     db.setExpire('a', e, 5000);
-    assert.equal(db.lookup(0, 'a', 0)!.raw, true, 'the record grew by a deadline, still raw');
-    db.setExpire('a', db.lookup(0, 'a', 0)!, 0);
-    assert.equal(db.lookup(0, 'a', 0)!.raw, true);
-    const b = db.lookup(0, 'b', 0)!;
+    assert.equal(db.lookup('a', 0)!.raw, true, 'the record grew by a deadline, still raw');
+    db.setExpire('a', db.lookup('a', 0)!, 0);
+    assert.equal(db.lookup('a', 0)!.raw, true);
+    const b = db.lookup('b', 0)!;
     b.value = Buffer.from('built in place');
-    assert.equal(db.lookup(0, 'b', 0)!.raw, true);
+    assert.equal(db.lookup('b', 0)!.raw, true);
     b.value = 'whole';
-    assert.equal(db.lookup(0, 'b', 0)!.raw, false);
+    assert.equal(db.lookup('b', 0)!.raw, false);
   });
 
   it('keeps the deadline and access data when a value is replaced through Entry.value', () => {
     const db = new Database(CHUNK_BYTES);
-    db.put(0, 'k', 'v1', 9000, 1234);
+    db.put('k', 'v1', 9000, 1234);
     db.setLfu(db.refOf('k'), 77);
-    const e = db.lookup(0, 'k', 0)!;
+    const e = db.lookup('k', 0)!;
     e.value = new Thing(1);
     assert.equal(e.expireAt, 9000);
     assert.equal(db.lfuAt(db.refOf('k')), 77);
@@ -288,7 +288,7 @@ describe('Database records', () => {
 function filled(n: number, len: number, deadline: (i: number) => number = () => 0, lru = Shard.lruClock(Date.now())): Shard {
   const shard = new Shard(0, 2);
   const db = shard.dbs[0];
-  for (let i = 0; i < n; i++) db.put(0, `key:${i}`, 'v'.repeat(len), deadline(i), lru);
+  for (let i = 0; i < n; i++) db.put(`key:${i}`, 'v'.repeat(len), deadline(i), lru);
   return shard;
 }
 
@@ -309,10 +309,10 @@ describe('Shard eviction', () => {
     for (let i = 0; i < 1000; i++) {
       const set = SetValue.hashtable();
       for (let j = 0; j < 200; j++) set.add(`member-${i}-${j}`, lim);
-      db.put(0, `set:${i}`, set, 0, 0);
+      db.put(`set:${i}`, set, 0, 0);
     }
     // What the sampled heap would say for these sets (the test sets it; the timer samples V8's heap).
-    const set = db.lookup(0, 'set:0', 0)!.value;
+    const set = db.lookup('set:0', 0)!.value;
     shard.heapBytes = 1000 * kindOf(set).heapBytes(set, 5);
     const used = shard.usedMemory();
     shard.maxmemory = Math.floor(used * 0.9);
@@ -338,7 +338,7 @@ describe('Shard eviction', () => {
   for (const policy of ['allkeys-lru', 'allkeys-lfu', 'allkeys-random'] as EvictionPolicy[]) {
     it(`${policy} brings used memory under maxmemory and counts the evicted keys`, () => {
       const shard = filled(3000, 200);
-      shard.dbs[1].put(0, 'other-db', 'v'.repeat(200), 0, 0);
+      shard.dbs[1].put('other-db', 'v'.repeat(200), 0, 0);
       shard.setPolicy(policy, false);
       assert.equal(shard.ensureMemory(), true, 'no maxmemory: nothing to do');
       shard.maxmemory = Math.floor(shard.usedMemory() * 0.6);
@@ -434,12 +434,12 @@ describe('Shard eviction', () => {
     const value = 'v'.repeat(150);
     const hot = Array.from({ length: 600 }, (_, i) => `hot:${i}`);
     const cold = Array.from({ length: 600 }, (_, i) => `cold:${i}`);
-    for (const k of hot) db.put(0, k, value, 0, clock - 300);
+    for (const k of hot) db.put(k, value, 0, clock - 300);
     for (const k of hot) db.accessed(db.refOf(k), (clock - 200) * 1000);
-    for (const k of cold) db.put(0, k, value, 0, clock - 100);
+    for (const k of cold) db.put(k, value, 0, clock - 100);
     shard.maxmemory = shard.usedMemory() + 64 * 1024;
     for (let i = 0; i < scan; i++) {
-      db.put(0, `scan:${i}`, value, 0, clock);
+      db.put(`scan:${i}`, value, 0, clock);
       shard.ensureMemory();
       assert.ok(shard.usedMemory() <= shard.maxmemory);
     }
@@ -493,7 +493,7 @@ describe('LFU counter', () => {
   it('lfuDecayed takes one per lfu-decay-time minutes since the last access, down to 0', () => {
     const db = new Database(CHUNK_BYTES);
     const clock = 50_000;
-    db.put(0, 'k', 'v', 0, clock);
+    db.put('k', 'v', 0, clock);
     const ref = db.refOf('k');
     db.setLfu(ref, 20);
     assert.equal(db.lfuDecayed(ref, clock), 20);

@@ -9,7 +9,6 @@ import { Database, Entry, type ExpiringParts, type TypedValue } from './database
 import { Shard } from './shard.ts';
 import { WatchRecord, watchKey } from './watch.ts';
 import { KIND_HASH } from './value-kind.ts';
-import { keySlotOfString } from '../runtime/slots.ts';
 import { mulberry32 as rng } from '../util/prng.ts';
 
 /** Checks every invariant the Database promises; returns the stored keys with their entries. */
@@ -39,16 +38,15 @@ describe('Database', () => {
     let now = 1_000_000;
     for (let step = 0; step < 6000; step++) {
       const key = keys[Math.floor(r() * keys.length)];
-      const slot = keySlotOfString(key);
       const op = r();
       if (op < 0.3) {
         const kind = r();
         const deadline: number | bigint = kind < 0.4 ? 0 : kind < 0.9 ? now + Math.floor(r() * 200) - 50 : 2n ** 60n + BigInt(step);
-        db.put(slot, key, 'v' + step, deadline, 0);
+        db.put(key, 'v' + step, deadline, 0);
         if (typeof deadline === 'bigint') huge.set(key, deadline);
         else huge.delete(key);
       } else if (op < 0.45) {
-        const e = db.lookup(slot, key, now);
+        const e = db.lookup(key, now);
         if (e !== undefined) {
           const deadline: number | bigint = r() < 0.3 ? 0 : r() < 0.9 ? now + Math.floor(r() * 200) : 2n ** 61n;
           db.setExpire(key, e, deadline);
@@ -56,9 +54,9 @@ describe('Database', () => {
           else huge.delete(key);
         }
       } else if (op < 0.6) {
-        if (db.delete(slot, key)) huge.delete(key);
+        if (db.delete(key)) huge.delete(key);
       } else if (op < 0.75) {
-        if (db.lookup(slot, key, now) === undefined) huge.delete(key);
+        if (db.lookup(key, now) === undefined) huge.delete(key);
       } else if (op < 0.95) {
         db.expireSome(1 + Math.floor(r() * 25), now);
       } else if (op < 0.951) {
@@ -78,11 +76,11 @@ describe('Database', () => {
 
   it('the active cycle reclaims every expired key, resuming its iterator across deletes, re-adds and clear()', () => {
     const db = new Database();
-    const put = (k: string, at: number): void => void db.put(keySlotOfString(k), k, 'v', at, 0);
+    const put = (k: string, at: number): void => void db.put(k, 'v', at, 0);
     for (let i = 0; i < 1000; i++) put(`a${i}`, i % 2 === 0 ? 100 : 10_000);
     // A partial pass, then changes behind and ahead of the cursor.
     db.expireSome(300, 200);
-    for (let i = 0; i < 1000; i += 3) db.delete(keySlotOfString(`a${i}`), `a${i}`);
+    for (let i = 0; i < 1000; i += 3) db.delete(`a${i}`);
     for (let i = 0; i < 200; i++) put(`b${i}`, 150);
     let expired = 0;
     for (let round = 0; round < 200; round++) expired += db.expireSome(20, 200)[1];
@@ -104,7 +102,7 @@ describe('Shard active expire cycle', () => {
     const past = Date.now() - 1000;
     for (let d = 0; d < 4; d++) {
       const db = shard.dbs[d];
-      for (let i = 0; i < 500; i++) db.put(keySlotOfString(`k${i}`), `k${i}`, 'v', i % 5 === 0 ? 0 : past, 0);
+      for (let i = 0; i < 500; i++) db.put(`k${i}`, 'v', i % 5 === 0 ? 0 : past, 0);
     }
     shard.activeExpireCycle(1000);
     const t = shard.dbs[1];
@@ -146,34 +144,32 @@ describe('Database: values with expiring parts (hash fields with TTLs)', () => {
 
   it('registers on put, forgets on delete, replace and clear, and reclaims due parts actively', () => {
     const db = new Database();
-    const slot = (k: string): number => keySlotOfString(k);
-    db.put(slot('a'), 'a', new Parts([10, 20]), 0, 0);
-    db.put(slot('b'), 'b', new Parts([30]), 0, 0);
-    db.put(slot('c'), 'c', new Parts([]), 0, 0);
+    db.put('a', new Parts([10, 20]), 0, 0);
+    db.put('b', new Parts([30]), 0, 0);
+    db.put('c', new Parts([]), 0, 0);
     assert.deepEqual([...db.partsExpiring.keys()].sort(), ['a', 'b'], 'a value without deadlines is not registered');
-    db.put(slot('b'), 'b', 'now a string', 0, 0);
+    db.put('b', 'now a string', 0, 0);
     assert.deepEqual([...db.partsExpiring.keys()], ['a'], 'replacing the value forgets it');
-    const c = db.lookup(slot('c'), 'c', 0)!.value as Parts;
+    const c = db.lookup('c', 0)!.value as Parts;
     c.at.push(15);
     db.trackParts('c', c);
     assert.deepEqual(db.expirePartsSome(10, 100, 12), [2, 1]);
-    assert.equal(db.lookup(slot('a'), 'a', 12) !== undefined, true, 'a has a part left');
+    assert.equal(db.lookup('a', 12) !== undefined, true, 'a has a part left');
     assert.deepEqual(db.expirePartsSome(10, 100, 25), [2, 2]);
-    assert.equal(db.lookup(slot('a'), 'a', 25), undefined, 'a value left empty is deleted');
-    assert.equal(db.lookup(slot('c'), 'c', 25), undefined);
+    assert.equal(db.lookup('a', 25), undefined, 'a value left empty is deleted');
+    assert.equal(db.lookup('c', 25), undefined);
     assert.equal(db.partsExpiring.size, 0);
-    db.put(slot('d'), 'd', new Parts([5]), 0, 0);
-    db.delete(slot('d'), 'd');
+    db.put('d', new Parts([5]), 0, 0);
+    db.delete('d');
     assert.equal(db.partsExpiring.size, 0, 'a deleted key is forgotten');
-    db.put(slot('e'), 'e', new Parts([5]), 0, 0);
+    db.put('e', new Parts([5]), 0, 0);
     db.clear();
     assert.equal(db.partsExpiring.size, 0);
   });
 
   it('bounds one pass by the visit budget and the parts quota, resuming where it stopped', () => {
     const db = new Database();
-    const slot = (k: string): number => keySlotOfString(k);
-    for (let i = 0; i < 10; i++) db.put(slot(`k${i}`), `k${i}`, new Parts([1, 2, 3]), 0, 0);
+    for (let i = 0; i < 10; i++) db.put(`k${i}`, new Parts([1, 2, 3]), 0, 0);
     assert.deepEqual(db.expirePartsSome(4, 1000, 100), [4, 12]);
     assert.deepEqual(db.expirePartsSome(100, 5, 100), [2, 5], 'the quota stops the pass');
     let total = 17;
@@ -184,9 +180,8 @@ describe('Database: values with expiring parts (hash fields with TTLs)', () => {
 
   it('parts reclaimed actively mark the key\'s watchers dirty; a pass that reclaims nothing does not', () => {
     const db = new Database();
-    const slot = (k: string): number => keySlotOfString(k);
-    db.put(slot('h'), 'h', new Parts([10, 50]), 0, 0);
-    db.put(slot('g'), 'g', new Parts([40]), 0, 0);
+    db.put('h', new Parts([10, 50]), 0, 0);
+    db.put('g', new Parts([40]), 0, 0);
     const rh = new WatchRecord();
     const rg = new WatchRecord();
     watchKey(rh, [db], 0, 'h', false, true);
@@ -202,9 +197,8 @@ describe('Database: values with expiring parts (hash fields with TTLs)', () => {
 
   it('the shard cycle reclaims parts in every database', () => {
     const shard = new Shard(0, 2);
-    const slot = (k: string): number => keySlotOfString(k);
-    shard.dbs[0].put(slot('x'), 'x', new Parts([1]), 0, 0);
-    shard.dbs[1].put(slot('y'), 'y', new Parts([1, Date.now() + 3_600_000]), 0, 0);
+    shard.dbs[0].put('x', new Parts([1]), 0, 0);
+    shard.dbs[1].put('y', new Parts([1, Date.now() + 3_600_000]), 0, 0);
     assert.equal(shard.activeExpireParts(1000), 2);
     assert.equal(shard.dbs[0].size, 0);
     assert.equal(shard.dbs[1].size, 1);

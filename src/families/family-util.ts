@@ -2,7 +2,6 @@
 // semantics, argument parsing with Redis's error texts, and the shared error strings.
 // Invariants: lookups never return an expired entry; error texts here are byte-exact to Redis 7.
 
-import { keySlot } from '../runtime/slots.ts';
 import { Shard } from '../engine/shard.ts';
 import { keyText, type Entry, type Value } from '../engine/database.ts';
 import type { ShardExec } from '../server/command-types.ts';
@@ -29,14 +28,9 @@ export const INT64_MIN = -9223372036854775808n;
 /** latin1 string of a key or argument (one char per byte): the engine's keyText, for Buffers. */
 export const keyString: (b: Buffer) => string = keyText;
 
-/** The hash slot of a key (reusing the one routing computed when it is the same key). */
-export function slotOf(x: ShardExec, key: Buffer): number {
-  return key === x.hintKey ? x.hintSlot : keySlot(key);
-}
-
 /** Lookup for a read command: counts keyspace hits/misses and touches the access clock. */
 export function lookupRead(x: ShardExec, key: Buffer): Entry | undefined {
-  const e = x.db.lookup(0, key, x.now);
+  const e = x.db.lookup(key, x.now);
   if (e === undefined) x.shard.stats.keyspaceMisses++;
   else {
     x.shard.stats.keyspaceHits++;
@@ -47,7 +41,7 @@ export function lookupRead(x: ShardExec, key: Buffer): Entry | undefined {
 
 /** Redis lookupKeyReadWithFlags(LOOKUP_NOTOUCH): counts hits/misses, leaves the access clock alone. */
 export function lookupNoTouch(x: ShardExec, key: Buffer): Entry | undefined {
-  const e = x.db.lookup(0, key, x.now);
+  const e = x.db.lookup(key, x.now);
   if (e === undefined) x.shard.stats.keyspaceMisses++;
   else x.shard.stats.keyspaceHits++;
   return e;
@@ -58,7 +52,7 @@ export function lookupNoTouch(x: ShardExec, key: Buffer): Entry | undefined {
  * nothing; the command calls modified() once it really changed the value in place.
  */
 export function lookupWrite(x: ShardExec, key: Buffer): Entry | undefined {
-  const e = x.db.lookup(0, key, x.now);
+  const e = x.db.lookup(key, x.now);
   if (e !== undefined && !x.noTouch) x.db.accessed(e.ref, x.now);
   return e;
 }
@@ -77,11 +71,11 @@ export function modified(x: ShardExec, key: Buffer): void {
  * built in place ('raw') unless `raw` is false (a whole argument: SET, MSET — the bytes are copied).
  */
 export function storeValue(x: ShardExec, key: Buffer, value: Value, expireAt: number | bigint, raw: boolean = value instanceof Buffer): void {
-  x.db.put(0, key, value, expireAt, Shard.lruClock(x.now), raw);
+  x.db.put(key, value, expireAt, Shard.lruClock(x.now), raw);
 }
 
 export function deleteKey(x: ShardExec, key: Buffer): boolean {
-  return x.db.delete(0, key);
+  return x.db.delete(key);
 }
 
 export function isString(v: Value): v is string | Buffer {

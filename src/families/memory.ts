@@ -15,8 +15,8 @@ import { kindOf } from '../engine/kinds.ts';
 import { allOk, defineOp } from '../server/shard-ops.ts';
 import { json, none, text } from '../util/codec.ts';
 import { formatDouble } from '../util/numbers.ts';
-import { ERR_NOT_INTEGER, ERR_SYNTAX, isWord, keyString, parseInteger, slotOf } from './family-util.ts';
-import { helpReply } from './connection.ts';
+import { ERR_NOT_INTEGER, ERR_SYNTAX, isWord, keyString, parseInteger } from './family-util.ts';
+import { helpReply } from './client-commands.ts';
 
 /** What the allocator is called in INFO mem_allocator and MEMORY DOCTOR. */
 export const MEM_ALLOCATOR = 'v8';
@@ -204,10 +204,10 @@ function opMemoryUsage(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   }
   const key = args[2];
   const k = keyString(key);
-  const e = x.db.lookup(slotOf(x, key), k, x.now);
+  const e = x.db.lookup(k, x.now);
   if (e === undefined) return w.nullBulk();
   const v = e.value;
-  w.integer(x.db.entryBytes(k, e) + kindOf(v).heapBytes(v, samples));
+  w.integer(x.db.entryBytes(e) + kindOf(v).heapBytes(v, samples));
 }
 
 // ---------------------------------------------------------------------------------------------

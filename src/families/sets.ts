@@ -19,7 +19,7 @@ import {
   ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, INT64_MIN, deleteKey, isWord, keyString, lookupRead, lookupWrite, modified, parseInteger,
   storeValue,
 } from './family-util.ts';
-import { parseCursor } from './keyspace.ts';
+import { parseCursor } from './keyspace-scan.ts';
 import { MAX_RANDOM_REPLY, distinctIndexes, randomIndex } from './random-pick.ts';
 import { DIFF, UNION, interCard, interStore, replyInter, replyMembers, unionDiff } from './set-algebra.ts';
 import { parseScanArgs, replyEmptyScan } from './scan-args.ts';

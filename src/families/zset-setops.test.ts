@@ -7,7 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeRig, type Rig } from '../../test/inproc.ts';
-import { keySlot, shardOfKey } from '../runtime/slots.ts';
+import { shardOfKey } from '../runtime/slots.ts';
 import type { SetLike } from './zset-setops.ts';
 import { SetValue } from '../engine/set-value.ts';
 import { KIND_SET } from '../engine/value-kind.ts';
@@ -24,7 +24,7 @@ function fakeSet(members: string[]): SetLike {
 function putSet(rig: Rig, key: string, members: string[]): void {
   const b = Buffer.from(key);
   const s = shardOfKey(b, rig.workers.length);
-  rig.workers[s].shard.dbs[0].put(keySlot(b), key, fakeSet(members), 0, 0);
+  rig.workers[s].shard.dbs[0].put(key, fakeSet(members), 0, 0);
 }
 
 async function run(rig: Rig, ...cmds: string[][]): Promise<string[]> {

@@ -21,7 +21,7 @@ import { bool, bytesList, nullable, num, scoredMembers, tuple, u32, type ScoredM
 import { lexLteMax, parseLexRange, parseScoreRange, scoreLteMax } from '../engine/zset-range.ts';
 import { formatDouble, parseDoubleArg } from '../util/numbers.ts';
 import { ERR_SYNTAX, ERR_WRONGTYPE, deleteKey, isWord, keyString, lookupRead, lookupWrite, modified, storeValue } from './family-util.ts';
-import { parseCursor } from './keyspace.ts';
+import { parseCursor } from './keyspace-scan.ts';
 import * as common from './zset-common.ts';
 import { INT64_MAX, parseLong, parsePositiveLong, parseRangeLong, replyScore, zsetLimits, zsetOf } from './zset-common.ts';
 import * as rangeCmds from './zset-range-cmds.ts';

@@ -29,7 +29,7 @@ import type { Lock } from '../transaction/tx-shard.ts';
 import { kindOf } from '../engine/kinds.ts';
 import { keyText, type KeyArg } from '../engine/database.ts';
 import { BLOCK_SLOTS_PER_WORKER } from '../runtime/control.ts';
-import { keySlotOfString, shardOfKey } from '../runtime/slots.ts';
+import { shardOfKey } from '../runtime/slots.ts';
 import { REQ_PART } from '../runtime/request-flags.ts';
 import { defineShardOp, encodeArgs, readResult, type OpContext } from './op-table.ts';
 import { BinWriter, bool, bytes, latin1, tuple, u32 } from '../util/codec.ts';
@@ -294,12 +294,11 @@ export class BlockingService {
   private serveKey(dbIndex: number, key: string): boolean {
     const worker = this.worker;
     const now = Date.now();
-    const slot = keySlotOfString(key);
     for (;;) {
       const list = this.keys.waitersOf(dbIndex, key);
       if (list === undefined || list.length === 0) return true;
       if (worker.tx.mustWait([{ db: dbIndex, key, write: true }], true)) return false;
-      const e = worker.shard.dbs[dbIndex].lookup(slot, key, now);
+      const e = worker.shard.dbs[dbIndex].lookup(key, now);
       if (e === undefined) return true;
       const v = e.value;
       const kind = kindOf(v).type;

@@ -10,7 +10,8 @@ import { createServer, connect, type Socket } from 'node:net';
 import { makeRig } from '../../test/inproc.ts';
 import { encodeCommand, waitFor } from '../../test/harness.ts';
 import { Connection } from './connection.ts';
-import { DB_SIZE, DUMP } from '../families/keyspace.ts';
+import { DB_SIZE } from '../families/keyspace-flush.ts';
+import { DUMP } from '../families/keyspace-move.ts';
 import type { ShardOp } from './shard-ops.ts';
 
 /** Runs `body` with shard operation `op` replaced by one that throws (ops are shared objects). */

@@ -20,7 +20,7 @@ import { bool, bytesList, latin1, list, none, num, tuple, u32, type Codec } from
 import { LockPlan } from '../transaction/transaction.ts';
 import { NO_GLOBAL } from '../transaction/tx-shard.ts';
 import { blockOp, claim, DELIVERED, registerBlockOp, Waiter, type BlockOp } from '../server/blocking.ts';
-import { keySlot, shardOfKey } from '../runtime/slots.ts';
+import { shardOfKey } from '../runtime/slots.ts';
 import { ceilToLongLong, mulLongDouble, parseInt64, parseLongDouble } from '../util/numbers.ts';
 import { bulkBytes, replyIsError, splitArrayReply, replyInteger } from '../protocol/reply-reader.ts';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, keyString } from './family-util.ts';
@@ -401,7 +401,7 @@ function clientUnblock(c: Client, args: Buffer[], w: ReplyWriter): void {
 /** Per key: 0 missing, 1 holding elements of `kind` ('list', 'zset'), 2 holding another type. */
 const PEEK = defineOp('block-peek', tuple<[string, Buffer[]]>(latin1, bytesList), list(u32), (x, [kind, keys]) =>
   keys.map((k) => {
-    const e = x.db.lookup(keySlot(k), keyString(k), x.now);
+    const e = x.db.lookup(keyString(k), x.now);
     return e === undefined ? 0 : kindOf(e.value).type === kind ? 1 : 2;
   }),
 );

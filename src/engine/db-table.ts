@@ -1,0 +1,394 @@
+// The table operations of a Database: the dashtable index from key to record, and lookup, put,
+// delete, deadlines and the other changes of one key; Entry, the view of a stored key.
+// Invariants: `size` counts stored entries and `expiresCount` those with a deadline (segments count
+// theirs); an expired key is never returned (lookup deletes it); deadlines beyond 2^53 ms are kept
+// exactly (hugeDeadlines); every change marks the key's watchers dirty; put() calls onKeyReady.
+
+import { kindOf } from './kinds.ts';
+import type { ExpiringParts, TypedValue, Value } from './value-kind.ts';
+import { DashTable, HASH, hashBytes, hashString, type KeyStore, type Segment, SEGMENT_SLOTS } from './dashtable.ts';
+import type { WatchedKey } from './watch.ts';
+import { Arena } from './arena.ts';
+import {
+  F_BIGLEN, F_EXPIRE, F_RAW, KIND_MASK, KIND_OBJECT, keyText, readLru, RecordStore, type KeyArg,
+} from './db-records.ts';
+
+
+/** The expiring parts of a value, when it has some with a deadline. */
+function partsOf(v: Value): ExpiringParts | null {
+  if (typeof v === 'string' || v instanceof Buffer) return null;
+  const p = (v as TypedValue).parts;
+  return p !== undefined && p.nextDeadline() !== 0 ? p : null;
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Bytes of the table per stored key at its typical fill (slot, fingerprint, segment share). */
+export const TABLE_BYTES_PER_KEY = 8;
+
+/**
+ * A stored key as a command sees it: a view over its record, valid for the current turn. Reading
+ * `value` of a string gives a Buffer over the arena (copy it to keep it past the turn); assigning
+ * `value` stores a new value for the key (the deadline stays).
+ */
+export class Entry {
+  readonly db: KeyTable;
+  /** The key as looked up (an argument's bytes are valid for the turn). */
+  private readonly k: KeyArg;
+  ref: number;
+  private gen: number;
+
+  constructor(db: KeyTable, key: KeyArg, ref: number) {
+    this.db = db;
+    this.k = key;
+    this.ref = ref;
+    this.gen = db.gen;
+  }
+
+  get key(): string {
+    return keyText(this.k);
+  }
+
+  /** The current record (re-found by key if records moved since this view was made). */
+  at(): number {
+    if (this.gen !== this.db.gen) {
+      const ref = this.db.refOf(this.k);
+      if (ref !== 0) this.ref = ref;
+      this.gen = this.db.gen;
+    }
+    return this.ref;
+  }
+
+  get value(): Value {
+    return this.db.valueAt(this.at());
+  }
+
+  set value(v: Value) {
+    this.ref = this.db.replaceValue(this.k, v);
+    this.gen = this.db.gen;
+  }
+
+  /** Absolute deadline in ms, 0 = none (beyond 2^53 see Database.exactDeadline). */
+  get expireAt(): number {
+    return this.db.deadlineAt(this.at());
+  }
+
+  /** LRU clock (seconds) of the last access. */
+  get lru(): number {
+    return this.db.lruAt(this.at());
+  }
+
+  /** A string value stored 'raw' (built in place) rather than from a whole argument. */
+  get raw(): boolean {
+    return this.db.isRaw(this.at());
+  }
+}
+
+/** The keys of one database: the index over the record store, and the operations on one key. */
+export class KeyTable extends RecordStore implements KeyStore {
+  readonly table: DashTable = new DashTable(this);
+  /** Exact deadlines of the rare keys whose deadline exceeds 2^53 ms (records keep a double). */
+  private readonly hugeDeadlines = new Map<string, bigint>();
+  /** Stored values with parts that have deadlines, by key (see trackParts). */
+  readonly partsExpiring = new Map<string, ExpiringParts>();
+  /** Keys with a deadline. */
+  expiresCount = 0;
+  expiredCount = 0;
+  /**
+   * Called by put() with the key it stored (created, or given a new value): the hook of whoever waits
+   * for keys to be filled (blocked clients). null while nobody waits here, so a SET pays a null check.
+   */
+  onKeyReady: ((key: KeyArg) => void) | null = null;
+  /** Watched keys and their watchers (null while no client watches a key of this database). */
+  watchers: Map<string, Set<WatchedKey>> | null = null;
+  /** The key being looked up (for refMatches). */
+  private probe: KeyArg = '';
+
+  /** Stored entries (expired ones not yet reclaimed included). */
+  get size(): number {
+    return this.table.size;
+  }
+
+  /**
+   * Bytes the keyspace uses: records (keys, strings), the index, and a slot per object value; 0 for an
+   * empty database (its one empty segment is a fixed cost of the process, not data).
+   */
+  get bytes(): number {
+    if (this.table.size === 0) return this.arena.usedBytes;
+    return this.arena.usedBytes + this.table.bytes + this.objects.length * 8;
+  }
+
+  refMatches(ref: number): boolean {
+    const c = this.arena.chunk(ref);
+    const off = Arena.offset(ref);
+    const key = this.probe;
+    const n = key.length;
+    if (this.keyLen(c, off) !== n) return false;
+    const k = this.keyStart(c, off);
+    if (typeof key === 'string') {
+      for (let i = 0; i < n; i++) if (c[k + i] !== key.charCodeAt(i)) return false;
+    } else {
+      for (let i = 0; i < n; i++) if (c[k + i] !== key[i]) return false;
+    }
+    return true;
+  }
+
+  rehash(ref: number): void {
+    const c = this.arena.chunk(ref);
+    const off = Arena.offset(ref);
+    hashBytes(c, this.keyStart(c, off), this.keyLen(c, off));
+  }
+
+  // ------------------------------------------------------------------------- index
+
+  /** The record of key, expired or not (0: none); leaves the table positioned on it. */
+  refOf(key: KeyArg): number {
+    if (typeof key === 'string') hashString(key);
+    else hashBytes(key, 0, key.length);
+    this.probe = key;
+    return this.table.find(HASH[0], HASH[1]);
+  }
+
+  /** Marks the watchers of key dirty (a change: write, delete, expire set, flush). */
+  touch(key: string): void {
+    const set = this.watchers?.get(key);
+    if (set !== undefined) for (const wk of set) wk.record.dirty = true;
+  }
+
+  /** The key was deleted because it expired: a change unless it was already expired when watched. */
+  protected touchExpired(key: string): void {
+    const set = this.watchers?.get(key);
+    if (set !== undefined) for (const wk of set) if (!wk.expiredAtWatch) wk.record.dirty = true;
+  }
+
+  /** Marks dirty the watchers of every watched key that exists here (FLUSHDB, SWAPDB). */
+  touchAllExisting(): void {
+    if (this.watchers === null) return;
+    for (const key of this.watchers.keys()) if (this.refOf(key) !== 0) this.touch(key);
+  }
+
+  /** Whether key has an entry and whether it is live, without side effects (WATCH). */
+  peek(key: string, now: number): 'none' | 'live' | 'expired' {
+    const ref = this.refOf(key);
+    if (ref === 0) return 'none';
+    const at = this.deadlineAt(ref);
+    return at !== 0 && at <= now ? 'expired' : 'live';
+  }
+
+  /** Entry for key, or undefined; an expired key is deleted on the way. */
+  lookup(key: KeyArg, now: number): Entry | undefined {
+    const ref = this.refOf(key);
+    if (ref === 0) return undefined;
+    const c = this.arena.chunk(ref);
+    const off = Arena.offset(ref);
+    if (c[off] & F_EXPIRE) {
+      const at = c.readDoubleLE(off + (c[off] & F_BIGLEN ? 16 : 8));
+      if (at <= now) {
+        this.removeLast(key, ref);
+        this.expiredCount++;
+        if (this.watchers !== null) this.touchExpired(keyText(key));
+        return undefined;
+      }
+    }
+    return new Entry(this, key, ref);
+  }
+
+  /** Records a deadline exactly; returns it as the double kept in the record. */
+  private deadline(key: KeyArg, at: number | bigint): number {
+    if (typeof at === 'bigint' && at > MAX_SAFE) {
+      this.hugeDeadlines.set(keyText(key), at);
+    } else if (this.hugeDeadlines.size > 0) {
+      this.hugeDeadlines.delete(keyText(key));
+    }
+    return Number(at);
+  }
+
+  /** The exact deadline of an entry (a bigint only beyond 2^53 ms). */
+  exactDeadline(key: KeyArg, e: Entry): number | bigint {
+    const at = e.expireAt;
+    if (this.hugeDeadlines.size > 0 && at > Number.MAX_SAFE_INTEGER) return this.hugeDeadlines.get(keyText(key)) ?? at;
+    return at;
+  }
+
+  /**
+   * Adds or replaces the value; the deadline is set as given (0 clears it). A string is stored 'raw'
+   * when given as a Buffer unless `raw` says otherwise (moving a stored string keeps its encoding).
+   */
+  put(key: KeyArg, value: Value, deadline: number | bigint, lru: number, raw: boolean = value instanceof Buffer): void {
+    const expireAt = this.deadline(key, deadline);
+    const old = this.refOf(key);
+    const table = this.table;
+    let ref: number;
+    if (old === 0) {
+      const h1 = HASH[0];
+      const h2 = HASH[1];
+      ref = this.writeRecord(key, value, expireAt, lru, 0, raw);
+      try {
+        table.insert(h1, h2, ref);
+      } catch (e) {
+        // The index could not take the key (directory depth limit): the command fails, nothing leaks.
+        this.freeRecord(ref, false);
+        throw e;
+      }
+      if (expireAt !== 0) {
+        table.lastSeg.expiring++;
+        this.expiresCount++;
+      }
+    } else {
+      const seg = table.lastSeg;
+      const slot = table.lastSlot;
+      const wasExpiring = this.expiring(old);
+      const keepObject = (this.flagsAt(old) & KIND_MASK) === KIND_OBJECT && !(typeof value === 'string' || value instanceof Buffer);
+      ref = this.writeRecord(key, value, expireAt, lru, old, raw);
+      seg.refs[slot] = ref;
+      this.freeRecord(old, keepObject);
+      this.countDeadline(seg, wasExpiring, expireAt !== 0);
+    }
+    if (this.partsExpiring.size > 0) this.partsExpiring.delete(keyText(key));
+    const parts = partsOf(value);
+    if (parts !== null) this.partsExpiring.set(keyText(key), parts);
+    if (this.watchers !== null) this.touch(keyText(key));
+    if (this.onKeyReady !== null) this.onKeyReady(key);
+  }
+
+  private countDeadline(seg: Segment, was: boolean, is: boolean): void {
+    if (was === is) return;
+    const d = is ? 1 : -1;
+    seg.expiring += d;
+    this.expiresCount += d;
+  }
+
+  /**
+   * Stores a new value for an existing key, keeping its deadline and access data (Entry.value =).
+   * Returns the new record.
+   */
+  replaceValue(key: KeyArg, value: Value): number {
+    const old = this.refOf(key);
+    if (old === 0) throw new Error('replaceValue: no such key');
+    const seg = this.table.lastSeg;
+    const slot = this.table.lastSlot;
+    const c = this.arena.chunk(old);
+    const off = Arena.offset(old);
+    const lru = readLru(c, off);
+    const keepObject = (c[off] & KIND_MASK) === KIND_OBJECT && !(typeof value === 'string' || value instanceof Buffer);
+    const ref = this.writeRecord(key, value, this.deadlineAt(old), lru, old, value instanceof Buffer);
+    seg.refs[slot] = ref;
+    this.freeRecord(old, keepObject);
+    if (this.partsExpiring.size > 0) this.partsExpiring.delete(keyText(key));
+    const parts = partsOf(value);
+    if (parts !== null) this.partsExpiring.set(keyText(key), parts);
+    return ref;
+  }
+
+  /** Registers the stored value of key after one of its parts got a deadline (HEXPIRE). */
+  trackParts(key: string, parts: ExpiringParts): void {
+    this.partsExpiring.set(key, parts);
+  }
+
+  setExpire(key: KeyArg, e: Entry, deadline: number | bigint): void {
+    const old = this.refOf(key);
+    if (old === 0) return;
+    const expireAt = this.deadline(key, deadline);
+    const seg = this.table.lastSeg;
+    const slot = this.table.lastSlot;
+    const c = this.arena.chunk(old);
+    const off = Arena.offset(old);
+    const had = (c[off] & F_EXPIRE) !== 0;
+    if (had && expireAt !== 0) {
+      c.writeDoubleLE(expireAt, off + (c[off] & F_BIGLEN ? 16 : 8));
+    } else if (had || expireAt !== 0) {
+      // The record grows or shrinks by the deadline's 8 bytes.
+      const lru = readLru(c, off);
+      const ref = this.writeRecord(key, this.valueAt(old), expireAt, lru, old, (c[off] & F_RAW) !== 0);
+      seg.refs[slot] = ref;
+      this.freeRecord(old, (c[off] & KIND_MASK) === KIND_OBJECT);
+      this.countDeadline(seg, had, expireAt !== 0);
+      e.ref = ref;
+    }
+    if (this.watchers !== null) this.touch(keyText(key));
+  }
+
+  /** Deletes key if present (expired or not). Returns true if it was there. */
+  delete(key: KeyArg): boolean {
+    const ref = this.refOf(key);
+    if (ref === 0) return false;
+    this.removeLast(key, ref);
+    if (this.watchers !== null) this.touch(keyText(key));
+    return true;
+  }
+
+  /**
+   * Deletes the key whose record is ref (eviction): as delete(), found from the record itself.
+   * Returns the estimated heap bytes of a collection value (0 for a string), which the collector
+   * gives back later.
+   */
+  evictRef(ref: number): number {
+    const c = this.arena.chunk(ref);
+    const off = Arena.offset(ref);
+    const k = this.keyStart(c, off);
+    const key = c.subarray(k, k + this.keyLen(c, off));
+    if (this.refOf(key) !== ref) throw new Error('evictRef: the table does not hold this record');
+    let heap = 0;
+    if ((c[off] & KIND_MASK) === KIND_OBJECT) {
+      const v = this.valueAt(ref);
+      heap = kindOf(v).heapBytes(v, 5);
+    }
+    this.removeLast(key, ref);
+    if (this.watchers !== null) this.touch(keyText(key));
+    return heap;
+  }
+
+  /** Removes the key the table was last positioned on (its record is ref). */
+  protected removeLast(key: KeyArg, ref: number): void {
+    const seg = this.table.lastSeg;
+    if (this.expiring(ref)) {
+      seg.expiring--;
+      this.expiresCount--;
+      if (this.hugeDeadlines.size > 0) this.hugeDeadlines.delete(keyText(key));
+    }
+    this.table.removeLast();
+    this.freeRecord(ref, false);
+    if (this.partsExpiring.size > 0) this.partsExpiring.delete(keyText(key));
+  }
+
+  /**
+   * Bytes the keyspace itself spends on key's entry: its record (key, a string value, header) and its
+   * share of the table. A collection's own bytes are not included (its kind's heapBytes).
+   */
+  entryBytes(e: Entry): number {
+    return this.arena.blockBytes(e.at()) + TABLE_BYTES_PER_KEY;
+  }
+  clear(): void {
+    this.touchAllExisting();
+    this.clearRecords();
+    this.table.clear();
+    this.hugeDeadlines.clear();
+    this.partsExpiring.clear();
+    this.expiresCount = 0;
+    this.gen++;
+  }
+
+  // ------------------------------------------------------------------------- iteration
+
+  /**
+   * One scan step over the table (see DashTable.scanStep): appends the keys of one bucket (expired
+   * ones too) and returns the next cursor, 0 at the end.
+   */
+  scanStep(cursor: number, keys: string[]): number {
+    return this.table.scanStep(cursor, (ref) => keys.push(this.keyAt(ref)));
+  }
+
+  /** Calls fn for every stored key with its record (expired ones too); fn must not change the table. */
+  forEachKey(fn: (key: string, ref: number) => void): void {
+    for (const seg of this.table.segments()) {
+      const refs = seg.refs;
+      for (let i = 0; i < SEGMENT_SLOTS; i++) if (refs[i] !== 0) fn(this.keyAt(refs[i]), refs[i]);
+    }
+  }
+
+  /** A random stored key (expired or not), or null when empty. */
+  randomKey(): string | null {
+    const ref = this.table.randomRef(Math.random);
+    return ref === 0 ? null : this.keyAt(ref);
+  }
+}
