@@ -11,7 +11,7 @@ import { type ExpiringParts, KIND_HASH, type TypedValue, type ValueKind } from '
 import { ARRAY_HEADER, DOUBLE, MAP_ENTRY, arrayBytes, objectBytes, sampleCount, stringBytes, stringOrBufferBytes } from './value-memory.ts';
 import { DeadlineHeap } from './deadline-heap.ts';
 import { DenseTable } from './dense-table.ts';
-import { Packer, Unpacker } from './packer.ts';
+import { BinReader, BinWriter } from '../util/codec.ts';
 
 export type FieldValue = string | Buffer;
 
@@ -291,20 +291,29 @@ export class HashValue implements TypedValue, ExpiringParts {
 
   /** Bytes for decode(): encoding, pair count, then field, value (kind + bytes) and deadline per pair. */
   encode(): Buffer {
-    const p = new Packer();
+    const p = new BinWriter();
     const enc = this.table !== null ? ENC_HASHTABLE : this.ttls !== null ? ENC_LISTPACKEX : ENC_LISTPACK;
-    p.u8(enc).u8(this.deadlines !== null ? 1 : 0).u32(this.size);
+    p.u8(enc);
+    p.u8(this.deadlines !== null ? 1 : 0);
+    p.u32(this.size);
     let i = 0;
     this.forEach((f, v) => {
-      p.str(f).u8(typeof v === 'string' ? 0 : 1).str(v);
+      p.latin1(f);
+      if (typeof v === 'string') {
+        p.u8(0);
+        p.latin1(v);
+      } else {
+        p.u8(1);
+        p.bytes(v);
+      }
       p.f64(this.ttls !== null ? this.ttls[i] : this.deadlines !== null ? this.deadlines.get(f) : 0);
       i++;
     });
-    return p.done();
+    return p.take();
   }
 
   static decode(b: Buffer): HashValue {
-    const u = new Unpacker(b);
+    const u = new BinReader(b);
     const enc = u.u8();
     const withHeap = u.u8() === 1;
     const n = u.u32();
@@ -315,8 +324,8 @@ export class HashValue implements TypedValue, ExpiringParts {
       if (withHeap) h.deadlines = new DeadlineHeap();
     } else if (enc === ENC_LISTPACKEX) h.ttls = [];
     for (let i = 0; i < n; i++) {
-      const f = u.str();
-      const v = u.u8() === 0 ? u.str() : u.bytes();
+      const f = u.latin1();
+      const v = u.u8() === 0 ? u.latin1() : Buffer.from(u.bytes());
       const at = u.f64();
       if (h.table !== null) {
         h.table.set(f, v);

@@ -10,7 +10,7 @@ import { KIND_SET, type TypedValue, type ValueKind } from './value-kind.ts';
 import { ARRAY_HEADER, BUFFER_HEADER, MAP_ENTRY, POINTER, arrayBytes, objectBytes, sampleCount, stringBytes } from './value-memory.ts';
 import { DenseTable } from './dense-table.ts';
 import { IntSet, int64OfText } from './intset.ts';
-import { Packer, Unpacker } from './packer.ts';
+import { BinReader, BinWriter } from '../util/codec.ts';
 
 /** The encoding thresholds (CONFIG set-max-*). */
 export interface SetLimits {
@@ -233,20 +233,22 @@ export class SetValue implements TypedValue {
 
   /** Bytes for decode(): the encoding, then the members in order. */
   encode(): Buffer {
-    const p = new Packer();
+    const p = new BinWriter();
     const n = this.size;
     if (this.ints !== null) {
-      p.u8(ENC_INTSET).u32(n);
+      p.u8(ENC_INTSET);
+      p.u32(n);
       for (let i = 0; i < n; i++) p.i64(this.ints.get(i));
     } else {
-      p.u8(this.list !== null ? ENC_LISTPACK : ENC_HASHTABLE).u32(n);
-      this.forEach((m) => p.str(m));
+      p.u8(this.list !== null ? ENC_LISTPACK : ENC_HASHTABLE);
+      p.u32(n);
+      this.forEach((m) => p.latin1(m));
     }
-    return p.done();
+    return p.take();
   }
 
   static decode(b: Buffer): SetValue {
-    const u = new Unpacker(b);
+    const u = new BinReader(b);
     const enc = u.u8();
     const n = u.u32();
     const s = new SetValue();
@@ -255,10 +257,10 @@ export class SetValue implements TypedValue {
       for (let i = 0; i < n; i++) s.ints.add(u.i64());
     } else if (enc === ENC_LISTPACK) {
       s.list = [];
-      for (let i = 0; i < n; i++) s.list.push(u.str());
+      for (let i = 0; i < n; i++) s.list.push(u.latin1());
     } else {
       s.table = new DenseTable<undefined>(false);
-      for (let i = 0; i < n; i++) s.table.add(u.str());
+      for (let i = 0; i < n; i++) s.table.add(u.latin1());
     }
     return s;
   }

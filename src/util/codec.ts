@@ -49,6 +49,12 @@ export class BinWriter {
     this.len += 8;
   }
 
+  i64(v: bigint): void {
+    this.ensure(8);
+    this.buf.writeBigInt64LE(v, this.len);
+    this.len += 8;
+  }
+
   bytes(b: Uint8Array): void {
     this.ensure(4 + b.length);
     this.buf.writeUInt32LE(b.length, this.len);
@@ -104,6 +110,12 @@ export class BinReader {
 
   f64(): number {
     const v = this.buf.readDoubleLE(this.at);
+    this.at += 8;
+    return v;
+  }
+
+  i64(): bigint {
+    const v = this.buf.readBigInt64LE(this.at);
     this.at += 8;
     return v;
   }
