@@ -319,20 +319,6 @@ export class Coordinator {
   }
 
   /**
-   * Runs an internal command on every shard as one transaction locking whole shards: for writing
-   * (FLUSHALL: GLOBAL_WRITE) or reading (DBSIZE, KEYS: GLOBAL_READ, which waits only for writers).
-   */
-  broadcastAtomic(cmd: Command | ShardOp<any, any>, args: Buffer[], merge: Merge, w: ReplyWriter, mode = GLOBAL_WRITE): void {
-    const parts: [number, Buffer[]][] = [];
-    const plan = new LockPlan();
-    for (let s = 0; s < this.client.worker.n; s++) {
-      parts.push([s, args]);
-      plan.touch(s);
-    }
-    this.atomicFanout(cmd, parts, plan, mode, merge, w);
-  }
-
-  /**
    * Runs `cmd` on several shards in one hop (sent now, in pipeline order) and merges the answers
    * into this command's reply. Parts are [shard, args].
    */
@@ -429,18 +415,6 @@ export class Coordinator {
     const parts: [number, A][] = [];
     for (let s = 0; s < this.client.worker.n; s++) parts.push([s, a]);
     this.fanoutOp(op, parts, reply, w);
-  }
-
-  /** Runs `op` on each of `shards` (awaitable, for a multi-hop command); results in the same order. */
-  opEach<A, R>(shards: number[], op: ShardOp<A, R>, a: A): Promise<(R | OpError)[]> {
-    return Promise.all(shards.map((s) => this.op(s, op, a)));
-  }
-
-  /** Runs an internal or ordinary command on every shard (one hop) and merges the answers. */
-  broadcast(cmd: Command, args: Buffer[], merge: Merge, w: ReplyWriter): void {
-    const parts: [number, Buffer[]][] = [];
-    for (let s = 0; s < this.client.worker.n; s++) parts.push([s, args]);
-    this.fanout(cmd, parts, merge, w);
   }
 
   /**
