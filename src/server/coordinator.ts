@@ -186,14 +186,17 @@ export class Coordinator {
     }
   }
 
-  /** The locks a command takes: each key, exclusive for a write command, shared otherwise. */
-  lockPlan(cmd: Command, args: Buffer[], keys: number[]): LockPlan {
+  /** The locks a command takes: each key, exclusive for a write command, shared otherwise (`keyShards`: the keys' shards, when known). */
+  lockPlan(cmd: Command, args: Buffer[], keys: number[], keyShards: number[] | null = null): LockPlan {
     const plan = new LockPlan();
     const write = cmd.hasFlag(FLAG_WRITE);
     const worker = this.client.worker;
     const n = worker.n;
     const db = this.client.db;
-    for (const i of keys) plan.add(shardOfKey(args[i], n), db, args[i], write);
+    for (let k = 0; k < keys.length; k++) {
+      const i = keys[k];
+      plan.add(keyShards !== null ? keyShards[k] : shardOfKey(args[i], n), db, args[i], write);
+    }
     const other = cmd.impl.otherDbKey?.(args) ?? null;
     if (other !== null && other[1] < worker.shard.dbs.length) plan.add(shardOfKey(args[other[0]], n), other[1], args[other[0]], write);
     return plan;
@@ -237,8 +240,9 @@ export class Coordinator {
     const n = worker.n;
     const perShard: Buffer[][] = [];
     const order: number[][] = [];
+    const keyShards: number[] = new Array(keys.length);
     for (let i = 0; i < keys.length; i++) {
-      const s = shardOfKey(args[keys[i]], n);
+      const s = (keyShards[i] = shardOfKey(args[keys[i]], n));
       let part = perShard[s];
       if (part === undefined) {
         part = perShard[s] = args.slice(0, keys[0]);
@@ -250,7 +254,7 @@ export class Coordinator {
     const shards: number[] = [];
     for (let s = 0; s < n; s++) if (perShard[s] !== undefined) shards.push(s);
     const merge = mergeFor(multi, shards.map((s) => order[s]), keys.length);
-    this.atomicFanout(cmd, shards.map((s) => [s, perShard[s]]), this.lockPlan(cmd, args, keys), NO_GLOBAL, merge, w);
+    this.atomicFanout(cmd, shards.map((s) => [s, perShard[s]]), this.lockPlan(cmd, args, keys, keyShards), NO_GLOBAL, merge, w);
     return null;
   }
 
