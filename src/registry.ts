@@ -7,6 +7,7 @@
 import { buildTable, loadSpecs, type CommandTable } from './server/command-table.ts';
 import type { CommandImpl } from './server/command-types.ts';
 import type { ShardOp } from './server/op-table.ts';
+import { PUSH_OPS } from './server/push.ts';
 import * as strings from './families/strings.ts';
 import * as keyspace from './families/keyspace.ts';
 import * as keyspaceExpire from './families/keyspace-expire.ts';
@@ -27,6 +28,9 @@ import * as zset from './families/zset.ts';
 import * as blockingCommands from './families/blocking-commands.ts';
 import * as sort from './families/sort.ts';
 import * as memory from './families/memory.ts';
+
+/** Operations of the server layer itself (not of a family). */
+const SERVER_OPS: ShardOp<any, any>[] = [...PUSH_OPS];
 
 interface Family {
   commands: Record<string, CommandImpl>;
@@ -51,6 +55,7 @@ export function buildServerTable(): CommandTable {
 
 /** Adds every family's shard operations to `table`'s operation registry, in one fixed order. */
 export function registerOps(table: CommandTable): CommandTable {
+  for (const op of SERVER_OPS) table.ops.add(op);
   for (const fam of Object.values(FAMILIES)) for (const op of fam.ops ?? []) table.ops.add(op);
   return table;
 }

@@ -5,7 +5,7 @@
 // socket; a socket connection (src/server/connection.ts) is one kind of Client; every cross-shard
 // step of a client goes through its Coordinator (`coord`).
 
-import type { ReplyWriter } from '../protocol/reply-writer.ts';
+import { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { Command } from './command-table.ts';
 import { Coordinator } from './coordinator.ts';
 import { PendingReply } from './reply-queue.ts';
@@ -47,6 +47,35 @@ export class CapturedReply {
   }
   get used(): boolean {
     return this.slot !== null;
+  }
+}
+
+/**
+ * An out-of-band message encoded once for each protocol and shared by every receiver: RESP3 as a push
+ * (`>`), RESP2 as the array a subscribed client reads.
+ */
+export class PushFrame {
+  readonly resp2: Buffer;
+  readonly resp3: Buffer;
+
+  constructor(resp2: Buffer, resp3: Buffer) {
+    this.resp2 = resp2;
+    this.resp3 = resp3;
+  }
+
+  /** A push of bulk strings (Buffers, strings) and integers (numbers), e.g. ['message', channel, payload]. */
+  static of(parts: (Buffer | string | number)[]): PushFrame {
+    const encode = (resp: 2 | 3): Buffer => {
+      const w = new ReplyWriter(64);
+      w.resp = resp;
+      w.push(parts.length);
+      for (const p of parts) {
+        if (typeof p === 'number') w.integer(p);
+        else w.bulk(p);
+      }
+      return w.take();
+    };
+    return new PushFrame(encode(2), encode(3));
   }
 }
 
@@ -105,6 +134,18 @@ export abstract class Client {
     return (this.lastPending = this.capture !== null ? this.capture.pending() : this.queuePending(w));
   }
 
+  /**
+   * Delivers an out-of-band message (a Pub/Sub message, an invalidation, a MONITOR line, ...) after
+   * every reply already produced for this client, framed for its protocol. False if it is gone.
+   */
+  push(frame: PushFrame): boolean {
+    if (this.closed) return false;
+    this.deliverPush(this.resp === 3 ? frame.resp3 : frame.resp2);
+    return true;
+  }
+
+  /** Queues `bytes` after every reply produced so far, and writes them as soon as those are out. */
+  protected abstract deliverPush(bytes: Buffer): void;
   /** Moves `w`'s bytes to the client's output queue and queues a slot behind them. */
   protected abstract queuePending(w: ReplyWriter): PendingReply;
   /** Pieces in the output queue (a command that queued one answers later). */

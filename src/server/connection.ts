@@ -194,6 +194,15 @@ export class Connection extends Client {
     if (!this.processing && this.replies.pending === 0 && !this.barrier) this.flush(this.worker.out);
   }
 
+  protected deliverPush(bytes: Buffer): void {
+    // While this client's commands run, the thread's writer holds replies produced before the push:
+    // they go first. (Another client's batch never sits in it: each batch is taken when it ends.)
+    const out = this.worker.out;
+    if (this.processing && out.pending > 0) this.replies.push(out.take());
+    this.replies.push(bytes);
+    if (!this.processing && this.replies.pending === 0) this.countOutput(this.replies.writeAll(null));
+  }
+
   protected queuePending(w: ReplyWriter): PendingReply {
     if (w.pending > 0) this.replies.push(w.take());
     return this.replies.addPending();
