@@ -8,6 +8,7 @@
 
 import { ByteRing } from './ring.ts';
 import { ReplyWriter } from '../protocol/reply-writer.ts';
+import { internalErrorText } from '../util/errors.ts';
 
 const KIND_REQUEST = 1;
 const KIND_REPLY = 2;
@@ -387,7 +388,7 @@ export class Mesh {
       // drain goes on (its peer's reply FIFO stays in step).
       this.executor.fault(e, 'a request from shard ' + p);
       w.len = w.start + headFromStart + 9;
-      w.error('ERR internal error: ' + String((e as Error | undefined)?.message ?? e));
+      w.error(internalErrorText(e));
       answered = true;
     } finally {
       this.framing = false;

@@ -270,7 +270,7 @@ export class Coordinator {
     const f = new FanoutReply(c, c.current ?? (cmd as Command), parts.length, target, merge);
     const db = c.db;
     const resp = c.resp;
-    const flags = REQ_PART | (c.noTouch ? REQ_NO_TOUCH : 0);
+    const flags = partFlags(c);
     if (this.tx !== null) {
       // Already inside a transaction (EXEC): hops of it, which holds the locks.
       const tx = this.tx;
@@ -311,7 +311,7 @@ export class Coordinator {
       cmd,
       c.db,
       c.resp,
-      REQ_PART | (c.noTouch ? REQ_NO_TOUCH : 0),
+      partFlags(c),
       { locks: plan.byShard.get(parts[li][0])!, args: parts[li][1], done: (r) => f.done(li, r) },
       { shard: remote, locks: plan.byShard.get(remote)!, args: parts[ri][1], done: (r) => f.done(ri, r) },
       (ts) => {
@@ -331,7 +331,7 @@ export class Coordinator {
     const worker = c.worker;
     const target = c.addPending(w);
     const f = new FanoutReply(c, c.current ?? (cmd as Command), parts.length, target, merge);
-    const flags = REQ_PART | (c.noTouch ? REQ_NO_TOUCH : 0);
+    const flags = partFlags(c);
     if (this.tx !== null) {
       // Inside a transaction (EXEC): the parts are hops of it.
       const tx = this.tx;
@@ -366,7 +366,7 @@ export class Coordinator {
     }
     // The encoded arguments are a view of a reused buffer: both paths below copy them before returning.
     const payload = encodeArgs(op, a, worker.opOut);
-    const flags = REQ_PART | (c.noTouch ? REQ_NO_TOUCH : 0);
+    const flags = partFlags(c);
     if (this.tx !== null) {
       // On this shard the operation may run at once, and whatever it sets off (a blocked client
       // served) may encode into opOut meanwhile: it gets a copy.
@@ -388,9 +388,13 @@ export class Coordinator {
    * this command's reply from their results with `reply`.
    */
   fanoutOp<A, R>(op: ShardOp<A, R>, parts: [number, A][], reply: (results: (R | OpError)[], w: ReplyWriter) => void, w: ReplyWriter): void {
-    const worker = this.client.worker;
-    const encoded: [number, Buffer[]][] = parts.map(([s, a]) => [s, [Buffer.from(encodeArgs(op, a, worker.opOut))]]);
-    this.fanout(op, encoded, (replies, out) => reply(replies.map((r) => readResult(op, r)), out), w);
+    this.fanout(op, this.encodeParts(op, parts), decodedMerge(op, reply), w);
+  }
+
+  /** Each part's arguments encoded (copies: the parts go out later than the next encoding). */
+  private encodeParts<A>(op: ShardOp<A, unknown>, parts: [number, A][]): [number, Buffer[]][] {
+    const out = this.client.worker.opOut;
+    return parts.map(([s, a]) => [s, [Buffer.from(encodeArgs(op, a, out))]]);
   }
 
   /**
@@ -398,9 +402,7 @@ export class Coordinator {
    * or whole shards with `global`) and writes this command's reply from the results with `reply`.
    */
   atomicOp<A, R>(op: ShardOp<A, R>, parts: [number, A][], plan: LockPlan, global: number, reply: (results: (R | OpError)[], w: ReplyWriter) => void, w: ReplyWriter): void {
-    const worker = this.client.worker;
-    const encoded: [number, Buffer[]][] = parts.map(([s, a]) => [s, [Buffer.from(encodeArgs(op, a, worker.opOut))]]);
-    this.atomicFanout(op, encoded, plan, global, (replies, out) => reply(replies.map((r) => readResult(op, r)), out), w);
+    this.atomicFanout(op, this.encodeParts(op, parts), plan, global, decodedMerge(op, reply), w);
   }
 
   /** atomicOp on every shard with the same arguments, locking whole shards (`mode`: GLOBAL_WRITE or GLOBAL_READ). */
@@ -422,7 +424,7 @@ export class Coordinator {
   }
 
   /**
-   * Runs command `name` (ordinary or internal) with `args` (after the name) on shard `s`, for a
+   * Runs command `name` with `args` (after the name) on shard `s`, for a
    * multi-hop command; resolves with the reply bytes (RESP2 unless `resp` says otherwise).
    */
   runOn(s: number, name: string, args: Buffer[], resp: 2 | 3 = 2): Promise<Buffer> {
@@ -430,7 +432,7 @@ export class Coordinator {
     const worker = c.worker;
     const cmd = worker.command(name);
     const full = [Buffer.from(name), ...args];
-    const flags = REQ_PART | (c.noTouch ? REQ_NO_TOUCH : 0);
+    const flags = partFlags(c);
     if (this.tx !== null) return this.tx.runAsync(s, cmd, c.db, resp, flags, full);
     if (s === worker.index) {
       const sw = worker.scratchLocal;
@@ -483,6 +485,16 @@ export class Coordinator {
     }
     c.watchShards.clear();
   }
+}
+
+/** The request flags of a client's hop that is one part of its command. */
+function partFlags(c: CoordinatedClient): number {
+  return REQ_PART | (c.noTouch ? REQ_NO_TOUCH : 0);
+}
+
+/** A merge of raw operation replies that hands `reply` their decoded results. */
+function decodedMerge<R>(op: ShardOp<unknown, R>, reply: (results: (R | OpError)[], w: ReplyWriter) => void): Merge {
+  return (replies, w) => reply(replies.map((r) => readResult(op, r)), w);
 }
 
 /** Whether every shard of `shards` (null: any shard) is `target`. */

@@ -173,6 +173,11 @@ function runSpanning(c: Client, cmd: Command, args: Buffer[], keys: number[], w:
     awaitBarrier(c, cmd, c.coord.coordinate(cmd, args, keys, bw), bw);
     return;
   }
+  split(c, cmd, args, keys, w);
+}
+
+/** A spanning command split per shard and merged; an argument error refuses it as Redis counts refusals. */
+function split(c: Client, cmd: Command, args: Buffer[], keys: number[], w: ReplyWriter): void {
   const refused = c.coord.split(cmd, args, keys, w);
   if (refused !== null) reject(c, cmd, w, refused);
 }
@@ -271,10 +276,7 @@ async function runCaptured(c: Client, cmd: Command, args: Buffer[]): Promise<Buf
     if (impl.shard !== undefined) {
       const keys = cmd.keyIndexes(args);
       if (typeof impl.multi === 'function') await c.coord.coordinate(cmd, args, keys, bw);
-      else {
-        const refused = c.coord.split(cmd, args, keys, bw);
-        if (refused !== null) reject(c, cmd, bw, refused);
-      }
+      else split(c, cmd, args, keys, bw);
     } else if (impl.connAsync !== undefined) {
       await impl.connAsync(c, args, bw);
     } else {

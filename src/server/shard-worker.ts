@@ -20,6 +20,7 @@ import type { TxHost } from '../transaction/transaction.ts';
 import { ShardTx, type ShardRunnable } from './shard-tx.ts';
 import { clampHz, CommandStats, InstantMetrics, WorkerStats } from './stats.ts';
 import { BinReader, BinWriter } from '../util/codec.ts';
+import { internalErrorText } from '../util/errors.ts';
 import { BlockingService } from './blocking.ts';
 import type { WorkerShared } from '../runtime/control.ts';
 
@@ -160,6 +161,18 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
    * stays usable and the reply still takes its place in the client's pipeline.
    */
   runLocal(cmd: Command, db: number, noTouch: boolean, args: Buffer[], w: ReplyWriter, hintKey: Buffer | null = null, hintSlot = 0): void {
+    const x = this.context(db, noTouch, hintKey, hintSlot);
+    const mark = w.mark();
+    try {
+      cmd.impl.shard!(x, args, w);
+    } catch (e) {
+      this.answerInternalError(cmd, e, w, mark);
+    }
+    this.afterRun((cmd.flagBits & FLAG_WRITE) !== 0);
+  }
+
+  /** The reused context of a command or operation about to run on this shard. */
+  private context(db: number, noTouch: boolean, hintKey: Buffer | null, hintSlot: number): ShardExecBase {
     const x = this.exec;
     x.hintKey = hintKey;
     x.hintSlot = hintSlot;
@@ -167,21 +180,19 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     x.dbIndex = db;
     x.now = this.clock;
     x.noTouch = noTouch;
-    const mark = w.mark();
-    try {
-      cmd.impl.shard!(x, args, w);
-    } catch (e) {
-      this.answerInternalError(cmd, e, w, mark);
-    }
-    // Writes may have moved the memory figure (operations that write check in runOpHere).
-    if (this.shard.maxmemory !== 0 && (cmd.flagBits & FLAG_WRITE) !== 0) this.checkMemory();
+    return x;
+  }
+
+  /** After a command or operation ran: a write may have moved the memory figure; keys it filled serve their waiters. */
+  private afterRun(wrote: boolean): void {
+    if (wrote && this.shard.maxmemory !== 0) this.checkMemory();
     if (this.blocking.keys.ready.length > 0 && this.holdServe === 0) this.blocking.serveReady();
   }
 
   /** Replaces what a failed handler wrote since `mark` with an error reply, and logs the bug. */
   answerInternalError(cmd: Command, e: unknown, w: ReplyWriter, mark: number): void {
     w.truncate(mark);
-    w.error('ERR internal error: ' + String((e as Error | undefined)?.message ?? e));
+    w.error(internalErrorText(e));
     this.fault(e, cmd.name);
   }
 
@@ -297,21 +308,15 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
 
   /** Runs shard operation `op` here with decoded arguments; a throw is a contained fault. */
   runOpHere<A, R>(op: ShardOp<A, R>, db: number, noTouch: boolean, a: A): R | OpError {
-    const x = this.exec;
-    x.hintKey = null;
-    x.db = this.shard.dbs[db];
-    x.dbIndex = db;
-    x.now = this.clock;
-    x.noTouch = noTouch;
+    const x = this.context(db, noTouch, null, 0);
     let r: R | OpError;
     try {
       r = op.run(x, a);
     } catch (e) {
       this.fault(e, op.name);
-      r = new OpError('ERR internal error: ' + String((e as Error | undefined)?.message ?? e));
+      r = new OpError(internalErrorText(e));
     }
-    if (op.write && this.shard.maxmemory !== 0) this.checkMemory();
-    if (this.blocking.keys.ready.length > 0 && this.holdServe === 0) this.blocking.serveReady();
+    this.afterRun(op.write);
     return r;
   }
 

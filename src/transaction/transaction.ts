@@ -46,6 +46,10 @@ const NOOP = (): void => {};
 /** Handles are unique per process: a per-thread counter times this, plus the thread's index. */
 const HANDLE_STRIDE = 4096;
 
+function newHandle(worker: TxHost): number {
+  return ++counter * HANDLE_STRIDE + worker.index;
+}
+
 /** Groups keys (with their database and mode) by owning shard. */
 export class LockPlan {
   readonly byShard = new Map<number, Lock[]>();
@@ -84,7 +88,7 @@ export class Transaction {
 
   private constructor(worker: TxHost, shards: number[]) {
     this.worker = worker;
-    this.handle = ++counter * HANDLE_STRIDE + worker.index;
+    this.handle = newHandle(worker);
     this.shards = shards;
   }
 
@@ -195,7 +199,7 @@ export function runTwoShards(
   remote: { shard: number; locks: Lock[]; args: Buffer[]; done: (reply: Buffer) => void },
   finalized: (ts: number) => void,
 ): void {
-  const handle = ++counter * HANDLE_STRIDE + worker.index;
+  const handle = newHandle(worker);
   worker.txPropose(handle, local.locks, NO_GLOBAL);
   const wire: Buffer[] = new Array(remote.args.length + 2);
   wire[0] = writeHeader(TX_PROPOSE_RUN, handle, 0, true, runnable.index);
