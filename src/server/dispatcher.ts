@@ -122,11 +122,9 @@ function route(c: Client, cmd: Command, args: Buffer[], w: ReplyWriter, mark: nu
   const n = worker.n;
   let target: number;
   let hintKey: Buffer | null = null;
-  let hintSlot = 0;
   if (cmd.singleKeyIndex !== 0) {
     hintKey = args[cmd.singleKeyIndex];
-    hintSlot = keySlot(hintKey);
-    target = shardOfSlot(hintSlot, n);
+    target = shardOfSlot(keySlot(hintKey), n);
   } else {
     const keys = cmd.keyIndexes(args);
     if (keys.length === 0 || n === 1) target = worker.index;
@@ -158,7 +156,7 @@ function route(c: Client, cmd: Command, args: Buffer[], w: ReplyWriter, mark: nu
       }
     }
     worker.beginCall();
-    worker.runLocal(cmd, c.db, c.noTouch, args, w, hintKey, hintSlot);
+    worker.runLocal(cmd, c.db, c.noTouch, args, w);
     worker.recordCall(cmd, -1, w, mark);
   } else {
     const p = c.addPending(w);

@@ -28,9 +28,6 @@ export interface OpContext {
   now: number;
   /** CLIENT NO-TOUCH: reads do not update the access clock. */
   noTouch: boolean;
-  /** The key whose slot routing already computed (hintSlot), to skip a second CRC16. */
-  hintKey: Buffer | null;
-  hintSlot: number;
 }
 
 /** A user-visible failure of an operation (WRONGTYPE, out of range...): its reply text without the '-'. */

@@ -110,7 +110,7 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     this.blocking = new BlockingService(this);
     this.ops = table.ops;
     this.memory = new MemoryGovernor(this.shard, index, this.n, this.gate, this.tx);
-    this.exec = { worker: this, shard: this.shard, db: this.shard.dbs[0], dbIndex: 0, now: 0, noTouch: false, hintKey: null, hintSlot: 0 };
+    this.exec = { worker: this, shard: this.shard, db: this.shard.dbs[0], dbIndex: 0, now: 0, noTouch: false };
     this.applyMemoryConfig();
   }
 
@@ -160,8 +160,8 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
    * (a bug) leaves no partial reply behind: the command is answered with an error, so the writer
    * stays usable and the reply still takes its place in the client's pipeline.
    */
-  runLocal(cmd: Command, db: number, noTouch: boolean, args: Buffer[], w: ReplyWriter, hintKey: Buffer | null = null, hintSlot = 0): void {
-    const x = this.context(db, noTouch, hintKey, hintSlot);
+  runLocal(cmd: Command, db: number, noTouch: boolean, args: Buffer[], w: ReplyWriter): void {
+    const x = this.context(db, noTouch);
     const mark = w.mark();
     try {
       cmd.impl.shard!(x, args, w);
@@ -172,10 +172,8 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
   }
 
   /** The reused context of a command or operation about to run on this shard. */
-  private context(db: number, noTouch: boolean, hintKey: Buffer | null, hintSlot: number): ShardExecBase {
+  private context(db: number, noTouch: boolean): ShardExecBase {
     const x = this.exec;
-    x.hintKey = hintKey;
-    x.hintSlot = hintSlot;
     x.db = this.shard.dbs[db];
     x.dbIndex = db;
     x.now = this.clock;
@@ -308,7 +306,7 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
 
   /** Runs shard operation `op` here with decoded arguments; a throw is a contained fault. */
   runOpHere<A, R>(op: ShardOp<A, R>, db: number, noTouch: boolean, a: A): R | OpError {
-    const x = this.context(db, noTouch, null, 0);
+    const x = this.context(db, noTouch);
     let r: R | OpError;
     try {
       r = op.run(x, a);
