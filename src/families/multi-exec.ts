@@ -22,7 +22,7 @@ const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
 /** MULTI */
 function multi(c: Client, _args: Buffer[], w: ReplyWriter): void {
   if (c.multi !== null) return w.error('ERR MULTI calls can not be nested');
-  c.multi = { queued: [], dirty: false };
+  c.multi = { queued: [], dirty: false, mem: 0 };
   w.ok();
 }
 

@@ -87,6 +87,22 @@ export class RequestParser {
     return this.buf.length - this.pos + (this.big === null ? 0 : this.big.length) + this.argvMemory;
   }
 
+  /** Drops everything held (the client is gone). */
+  reset(): void {
+    this.buf = EMPTY;
+    this.pos = 0;
+    this.remaining = 0;
+    this.args = [];
+    this.bulkLen = -1;
+    this.big = null;
+    this.bigFilled = 0;
+    this.compact = false;
+    this.arena = EMPTY;
+    this.ends = NO_ENDS;
+    this.arenaUsed = 0;
+    this.compactArgc = 0;
+  }
+
   feed(chunk: Buffer): void {
     if (this.big !== null) {
       // Fill the big bulk directly (growing its buffer); keep the remainder for normal parsing.

@@ -28,6 +28,8 @@ export interface MultiState {
   queued: QueuedCommand[];
   /** A command was refused while queuing: EXEC answers EXECABORT. */
   dirty: boolean;
+  /** Estimated memory of the queued commands (CLIENT LIST multi-mem): bytes plus per-argument cost. */
+  mem: number;
 }
 
 /** The reply of one command run by EXEC that completes elsewhere (a fan-out, another shard). */

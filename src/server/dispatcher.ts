@@ -16,6 +16,10 @@ import { allOn } from './coordinator.ts';
 import { ERR_OOM } from './memory-gate.ts';
 import type { Transaction } from '../transaction/transaction.ts';
 import { copyArgs } from '../transaction/tx-shard.ts';
+import { ARG_OVERHEAD } from '../protocol/resp-parser.ts';
+
+/** Estimated cost of one queued MULTI command beyond its arguments (its record and array). */
+const QUEUED_OVERHEAD = 64;
 
 /** Looks up, checks and runs (or routes) one command; its reply goes to `w` or a pending slot. */
 export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
@@ -46,7 +50,11 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
     if (cmd.hasFlag(FLAG_NO_MULTI)) {
       reject(c, cmd, w, 'ERR Command not allowed inside a transaction');
     } else {
-      c.multi.queued.push({ cmd, args: copyArgs(args) });
+      const copied = copyArgs(args);
+      let mem = QUEUED_OVERHEAD + copied.length * ARG_OVERHEAD;
+      for (let i = 0; i < copied.length; i++) mem += copied[i].length;
+      c.multi.mem += mem;
+      c.multi.queued.push({ cmd, args: copied });
       w.simple('QUEUED');
     }
     if (skipThis || c.replyOff) w.truncate(mark);
@@ -84,15 +92,29 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
   }
 }
 
+/**
+ * The checks a command of `argc` arguments must pass before they are all made Buffers (a huge
+ * multibulk, of which `head` are the first): lookup, arity, authentication, decided by its name and
+ * count. False when it is refused; its reply is then written.
+ */
+export function screen(c: Client, head: Buffer[], argc: number, w: ReplyWriter): boolean {
+  w.resp = c.resp;
+  const mark = w.mark();
+  if (resolve(c, head, w, argc) !== null) return true;
+  if (c.replyOff || c.skipNext) w.truncate(mark);
+  c.skipNext = false;
+  return false;
+}
+
 /** Finds the command (or subcommand) and checks arity and authentication; null after an error reply. */
-function resolve(c: Client, args: Buffer[], w: ReplyWriter): Command | null {
+function resolve(c: Client, args: Buffer[], w: ReplyWriter, argc = args.length): Command | null {
   let cmd = c.worker.table.lookup(args[0]);
   if (cmd === undefined) {
     rejectUnknown(c, args, w);
     return null;
   }
-  if (cmd.subcommands.size > 0 && (args.length > 1 || cmd.impl.conn === undefined)) {
-    if (args.length < 2) {
+  if (cmd.subcommands.size > 0 && (argc > 1 || cmd.impl.conn === undefined)) {
+    if (argc < 2) {
       reject(c, cmd, w, `ERR wrong number of arguments for '${cmd.name}' command`);
       return null;
     }
@@ -105,7 +127,7 @@ function resolve(c: Client, args: Buffer[], w: ReplyWriter): Command | null {
     cmd = sub;
   }
   const arity = cmd.arity;
-  if ((arity > 0 && arity !== args.length) || args.length < -arity) {
+  if ((arity > 0 && arity !== argc) || argc < -arity) {
     reject(c, cmd, w, `ERR wrong number of arguments for '${cmd.name}' command`);
     return null;
   }
