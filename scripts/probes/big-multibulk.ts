@@ -14,6 +14,8 @@ const ARGS = Number(opt('args', '10000000'));
 const SETS = Number(opt('sets', '1000000'));
 const THREADS = Number(opt('threads', '2'));
 const ONLY = opt('only', '');
+const ROUNDS = Number(opt('rounds', '1'));
+const SETTLE_MS = Number(opt('settle', '2000'));
 
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -71,23 +73,27 @@ async function measure(name: string, h: ServerHandle): Promise<void> {
   const { reply } = await exchange(h.port, bigEcho(ARGS), (g) => g.includes(0x0a));
   const echoMs = Date.now() - t0;
   const echoPeak = peak;
-  await sleep(2000);
+  await sleep(SETTLE_MS);
   const echoAfter = rssMb(pid);
   console.log(`${name} ${ARGS} args ECHO: reply ${JSON.stringify(reply.toString().split('\r\n')[0])} in ${echoMs} ms; RSS before ${before.toFixed(0)} MB, peak ${echoPeak.toFixed(0)} MB, after ${echoAfter.toFixed(0)} MB`);
 
-  peak = rssMb(pid);
-  const before2 = peak;
-  const expect = `|${5 + 9 * SETS}|`; // +OK\r\n then +QUEUED\r\n per SET
-  const t1 = Date.now();
-  await exchange(h.port, multiSets(SETS), (g) => g.includes(expect));
-  const multiMs = Date.now() - t1;
-  const multiPeak = peak;
-  await sleep(2000);
-  const multiAfter = rssMb(pid);
+  for (let round = 0; round < ROUNDS; round++) await multiRound(name, h.port, pid, () => peak, (v) => (peak = v));
   clearInterval(timer);
-  console.log(`${name} MULTI + ${SETS} SETs, disconnect: ${multiMs} ms; RSS before ${before2.toFixed(0)} MB, peak ${multiPeak.toFixed(0)} MB, after ${multiAfter.toFixed(0)} MB`);
   const ok = await exchange(h.port, [Buffer.from('PING\r\n')], (g) => g.includes(0x0a));
   console.log(`${name} alive: ${h.alive()} ${JSON.stringify(ok.reply.toString())}`);
+}
+
+async function multiRound(name: string, port: number, pid: number, getPeak: () => number, setPeak: (v: number) => void): Promise<void> {
+  setPeak(rssMb(pid));
+  const before2 = getPeak();
+  const expect = `|${5 + 9 * SETS}|`; // +OK\r\n then +QUEUED\r\n per SET
+  const t1 = Date.now();
+  await exchange(port, multiSets(SETS), (g) => g.includes(expect));
+  const multiMs = Date.now() - t1;
+  const multiPeak = getPeak();
+  await sleep(SETTLE_MS);
+  const multiAfter = rssMb(pid);
+  console.log(`${name} MULTI + ${SETS} SETs, disconnect: ${multiMs} ms; RSS before ${before2.toFixed(0)} MB, peak ${multiPeak.toFixed(0)} MB, after ${multiAfter.toFixed(0)} MB`);
 }
 
 for (const name of ['damselfly', 'redis']) {

@@ -15,11 +15,6 @@ import { REQ_NO_TOUCH, REQ_PART } from '../runtime/request-flags.ts';
 import { allOn } from './coordinator.ts';
 import { ERR_OOM } from './memory-gate.ts';
 import type { Transaction } from '../transaction/transaction.ts';
-import { copyArgs } from '../transaction/tx-shard.ts';
-import { ARG_OVERHEAD } from '../protocol/resp-parser.ts';
-
-/** Estimated cost of one queued MULTI command beyond its arguments (its record and array). */
-const QUEUED_OVERHEAD = 64;
 
 /** Looks up, checks and runs (or routes) one command; its reply goes to `w` or a pending slot. */
 export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
@@ -41,7 +36,7 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
   c.current = cmd;
   // maxmemory: while a shard is over its limit, denyoom commands for its keys (in MULTI: anything but
   // EXEC, DISCARD, QUIT, RESET) are refused before they run or queue, as Redis's processCommand does.
-  if (worker.gate.pressure && worker.gate.refuses(cmd, args, worker.n, c.multi?.queued ?? null)) {
+  if (worker.gate.pressure && worker.gate.refuses(cmd, args, worker.n, queuedForGate(c, cmd))) {
     reject(c, cmd, w, ERR_OOM);
     if (skipThis || c.replyOff) w.truncate(mark);
     return;
@@ -50,11 +45,7 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
     if (cmd.hasFlag(FLAG_NO_MULTI)) {
       reject(c, cmd, w, 'ERR Command not allowed inside a transaction');
     } else {
-      const copied = copyArgs(args);
-      let mem = QUEUED_OVERHEAD + copied.length * ARG_OVERHEAD;
-      for (let i = 0; i < copied.length; i++) mem += copied[i].length;
-      c.multi.mem += mem;
-      c.multi.queued.push({ cmd, args: copied });
+      c.multi.queue(cmd, args);
       w.simple('QUEUED');
     }
     if (skipThis || c.replyOff) w.truncate(mark);
@@ -222,6 +213,13 @@ function awaitBarrier(c: Client, cmd: Command, work: Promise<void>, writer: Repl
     finish();
   });
 }
+
+/** What the -OOM gate looks at of a MULTI queue: the commands only for EXEC (building them is not free). */
+function queuedForGate(c: Client, cmd: Command): QueuedCommand[] | null {
+  if (c.multi === null) return null;
+  return cmd.hasFact(FACT_RUNS_QUEUE) ? c.multi.queued : NOTHING_QUEUED;
+}
+const NOTHING_QUEUED: QueuedCommand[] = [];
 
 /** Answers a refused command with `msg`, counted as Redis counts rejected calls. */
 export function reject(c: Client, cmd: Command | null, w: ReplyWriter, msg: string): void {
