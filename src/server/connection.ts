@@ -102,8 +102,10 @@ export class Connection extends Client {
       this.close();
       return true;
     }
+    // Client eviction (off by default): the worker's total follows each client's latest figure.
+    if ((this.worker.config.maxmemory_clients as number) === 0) return false;
     this.memory.update(this, CLIENT_BASE_BYTES + input + this.socket.writableLength);
-    if (this.memory.total > this.memory.evictionLimit && this.memory.evictionLimit > 0) this.memory.evictIfOver(this.host.clients.values());
+    if (this.memory.total > this.memory.evictionLimit) this.memory.evictIfOver(this.host.clients.values());
     return this.closed;
   }
 
