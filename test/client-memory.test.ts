@@ -173,3 +173,40 @@ describe('client memory', () => {
     await healthy();
   });
 });
+
+describe('client memory: failure containment (in process)', () => {
+  /** Runs `fn` while Buffer.allocUnsafe refuses sizes from `limit` bytes (as when memory is exhausted). */
+  function withFailingAlloc(limit: number, fn: () => void): void {
+    const real = Buffer.allocUnsafe;
+    Buffer.allocUnsafe = ((size: number) => {
+      if (size >= limit) throw new RangeError('Array buffer allocation failed');
+      return real(size);
+    }) as typeof Buffer.allocUnsafe;
+    try {
+      fn();
+    } finally {
+      Buffer.allocUnsafe = real;
+    }
+  }
+
+  it('an allocation that fails while parsing or growing a bulk closes that client only', async () => {
+    const { makeRig } = await import('./inproc.ts');
+    const rig = makeRig(1);
+    const other = rig.client(0);
+    other.send(['SET', 'keep', 'intact']);
+    // Fails in process(): the big bulk's first buffer.
+    const a = rig.client(0);
+    withFailingAlloc(512 * 1024, () => a.sock.emit('data', Buffer.concat([Buffer.from('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5000000\r\n'), Buffer.alloc(600_000)])));
+    assert.ok(a.conn.closed && a.sock.destroyed);
+    // Fails in feed(): growing it.
+    const b = rig.client(0);
+    b.sock.emit('data', Buffer.concat([Buffer.from('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5000000\r\n'), Buffer.alloc(600_000)]));
+    assert.ok(!b.conn.closed);
+    withFailingAlloc(1024 * 1024 + 1, () => b.sock.emit('data', Buffer.alloc(2_000_000)));
+    assert.ok(b.conn.closed && b.sock.destroyed);
+    assert.equal(rig.workers[0].stats.internalErrors, 2);
+    other.send(['GET', 'keep']);
+    rig.pump();
+    assert.deepEqual(other.sock.replies(), ['+OK\r\n', '$6\r\nintact\r\n']);
+  });
+});
