@@ -125,6 +125,12 @@ describe('client memory', () => {
       a.send(hugeEcho(1_000_000).subarray(0, 3_000_000));
       await a.readUntilClose(20_000);
       assert.ok(a.closed);
+      // A huge command that passes the checks but whose arguments as Buffers would not fit.
+      const keys = (n: number): string[] => Array.from({ length: n }, (_, i) => `k${i}`);
+      const fits = await RawClient.connect(dfly.port);
+      assert.equal(await fits.callText(['DEL', ...keys(5000)]), ':0\r\n');
+      fits.send(['DEL', ...keys(20_000)]);
+      assert.equal((await fits.readUntilClose(20_000)).length, 0);
       // A MULTI queue.
       const b = await RawClient.connect(dfly.port);
       assert.equal(await b.callText(['MULTI']), '+OK\r\n');

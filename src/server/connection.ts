@@ -6,7 +6,7 @@
 // closes, leaving every other client alone.
 
 import type { Socket } from 'node:net';
-import { RequestParser } from '../protocol/resp-parser.ts';
+import { ARG_OVERHEAD, RequestParser } from '../protocol/resp-parser.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import { Client } from './client.ts';
 import { clientMemoryOf, CLIENT_BASE_BYTES, type ClientMemory } from './client-memory.ts';
@@ -48,7 +48,7 @@ export class Connection extends Client {
     this.socket = socket;
     this.parser = new RequestParser({ maxBulkLen: worker.config.proto_max_bulk_len as number });
     this.parser.unauthenticated = !this.authenticated;
-    this.parser.screen = (head, argc) => screen(this, head, argc, this.worker.out);
+    this.parser.screen = (head, argc) => this.screenHuge(head, argc);
     this.memory = clientMemoryOf(worker);
     this.replies = new ReplyQueue(socket, () => this.onRepliesReady());
     this.addr = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`.replace(/^::ffff:/, '');
@@ -107,6 +107,20 @@ export class Connection extends Client {
     this.memory.update(this, CLIENT_BASE_BYTES + input + this.socket.writableLength);
     if (this.memory.total > this.memory.evictionLimit) this.memory.evictIfOver(this.host.clients.values());
     return this.closed;
+  }
+
+  /**
+   * A huge command is complete: the dispatcher's checks (unknown, arity, auth) answer it without
+   * its arguments; if it passes, its arguments become Buffers only if they fit the input limit
+   * (else the client is closed, as at the query buffer limit: they could exhaust the worker's heap).
+   */
+  private screenHuge(head: Buffer[], argc: number): boolean {
+    if (!screen(this, head, argc, this.worker.out)) return false;
+    const cost = argc * ARG_OVERHEAD + this.inputMemory();
+    if (cost <= this.memory.inputLimit) return true;
+    this.worker.log(`Closing client that reached max query buffer length: ${this.describe(Date.now())} (a command of ${argc} arguments: ${cost} bytes)`);
+    this.close(); // drops the parser's input too: nothing more is parsed
+    return false;
   }
 
   /** An allocation on the input path failed (e.g. out of memory): this client goes, the worker stays. */
