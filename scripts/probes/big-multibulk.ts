@@ -2,7 +2,7 @@
 // 1. one multibulk of N one-byte arguments (`*N+1 ECHO $1 a ...`): peak RSS while it is sent and
 //    answered (Redis: arity error), and RSS once the client has left;
 // 2. MULTI with M queued SETs, then disconnect without EXEC: peak and after.
-// Usage: node scripts/probes/big-multibulk.ts [--args=10000000] [--sets=1000000] [--threads=2] [--only=damselfly|redis]
+// Usage: node scripts/probes/big-multibulk.ts [--args=10000000] [--cmd=ECHO] [--sets=1000000] [--threads=2] [--only=damselfly|redis]
 // RSS is the server process's VmRSS (/proc), sampled every 20 ms. Sleeps here are measurement pauses.
 
 import { connect, type Socket } from 'node:net';
@@ -15,6 +15,7 @@ const SETS = Number(opt('sets', '1000000'));
 const THREADS = Number(opt('threads', '2'));
 const ONLY = opt('only', '');
 const ROUNDS = Number(opt('rounds', '1'));
+const CMD = opt('cmd', 'ECHO');
 const SETTLE_MS = Number(opt('settle', '2000'));
 
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
@@ -43,7 +44,7 @@ async function exchange(port: number, parts: Iterable<Buffer>, done: (got: Buffe
 }
 
 function* bigEcho(n: number): Generator<Buffer> {
-  yield Buffer.from(`*${n + 1}\r\n$4\r\nECHO\r\n`);
+  yield Buffer.from(`*${n + 1}\r\n$${CMD.length}\r\n${CMD}\r\n`);
   const per = 64 * 1024;
   const block = Buffer.from('$1\r\na\r\n'.repeat(per));
   for (let left = n; left > 0; left -= per) yield left >= per ? block : block.subarray(0, left * 7);
@@ -75,7 +76,7 @@ async function measure(name: string, h: ServerHandle): Promise<void> {
   const echoPeak = peak;
   await sleep(SETTLE_MS);
   const echoAfter = rssMb(pid);
-  console.log(`${name} ${ARGS} args ECHO: reply ${JSON.stringify(reply.toString().split('\r\n')[0])} in ${echoMs} ms; RSS before ${before.toFixed(0)} MB, peak ${echoPeak.toFixed(0)} MB, after ${echoAfter.toFixed(0)} MB`);
+  console.log(`${name} ${ARGS} args ${CMD}: reply ${JSON.stringify(reply.toString().split('\r\n')[0])} in ${echoMs} ms; RSS before ${before.toFixed(0)} MB, peak ${echoPeak.toFixed(0)} MB, after ${echoAfter.toFixed(0)} MB`);
 
   for (let round = 0; round < ROUNDS; round++) await multiRound(name, h.port, pid, () => peak, (v) => (peak = v));
   clearInterval(timer);
