@@ -13,6 +13,11 @@ export const INPUT_HEAP_SHARE = 0.5;
 /** A client's fixed cost beyond its buffers (its objects, queues, socket): counted in tot-mem. */
 export const CLIENT_BASE_BYTES = 2048;
 
+/** Input at least this big is tracked for the collection nudge (noteReleased). */
+export const BIG_INPUT = 8 * 1024 * 1024;
+/** Input released by a worker's clients after which it asks V8 for a major collection. */
+const RELEASED_GC_BYTES = 64 * 1024 * 1024;
+
 const HEAP_CAP = Math.floor(getHeapStatistics().heap_size_limit * INPUT_HEAP_SHARE);
 
 /** The client's side of the accounting. */
@@ -32,6 +37,8 @@ export interface MemoryAccountedClient {
 export class ClientMemory {
   total = 0;
   evicted = 0;
+  /** Big input released since the last collection request. */
+  private released = 0;
   private readonly worker: ShardWorker;
 
   constructor(worker: ShardWorker) {
@@ -55,6 +62,20 @@ export class ClientMemory {
   update(c: MemoryAccountedClient, bytes: number): void {
     this.total += bytes - c.memUsage;
     c.memUsage = bytes;
+  }
+
+  /**
+   * A client dropped `bytes` of big input (its command ran, its queue went, it left). What it held is
+   * garbage that V8 may keep for a long time (a worker allocating little runs no major GC), so after
+   * RELEASED_GC_BYTES a concurrent major collection is requested (the shard threads run with
+   * --expose-gc; without it the memory returns at the next natural collection).
+   */
+  noteReleased(bytes: number): void {
+    this.released += bytes;
+    if (this.released < RELEASED_GC_BYTES) return;
+    this.released = 0;
+    const gc = (globalThis as { gc?: (options: { type: string; execution: string }) => void }).gc;
+    if (gc !== undefined) gc({ type: 'major', execution: 'async' });
   }
 
   release(c: MemoryAccountedClient): void {

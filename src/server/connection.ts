@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { ARG_OVERHEAD, RequestParser } from '../protocol/resp-parser.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import { Client } from './client.ts';
-import { clientMemoryOf, CLIENT_BASE_BYTES, type ClientMemory } from './client-memory.ts';
+import { BIG_INPUT, clientMemoryOf, CLIENT_BASE_BYTES, type ClientMemory } from './client-memory.ts';
 import { dispatch, screen } from './dispatcher.ts';
 import { ReplyQueue, type PendingReply } from './reply-queue.ts';
 import type { ShardWorker } from './shard-worker.ts';
@@ -37,6 +37,8 @@ export class Connection extends Client {
   /** The client sent FIN: no more input will come. */
   private inputEnded = false;
   private readPaused = false;
+  /** The most input memory this client held since it last dropped most of it (0 while it stays small). */
+  private inputPeak = 0;
   private readonly host: ConnectionHost;
   private readonly memory: ClientMemory;
   /** What this client held when last measured (ClientMemory's share of it). */
@@ -79,6 +81,18 @@ export class Connection extends Client {
     if (this.overInputLimit()) return;
     this.process();
     if (!this.closed) this.overInputLimit();
+    if (this.inputPeak > 0) this.noteInputReleased(this.closed ? 0 : this.inputMemory());
+  }
+
+  /**
+   * Big input (a huge command, a long MULTI queue) that is gone becomes garbage only: once a worker's
+   * clients dropped enough of it, ClientMemory asks V8 for a collection, so that the memory returns
+   * when the client is done rather than at the next natural major GC.
+   */
+  private noteInputReleased(now: number): void {
+    if (now >= this.inputPeak / 2) return;
+    this.memory.noteReleased(this.inputPeak - now);
+    this.inputPeak = now >= BIG_INPUT ? now : 0;
   }
 
   /** Input (unparsed bytes, parsed arguments, MULTI queue): Redis's query buffer and more. */
@@ -97,6 +111,7 @@ export class Connection extends Client {
    */
   private overInputLimit(): boolean {
     const input = this.inputMemory();
+    if (input >= BIG_INPUT && input > this.inputPeak) this.inputPeak = input;
     if (input > this.memory.inputLimit) {
       this.worker.log(`Closing client that reached max query buffer length: ${this.describe(Date.now())} (input memory: ${input} bytes)`);
       this.close();
@@ -252,6 +267,8 @@ export class Connection extends Client {
 
   /** A gone client's input goes with it (nothing may keep a huge argument alive through it). */
   private releaseInput(): void {
+    if (this.inputPeak > 0) this.memory.noteReleased(this.inputPeak);
+    this.inputPeak = 0;
     this.parser.reset();
     this.memory.release(this);
   }
