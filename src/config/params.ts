@@ -62,7 +62,9 @@ export const PARAMS: Param[] = [
   { flag: 'cache_mode', config: 'cache_mode', type: 'bool', default: 'no', mutable: true, help: 'evict like a cache (2Q: new keys on probation, hits protect) at maxmemory, whatever maxmemory_policy says' },
   { flag: 'proto_max_bulk_len', config: 'proto-max-bulk-len', type: 'bytes', default: '512mb', min: 1024 * 1024, mutable: true, help: 'largest accepted bulk string' },
   { flag: 'client_query_buffer_limit', config: 'client-query-buffer-limit', type: 'bytes', default: '1gb', min: 1024 * 1024, mutable: true, help: 'largest unprocessed input a client may queue' },
-  { flag: 'client_output_buffer_pause', type: 'bytes', default: '8mb', mutable: false, help: 'stop reading from a client whose unsent replies exceed this, until it drains them' },
+  { flag: 'client_output_buffer_pause', type: 'bytes', default: '8mb', mutable: false, help: 'stop running and reading the commands of a client whose unsent replies exceed this, until it has read half of them' },
+  { flag: 'client_inflight_limit', type: 'int', default: '1024', min: 1, max: 1048576, mutable: false, help: 'stop running and reading the commands of a client with this many replies in flight on other shards, until half have come back (bounds what one client holds in the rings)' },
+  { flag: 'client_output_buffer_limit', config: 'client-output-buffer-limit', type: 'string', default: 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60', mutable: true, help: 'Redis\'s per-class output limits: <class> <hard> <soft> <soft seconds>; a client past one is closed (normal 0 0 0: a normal client is paused instead, see client_output_buffer_pause)' },
   { flag: 'timeout', config: 'timeout', type: 'int', default: '0', min: 0, max: 2147483647, mutable: true, help: 'close idle clients after this many seconds (0: never)' },
   { flag: 'tcp_keepalive', config: 'tcp-keepalive', type: 'int', default: '300', min: 0, max: 2147483647, mutable: true, help: 'TCP keepalive interval in seconds' },
   { flag: 'save', config: 'save', type: 'string', default: '', mutable: true, help: 'snapshot schedule', later: 'snapshots come with the persistence issue' },
@@ -113,14 +115,19 @@ const MEMORY_UNITS: Record<string, bigint> = { '': 1n, b: 1n, k: 1000n, kb: 1024
  * double cannot hold: refused rather than rounded).
  */
 export function parseBytes(s: string): number | null {
+  const n = parseBytesExact(s);
+  return n !== null && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : null;
+}
+
+/** parseBytes without the 2^53 bound: memtoull's whole 64-bit result. */
+export function parseBytesExact(s: string): bigint | null {
   const m = /^([0-9]*)([a-zA-Z]*)$/.exec(s);
   if (m === null || m[1].length >= 128) return null;
   const mul = MEMORY_UNITS[m[2].toLowerCase()];
   if (mul === undefined) return null;
   let val = m[1] === '' ? 0n : BigInt(m[1]);
   if (val > ULLONG_MAX) val = ULLONG_MAX;
-  const n = (val * mul) & ULLONG_MAX;
-  return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : null;
+  return (val * mul) & ULLONG_MAX;
 }
 
 /**
