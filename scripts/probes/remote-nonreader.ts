@@ -3,6 +3,7 @@
 // thread measures its worst latency, and the server's RSS is sampled; then the offender goes and the
 // RSS is watched settling. Starts the server itself.
 //   node scripts/probes/remote-nonreader.ts [--target=damselfly|redis] [--n=1000000] [--local] [--seconds=30]
+// (--n=0: no offender traffic, the PING latency of the idle server on this machine, as a baseline)
 // Prints one JSON line of figures.
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -194,6 +195,8 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   // Ends when everything is sent, the server stops reading (no progress for 3 s), or the time is up.
   while (sent < N && !offClosed && performance.now() - lastProgress < 3000 && performance.now() - t0 < SECONDS * 1000) await sleep(100);
+  // With --n=0 (no flood): the same measurements on an idle server, for the machine's own noise.
+  if (N === 0) await sleep(5000);
   void flood;
   dbg(`flood ended sent=${sent}`);
   const statsConn = await Ctl.connect(port);

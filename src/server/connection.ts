@@ -205,7 +205,6 @@ export class Connection extends Client {
     this.socket.resume();
     this.worker.tick();
     this.process();
-    if (this.inputEnded && !this.outputHeld && !this.processing && this.replies.pending === 0 && !this.barrier && !this.closed) this.flush(this.worker.out);
   }
 
   /** The client half-closed: answer everything it sent, then close (as Redis does). */
@@ -225,12 +224,14 @@ export class Connection extends Client {
 
   private onClose(): void {
     this.releaseState();
+    this.replies.drop();
     this.closed = true;
     this.host.removeClient(this);
   }
 
   close(): void {
     this.releaseState();
+    this.replies.drop();
     if (this.closed) return;
     this.closed = true;
     this.socket.destroy();

@@ -77,6 +77,13 @@ export class ReplyQueue {
     return p;
   }
 
+  /** The client is gone: its queued replies are released now (slots still in flight only count down when filled). */
+  drop(): void {
+    this.pieces = [];
+    this.heldBytes = 0;
+    this.wakeAtInFlight = -1;
+  }
+
   /** CLIENT REPLY OFF/SKIP: the last queued slot's reply is not written. */
   discardLast(): void {
     const last = this.pieces[this.pieces.length - 1];
