@@ -3,7 +3,8 @@
 // thread measures its worst latency, and the server's RSS is sampled; then the offender goes and the
 // RSS is watched settling. Starts the server itself.
 //   node scripts/probes/remote-nonreader.ts [--target=damselfly|redis] [--n=1000000] [--local] [--seconds=30]
-// (--n=0: no offender traffic, the PING latency of the idle server on this machine, as a baseline)
+// (--server=/other/tree/src/main.ts: another build, e.g. main, for a before/after;
+//  --n=0: no offender traffic, the PING latency of the idle server on this machine, as a baseline)
 // Prints one JSON line of figures.
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
   if (TARGET === 'redis') server = spawn('redis-server', ['--port', String(port), '--save', '', '--daemonize', 'no'], { stdio: 'ignore' });
   else {
     const node = join(ROOT, 'node_modules', '.bin', 'node');
-    server = spawn(node, [join(ROOT, 'src', 'main.ts'), `--port=${port}`, `--proactor_threads=${THREADS}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+    server = spawn(node, [opt('server', join(ROOT, 'src', 'main.ts')), `--port=${port}`, `--proactor_threads=${THREADS}`], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
   const pid = server.pid!;
   for (let i = 0; ; i++) {

@@ -4,7 +4,7 @@
 // Invariants: the setting is kept as its canonical text (all three classes, CONFIG GET's form); a value
 // CONFIG SET refuses changes nothing; a limit of 0 is no limit.
 
-import { parseBytesExact } from './params.ts';
+import { parseBytesExact } from './memory-size.ts';
 
 export type OutputClass = 'normal' | 'replica' | 'pubsub';
 const CLASSES: OutputClass[] = ['normal', 'replica', 'pubsub'];
