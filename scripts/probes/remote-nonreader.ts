@@ -1,4 +1,4 @@
-// Probe: a client that pipelines GETs of a 1 KB value and never reads its replies, with the key on a
+// Probe: a client that pipelines GETs of a 1 KB value (--value=bytes) and never reads its replies, with the key on a
 // shard other than its connection's thread (or on its own: --local). Meanwhile one PING client per
 // thread measures its worst latency, and the server's RSS is sampled; then the offender goes and the
 // RSS is watched settling. Starts the server itself.
@@ -20,6 +20,7 @@ const TARGET = opt('target', 'damselfly');
 const N = Number(opt('n', '1000000'));
 const SECONDS = Number(opt('seconds', '30'));
 const LOCAL = process.argv.includes('--local');
+const VALUE = Number(opt('value', '1024'));
 const THREADS = 2;
 
 function freePort(): Promise<number> {
@@ -69,14 +70,6 @@ class Ctl {
       await new Promise<void>((res) => (this.waiter = res));
       this.waiter = null;
     }
-  }
-  /** Waits until `n` bytes of replies have come, and drops them. */
-  async received(n: number): Promise<void> {
-    while (this.buf.length < n) {
-      await new Promise<void>((res) => (this.waiter = res));
-      this.waiter = null;
-    }
-    this.buf = this.buf.slice(n);
   }
   private take(): string | null {
     const nl = this.buf.indexOf('\r\n');
@@ -138,16 +131,21 @@ async function main(): Promise<void> {
     const s = shardOfKey(Buffer.from(key), THREADS);
     if (TARGET === 'redis' || (LOCAL ? s === offThread : s !== offThread)) break;
   }
-  await pingers[0].call('SET', key, 'v'.repeat(1024));
+  await pingers[0].call('SET', key, 'v'.repeat(VALUE));
   // Warm-up: the same traffic from a client that reads (the rings' and buffers' pages get touched),
   // so that the baseline is a server that has served it once.
-  const warm = await Ctl.connect(port);
-  const warmBatch = Buffer.concat(Array.from({ length: 1000 }, () => enc('GET', key)));
+  const warm = (await Ctl.connect(port)).sock;
+  warm.removeAllListeners('data');
+  let warmBytes = 0;
+  warm.on('data', (b: Buffer) => (warmBytes += b.length));
+  const perBatch = Math.max(1, Math.min(1000, Math.floor((4 << 20) / VALUE)));
+  const warmBatch = Buffer.concat(Array.from({ length: perBatch }, () => enc('GET', key)));
+  const replyBytes = VALUE + `$${VALUE}\r\n\r\n`.length;
   for (let i = 0; i < 50; i++) {
-    warm.sock.write(warmBatch);
-    await warm.received(1000 * 1033);
+    warm.write(warmBatch);
+    while (warmBytes < (i + 1) * perBatch * replyBytes) await sleep(1);
   }
-  warm.sock.destroy();
+  warm.destroy();
   await pingers[0].call('CONFIG', 'RESETSTAT');
   await sleep(500);
   const rssBefore = rssOf(pid);
@@ -230,7 +228,7 @@ async function main(): Promise<void> {
   const alive = server.exitCode === null;
   const mb = (b: number): number => Math.round(b / 1024 / 1024);
   console.log(JSON.stringify({
-    target: TARGET, remote: !LOCAL && TARGET !== 'redis', sentGets: sent, executedGets: gets, offenderClosedByServer: closedByServer,
+    target: TARGET, value: VALUE, remote: !LOCAL && TARGET !== 'redis', sentGets: sent, executedGets: gets, offenderClosedByServer: closedByServer,
     rssBeforeMB: mb(rssBefore), rssPeakMB: mb(rssPeak), rssWhileMB: mb(rssWhile), rssAfterMB: mb(rssAfter),
     maxPingMs: maxPing.map((x) => Math.round(x)), alive,
   }));

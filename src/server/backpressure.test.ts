@@ -46,18 +46,26 @@ async function loadKeys(rig: Rig, n: number): Promise<string[]> {
 
 describe('Backpressure across threads', () => {
   it('replies in flight on another shard stop at client_inflight_limit while the mesh is not pumped', () => {
-    const rig = makeRig(2, { config: { client_inflight_limit: 100 } });
+    // (A pause bound so large that the count is the bound that acts.)
+    const rig = makeRig(2, { config: { client_inflight_limit: 100, client_output_buffer_pause: 1024 * 1024 * 1024 } });
     const remote = rig.keyOn(1);
     const { conn, sock, send } = rig.client(0);
     send(...Array.from({ length: 5000 }, () => ['GET', remote]));
-    // Nothing crossed yet: exactly the bound was sent, and the socket is no longer read.
-    assert.equal(rig.workers[0].mesh.sentRequests, 100);
+    // Nothing crossed yet: the first burst (before any reply size is known: 64), and the socket is no longer read.
+    assert.ok(rig.workers[0].mesh.sentRequests <= 65);
     assert.ok(sock.paused);
-    assert.equal(conn.queuedReplies, 100);
-    // Replies coming back (down to half the bound) let the rest run, still within the bound each time.
-    rig.pump(2);
-    assert.ok(rig.workers[0].mesh.sentRequests > 100);
-    assert.ok(conn.queuedReplies <= 100);
+    // Replies coming back (small ones) let the rest run, never more than the bound in flight.
+    let most = 0;
+    for (let round = 0; round < 40; round++) {
+      rig.workers[0].mesh.flushAll();
+      rig.workers[1].mesh.drain();
+      // What worker 1 has not answered yet, and what waits in worker 0's ring, is all in flight.
+      most = Math.max(most, conn.queuedReplies);
+      assert.ok(conn.queuedReplies <= 100, `${conn.queuedReplies} in flight`);
+      rig.workers[0].mesh.drain();
+    }
+    assert.equal(most, 100);
+    assert.ok(rig.workers[0].mesh.sentRequests > 1000);
   });
 
   it('a non-reading client is held after client_output_buffer_pause bytes, remote keys or local, and resumes when it reads', async () => {
@@ -86,6 +94,44 @@ describe('Backpressure across threads', () => {
     assert.equal(replies.length, N);
     for (let i = 0; i < N; i++) assert.equal(replies[i], bulk(valueOf(i)), `reply ${i}`);
     assert.equal(sock.paused, false);
+  });
+
+  it('big replies: the bytes its replies in flight will bring count too, before and after the first ones come back', async () => {
+    const PAUSE = 1024 * 1024;
+    const BIG = 64 * 1024;
+    const rig = makeRig(2, { config: { client_output_buffer_pause: PAUSE } });
+    const remote = rig.keyOn(1);
+    const setter = rig.client(1);
+    setter.send(['SET', remote, Buffer.alloc(BIG, 0x62)]);
+    assert.deepEqual(setter.sock.replies(), ['+OK\r\n']);
+    const { conn, sock, send } = rig.client(0);
+    const reader = backedUp(sock);
+    const N = 2000;
+    send(...Array.from({ length: N }, () => ['GET', remote]));
+    // Before any reply: each is taken to be PAUSE/64, so at most 64 go out (not client_inflight_limit's 1024).
+    assert.ok(rig.workers[0].mesh.sentRequests <= 65, `${rig.workers[0].mesh.sentRequests} sent`);
+    await rig.settle(() => false, 20);
+    // Then their real size: what ran is about PAUSE's worth (not N, nor 1024 of them).
+    const ran = rig.workers[1].stats.commandsProcessed - 1;
+    assert.ok(ran <= 65 + (2 * PAUSE) / BIG, `${ran} GETs of ${BIG} bytes ran for a client that reads nothing`);
+    assert.ok(conn.outputBytes <= 65 * (BIG + 16) + 2 * PAUSE, `${conn.outputBytes} bytes held`);
+    for (let round = 0; round < 2000 && sock.replies().length < N; round++) {
+      reader.read();
+      await rig.settle(() => false, 1);
+    }
+    assert.equal(sock.replies().length, N);
+  });
+
+  it('a closed client releases its queued replies at once', () => {
+    const rig = makeRig(2);
+    const { conn, send } = rig.client(0);
+    send(['GET', rig.keyOn(0)], ...Array.from({ length: 50 }, () => ['GET', rig.keyOn(1)]), ['PING']);
+    assert.ok(conn.queuedReplies > 0);
+    conn.close();
+    assert.equal(conn.queuedReplies, 0);
+    assert.equal(conn.outputBytes, 0);
+    rig.pump(); // the replies still in flight land nowhere
+    assert.equal(conn.queuedReplies, 0);
   });
 
   it('a held client that half-closes still gets every reply, then is closed', async () => {

@@ -5,10 +5,12 @@
 // done; a protocol error is answered after the replies before it, then the socket stops reading and
 // closes, leaving every other client alone.
 // Backpressure: a client's output is the bytes of its complete replies not yet written plus the
-// socket's unsent bytes; while that passes --client_output_buffer_pause, or its replies in flight on
-// other shards reach --client_inflight_limit, no more of its commands run and its socket is not read
-// (whatever shard the keys are on), until both fall to half. So one client holds at most about that
-// many bytes and requests, in its queue and in the mesh. client-output-buffer-limit closes it instead.
+// socket's unsent bytes; while that plus what its replies in flight are expected to bring (their
+// count times a moving average of its reply sizes) passes --client_output_buffer_pause, or its replies
+// in flight on other shards reach --client_inflight_limit, no more of its commands run and its socket
+// is not read (whatever shard the keys are on), until both fall to half. So one client holds about
+// that many bytes and requests at most, in its queue and in the mesh. client-output-buffer-limit
+// closes it instead.
 
 import type { Socket } from 'node:net';
 import { RequestParser } from '../protocol/resp-parser.ts';
@@ -52,6 +54,9 @@ export class Connection extends Client {
     this.parser = new RequestParser({ maxBulkLen: worker.config.proto_max_bulk_len as number });
     this.parser.unauthenticated = !this.authenticated;
     this.replies = new ReplyQueue(socket, () => this.onRepliesReady());
+    // Until replies have come back, each one in flight is taken to be 1/64 of the pause bound: a
+    // client's first burst is at most 64 requests if its replies may be big (then the average decides).
+    this.replies.slotBytesAvg = (worker.config.client_output_buffer_pause as number) / 64;
     this.addr = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`.replace(/^::ffff:/, '');
     this.laddr = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`.replace(/^::ffff:/, '');
     socket.setNoDelay(true);
@@ -98,7 +103,7 @@ export class Connection extends Client {
       while (!this.closeAfterReply && !this.outputHeld && (args = parser.next()) !== null) {
         dispatch(this, args, w);
         if (this.barrier || this.closed) break;
-        if (replies.pending >= maxInFlight || replies.heldBytes + w.pending > maxHeld) this.holdOutput();
+        if (replies.pending >= maxInFlight || replies.heldBytes + w.pending + replies.expectedBytes > maxHeld) this.holdOutput();
       }
       if (parser.error !== null && !this.barrier && !this.closeAfterReply) {
         w.error('ERR ' + parser.error);
@@ -190,7 +195,7 @@ export class Connection extends Client {
   /** The client is not reading its replies, or too many are in flight: stop running and reading its commands. */
   private holdOutput(): void {
     this.outputHeld = true;
-    this.replies.wakeAtInFlight = (this.worker.config.client_inflight_limit as number) >> 1;
+    this.replies.wakeAtInFlight = this.replies.pending >> 1;
     this.socket.pause();
   }
 
@@ -199,7 +204,7 @@ export class Connection extends Client {
     if (!this.outputHeld || this.closed || this.closeAfterReply || this.processing) return;
     const config = this.worker.config;
     if (this.replies.pending > (config.client_inflight_limit as number) >> 1) return;
-    if (this.outputBytes > (config.client_output_buffer_pause as number) / 2) return;
+    if (this.outputBytes + this.replies.expectedBytes > (config.client_output_buffer_pause as number) / 2) return;
     this.outputHeld = false;
     this.replies.wakeAtInFlight = -1;
     this.socket.resume();

@@ -43,6 +43,12 @@ export class ReplyQueue {
   private inFlight = 0;
   /** Bytes of the complete pieces queued (not yet written). */
   heldBytes = 0;
+  /**
+   * The expected size of a slot's reply: a moving average (1/8) of the replies that filled slots,
+   * starting from the owner's guess. The owner bounds the bytes its slots in flight will bring with it
+   * before any of them has come back.
+   */
+  slotBytesAvg = 0;
   /** While the owner waits for the slots in flight to fall to this count, onSlotDone runs there too (-1: not waiting). */
   wakeAtInFlight = -1;
   private readonly out: ReplyOutput;
@@ -62,6 +68,11 @@ export class ReplyQueue {
   /** Slots still in flight. */
   get pending(): number {
     return this.inFlight;
+  }
+
+  /** The bytes the slots in flight are expected to bring (by slotBytesAvg). */
+  get expectedBytes(): number {
+    return this.inFlight * this.slotBytesAvg;
   }
 
   push(b: Buffer): void {
@@ -92,6 +103,7 @@ export class ReplyQueue {
 
   pieceDone(bytes: number): void {
     this.heldBytes += bytes;
+    this.slotBytesAvg += (bytes - this.slotBytesAvg) * 0.125;
     const left = --this.inFlight;
     if (left === 0 || left === this.wakeAtInFlight) this.onSlotDone();
   }
