@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeRig, type FakeSocket, type Rig } from '../../test/inproc.ts';
 import { outputLimitCheck } from '../config/output-limits.ts';
+import { PushFrame } from './client.ts';
 
 /** Makes a fake socket keep what is written to it unsent (writableLength grows) until read(). */
 function backedUp(sock: FakeSocket): { read(): void } {
@@ -160,6 +161,17 @@ describe('Backpressure across threads', () => {
     other.send(['PING']);
     assert.deepEqual(other.sock.replies(), ['+PONG\r\n']);
     assert.equal(rig.workers[0].stats.outputLimitDisconnections, 1);
+  });
+
+  it('client-output-buffer-limit counts pushed messages too', () => {
+    const rig = makeRig(2, { config: { client_output_buffer_limit: 'normal 32kb 0 0' } });
+    const { conn, sock } = rig.client(0);
+    backedUp(sock);
+    const frame = PushFrame.of(['message', 'ch', 'x'.repeat(1000)]);
+    let pushed = 0;
+    while (conn.push(frame)) pushed++;
+    assert.ok(sock.destroyed);
+    assert.ok(pushed >= 30 && pushed <= 34, `${pushed} pushes`);
   });
 
   it('client-output-buffer-limit soft limit: a client over it is closed only after its seconds', async () => {
