@@ -3,6 +3,7 @@
 // thread measures its worst latency, and the server's RSS is sampled; then the offender goes and the
 // RSS is watched settling. Starts the server itself.
 //   node scripts/probes/remote-nonreader.ts [--target=damselfly|redis] [--n=1000000] [--local] [--seconds=30]
+// PROBE_DEBUG=1 logs the phases on stderr.
 // (--server=/other/tree/src/main.ts: another build, e.g. main, for a before/after;
 //  --n=0: no offender traffic, the PING latency of the idle server on this machine, as a baseline)
 // Prints one JSON line of figures.
@@ -217,7 +218,7 @@ async function main(): Promise<void> {
     }
     rssAfter = r;
   }
-  dbg("settled");
+  dbg('settled');
   running = false;
   // A PING still unanswered counts as its wait so far.
   await Promise.race([Promise.all(pingLoops), sleep(2000)]);
