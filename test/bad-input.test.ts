@@ -6,6 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { shardOfKey } from '../src/runtime/slots.ts';
 import { REDIS_AVAILABLE, RawClient, SKIP_NO_REDIS, encodeCommand, replyLength, rng, show, startDamselfly, startRedis, type Arg, type ServerHandle } from './harness.ts';
 
 const THREADS = 2;
@@ -305,6 +306,44 @@ describe(`bad input, Damselfly with ${THREADS} threads`, () => {
       hog.close();
     }
     await healthy('the hog disconnected');
+  });
+
+  it('a client that never reads, with its key on the other shard, is stopped too; PING is answered on every thread', { timeout: 120_000 }, async () => {
+    const threadOf = async (c: RawClient): Promise<number> => Number(/thread=(\d+)/.exec(await c.callText(['CLIENT', 'INFO']))![1]);
+    const getCalls = async (): Promise<number> => Number(/cmdstat_get:calls=(\d+)/.exec(await witness.callText(['INFO', 'commandstats']))?.[1] ?? 0);
+    const hog = await RawClient.connect(dfly.port);
+    const pingers: RawClient[] = [];
+    try {
+      const hogThread = await threadOf(hog);
+      let key = '';
+      for (let i = 0; shardOfKey(Buffer.from((key = `w:remote:${i}`)), THREADS) === hogThread; i++);
+      assert.equal(await witness.callText(['SET', key, big]), '+OK\r\n');
+      // One client on each thread (the kernel spreads connections: open until both are covered).
+      const seen = new Set<number>();
+      while (seen.size < THREADS) {
+        const c = await RawClient.connect(dfly.port);
+        const t = await threadOf(c);
+        if (seen.has(t)) c.close();
+        else {
+          seen.add(t);
+          pingers.push(c);
+        }
+      }
+      const before = await getCalls();
+      hog.socket.pause(); // never read
+      const batch = Buffer.concat(Array.from({ length: 1000 }, () => cmd('GET', key)));
+      const SENT = 200_000;
+      for (let i = 0; i < SENT / 1000; i++) hog.send(batch);
+      for (let i = 0; i < 10; i++) for (const p of pingers) assert.equal(await p.callText(['PING']), '+PONG\r\n');
+      await healthy(`a remote-key non-reader`);
+      // Bounded by the output pause and the in-flight bound (plus what the kernel buffers), not by what was sent.
+      const ran = (await getCalls()) - before;
+      assert.ok(ran < SENT / 2, `${ran} of ${SENT} GETs ran for a client that reads nothing`);
+    } finally {
+      hog.close();
+      for (const p of pingers) p.close();
+    }
+    await healthy('the remote-key hog disconnected');
   });
 
   it('a client that sends 50k commands before reading gets all 50k replies in order', { timeout: 120_000 }, async () => {

@@ -42,6 +42,28 @@ const GROUPS: Group[] = [
         ['CONFIG', 'SET', 'hz'],
         ['CONFIG', 'GET'],
       ]),
+      c('CONFIG SET / GET client-output-buffer-limit (Redis 7.0 syntax and errors; ends at the default)', () => {
+        const set = (v: string): string[] => ['CONFIG', 'SET', 'client-output-buffer-limit', v];
+        const get = ['CONFIG', 'GET', 'client-output-buffer-limit'];
+        return [
+          get,
+          ['CONFIG', 'GET', 'client-output*'],
+          ...[
+            'wrong number', 'invalid_class 10mb 10mb 60', 'master 10mb 10mb 60', 'normal 10mbs 10mb 60', 'normal 10mb 10mbs 60',
+            'normal 10mb 10mb 60s', 'normal 10mb 10mb -1', 'normal -1 0 0', 'normal  4   5 6', 'normal 1 2 3 pubsub 1 2', 'normal 1 2 3 ',
+            ' normal 1 2 3', 'normal 7 8 "9"', 'normal 1 2 2147483648', 'normal 1 2 9223372036854775807', 'normal 1 2 922337203685477580',
+            'normal 9 9 9 invalid 1 1 1',
+          ].flatMap((v) => [set(v), get]),
+          ...[
+            '', 'normal 1 2 3 pubsub 1k 2kb 3', 'NORMAL 1 2 3', 'slave 1 2 3', 'replica 5 6 7', 'normal 0 0 0 normal 1 1 1', 'normal 1 2 +3',
+            'normal 1 2 03', 'normal 1 2 4294967296', 'normal 1 2 -0', 'normal k 2 3', 'normal 18446744073709551616 0 0',
+            'normal 99999999999999999999999 0 0', 'normal 1GB 2Mb 3', 'normal 1  3',
+          ].flatMap((v) => [set(v), get]),
+          ['CONFIG', 'SET', 'client-output-buffer-limit', 'normal 0 0 0', 'client-output-buffer-limit', 'pubsub 1 1 1'],
+          set('normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60'),
+          get,
+        ];
+      }),
     ],
   },
 ];

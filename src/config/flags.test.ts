@@ -100,3 +100,11 @@ test('the binary exits 2 on a bad flag and documents later features in --help', 
   assert.match(help.stdout, /--save .*\n.*accepted; snapshots come with the persistence issue/);
   assert.match(help.stdout, /--proactor_threads, --threads/);
 });
+
+test('--client_output_buffer_limit: Redis syntax, merged into the defaults and kept canonical; bad values refused', () => {
+  assert.equal(run([]).client_output_buffer_limit, 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60');
+  assert.equal(run(['--client_output_buffer_limit=normal 1mb 64kb 10']).client_output_buffer_limit, 'normal 1048576 65536 10 slave 268435456 67108864 60 pubsub 33554432 8388608 60');
+  for (const v of ['normal 1mb', 'master 1 1 1', 'pubsub 1 1 -1']) assert.equal(parseFlags([`--client_output_buffer_limit=${v}`]).kind, 'error', v);
+  assert.equal(run(['--client_inflight_limit=16']).client_inflight_limit, 16);
+  assert.equal(parseFlags(['--client_inflight_limit=0']).kind, 'error');
+});

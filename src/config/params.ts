@@ -4,6 +4,8 @@
 
 import { availableParallelism } from 'node:os';
 import { parseInt64 } from '../util/numbers.ts';
+import { parseBytesExact } from './memory-size.ts';
+import { DEFAULT_OUTPUT_LIMITS, mergeOutputLimits } from './output-limits.ts';
 
 export type ParamType = 'int' | 'bool' | 'string' | 'bytes' | 'enum';
 
@@ -27,6 +29,8 @@ export interface Param {
   help: string;
   /** For settings accepted now whose feature comes later. */
   later?: string;
+  /** A 'string' setting with a syntax of its own: validates a flag's value and returns it canonical. */
+  parse?: (raw: string) => { value: string } | { error: string };
   /** A 'bytes' flag whose value may be `auto` (also its default), resolved at startup (resolveMaxmemory); CONFIG SET refuses it. */
   auto?: boolean;
   /** A 'bytes' setting that may also be `N%` (of maxmemory), kept as -N as Redis's PERCENT_CONFIG does. */
@@ -65,7 +69,9 @@ export const PARAMS: Param[] = [
   { flag: 'proto_max_bulk_len', config: 'proto-max-bulk-len', type: 'bytes', default: '512mb', min: 1024 * 1024, mutable: true, help: 'largest accepted bulk string' },
   { flag: 'client_query_buffer_limit', config: 'client-query-buffer-limit', type: 'bytes', default: '1gb', min: 1024 * 1024, mutable: true, help: 'largest unprocessed input a client may queue' },
   { flag: 'maxmemory_clients', config: 'maxmemory-clients', type: 'bytes', percent: true, default: '0', min: 0, mutable: true, help: 'client eviction: when the clients\' memory (input, parsed arguments, MULTI queues, output) passes this (bytes, or N% of maxmemory; 0: off), the biggest clients are closed; split evenly across the workers' },
-  { flag: 'client_output_buffer_pause', type: 'bytes', default: '8mb', mutable: false, help: 'stop reading from a client whose unsent replies exceed this, until it drains them' },
+  { flag: 'client_output_buffer_pause', type: 'bytes', default: '8mb', mutable: false, help: 'stop running and reading the commands of a client whose unsent replies exceed this, until it has read half of them' },
+  { flag: 'client_inflight_limit', type: 'int', default: '1024', min: 1, max: 1048576, mutable: false, help: 'stop running and reading the commands of a client with this many replies in flight on other shards, until half have come back (bounds what one client holds in the rings)' },
+  { flag: 'client_output_buffer_limit', config: 'client-output-buffer-limit', type: 'string', default: DEFAULT_OUTPUT_LIMITS, parse: (raw) => mergeOutputLimits(DEFAULT_OUTPUT_LIMITS, raw), mutable: true, help: 'Redis\'s per-class output limits: <class> <hard> <soft> <soft seconds>; a client past one is closed (normal 0 0 0: a normal client is paused instead, see client_output_buffer_pause)' },
   { flag: 'timeout', config: 'timeout', type: 'int', default: '0', min: 0, max: 2147483647, mutable: true, help: 'close idle clients after this many seconds (0: never)' },
   { flag: 'tcp_keepalive', config: 'tcp-keepalive', type: 'int', default: '300', min: 0, max: 2147483647, mutable: true, help: 'TCP keepalive interval in seconds' },
   { flag: 'save', config: 'save', type: 'string', default: '', mutable: true, help: 'snapshot schedule', later: 'snapshots come with the persistence issue' },
@@ -106,8 +112,6 @@ export function paramByConfig(name: string): Param | undefined {
 
 export type ConfigValues = Record<string, string | number | boolean>;
 
-const ULLONG_MAX = 18446744073709551615n;
-const MEMORY_UNITS: Record<string, bigint> = { '': 1n, b: 1n, k: 1000n, kb: 1024n, m: 1000n ** 2n, mb: 1024n ** 2n, g: 1000n ** 3n, gb: 1024n ** 3n };
 
 /**
  * Parses a memory size the way Redis's memtoull does: digits, then an optional unit (case-insensitive;
@@ -116,15 +120,11 @@ const MEMORY_UNITS: Record<string, bigint> = { '': 1n, b: 1n, k: 1000n, kb: 1024
  * double cannot hold: refused rather than rounded).
  */
 export function parseBytes(s: string): number | null {
-  const m = /^([0-9]*)([a-zA-Z]*)$/.exec(s);
-  if (m === null || m[1].length >= 128) return null;
-  const mul = MEMORY_UNITS[m[2].toLowerCase()];
-  if (mul === undefined) return null;
-  let val = m[1] === '' ? 0n : BigInt(m[1]);
-  if (val > ULLONG_MAX) val = ULLONG_MAX;
-  const n = (val * mul) & ULLONG_MAX;
-  return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : null;
+  const n = parseBytesExact(s);
+  return n !== null && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : null;
 }
+
+
 
 /**
  * Validates and converts a textual value; returns the value or an error message (Redis wording). A
@@ -166,7 +166,7 @@ export function parseValue(p: Param, raw: string, from: 'flag' | 'config' = 'fla
       return { value: l };
     }
     default:
-      return { value: raw };
+      return p.parse !== undefined ? p.parse(raw) : { value: raw };
   }
 }
 

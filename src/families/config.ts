@@ -11,6 +11,7 @@ import { defineOp, replyAllOk } from '../server/shard-ops.ts';
 import { json, none } from '../util/codec.ts';
 import { clampHz, type ShardWorker } from '../server/shard-worker.ts';
 import { PARAMS, configNames, formatValue, paramByConfig, parseValue, type Param } from '../config/params.ts';
+import { mergeOutputLimits } from '../config/output-limits.ts';
 import { globMatch } from '../engine/glob.ts';
 import { ERR_SYNTAX } from './family-util.ts';
 import { helpReply } from './client-commands.ts';
@@ -56,8 +57,10 @@ function configGet(c: Client, args: Buffer[], w: ReplyWriter): void {
   }
 }
 
-/** Validates a CONFIG SET value the way Redis's config setters do. */
-function parseConfigSet(p: Param, raw: string): { value: string | number | boolean } | { error: string } {
+/** Validates a CONFIG SET value the way Redis's config setters do (`current`: the setting's value now). */
+function parseConfigSet(p: Param, raw: string, current: string | number | boolean): { value: string | number | boolean } | { error: string } {
+  // Classes not named keep their limits.
+  if (p.config === 'client-output-buffer-limit') return mergeOutputLimits(current as string, raw);
   if (p.type === 'bool') {
     // CONFIG SET takes only yes/no (flags also accept true/false/1/0).
     const l = raw.toLowerCase();
@@ -119,7 +122,7 @@ function configSet(c: Client, args: Buffer[], w: ReplyWriter): void {
   const changes: [string, string | number | boolean][] = [];
   for (let i = 0; i < count; i++) {
     const p = chosen[i];
-    const r = parseConfigSet(p, args[3 + i * 2].toString('latin1'));
+    const r = parseConfigSet(p, args[3 + i * 2].toString('latin1'), c.worker.config[p.flag]);
     if ('error' in r) return w.error(`ERR CONFIG SET failed (possibly related to argument '${names[i]}') - ${r.error}`);
     changes.push([p.flag, r.value]);
   }

@@ -113,7 +113,7 @@ function workerSnapshot(x: ShardExec): WorkerSnapshot {
   let maxOut = 0;
   for (const conn of worker.clients.values()) {
     maxIn = Math.max(maxIn, conn.parser.buffered);
-    maxOut = Math.max(maxOut, conn.socket.writableLength);
+    maxOut = Math.max(maxOut, conn.outputBytes);
   }
   const cpu = process.threadCpuUsage();
   const snap: WorkerSnapshot = {

@@ -59,7 +59,7 @@ export function memorySnapshot(x: ShardExec): MemorySnapshot {
     if (db.size > 0) dbs.push([i, db.size, db.table.bytes]);
   });
   let clientMem = 0;
-  for (const conn of worker.clients.values()) clientMem += conn.parser.buffered + conn.socket.writableLength;
+  for (const conn of worker.clients.values()) clientMem += conn.parser.buffered + conn.outputBytes;
   const h = getHeapStatistics();
   return {
     used,

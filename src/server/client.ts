@@ -5,6 +5,7 @@
 // socket; a socket connection (src/server/connection.ts) is one kind of Client; every cross-shard
 // step of a client goes through its Coordinator (`coord`).
 
+import type { OutputClass } from '../config/output-limits.ts';
 import { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { Command } from './command-table.ts';
 import { Coordinator } from './coordinator.ts';
@@ -188,6 +189,11 @@ export abstract class Client {
   current: Command | null = null;
   /** This client's transactions and cross-shard steps. */
   readonly coord: Coordinator;
+
+  /** The client-output-buffer-limit class whose limits apply to this client's output. */
+  get outputClass(): OutputClass {
+    return 'normal';
+  }
 
   constructor(worker: ShardWorker, id: bigint) {
     this.worker = worker;

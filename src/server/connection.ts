@@ -4,6 +4,13 @@
 // batch; a command that needs several hops (a barrier) holds back the commands after it until it is
 // done; a protocol error is answered after the replies before it, then the socket stops reading and
 // closes, leaving every other client alone.
+// Backpressure: a client's output is the bytes of its complete replies not yet written plus the
+// socket's unsent bytes; while that plus what its replies in flight are expected to bring (their
+// count times a moving average of its reply sizes) passes --client_output_buffer_pause, or its replies
+// in flight on other shards reach --client_inflight_limit, no more of its commands run and its socket
+// is not read (whatever shard the keys are on), until both fall to half. So one client holds about
+// that many bytes and requests at most, in its queue and in the mesh. client-output-buffer-limit
+// closes it instead.
 
 import type { Socket } from 'node:net';
 import { ARG_OVERHEAD, RequestParser } from '../protocol/resp-parser.ts';
@@ -12,6 +19,7 @@ import { Client } from './client.ts';
 import { BIG_INPUT, clientMemoryOf, CLIENT_BASE_BYTES, type ClientMemory } from './client-memory.ts';
 import { dispatch, screen } from './dispatcher.ts';
 import { ReplyQueue, type PendingReply } from './reply-queue.ts';
+import { outputLimitCheck } from '../config/output-limits.ts';
 import type { ShardWorker } from './shard-worker.ts';
 
 /** The thread a connection belongs to: the shard worker, with the registry of its clients. */
@@ -36,9 +44,12 @@ export class Connection extends Client {
   private closeAfterReply = false;
   /** The client sent FIN: no more input will come. */
   private inputEnded = false;
-  private readPaused = false;
   /** The most input memory this client held since it last dropped most of it (0 while it stays small). */
   private inputPeak = 0;
+  /** Output past a bound: no command runs and the socket is paused until it falls to half (tryResume). */
+  private outputHeld = false;
+  /** When this client's output first passed its class's soft limit (0: it is under it). */
+  private softLimitSince = 0;
   private readonly host: ConnectionHost;
   private readonly memory: ClientMemory;
   /** What this client held when last measured (ClientMemory's share of it). */
@@ -53,6 +64,9 @@ export class Connection extends Client {
     this.parser.screen = (head, argc) => this.screenHuge(head, argc);
     this.memory = clientMemoryOf(worker);
     this.replies = new ReplyQueue(socket, () => this.onRepliesReady());
+    // Until replies have come back, each one in flight is taken to be 1/64 of the pause bound: a
+    // client's first burst is at most 64 requests if its replies may be big (then the average decides).
+    this.replies.slotBytesAvg = (worker.config.client_output_buffer_pause as number) / 64;
     this.addr = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`.replace(/^::ffff:/, '');
     this.laddr = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`.replace(/^::ffff:/, '');
     socket.setNoDelay(true);
@@ -102,7 +116,7 @@ export class Connection extends Client {
 
   /** Everything this client holds (CLIENT LIST tot-mem, client eviction). */
   measureMemory(): number {
-    return CLIENT_BASE_BYTES + this.inputMemory() + this.socket.writableLength;
+    return CLIENT_BASE_BYTES + this.inputMemory() + this.outputBytes;
   }
 
   /**
@@ -119,7 +133,7 @@ export class Connection extends Client {
     }
     // Client eviction (off by default): the worker's total follows each client's latest figure.
     if ((this.worker.config.maxmemory_clients as number) === 0) return false;
-    this.memory.update(this, CLIENT_BASE_BYTES + input + this.socket.writableLength);
+    this.memory.update(this, CLIENT_BASE_BYTES + input + this.outputBytes);
     if (this.memory.total > this.memory.evictionLimit) this.memory.evictIfOver(this.host.clients.values());
     return this.closed;
   }
@@ -152,12 +166,18 @@ export class Connection extends Client {
     const batchStart = this.replies.length;
     const parser = this.parser;
     const w = this.worker.out;
+    const replies = this.replies;
+    const config = this.worker.config;
+    const maxInFlight = config.client_inflight_limit as number;
+    // The socket's buffer only grows when this batch is written, after the loop.
+    const maxHeld = (config.client_output_buffer_pause as number) - this.socket.writableLength;
     try {
       let args: Buffer[] | null;
       try {
-        while (!this.closeAfterReply && (args = parser.next()) !== null) {
+        while (!this.closeAfterReply && !this.outputHeld && (args = parser.next()) !== null) {
           dispatch(this, args, w);
           if (this.barrier || this.closed) break;
+          if (replies.pending >= maxInFlight || replies.heldBytes + w.pending + replies.expectedBytes > maxHeld) this.holdOutput();
         }
       } catch (e) {
         // The parser's allocations (a growing buffer, a huge command's arguments) may fail.
@@ -187,12 +207,16 @@ export class Connection extends Client {
       const limit = this.replies.length >= READY_FLUSH_PIECES ? this.replies.length : batchStart;
       this.countOutput(this.replies.writeReady(limit));
     }
+    // Held, but the socket may have taken everything (no 'drain' to come) and no slot may be in flight.
+    if (this.outputHeld) this.tryResume();
   }
 
-  /** Every slot in flight has been filled. */
+  /** Every slot in flight has been filled (or, while the output is held, half of them). */
   private onRepliesReady(): void {
     if (this.processing || this.closed) return;
-    this.flush(this.worker.out);
+    if (this.replies.pending === 0) this.flush(this.worker.out);
+    else this.countOutput(this.replies.writeReady(this.replies.length));
+    if (this.outputHeld) this.tryResume();
   }
 
   /** Writes everything queued (all complete) plus the writer's untaken bytes. */
@@ -200,7 +224,8 @@ export class Connection extends Client {
     const tail = w.pending > 0 ? w.take() : null;
     if (this.closed) return;
     this.countOutput(this.replies.writeAll(tail));
-    if (this.closeAfterReply || this.killed || (this.inputEnded && !this.barrier)) this.finish();
+    if (this.closed) return;
+    if (this.closeAfterReply || this.killed || (this.inputEnded && !this.barrier && !this.outputHeld)) this.finish();
   }
 
   /** The last reply is written: closes the socket once it has left (nothing more is read). */
@@ -223,12 +248,46 @@ export class Connection extends Client {
     this.checkOutput();
   }
 
-  /** The client is not reading its replies: stop reading its requests until it does. */
+  /** Bytes of output held for this client: complete replies not yet written and the socket's unsent bytes. */
+  get outputBytes(): number {
+    return this.replies.heldBytes + this.socket.writableLength;
+  }
+
+  /** After output was queued or written: hold the client past the pause bound, close it past its class's limit. */
   private checkOutput(): void {
-    if (!this.readPaused && this.socket.writableLength > (this.worker.config.client_output_buffer_pause as number)) {
-      this.readPaused = true;
-      this.socket.pause();
+    const used = this.outputBytes;
+    const config = this.worker.config;
+    if (used > (config.client_output_buffer_pause as number) && !this.outputHeld) this.holdOutput();
+    if (this.closed) return;
+    const softSince = outputLimitCheck(config.client_output_buffer_limit as string, this.outputClass, used, this.softLimitSince);
+    if (softSince >= 0) {
+      this.softLimitSince = softSince;
+      return;
     }
+    // Redis's wording; it closes the client without writing anything more.
+    this.worker.log(`Client ${this.describe(Date.now())} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+    this.worker.stats.outputLimitDisconnections++;
+    this.close();
+  }
+
+  /** The client is not reading its replies, or too many are in flight: stop running and reading its commands. */
+  private holdOutput(): void {
+    this.outputHeld = true;
+    this.replies.wakeAtInFlight = this.replies.pending >> 1;
+    this.socket.pause();
+  }
+
+  /** Resumes a held client once its output and its replies in flight are both at half their bound or less. */
+  private tryResume(): void {
+    if (!this.outputHeld || this.closed || this.closeAfterReply || this.processing) return;
+    const config = this.worker.config;
+    if (this.replies.pending > (config.client_inflight_limit as number) >> 1) return;
+    if (this.outputBytes + this.replies.expectedBytes > (config.client_output_buffer_pause as number) / 2) return;
+    this.outputHeld = false;
+    this.replies.wakeAtInFlight = -1;
+    this.socket.resume();
+    this.worker.tick();
+    this.process();
   }
 
   /** The client half-closed: answer everything it sent, then close (as Redis does). */
@@ -243,15 +302,13 @@ export class Connection extends Client {
   }
 
   private onDrain(): void {
-    if (this.readPaused && !this.closeAfterReply) {
-      this.readPaused = false;
-      this.socket.resume();
-    }
+    if (this.outputHeld) this.tryResume();
   }
 
   private onClose(): void {
     this.releaseState();
     this.releaseInput();
+    this.replies.drop();
     this.closed = true;
     this.host.removeClient(this);
   }
@@ -259,6 +316,7 @@ export class Connection extends Client {
   close(): void {
     this.releaseState();
     this.releaseInput();
+    this.replies.drop();
     if (this.closed) return;
     this.closed = true;
     this.socket.destroy();
@@ -289,6 +347,7 @@ export class Connection extends Client {
     if (this.processing && out.pending > 0) this.replies.push(out.take());
     this.replies.push(bytes);
     if (!this.processing && this.replies.pending === 0) this.countOutput(this.replies.writeAll(null));
+    else this.checkOutput();
   }
 
   protected queuePending(w: ReplyWriter): PendingReply {
@@ -328,7 +387,7 @@ export class Connection extends Client {
       `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${fd} ` +
       `name=${this.name} age=${age} idle=${idle} flags=${this.flagLetters(this.closeAfterReply)} db=${this.db} sub=0 psub=0 ssub=0 multi=${this.multi === null ? -1 : this.multi.count} ` +
       `qbuf=${this.parser.buffered} qbuf-free=${this.parser.free} argv-mem=${this.parser.argvMemory} multi-mem=${this.multi === null ? 0 : this.multi.mem} rbs=0 rbp=0 obl=0 oll=${this.replies.length} ` +
-      `omem=${this.socket.writableLength} tot-mem=${this.measureMemory()} events=r cmd=${this.lastCommand} user=default redir=-1 ` +
+      `omem=${this.outputBytes} tot-mem=${this.measureMemory()} events=r cmd=${this.lastCommand} user=default redir=-1 ` +
       `resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer} thread=${this.worker.index}`
     );
   }

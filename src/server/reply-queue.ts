@@ -2,7 +2,8 @@
 // that another shard (or a later hop) fills — and their writing to the client's output.
 // Invariants: pieces leave strictly in the order they were queued; a slot still in flight holds back
 // everything after it; complete pieces are joined so that one batch costs one write (big runs are
-// written in 256 KB pieces, never as one huge writev).
+// written in 256 KB pieces, never as one huge writev). `heldBytes` is exactly the bytes of complete
+// pieces queued and not yet written (what backpressure counts besides the socket's own buffer).
 
 import type { ReplySink } from '../runtime/mesh.ts';
 
@@ -28,7 +29,7 @@ export class PendingReply implements ReplySink {
   complete(reply: Buffer): void {
     if (this.bytes !== null) return;
     this.bytes = reply;
-    if (this.queue !== null) this.queue.pieceDone();
+    if (this.queue !== null) this.queue.pieceDone(reply.length);
   }
 }
 
@@ -40,10 +41,20 @@ const BIG_PIECE = 64 * 1024;
 export class ReplyQueue {
   private pieces: (Buffer | PendingReply)[] = [];
   private inFlight = 0;
+  /** Bytes of the complete pieces queued (not yet written). */
+  heldBytes = 0;
+  /**
+   * The expected size of a slot's reply: a moving average (1/8) of the replies that filled slots,
+   * starting from the owner's guess. The owner bounds the bytes its slots in flight will bring with it
+   * before any of them has come back.
+   */
+  slotBytesAvg = 0;
+  /** While the owner waits for the slots in flight to fall to this count, onSlotDone runs there too (-1: not waiting). */
+  wakeAtInFlight = -1;
   private readonly out: ReplyOutput;
   private readonly onSlotDone: () => void;
 
-  /** `onSlotDone` runs when a slot is filled and no other slot is in flight. */
+  /** `onSlotDone` runs when a slot is filled and no other slot is in flight (or `wakeAtInFlight` are). */
   constructor(out: ReplyOutput, onSlotDone: () => void) {
     this.out = out;
     this.onSlotDone = onSlotDone;
@@ -59,8 +70,14 @@ export class ReplyQueue {
     return this.inFlight;
   }
 
+  /** The bytes the slots in flight are expected to bring (by slotBytesAvg). */
+  get expectedBytes(): number {
+    return this.inFlight * this.slotBytesAvg;
+  }
+
   push(b: Buffer): void {
     this.pieces.push(b);
+    this.heldBytes += b.length;
   }
 
   /** Queues a slot another thread (or a later hop) will fill. */
@@ -71,14 +88,24 @@ export class ReplyQueue {
     return p;
   }
 
+  /** The client is gone: its queued replies are released now (slots still in flight only count down when filled). */
+  drop(): void {
+    this.pieces = [];
+    this.heldBytes = 0;
+    this.wakeAtInFlight = -1;
+  }
+
   /** CLIENT REPLY OFF/SKIP: the last queued slot's reply is not written. */
   discardLast(): void {
     const last = this.pieces[this.pieces.length - 1];
     if (last instanceof PendingReply) last.discard = true;
   }
 
-  pieceDone(): void {
-    if (--this.inFlight === 0) this.onSlotDone();
+  pieceDone(bytes: number): void {
+    this.heldBytes += bytes;
+    this.slotBytesAvg += (bytes - this.slotBytesAvg) * 0.125;
+    const left = --this.inFlight;
+    if (left === 0 || left === this.wakeAtInFlight) this.onSlotDone();
   }
 
   /** Writes every queued piece (all complete) and `tail`; returns the bytes written. */
@@ -90,6 +117,7 @@ export class ReplyQueue {
     }
     const bytes = this.writeFirst(this.pieces.length, tail);
     this.pieces = [];
+    this.heldBytes = 0;
     return bytes;
   }
 
@@ -103,8 +131,14 @@ export class ReplyQueue {
       n++;
     }
     if (n === 0) return 0;
+    let taken = 0;
+    for (let i = 0; i < n; i++) {
+      const piece = q[i];
+      taken += piece instanceof PendingReply ? piece.bytes!.length : piece.length;
+    }
     const bytes = this.writeFirst(n, null);
     this.pieces = q.slice(n);
+    this.heldBytes -= taken;
     return bytes;
   }
 

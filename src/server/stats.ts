@@ -10,6 +10,8 @@ export class WorkerStats {
   netOutputBytes = 0;
   /** Bugs caught and contained (a handler, a merge, a mesh completion or a timer that threw). */
   internalErrors = 0;
+  /** Clients closed for passing their client-output-buffer-limit. */
+  outputLimitDisconnections = 0;
   readonly errors = new Map<string, number>();
 }
 
