@@ -16,6 +16,7 @@ import { allOn } from './coordinator.ts';
 import { ERR_OOM } from './memory-gate.ts';
 import type { Transaction } from '../transaction/transaction.ts';
 import { copyArgs } from '../transaction/tx-shard.ts';
+import { nextTurn } from '../util/next-turn.ts';
 
 /** Looks up, checks and runs (or routes) one command; its reply goes to `w` or a pending slot. */
 export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
@@ -229,16 +230,29 @@ function rejectUnknown(c: Client, args: Buffer[], w: ReplyWriter): void {
 // --- EXEC --------------------------------------------------------------------------------------
 
 /**
+ * How many queued commands EXEC sends in one event-loop turn: a longer queue yields between slices
+ * (its transaction keeps every lock meanwhile), so this thread's other clients and the other shards'
+ * rings are served while it runs. Shorter queues never yield.
+ */
+export const EXEC_SLICE = 2048;
+
+/**
  * Runs EXEC's queued commands in order inside transaction tx; resolves with their replies. Commands
  * for one shard are sent without waiting (they run in order there, and go out together: one hop per
  * shard for a run of them); a command that coordinates several hops itself is awaited before the
- * commands after it are sent.
+ * commands after it are sent. After every EXEC_SLICE commands it waits for the next turn of the
+ * event loop: the transaction's keys stay locked, so only commands on other keys run in between.
  */
 export async function runQueued(c: Client, tx: Transaction, queued: QueuedCommand[]): Promise<Buffer[]> {
   const worker = c.worker;
   const n = worker.n;
   const replies: (Buffer | Promise<Buffer>)[] = [];
+  let sliceLeft = EXEC_SLICE;
   for (const { cmd, args } of queued) {
+    if (--sliceLeft < 0) {
+      sliceLeft = EXEC_SLICE - 1;
+      await nextTurn();
+    }
     const impl = cmd.impl;
     const flags = REQ_PART | (c.noTouch ? REQ_NO_TOUCH : 0);
     if (impl.shard !== undefined) {
