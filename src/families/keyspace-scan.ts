@@ -13,6 +13,7 @@ import { bytes, latin1, list, none, nullable, num, tuple } from '../util/codec.t
 import { kindOf } from '../engine/kinds.ts';
 import { globMatch } from '../engine/glob.ts';
 import { DashTable } from '../engine/dashtable.ts';
+import { nextTurn } from '../util/next-turn.ts';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, isWord, parseInteger } from './family-util.ts';
 
 /**
@@ -32,6 +33,9 @@ async function keys(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
     const parts: string[][] = (found[s] = []);
     let cursor = 0;
     do {
+      // A step on this thread's own shard answers at once (a microtask): wait for the next turn, so
+      // that other work runs between this walk's slices too.
+      if (cursor !== 0) await nextTurn();
       const r = await c.coord.op(s, KEYS_STEP, [pattern, cursor]);
       if (r instanceof OpError) {
         failed = r;
@@ -50,7 +54,13 @@ async function keys(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
   let total = 0;
   for (const parts of found) for (const p of parts) total += p.length;
   w.array(total);
-  for (const parts of found) for (const p of parts) for (const k of p) w.bulk(k);
+  // A long answer is written in slices too (w is this command's own writer).
+  for (const parts of found) {
+    for (const p of parts) {
+      for (const k of p) w.bulk(k);
+      if (total > KEYS_SLICE) await nextTurn();
+    }
+  }
 }
 
 /** Keys a KEYS step visits (expired ones included) before it answers. */
