@@ -11,6 +11,7 @@ import { createMeshLayout } from './runtime/mesh.ts';
 import type { ToMain, ToWorker, WorkerInit } from './worker-main.ts';
 import { VERSION } from './version.ts';
 import { createControl } from './runtime/control.ts';
+import { bindHosts, claimPort, PortClaimError } from './runtime/port-claim.ts';
 
 const parsed = parseFlags(process.argv.slice(2));
 if (parsed.kind === 'help') {
@@ -32,6 +33,22 @@ config.proactor_threads = threads;
 function log(msg: string): void {
   const d = new Date();
   process.stdout.write(`${process.pid}:M ${d.toISOString()} * ${msg}\n`);
+}
+
+/** A fatal start-up condition, in Redis's words (its "#" warning level), on stderr; exit code 1. */
+function fail(lines: string[]): never {
+  const d = new Date().toISOString();
+  for (const line of lines) process.stderr.write(`${process.pid}:M ${d} # ${line}\n`);
+  process.exit(1);
+}
+
+// The port is this process's before any thread listens on it (the threads share it with
+// SO_REUSEPORT, which would let a second server in).
+try {
+  await claimPort(config.port as number, bindHosts(String(config.bind)));
+} catch (e) {
+  if (!(e instanceof PortClaimError)) throw e;
+  fail([`Warning: ${e.message}`, `Failed listening on port ${e.port} (TCP), aborting.`]);
 }
 
 const layout = createMeshLayout(threads);
@@ -62,8 +79,7 @@ for (let index = 0; index < threads; index++) {
         if (++ready === threads) log(`Damselfly ${VERSION} ready to accept connections on port ${config.port} (${threads} shard threads)`);
         break;
       case 'fatal':
-        process.stderr.write(`damselfly: ${m.message}\n`);
-        process.exit(1);
+        fail(m.message.split('\n'));
         break;
       case 'log':
         log(`[shard ${index}] ${m.message}`);

@@ -7,6 +7,7 @@ import { buildServerTable } from './registry.ts';
 import { WorkerThread } from './server/worker-thread.ts';
 import type { MeshLayout } from './runtime/mesh.ts';
 import { controlViews } from './runtime/control.ts';
+import { PortClaimError } from './runtime/port-claim.ts';
 import type { ConfigValues } from './config/params.ts';
 
 export interface WorkerInit {
@@ -48,5 +49,9 @@ port.on('message', (m: ToWorker) => {
 worker.start();
 worker.listen().then(
   () => post({ type: 'ready' }),
-  (e: Error) => post({ type: 'fatal', message: e.message }),
+  (e: Error) =>
+    post({
+      type: 'fatal',
+      message: e instanceof PortClaimError ? `Warning: ${e.message}\nFailed listening on port ${e.port} (TCP), aborting.` : e.message,
+    }),
 );

@@ -174,7 +174,7 @@ export async function startDamselfly(opts: DamselflyOptions = {}): Promise<Serve
       return await track(proc, port, 30_000);
     } catch (e) {
       // A port taken between freePort() and listen(): try another one.
-      if (attempt < 2 && opts.port === undefined && /EADDRINUSE/.test(String((e as Error).message))) continue;
+      if (attempt < 2 && opts.port === undefined && /EADDRINUSE|already in use/i.test(String((e as Error).message))) continue;
       throw e;
     }
   }

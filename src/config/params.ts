@@ -29,6 +29,8 @@ export interface Param {
   later?: string;
   /** A 'bytes' flag whose value may be `auto` (also its default), resolved at startup (resolveMaxmemory); CONFIG SET refuses it. */
   auto?: boolean;
+  /** A 'bytes' setting that may also be `N%` (of maxmemory), kept as -N as Redis's PERCENT_CONFIG does. */
+  percent?: boolean;
 }
 
 /** LONG_MAX, the bound of Redis's size_t settings. */
@@ -62,6 +64,7 @@ export const PARAMS: Param[] = [
   { flag: 'cache_mode', config: 'cache_mode', type: 'bool', default: 'no', mutable: true, help: 'evict like a cache (2Q: new keys on probation, hits protect) at maxmemory, whatever maxmemory_policy says' },
   { flag: 'proto_max_bulk_len', config: 'proto-max-bulk-len', type: 'bytes', default: '512mb', min: 1024 * 1024, mutable: true, help: 'largest accepted bulk string' },
   { flag: 'client_query_buffer_limit', config: 'client-query-buffer-limit', type: 'bytes', default: '1gb', min: 1024 * 1024, mutable: true, help: 'largest unprocessed input a client may queue' },
+  { flag: 'maxmemory_clients', config: 'maxmemory-clients', type: 'bytes', percent: true, default: '0', min: 0, mutable: true, help: 'client eviction: when the clients\' memory (input, parsed arguments, MULTI queues, output) passes this (bytes, or N% of maxmemory; 0: off), the biggest clients are closed; split evenly across the workers' },
   { flag: 'client_output_buffer_pause', type: 'bytes', default: '8mb', mutable: false, help: 'stop reading from a client whose unsent replies exceed this, until it drains them' },
   { flag: 'timeout', config: 'timeout', type: 'int', default: '0', min: 0, max: 2147483647, mutable: true, help: 'close idle clients after this many seconds (0: never)' },
   { flag: 'tcp_keepalive', config: 'tcp-keepalive', type: 'int', default: '300', min: 0, max: 2147483647, mutable: true, help: 'TCP keepalive interval in seconds' },
@@ -140,8 +143,14 @@ export function parseValue(p: Param, raw: string, from: 'flag' | 'config' = 'fla
     }
     case 'bytes': {
       if (p.auto === true && from === 'flag' && raw.toLowerCase() === 'auto') return { value: AUTO_BYTES };
+      if (p.percent === true && raw.endsWith('%')) {
+        const pct = parseInt64(Buffer.from(raw.slice(0, -1), 'latin1'));
+        if (pct === null || pct < 0n) return { error: 'argument must be a memory or percent value' };
+        if (pct > 100n) return { error: 'percentage argument must be less or equal to 100' };
+        return { value: -Number(pct) };
+      }
       const n = parseBytes(raw);
-      if (n === null) return { error: 'argument must be a memory value' };
+      if (n === null) return { error: p.percent === true ? 'argument must be a memory or percent value' : 'argument must be a memory value' };
       if (p.min !== undefined && n < p.min) return { error: `argument must be between ${p.min} and 9223372036854775807 inclusive` };
       return { value: n };
     }
@@ -164,6 +173,7 @@ export function parseValue(p: Param, raw: string, from: 'flag' | 'config' = 'fla
 /** How CONFIG GET prints a value. */
 export function formatValue(p: Param, v: string | number | boolean): string {
   if (p.type === 'bool') return v ? 'yes' : 'no';
+  if (p.percent === true && typeof v === 'number' && v < 0) return `${-v}%`;
   return String(v);
 }
 

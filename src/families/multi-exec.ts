@@ -7,7 +7,7 @@
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl } from '../server/command-types.ts';
-import type { Client } from '../server/client.ts';
+import { MultiState, type Client } from '../server/client.ts';
 import { EXEC_SLICE, runQueued } from '../server/dispatcher.ts';
 import { nextTurn } from '../util/next-turn.ts';
 import { LockPlan } from '../transaction/transaction.ts';
@@ -23,7 +23,7 @@ const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
 /** MULTI */
 function multi(c: Client, _args: Buffer[], w: ReplyWriter): void {
   if (c.multi !== null) return w.error('ERR MULTI calls can not be nested');
-  c.multi = { queued: [], dirty: false };
+  c.multi = new MultiState();
   w.ok();
 }
 

@@ -279,6 +279,9 @@ describe('server commands vs redis-server', { skip: REDIS_AVAILABLE ? false : SK
       ['CONFIG', 'SET', 'dbfilename', 'a/b'], ['CONFIG', 'SET', 'dir', '/tmp'], ['CONFIG', 'SET', 'hz', '5', 'dir', '/tmp'], ['CONFIG', 'SET', 'save', '1'], ['CONFIG', 'SET', 'save', 'a b'], ['CONFIG', 'SET', 'HZ', 'x'],
       ['CONFIG', 'SET', 'maxmemory-policy', 'ALLKEYS-LRU', 'maxmemory', '1gb'], ['CONFIG', 'GET', 'maxmemory-policy'], ['CONFIG', 'GET', 'maxmemory'],
       ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction', 'maxmemory', '0'],
+      ['CONFIG', 'GET', 'maxmemory-clients'], ['CONFIG', 'SET', 'maxmemory-clients', '10%'], ['CONFIG', 'GET', 'maxmemory-clients'], ['CONFIG', 'SET', 'maxmemory-clients', '101%'],
+      ['CONFIG', 'SET', 'maxmemory-clients', 'abc'], ['CONFIG', 'SET', 'maxmemory-clients', '-1'], ['CONFIG', 'SET', 'maxmemory-clients', '1mb'], ['CONFIG', 'GET', 'maxmemory-clients'],
+      ['CONFIG', 'SET', 'maxmemory-clients', '0%'], ['CONFIG', 'GET', 'maxmemory-clients'], ['CONFIG', 'SET', 'maxmemory-clients', '0'],
       ['CONFIG', 'SET', 'hz', '1000'], ['CONFIG', 'GET', 'hz'], ['CONFIG', 'SET', 'hz', '0'], ['CONFIG', 'GET', 'hz'], ['CONFIG', 'SET', 'hz', '10'],
       ['CONFIG', 'REWRITE'], ['CONFIG', 'RESETSTAT'], ['CONFIG', 'HELP'], ['CONFIG', 'foo'], ['CONFIG'],
     );
@@ -286,7 +289,7 @@ describe('server commands vs redis-server', { skip: REDIS_AVAILABLE ? false : SK
     await diff(targets(), [['CONFIG', 'GET', 'maxmemory'], ['CONFIG', 'GET', 'nosuch'], ['CONFIG', 'SET', 'nosuch', '1']], { resp3: true });
     // Patterns: ours are the matching names we support.
     const o = pairs(decode(await d2.call(['CONFIG', 'GET', 'max*', '*bulk*'])));
-    assert.deepEqual(o.map((p) => p[0]).sort(), ['maxclients', 'maxmemory', 'maxmemory-policy', 'maxmemory-samples', 'proto-max-bulk-len']);
+    assert.deepEqual(o.map((p) => p[0]).sort(), ['maxclients', 'maxmemory', 'maxmemory-clients', 'maxmemory-policy', 'maxmemory-samples', 'proto-max-bulk-len']);
   });
 
   it('CONFIG SET reaches every shard thread', async () => {

@@ -401,3 +401,93 @@ function decodeArray(r: Buffer): string[] {
   }
   return out;
 }
+
+describe('RequestParser: memory follows the bytes received', () => {
+  it('a 100 GB claim (proto-max-bulk-len raised) holds only what arrived', () => {
+    const p = new RequestParser({ maxBulkLen: 200 * 1024 ** 3 });
+    p.feed(Buffer.from('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$107374182400\r\n'));
+    assert.equal(p.next(), null);
+    assert.equal(p.error, null);
+    assert.ok(p.memory <= 1024 * 1024 + 1024, `holds ${p.memory}`);
+    p.feed(Buffer.alloc(3 * 1024 * 1024, 0x61));
+    assert.equal(p.next(), null);
+    // Grown with the data: at most twice what arrived.
+    assert.ok(p.memory <= 2 * 3 * 1024 * 1024 + 1024, `holds ${p.memory}`);
+    assert.equal(p.buffered, 3 * 1024 * 1024);
+  });
+
+  it('a header-only 512 MB claim reserves at most 1 MB', () => {
+    const p = parser();
+    p.feed(Buffer.from('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$536870912\r\n'));
+    assert.equal(p.next(), null);
+    assert.ok(p.memory <= 1024 * 1024 + 1024);
+  });
+
+  it('a big bulk grows with its data across arbitrary splits and comes out whole', () => {
+    const value = Buffer.alloc(5 * 1024 * 1024 + 17);
+    for (let i = 0; i < value.length; i++) value[i] = (i * 31) & 0xff;
+    const input = Buffer.concat([mb('SET', 'k', value), mb('GET', 'k')]);
+    const r = rng(7);
+    for (let round = 0; round < 5; round++) {
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < input.length; ) {
+        const n = 1 + Math.floor(r() * (round === 0 ? 100 : 400_000));
+        chunks.push(input.subarray(at, at + n));
+        at += n;
+      }
+      const p = parser();
+      const got: Buffer[][] = [];
+      for (const c of chunks) {
+        p.feed(c);
+        let cmd: Buffer[] | null;
+        while ((cmd = p.next()) !== null) got.push(cmd);
+        assert.ok(p.memory <= 2 * input.length + 1024 * 1024);
+      }
+      assert.equal(got.length, 2);
+      assert.ok(got[0][2].equals(value));
+      assert.equal(got[1][1].toString(), 'k');
+    }
+  });
+
+  it('a huge multibulk is assembled compactly and equals the normal parse at every split', () => {
+    const args: (string | Buffer)[] = ['RPUSH', 'list'];
+    for (let i = 0; i < 3000; i++) args.push(i % 500 === 0 ? Buffer.alloc(40_000, i & 0xff) : `v${i}`);
+    const input = Buffer.concat([mb('PING'), mb(...args), mb('GET', 'x')]);
+    const expected = [['PING'], args.map((a) => (typeof a === 'string' ? a : a.toString('latin1'))), ['GET', 'x']];
+    const r = rng(11);
+    for (let round = 0; round < 30; round++) {
+      const cuts = [0, ...Array.from({ length: 1 + Math.floor(r() * 6) }, () => Math.floor(r() * input.length)).sort((a, b) => a - b), input.length];
+      const chunks = cuts.slice(1).map((c, i) => input.subarray(cuts[i], c));
+      assert.deepEqual(run(chunks), { commands: expected, error: null });
+    }
+    // Byte-exact at every split point of the start (header, first args) and of a big argument.
+    for (let at = 0; at < 200; at++) assert.deepEqual(run([input.subarray(0, at), input.subarray(at)]).commands, expected);
+  });
+
+  it('a compact command goes through the screen with its head and count; a refusal drops it', () => {
+    const p = parser();
+    const seen: [string[], number][] = [];
+    p.screen = (head, argc) => {
+      seen.push([head.slice(0, 3).map((a) => a.toString()), argc]);
+      return head[0].toString() !== 'ECHO';
+    };
+    const many = Array.from({ length: 2000 }, () => 'a');
+    p.feed(Buffer.concat([mb('ECHO', ...many), mb('DEL', ...many), mb('PING')]));
+    const got: string[] = [];
+    let cmd: Buffer[] | null;
+    while ((cmd = p.next()) !== null) got.push(`${cmd[0]}:${cmd.length}`);
+    assert.deepEqual(got, ['DEL:2001', 'PING:1']);
+    assert.deepEqual(seen, [[['ECHO', 'a', 'a'], 2001], [['DEL', 'a', 'a'], 2001]]);
+    assert.equal(p.memory, 0);
+  });
+
+  it('a compact command being assembled costs its bytes, not a view per argument', () => {
+    const p = parser();
+    const n = 200_000;
+    p.feed(Buffer.from(`*${n + 1}\r\n$4\r\nECHO\r\n`));
+    p.feed(Buffer.from('$1\r\na\r\n'.repeat(n - 1)));
+    assert.equal(p.next(), null);
+    // 1 byte + 4 bytes of end offset per argument, at most doubled by growth.
+    assert.ok(p.argvMemory <= 2 * 5 * n + 128 * 1024, `argv ${p.argvMemory}`);
+  });
+});

@@ -1,12 +1,30 @@
 // RequestParser: turns the bytes a client sends into commands (arrays of argument Buffers), both RESP
 // multibulk and inline (telnet) requests, with Redis's exact protocol errors and limits.
 // Invariants: no I/O, no imports from the server; any split of the input stream yields the same
-// commands; arguments are views of received bytes (or of one exact-size buffer for a big bulk).
-// After an error, `error` is set and no further command is returned.
+// commands; arguments are views of received bytes (or of a big bulk's own buffer). Memory follows the
+// bytes received, never a header's claim: a big bulk's buffer starts at most BIG_FIRST bytes and
+// grows geometrically with the data; a multibulk of more than COMPACT_ARGS arguments is assembled
+// compactly (its bytes copied into one growing arena, their ends in a typed array) and turned into
+// Buffers only once `screen` has accepted its name and count. After an error, `error` is set and no
+// further command is returned. `memory` is an estimate of everything the parser holds.
 
 const INLINE_MAX = 64 * 1024; // PROTO_INLINE_MAX_SIZE
 const BIG_ARG = 32 * 1024; // PROTO_MBULK_BIG_ARG: bulks from this size get their own buffer
 const INT_MAX = 2147483647;
+/** First allocation for a big bulk, whatever its header claims; it then doubles as data arrives. */
+const BIG_FIRST = 1024 * 1024;
+/** A multibulk with more arguments than this is assembled in the compact form. */
+export const COMPACT_ARGS = 1024;
+/** Heap cost of one parsed argument beyond its bytes: a Buffer view and its array slot (measured: 112 B). */
+export const ARG_OVERHEAD = 112;
+/** Arguments handed to `screen` from a compact command: enough for any error text that names them. */
+const SCREEN_HEAD = 64;
+
+/**
+ * Decides whether a compact (huge) command is worth materializing, from its first arguments and its
+ * count; when it refuses it has answered the command itself (unknown command, arity...).
+ */
+export type CommandScreen = (head: Buffer[], argc: number) => boolean;
 
 export interface ParserLimits {
   /** proto-max-bulk-len */
@@ -21,9 +39,18 @@ export class RequestParser {
   private args: Buffer[] = [];
   /** Length of the bulk being read (-1: reading its "$len" line). */
   private bulkLen = -1;
-  /** Exact-size destination for a big bulk, filled as bytes arrive. */
+  /** Destination of a big bulk (value + CRLF: `bigSize` bytes), grown as bytes arrive. */
   private big: Buffer | null = null;
   private bigFilled = 0;
+  private bigSize = 0;
+  /** Compact assembly of a huge multibulk: argument bytes back to back, and each one's end. */
+  private compact = false;
+  private arena: Buffer = EMPTY;
+  private arenaUsed = 0;
+  private ends: Uint32Array = NO_ENDS;
+  private compactArgc = 0;
+  /** Set by the connection: vets a compact command before its arguments become Buffers. */
+  screen: CommandScreen | null = null;
 
   /** Protocol error text (without "-ERR "), set once. */
   error: string | null = null;
@@ -41,16 +68,46 @@ export class RequestParser {
     return this.buf.length - this.pos + this.bigFilled;
   }
 
-  /** Room left in the query buffer's allocation (Redis's qbuf-free): what a big bulk still awaits. */
+  /** Room left in the query buffer's allocation (Redis's qbuf-free): the big bulk's unfilled part. */
   get free(): number {
     return this.big === null ? 0 : this.big.length - this.bigFilled;
   }
 
+  /** Estimated memory of the arguments parsed so far of the command being assembled (argv-mem). */
+  get argvMemory(): number {
+    if (this.compact) return this.arena.length + this.ends.byteLength;
+    const args = this.args;
+    let m = args.length * ARG_OVERHEAD;
+    for (let i = 0; i < args.length; i++) m += args[i].length;
+    return m;
+  }
+
+  /** Everything the parser holds: unparsed bytes, a big bulk's buffer, the partial command. */
+  get memory(): number {
+    return this.buf.length - this.pos + (this.big === null ? 0 : this.big.length) + this.argvMemory;
+  }
+
+  /** Drops everything held (the client is gone). */
+  reset(): void {
+    this.buf = EMPTY;
+    this.pos = 0;
+    this.remaining = 0;
+    this.args = [];
+    this.bulkLen = -1;
+    this.big = null;
+    this.bigFilled = 0;
+    this.compact = false;
+    this.arena = EMPTY;
+    this.ends = NO_ENDS;
+    this.arenaUsed = 0;
+    this.compactArgc = 0;
+  }
+
   feed(chunk: Buffer): void {
     if (this.big !== null) {
-      // Fill the big bulk directly; keep the remainder for normal parsing.
-      const need = this.big.length - this.bigFilled;
-      const n = Math.min(need, chunk.length);
+      // Fill the big bulk directly (growing its buffer); keep the remainder for normal parsing.
+      const n = Math.min(this.bigSize - this.bigFilled, chunk.length);
+      if (this.bigFilled + n > this.big.length) this.growBig(this.bigFilled + n);
       chunk.copy(this.big, this.bigFilled, 0, n);
       this.bigFilled += n;
       chunk = chunk.subarray(n);
@@ -84,10 +141,62 @@ export class RequestParser {
         }
       }
       if (!this.readBulks()) return null;
+      if (this.compact) {
+        const cmd = this.finishCompact();
+        if (cmd === null) continue; // refused by the screen, which answered it
+        return cmd;
+      }
       const cmd = this.args;
       this.args = [];
       return cmd;
     }
+  }
+
+  /** Grows the big bulk's buffer to hold at least `need` bytes: doubling, never past its size. */
+  private growBig(need: number): void {
+    const old = this.big!;
+    const next = Buffer.allocUnsafe(Math.min(this.bigSize, Math.max(need, old.length * 2)));
+    old.copy(next, 0, 0, this.bigFilled);
+    this.big = next;
+  }
+
+  /** Appends one argument to the compact assembly. */
+  private pushCompact(src: Buffer, from: number, to: number): void {
+    const len = to - from;
+    if (this.arenaUsed + len > this.arena.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.arenaUsed + len, this.arena.length * 2, 64 * 1024));
+      this.arena.copy(next, 0, 0, this.arenaUsed);
+      this.arena = next;
+    }
+    if (this.compactArgc === this.ends.length) {
+      const next = new Uint32Array(Math.max(this.ends.length * 2, COMPACT_ARGS * 2));
+      next.set(this.ends);
+      this.ends = next;
+    }
+    src.copy(this.arena, this.arenaUsed, from, to);
+    this.arenaUsed += len;
+    this.ends[this.compactArgc++] = this.arenaUsed;
+  }
+
+  /** A complete compact command: screened, then its arguments as views of the arena (null: refused). */
+  private finishCompact(): Buffer[] | null {
+    const arena = this.arena;
+    const ends = this.ends;
+    const argc = this.compactArgc;
+    this.compact = false;
+    this.arena = EMPTY;
+    this.ends = NO_ENDS;
+    this.arenaUsed = 0;
+    this.compactArgc = 0;
+    const view = (i: number): Buffer => arena.subarray(i === 0 ? 0 : ends[i - 1], ends[i]);
+    if (this.screen !== null) {
+      const head: Buffer[] = new Array(Math.min(argc, SCREEN_HEAD));
+      for (let i = 0; i < head.length; i++) head[i] = view(i);
+      if (!this.screen(head, argc)) return null;
+    }
+    const args: Buffer[] = new Array(argc);
+    for (let i = 0; i < argc; i++) args[i] = view(i);
+    return args;
   }
 
   private fail(msg: string): void {
@@ -124,6 +233,7 @@ export class RequestParser {
     if (n <= 0) return -1;
     this.remaining = n;
     this.bulkLen = -1;
+    this.compact = n > COMPACT_ARGS;
     return 1;
   }
 
@@ -131,9 +241,10 @@ export class RequestParser {
   private readBulks(): boolean {
     while (this.remaining > 0) {
       if (this.big !== null) {
-        if (this.bigFilled < this.big.length) return false;
+        if (this.bigFilled < this.bigSize) return false;
         // The buffer holds value + CRLF; Redis does not check the CRLF bytes.
-        this.args.push(this.big.subarray(0, this.big.length - 2));
+        if (this.compact) this.pushCompact(this.big, 0, this.bigSize - 2);
+        else this.args.push(this.big.subarray(0, this.bigSize - 2));
         this.big = null;
         this.bigFilled = 0;
         this.bulkLen = -1;
@@ -164,9 +275,11 @@ export class RequestParser {
         this.pos = cr + 2;
         this.bulkLen = n;
         if (n >= BIG_ARG && buf.length - this.pos < n + 2) {
-          // Too big to wait for by concatenation: give it an exact-size buffer.
-          this.big = Buffer.allocUnsafe(n + 2);
+          // Too big to wait for by concatenation: its own buffer, sized by what has arrived (not by
+          // the claim) and grown as the rest comes.
           const have = buf.length - this.pos;
+          this.bigSize = n + 2;
+          this.big = Buffer.allocUnsafe(Math.min(n + 2, Math.max(have, BIG_FIRST)));
           buf.copy(this.big, 0, this.pos, buf.length);
           this.bigFilled = have;
           this.pos = buf.length;
@@ -175,7 +288,8 @@ export class RequestParser {
       }
       const n = this.bulkLen;
       if (buf.length - this.pos < n + 2) return false;
-      this.args.push(buf.subarray(this.pos, this.pos + n));
+      if (this.compact) this.pushCompact(buf, this.pos, this.pos + n);
+      else this.args.push(buf.subarray(this.pos, this.pos + n));
       this.pos += n + 2;
       this.bulkLen = -1;
       this.remaining--;
@@ -205,6 +319,9 @@ export class RequestParser {
     return args;
   }
 }
+
+const EMPTY = Buffer.alloc(0);
+const NO_ENDS = new Uint32Array(0);
 
 /** Parses a Redis string2ll integer in buf[from, to); null when malformed. */
 function parseLine(buf: Buffer, from: number, to: number): number | null {

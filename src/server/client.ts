@@ -19,15 +19,89 @@ export interface BlockState {
   cancel(reply: Buffer | null): boolean;
 }
 
+/** Estimated cost of one queued MULTI command beyond its argument bytes (its slots, its lengths). */
+const QUEUED_OVERHEAD = 16;
+
 export interface QueuedCommand {
   cmd: Command;
   args: Buffer[];
 }
 
-export interface MultiState {
-  queued: QueuedCommand[];
+/**
+ * Between MULTI and EXEC/DISCARD: the queued commands and whether EXEC must abort. The arguments
+ * are copied into one byte store (each command [u32 argc] then [u32 length][bytes] per argument),
+ * found by their start in a typed array: no object per command or argument while they wait, so a
+ * huge queue costs its bytes, and goes back to the system with the client. They become
+ * QueuedCommands when `queued` is read (EXEC).
+ */
+export class MultiState {
   /** A command was refused while queuing: EXEC answers EXECABORT. */
-  dirty: boolean;
+  dirty = false;
+  /** Estimated memory of the queued commands (CLIENT LIST multi-mem). */
+  mem = 0;
+  private readonly cmds: Command[] = [];
+  private starts = new Float64Array(16);
+  private bytes: Buffer = Buffer.alloc(0);
+  private used = 0;
+  private materialized: QueuedCommand[] | null = null;
+
+  get count(): number {
+    return this.cmds.length;
+  }
+
+  /** Queues a copy of `args` (the caller's Buffers may be views of a socket chunk). */
+  queue(cmd: Command, args: Buffer[]): void {
+    let size = 4;
+    for (let i = 0; i < args.length; i++) size += 4 + args[i].length;
+    if (this.used + size > this.bytes.length) {
+      const next = Buffer.allocUnsafeSlow(Math.max(this.used + size, this.bytes.length * 2, 4096));
+      this.bytes.copy(next, 0, 0, this.used);
+      this.mem += next.length - this.bytes.length;
+      this.bytes = next;
+    }
+    const n = this.cmds.length;
+    if (n === this.starts.length) {
+      const next = new Float64Array(n * 2);
+      next.set(this.starts);
+      this.mem += n * 8;
+      this.starts = next;
+    }
+    const b = this.bytes;
+    let p = this.used;
+    this.starts[n] = p;
+    b.writeUInt32LE(args.length, p);
+    p += 4;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      b.writeUInt32LE(a.length, p);
+      a.copy(b, p + 4);
+      p += 4 + a.length;
+    }
+    this.used = p;
+    this.mem += QUEUED_OVERHEAD;
+    this.cmds.push(cmd);
+    this.materialized = null;
+  }
+
+  /** The queued commands with their arguments (views of the store). */
+  get queued(): QueuedCommand[] {
+    if (this.materialized !== null) return this.materialized;
+    const b = this.bytes;
+    const out: QueuedCommand[] = new Array(this.cmds.length);
+    for (let i = 0; i < out.length; i++) {
+      let p = this.starts[i];
+      const argc = b.readUInt32LE(p);
+      p += 4;
+      const args: Buffer[] = new Array(argc);
+      for (let j = 0; j < argc; j++) {
+        const len = b.readUInt32LE(p);
+        args[j] = b.subarray(p + 4, p + 4 + len);
+        p += 4 + len;
+      }
+      out[i] = { cmd: this.cmds[i], args };
+    }
+    return (this.materialized = out);
+  }
 }
 
 /** The reply of one command run by EXEC that completes elsewhere (a fan-out, another shard). */

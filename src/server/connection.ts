@@ -6,10 +6,11 @@
 // closes, leaving every other client alone.
 
 import type { Socket } from 'node:net';
-import { RequestParser } from '../protocol/resp-parser.ts';
+import { ARG_OVERHEAD, RequestParser } from '../protocol/resp-parser.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import { Client } from './client.ts';
-import { dispatch } from './dispatcher.ts';
+import { BIG_INPUT, clientMemoryOf, CLIENT_BASE_BYTES, type ClientMemory } from './client-memory.ts';
+import { dispatch, screen } from './dispatcher.ts';
 import { ReplyQueue, type PendingReply } from './reply-queue.ts';
 import type { ShardWorker } from './shard-worker.ts';
 
@@ -17,6 +18,8 @@ import type { ShardWorker } from './shard-worker.ts';
 export type ConnectionHost = ShardWorker & {
   /** Called once the connection is gone. */
   removeClient(c: Connection): void;
+  /** The thread's live connections (client eviction picks among them). */
+  readonly clients: Map<bigint, Connection>;
 };
 
 /** Queue length from which the complete head of the queue is written without waiting. */
@@ -34,7 +37,12 @@ export class Connection extends Client {
   /** The client sent FIN: no more input will come. */
   private inputEnded = false;
   private readPaused = false;
+  /** The most input memory this client held since it last dropped most of it (0 while it stays small). */
+  private inputPeak = 0;
   private readonly host: ConnectionHost;
+  private readonly memory: ClientMemory;
+  /** What this client held when last measured (ClientMemory's share of it). */
+  memUsage = 0;
 
   constructor(worker: ConnectionHost, socket: Socket, id: bigint) {
     super(worker, id);
@@ -42,6 +50,8 @@ export class Connection extends Client {
     this.socket = socket;
     this.parser = new RequestParser({ maxBulkLen: worker.config.proto_max_bulk_len as number });
     this.parser.unauthenticated = !this.authenticated;
+    this.parser.screen = (head, argc) => this.screenHuge(head, argc);
+    this.memory = clientMemoryOf(worker);
     this.replies = new ReplyQueue(socket, () => this.onRepliesReady());
     this.addr = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`.replace(/^::ffff:/, '');
     this.laddr = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`.replace(/^::ffff:/, '');
@@ -62,14 +72,77 @@ export class Connection extends Client {
     if (this.closed || this.closeAfterReply) return;
     this.lastInteraction = this.worker.tick();
     this.worker.stats.netInputBytes += chunk.length;
-    this.parser.feed(chunk);
-    if (this.parser.buffered > (this.worker.config.client_query_buffer_limit as number)) {
-      // Redis closes such a client without a reply.
-      this.worker.log(`closing client ${this.addr}: reached max query buffer length`);
-      this.close();
+    try {
+      this.parser.feed(chunk);
+    } catch (e) {
+      this.closeForInputFailure(e);
       return;
     }
+    if (this.overInputLimit()) return;
     this.process();
+    if (!this.closed) this.overInputLimit();
+    if (this.inputPeak > 0) this.noteInputReleased(this.closed ? 0 : this.inputMemory());
+  }
+
+  /**
+   * Big input (a huge command, a long MULTI queue) that is gone becomes garbage only: once a worker's
+   * clients dropped enough of it, ClientMemory asks V8 for a collection, so that the memory returns
+   * when the client is done rather than at the next natural major GC.
+   */
+  private noteInputReleased(now: number): void {
+    if (now >= this.inputPeak / 2) return;
+    this.memory.noteReleased(this.inputPeak - now);
+    this.inputPeak = now >= BIG_INPUT ? now : 0;
+  }
+
+  /** Input (unparsed bytes, parsed arguments, MULTI queue): Redis's query buffer and more. */
+  private inputMemory(): number {
+    return this.parser.memory + (this.multi === null ? 0 : this.multi.mem);
+  }
+
+  /** Everything this client holds (CLIENT LIST tot-mem, client eviction). */
+  measureMemory(): number {
+    return CLIENT_BASE_BYTES + this.inputMemory() + this.socket.writableLength;
+  }
+
+  /**
+   * Closes the client (without a reply, as Redis) once its input passes the limit; then reports its
+   * memory and lets client eviction run. True when it was closed.
+   */
+  private overInputLimit(): boolean {
+    const input = this.inputMemory();
+    if (input >= BIG_INPUT && input > this.inputPeak) this.inputPeak = input;
+    if (input > this.memory.inputLimit) {
+      this.worker.log(`Closing client that reached max query buffer length: ${this.describe(Date.now())} (input memory: ${input} bytes)`);
+      this.close();
+      return true;
+    }
+    // Client eviction (off by default): the worker's total follows each client's latest figure.
+    if ((this.worker.config.maxmemory_clients as number) === 0) return false;
+    this.memory.update(this, CLIENT_BASE_BYTES + input + this.socket.writableLength);
+    if (this.memory.total > this.memory.evictionLimit) this.memory.evictIfOver(this.host.clients.values());
+    return this.closed;
+  }
+
+  /**
+   * A huge command is complete: the dispatcher's checks (unknown, arity, auth) answer it without
+   * its arguments; if it passes, its arguments become Buffers only if they fit the input limit
+   * (else the client is closed, as at the query buffer limit: they could exhaust the worker's heap).
+   */
+  private screenHuge(head: Buffer[], argc: number): boolean {
+    if (!screen(this, head, argc, this.worker.out)) return false;
+    const cost = argc * ARG_OVERHEAD + this.inputMemory();
+    if (cost <= this.memory.inputLimit) return true;
+    this.worker.log(`Closing client that reached max query buffer length: ${this.describe(Date.now())} (a command of ${argc} arguments: ${cost} bytes)`);
+    this.close(); // drops the parser's input too: nothing more is parsed
+    return false;
+  }
+
+  /** An allocation on the input path failed (e.g. out of memory): this client goes, the worker stays. */
+  private closeForInputFailure(e: unknown): void {
+    this.worker.log(`closing client ${this.addr}: reading its input failed: ${(e as Error | undefined)?.message ?? e}`);
+    this.worker.stats.internalErrors++;
+    this.close();
   }
 
   /** Runs parsed commands until the input is exhausted or a barrier holds the pipeline. */
@@ -81,9 +154,14 @@ export class Connection extends Client {
     const w = this.worker.out;
     try {
       let args: Buffer[] | null;
-      while (!this.closeAfterReply && (args = parser.next()) !== null) {
-        dispatch(this, args, w);
-        if (this.barrier || this.closed) break;
+      try {
+        while (!this.closeAfterReply && (args = parser.next()) !== null) {
+          dispatch(this, args, w);
+          if (this.barrier || this.closed) break;
+        }
+      } catch (e) {
+        // The parser's allocations (a growing buffer, a huge command's arguments) may fail.
+        this.closeForInputFailure(e);
       }
       if (parser.error !== null && !this.barrier && !this.closeAfterReply) {
         w.error('ERR ' + parser.error);
@@ -173,16 +251,26 @@ export class Connection extends Client {
 
   private onClose(): void {
     this.releaseState();
+    this.releaseInput();
     this.closed = true;
     this.host.removeClient(this);
   }
 
   close(): void {
     this.releaseState();
+    this.releaseInput();
     if (this.closed) return;
     this.closed = true;
     this.socket.destroy();
     this.host.removeClient(this);
+  }
+
+  /** A gone client's input goes with it (nothing may keep a huge argument alive through it). */
+  private releaseInput(): void {
+    if (this.inputPeak > 0) this.memory.noteReleased(this.inputPeak);
+    this.inputPeak = 0;
+    this.parser.reset();
+    this.memory.release(this);
   }
 
   get inputGone(): boolean {
@@ -238,9 +326,9 @@ export class Connection extends Client {
     const fd = (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
     return (
       `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${fd} ` +
-      `name=${this.name} age=${age} idle=${idle} flags=${this.flagLetters(this.closeAfterReply)} db=${this.db} sub=0 psub=0 ssub=0 multi=${this.multi === null ? -1 : this.multi.queued.length} ` +
-      `qbuf=${this.parser.buffered} qbuf-free=${this.parser.free} argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=${this.replies.length} ` +
-      `omem=${this.socket.writableLength} tot-mem=0 events=r cmd=${this.lastCommand} user=default redir=-1 ` +
+      `name=${this.name} age=${age} idle=${idle} flags=${this.flagLetters(this.closeAfterReply)} db=${this.db} sub=0 psub=0 ssub=0 multi=${this.multi === null ? -1 : this.multi.count} ` +
+      `qbuf=${this.parser.buffered} qbuf-free=${this.parser.free} argv-mem=${this.parser.argvMemory} multi-mem=${this.multi === null ? 0 : this.multi.mem} rbs=0 rbp=0 obl=0 oll=${this.replies.length} ` +
+      `omem=${this.socket.writableLength} tot-mem=${this.measureMemory()} events=r cmd=${this.lastCommand} user=default redir=-1 ` +
       `resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer} thread=${this.worker.index}`
     );
   }

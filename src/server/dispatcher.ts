@@ -15,7 +15,6 @@ import { REQ_NO_TOUCH, REQ_PART } from '../runtime/request-flags.ts';
 import { allOn } from './coordinator.ts';
 import { ERR_OOM } from './memory-gate.ts';
 import type { Transaction } from '../transaction/transaction.ts';
-import { copyArgs } from '../transaction/tx-shard.ts';
 import { nextTurn } from '../util/next-turn.ts';
 
 /** Looks up, checks and runs (or routes) one command; its reply goes to `w` or a pending slot. */
@@ -38,7 +37,7 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
   c.current = cmd;
   // maxmemory: while a shard is over its limit, denyoom commands for its keys (in MULTI: anything but
   // EXEC, DISCARD, QUIT, RESET) are refused before they run or queue, as Redis's processCommand does.
-  if (worker.gate.pressure && worker.gate.refuses(cmd, args, worker.n, c.multi?.queued ?? null)) {
+  if (worker.gate.pressure && worker.gate.refuses(cmd, args, worker.n, queuedForGate(c, cmd))) {
     reject(c, cmd, w, ERR_OOM);
     if (skipThis || c.replyOff) w.truncate(mark);
     return;
@@ -47,7 +46,7 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
     if (cmd.hasFlag(FLAG_NO_MULTI)) {
       reject(c, cmd, w, 'ERR Command not allowed inside a transaction');
     } else {
-      c.multi.queued.push({ cmd, args: copyArgs(args) });
+      c.multi.queue(cmd, args);
       w.simple('QUEUED');
     }
     if (skipThis || c.replyOff) w.truncate(mark);
@@ -85,15 +84,29 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
   }
 }
 
+/**
+ * The checks a command of `argc` arguments must pass before they are all made Buffers (a huge
+ * multibulk, of which `head` are the first): lookup, arity, authentication, decided by its name and
+ * count. False when it is refused; its reply is then written.
+ */
+export function screen(c: Client, head: Buffer[], argc: number, w: ReplyWriter): boolean {
+  w.resp = c.resp;
+  const mark = w.mark();
+  if (resolve(c, head, w, argc) !== null) return true;
+  if (c.replyOff || c.skipNext) w.truncate(mark);
+  c.skipNext = false;
+  return false;
+}
+
 /** Finds the command (or subcommand) and checks arity and authentication; null after an error reply. */
-function resolve(c: Client, args: Buffer[], w: ReplyWriter): Command | null {
+function resolve(c: Client, args: Buffer[], w: ReplyWriter, argc = args.length): Command | null {
   let cmd = c.worker.table.lookup(args[0]);
   if (cmd === undefined) {
     rejectUnknown(c, args, w);
     return null;
   }
-  if (cmd.subcommands.size > 0 && (args.length > 1 || cmd.impl.conn === undefined)) {
-    if (args.length < 2) {
+  if (cmd.subcommands.size > 0 && (argc > 1 || cmd.impl.conn === undefined)) {
+    if (argc < 2) {
       reject(c, cmd, w, `ERR wrong number of arguments for '${cmd.name}' command`);
       return null;
     }
@@ -106,7 +119,7 @@ function resolve(c: Client, args: Buffer[], w: ReplyWriter): Command | null {
     cmd = sub;
   }
   const arity = cmd.arity;
-  if ((arity > 0 && arity !== args.length) || args.length < -arity) {
+  if ((arity > 0 && arity !== argc) || argc < -arity) {
     reject(c, cmd, w, `ERR wrong number of arguments for '${cmd.name}' command`);
     return null;
   }
@@ -201,6 +214,13 @@ function awaitBarrier(c: Client, cmd: Command, work: Promise<void>, writer: Repl
     finish();
   });
 }
+
+/** What the -OOM gate looks at of a MULTI queue: the commands only for EXEC (building them is not free). */
+function queuedForGate(c: Client, cmd: Command): QueuedCommand[] | null {
+  if (c.multi === null) return null;
+  return cmd.hasFact(FACT_RUNS_QUEUE) ? c.multi.queued : NOTHING_QUEUED;
+}
+const NOTHING_QUEUED: QueuedCommand[] = [];
 
 /** Answers a refused command with `msg`, counted as Redis counts rejected calls. */
 export function reject(c: Client, cmd: Command | null, w: ReplyWriter, msg: string): void {

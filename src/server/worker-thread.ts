@@ -4,6 +4,7 @@
 // itself); the shared client count counts exactly the connections of every thread's registry.
 
 import { createServer, type Server, type Socket } from 'node:net';
+import { bindHosts, listenError } from '../runtime/port-claim.ts';
 import { Connection } from './connection.ts';
 import { ShardWorker } from './shard-worker.ts';
 
@@ -27,16 +28,17 @@ export class WorkerThread extends ShardWorker {
 
   /** Listens on every configured address with SO_REUSEPORT, so all workers share the port. */
   listen(): Promise<void> {
-    const binds = String(this.config.bind).split(/[\s,]+/).filter((s) => s !== '');
-    const hosts: (string | undefined)[] = binds.length ? binds : [undefined];
+    const hosts = bindHosts(String(this.config.bind));
+    const port = this.config.port as number;
     return Promise.all(
       hosts.map(
         (host) =>
           new Promise<void>((resolve, reject) => {
             const server = createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.accept(s));
-            server.once('error', reject);
-            server.listen({ port: this.config.port as number, host, reusePort: true, backlog: 511 }, () => {
-              server.off('error', reject);
+            const onError = (e: NodeJS.ErrnoException): void => reject(listenError(e, host, port));
+            server.once('error', onError);
+            server.listen({ port, host, reusePort: true, backlog: 511 }, () => {
+              server.off('error', onError);
               resolve();
             });
             this.servers.push(server);
