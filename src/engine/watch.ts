@@ -15,6 +15,8 @@ export interface WatchedDb {
 export class WatchRecord {
   dirty = false;
   readonly keys: WatchedKey[] = [];
+  /** The keys watched, per database index: watching a key again is one lookup, not a walk of `keys`. */
+  readonly byDb: (Set<string> | undefined)[] = [];
 }
 
 export class WatchedKey {
@@ -38,7 +40,10 @@ export class WatchedKey {
 
 /** Adds key of db to record (watching the same key twice is one watch, as in Redis). */
 export function watchKey(record: WatchRecord, dbs: WatchedDb[], dbIndex: number, key: string, expiredAtWatch: boolean, liveAtWatch: boolean): void {
-  for (const k of record.keys) if (k.dbIndex === dbIndex && k.key === key) return;
+  let seen = record.byDb[dbIndex];
+  if (seen === undefined) record.byDb[dbIndex] = seen = new Set();
+  if (seen.has(key)) return;
+  seen.add(key);
   const db = dbs[dbIndex];
   const wk = new WatchedKey(record, dbIndex, key, expiredAtWatch, liveAtWatch);
   record.keys.push(wk);
@@ -78,4 +83,5 @@ export function unwatchAll(record: WatchRecord, dbs: WatchedDb[]): void {
     if (map.size === 0) db.watchers = null;
   }
   record.keys.length = 0;
+  record.byDb.length = 0;
 }

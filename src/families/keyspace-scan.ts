@@ -13,35 +13,79 @@ import { bytes, latin1, list, none, nullable, num, tuple } from '../util/codec.t
 import { kindOf } from '../engine/kinds.ts';
 import { globMatch } from '../engine/glob.ts';
 import { DashTable } from '../engine/dashtable.ts';
+import { nextTurn } from '../util/next-turn.ts';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, isWord, parseInteger } from './family-util.ts';
 
-/** KEYS pattern */
-function keys(c: Client, args: Buffer[], w: ReplyWriter): void {
-  c.coord.broadcastAtomicOp(KEYS_OP, args[1], replyKeys, w, GLOBAL_READ);
-}
-
-function replyKeys(results: (string[] | OpError)[], w: ReplyWriter): void {
+/**
+ * KEYS pattern
+ * Every shard's table is walked in slices of KEYS_SLICE keys, one hop each, inside one transaction
+ * holding a whole-shard read lock on every shard: the answer is one moment's keyspace (writes wait
+ * for the end), and between slices each thread serves its other clients' reads.
+ */
+async function keys(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
+  const pattern = Buffer.from(args[1]);
+  const n = c.worker.n;
+  const plan = new LockPlan();
+  for (let s = 0; s < n; s++) plan.touch(s);
+  const found: string[][][] = [];
+  let failed: OpError | null = null;
+  const walk = async (s: number): Promise<void> => {
+    const parts: string[][] = (found[s] = []);
+    let cursor = 0;
+    do {
+      // A step on this thread's own shard answers at once (a microtask): wait for the next turn, so
+      // that other work runs between this walk's slices too.
+      if (cursor !== 0) await nextTurn();
+      const r = await c.coord.op(s, KEYS_STEP, [pattern, cursor]);
+      if (r instanceof OpError) {
+        failed = r;
+        return;
+      }
+      parts.push(r[1]);
+      cursor = r[0];
+    } while (cursor !== 0);
+  };
+  await c.coord.atomically(plan, GLOBAL_READ, async () => {
+    const walks: Promise<void>[] = [];
+    for (let s = 0; s < n; s++) walks.push(walk(s));
+    await Promise.all(walks);
+  });
+  if (failed !== null) return w.error((failed as OpError).text);
   let total = 0;
-  for (const r of results) {
-    if (r instanceof OpError) return w.error(r.text);
-    total += r.length;
-  }
+  for (const parts of found) for (const p of parts) total += p.length;
   w.array(total);
-  for (const r of results) for (const k of r as string[]) w.bulk(k);
+  // A long answer is written in slices too (w is this command's own writer).
+  for (const parts of found) {
+    for (const p of parts) {
+      for (const k of p) w.bulk(k);
+      if (total > KEYS_SLICE) await nextTurn();
+    }
+  }
 }
 
-/** pattern: this shard's live keys matching it. */
-export const KEYS_OP = defineOp('keys', bytes, list(latin1), (x, pattern) => {
+/** Keys a KEYS step visits (expired ones included) before it answers. */
+export const KEYS_SLICE = 16384;
+
+/**
+ * [pattern, cursor]: from table cursor `cursor` (0: the start), this shard's live keys matching the
+ * pattern among the next KEYS_SLICE or so visited; answers [next cursor (0: done), keys].
+ */
+export const KEYS_STEP = defineOp<[Buffer, number], [number, string[]]>('keys-step', tuple<[Buffer, number]>(bytes, num), tuple<[number, string[]]>(num, list(latin1)), (x, [pattern, cursor]) => {
   const all = pattern.length === 1 && pattern[0] === 0x2a;
   const out: string[] = [];
   const now = x.now;
   const db = x.db;
-  db.forEachKey((k, ref) => {
+  let visited = 0;
+  const visit = (ref: number): void => {
+    visited++;
     const at = db.deadlineAt(ref);
     if (at !== 0 && at <= now) return;
+    const k = db.keyAt(ref);
     if (all || globMatch(pattern, k)) out.push(k);
-  });
-  return out;
+  };
+  do cursor = db.table.scanStep(cursor, visit);
+  while (cursor !== 0 && visited < KEYS_SLICE);
+  return [cursor, out];
 });
 
 /**
@@ -229,9 +273,9 @@ export const RANDOM_KEY = defineOp<null, [number, string | null]>('random-key', 
 });
 
 export const commands: Record<string, CommandImpl> = {
-  keys: { conn: keys },
+  keys: { connAsync: keys },
   scan: { conn: scan },
   randomkey: { conn: randomkey },
 };
 
-export const ops = [KEYS_OP, SCAN_OP, RANDOM_KEY];
+export const ops = [KEYS_STEP, SCAN_OP, RANDOM_KEY];

@@ -110,7 +110,7 @@ function writeRange(w: ReplyWriter, list: QuickList, start: number, n: number, r
   w.array(n);
   if (n === 0) return;
   const it = list.cursor(start, !reverse);
-  for (let i = 0; i < n && it.next(); i++) w.bulk(it.view());
+  for (let i = 0; i < n && it.next(); i++) w.bulkFrom(it.buf, it.dataOff, it.dataLen);
 }
 
 /** Redis getLongFromObjectOrReply: a signed 64-bit argument as a number (exact up to 2^53, order-preserving beyond). */

@@ -8,7 +8,8 @@
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl } from '../server/command-types.ts';
 import { MultiState, type Client } from '../server/client.ts';
-import { runQueued } from '../server/dispatcher.ts';
+import { EXEC_SLICE, runQueued } from '../server/dispatcher.ts';
+import { nextTurn } from '../util/next-turn.ts';
 import { LockPlan } from '../transaction/transaction.ts';
 import { GLOBAL_WRITE, NO_GLOBAL } from '../transaction/tx-shard.ts';
 import { FACT_GLOBAL_WRITE, FACT_SELECTS_DB, FLAG_WRITE } from '../server/command-table.ts';
@@ -77,10 +78,13 @@ async function exec(c: Client, _args: Buffer[], w: ReplyWriter): Promise<void> {
   const n = worker.n;
   // Lock every key the queued commands name (in the database in effect at that point: SELECT may
   // come first), and the watched keys (shared), on the shards that hold them.
-  const plan = new LockPlan();
+  const plan = new LockPlan(true);
   let global = false;
   let db = c.db;
-  for (const q of state.queued) {
+  for (let qi = 0; qi < state.queued.length; qi++) {
+    // A long queue's plan is built in slices too (no lock is held yet; the client's pipeline waits).
+    if (qi > 0 && qi % EXEC_SLICE === 0) await nextTurn();
+    const q = state.queued[qi];
     // globalWrite commands (FLUSHALL, FLUSHDB, SWAPDB) act on every key: whole-shard locks.
     if (q.cmd.hasFact(FACT_GLOBAL_WRITE)) global = true;
     if (q.cmd.hasFact(FACT_SELECTS_DB)) {
@@ -124,6 +128,8 @@ async function exec(c: Client, _args: Buffer[], w: ReplyWriter): Promise<void> {
     const replies = await runQueued(c, tx, state.queued);
     w.array(replies.length);
     for (let i = 0; i < replies.length; i++) {
+      // The reply of a long queue is written in slices too (w is this EXEC's own writer).
+      if (i > 0 && i % EXEC_SLICE === 0) await nextTurn();
       w.raw(replies[i]);
       worker.recordReply(state.queued[i].cmd, replies[i]);
     }

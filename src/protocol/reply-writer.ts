@@ -3,7 +3,6 @@
 // new buffer), so a caller may pass them to socket.write without copying. `resp` selects the encoding
 // of the types that differ between RESP2 and RESP3 (null, map, set, double, boolean, verbatim, push).
 
-const CRLF = 0x0a0d; // "\r\n" as a little-endian uint16
 const MIN_CHUNK = 16 * 1024;
 /** A buffer grown beyond this (for a huge reply) is dropped once taken, not kept for good. */
 const MAX_KEEP = 4 * 1024 * 1024;
@@ -85,7 +84,10 @@ export class ReplyWriter {
   }
 
   private crlf(): void {
-    this.buf.writeUInt16LE(CRLF, this.len);
+    // Two stores: writeUInt16LE checks its arguments on every call (measurable per element of a huge reply).
+    const buf = this.buf;
+    buf[this.len] = 0x0d;
+    buf[this.len + 1] = 0x0a;
     this.len += 2;
   }
 
@@ -96,12 +98,18 @@ export class ReplyWriter {
     buf[this.len++] = prefix;
     if (n >= 0 && n < 10) {
       buf[this.len++] = 48 + n;
+    } else if (n >= 10 && n < 100) {
+      // Two digits (an element's length, mostly) without making a string.
+      const tens = (n / 10) | 0;
+      buf[this.len++] = 48 + tens;
+      buf[this.len++] = 48 + n - tens * 10;
     } else if (Number.isSafeInteger(n)) {
       this.len += buf.latin1Write(String(n), this.len);
     } else {
       this.len += buf.latin1Write(BigInt(n).toString(), this.len);
     }
-    buf.writeUInt16LE(CRLF, this.len);
+    buf[this.len] = 0x0d;
+    buf[this.len + 1] = 0x0a;
     this.len += 2;
   }
 
@@ -138,12 +146,50 @@ export class ReplyWriter {
     const n = v.length;
     this.line(0x24, n);
     this.ensure(n + 2);
-    if (typeof v === 'string') this.len += this.buf.latin1Write(v, this.len);
-    else {
+    if (typeof v === 'string') {
+      // A short string char by char (a call into the runtime per field of a huge hash adds up).
+      if (n <= 32) {
+        const buf = this.buf;
+        const at = this.len;
+        for (let i = 0; i < n; i++) buf[at + i] = v.charCodeAt(i);
+        this.len += n;
+      } else this.len += this.buf.latin1Write(v, this.len);
+    } else {
       this.buf.set(v, this.len);
       this.len += n;
     }
     this.crlf();
+  }
+
+  /**
+   * A bulk string of `len` bytes of `src` from `off` — an element inside a stored value, copied
+   * without making a view of it (a reply of a million elements makes no million Buffers).
+   */
+  bulkFrom(src: Uint8Array, off: number, len: number): void {
+    if (len >= 100) {
+      this.line(0x24, len);
+      this.ensure(len + 2);
+      this.buf.set(src.subarray(off, off + len), this.len);
+      this.len += len;
+      this.crlf();
+      return;
+    }
+    // Short elements (the usual case): one room check, the header and bytes copied in place.
+    if (this.len + len + 7 > this.buf.length) this.ensure(len + 7);
+    const buf = this.buf;
+    let at = this.len;
+    buf[at++] = 0x24;
+    if (len >= 10) {
+      const tens = (len / 10) | 0;
+      buf[at++] = 48 + tens;
+      buf[at++] = 48 + len - tens * 10;
+    } else buf[at++] = 48 + len;
+    buf[at++] = 0x0d;
+    buf[at++] = 0x0a;
+    for (let i = 0; i < len; i++) buf[at++] = src[off + i];
+    buf[at++] = 0x0d;
+    buf[at++] = 0x0a;
+    this.len = at;
   }
 
   /** A bulk string of a decimal number (e.g. a formatted integer). */

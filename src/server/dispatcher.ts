@@ -15,6 +15,7 @@ import { REQ_NO_TOUCH, REQ_PART } from '../runtime/request-flags.ts';
 import { allOn } from './coordinator.ts';
 import { ERR_OOM } from './memory-gate.ts';
 import type { Transaction } from '../transaction/transaction.ts';
+import { nextTurn } from '../util/next-turn.ts';
 
 /** Looks up, checks and runs (or routes) one command; its reply goes to `w` or a pending slot. */
 export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
@@ -249,38 +250,63 @@ function rejectUnknown(c: Client, args: Buffer[], w: ReplyWriter): void {
 // --- EXEC --------------------------------------------------------------------------------------
 
 /**
+ * How many queued commands EXEC sends in one event-loop turn: a longer queue yields between slices
+ * (its transaction keeps every lock meanwhile), so this thread's other clients and the other shards'
+ * rings are served while it runs. Shorter queues never yield.
+ */
+export const EXEC_SLICE = 2048;
+
+/**
  * Runs EXEC's queued commands in order inside transaction tx; resolves with their replies. Commands
  * for one shard are sent without waiting (they run in order there, and go out together: one hop per
  * shard for a run of them); a command that coordinates several hops itself is awaited before the
- * commands after it are sent.
+ * commands after it are sent. After every EXEC_SLICE commands it waits for the next turn of the
+ * event loop: the transaction's keys stay locked, so only commands on other keys run in between.
  */
 export async function runQueued(c: Client, tx: Transaction, queued: QueuedCommand[]): Promise<Buffer[]> {
   const worker = c.worker;
   const n = worker.n;
-  const replies: (Buffer | Promise<Buffer>)[] = [];
-  for (const { cmd, args } of queued) {
+  // Replies land here as hops answer (a callback each, not a promise each: a million promises and
+  // Promise.all's million reactions would run in one turn, and load the collector).
+  const replies: Buffer[] = new Array(queued.length);
+  let outstanding = 1; // this loop, until it has sent everything
+  let allIn: () => void = () => {};
+  const finished = new Promise<void>((resolve) => (allIn = resolve));
+  let sliceLeft = EXEC_SLICE;
+  for (let i = 0; i < queued.length; i++) {
+    if (--sliceLeft < 0) {
+      sliceLeft = EXEC_SLICE - 1;
+      await nextTurn();
+    }
+    const { cmd, args } = queued[i];
     const impl = cmd.impl;
     const flags = REQ_PART | (c.noTouch ? REQ_NO_TOUCH : 0);
     if (impl.shard !== undefined) {
       const keys = cmd.keyIndexes(args);
       let target = keys.length === 0 ? worker.index : shardOfKey(args[keys[0]], n);
-      for (let i = 1; i < keys.length; i++) {
-        if (shardOfKey(args[keys[i]], n) !== target) {
+      for (let k = 1; k < keys.length; k++) {
+        if (shardOfKey(args[keys[k]], n) !== target) {
           target = -1;
           break;
         }
       }
       if (target >= 0 && n > 1 && !allOn(cmd.derivedShards(args, n), target)) target = -1;
       if (target >= 0) {
-        replies.push(tx.runAsync(target, cmd, c.db, c.resp, flags, args));
+        outstanding++;
+        tx.run(target, cmd, c.db, c.resp, flags, args, false, (reply) => {
+          replies[i] = reply;
+          if (--outstanding === 0) allIn();
+        });
         continue;
       }
     }
     // A connection command, or a keyed one spanning shards: run it as the client would, its reply
     // captured (hops it makes go through tx).
-    replies.push(await runCaptured(c, cmd, args));
+    replies[i] = await runCaptured(c, cmd, args);
   }
-  return Promise.all(replies);
+  if (--outstanding === 0) allIn();
+  await finished;
+  return replies;
 }
 
 /** Runs one command through its client-side path inside EXEC's transaction, capturing its reply. */

@@ -127,11 +127,23 @@ export class ShardTx {
     const kind = h[0];
     const handle = h.readDoubleLE(1);
     if (kind === TX_PROPOSE) {
-      const ts = this.locks.propose(handle, decodeLocks(args[1]), h[9]);
-      w.ensure(8);
-      w.buf.writeDoubleLE(ts, w.len);
-      w.len += 8;
-      return true;
+      // Answered once the locks are taken: at once, or after the last slice of a long list.
+      let now = true;
+      let answered = false;
+      this.locks.proposeInSlices(handle, args[1], h[9], (ts) => {
+        if (now) {
+          w.ensure(8);
+          w.buf.writeDoubleLE(ts, w.len);
+          w.len += 8;
+          answered = true;
+          return;
+        }
+        const b = Buffer.allocUnsafe(8);
+        b.writeDoubleLE(ts, 0);
+        this.exec.mesh.reply(peer, seq, b);
+      });
+      now = false;
+      return answered;
     }
     if (kind === TX_PROPOSE_RUN) {
       // A two-shard transaction's other participant proposed first: this proposal, drawn later from

@@ -231,9 +231,9 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
 
   // --- transactions: typed entry points (direct calls for this shard; see shard-tx.ts) ------------
 
-  /** Schedules transaction `handle` here with these locks; returns the proposed timestamp. */
-  txPropose(handle: number, locks: Lock[], global: number): number {
-    return this.tx.propose(handle, locks, global);
+  /** Schedules transaction `handle` here with these locks; `locked` gets the proposed timestamp once they are taken. */
+  txPropose(handle: number, locks: Lock[], global: number, locked: (ts: number) => void): void {
+    this.tx.proposeInSlices(handle, locks, global, locked);
   }
 
   /** Finalizes `handle` at `ts` (0: already final); `conclude` also releases its locks here. */

@@ -10,7 +10,8 @@
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { Mesh } from '../runtime/mesh.ts';
 import { REQ_NO_TOUCH } from '../runtime/request-flags.ts';
-import { encodeLocks, NO_GLOBAL, type Lock, type Runnable } from './tx-shard.ts';
+import { encodedLocksSize, encodeLocks, encodeLocksInto, LOCK_SLICE, NO_GLOBAL, type Lock, type Runnable } from './tx-shard.ts';
+import { nextTurn } from '../util/next-turn.ts';
 
 /** Wire numbers of shard operations start here (client commands are numbered below it). */
 export const OP_BASE = 0x8000;
@@ -25,7 +26,8 @@ export interface TxHost {
   readonly index: number;
   readonly mesh: Mesh;
   nextTimestamp(): number;
-  txPropose(handle: number, locks: Lock[], global: number): number;
+  /** Proposes here; `locked` gets the timestamp once the locks are taken (at once, or after slices). */
+  txPropose(handle: number, locks: Lock[], global: number, locked: (ts: number) => void): void;
   txFinalize(handle: number, ts: number, conclude: boolean): void;
   txRun(handle: number, ts: number, conclude: boolean, runnable: number, db: number, resp: 2 | 3, noTouch: boolean, args: Buffer[], w: ReplyWriter | null, done: (reply: Buffer) => void): boolean;
 }
@@ -50,13 +52,38 @@ function newHandle(worker: TxHost): number {
   return ++counter * HANDLE_STRIDE + worker.index;
 }
 
-/** Groups keys (with their database and mode) by owning shard. */
+/**
+ * Groups keys (with their database and mode) by owning shard. A plan built `unique` holds each key
+ * once (write if any of its uses writes): EXEC's queue may name one key a million times, and every
+ * lock a shard holds is a holder it walks when it checks an entry.
+ */
 export class LockPlan {
   readonly byShard = new Map<number, Lock[]>();
+  /** Per database, key → its lock, for a unique plan; null: keys are added as they come. */
+  private readonly seen: Map<string, Lock>[] | null;
+  constructor(unique = false) {
+    this.seen = unique ? [] : null;
+  }
   add(shard: number, db: number, key: Buffer, write: boolean): void {
+    const k = key.latin1Slice(0, key.length);
+    if (this.seen !== null) {
+      const seen = (this.seen[db] ??= new Map());
+      const had = seen.get(k);
+      if (had !== undefined) {
+        if (write) had.write = true;
+        return;
+      }
+      const lock: Lock = { db, key: k, write };
+      seen.set(k, lock);
+      this.locksOf(shard).push(lock);
+      return;
+    }
+    this.locksOf(shard).push({ db, key: k, write });
+  }
+  private locksOf(shard: number): Lock[] {
     let l = this.byShard.get(shard);
     if (l === undefined) this.byShard.set(shard, (l = []));
-    l.push({ db, key: key.latin1Slice(0, key.length), write });
+    return l;
   }
   /** Makes shard a participant even without keys (it gets a whole-shard lock in a global transaction). */
   touch(shard: number): void {
@@ -65,6 +92,17 @@ export class LockPlan {
 }
 
 let counter = 0;
+
+/** Encodes a long lock list LOCK_SLICE locks per event-loop turn. */
+async function encodeInSlices(locks: Lock[]): Promise<Buffer> {
+  const b = Buffer.allocUnsafe(encodedLocksSize(locks));
+  let at = 0;
+  for (let from = 0; from < locks.length; from += LOCK_SLICE) {
+    if (from > 0) await nextTurn();
+    at = encodeLocksInto(locks, from, Math.min(locks.length, from + LOCK_SLICE), b, at);
+  }
+  return b;
+}
 
 /** One reused header buffer per thread: mesh.send copies a frame's arguments before it returns. */
 const header = Buffer.alloc(HEADER_BYTES);
@@ -106,13 +144,18 @@ export class Transaction {
     for (const s of tx.shards) {
       const locks = plan.byShard.get(s)!;
       if (s === worker.index) {
-        ts = Math.max(ts, worker.txPropose(tx.handle, locks, global));
+        waiting++;
+        worker.txPropose(tx.handle, locks, global, (t) => {
+          ts = Math.max(ts, t);
+          if (--waiting === 0 && wake !== null) wake();
+        });
         continue;
       }
       waiting++;
+      const encoded = locks.length <= LOCK_SLICE ? encodeLocks(locks) : await encodeInSlices(locks);
       const h = writeHeader(TX_PROPOSE, tx.handle, 0, false, 0);
       h[9] = global;
-      worker.mesh.send(s, TX_FRAME, 0, 2, 0, [h.subarray(0, 10), encodeLocks(locks)], {
+      worker.mesh.send(s, TX_FRAME, 0, 2, 0, [h.subarray(0, 10), encoded], {
         complete: (r: Buffer) => {
           ts = Math.max(ts, r.readDoubleLE(0));
           if (--waiting === 0 && wake !== null) wake();
@@ -200,7 +243,9 @@ export function runTwoShards(
   finalized: (ts: number) => void,
 ): void {
   const handle = newHandle(worker);
-  worker.txPropose(handle, local.locks, NO_GLOBAL);
+  // The local timestamp is drawn now, before the other shard's (a long lock list may still be being
+  // taken when the answer comes: the local hop then waits for it).
+  worker.txPropose(handle, local.locks, NO_GLOBAL, NOOP);
   const wire: Buffer[] = new Array(remote.args.length + 2);
   wire[0] = writeHeader(TX_PROPOSE_RUN, handle, 0, true, runnable.index);
   wire[1] = encodeLocks(remote.locks);

@@ -9,7 +9,16 @@
 //   timestamp order on every shard, and waits only ever point to smaller timestamps (no deadlock);
 // - a command outside any transaction runs at once when none of its keys is locked, else it becomes
 //   an entry of its own with a fresh (final) timestamp: after every final entry here, and after any
-//   pending one whose final timestamp turns out smaller.
+//   pending one whose final timestamp turns out smaller;
+// - a long lock list (more than LOCK_SLICE locks: a huge EXEC) is taken and released in slices, one
+//   per event-loop turn, so the thread serves other work meanwhile. While an entry is still taking
+//   its locks it is not final anywhere (its proposal is answered only once they are all taken), so a
+//   command that runs meanwhile on a key it has not locked yet comes before it; every entry with a
+//   larger timestamp waits for it as for a whole-shard write lock. While it releases them, the keys it
+//   still holds stay locked (two-phase locking's shrinking phase).
+// - an entry with more than FEW_LOCKS locks checks only its contended ones (keys that had, or later
+//   got, another holder): its other keys have no other holder, so it waits on nothing there. A huge
+//   EXEC on keys nobody else touches is found runnable in O(1), not by walking its million locks.
 
 /** What a transaction runs on a shard: a command or a shard operation, known here by its wire number only. */
 export interface Runnable {
@@ -18,6 +27,11 @@ export interface Runnable {
 
 /** The handle of an entry that is no transaction's (a command held back behind one). */
 const NO_HANDLE = 0;
+
+/** Locks taken or released per event-loop turn by an entry with more of them. */
+export const LOCK_SLICE = 16384;
+/** Above this many locks an entry keeps its contended ones apart (mayRun checks only those). */
+const FEW_LOCKS = 64;
 
 export const NO_GLOBAL = 0;
 export const GLOBAL_READ = 1;
@@ -71,18 +85,28 @@ export class TxEntry<R extends Runnable = Runnable> {
   readonly locks: Lock[];
   readonly ops: TxOp<R>[] = [];
   armed = false;
+  /** Its locks are still being taken (in slices): it is not final, and later entries wait for it. */
+  locking = false;
+  /** Its locks are being released (in slices) after it concluded. */
+  releasing = false;
+  /**
+   * With more than FEW_LOCKS locks: those on keys another entry also held while it did (mayRun
+   * checks only these); unused for fewer (mayRun checks them all).
+   */
+  readonly contended: Lock[] = [];
   /**
    * Found runnable once: it stays so until it ends (entries that come later get larger timestamps,
    * and pending ones only move later), so the check is not repeated.
    */
   running = false;
 
-  constructor(handle: number, ts: number, final: boolean, global: number, locks: Lock[]) {
+  /** `writes`: whether a lock writes, for an entry whose locks are added later (in slices). */
+  constructor(handle: number, ts: number, final: boolean, global: number, locks: Lock[], writes = locks.some((l) => l.write)) {
     this.handle = handle;
     this.ts = ts;
     this.final = final;
     this.global = global;
-    this.writes = global === GLOBAL_WRITE || locks.some((l) => l.write);
+    this.writes = global === GLOBAL_WRITE || writes;
     this.locks = locks;
   }
 }
@@ -97,6 +121,8 @@ export class TxShard<R extends Runnable = Runnable> {
   private readonly entries = new Set<TxEntry<R>>();
   private readonly byHandle = new Map<number, TxEntry<R>>();
   private readonly globals: TxEntry<R>[] = [];
+  /** Entries still taking their locks: every entry with a larger timestamp waits for them. */
+  private readonly locking: TxEntry<R>[] = [];
   private readonly armed: TxEntry<R>[] = [];
   private readonly nextTs: () => number;
   private readonly runner: OpRunner<R>;
@@ -136,12 +162,52 @@ export class TxShard<R extends Runnable = Runnable> {
     return false;
   }
 
-  /** Schedules transaction `handle` with these locks; returns its proposed timestamp. */
+  /** Schedules transaction `handle` with these locks, all taken now; returns its proposed timestamp. */
   propose(handle: number, locks: Lock[], global: number): number {
     const e = new TxEntry<R>(handle, this.nextTs(), false, global, locks);
     this.add(e);
     this.byHandle.set(handle, e);
     return e.ts;
+  }
+
+  /**
+   * Schedules transaction `handle` like propose(); a list of more than LOCK_SLICE locks is taken in
+   * slices, one per event-loop turn. `locked` gets the proposed timestamp once every lock is taken
+   * (at once for a short list). The locks come as a list or encoded (encodeLocks), then decoded
+   * slice by slice too.
+   */
+  proposeInSlices(handle: number, source: Lock[] | Buffer, global: number, locked: (ts: number) => void): void {
+    const wire = Buffer.isBuffer(source) ? source : null;
+    const count = wire !== null ? countLocks(wire) : (source as Lock[]).length;
+    if (count <= LOCK_SLICE) {
+      locked(this.propose(handle, wire !== null ? decodeLocks(wire) : (source as Lock[]), global));
+      return;
+    }
+    // Encoded locks are a view of the ring's buffer, reused once this frame is handled: kept as a copy.
+    const encoded = wire !== null ? Buffer.from(wire) : null;
+    const locks: Lock[] = encoded !== null ? [] : (source as Lock[]);
+    const e = new TxEntry<R>(handle, this.nextTs(), false, global, locks, encoded !== null ? writesAny(encoded) : locks.some((l) => l.write));
+    e.locking = true;
+    this.locking.push(e);
+    this.entries.add(e);
+    if (e.global !== NO_GLOBAL) this.globals.push(e);
+    this.byHandle.set(handle, e);
+    let at = 0;
+    const step = (from: number): void => {
+      const to = Math.min(count, from + LOCK_SLICE);
+      if (encoded !== null) at = decodeLocksInto(encoded, at, to - from, locks);
+      for (let i = from; i < to; i++) this.addLock(e, locks[i]);
+      if (to < count) {
+        setImmediate(step, to);
+        return;
+      }
+      e.locking = false;
+      this.locking.splice(this.locking.indexOf(e), 1);
+      locked(e.ts);
+      // Entries with larger timestamps waited for it: they may run now, if their locks allow.
+      this.pump();
+    };
+    step(0);
   }
 
   /**
@@ -206,26 +272,64 @@ export class TxShard<R extends Runnable = Runnable> {
   private add(e: TxEntry<R>): void {
     this.entries.add(e);
     if (e.global !== NO_GLOBAL) this.globals.push(e);
-    for (const l of e.locks) {
-      const map = this.holders[l.db];
-      let hs = map.get(l.key);
-      if (hs === undefined) map.set(l.key, (hs = []));
-      hs.push({ entry: e, write: l.write });
-    }
+    for (const l of e.locks) this.addLock(e, l);
   }
 
-  private release(e: TxEntry<R>): void {
-    this.entries.delete(e);
-    if (e.handle !== NO_HANDLE) this.byHandle.delete(e.handle);
-    if (e.global !== NO_GLOBAL) this.globals.splice(this.globals.indexOf(e), 1);
-    for (const l of e.locks) {
-      const map = this.holders[l.db];
-      const hs = map.get(l.key);
-      if (hs === undefined) continue;
-      const i = hs.findIndex((h) => h.entry === e);
-      if (i >= 0) hs.splice(i, 1);
-      if (hs.length === 0) map.delete(l.key);
+  /** Makes e a holder of lock l; a key with other holders is a contended lock for each of them. */
+  private addLock(e: TxEntry<R>, l: Lock): void {
+    const map = this.holders[l.db];
+    let hs = map.get(l.key);
+    if (hs === undefined) map.set(l.key, (hs = []));
+    else if (hs.length > 0) {
+      if (e.locks.length > FEW_LOCKS) e.contended.push(l);
+      for (const h of hs) if (h.entry.locks.length > FEW_LOCKS) h.entry.contended.push({ db: l.db, key: l.key, write: h.write });
     }
+    hs.push({ entry: e, write: l.write });
+  }
+
+  /** Gives up e's locks: at once, or for a long list in slices (e stays live until the last one). */
+  private release(e: TxEntry<R>): void {
+    if (e.handle !== NO_HANDLE) this.byHandle.delete(e.handle);
+    if (e.locks.length <= LOCK_SLICE) {
+      for (const l of e.locks) this.releaseLock(e, l);
+      this.forget(e);
+      return;
+    }
+    e.releasing = true;
+    const step = (from: number): void => {
+      const to = Math.min(e.locks.length, from + LOCK_SLICE);
+      for (let i = from; i < to; i++) this.releaseLock(e, e.locks[i]);
+      if (to < e.locks.length) {
+        setImmediate(step, to);
+        // Entries waiting on the keys released so far may run now.
+        if (from > 0) this.pump();
+        return;
+      }
+      this.forget(e);
+      if (from > 0) {
+        this.onConclude();
+        this.pump();
+      }
+    };
+    step(0);
+  }
+
+  private releaseLock(e: TxEntry<R>, l: Lock): void {
+    const map = this.holders[l.db];
+    const hs = map.get(l.key);
+    if (hs === undefined) return;
+    if (hs.length === 1) {
+      if (hs[0].entry === e) map.delete(l.key);
+      return;
+    }
+    const i = hs.findIndex((h) => h.entry === e);
+    if (i >= 0) hs.splice(i, 1);
+  }
+
+  /** e holds nothing any more: it leaves the live entries. */
+  private forget(e: TxEntry<R>): void {
+    this.entries.delete(e);
+    if (e.global !== NO_GLOBAL) this.globals.splice(this.globals.indexOf(e), 1);
   }
 
   private arm(e: TxEntry<R>): void {
@@ -243,8 +347,10 @@ export class TxShard<R extends Runnable = Runnable> {
   }
 
   private mayRun(e: TxEntry<R>): boolean {
-    if (!e.final) return false;
+    if (!e.final || e.locking) return false;
     const ts = e.ts;
+    // An entry still taking its locks may turn out to conflict: everything after it waits.
+    for (const o of this.locking) if (o.ts < ts) return false;
     if (e.global === GLOBAL_WRITE) {
       for (const o of this.entries) if (o !== e && o.ts < ts) return false;
       return true;
@@ -254,7 +360,7 @@ export class TxShard<R extends Runnable = Runnable> {
     } else {
       for (const g of this.globals) if (g.ts < ts && globalConflict(g, e)) return false;
     }
-    for (const l of e.locks) {
+    for (const l of e.locks.length > FEW_LOCKS ? e.contended : e.locks) {
       const hs = this.holders[l.db].get(l.key);
       if (hs === undefined) continue;
       for (const h of hs) if (h.entry !== e && h.entry.ts < ts && (h.write || l.write)) return false;
@@ -320,29 +426,67 @@ export function copyArgs(args: Buffer[]): Buffer[] {
   return out;
 }
 
-/** Encodes locks for the wire in one buffer: per lock [db u16][write u8][key length u32][key bytes]. */
-export function encodeLocks(locks: Lock[]): Buffer {
+/** The encoded size of locks. */
+export function encodedLocksSize(locks: Lock[]): number {
   let size = 0;
   for (const l of locks) size += 7 + l.key.length;
-  const b = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (const l of locks) {
-    b.writeUInt16LE(l.db, at);
-    b[at + 2] = l.write ? 1 : 0;
-    b.writeUInt32LE(l.key.length, at + 3);
-    b.latin1Write(l.key, at + 7);
-    at += 7 + l.key.length;
+  return size;
+}
+
+/**
+ * Encodes locks for the wire in one buffer: per lock [db u16][write u8][key length u32][key bytes].
+ * `into`/`from`/`to`: encodes locks[from, to) at offset `at` of `into` (a long list is encoded in
+ * slices); returns the offset after them.
+ */
+export function encodeLocksInto(locks: Lock[], from: number, to: number, into: Buffer, at: number): number {
+  for (let i = from; i < to; i++) {
+    const l = locks[i];
+    const key = l.key;
+    const len = key.length;
+    into[at] = l.db & 0xff;
+    into[at + 1] = l.db >>> 8;
+    into[at + 2] = l.write ? 1 : 0;
+    into.writeUInt32LE(len, at + 3);
+    at += 7;
+    // Short keys byte by byte (cheaper than a call into the runtime per key).
+    if (len <= 32) for (let j = 0; j < len; j++) into[at + j] = key.charCodeAt(j);
+    else into.latin1Write(key, at);
+    at += len;
   }
+  return at;
+}
+
+export function encodeLocks(locks: Lock[]): Buffer {
+  const b = Buffer.allocUnsafe(encodedLocksSize(locks));
+  encodeLocksInto(locks, 0, locks.length, b, 0);
   return b;
 }
 
 export function decodeLocks(b: Buffer): Lock[] {
   const out: Lock[] = [];
-  let at = 0;
-  while (at < b.length) {
+  decodeLocksInto(b, 0, Infinity, out);
+  return out;
+}
+
+/** Decodes up to `max` locks from offset `at` of b into out; returns the offset after them. */
+function decodeLocksInto(b: Buffer, at: number, max: number, out: Lock[]): number {
+  for (let n = 0; n < max && at < b.length; n++) {
     const len = b.readUInt32LE(at + 3);
     out.push({ db: b.readUInt16LE(at), write: b[at + 2] === 1, key: b.latin1Slice(at + 7, at + 7 + len) });
     at += 7 + len;
   }
-  return out;
+  return at;
+}
+
+/** How many locks b encodes. */
+function countLocks(b: Buffer): number {
+  let n = 0;
+  for (let at = 0; at < b.length; n++) at += 7 + b.readUInt32LE(at + 3);
+  return n;
+}
+
+/** Whether any lock b encodes is a write lock. */
+function writesAny(b: Buffer): boolean {
+  for (let at = 0; at < b.length; at += 7 + b.readUInt32LE(at + 3)) if (b[at + 2] === 1) return true;
+  return false;
 }
