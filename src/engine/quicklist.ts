@@ -12,7 +12,7 @@
 // by their counts from the nearer end, then entries inside one chunk.
 
 import { KIND_LIST, type TypedValue, type ValueKind } from './value-kind.ts';
-import { BUFFER_HEADER, objectBytes, sampleCount } from './value-memory.ts';
+import { AccountedValue, BUFFER_HEADER, objectBytes } from './value-memory.ts';
 import { LP_ESTIMATE_OVERHEAD, LP_HEADER, clampFill, exceedsLimit, lpEntrySize, nodeLimit } from './listpack-size.ts';
 
 /** A chunk buffer is never allocated smaller than this. */
@@ -222,8 +222,10 @@ const EMPTY = Buffer.alloc(0);
 
 export type ListEncoding = 'listpack' | 'quicklist';
 
-export class QuickList implements TypedValue {
+export class QuickList extends AccountedValue implements TypedValue {
   readonly kindId = KIND_LIST;
+  /** Entry bytes in all chunks (the sum of their end - start), kept on every change for memBytes(). */
+  private entryBytes = 0;
   /** Redis 7.2's OBJ_ENCODING_LISTPACK (one chunk, no node rules) or OBJ_ENCODING_QUICKLIST. */
   encoding: ListEncoding;
   /** The quicklist's fill (list-max-listpack-size clamped to -5..32767); unused by a listpack. */
@@ -235,6 +237,7 @@ export class QuickList implements TypedValue {
 
   /** An empty list; a quicklist keeps `fill` (clamped as Redis's quicklistSetFill). */
   constructor(encoding: ListEncoding, fill = -2) {
+    super();
     this.encoding = encoding;
     this.fill = clampFill(fill);
   }
@@ -450,6 +453,8 @@ export class QuickList implements TypedValue {
       if (c !== null) QuickList.seal(c);
     } else QuickList.addAtEnd(c, v, left);
     this.length++;
+    this.entryBytes += entrySize(v.length);
+    this.resized();
   }
 
   /** Removes and returns (a copy of) the head or tail element; null when the list is empty. */
@@ -475,6 +480,8 @@ export class QuickList implements TypedValue {
     c.lp -= lpOf(out);
     if (--c.count === 0) this.unlink(c);
     this.length--;
+    this.entryBytes -= entrySize(len);
+    this.resized();
     return out;
   }
 
@@ -485,6 +492,7 @@ export class QuickList implements TypedValue {
       const c = left ? this.head! : this.tail!;
       if (n >= c.count) {
         n -= c.count;
+        this.entryBytes -= c.end - c.start;
         this.unlink(c);
         continue;
       }
@@ -492,11 +500,13 @@ export class QuickList implements TypedValue {
       // Count the listpack bytes of the smaller side.
       if (2 * n <= c.count) c.lp -= left ? lpBytesOf(c.buf, c.start, cut) : lpBytesOf(c.buf, cut, c.end);
       else c.lp = LP_HEADER + (left ? lpBytesOf(c.buf, cut, c.end) : lpBytesOf(c.buf, c.start, cut));
+      this.entryBytes -= left ? cut - c.start : c.end - cut;
       if (left) c.start = cut;
       else c.end = cut;
       c.count -= n;
       n = 0;
     }
+    this.resized();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -528,6 +538,8 @@ export class QuickList implements TypedValue {
     const oldSize = entrySize(len);
     c.lp += lpOf(v) - lpEntrySize(c.buf, off + ((oldSize - len) >> 1), len);
     this.replaceBytes(c, off, oldSize, v);
+    this.entryBytes += entrySize(v.length) - oldSize;
+    this.resized();
   }
 
   /**
@@ -539,10 +551,12 @@ export class QuickList implements TypedValue {
     const c = it.chunk!;
     const k = it.index;
     this.length++;
+    this.entryBytes += entrySize(v.length);
     if (this.encoding === 'listpack' || this.allowInsert(c, v.length)) {
       this.replaceBytes(c, after ? it.entryEnd : it.entryStart, 0, v);
       c.count++;
       c.lp += lpOf(v);
+      this.resized();
       return;
     }
     const atTail = after && k === c.count - 1;
@@ -556,6 +570,7 @@ export class QuickList implements TypedValue {
       QuickList.addAtEnd(part, v, after);
       this.mergeAround(c);
     }
+    this.resized();
   }
 
   /** Replaces `oldSize` bytes at c's offset `off` with an entry holding v (counts unchanged). */
@@ -627,6 +642,7 @@ export class QuickList implements TypedValue {
     }
     flush();
     for (const c of emptied) this.unlink(c);
+    if (removed > 0) this.resized();
     return removed;
   }
 
@@ -640,6 +656,7 @@ export class QuickList implements TypedValue {
       buf.copyWithin(write, from, to);
       write += to - from;
     }
+    this.entryBytes -= c.end - write;
     c.end = write;
     c.count -= drop.length;
     c.lp -= lp * drop.length;
@@ -659,6 +676,11 @@ export class QuickList implements TypedValue {
     }
   }
 
+  /** The model's bytes, from counters (O(1)): a fixed part per chunk (object and Buffer) plus the entries. */
+  memBytes(): number {
+    return objectBytes(9) + this.chunks * (objectBytes(7) + BUFFER_HEADER) + this.entryBytes;
+  }
+
   /** A deep copy: same encoding, fill and chunk boundaries (Redis listTypeDup). */
   clone(): QuickList {
     const out = new QuickList(this.encoding, this.fill);
@@ -672,6 +694,7 @@ export class QuickList implements TypedValue {
       out.link(copy, out.tail);
     }
     out.length = this.length;
+    out.entryBytes = this.entryBytes;
     return out;
   }
 
@@ -709,6 +732,7 @@ export class QuickList implements TypedValue {
       c.lp = LP_HEADER + lpBytesOf(c.buf, 0, bytes);
       list.link(c, list.tail);
       list.length += count;
+      list.entryBytes += bytes;
       p += bytes;
     }
     return list;
@@ -718,6 +742,7 @@ export class QuickList implements TypedValue {
   check(): void {
     let n = 0;
     let chunks = 0;
+    let bytes = 0;
     let prev: ListChunk | null = null;
     for (let c = this.head; c !== null; c = c.next) {
       if (c.prev !== prev) throw new Error('broken prev link');
@@ -736,30 +761,15 @@ export class QuickList implements TypedValue {
       if (c.lp !== lp) throw new Error(`chunk lp ${c.lp} but ${lp} listpack bytes`);
       n += c.count;
       chunks++;
+      bytes += c.end - c.start;
       prev = c;
     }
     if (prev !== this.tail) throw new Error('tail mismatch');
     if (n !== this.length) throw new Error(`length ${this.length} but ${n} entries`);
     if (chunks !== this.chunks) throw new Error('chunk count mismatch');
+    if (bytes !== this.entryBytes) throw new Error(`entryBytes ${this.entryBytes} but ${bytes} in the chunks`);
     if (this.encoding === 'listpack' && chunks > 1) throw new Error('a listpack of several chunks');
   }
-}
-
-/** A chunk: its object, its buffer's header and the bytes its entries take (free room not counted, as Redis's lpBytes). */
-function chunkBytes(c: ListChunk): number {
-  return objectBytes(7) + BUFFER_HEADER + c.bytes;
-}
-
-/** A listpack list: its one chunk; a quicklist: the first `samples` chunks' average times the chunks. */
-function listBytes(l: QuickList, samples: number): number {
-  const fixed = objectBytes(7);
-  if (l.head === null) return fixed;
-  if (l.encoding === 'listpack') return fixed + chunkBytes(l.head);
-  const want = sampleCount(l.chunks, samples);
-  let sum = 0;
-  let seen = 0;
-  for (let c: ListChunk | null = l.head; c !== null && seen < want; c = c.next, seen++) sum += chunkBytes(c);
-  return fixed + Math.round((sum / seen) * l.chunks);
 }
 
 /** The list kind (TYPE list). */
@@ -769,7 +779,7 @@ export const LIST_KIND: ValueKind<QuickList> = {
   // Redis 7.2's names: 'listpack' for a small list, 'quicklist' (7.0 answers it for every list).
   encoding: (v) => v.encoding,
   clone: (v) => v.clone(),
-  heapBytes: listBytes,
+  heapBytes: (v) => v.memBytes(),
   serialize: (v) => v.serialize(),
   deserialize: (b) => QuickList.deserialize(b),
 };
