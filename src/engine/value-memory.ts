@@ -27,6 +27,8 @@ export const MAP_ENTRY = 32;
 export const TREE_ENTRY = 4 * POINTER;
 /** A number stored unboxed in a double array. */
 export const DOUBLE = 8;
+/** A number boxed on the heap (a Map's value that is not a small integer). */
+export const HEAP_NUMBER = 16;
 
 /** Bytes of an object with `fields` own fields. */
 export function objectBytes(fields: number): number {
@@ -38,9 +40,12 @@ export function stringBytes(n: number): number {
   return (STRING_HEADER + n + 7) & ~7;
 }
 
-/** Bytes of an array of n slots (its elements' own bytes not included). */
+/**
+ * Bytes of an array of n slots (its elements' own bytes not included). A JS array grown by pushes
+ * has room for half as many again on average (V8 grows it by half plus 16): 12 bytes a slot.
+ */
 export function arrayBytes(n: number): number {
-  return ARRAY_HEADER + n * POINTER;
+  return ARRAY_HEADER + n * (POINTER + POINTER / 2);
 }
 
 /** Bytes of a hash field's value: a latin1 string or a Buffer. */
