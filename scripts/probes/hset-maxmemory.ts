@@ -147,7 +147,9 @@ async function probe(name: string, proc: ChildProcess, port: number): Promise<vo
     const rss = rssMb(proc.pid!);
     maxRss = Math.max(maxRss, rss);
     maxUsed = Math.max(maxUsed, used);
-    rows.push(`${t.padStart(6)} ${used.toFixed(1).padStart(9)} ${rss.toFixed(0).padStart(7)} ${String(c.replies - lastReplies).padStart(8)} ${String(c.oom).padStart(7)} ${String(infoField(info, 'evicted_keys')).padStart(8)}`);
+    const alloc = infoField(info, 'allocator_allocated') / 1e6;
+    const active = infoField(info, 'allocator_active') / 1e6;
+    rows.push(`${t.padStart(6)} ${used.toFixed(1).padStart(9)} ${rss.toFixed(0).padStart(7)} ${String(c.replies - lastReplies).padStart(8)} ${String(c.oom).padStart(7)} ${String(infoField(info, 'evicted_keys')).padStart(8)} ${alloc.toFixed(0).padStart(7)} ${active.toFixed(0).padStart(7)}`);
     lastReplies = c.replies;
   };
   for (let s = 1; s <= SECONDS; s++) {
@@ -168,7 +170,9 @@ async function probe(name: string, proc: ChildProcess, port: number): Promise<vo
     }
   }
   console.log(`\n${name}: maxmemory ${MAXMEMORY}, ${CACHE ? 'cache mode' : POLICY}, ${CLIENTS} clients x ${DEPTH} pipelined HSET (1000-byte values)`);
-  console.log('     s   used MB  RSS MB  replies     OOM  evicted');
+  // alloc/active: INFO allocator_allocated / allocator_active (Damselfly: the shard threads' V8 heaps
+  // in use / committed, plus external and arena bytes; Redis: jemalloc's figures).
+  console.log('     s   used MB  RSS MB  replies     OOM  evicted alloc MB active MB');
   for (const r of rows) console.log(r);
   console.log(`total replies ${c.replies}, -OOM ${c.oom}, other errors ${c.errors}, max used ${maxUsed.toFixed(1)} MB, max RSS ${maxRss.toFixed(0)} MB`);
 }
@@ -183,7 +187,9 @@ if (TARGET === 'both' || TARGET === 'dfly') {
   const port = await freePort();
   const args = ['src/main.ts', `--port=${port}`, `--maxmemory=${MAXMEMORY}`, `--maxmemory_policy=${POLICY}`];
   if (CACHE) args.push('--cache_mode=true');
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  // --node_flags="--a --b": V8/Node flags for the server process (experiments with the collector).
+  const nodeFlags = (opts.get('node_flags') ?? '').split(' ').filter((f) => f !== '');
+  const proc = spawn(process.execPath, [...nodeFlags, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     await probe('Damselfly', proc, port);
   } finally {

@@ -254,7 +254,7 @@ export class Shard {
   private collectReleased(): void {
     let released = 0;
     for (const db of this.dbs) released += db.arena.releasedBytes + db.account.released;
-    const every = this.maxmemory === 0 ? RELEASED_GC_BYTES : Math.min(RELEASED_GC_BYTES, Math.max(1 << 20, this.maxmemory >> 2));
+    const every = this.maxmemory === 0 ? RELEASED_GC_BYTES : Math.min(RELEASED_GC_BYTES, Math.max(1 << 20, this.maxmemory >> 3));
     if (released < this.releasedAtGc) this.releasedAtGc = released;
     if (released - this.releasedAtGc < every) return;
     this.releasedAtGc = released;
