@@ -119,7 +119,7 @@ export class HashValue extends AccountedValue implements TypedValue, ExpiringPar
       const i = t.indexOf(field);
       isNew = i < 0;
       if (isNew) {
-        t.set(field, value);
+        t.append(field, value);
         this.payload += stringBytes(field.length) + stringOrBufferBytes(value);
       } else {
         this.payload += stringOrBufferBytes(value) - stringOrBufferBytes(t.valueAt(i));
