@@ -247,7 +247,7 @@ export class Shard {
    * them (flushes, deletes of large values, compaction) never prompts a collection by itself; and
    * collections dropped under eviction are garbage V8 collects only when its heap has grown well past
    * its live size, which would let the process grow to several times maxmemory. After 64 MB released
-   * (or a quarter of the shard's maxmemory share, if less), ask for a major collection that runs
+   * (or an eighth of the shard's maxmemory share, if less), ask for a major collection that runs
    * concurrently (the main isolate sets --expose-gc for the shard threads; without it the memory
    * returns at the next natural one).
    */
