@@ -4,7 +4,7 @@
 // process's VmRSS every second, counts -OOM replies, prints one table per server.
 // Usage: node scripts/probes/hset-maxmemory.ts [--seconds=30] [--policy=allkeys-lru] [--cache_mode]
 //        [--target=both|dfly|redis] [--maxmemory=200mb] [--after-delete]
-// --after-delete: when the load stops, FLUSHALL-free cleanup (DEL of every h:*) and two more samples.
+// --after-delete: when the load stops, DEL of every h:* and samples 1, 2, 3, 5 and 10 s later.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -164,8 +164,8 @@ async function probe(name: string, proc: ChildProcess, port: number): Promise<vo
       for (let k = i; k < i + 100; k++) keys.push(`h:${k}`);
       await ask(port, ['DEL', ...keys]);
     }
-    for (const t of ['del+1', 'del+2', 'del+3']) {
-      await new Promise((r) => setTimeout(r, 1000));
+    for (const t of ['del+1', 'del+2', 'del+3', 'del+5', 'del+10']) {
+      await new Promise((r) => setTimeout(r, t === 'del+5' ? 2000 : t === 'del+10' ? 5000 : 1000));
       await sample(t);
     }
   }
