@@ -6,6 +6,9 @@
 // over still run, as the one command that crosses the limit does in Redis: the margin there is the
 // writers' pipelined batches); volatile-ttl evicts the soonest deadlines first;
 // LFU counts accesses (OBJECT FREQ); cache mode keeps a hot set through a scan of new keys.
+// Collections count exactly (each value's bytes are kept on every change): hashes growing under the
+// limit are evicted enough and no more — used_memory stays at the limit, never collapses toward 0 —
+// with no -OOM, and deleting them all brings used_memory back to 0.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -138,6 +141,36 @@ describe('eviction under load', () => {
     assert.equal(cold, 5, "a new key's counter is LFU_INIT_VAL");
     assert.ok(hot > cold, `hot ${hot} > cold ${cold}`);
   });
+
+  for (const [policy, cacheMode] of [['allkeys-lru', false], ['noeviction', true]] as const) {
+    it(`${cacheMode ? 'cache mode' : policy}: growing hashes are evicted enough and no more, with no -OOM`, async () => {
+      await setPolicy(policy, cacheMode);
+      const hashes = 50;
+      const batch = 150;
+      const bad: string[] = [];
+      let lowest = Infinity;
+      for (let round = 0; round < 60; round++) {
+        await Promise.all(
+          writers.map(async (w, wi) => {
+            const cmds: Arg[][] = [];
+            for (let i = 0; i < batch; i++) cmds.push(['HSET', `h:${(round * 7 + wi * 13 + i) % hashes}`, `f:${round}:${wi}:${i}`, VALUE]);
+            for (const r of await pipeline(w, cmds)) if (r !== ':1\r\n') bad.push(r);
+          }),
+        );
+        const used = await usedMemory();
+        // Each shard evicts down to its share after every write; a pass left for the next turn is
+        // at most one hash of slack.
+        assert.ok(used <= LIMIT * 1.05, `round ${round}: used_memory ${used} over maxmemory ${LIMIT}`);
+        if (round >= 30) lowest = Math.min(lowest, used);
+      }
+      assert.deepEqual(bad, []);
+      assert.ok((await evicted()) > 0, 'hashes were evicted');
+      assert.ok(lowest >= LIMIT / 2, `no over-eviction: used_memory fell to ${lowest} of ${LIMIT} under steady writes`);
+      const dels = await pipeline(admin, Array.from({ length: hashes }, (_, i) => ['DEL', `h:${i}`]));
+      assert.ok(dels.every((r) => r === ':1\r\n' || r === ':0\r\n'));
+      assert.equal(await usedMemory(), 0, 'deleting every hash gives back every byte counted');
+    });
+  }
 
   it('cache mode keeps a hot set through a scan of new keys', async () => {
     await setPolicy('noeviction', true);

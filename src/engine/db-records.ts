@@ -2,9 +2,11 @@
 // deadline, LRU clock and LFU counter, key bytes, then a string's bytes or the handle of an object
 // value), and reading and writing records (the LRU/LFU access data included).
 // Invariants: a record is only read through these accessors; an object's handle is reused only after
-// the turn that freed it (views read in that turn stay valid); `gen` moves whenever a record is freed.
+// the turn that freed it (views read in that turn stay valid); `gen` moves whenever a record is freed;
+// `account` holds exactly the collections some record holds (attached when written, detached when freed).
 
 import { Arena } from './arena.ts';
+import { AccountedValue, MemoryAccount } from './value-memory.ts';
 import type { StringValue, TypedValue, Value } from './value-kind.ts';
 
 // Record header (8-byte aligned block):
@@ -70,6 +72,8 @@ export class RecordStore {
   private freeHandles: number[] = [];
   /** Handles of deleted objects, released after the turn (like the arena's parked blocks). */
   private parkedHandles: number[] = [];
+  /** The bytes of the collections stored here (each attached while its record holds it). */
+  account = new MemoryAccount();
   /** Bumped whenever a record is freed or moved (Entry views re-find their key then). */
   gen = 0;
   /** How accesses are recorded (the shard's). */
@@ -229,6 +233,11 @@ export class RecordStore {
       let h: number;
       if (keep !== 0 && (this.flagsAt(keep) & KIND_MASK) === KIND_OBJECT) h = this.handleAt(keep);
       else h = this.freeHandles.length > 0 ? this.freeHandles.pop()! : this.objects.push(undefined) - 1;
+      const prev = this.objects[h];
+      if (prev !== value) {
+        if (prev instanceof AccountedValue) prev.detach(this.account);
+        if (value instanceof AccountedValue) value.attach(this.account);
+      }
       this.objects[h] = value as TypedValue;
       c.writeUInt32LE(h, v);
     } else if (typeof value === 'string') c.latin1Write(value, v, valLen);
@@ -255,7 +264,11 @@ export class RecordStore {
   protected freeRecord(ref: number, keepObject: boolean): void {
     if (!keepObject && (this.flagsAt(ref) & KIND_MASK) === KIND_OBJECT) {
       if (this.parkedHandles.length === 0) queueMicrotask(this.releaseHandles);
-      this.parkedHandles.push(this.handleAt(ref));
+      const h = this.handleAt(ref);
+      this.parkedHandles.push(h);
+      // The value's bytes leave the account now (a view of it may still be read this turn).
+      const v = this.objects[h];
+      if (v instanceof AccountedValue) v.detach(this.account);
     }
     this.arena.free(ref);
     this.gen++;
@@ -269,6 +282,10 @@ export class RecordStore {
   /** Drops every record and object value (Database.clear). */
   protected clearRecords(): void {
     this.arena.clear();
+    // The dropped values keep the old account (O(1): none of them is visited).
+    const dropped = this.account;
+    this.account = new MemoryAccount();
+    this.account.released = dropped.released + dropped.bytes;
     this.objects = [];
     this.freeHandles = [];
     this.parkedHandles = [];

@@ -4,7 +4,6 @@
 // theirs); an expired key is never returned (lookup deletes it); deadlines beyond 2^53 ms are kept
 // exactly (hugeDeadlines); every change marks the key's watchers dirty; put() calls onKeyReady.
 
-import { kindOf } from './kinds.ts';
 import type { ExpiringParts, TypedValue, Value } from './value-kind.ts';
 import { DashTable, HASH, hashBytes, hashString, type KeyStore, type Segment, SEGMENT_SLOTS } from './dashtable.ts';
 import type { WatchedKey } from './watch.ts';
@@ -110,12 +109,13 @@ export class KeyTable extends RecordStore implements KeyStore {
   }
 
   /**
-   * Bytes the keyspace uses: records (keys, strings), the index, and a slot per object value; 0 for an
-   * empty database (its one empty segment is a fixed cost of the process, not data).
+   * Bytes the keyspace uses: records (keys, strings), the index, a slot per object value, and the
+   * collections' own bytes (their account: exact sums, no heap sampling); 0 for an empty database (its
+   * one empty segment is a fixed cost of the process, not data).
    */
   get bytes(): number {
-    if (this.table.size === 0) return this.arena.usedBytes;
-    return this.arena.usedBytes + this.table.bytes + this.objects.length * 8;
+    if (this.table.size === 0) return this.arena.usedBytes + this.account.bytes;
+    return this.arena.usedBytes + this.table.bytes + this.objects.length * 8 + this.account.bytes;
   }
 
   refMatches(ref: number): boolean {
@@ -319,23 +319,16 @@ export class KeyTable extends RecordStore implements KeyStore {
 
   /**
    * Deletes the key whose record is ref (eviction): as delete(), found from the record itself.
-   * Returns the estimated heap bytes of a collection value (0 for a string), which the collector
-   * gives back later.
+   * A collection's bytes leave `bytes` at once (its account), whenever the collector reclaims them.
    */
-  evictRef(ref: number): number {
+  evictRef(ref: number): void {
     const c = this.arena.chunk(ref);
     const off = Arena.offset(ref);
     const k = this.keyStart(c, off);
     const key = c.subarray(k, k + this.keyLen(c, off));
     if (this.refOf(key) !== ref) throw new Error('evictRef: the table does not hold this record');
-    let heap = 0;
-    if ((c[off] & KIND_MASK) === KIND_OBJECT) {
-      const v = this.valueAt(ref);
-      heap = kindOf(v).heapBytes(v, 5);
-    }
     this.removeLast(key, ref);
     if (this.watchers !== null) this.touch(keyText(key));
-    return heap;
   }
 
   /** Removes the key the table was last positioned on (its record is ref). */

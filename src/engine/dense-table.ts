@@ -46,6 +46,13 @@ export class DenseTable<V> {
     return true;
   }
 
+  /** Adds key (known to be absent: indexOf(key) < 0) with value v, with one Map write. */
+  append(key: string, v: V): void {
+    this.index.set(key, this.keys.length);
+    this.keys.push(key);
+    if (this.vals !== null) this.vals.push(v);
+  }
+
   /** Adds a key of a set; true if it is new. */
   add(key: string): boolean {
     return this.set(key, undefined as V);

@@ -8,7 +8,7 @@
 // listpackex -> hashtable or listpack(ex) -> hashtable, never back; a deadline is a positive ms time.
 
 import { type ExpiringParts, KIND_HASH, type TypedValue, type ValueKind } from './value-kind.ts';
-import { ARRAY_HEADER, DOUBLE, MAP_ENTRY, arrayBytes, objectBytes, sampleCount, stringBytes, stringOrBufferBytes } from './value-memory.ts';
+import { AccountedValue, ARRAY_HEADER, DOUBLE, MAP_ENTRY, POINTER, arrayBytes, objectBytes, stringBytes, stringOrBufferBytes } from './value-memory.ts';
 import { DeadlineHeap } from './deadline-heap.ts';
 import { DenseTable } from './dense-table.ts';
 import { BinReader, BinWriter } from '../util/codec.ts';
@@ -41,9 +41,11 @@ const ENC_HASHTABLE = 2;
 
 const ALL = Number.MAX_SAFE_INTEGER;
 
-export class HashValue implements TypedValue, ExpiringParts {
+export class HashValue extends AccountedValue implements TypedValue, ExpiringParts {
   readonly kindId = KIND_HASH;
   readonly parts: ExpiringParts = this;
+  /** Bytes of every field and value string (or Buffer): kept on every change, for memBytes(). */
+  private payload = 0;
   /** listpack(ex): fields and values by position. */
   private fields: string[] | null = [];
   private values: FieldValue[] | null = [];
@@ -99,7 +101,10 @@ export class HashValue implements TypedValue, ExpiringParts {
    * has `longest` bytes: a hashtable up front when they cannot fit a listpack.
    */
   prepare(pairs: number, longest: number, lim: HashLimits): void {
-    if (this.table === null && (pairs > lim.listpackEntries || longest > lim.listpackValue)) this.toTable();
+    if (this.table === null && (pairs > lim.listpackEntries || longest > lim.listpackValue)) {
+      this.toTable();
+      this.resized();
+    }
   }
 
   /**
@@ -108,35 +113,54 @@ export class HashValue implements TypedValue, ExpiringParts {
    */
   set(field: string, value: FieldValue, keepTtl: boolean, lim: HashLimits): boolean {
     if (this.table === null && (field.length > lim.listpackValue || value.length > lim.listpackValue)) this.toTable();
+    let isNew: boolean;
     if (this.table !== null) {
-      const isNew = this.table.set(field, value);
-      if (!isNew && !keepTtl && this.deadlines !== null) this.deadlines.delete(field);
-      return isNew;
+      const t = this.table;
+      const i = t.indexOf(field);
+      isNew = i < 0;
+      if (isNew) {
+        t.append(field, value);
+        this.payload += stringBytes(field.length) + stringOrBufferBytes(value);
+      } else {
+        this.payload += stringOrBufferBytes(value) - stringOrBufferBytes(t.valueAt(i));
+        t.setValueAt(i, value);
+        if (!keepTtl && this.deadlines !== null) this.deadlines.delete(field);
+      }
+    } else {
+      const fields = this.fields!;
+      const i = fields.indexOf(field);
+      isNew = i < 0;
+      if (!isNew) {
+        this.payload += stringOrBufferBytes(value) - stringOrBufferBytes(this.values![i]);
+        this.values![i] = value;
+        if (this.ttls !== null && !keepTtl && this.ttls[i] !== 0) this.reposition(i, 0);
+      } else {
+        fields.push(field);
+        this.values!.push(value);
+        this.payload += stringBytes(field.length) + stringOrBufferBytes(value);
+        if (this.ttls !== null) this.ttls.push(0);
+        if (fields.length > lim.listpackEntries) this.toTable();
+      }
     }
-    const fields = this.fields!;
-    const i = fields.indexOf(field);
-    if (i >= 0) {
-      this.values![i] = value;
-      if (this.ttls !== null && !keepTtl && this.ttls[i] !== 0) this.reposition(i, 0);
-      return false;
-    }
-    fields.push(field);
-    this.values!.push(value);
-    if (this.ttls !== null) this.ttls.push(0);
-    if (fields.length > lim.listpackEntries) this.toTable();
-    return true;
+    this.resized();
+    return isNew;
   }
 
   /** Removes field; false if it was not there. */
   delete(field: string): boolean {
     if (this.table !== null) {
-      if (!this.table.delete(field)) return false;
+      const t = this.table;
+      const i = t.indexOf(field);
+      if (i < 0) return false;
+      this.payload -= stringBytes(field.length) + stringOrBufferBytes(t.valueAt(i));
+      t.deleteAt(i);
       if (this.deadlines !== null) this.deadlines.delete(field);
-      return true;
+    } else {
+      const i = this.fields!.indexOf(field);
+      if (i < 0) return false;
+      this.removePair(i);
     }
-    const i = this.fields!.indexOf(field);
-    if (i < 0) return false;
-    this.removePair(i);
+    this.resized();
     return true;
   }
 
@@ -171,6 +195,7 @@ export class HashValue implements TypedValue, ExpiringParts {
   enableDeadlines(): void {
     if (this.table !== null) this.deadlines ??= new DeadlineHeap();
     else this.ttls ??= new Array<number>(this.fields!.length).fill(0);
+    this.resized();
   }
 
   /**
@@ -193,6 +218,7 @@ export class HashValue implements TypedValue, ExpiringParts {
     }
     if (this.table !== null) this.deadlines!.set(field, at);
     else this.reposition(i, at);
+    this.resized();
     return SETEX_OK;
   }
 
@@ -200,7 +226,11 @@ export class HashValue implements TypedValue, ExpiringParts {
   persist(field: string): number {
     const i = this.indexOf(field);
     if (i < 0) return -2;
-    if (this.table !== null) return this.deadlines !== null && this.deadlines.delete(field) ? 1 : -1;
+    if (this.table !== null) {
+      if (this.deadlines === null || !this.deadlines.delete(field)) return -1;
+      this.resized();
+      return 1;
+    }
     if (this.ttls === null || this.ttls[i] === 0) return -1;
     this.reposition(i, 0);
     return 1;
@@ -219,18 +249,27 @@ export class HashValue implements TypedValue, ExpiringParts {
       const ttls = this.ttls;
       while (n < max && n < ttls.length && ttls[n] !== 0 && ttls[n] <= now) n++;
       if (n > 0) {
+        for (let i = 0; i < n; i++) this.payload -= stringBytes(this.fields![i].length) + stringOrBufferBytes(this.values![i]);
         this.fields!.splice(0, n);
         this.values!.splice(0, n);
         ttls.splice(0, n);
+        this.resized();
       }
       return n;
     }
     const heap = this.deadlines;
     if (heap === null) return 0;
+    const t = this.table!;
     for (let at = heap.peek(); n < max && at !== 0 && at <= now; at = heap.peek()) {
-      this.table!.delete(heap.pop());
+      const field = heap.pop();
+      const i = t.indexOf(field);
+      if (i >= 0) {
+        this.payload -= stringBytes(field.length) + stringOrBufferBytes(t.valueAt(i));
+        t.deleteAt(i);
+      }
       n++;
     }
+    if (n > 0) this.resized();
     return n;
   }
 
@@ -250,6 +289,7 @@ export class HashValue implements TypedValue, ExpiringParts {
   // ---------------------------------------------------------------------------------------------
 
   private removePair(i: number): void {
+    this.payload -= stringBytes(this.fields![i].length) + stringOrBufferBytes(this.values![i]);
     this.fields!.splice(i, 1);
     this.values!.splice(i, 1);
     if (this.ttls !== null) this.ttls.splice(i, 1);
@@ -268,6 +308,7 @@ export class HashValue implements TypedValue, ExpiringParts {
     }
     this.fields!.splice(j, 0, f);
     this.values!.splice(j, 0, v);
+    this.payload += stringBytes(f.length) + stringOrBufferBytes(v);
     ttls.splice(j, 0, at);
   }
 
@@ -283,6 +324,24 @@ export class HashValue implements TypedValue, ExpiringParts {
     }
     this.table = t;
     this.fields = this.values = this.ttls = null;
+  }
+
+  /**
+   * The model's bytes, from counters (O(1)): a listpack's two arrays (and a listpackex's deadlines), or
+   * a hashtable's DenseTable (two arrays and a Map entry per field) and deadline heap; plus every field
+   * and value.
+   */
+  memBytes(): number {
+    const n = this.size;
+    let b = objectBytes(8) + this.payload;
+    if (this.table !== null) {
+      b += objectBytes(3) + 2 * arrayBytes(n) + MAP_ENTRY * n;
+      if (this.deadlines !== null) b += objectBytes(2) + ARRAY_HEADER + this.deadlines.size * (MAP_ENTRY + 2 * POINTER);
+    } else {
+      b += 2 * arrayBytes(n);
+      if (this.ttls !== null) b += ARRAY_HEADER + n * DOUBLE;
+    }
+    return b;
   }
 
   clone(): HashValue {
@@ -327,6 +386,7 @@ export class HashValue implements TypedValue, ExpiringParts {
       const f = u.latin1();
       const v = u.u8() === 0 ? u.latin1() : Buffer.from(u.bytes());
       const at = u.f64();
+      h.payload += stringBytes(f.length) + stringOrBufferBytes(v);
       if (h.table !== null) {
         h.table.set(f, v);
         if (at !== 0) h.deadlines!.set(f, at);
@@ -340,34 +400,13 @@ export class HashValue implements TypedValue, ExpiringParts {
   }
 }
 
-/**
- * A listpack hash: its two arrays and every field and value (plus the deadlines of a listpackex); a
- * hashtable: the table's fixed parts plus the sampled field/value pairs scaled to the size.
- */
-function hashBytes(h: HashValue, samples: number): number {
-  const n = h.size;
-  const enc = h.encoding;
-  let fixed = objectBytes(7);
-  if (enc === 'hashtable') {
-    fixed += objectBytes(3) + 2 * arrayBytes(n) + MAP_ENTRY * n;
-  } else {
-    fixed += 2 * arrayBytes(n);
-    if (enc === 'listpackex') fixed += ARRAY_HEADER + n * DOUBLE;
-  }
-  const want = enc === 'hashtable' ? sampleCount(n, samples) : n;
-  if (want === 0) return fixed;
-  let sum = 0;
-  for (let i = 0; i < want; i++) sum += stringBytes(h.fieldAt(i).length) + stringOrBufferBytes(h.valueAt(i));
-  return fixed + Math.round((sum / want) * n);
-}
-
 /** The hash kind (TYPE hash). */
 export const HASH_KIND: ValueKind<HashValue> = {
   id: KIND_HASH,
   type: 'hash',
   encoding: (v) => v.encoding,
   clone: (v) => v.clone(),
-  heapBytes: hashBytes,
+  heapBytes: (v) => v.memBytes(),
   serialize: (v) => v.encode(),
   deserialize: (b) => HashValue.decode(b),
 };

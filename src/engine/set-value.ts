@@ -7,7 +7,7 @@
 // the encoding's order (ascending for intset, insertion order for listpack).
 
 import { KIND_SET, type TypedValue, type ValueKind } from './value-kind.ts';
-import { ARRAY_HEADER, BUFFER_HEADER, MAP_ENTRY, POINTER, arrayBytes, objectBytes, sampleCount, stringBytes } from './value-memory.ts';
+import { AccountedValue, ARRAY_HEADER, BUFFER_HEADER, MAP_ENTRY, POINTER, arrayBytes, objectBytes, stringBytes } from './value-memory.ts';
 import { DenseTable } from './dense-table.ts';
 import { IntSet, int64OfText } from './intset.ts';
 import { BinReader, BinWriter } from '../util/codec.ts';
@@ -30,13 +30,17 @@ function intsetMax(lim: SetLimits): number {
   return Math.min(lim.intsetEntries, 1 << 30);
 }
 
-export class SetValue implements TypedValue {
+export class SetValue extends AccountedValue implements TypedValue {
   readonly kindId = KIND_SET;
   private ints: IntSet | null = null;
   private list: string[] | null = null;
   private table: DenseTable<undefined> | null = null;
+  /** Bytes of the member strings of a listpack or hashtable (0 for an intset), for memBytes(). */
+  private payload = 0;
 
-  private constructor() {}
+  private constructor() {
+    super();
+  }
 
   static intset(): SetValue {
     const s = new SetValue();
@@ -86,6 +90,7 @@ export class SetValue implements TypedValue {
   maybeConvert(sizeHint: number, lim: SetLimits): void {
     if ((this.list !== null && sizeHint > lim.listpackEntries) || (this.ints !== null && sizeHint > lim.intsetEntries)) {
       this.convert(ENC_HASHTABLE);
+      this.resized();
     }
   }
 
@@ -100,6 +105,15 @@ export class SetValue implements TypedValue {
 
   /** Redis setTypeAdd: adds m, converting as the thresholds require; false if it was a member. */
   add(m: string, lim: SetLimits): boolean {
+    const wasIntset = this.ints !== null;
+    if (!this.addMember(m, lim)) return false;
+    // (An intset that converted counted its members, m included, or counts m itself: addMember.)
+    if (!wasIntset) this.payload += stringBytes(m.length);
+    this.resized();
+    return true;
+  }
+
+  private addMember(m: string, lim: SetLimits): boolean {
     if (this.table !== null) return this.table.add(m);
     if (this.list !== null) {
       if (this.list.indexOf(m) >= 0) return false;
@@ -127,6 +141,7 @@ export class SetValue implements TypedValue {
       this.convert(ENC_HASHTABLE);
       this.table!.add(m);
     }
+    this.payload += stringBytes(m.length);
     return true;
   }
 
@@ -134,15 +149,18 @@ export class SetValue implements TypedValue {
   remove(m: string): boolean {
     if (this.ints !== null) {
       const v = int64OfText(m);
-      return v !== null && this.ints.remove(v);
-    }
-    if (this.list !== null) {
+      if (v === null || !this.ints.remove(v)) return false;
+    } else if (this.list !== null) {
       const i = this.list.indexOf(m);
       if (i < 0) return false;
       this.list.splice(i, 1);
-      return true;
+      this.payload -= stringBytes(m.length);
+    } else {
+      if (!this.table!.delete(m)) return false;
+      this.payload -= stringBytes(m.length);
     }
-    return this.table!.delete(m);
+    this.resized();
+    return true;
   }
 
   /** The member at position i of the iteration order (0 <= i < size). */
@@ -155,8 +173,12 @@ export class SetValue implements TypedValue {
   /** Removes the member at position i (a hashtable moves its last member there). */
   removeAt(i: number): void {
     if (this.ints !== null) this.ints.removeAt(i);
-    else if (this.list !== null) this.list.splice(i, 1);
-    else this.table!.deleteAt(i);
+    else {
+      this.payload -= stringBytes(this.at(i).length);
+      if (this.list !== null) this.list.splice(i, 1);
+      else this.table!.deleteAt(i);
+    }
+    this.resized();
   }
 
   /** Calls fn for every member in the encoding's order. */
@@ -206,12 +228,15 @@ export class SetValue implements TypedValue {
     this.ints = ints;
     this.list = null;
     this.table = null;
+    this.payload = 0;
+    this.resized();
   }
 
   /** Re-encodes the members (in their current order) as a listpack or a hashtable. */
   private convert(enc: typeof ENC_LISTPACK | typeof ENC_HASHTABLE): void {
     const members: string[] = [];
     this.forEach((m) => members.push(m));
+    if (this.ints !== null) for (const m of members) this.payload += stringBytes(m.length);
     this.ints = null;
     this.list = null;
     if (enc === ENC_LISTPACK) {
@@ -223,11 +248,24 @@ export class SetValue implements TypedValue {
     this.table = t;
   }
 
+  /**
+   * The model's bytes, from counters (O(1)): an intset's 8 bytes a member; a listpack's array; a
+   * hashtable's DenseTable (an array slot and a Map entry a member); plus the member strings.
+   */
+  memBytes(): number {
+    const n = this.size;
+    const fixed = objectBytes(5);
+    if (this.ints !== null) return fixed + objectBytes(2) + BUFFER_HEADER + n * 8;
+    if (this.list !== null) return fixed + arrayBytes(n) + this.payload;
+    return fixed + objectBytes(3) + 2 * ARRAY_HEADER + n * (POINTER + MAP_ENTRY) + this.payload;
+  }
+
   clone(): SetValue {
     const s = new SetValue();
     if (this.ints !== null) s.ints = this.ints.clone();
     else if (this.list !== null) s.list = this.list.slice();
     else s.table = this.table!.clone((v) => v);
+    s.payload = this.payload;
     return s;
   }
 
@@ -262,27 +300,9 @@ export class SetValue implements TypedValue {
       s.table = new DenseTable<undefined>(false);
       for (let i = 0; i < n; i++) s.table.add(u.latin1());
     }
+    if (enc !== ENC_INTSET) s.forEach((m) => (s.payload += stringBytes(m.length)));
     return s;
   }
-}
-
-/** An intset: 8 bytes a member; a listpack: every member; a hashtable: sampled members scaled. */
-function setBytes(s: SetValue, samples: number): number {
-  const n = s.size;
-  const fixed = objectBytes(4);
-  const enc = s.encoding;
-  if (enc === 'intset') return fixed + objectBytes(2) + BUFFER_HEADER + n * 8;
-  if (enc === 'listpack') {
-    let sum = arrayBytes(n);
-    for (let i = 0; i < n; i++) sum += stringBytes(s.at(i).length);
-    return fixed + sum;
-  }
-  const table = objectBytes(3) + 2 * ARRAY_HEADER + n * (POINTER + MAP_ENTRY);
-  const want = sampleCount(n, samples);
-  if (want === 0) return fixed + table;
-  let sum = 0;
-  for (let i = 0; i < want; i++) sum += stringBytes(s.at(i).length);
-  return fixed + table + Math.round((sum / want) * n);
 }
 
 /** The set kind (TYPE set). */
@@ -291,7 +311,7 @@ export const SET_KIND: ValueKind<SetValue> = {
   type: 'set',
   encoding: (v) => v.encoding,
   clone: (v) => v.clone(),
-  heapBytes: setBytes,
+  heapBytes: (v) => v.memBytes(),
   serialize: (v) => v.encode(),
   deserialize: (b) => SetValue.decode(b),
 };

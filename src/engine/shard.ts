@@ -4,7 +4,6 @@
 // time budget per tick.
 
 import { AccessPolicy, Database, F_PROTECTED } from './database.ts';
-import { getHeapStatistics } from 'node:v8';
 import type { WatchRecord } from './watch.ts';
 
 export class ShardStats {
@@ -46,14 +45,8 @@ export class Shard {
   evictionSamples = 5;
   /** How the databases record accesses (LFU counter, 2Q state). */
   readonly access = new AccessPolicy();
-  /** Heap bytes attributed to values of other types than strings (sampled; see sampleHeap). */
-  heapBytes = 0;
-  private heapBaseline = -1;
-  private lastHeapUsed = 0;
-  /** Estimated bytes of collections evicted since the heap last shrank (not yet collected). */
-  private heapCredit = 0;
   private evictDb = 0;
-  /** Arena bytes released when the last collection was requested (collectReleased). */
+  /** Arena and collection bytes released when the last collection was requested (collectReleased). */
   private releasedAtGc = 0;
   /** Eviction candidates of one round (reused). */
   private sample = new Uint32Array(5);
@@ -68,9 +61,12 @@ export class Shard {
     }
   }
 
-  /** Bytes this shard's data uses: keys, strings and tables of every database, plus heapBytes. */
+  /**
+   * Bytes this shard's data uses: keys, strings, tables and collections of every database (each a sum
+   * of counters kept on every change: no heap sampling, so freed but uncollected garbage never counts).
+   */
   usedMemory(): number {
-    let n = this.heapBytes;
+    let n = 0;
     for (const db of this.dbs) n += db.bytes;
     if (n > this.peakMemory) this.peakMemory = n;
     return n;
@@ -82,28 +78,6 @@ export class Shard {
     this.cacheMode = cacheMode;
     this.access.lfu = policy.endsWith('-lfu');
     this.access.cacheMode = cacheMode;
-  }
-
-  /**
-   * Re-reads the heap bytes held by values other than strings (lists, hashes, sets, sorted sets live
-   * on the V8 heap): the heap in use beyond what the worker used with no such values. Called from the
-   * shard's timer, so between samples usedMemory() is a sum of counters.
-   */
-  sampleHeap(): void {
-    const used = getHeapStatistics().used_heap_size;
-    let objects = 0;
-    for (const db of this.dbs) objects += db.objectCount;
-    if (objects === 0) {
-      this.heapBaseline = used;
-      this.heapBytes = 0;
-      this.heapCredit = 0;
-    } else {
-      if (this.heapBaseline < 0) this.heapBaseline = used;
-      // The heap shrank: a collection ran, so the values evicted before it are out of `used` now.
-      if (used < this.lastHeapUsed) this.heapCredit = 0;
-      this.heapBytes = Math.max(0, used - this.heapBaseline - this.heapCredit);
-    }
-    this.lastHeapUsed = used;
   }
 
   /**
@@ -185,12 +159,7 @@ export class Shard {
       }
     }
     if (bestDb === null) return pinnedOnly ? EVICT_PINNED : EVICT_NONE;
-    const heap = bestDb.evictRef(best);
-    if (heap > 0) {
-      // A collection's heap bytes fall only after a collection: count them as gone now.
-      this.heapCredit += heap;
-      this.heapBytes = Math.max(0, this.heapBytes - heap);
-    }
+    bestDb.evictRef(best);
     this.stats.evictedKeys++;
     return EVICTED;
   }
@@ -233,7 +202,6 @@ export class Shard {
       try {
         this.activeExpireCycle(budgetMs);
         this.activeExpireParts(budgetMs / 4);
-        this.sampleHeap();
         this.compactSome(budgetMs / 4);
         this.collectReleased();
       } catch (e) {
@@ -276,14 +244,19 @@ export class Shard {
 
   /**
    * Arena chunks are SharedArrayBuffers, which V8 does not count as external memory, so releasing
-   * them (flushes, deletes of large values, compaction) never prompts a collection by itself: after
-   * 64 MB released, ask for a major collection that runs concurrently (the main isolate sets
-   * --expose-gc for the shard threads; without it the memory returns at the next natural one).
+   * them (flushes, deletes of large values, compaction) never prompts a collection by itself; and
+   * collections dropped under eviction are garbage V8 collects only when its heap has grown well past
+   * its live size, which would let the process grow to several times maxmemory. After 64 MB released
+   * (or an eighth of the shard's maxmemory share, if less), ask for a major collection that runs
+   * concurrently (the main isolate sets --expose-gc for the shard threads; without it the memory
+   * returns at the next natural one).
    */
   private collectReleased(): void {
     let released = 0;
-    for (const db of this.dbs) released += db.arena.releasedBytes;
-    if (released - this.releasedAtGc < RELEASED_GC_BYTES) return;
+    for (const db of this.dbs) released += db.arena.releasedBytes + db.account.released;
+    const every = this.maxmemory === 0 ? RELEASED_GC_BYTES : Math.min(RELEASED_GC_BYTES, Math.max(1 << 20, this.maxmemory >> 3));
+    if (released < this.releasedAtGc) this.releasedAtGc = released;
+    if (released - this.releasedAtGc < every) return;
     this.releasedAtGc = released;
     const gc = (globalThis as { gc?: (options: { type: string; execution: string }) => void }).gc;
     if (gc !== undefined) gc({ type: 'major', execution: 'async' });

@@ -50,8 +50,9 @@ export interface ValueKind<V extends Value = Value> {
   /** A deep copy in the same encoding (COPY): changing one never changes the other. */
   clone(v: V): V;
   /**
-   * Estimated heap bytes outside the arena (MEMORY USAGE, eviction), from the first `samples`
-   * elements of a big encoding (0: all); see value-memory.ts. A string lives in its record: 0.
+   * Estimated heap bytes outside the arena (MEMORY USAGE): the value's memBytes(), the figure its
+   * database's account holds for it (see value-memory.ts); exact for the model, so `samples` is not
+   * needed (it is kept for MEMORY USAGE's signature). A string lives in its record: 0.
    */
   heapBytes(v: V, samples: number): number;
   /** Bytes that deserialize() turns back into an equal value in the same encoding (cross-shard moves). */

@@ -9,7 +9,7 @@
 // Members are latin1 strings (one char per byte).
 
 import { KIND_ZSET, type TypedValue, type ValueKind } from './value-kind.ts';
-import { ARRAY_HEADER, DOUBLE, MAP_ENTRY, POINTER, TREE_ENTRY, objectBytes, sampleCount, stringBytes } from './value-memory.ts';
+import { AccountedValue, ARRAY_HEADER, DOUBLE, HEAP_NUMBER, MAP_ENTRY, POINTER, TREE_ENTRY, objectBytes, stringBytes } from './value-memory.ts';
 import { ScoreTree, compareKeys } from './score-tree.ts';
 import { ScanLog } from './scan-log.ts';
 import {
@@ -37,8 +37,10 @@ export interface ZSetLimits {
 /** Visits a pair; returning false stops the walk. */
 export type PairVisitor = (member: string, score: number) => boolean;
 
-export class ZSet implements TypedValue {
+export class ZSet extends AccountedValue implements TypedValue {
   readonly kindId = KIND_ZSET;
+  /** Bytes of the member strings, kept on every change, for memBytes(). */
+  private payload = 0;
   // listpack encoding (tree === null)
   private lpScores: number[] = [];
   private lpMembers: string[] = [];
@@ -61,6 +63,7 @@ export class ZSet implements TypedValue {
   /** A set of pairs already in order without duplicates (the arrays are taken, not copied). */
   static fromSorted(scores: number[], members: string[], listpack: boolean): ZSet {
     const z = new ZSet();
+    for (let i = 0; i < members.length; i++) z.payload += stringBytes(members[i].length);
     if (listpack) {
       for (let i = 0; i < scores.length; i++) if (scores[i] === 0) scores[i] = 0; // no -0 in a listpack
       z.lpScores = scores;
@@ -100,6 +103,7 @@ export class ZSet implements TypedValue {
     this.log = ScanLog.of(members);
     this.lpScores = [];
     this.lpMembers = [];
+    this.resized();
   }
 
   score(member: string): number | undefined {
@@ -126,6 +130,7 @@ export class ZSet implements TypedValue {
       if (score === cur) return 0;
       this.removePair(cur, member);
       this.insertPair(score, member);
+      this.resized();
       return ZADD_OUT_UPDATED;
     }
     if (flags & ZADD_XX) return ZADD_OUT_NOP;
@@ -133,6 +138,7 @@ export class ZSet implements TypedValue {
     this.insertPair(score, member);
     if (this.tree !== null) this.log!.add(member);
     this.newScore = score;
+    this.resized();
     return ZADD_OUT_ADDED;
   }
 
@@ -143,17 +149,21 @@ export class ZSet implements TypedValue {
       if (i < 0) return false;
       this.lpScores.splice(i, 1);
       this.lpMembers.splice(i, 1);
+      this.payload -= stringBytes(member.length);
+      this.resized();
       return true;
     }
     const cur = this.dict!.get(member);
     if (cur === undefined) return false;
     this.removePair(cur, member);
     this.log!.removed(member, this.dict!.size, this.isLive);
+    this.resized();
     return true;
   }
 
   /** Inserts a pair whose member is absent (the log is the caller's). */
   private insertPair(score: number, member: string): void {
+    this.payload += stringBytes(member.length);
     if (this.tree !== null) {
       this.tree.insert(score, member);
       this.dict!.set(member, score);
@@ -166,6 +176,7 @@ export class ZSet implements TypedValue {
 
   /** Removes a pair known to be present (the log is the caller's). */
   private removePair(score: number, member: string): void {
+    this.payload -= stringBytes(member.length);
     if (this.tree !== null) {
       this.tree.delete(score, member);
       this.dict!.delete(member);
@@ -304,11 +315,15 @@ export class ZSet implements TypedValue {
       this.tree = new ScoreTree();
       this.dict = new Map();
       this.log = new ScanLog();
+      this.payload = 0;
+      this.resized();
       return count;
     }
     if (this.tree === null) {
+      for (let i = start; i < start + count; i++) this.payload -= stringBytes(this.lpMembers[i].length);
       this.lpScores.splice(start, count);
       this.lpMembers.splice(start, count);
+      this.resized();
       return count;
     }
     const scores: number[] = [];
@@ -322,6 +337,7 @@ export class ZSet implements TypedValue {
       this.removePair(scores[i], members[i]);
       this.log!.removed(members[i], this.dict!.size, this.isLive);
     }
+    this.resized();
     return count;
   }
 
@@ -334,6 +350,23 @@ export class ZSet implements TypedValue {
     const next = this.log!.scan(cursor, count, this.isLive, outMembers);
     for (let i = start; i < outMembers.length; i++) outScores.push(this.dict!.get(outMembers[i])!);
     return next;
+  }
+
+  /**
+   * The model's bytes, from counters (O(1)): a listpack's two arrays; a skiplist's Map entry, tree
+   * slots and scan-log entry per member (and the log's entries of removed members until it compacts);
+   * plus the member strings.
+   */
+  memBytes(): number {
+    const n = this.size;
+    const fixed = objectBytes(10) + this.payload;
+    // (Arrays grown by inserts hold half a slot more per element on average; see arrayBytes.)
+    if (this.tree === null) return fixed + 2 * ARRAY_HEADER + n * ((DOUBLE + POINTER) * 3) / 2;
+    const stale = Math.max(0, this.log!.length - n);
+    // Per member: its Map entry and boxed score (HEAP_NUMBER), the tree's two slots and its share of
+    // the inner nodes, the scan log's two slots (measured: ~98 bytes besides the string).
+    const perMember = MAP_ENTRY + TREE_ENTRY + HEAP_NUMBER + 2 * POINTER;
+    return fixed + objectBytes(2) + objectBytes(4) + objectBytes(5) + 2 * ARRAY_HEADER + n * perMember + stale * (TREE_ENTRY + MAP_ENTRY);
   }
 
   /** A deep copy in the same encoding (COPY). */
@@ -415,35 +448,13 @@ export function decodeZSet(b: Buffer): ZSet {
   return ZSet.fromSorted(p.scores, p.members, p.enc === PAIRS_LISTPACK);
 }
 
-/** A listpack: scores and members, every one; a skiplist: the dict, tree and log, sampled from the lowest rank. */
-function zsetBytes(z: ZSet, samples: number): number {
-  const n = z.size;
-  let fixed = objectBytes(8);
-  if (z.isListpack) {
-    let sum = fixed + 2 * ARRAY_HEADER + n * (DOUBLE + POINTER);
-    z.forEach((m) => (sum += stringBytes(m.length)));
-    return sum;
-  }
-  // Map + ScoreTree + ScanLog objects, then per member: a Map entry, its tree and log slots.
-  fixed += objectBytes(2) + objectBytes(4) + objectBytes(5) + 2 * ARRAY_HEADER + n * (MAP_ENTRY + TREE_ENTRY);
-  const want = sampleCount(n, samples);
-  if (want === 0) return fixed;
-  let sum = 0;
-  let seen = 0;
-  z.walk(0, false, (m) => {
-    sum += stringBytes(m.length);
-    return ++seen < want;
-  });
-  return fixed + Math.round((sum / seen) * n);
-}
-
 /** The sorted-set kind (TYPE zset). */
 export const ZSET_KIND: ValueKind<ZSet> = {
   id: KIND_ZSET,
   type: 'zset',
   encoding: (v) => v.encoding,
   clone: (v) => v.clone(),
-  heapBytes: zsetBytes,
+  heapBytes: (v) => v.memBytes(),
   serialize: encodeZSet,
   deserialize: decodeZSet,
 };
