@@ -81,10 +81,10 @@ async function exec(c: Client, _args: Buffer[], w: ReplyWriter): Promise<void> {
   const plan = new LockPlan(true);
   let global = false;
   let db = c.db;
-  for (let qi = 0; qi < state.queued.length; qi++) {
+  for (let qi = 0; qi < state.count; qi++) {
     // A long queue's plan is built in slices too (no lock is held yet; the client's pipeline waits).
     if (qi > 0 && qi % EXEC_SLICE === 0) await nextTurn();
-    const q = state.queued[qi];
+    const q = state.at(qi);
     // globalWrite commands (FLUSHALL, FLUSHDB, SWAPDB) act on every key: whole-shard locks.
     if (q.cmd.hasFact(FACT_GLOBAL_WRITE)) global = true;
     if (q.cmd.hasFact(FACT_SELECTS_DB)) {
@@ -125,13 +125,13 @@ async function exec(c: Client, _args: Buffer[], w: ReplyWriter): Promise<void> {
       const dirty = await Promise.all(watchShards.map((s) => c.coord.op(s, WATCH_CHECK, handle)));
       if (dirty.some((d) => d !== false)) return w.nullArray();
     }
-    const replies = await runQueued(c, tx, state.queued);
+    const replies = await runQueued(c, tx, state);
     w.array(replies.length);
     for (let i = 0; i < replies.length; i++) {
       // The reply of a long queue is written in slices too (w is this EXEC's own writer).
       if (i > 0 && i % EXEC_SLICE === 0) await nextTurn();
       w.raw(replies[i]);
-      worker.recordReply(state.queued[i].cmd, replies[i]);
+      worker.recordReply(state.cmdAt(i), replies[i]);
     }
   } finally {
     c.coord.tx = null;

@@ -33,7 +33,7 @@ export interface QueuedCommand {
  * are copied into one byte store (each command [u32 argc] then [u32 length][bytes] per argument),
  * found by their start in a typed array: no object per command or argument while they wait, so a
  * huge queue costs its bytes, and goes back to the system with the client. They become
- * QueuedCommands when `queued` is read (EXEC).
+ * QueuedCommands one at a time when EXEC reads them (`at`).
  */
 export class MultiState {
   /** A command was refused while queuing: EXEC answers EXECABORT. */
@@ -84,23 +84,35 @@ export class MultiState {
     this.materialized = null;
   }
 
-  /** The queued commands with their arguments (views of the store). */
+  /** The command queued `i`th. */
+  cmdAt(i: number): Command {
+    return this.cmds[i];
+  }
+
+  /**
+   * The command queued `i`th with its arguments (views of the store), built now: EXEC takes them one
+   * at a time, so a huge queue never exists as objects all at once (a million at once cost the
+   * collector hundreds of milliseconds of pauses).
+   */
+  at(i: number): QueuedCommand {
+    const b = this.bytes;
+    let p = this.starts[i];
+    const argc = b.readUInt32LE(p);
+    p += 4;
+    const args: Buffer[] = new Array(argc);
+    for (let j = 0; j < argc; j++) {
+      const len = b.readUInt32LE(p);
+      args[j] = b.subarray(p + 4, p + 4 + len);
+      p += 4 + len;
+    }
+    return { cmd: this.cmds[i], args };
+  }
+
+  /** Every queued command with its arguments (the -OOM gate's look at EXEC under memory pressure). */
   get queued(): QueuedCommand[] {
     if (this.materialized !== null) return this.materialized;
-    const b = this.bytes;
     const out: QueuedCommand[] = new Array(this.cmds.length);
-    for (let i = 0; i < out.length; i++) {
-      let p = this.starts[i];
-      const argc = b.readUInt32LE(p);
-      p += 4;
-      const args: Buffer[] = new Array(argc);
-      for (let j = 0; j < argc; j++) {
-        const len = b.readUInt32LE(p);
-        args[j] = b.subarray(p + 4, p + 4 + len);
-        p += 4 + len;
-      }
-      out[i] = { cmd: this.cmds[i], args };
-    }
+    for (let i = 0; i < out.length; i++) out[i] = this.at(i);
     return (this.materialized = out);
   }
 }

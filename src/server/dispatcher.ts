@@ -8,7 +8,7 @@
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import { keySlot, shardOfKey, shardOfSlot } from '../runtime/slots.ts';
-import type { CapturedReply, Client, QueuedCommand } from './client.ts';
+import type { CapturedReply, Client, MultiState, QueuedCommand } from './client.ts';
 import { CapturedReply as Captured } from './client.ts';
 import { Command, CommandTable, FACT_RUN_IN_MULTI, FACT_RUNS_QUEUE, FACT_SETS_REPLY_MODE, FLAG_NO_MULTI, FLAG_NOAUTH } from './command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART } from '../runtime/request-flags.ts';
@@ -263,22 +263,22 @@ export const EXEC_SLICE = 2048;
  * commands after it are sent. After every EXEC_SLICE commands it waits for the next turn of the
  * event loop: the transaction's keys stay locked, so only commands on other keys run in between.
  */
-export async function runQueued(c: Client, tx: Transaction, queued: QueuedCommand[]): Promise<Buffer[]> {
+export async function runQueued(c: Client, tx: Transaction, queued: MultiState): Promise<Buffer[]> {
   const worker = c.worker;
   const n = worker.n;
   // Replies land here as hops answer (a callback each, not a promise each: a million promises and
   // Promise.all's million reactions would run in one turn, and load the collector).
-  const replies: Buffer[] = new Array(queued.length);
+  const replies: Buffer[] = new Array(queued.count);
   let outstanding = 1; // this loop, until it has sent everything
   let allIn: () => void = () => {};
   const finished = new Promise<void>((resolve) => (allIn = resolve));
   let sliceLeft = EXEC_SLICE;
-  for (let i = 0; i < queued.length; i++) {
+  for (let i = 0; i < queued.count; i++) {
     if (--sliceLeft < 0) {
       sliceLeft = EXEC_SLICE - 1;
       await nextTurn();
     }
-    const { cmd, args } = queued[i];
+    const { cmd, args } = queued.at(i);
     const impl = cmd.impl;
     const flags = REQ_PART | (c.noTouch ? REQ_NO_TOUCH : 0);
     if (impl.shard !== undefined) {
