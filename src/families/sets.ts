@@ -23,6 +23,7 @@ import { parseCursor } from './keyspace-scan.ts';
 import { MAX_RANDOM_REPLY, distinctIndexes, randomIndex } from './random-pick.ts';
 import { DIFF, UNION, interCard, interStore, replyInter, replyMembers, unionDiff } from './set-algebra.ts';
 import { parseScanArgs, replyEmptyScan } from './scan-args.ts';
+import { INTER, STREAM_MIN_MEMBERS, ops as streamOps, replyStreamed, sourcesOf, storeStreamed, totalMembers } from './set-algebra-across.ts';
 
 /** SPOP: the "rebuild the remaining set" strategy once the rest is this many times smaller than the count. */
 const SPOP_MOVE_STRATEGY_MUL = 5;
@@ -336,6 +337,19 @@ async function storeRemote(c: Client, dst: Buffer, s: SetValue | null, w: ReplyW
   w.integer(r);
 }
 
+/**
+ * Big sets across shards: streamed slice by slice (set-algebra-across.ts) and replied (or stored at dst);
+ * false when they are small enough to be gathered whole (nothing replied yet).
+ */
+async function streamedAcross(c: Client, keys: Buffer[], dst: Buffer | null, op: number, w: ReplyWriter): Promise<boolean> {
+  const sources = await sourcesOf(c, keys, w);
+  if (sources === false) return true;
+  if (totalMembers(sources) <= STREAM_MIN_MEMBERS) return false;
+  if (dst === null) await replyStreamed(c, sources, op, w);
+  else await storeStreamed(c, dst, sources, op, w);
+  return true;
+}
+
 /** SINTER key [key ...] */
 function opSInter(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const sets = localSets(x, args.slice(1), w);
@@ -343,6 +357,7 @@ function opSInter(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 async function multiSInter(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
+  if (await streamedAcross(c, args.slice(1), null, INTER, w)) return;
   const sets = await gatherSets(c, args.slice(1), w);
   if (sets !== false) replyInter(sets, w);
 }
@@ -354,6 +369,7 @@ function opSInterStore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 async function multiSInterStore(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
+  if (await streamedAcross(c, args.slice(2), args[1], INTER, w)) return;
   const sets = await gatherSets(c, args.slice(2), w);
   if (sets !== false) await storeRemote(c, args[1], interStore(sets, limits(c)), w);
 }
@@ -411,6 +427,7 @@ function unionDiffHere(x: ShardExec, args: Buffer[], w: ReplyWriter, op: number,
 }
 
 async function unionDiffAcross(c: Client, args: Buffer[], w: ReplyWriter, op: number, store: boolean): Promise<void> {
+  if (await streamedAcross(c, args.slice(store ? 2 : 1), store ? args[1] : null, op, w)) return;
   const sets = await gatherSets(c, args.slice(store ? 2 : 1), w);
   if (sets === false) return;
   const result = unionDiff(sets, op, limits(c));
@@ -464,4 +481,4 @@ export const commands: Record<string, CommandImpl> = {
   sscan: { shard: opSScan },
 };
 
-export const ops = [SET_TYPE, SET_GET, SET_STORE];
+export const ops = [SET_TYPE, SET_GET, SET_STORE, ...streamOps];
