@@ -72,7 +72,8 @@ async function load(port: number): Promise<void> {
       cmds.push(cmd);
     }
   }
-  for (const [key, from] of [[ZA, 0], [ZB, SIZE / 2]] as const) {
+  const wantZsets = ONLY.length === 0 || ONLY.some((n) => n.startsWith('Z'));
+  for (const [key, from] of wantZsets ? ([[ZA, 0], [ZB, SIZE / 2]] as const) : []) {
     for (let i = 0; i < SIZE; i += per) {
       const cmd: Arg[] = ['ZADD', key];
       for (let j = i; j < Math.min(SIZE, i + per); j++) cmd.push((from + j) * 0.5, `member:${from + j}`);

@@ -130,6 +130,12 @@ export class SetValue implements TypedValue {
     return true;
   }
 
+  /** add(m) for a member the caller knows is not in the set (a hashtable skips its duplicate check). */
+  addNew(m: string, lim: SetLimits): void {
+    if (this.table !== null) this.table.addNew(m);
+    else this.add(m, lim);
+  }
+
   /** Removes m; false if it was not a member. */
   remove(m: string): boolean {
     if (this.ints !== null) {

@@ -13,7 +13,7 @@ import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
 import { OpError, defineOp } from '../server/shard-ops.ts';
-import { bool, bytes, latin1, list, num, tuple, u32 } from '../util/codec.ts';
+import { BinWriter, PackedLatin1, bool, bytes, latin1, num, packedLatin1, tuple, u32 } from '../util/codec.ts';
 import { int64OfText } from '../engine/intset.ts';
 import { SetValue, type SetLimits } from '../engine/set-value.ts';
 import type { Entry } from '../engine/database.ts';
@@ -28,7 +28,9 @@ export const SLICE = 16384;
 /** Up to this many members in all, the sets are gathered whole (one hop) instead. */
 export const STREAM_MIN_MEMBERS = 4096;
 
-const latin1List = list(latin1);
+/** Packs slices and filtered members (used synchronously: one per thread is enough). */
+const packer = new BinWriter(1 << 16);
+const NONE = new PackedLatin1(Buffer.from([0, 0, 0, 0]));
 
 function setIn(e: Entry | undefined): SetValue | null | undefined {
   if (e === undefined) return undefined;
@@ -43,22 +45,19 @@ export const SET_INFO = defineOp('set-info', bytes, tuple<[number, boolean]>(num
 });
 
 /** The members at positions [from, from + count) of the set at key (locked by the caller: positions are stable). */
-export const SET_SLICE = defineOp('set-slice', tuple<[Buffer, number, number]>(bytes, u32, u32), latin1List, (x, [key, from, count]) => {
+export const SET_SLICE = defineOp('set-slice', tuple<[Buffer, number, number]>(bytes, u32, u32), packedLatin1, (x, [key, from, count]) => {
   const s = setIn(lookupRead(x, key));
   if (s === null) return new OpError(ERR_WRONGTYPE);
-  const out: string[] = [];
-  if (s === undefined) return out;
-  const to = Math.min(s.size, from + count);
-  for (let i = from; i < to; i++) out.push(s.at(i));
-  return out;
+  if (s === undefined) return NONE;
+  return PackedLatin1.of(Math.max(0, Math.min(s.size, from + count) - from), (i) => s.at(from + i), packer);
 });
 
 /** The members that the set at key has (keep = true) or has not (keep = false), in their order. */
-export const SET_FILTER = defineOp('set-filter', tuple<[Buffer, boolean, string[]]>(bytes, bool, latin1List), latin1List, (x, [key, keep, members]) => {
+export const SET_FILTER = defineOp('set-filter', tuple<[Buffer, boolean, PackedLatin1]>(bytes, bool, packedLatin1), packedLatin1, (x, [key, keep, members]) => {
   const s = setIn(lookupRead(x, key));
   if (s === null) return new OpError(ERR_WRONGTYPE);
-  if (s === undefined) return keep ? [] : members;
-  return members.filter((m) => s.has(m) === keep);
+  if (s === undefined) return keep ? NONE : members;
+  return members.filter((m) => s.has(m) === keep, packer);
 });
 
 /** A result being grown on the destination's shard, by staging token. */
@@ -79,6 +78,8 @@ const OPEN_INTSET = 0;
 const OPEN_LISTPACK = 1;
 const ADD = 2;
 const REMOVE = 3;
+/** ADD of members known to be new to the result (each from one set, which no earlier slice touched). */
+const ADD_NEW = 4;
 
 function limits(x: ShardExec | Client): SetLimits {
   const c = x.worker.config;
@@ -89,21 +90,22 @@ function limits(x: ShardExec | Client): SetLimits {
   };
 }
 
-function applyStage(st: Staged, action: number, members: string[], lim: SetLimits): number {
+function applyStage(st: Staged, action: number, members: PackedLatin1, lim: SetLimits): number {
   const s = st.set;
-  if (action === ADD) {
-    for (const m of members) {
+  if (action === ADD || action === ADD_NEW) {
+    members.forEach((m) => {
       if (st.onlyIntegers && int64OfText(m) === null) st.onlyIntegers = false;
-      s.add(m, lim);
-    }
-  } else for (const m of members) s.remove(m);
+      if (action === ADD_NEW) s.addNew(m, lim);
+      else s.add(m, lim);
+    });
+  } else members.forEach((m) => s.remove(m));
   return s.size;
 }
 
 /** Opens (OPEN_*), adds to or removes from the staged result `token`; its size after. */
 export const SET_STAGE = defineOp(
   'set-stage',
-  tuple<[string, number, string[]]>(latin1, u32, latin1List),
+  tuple<[string, number, PackedLatin1]>(latin1, u32, packedLatin1),
   num,
   (x, [token, action, members]) => {
     if (action === OPEN_INTSET || action === OPEN_LISTPACK) {
@@ -147,7 +149,7 @@ export const SET_STAGE_END = defineOp(
 interface Sink {
   open(intset: boolean): Promise<void>;
   /** The result's size after. */
-  apply(action: number, members: string[]): Promise<number>;
+  apply(action: number, members: PackedLatin1): Promise<number>;
 }
 
 let stageSeq = 0;
@@ -166,10 +168,10 @@ class StageSink implements Sink {
 
   async open(intset: boolean): Promise<void> {
     this.opened = true;
-    must(await this.c.coord.opForKey(this.dst, SET_STAGE, [this.token, intset ? OPEN_INTSET : OPEN_LISTPACK, []]));
+    must(await this.c.coord.opForKey(this.dst, SET_STAGE, [this.token, intset ? OPEN_INTSET : OPEN_LISTPACK, NONE]));
   }
 
-  async apply(action: number, members: string[]): Promise<number> {
+  async apply(action: number, members: PackedLatin1): Promise<number> {
     return must(await this.c.coord.opForKey(this.dst, SET_STAGE, [this.token, action, members]));
   }
 
@@ -190,7 +192,7 @@ class LocalSink implements Sink {
     this.st = { set: intset ? SetValue.intset() : SetValue.listpack(), onlyIntegers: true };
   }
 
-  async apply(action: number, members: string[]): Promise<number> {
+  async apply(action: number, members: PackedLatin1): Promise<number> {
     return applyStage(this.st, action, members, this.lim);
   }
 }
@@ -249,8 +251,8 @@ export function totalMembers(sources: Source[]): number {
 }
 
 /** Calls each(members) for every slice of src in order, the next slice fetched while one is handled. */
-async function streamSource(c: Client, src: Source, each: (members: string[]) => Promise<boolean>): Promise<void> {
-  const fetch = (from: number): Promise<string[] | OpError> => c.coord.opForKey(src.key, SET_SLICE, [src.key, from, SLICE]);
+async function streamSource(c: Client, src: Source, each: (members: PackedLatin1) => Promise<boolean>): Promise<void> {
+  const fetch = (from: number): Promise<PackedLatin1 | OpError> => c.coord.opForKey(src.key, SET_SLICE, [src.key, from, SLICE]);
   let next = src.size > 0 ? fetch(0) : null;
   for (let from = 0; next !== null; from += SLICE) {
     const members = must(await next);
@@ -264,9 +266,9 @@ async function streamSource(c: Client, src: Source, each: (members: string[]) =>
 }
 
 /** The members that every set of `others` has (keep) or none has (!keep), tested where each lives. */
-async function filterThrough(c: Client, others: Source[], keep: boolean, members: string[]): Promise<string[]> {
+async function filterThrough(c: Client, others: Source[], keep: boolean, members: PackedLatin1): Promise<PackedLatin1> {
   for (const o of others) {
-    if (members.length === 0) break;
+    if (members.count === 0) break;
     if (o.size < 0) continue;
     members = must(await c.coord.opForKey(o.key, SET_FILTER, [o.key, keep, members]));
   }
@@ -283,14 +285,20 @@ async function run(c: Client, sources: Source[], op: number, sink: Sink): Promis
     await sink.open(first.intset);
     await streamSource(c, first, async (members) => {
       const common = await filterThrough(c, others, true, members);
-      if (common.length > 0) await sink.apply(ADD, common);
+      if (common.count > 0) await sink.apply(ADD_NEW, common);
       return true;
     });
     return true;
   }
   await sink.open(true);
   if (op === UNION) {
-    for (const src of new Set(sources)) await streamSource(c, src, async (members) => (await sink.apply(ADD, members), true));
+    let fresh = true; // the first set with members goes into an empty result
+    for (const src of new Set(sources)) {
+      if (src.size <= 0) continue;
+      const action = fresh ? ADD_NEW : ADD;
+      fresh = false;
+      await streamSource(c, src, async (members) => (await sink.apply(action, members), true));
+    }
     return true;
   }
   const first = sources[0];
@@ -308,13 +316,13 @@ async function run(c: Client, sources: Source[], op: number, sink: Sink): Promis
     // Algorithm 1: each member of the first set that no other set has.
     await streamSource(c, first, async (members) => {
       const only = await filterThrough(c, others, false, members);
-      if (only.length > 0) await sink.apply(ADD, only);
+      if (only.count > 0) await sink.apply(ADD_NEW, only);
       return true;
     });
   } else {
     // Algorithm 2: all of the first set, minus every member of the others.
     let size = 0;
-    await streamSource(c, first, async (members) => ((size = await sink.apply(ADD, members)), true));
+    await streamSource(c, first, async (members) => ((size = await sink.apply(ADD_NEW, members)), true));
     for (const o of others) {
       if (size === 0) break;
       if (o.size < 0) continue;
