@@ -3,9 +3,11 @@
 // shards, times each command on both servers, and records the longest PING round trip seen meanwhile
 // by --pingers connections (spread over the threads by the kernel) pinging back to back.
 // Usage: node scripts/probes/set-stores.ts [--size=1000000] [--threads=2] [--only=SUNIONSTORE,...]
-// Prints one table: command, Damselfly ms, Redis ms, ratio, Damselfly max PING ms, Redis max PING ms.
+// Prints one table: command, wall ms and ratio, max PING ms, and the CPU ms each server used (user +
+// system, all threads: on a loaded machine the wall time is mostly waiting for a core).
 
 import { connect } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { RawClient, encodeCommand, startDamselfly, startRedis, type Arg, type ServerHandle } from '../../test/harness.ts';
 import { shardOfKey } from '../../src/runtime/slots.ts';
 
@@ -133,17 +135,26 @@ function timedCall(port: number, cmd: Arg[]): Promise<{ ms: number; head: string
   });
 }
 
-async function timeCase(port: number, cmd: Arg[]): Promise<{ ms: number; ping: number; reply: string }> {
+/** CPU ms (user + system, all threads) the process has used: on a loaded machine wall time is mostly waiting. */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+}
+
+async function timeCase(port: number, pid: number, cmd: Arg[]): Promise<{ ms: number; cpu: number; ping: number; reply: string }> {
   const pingClients = await Promise.all(Array.from({ length: PINGERS }, () => RawClient.connect(port)));
   for (const p of pingClients) await p.call(['PING']);
   const pingers = pingClients.map(startPinger);
+  const cpu0 = cpuMs(pid);
   const { ms, head, bytes } = await timedCall(port, cmd);
+  const cpu = cpuMs(pid) - cpu0;
   for (const p of pingers) p.running = false;
   await Promise.all(pingers.map((p) => p.done));
   const ping = Math.max(...pingers.map((p) => p.max));
   for (const p of pingClients) p.close();
   const reply = bytes > 40 ? `${head.split(' ')[0]} (${bytes} B)` : head.trim();
-  return { ms, ping, reply };
+  return { ms, cpu, ping, reply };
 }
 
 async function main(): Promise<void> {
@@ -155,14 +166,14 @@ async function main(): Promise<void> {
     for (const [, s] of servers) await load(s.port);
     const rows: string[] = [];
     rows.push(`size=${SIZE} threads=${THREADS} (${SA} ${SB} on different shards)`);
-    rows.push('command        dfly ms  redis ms  ratio  dfly maxPING ms  redis maxPING ms');
+    rows.push('command        dfly ms  redis ms  ratio  dfly maxPING ms  redis maxPING ms  dfly cpu ms  redis cpu ms  cpu ratio');
     for (const [name, cmd] of CASES) {
       if (ONLY.length > 0 && !ONLY.includes(name)) continue;
-      const d = await timeCase(servers[0][1].port, cmd);
-      const r = await timeCase(servers[1][1].port, cmd);
+      const d = await timeCase(servers[0][1].port, servers[0][1].proc.pid!, cmd);
+      const r = await timeCase(servers[1][1].port, servers[1][1].proc.pid!, cmd);
       const same = d.reply === r.reply ? '' : `  REPLIES DIFFER: ${d.reply} vs ${r.reply}`;
       rows.push(
-        `${name.padEnd(14)} ${d.ms.toFixed(0).padStart(7)} ${r.ms.toFixed(0).padStart(9)} ${(d.ms / r.ms).toFixed(2).padStart(6)} ${d.ping.toFixed(0).padStart(16)} ${r.ping.toFixed(0).padStart(17)}${same}`,
+        `${name.padEnd(14)} ${d.ms.toFixed(0).padStart(7)} ${r.ms.toFixed(0).padStart(9)} ${(d.ms / r.ms).toFixed(2).padStart(6)} ${d.ping.toFixed(0).padStart(16)} ${r.ping.toFixed(0).padStart(17)} ${d.cpu.toFixed(0).padStart(12)} ${r.cpu.toFixed(0).padStart(13)} ${(d.cpu / r.cpu).toFixed(2).padStart(10)}${same}`,
       );
       console.log(rows[rows.length - 1]);
     }

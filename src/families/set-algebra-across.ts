@@ -18,7 +18,7 @@ import { int64OfText } from '../engine/intset.ts';
 import { SetValue, type SetLimits } from '../engine/set-value.ts';
 import type { Entry } from '../engine/database.ts';
 import { ERR_WRONGTYPE, deleteKey, keyString, lookupRead, storeValue } from './family-util.ts';
-import { DIFF, UNION, replyMembers } from './set-algebra.ts';
+import { DIFF, UNION } from './set-algebra.ts';
 
 export const INTER = 2;
 
@@ -351,7 +351,14 @@ export async function storeStreamed(c: Client, dst: Buffer, sources: Source[], o
 export async function replyStreamed(c: Client, sources: Source[], op: number, w: ReplyWriter): Promise<void> {
   const sink = new LocalSink(limits(c));
   if (!(await run(c, sources, op, sink))) return w.set(0);
-  replyMembers(sink.st.set, w);
+  // replyMembers, a slice per turn.
+  const set = sink.st.set;
+  const n = set.size;
+  w.set(n);
+  for (let i = 0; i < n; i++) {
+    w.bulk(set.at(i));
+    if (i % SLICE === SLICE - 1) await nextTurn();
+  }
 }
 
 export const ops = [SET_INFO, SET_SLICE, SET_FILTER, SET_STAGE, SET_STAGE_END];
