@@ -37,6 +37,14 @@ function setIn(e: Entry | undefined): SetValue | null | undefined {
   return e.value instanceof SetValue ? e.value : null;
 }
 
+/**
+ * The lookups after SET_INFO's: no hit/miss counted again, no access recorded (the command's first hop
+ * did both, as Redis's one lookup per key does).
+ */
+function sliceLookup(x: ShardExec, key: Buffer): Entry | undefined {
+  return x.db.lookup(key, x.now);
+}
+
 /** [size, is an intset] of the set at key ([-1, false]: missing), WRONGTYPE for another type. */
 export const SET_INFO = defineOp('set-info', bytes, tuple<[number, boolean]>(num, bool), (x, key) => {
   const s = setIn(lookupRead(x, key));
@@ -46,7 +54,7 @@ export const SET_INFO = defineOp('set-info', bytes, tuple<[number, boolean]>(num
 
 /** The members at positions [from, from + count) of the set at key (locked by the caller: positions are stable). */
 export const SET_SLICE = defineOp('set-slice', tuple<[Buffer, number, number]>(bytes, u32, u32), packedLatin1, (x, [key, from, count]) => {
-  const s = setIn(lookupRead(x, key));
+  const s = setIn(sliceLookup(x, key));
   if (s === null) return new OpError(ERR_WRONGTYPE);
   if (s === undefined) return NONE;
   return PackedLatin1.of(Math.max(0, Math.min(s.size, from + count) - from), (i) => s.at(from + i), packer);
@@ -54,7 +62,7 @@ export const SET_SLICE = defineOp('set-slice', tuple<[Buffer, number, number]>(b
 
 /** The members that the set at key has (keep = true) or has not (keep = false), in their order. */
 export const SET_FILTER = defineOp('set-filter', tuple<[Buffer, boolean, PackedLatin1]>(bytes, bool, packedLatin1), packedLatin1, (x, [key, keep, members]) => {
-  const s = setIn(lookupRead(x, key));
+  const s = setIn(sliceLookup(x, key));
   if (s === null) return new OpError(ERR_WRONGTYPE);
   if (s === undefined) return keep ? NONE : members;
   return members.filter((m) => s.has(m) === keep, packer);

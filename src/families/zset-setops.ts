@@ -16,10 +16,11 @@ import { shardOfKey } from '../runtime/slots.ts';
 import { compareKeys } from '../engine/score-tree.ts';
 import { ZSet } from '../engine/zset.ts';
 import { OpError, defineOp } from '../server/shard-ops.ts';
-import { bool, bytesList, list, nullable, scoredMembers, tuple, type ScoredMembers } from '../util/codec.ts';
+import { bool, bytes, bytesList, latin1, list, nullable, num, scoredMembers, tuple, u32, type ScoredMembers } from '../util/codec.ts';
+import { SegmentedMap } from '../engine/segmented-map.ts';
 import { parseDoubleArg } from '../util/numbers.ts';
-import { ERR_SYNTAX, ERR_WRONGTYPE, isWord, lookupRead, lookupWrite } from './family-util.ts';
-import { STORE_SORTED, ZSET_STORE, parseLong, parsePositiveLong, replyScore, storeSorted } from './zset-common.ts';
+import { ERR_SYNTAX, ERR_WRONGTYPE, deleteKey, isWord, keyString, lookupRead, lookupWrite, storeValue } from './family-util.ts';
+import { STORE_SORTED, ZSET_STORE, fitsListpack, parseLong, parsePositiveLong, replyScore, storeSorted, zsetLimits } from './zset-common.ts';
 
 /**
  * How a value of the set type takes part: any TypedValue of kind KIND_SET that lists its members (the set
@@ -29,6 +30,8 @@ export interface SetLike extends TypedValue {
   readonly kindId: typeof KIND_SET;
   members(): Iterable<string>;
   readonly size?: number;
+  /** The member at position i of members()'s order (lets a big set be read a slice at a time). */
+  at?(i: number): string;
   has?(member: string): boolean;
 }
 
@@ -286,6 +289,17 @@ async function setOpMulti(c: Client, args: Buffer[], w: ReplyWriter, k: OpKind):
   const setnum = parseNumKeys(args, k, w);
   if (setnum === null) return;
   const keys = args.slice(k.numkeysIndex + 1, k.numkeysIndex + 1 + setnum);
+  if (!k.cardOnly) {
+    const sizes = await sizesOf(c, keys, k.store);
+    if (sizes instanceof OpError) return w.error(sizes.text);
+    let total = 0;
+    for (const n of new Set(sizes)) total += n;
+    if (total > STREAM_MIN_PAIRS) {
+      const o = parseOptions(args, k, setnum, w);
+      if (o === null) return;
+      return streamed(c, keys, sizes, o, k, k.store ? args[1] : null, w);
+    }
+  }
   const got = await gather(c, keys, k.store);
   if (got instanceof OpError) return w.error(got.text);
   const o = parseOptions(args, k, setnum, w);
@@ -386,4 +400,318 @@ export const commands: Record<string, CommandImpl> = {
   zintercard: setOpCommand(kind('zintercard', INTER, false, true)),
 };
 
-export const ops = [ZSET_GATHER];
+// ---------------------------------------------------------------------------------------------
+// Big sources across shards: read a slice a hop, combined a slice a turn, the result grown where it goes.
+// The command's transaction holds every key from the first hop to the last, so a source's ranks do not
+// move between its slices and nobody sees the destination before it is installed; the client's thread
+// yields between slices, so other keys are served meanwhile. The combining is compute()'s, in its order
+// (sources smallest first, aggregated in that order), so scores (NaN rules, -0, float sums) are the same;
+// the result is inserted into a sorted set instead of sorted at once, which gives the same order.
+// ---------------------------------------------------------------------------------------------
+
+/** Pairs per hop or per turn. */
+export const ZSLICE = 16384;
+
+/** Up to this many pairs in all, the sources are gathered whole (one hop) instead. */
+export const STREAM_MIN_PAIRS = 4096;
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function must<R>(r: R | OpError): R {
+  if (r instanceof OpError) throw new Error(`zset stream: ${r.text}`);
+  return r;
+}
+
+/** The size of the sorted set or set at key (0: missing), WRONGTYPE for another type. */
+export const ZSET_SIZE = defineOp('zset-size', tuple<[boolean, Buffer]>(bool, bytes), num, (x, [write, key]) => {
+  const e = write ? lookupWrite(x, key) : lookupRead(x, key);
+  if (e === undefined) return 0;
+  const v = e.value;
+  if (v instanceof ZSet) return v.size;
+  if (isSetLike(v)) return v.size ?? [...v.members()].length;
+  return new OpError(ERR_WRONGTYPE);
+});
+
+/** Pairs at ranks (a set: positions, scoring 1) [from, from + count) of key (locked by the caller). */
+export const ZSET_SLICE = defineOp('zset-slice', tuple<[Buffer, number, number]>(bytes, u32, u32), scoredMembers, (x, [key, from, count]) => {
+  const scores: number[] = [];
+  const members: string[] = [];
+  const v = x.db.lookup(key, x.now)?.value; // ZSET_SIZE did the command's lookup (stats, access)
+  if (v instanceof ZSet) {
+    let left = count;
+    v.walk(from, false, (m, sc) => {
+      members.push(m);
+      scores.push(sc);
+      return --left > 0;
+    });
+  } else if (v !== undefined && isSetLike(v)) {
+    if (v.at !== undefined && v.size !== undefined) {
+      const to = Math.min(v.size, from + count);
+      for (let i = from; i < to; i++) members.push(v.at(i));
+    } else {
+      let i = 0;
+      for (const m of v.members()) {
+        if (i >= from + count) break;
+        if (i++ >= from) members.push(m);
+      }
+    }
+    for (let i = 0; i < members.length; i++) scores.push(1);
+  }
+  return { scores, members };
+});
+
+/** Each key's size (0: missing), or the first WRONGTYPE in key order. */
+async function sizesOf(c: Client, keys: Buffer[], write: boolean): Promise<number[] | OpError> {
+  // Every key looked up (a key named twice twice), as ZSET_GATHER and Redis do.
+  const sizes = keys.map((k) => c.coord.opForKey(k, ZSET_SIZE, [write, k]));
+  const out: number[] = [];
+  for (const p of sizes) {
+    const r = await p;
+    if (r instanceof OpError) return r;
+    out.push(r);
+  }
+  return out;
+}
+
+/** A source read a slice at a time; its lookup table (when asked for) grows with it. */
+class SlicedSource implements OpSource {
+  readonly members: string[] = [];
+  readonly scores: number[] = [];
+  private readonly table: SegmentedMap<number> | null;
+
+  constructor(withTable: boolean) {
+    this.table = withTable ? new SegmentedMap() : null;
+  }
+
+  get size(): number {
+    return this.members.length;
+  }
+
+  append(p: ScoredMembers): void {
+    for (let i = 0; i < p.members.length; i++) {
+      this.members.push(p.members[i]);
+      this.scores.push(p.scores[i]);
+      this.table?.set(p.members[i], p.scores[i]);
+    }
+  }
+
+  score(member: string): number | undefined {
+    return this.table!.get(member);
+  }
+
+  forEach(fn: (member: string, score: number) => void): void {
+    for (let i = 0; i < this.members.length; i++) fn(this.members[i], this.scores[i]);
+  }
+}
+
+/** Reads key's `size` pairs into src, a slice a hop (the next one asked for while one is appended). */
+async function readSliced(c: Client, key: Buffer, size: number, src: SlicedSource): Promise<void> {
+  const fetch = (from: number): Promise<ScoredMembers | OpError> => c.coord.opForKey(key, ZSET_SLICE, [key, from, ZSLICE]);
+  let next = size > 0 ? fetch(0) : null;
+  for (let from = 0; next !== null; from += ZSLICE) {
+    const p = must(await next);
+    next = from + ZSLICE < size ? fetch(from + ZSLICE) : null;
+    src.append(p);
+    await nextTurn();
+  }
+}
+
+/** Where result pairs go: a sorted set grown a slice at a time (on the destination's shard, or here). */
+interface PairSink {
+  add(p: ScoredMembers): Promise<void>;
+}
+
+/** Sorted sets being grown on a destination's shard, by staging token. */
+const stagedZsets = new Map<string, { z: ZSet; maxLen: number }>();
+
+/** Staged sorted sets now (tests check that none is left behind). */
+export function stagedZsetCount(): number {
+  return stagedZsets.size;
+}
+
+const NO_LISTPACK = { maxEntries: 0, maxValue: 0 };
+
+function addPairs(st: { z: ZSet; maxLen: number }, p: ScoredMembers): void {
+  for (let i = 0; i < p.members.length; i++) {
+    const m = p.members[i];
+    if (m.length > st.maxLen) st.maxLen = m.length;
+    st.z.add(p.scores[i], m, 0, NO_LISTPACK);
+  }
+}
+
+/** Adds pairs (new members) to the staged sorted set `token`, opening it first when `open`. */
+export const ZSET_STAGE = defineOp(
+  'zset-stage',
+  tuple<[string, boolean, ScoredMembers]>(latin1, bool, scoredMembers),
+  num,
+  (x, [token, open, p]) => {
+    let st = stagedZsets.get(token);
+    if (open || st === undefined) stagedZsets.set(token, (st = { z: ZSet.empty(false), maxLen: 0 }));
+    addPairs(st, p);
+    return st.z.size;
+  },
+  true,
+);
+
+/** The staged set in the encoding storeSorted would give it (a small one becomes a listpack). */
+function finished(x: ShardExec, st: { z: ZSet; maxLen: number }): ZSet {
+  if (!fitsListpack(zsetLimits(x), st.z.size, st.maxLen)) return st.z;
+  const scores: number[] = [];
+  const members: string[] = [];
+  st.z.forEach((m, sc) => {
+    members.push(m);
+    scores.push(sc);
+  });
+  return ZSet.fromSorted(scores, members, true);
+}
+
+/** Installs the staged result at dst (none or empty: deletes dst), or drops it (`drop`); the stored size. */
+export const ZSET_STAGE_END = defineOp(
+  'zset-stage-end',
+  tuple<[string, Buffer, boolean]>(latin1, bytes, bool),
+  num,
+  (x, [token, dst, drop]) => {
+    const st = stagedZsets.get(token);
+    stagedZsets.delete(token);
+    if (drop) return 0;
+    if (st === undefined || st.z.size === 0) {
+      deleteKey(x, dst);
+      return 0;
+    }
+    storeValue(x, dst, finished(x, st), 0);
+    return st.z.size;
+  },
+  true,
+);
+
+let zstageSeq = 0;
+
+/**
+ * compute() over sliced sources, a slice of work per turn, its result pairs handed to `emit` a slice
+ * at a time (members distinct; any order: the sink sorts).
+ */
+async function computeSliced(sources: (SlicedSource | undefined)[], o: OpOptions, k: OpKind, emit: (p: ScoredMembers) => Promise<void>): Promise<void> {
+  const ws = sources.map((src, i) => ({ src, weight: o.weights[i] }));
+  if (k.op !== DIFF) ws.sort((a, b) => sizeOf(a) - sizeOf(b)); // stable
+  const first = ws[0];
+  if (k.op === UNION) {
+    const members: string[] = [];
+    const scores: number[] = [];
+    const at = new SegmentedMap<number>();
+    let work = 0;
+    for (const { src, weight } of ws) {
+      if (src === undefined) continue;
+      for (let i = 0; i < src.members.length; i++) {
+        const m = src.members[i];
+        let score = weight * src.scores[i];
+        if (score !== score) score = 0;
+        const j = at.get(m);
+        if (j === undefined) {
+          at.set(m, members.length);
+          members.push(m);
+          scores.push(score);
+        } else scores[j] = aggregate(scores[j], score, o.aggregate);
+        if (++work % ZSLICE === 0) await nextTurn();
+      }
+    }
+    for (let i = 0; i < members.length; i += ZSLICE) await emit({ members: members.slice(i, i + ZSLICE), scores: scores.slice(i, i + ZSLICE) });
+    return;
+  }
+  if (sizeOf(first) === 0) return;
+  const src = first.src!;
+  for (let from = 0; from < src.members.length; from += ZSLICE) {
+    const members: string[] = [];
+    const scores: number[] = [];
+    const to = Math.min(src.members.length, from + ZSLICE);
+    for (let i = from; i < to; i++) {
+      const m = src.members[i];
+      if (k.op === INTER) {
+        let score = first.weight * src.scores[i];
+        if (score !== score) score = 0;
+        let all = true;
+        for (let j = 1; j < ws.length && all; j++) {
+          const v = ws[j].src!.score(m);
+          if (v === undefined) all = false;
+          else score = aggregate(score, v * ws[j].weight, o.aggregate);
+        }
+        if (!all) continue;
+        members.push(m);
+        scores.push(score);
+      } else {
+        let found = false;
+        for (let j = 1; j < ws.length && !found; j++) if (ws[j].src !== undefined && ws[j].src!.score(m) !== undefined) found = true;
+        if (found) continue;
+        members.push(m);
+        scores.push(src.scores[i]);
+      }
+    }
+    if (members.length > 0) await emit({ members, scores });
+    await nextTurn();
+  }
+}
+
+/** The command over big sources: read in slices, combined in slices, stored at dst (or replied) in slices. */
+async function streamed(c: Client, keys: Buffer[], sizes: number[], o: OpOptions, k: OpKind, dst: Buffer | null, w: ReplyWriter): Promise<void> {
+  // Which source compute() walks (the others are looked up in): ZDIFF's first key, else the smallest.
+  let walked = 0;
+  if (k.op !== DIFF) for (let i = 1; i < sizes.length; i++) if (sizes[i] < sizes[walked]) walked = i;
+  const byName = new Map<string, SlicedSource>();
+  const sources: (SlicedSource | undefined)[] = [];
+  const reads: Promise<void>[] = [];
+  keys.forEach((key, i) => {
+    if (sizes[i] === 0) return void sources.push(undefined);
+    const name = keyString(key);
+    let src = byName.get(name);
+    if (src === undefined) {
+      const walkedName = keyString(keys[walked]);
+      // A table for the sources compute() looks members up in: every one but the walked one (unless
+      // its key is named again).
+      const lookedUp = name !== walkedName || keys.some((kk, j) => j !== walked && keyString(kk) === name);
+      src = new SlicedSource(k.op !== UNION && lookedUp);
+      byName.set(name, src);
+      reads.push(readSliced(c, key, sizes[i], src));
+    }
+    sources.push(src);
+  });
+  await Promise.all(reads);
+  if (dst !== null) {
+    const token = `${c.worker.index}:${c.id}:z${zstageSeq++}`;
+    let opened = false;
+    let ended = false;
+    try {
+      await computeSliced(sources, o, k, async (p) => {
+        must(await c.coord.opForKey(dst, ZSET_STAGE, [token, !opened, p]));
+        opened = true;
+      });
+      ended = true;
+      const r = await c.coord.opForKey(dst, ZSET_STAGE_END, [token, dst, false]);
+      if (r instanceof OpError) return w.error(r.text);
+      w.integer(r);
+    } finally {
+      if (!ended && opened) await c.coord.opForKey(dst, ZSET_STAGE_END, [token, dst, true]);
+    }
+    return;
+  }
+  const st = { z: ZSet.empty(false), maxLen: 0 };
+  await computeSliced(sources, o, k, async (p) => {
+    addPairs(st, p);
+    await nextTurn();
+  });
+  // replyResult, a slice per turn.
+  const n = st.z.size;
+  w.array(o.withScores && w.resp === 2 ? n * 2 : n);
+  for (let from = 0; from < n; from += ZSLICE) {
+    let left = ZSLICE;
+    st.z.walk(from, false, (m, sc) => {
+      if (o.withScores && w.resp === 3) w.array(2);
+      w.bulk(m);
+      if (o.withScores) replyScore(w, sc);
+      return --left > 0;
+    });
+    await nextTurn();
+  }
+}
+
+export const ops = [ZSET_GATHER, ZSET_SIZE, ZSET_SLICE, ZSET_STAGE, ZSET_STAGE_END];
