@@ -475,15 +475,10 @@ async function sizesOf(c: Client, keys: Buffer[], write: boolean): Promise<numbe
   return out;
 }
 
-/** A source read a slice at a time; its lookup table (when asked for) grows with it. */
-class SlicedSource implements OpSource {
+/** A source read here a slice at a time. */
+class SlicedSource {
   readonly members: string[] = [];
   readonly scores: number[] = [];
-  private readonly table: SegmentedMap<number> | null;
-
-  constructor(withTable: boolean) {
-    this.table = withTable ? new SegmentedMap() : null;
-  }
 
   get size(): number {
     return this.members.length;
@@ -493,16 +488,7 @@ class SlicedSource implements OpSource {
     for (let i = 0; i < p.members.length; i++) {
       this.members.push(p.members[i]);
       this.scores.push(p.scores[i]);
-      this.table?.set(p.members[i], p.scores[i]);
     }
-  }
-
-  score(member: string): number | undefined {
-    return this.table!.get(member);
-  }
-
-  forEach(fn: (member: string, score: number) => void): void {
-    for (let i = 0; i < this.members.length; i++) fn(this.members[i], this.scores[i]);
   }
 }
 
@@ -588,13 +574,43 @@ export const ZSET_STAGE_END = defineOp(
 
 let zstageSeq = 0;
 
+/** A source left where it lives: its members' scores are asked for, a slice at a time (ZSET_SCORES). */
+class RemoteSource {
+  readonly key: Buffer;
+  readonly size: number;
+
+  constructor(key: Buffer, size: number) {
+    this.key = key;
+    this.size = size;
+  }
+}
+
+/** The scores of members in the sorted set (a set: 1) at key, NaN for a member it lacks (no score is NaN). */
+export const ZSET_SCORES = defineOp('zset-scores', tuple<[Buffer, string[]]>(bytes, list(latin1)), list(num), (x, [key, members]) => {
+  const v = x.db.lookup(key, x.now)?.value; // ZSET_SIZE did the command's lookup (stats, access)
+  const out: number[] = new Array(members.length);
+  const set = v !== undefined && !(v instanceof ZSet) && isSetLike(v) ? v : null;
+  const has = set === null ? null : set.has !== undefined ? (m: string) => set.has!(m) : ((all) => (m: string) => all.has(m))(new Set(set.members()));
+  for (let i = 0; i < members.length; i++) {
+    let sc: number | undefined;
+    if (v instanceof ZSet) sc = v.score(members[i]);
+    else if (has !== null) sc = has(members[i]) ? 1 : undefined;
+    out[i] = sc === undefined ? NaN : sc;
+  }
+  return out;
+});
+
+type StreamSource = SlicedSource | RemoteSource | undefined;
+
 /**
- * compute() over sliced sources, a slice of work per turn, its result pairs handed to `emit` a slice
- * at a time (members distinct; any order: the sink sorts).
+ * compute() over big sources, a slice of work per turn, its result pairs handed to `emit` a slice at a
+ * time (members distinct; any order: the sink sorts). ZUNION reads every source here; ZINTER / ZDIFF
+ * read the walked one here and ask the others' shards for the scores of each slice's candidates.
  */
-async function computeSliced(sources: (SlicedSource | undefined)[], o: OpOptions, k: OpKind, emit: (p: ScoredMembers) => Promise<void>): Promise<void> {
+async function computeSliced(c: Client, sources: StreamSource[], o: OpOptions, k: OpKind, emit: (p: ScoredMembers) => Promise<void>): Promise<void> {
   const ws = sources.map((src, i) => ({ src, weight: o.weights[i] }));
-  if (k.op !== DIFF) ws.sort((a, b) => sizeOf(a) - sizeOf(b)); // stable
+  const size = (x: { src: StreamSource }): number => (x.src === undefined ? 0 : x.src.size);
+  if (k.op !== DIFF) ws.sort((a, b) => size(a) - size(b)); // stable
   const first = ws[0];
   if (k.op === UNION) {
     const members: string[] = [];
@@ -603,9 +619,10 @@ async function computeSliced(sources: (SlicedSource | undefined)[], o: OpOptions
     let work = 0;
     for (const { src, weight } of ws) {
       if (src === undefined) continue;
-      for (let i = 0; i < src.members.length; i++) {
-        const m = src.members[i];
-        let score = weight * src.scores[i];
+      const got = src as SlicedSource;
+      for (let i = 0; i < got.members.length; i++) {
+        const m = got.members[i];
+        let score = weight * got.scores[i];
         if (score !== score) score = 0;
         const j = at.get(m);
         if (j === undefined) {
@@ -619,33 +636,36 @@ async function computeSliced(sources: (SlicedSource | undefined)[], o: OpOptions
     for (let i = 0; i < members.length; i += ZSLICE) await emit({ members: members.slice(i, i + ZSLICE), scores: scores.slice(i, i + ZSLICE) });
     return;
   }
-  if (sizeOf(first) === 0) return;
-  const src = first.src!;
-  for (let from = 0; from < src.members.length; from += ZSLICE) {
-    const members: string[] = [];
-    const scores: number[] = [];
-    const to = Math.min(src.members.length, from + ZSLICE);
-    for (let i = from; i < to; i++) {
-      const m = src.members[i];
-      if (k.op === INTER) {
-        let score = first.weight * src.scores[i];
-        if (score !== score) score = 0;
-        let all = true;
-        for (let j = 1; j < ws.length && all; j++) {
-          const v = ws[j].src!.score(m);
-          if (v === undefined) all = false;
-          else score = aggregate(score, v * ws[j].weight, o.aggregate);
-        }
-        if (!all) continue;
-        members.push(m);
-        scores.push(score);
-      } else {
-        let found = false;
-        for (let j = 1; j < ws.length && !found; j++) if (ws[j].src !== undefined && ws[j].src!.score(m) !== undefined) found = true;
-        if (found) continue;
-        members.push(m);
-        scores.push(src.scores[i]);
+  if (size(first) === 0) return;
+  const walked = first.src as SlicedSource;
+  for (let from = 0; from < walked.members.length; from += ZSLICE) {
+    let members = walked.members.slice(from, from + ZSLICE);
+    let scores = walked.scores.slice(from, from + ZSLICE);
+    if (k.op === INTER) {
+      for (let i = 0; i < scores.length; i++) {
+        const sc = first.weight * scores[i];
+        scores[i] = sc !== sc ? 0 : sc;
       }
+    }
+    for (let j = 1; j < ws.length && members.length > 0; j++) {
+      const other = ws[j].src as RemoteSource | undefined;
+      if (other === undefined) continue; // ZDIFF: a missing key takes nothing away
+      const theirs = must(await c.coord.opForKey(other.key, ZSET_SCORES, [other.key, members]));
+      const keptMembers: string[] = [];
+      const keptScores: number[] = [];
+      for (let i = 0; i < members.length; i++) {
+        const v = theirs[i];
+        const has = v === v;
+        if (k.op === INTER && has) {
+          keptMembers.push(members[i]);
+          keptScores.push(aggregate(scores[i], v * ws[j].weight, o.aggregate));
+        } else if (k.op === DIFF && !has) {
+          keptMembers.push(members[i]);
+          keptScores.push(scores[i]);
+        }
+      }
+      members = keptMembers;
+      scores = keptScores;
     }
     if (members.length > 0) await emit({ members, scores });
     await nextTurn();
@@ -654,25 +674,16 @@ async function computeSliced(sources: (SlicedSource | undefined)[], o: OpOptions
 
 /** The command over big sources: read in slices, combined in slices, stored at dst (or replied) in slices. */
 async function streamed(c: Client, keys: Buffer[], sizes: number[], o: OpOptions, k: OpKind, dst: Buffer | null, w: ReplyWriter): Promise<void> {
-  // Which source compute() walks (the others are looked up in): ZDIFF's first key, else the smallest.
+  // Which source compute() walks: ZDIFF's first key, else the smallest (the first of equals).
   let walked = 0;
   if (k.op !== DIFF) for (let i = 1; i < sizes.length; i++) if (sizes[i] < sizes[walked]) walked = i;
-  const byName = new Map<string, SlicedSource>();
-  const sources: (SlicedSource | undefined)[] = [];
+  const sources: StreamSource[] = [];
   const reads: Promise<void>[] = [];
   keys.forEach((key, i) => {
     if (sizes[i] === 0) return void sources.push(undefined);
-    const name = keyString(key);
-    let src = byName.get(name);
-    if (src === undefined) {
-      const walkedName = keyString(keys[walked]);
-      // A table for the sources compute() looks members up in: every one but the walked one (unless
-      // its key is named again).
-      const lookedUp = name !== walkedName || keys.some((kk, j) => j !== walked && keyString(kk) === name);
-      src = new SlicedSource(k.op !== UNION && lookedUp);
-      byName.set(name, src);
-      reads.push(readSliced(c, key, sizes[i], src));
-    }
+    if (k.op !== UNION && i !== walked) return void sources.push(new RemoteSource(key, sizes[i]));
+    const src = new SlicedSource();
+    reads.push(readSliced(c, key, sizes[i], src));
     sources.push(src);
   });
   await Promise.all(reads);
@@ -681,7 +692,7 @@ async function streamed(c: Client, keys: Buffer[], sizes: number[], o: OpOptions
     let opened = false;
     let ended = false;
     try {
-      await computeSliced(sources, o, k, async (p) => {
+      await computeSliced(c, sources, o, k, async (p) => {
         must(await c.coord.opForKey(dst, ZSET_STAGE, [token, !opened, p]));
         opened = true;
       });
@@ -695,7 +706,7 @@ async function streamed(c: Client, keys: Buffer[], sizes: number[], o: OpOptions
     return;
   }
   const st = { z: ZSet.empty(false), maxLen: 0 };
-  await computeSliced(sources, o, k, async (p) => {
+  await computeSliced(c, sources, o, k, async (p) => {
     addPairs(st, p);
     await nextTurn();
   });
@@ -714,4 +725,4 @@ async function streamed(c: Client, keys: Buffer[], sizes: number[], o: OpOptions
   }
 }
 
-export const ops = [ZSET_GATHER, ZSET_SIZE, ZSET_SLICE, ZSET_STAGE, ZSET_STAGE_END];
+export const ops = [ZSET_GATHER, ZSET_SIZE, ZSET_SLICE, ZSET_SCORES, ZSET_STAGE, ZSET_STAGE_END];
