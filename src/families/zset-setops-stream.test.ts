@@ -77,6 +77,37 @@ describe('streamed sorted-set algebra across shards', () => {
     ]);
   });
 
+  it('ZRANGESTORE of a big range: the same stored sets as on one shard', async () => {
+    const rig = makeRig(2);
+    const same = ['{t}src', '{t}lex'];
+    const across = [rig.keyOn(0, 'src'), rig.keyOn(0, 'lex')];
+    const load: string[][] = [];
+    for (const k of [same, across]) {
+      load.push(['ZADD', k[0], ...pairs(0, big, (i) => (i < 300 ? '-0' : String(Math.floor(i / 3))))]);
+      load.push(['ZADD', k[1], ...pairs(0, big, () => '0', (i) => `m${String(i).padStart(6, '0')}`)]);
+    }
+    await run(rig, ...load);
+    const forms = (k: string[], dst: string): string[][] => {
+      const out: string[][] = [];
+      for (const range of [
+        ['0', '-1'],
+        ['100', '-100', 'REV'],
+        ['-inf', '+inf', 'BYSCORE'],
+        ['(10', '9000', 'BYSCORE', 'LIMIT', '7', '6000'],
+        ['+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', '3', '-1'],
+      ]) {
+        out.push(['ZRANGESTORE', dst, k[0], ...range], ['OBJECT', 'ENCODING', dst], ['ZRANGE', dst, '0', '-1', 'WITHSCORES']);
+      }
+      out.push(['ZRANGESTORE', dst, k[1], '[m000100', '(m010000', 'BYLEX'], ['ZRANGE', dst, '0', '-1']);
+      out.push(['ZRANGESTORE', dst, k[1], '+', '-', 'BYLEX', 'REV', 'LIMIT', '5', '8000'], ['ZRANGE', dst, '0', '-1']);
+      return out;
+    };
+    const want = await run(rig, ...forms(same, '{t}dst'));
+    const got = await run(rig, ...forms(across, rig.keyOn(1, 'dst')));
+    for (let i = 0; i < want.length; i++) assert.equal(got[i], want[i], `reply ${i}`);
+    assert.equal(stagedZsetCount(), 0);
+  });
+
   it('serves another client between slices of a streamed store', async () => {
     const rig = makeRig(2);
     const a = rig.keyOn(0, 'a');

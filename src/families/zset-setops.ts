@@ -14,7 +14,7 @@ import type { TypedValue } from '../engine/database.ts';
 import { KIND_SET } from '../engine/value-kind.ts';
 import { shardOfKey } from '../runtime/slots.ts';
 import { compareKeys } from '../engine/score-tree.ts';
-import { ZSet } from '../engine/zset.ts';
+import { ZSet, type ZSetLimits } from '../engine/zset.ts';
 import { OpError, defineOp } from '../server/shard-ops.ts';
 import { bool, bytes, bytesList, latin1, list, nullable, num, scoredMembers, tuple, u32, type ScoredMembers } from '../util/codec.ts';
 import { SegmentedMap } from '../engine/segmented-map.ts';
@@ -415,11 +415,11 @@ export const ZSLICE = 16384;
 /** Up to this many pairs in all, the sources are gathered whole (one hop) instead. */
 export const STREAM_MIN_PAIRS = 4096;
 
-function nextTurn(): Promise<void> {
+export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function must<R>(r: R | OpError): R {
+export function must<R>(r: R | OpError): R {
   if (r instanceof OpError) throw new Error(`zset stream: ${r.text}`);
   return r;
 }
@@ -434,14 +434,17 @@ export const ZSET_SIZE = defineOp('zset-size', tuple<[boolean, Buffer]>(bool, by
   return new OpError(ERR_WRONGTYPE);
 });
 
-/** Pairs at ranks (a set: positions, scoring 1) [from, from + count) of key (locked by the caller). */
-export const ZSET_SLICE = defineOp('zset-slice', tuple<[Buffer, number, number]>(bytes, u32, u32), scoredMembers, (x, [key, from, count]) => {
+/**
+ * Pairs at ranks (a set: positions, scoring 1) [from, from + count) of key — or, `rev`, from rank `from`
+ * downwards (sorted sets only) — with the key locked by the caller.
+ */
+export const ZSET_SLICE = defineOp('zset-slice', tuple<[Buffer, number, number, boolean]>(bytes, u32, u32, bool), scoredMembers, (x, [key, from, count, rev]) => {
   const scores: number[] = [];
   const members: string[] = [];
   const v = x.db.lookup(key, x.now)?.value; // ZSET_SIZE did the command's lookup (stats, access)
   if (v instanceof ZSet) {
     let left = count;
-    v.walk(from, false, (m, sc) => {
+    v.walk(from, rev, (m, sc) => {
       members.push(m);
       scores.push(sc);
       return --left > 0;
@@ -494,7 +497,7 @@ class SlicedSource {
 
 /** Reads key's `size` pairs into src, a slice a hop (the next one asked for while one is appended). */
 async function readSliced(c: Client, key: Buffer, size: number, src: SlicedSource): Promise<void> {
-  const fetch = (from: number): Promise<ScoredMembers | OpError> => c.coord.opForKey(key, ZSET_SLICE, [key, from, ZSLICE]);
+  const fetch = (from: number): Promise<ScoredMembers | OpError> => c.coord.opForKey(key, ZSET_SLICE, [key, from, ZSLICE, false]);
   let next = size > 0 ? fetch(0) : null;
   for (let from = 0; next !== null; from += ZSLICE) {
     const p = must(await next);
@@ -509,8 +512,22 @@ interface PairSink {
   add(p: ScoredMembers): Promise<void>;
 }
 
-/** Sorted sets being grown on a destination's shard, by staging token. */
-const stagedZsets = new Map<string, { z: ZSet; maxLen: number }>();
+/**
+ * Sorted sets being grown on a destination's shard, by staging token: `added` ones are storeAdded's
+ * (pairs added in order to a set that starts as it says, converted by the limits as they go); the others
+ * are storeSorted's (a skiplist, made a listpack at the end if the result fits one).
+ */
+interface StagedZset {
+  z: ZSet;
+  maxLen: number;
+  added: boolean;
+}
+const stagedZsets = new Map<string, StagedZset>();
+
+/** ZSET_STAGE's first call for a token: how the set starts. */
+export const STAGE_SORTED = 1;
+export const STAGE_ADDED_LISTPACK = 2;
+export const STAGE_ADDED_SKIPLIST = 3;
 
 /** Staged sorted sets now (tests check that none is left behind). */
 export function stagedZsetCount(): number {
@@ -519,31 +536,35 @@ export function stagedZsetCount(): number {
 
 const NO_LISTPACK = { maxEntries: 0, maxValue: 0 };
 
-function addPairs(st: { z: ZSet; maxLen: number }, p: ScoredMembers): void {
+function addPairs(st: StagedZset, p: ScoredMembers, limits: ZSetLimits): void {
+  const lim = st.added ? limits : NO_LISTPACK;
   for (let i = 0; i < p.members.length; i++) {
     const m = p.members[i];
     if (m.length > st.maxLen) st.maxLen = m.length;
-    st.z.add(p.scores[i], m, 0, NO_LISTPACK);
+    st.z.add(p.scores[i], m, 0, lim);
   }
 }
 
-/** Adds pairs (new members) to the staged sorted set `token`, opening it first when `open`. */
+/** Adds pairs (new members) to the staged sorted set `token`, opening it first as `open` says (STAGE_*; 0: open already). */
 export const ZSET_STAGE = defineOp(
   'zset-stage',
-  tuple<[string, boolean, ScoredMembers]>(latin1, bool, scoredMembers),
+  tuple<[string, number, ScoredMembers]>(latin1, u32, scoredMembers),
   num,
   (x, [token, open, p]) => {
     let st = stagedZsets.get(token);
-    if (open || st === undefined) stagedZsets.set(token, (st = { z: ZSet.empty(false), maxLen: 0 }));
-    addPairs(st, p);
+    if (open !== 0 || st === undefined) {
+      st = { z: ZSet.empty(open === STAGE_ADDED_LISTPACK), maxLen: 0, added: open === STAGE_ADDED_LISTPACK || open === STAGE_ADDED_SKIPLIST };
+      stagedZsets.set(token, st);
+    }
+    addPairs(st, p, zsetLimits(x));
     return st.z.size;
   },
   true,
 );
 
 /** The staged set in the encoding storeSorted would give it (a small one becomes a listpack). */
-function finished(x: ShardExec, st: { z: ZSet; maxLen: number }): ZSet {
-  if (!fitsListpack(zsetLimits(x), st.z.size, st.maxLen)) return st.z;
+function finished(x: ShardExec, st: StagedZset): ZSet {
+  if (st.added || !fitsListpack(zsetLimits(x), st.z.size, st.maxLen)) return st.z;
   const scores: number[] = [];
   const members: string[] = [];
   st.z.forEach((m, sc) => {
@@ -573,6 +594,11 @@ export const ZSET_STAGE_END = defineOp(
 );
 
 let zstageSeq = 0;
+
+/** A staging token unique to this command run. */
+export function zstageToken(c: Client): string {
+  return `${c.worker.index}:${c.id}:z${zstageSeq++}`;
+}
 
 /** A source left where it lives: its members' scores are asked for, a slice at a time (ZSET_SCORES). */
 class RemoteSource {
@@ -688,12 +714,12 @@ async function streamed(c: Client, keys: Buffer[], sizes: number[], o: OpOptions
   });
   await Promise.all(reads);
   if (dst !== null) {
-    const token = `${c.worker.index}:${c.id}:z${zstageSeq++}`;
+    const token = zstageToken(c);
     let opened = false;
     let ended = false;
     try {
       await computeSliced(c, sources, o, k, async (p) => {
-        must(await c.coord.opForKey(dst, ZSET_STAGE, [token, !opened, p]));
+        must(await c.coord.opForKey(dst, ZSET_STAGE, [token, opened ? 0 : STAGE_SORTED, p]));
         opened = true;
       });
       ended = true;
@@ -705,9 +731,9 @@ async function streamed(c: Client, keys: Buffer[], sizes: number[], o: OpOptions
     }
     return;
   }
-  const st = { z: ZSet.empty(false), maxLen: 0 };
+  const st: StagedZset = { z: ZSet.empty(false), maxLen: 0, added: false };
   await computeSliced(c, sources, o, k, async (p) => {
-    addPairs(st, p);
+    addPairs(st, p, NO_LISTPACK);
     await nextTurn();
   });
   // replyResult, a slice per turn.
