@@ -3,7 +3,8 @@
 // Invariants: handlers reply as Redis 7.2 does (its encodings: intset/listpack/hashtable); a set is
 // never stored empty; a multi-key command whose keys live on one shard runs there in one handler;
 // across shards it gathers copies of the sets (SET_GET, one hop), computes on the connection thread
-// with the same algebra (set-algebra.ts), then stores the result with one more hop (SET_STORE); the key's
+// with the same algebra (set-algebra.ts), then stores the result with one more hop (SET_STORE) — or, past
+// STREAM_MIN_MEMBERS members, streams it slice by slice (set-algebra-across.ts); the key's
 // watchers are told (modified) exactly when Redis signals it: after a member was really added or removed.
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';

@@ -5,7 +5,8 @@
 // empty); sources are combined smallest first (stable, so equal sizes keep key order) for ZUNION/ZINTER,
 // in key order for ZDIFF; a SUM that is NaN (inf + -inf) counts as 0, and so does a weighted score that
 // is NaN (0 * inf); results are in (score, member) order; keys on several shards are gathered by one hop
-// per shard (ZSET_GATHER), combined on the client's thread and stored by a hop (ZSET_STORE).
+// per shard (ZSET_GATHER), combined on the client's thread and stored by a hop (ZSET_STORE) — or, past
+// STREAM_MIN_PAIRS pairs, streamed a slice at a time (the section at the end of this file).
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
