@@ -13,7 +13,7 @@ import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
 import { OpError, defineOp } from '../server/shard-ops.ts';
-import { BinWriter, PackedLatin1, bool, bytes, latin1, num, packedLatin1, tuple, u32 } from '../util/codec.ts';
+import { BinWriter, PackedLatin1, bool, bytes, latin1, nullable, num, packedLatin1, tuple, u32, type Codec } from '../util/codec.ts';
 import { int64OfText } from '../engine/intset.ts';
 import { SetValue, type SetLimits } from '../engine/set-value.ts';
 import type { Entry } from '../engine/database.ts';
@@ -45,11 +45,21 @@ function sliceLookup(x: ShardExec, key: Buffer): Entry | undefined {
   return x.db.lookup(key, x.now);
 }
 
-/** [size, is an intset] of the set at key ([-1, false]: missing), WRONGTYPE for another type. */
-export const SET_INFO = defineOp('set-info', bytes, tuple<[number, boolean]>(num, bool), (x, key) => {
+/** A set crossing threads: its encoding and members in order (decoded into a new set). */
+export const SET_VALUE: Codec<SetValue> = {
+  write: (w, v) => w.bytes(v.encode()),
+  read: (r) => SetValue.decode(r.bytes()),
+};
+
+/**
+ * The command's lookup of key: [size, is an intset, a copy when it has at most STREAM_MIN_MEMBERS
+ * members] ([-1, false, null]: missing), WRONGTYPE for another type.
+ */
+export const SET_INFO = defineOp('set-info', bytes, tuple<[number, boolean, SetValue | null]>(num, bool, nullable(SET_VALUE)), (x, key) => {
   const s = setIn(lookupRead(x, key));
   if (s === null) return new OpError(ERR_WRONGTYPE);
-  return (s === undefined ? [-1, false] : [s.size, s.isIntset]) as [number, boolean];
+  if (s === undefined) return [-1, false, null] as [number, boolean, SetValue | null];
+  return [s.size, s.isIntset, s.size <= STREAM_MIN_MEMBERS ? s.clone() : null] as [number, boolean, SetValue | null];
 });
 
 /** The members at positions [from, from + count) of the set at key (locked by the caller: positions are stable). */
@@ -222,6 +232,8 @@ interface Source {
   name: string;
   size: number;
   intset: boolean;
+  /** A copy of a small set (see SET_INFO). */
+  copy: SetValue | null;
 }
 
 /**
@@ -229,7 +241,7 @@ interface Source {
  * order) was replied.
  */
 export async function sourcesOf(c: Client, keys: Buffer[], w: ReplyWriter): Promise<Source[] | false> {
-  const byName = new Map<string, Promise<[number, boolean] | OpError>>();
+  const byName = new Map<string, Promise<[number, boolean, SetValue | null] | OpError>>();
   for (const k of keys) {
     const name = keyString(k);
     if (!byName.has(name)) byName.set(name, c.coord.opForKey(k, SET_INFO, k));
@@ -237,7 +249,7 @@ export async function sourcesOf(c: Client, keys: Buffer[], w: ReplyWriter): Prom
   const got = new Map<string, Source | OpError>();
   for (const [name, p] of byName) {
     const r = await p;
-    got.set(name, r instanceof OpError ? r : { key: keys.find((k) => keyString(k) === name)!, name, size: r[0], intset: r[1] });
+    got.set(name, r instanceof OpError ? r : { key: keys.find((k) => keyString(k) === name)!, name, size: r[0], intset: r[1], copy: r[2] });
   }
   const out: Source[] = [];
   for (const k of keys) {

@@ -12,7 +12,7 @@ import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
 import { replyInteger, replyIsError } from '../protocol/reply-reader.ts';
 import { OpError, defineOp } from '../server/shard-ops.ts';
-import { bool, bytes, nullable, num, tuple, type Codec } from '../util/codec.ts';
+import { bool, bytes, nullable, num, tuple } from '../util/codec.ts';
 import { globMatch } from '../engine/glob.ts';
 import { SetValue, type SetLimits } from '../engine/set-value.ts';
 import type { Entry } from '../engine/database.ts';
@@ -24,7 +24,7 @@ import { parseCursor } from './keyspace-scan.ts';
 import { MAX_RANDOM_REPLY, distinctIndexes, randomIndex } from './random-pick.ts';
 import { DIFF, UNION, interCard, interStore, replyInter, replyMembers, unionDiff } from './set-algebra.ts';
 import { parseScanArgs, replyEmptyScan } from './scan-args.ts';
-import { INTER, STREAM_MIN_MEMBERS, ops as streamOps, replyStreamed, sourcesOf, storeStreamed, totalMembers } from './set-algebra-across.ts';
+import { INTER, SET_VALUE, STREAM_MIN_MEMBERS, ops as streamOps, replyStreamed, sourcesOf, storeStreamed, totalMembers } from './set-algebra-across.ts';
 
 /** SPOP: the "rebuild the remaining set" strategy once the rest is this many times smaller than the count. */
 const SPOP_MOVE_STRATEGY_MUL = 5;
@@ -284,11 +284,6 @@ function localSets(x: ShardExec, keys: Buffer[], w: ReplyWriter): (SetValue | nu
   return out;
 }
 
-/** A set crossing threads: its encoding and members in order (decoded into a new set). */
-const SET_VALUE: Codec<SetValue> = {
-  write: (w, v) => w.bytes(v.encode()),
-  read: (r) => SetValue.decode(r.bytes()),
-};
 
 /** Copies of the sets at keys, gathered from their shards (one hop), or false after an error reply. */
 async function gatherSets(c: Client, keys: Buffer[], w: ReplyWriter): Promise<(SetValue | null)[] | false> {
@@ -339,16 +334,18 @@ async function storeRemote(c: Client, dst: Buffer, s: SetValue | null, w: ReplyW
 }
 
 /**
- * Big sets across shards: streamed slice by slice (set-algebra-across.ts) and replied (or stored at dst);
- * false when they are small enough to be gathered whole (nothing replied yet).
+ * The sets at keys on several shards, looked up once each (SET_INFO): copies when they are small enough
+ * to be combined here (null: missing; a key named twice is one object); otherwise the command is
+ * streamed slice by slice (set-algebra-across.ts) and replied, or stored at dst — then, or after an
+ * error reply, null.
  */
-async function streamedAcross(c: Client, keys: Buffer[], dst: Buffer | null, op: number, w: ReplyWriter): Promise<boolean> {
+async function setsAcross(c: Client, keys: Buffer[], dst: Buffer | null, op: number, w: ReplyWriter): Promise<(SetValue | null)[] | null> {
   const sources = await sourcesOf(c, keys, w);
-  if (sources === false) return true;
-  if (totalMembers(sources) <= STREAM_MIN_MEMBERS) return false;
+  if (sources === false) return null;
+  if (totalMembers(sources) <= STREAM_MIN_MEMBERS) return sources.map((s) => s.copy);
   if (dst === null) await replyStreamed(c, sources, op, w);
   else await storeStreamed(c, dst, sources, op, w);
-  return true;
+  return null;
 }
 
 /** SINTER key [key ...] */
@@ -358,9 +355,8 @@ function opSInter(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 async function multiSInter(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
-  if (await streamedAcross(c, args.slice(1), null, INTER, w)) return;
-  const sets = await gatherSets(c, args.slice(1), w);
-  if (sets !== false) replyInter(sets, w);
+  const sets = await setsAcross(c, args.slice(1), null, INTER, w);
+  if (sets !== null) replyInter(sets, w);
 }
 
 /** SINTERSTORE destination key [key ...] */
@@ -370,9 +366,8 @@ function opSInterStore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 async function multiSInterStore(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
-  if (await streamedAcross(c, args.slice(2), args[1], INTER, w)) return;
-  const sets = await gatherSets(c, args.slice(2), w);
-  if (sets !== false) await storeRemote(c, args[1], interStore(sets, limits(c)), w);
+  const sets = await setsAcross(c, args.slice(2), args[1], INTER, w);
+  if (sets !== null) await storeRemote(c, args[1], interStore(sets, limits(c)), w);
 }
 
 /** SINTERCARD's keys and LIMIT, parsed as Redis does; null after an error reply. */
@@ -428,9 +423,8 @@ function unionDiffHere(x: ShardExec, args: Buffer[], w: ReplyWriter, op: number,
 }
 
 async function unionDiffAcross(c: Client, args: Buffer[], w: ReplyWriter, op: number, store: boolean): Promise<void> {
-  if (await streamedAcross(c, args.slice(store ? 2 : 1), store ? args[1] : null, op, w)) return;
-  const sets = await gatherSets(c, args.slice(store ? 2 : 1), w);
-  if (sets === false) return;
+  const sets = await setsAcross(c, args.slice(store ? 2 : 1), store ? args[1] : null, op, w);
+  if (sets === null) return;
   const result = unionDiff(sets, op, limits(c));
   if (store) await storeRemote(c, args[1], result, w);
   else replyMembers(result, w);

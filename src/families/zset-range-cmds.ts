@@ -16,7 +16,7 @@ import {
   type LexBound, type LexRange, type ScoreRange, lexGteMin, lexLteMax, parseLexRange, parseScoreRange, scoreGteMin, scoreLteMax,
 } from '../engine/zset-range.ts';
 import { OpError, defineOp } from '../server/shard-ops.ts';
-import { BinReader, BinWriter, bool, bytes, scoredMembers, tuple, u32, type Codec, type ScoredMembers } from '../util/codec.ts';
+import { BinReader, BinWriter, bool, bytes, nullable, scoredMembers, tuple, u32, type Codec, type ScoredMembers } from '../util/codec.ts';
 import { ERR_SYNTAX, ERR_WRONGTYPE, isWord, lookupRead } from './family-util.ts';
 import {
   STORE_ADDED_LISTPACK, STORE_ADDED_SKIPLIST, ZSET_STORE, parseLong, replyScore, storeAdded, zsetLimits, zsetOf,
@@ -253,23 +253,23 @@ function opZRangeStore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 async function multiZRangeStore(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
   const q = parseRange(args, 2, true, AUTO, AUTO, w);
   if (q === null) return;
-  const span = await c.coord.opForKey(args[2], ZSET_RANGE_SPAN, [args[2], q]);
-  if (span instanceof OpError) return w.error(span.text);
-  if (span[1] > STREAM_MIN_PAIRS) return streamRangeStore(c, args[1], args[2], span, w);
   const r = await c.coord.opForKey(args[2], ZSET_RANGE_SELECT, [args[2], q]);
   if (r instanceof OpError) return w.error(r.text);
-  const [mode, pairs] = r;
+  const [mode, pairs, span] = r;
+  if (pairs === null) return streamRangeStore(c, args[1], args[2], span, w);
   const stored = await c.coord.opForKey(args[1], ZSET_STORE, [args[1], mode, pairs]);
   if (stored instanceof OpError) return w.error(stored.text);
   w.integer(stored);
 }
 
+type Span = [number, number, boolean, number];
+
 /**
  * The run of ranks a range selects — select()'s, without collecting it: [its first rank, its length,
  * whether it goes downwards, the ZSET_STORE mode its result is built with].
  */
-function span(z: ZSet | undefined, q: RangeQuery, x: ShardExec): [number, number, boolean, number] {
-  const none: [number, number, boolean, number] = [0, 0, q.rev, STORE_ADDED_LISTPACK];
+function span(z: ZSet | undefined, q: RangeQuery, x: ShardExec): Span {
+  const none: Span = [0, 0, q.rev, STORE_ADDED_LISTPACK];
   if (z === undefined) return none;
   const n = z.size;
   let from: number;
@@ -304,7 +304,7 @@ function span(z: ZSet | undefined, q: RangeQuery, x: ShardExec): [number, number
 }
 
 /** A big ZRANGESTORE across shards: the run of ranks read a slice a hop, added on the destination's shard a slice a hop. */
-async function streamRangeStore(c: Client, dst: Buffer, src: Buffer, [from, count, rev, mode]: [number, number, boolean, number], w: ReplyWriter): Promise<void> {
+async function streamRangeStore(c: Client, dst: Buffer, src: Buffer, [from, count, rev, mode]: Span, w: ReplyWriter): Promise<void> {
   const token = zstageToken(c);
   const open = mode === STORE_ADDED_SKIPLIST ? STAGE_ADDED_SKIPLIST : STAGE_ADDED_LISTPACK;
   let ended = false;
@@ -390,31 +390,23 @@ const RANGE_QUERY: Codec<RangeQuery> = {
   },
 };
 
-/** ZRANGESTORE's run of ranks on the source's shard (see span), or WRONGTYPE. */
-export const ZSET_RANGE_SPAN = defineOp(
-  'zset-range-span',
-  tuple<[Buffer, RangeQuery]>(bytes, RANGE_QUERY),
-  tuple<[number, number, boolean, number]>(u32, u32, bool, u32),
-  (x, [key, q]) => {
-    const e = lookupRead(x, key);
-    if (e !== undefined && !(e.value instanceof ZSet)) return new OpError(ERR_WRONGTYPE);
-    return span(e?.value as ZSet | undefined, q, x);
-  },
-);
-
 /**
- * ZRANGESTORE's selection on the source's shard: [the ZSET_STORE mode, the pairs in the order Redis
- * adds them], or WRONGTYPE.
+ * ZRANGESTORE's lookup and selection on the source's shard: [the ZSET_STORE mode, the pairs in the order
+ * Redis adds them — or null when there are more than STREAM_MIN_PAIRS, to be streamed — and the run of
+ * ranks they are (see span)], or WRONGTYPE.
  */
 export const ZSET_RANGE_SELECT = defineOp(
   'zset-range-select',
   tuple<[Buffer, RangeQuery]>(bytes, RANGE_QUERY),
-  tuple<[number, ScoredMembers]>(u32, scoredMembers),
+  tuple<[number, ScoredMembers | null, Span]>(u32, nullable(scoredMembers), tuple<Span>(u32, u32, bool, u32)),
   (x, [key, q]) => {
     const e = lookupRead(x, key);
     if (e !== undefined && !(e.value instanceof ZSet)) return new OpError(ERR_WRONGTYPE);
-    const sel = select(e?.value as ZSet | undefined, q);
-    return [startsSkiplist(x, sel) ? STORE_ADDED_SKIPLIST : STORE_ADDED_LISTPACK, { scores: sel.scores, members: sel.members }];
+    const z = e?.value as ZSet | undefined;
+    const run = span(z, q, x);
+    if (run[1] > STREAM_MIN_PAIRS) return [run[3], null, run] as [number, ScoredMembers | null, Span];
+    const sel = select(z, q);
+    return [startsSkiplist(x, sel) ? STORE_ADDED_SKIPLIST : STORE_ADDED_LISTPACK, { scores: sel.scores, members: sel.members }, run] as [number, ScoredMembers | null, Span];
   },
 );
 
@@ -428,4 +420,4 @@ export const commands: Record<string, CommandImpl> = {
   zrangestore: { shard: opZRangeStore, multi: multiZRangeStore },
 };
 
-export const ops = [ZSET_RANGE_SELECT, ZSET_RANGE_SPAN];
+export const ops = [ZSET_RANGE_SELECT];

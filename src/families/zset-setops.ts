@@ -290,18 +290,20 @@ async function setOpMulti(c: Client, args: Buffer[], w: ReplyWriter, k: OpKind):
   const setnum = parseNumKeys(args, k, w);
   if (setnum === null) return;
   const keys = args.slice(k.numkeysIndex + 1, k.numkeysIndex + 1 + setnum);
-  if (!k.cardOnly) {
-    const sizes = await sizesOf(c, keys, k.store);
-    if (sizes instanceof OpError) return w.error(sizes.text);
+  let got: (OpSource | undefined)[] | OpError;
+  if (k.cardOnly) got = await gather(c, keys, k.store);
+  else {
+    const peeks = await peekAll(c, keys, k.store);
+    if (peeks instanceof OpError) return w.error(peeks.text);
     let total = 0;
-    for (const n of new Set(sizes)) total += n;
+    for (const [n] of peeks) total += n;
     if (total > STREAM_MIN_PAIRS) {
       const o = parseOptions(args, k, setnum, w);
       if (o === null) return;
-      return streamed(c, keys, sizes, o, k, k.store ? args[1] : null, w);
+      return streamed(c, keys, peeks.map(([n]) => n), o, k, k.store ? args[1] : null, w);
     }
+    got = peeks.map(([, p]) => (p === null ? undefined : new PairsSource(p.members, p.scores)));
   }
-  const got = await gather(c, keys, k.store);
   if (got instanceof OpError) return w.error(got.text);
   const o = parseOptions(args, k, setnum, w);
   if (o === null) return;
@@ -343,6 +345,24 @@ async function gather(c: Client, keys: Buffer[], write: boolean): Promise<(OpSou
   return out;
 }
 
+/** Every pair of a sorted set or set (members scoring 1), in order (copies of nothing the shard changes). */
+function pairsOf(v: ZSet | SetLike): ScoredMembers {
+  const scores: number[] = [];
+  const members: string[] = [];
+  if (v instanceof ZSet) {
+    v.forEach((m, s) => {
+      members.push(m);
+      scores.push(s);
+    });
+  } else {
+    for (const m of v.members()) {
+      members.push(m);
+      scores.push(1);
+    }
+  }
+  return { scores, members };
+}
+
 /**
  * Per key, its pairs (a set's members score 1; null: missing); WRONGTYPE when one of the keys holds
  * another type (every key is looked up all the same, `write` choosing the lookup).
@@ -362,20 +382,7 @@ export const ZSET_GATHER = defineOp('zset-gather', tuple<[boolean, Buffer[]]>(bo
       out.push(null);
       continue;
     }
-    const scores: number[] = [];
-    const members: string[] = [];
-    if (v instanceof ZSet) {
-      v.forEach((m, s) => {
-        members.push(m);
-        scores.push(s);
-      });
-    } else {
-      for (const m of v.members()) {
-        members.push(m);
-        scores.push(1);
-      }
-    }
-    out.push({ scores, members });
+    out.push(pairsOf(v));
   }
   return wrongType ? new OpError(ERR_WRONGTYPE) : out;
 });
@@ -425,14 +432,19 @@ export function must<R>(r: R | OpError): R {
   return r;
 }
 
-/** The size of the sorted set or set at key (0: missing), WRONGTYPE for another type. */
-export const ZSET_SIZE = defineOp('zset-size', tuple<[boolean, Buffer]>(bool, bytes), num, (x, [write, key]) => {
+type Peek = [number, ScoredMembers | null];
+
+/**
+ * The command's lookup of key (`write` picks the lookup): [the size of the sorted set or set there (0:
+ * missing), its pairs when there are at most STREAM_MIN_PAIRS], WRONGTYPE for another type.
+ */
+export const ZSET_PEEK = defineOp('zset-peek', tuple<[boolean, Buffer]>(bool, bytes), tuple<Peek>(num, nullable(scoredMembers)), (x, [write, key]) => {
   const e = write ? lookupWrite(x, key) : lookupRead(x, key);
-  if (e === undefined) return 0;
+  if (e === undefined) return [0, null] as Peek;
   const v = e.value;
-  if (v instanceof ZSet) return v.size;
-  if (isSetLike(v)) return v.size ?? [...v.members()].length;
-  return new OpError(ERR_WRONGTYPE);
+  if (!(v instanceof ZSet) && !isSetLike(v)) return new OpError(ERR_WRONGTYPE);
+  const size = v instanceof ZSet ? v.size : (v.size ?? [...v.members()].length);
+  return [size, size <= STREAM_MIN_PAIRS ? pairsOf(v) : null] as Peek;
 });
 
 /**
@@ -442,7 +454,7 @@ export const ZSET_SIZE = defineOp('zset-size', tuple<[boolean, Buffer]>(bool, by
 export const ZSET_SLICE = defineOp('zset-slice', tuple<[Buffer, number, number, boolean]>(bytes, u32, u32, bool), scoredMembers, (x, [key, from, count, rev]) => {
   const scores: number[] = [];
   const members: string[] = [];
-  const v = x.db.lookup(key, x.now)?.value; // ZSET_SIZE did the command's lookup (stats, access)
+  const v = x.db.lookup(key, x.now)?.value; // ZSET_PEEK did the command's lookup (stats, access)
   if (v instanceof ZSet) {
     let left = count;
     v.walk(from, rev, (m, sc) => {
@@ -466,11 +478,11 @@ export const ZSET_SLICE = defineOp('zset-slice', tuple<[Buffer, number, number, 
   return { scores, members };
 });
 
-/** Each key's size (0: missing), or the first WRONGTYPE in key order. */
-async function sizesOf(c: Client, keys: Buffer[], write: boolean): Promise<number[] | OpError> {
+/** Each key's peek (see ZSET_PEEK), or the first WRONGTYPE in key order. */
+async function peekAll(c: Client, keys: Buffer[], write: boolean): Promise<Peek[] | OpError> {
   // Every key looked up (a key named twice twice), as ZSET_GATHER and Redis do.
-  const sizes = keys.map((k) => c.coord.opForKey(k, ZSET_SIZE, [write, k]));
-  const out: number[] = [];
+  const sizes = keys.map((k) => c.coord.opForKey(k, ZSET_PEEK, [write, k]));
+  const out: Peek[] = [];
   for (const p of sizes) {
     const r = await p;
     if (r instanceof OpError) return r;
@@ -614,7 +626,7 @@ class RemoteSource {
 
 /** The scores of members in the sorted set (a set: 1) at key, NaN for a member it lacks (no score is NaN). */
 export const ZSET_SCORES = defineOp('zset-scores', tuple<[Buffer, string[]]>(bytes, list(latin1)), list(num), (x, [key, members]) => {
-  const v = x.db.lookup(key, x.now)?.value; // ZSET_SIZE did the command's lookup (stats, access)
+  const v = x.db.lookup(key, x.now)?.value; // ZSET_PEEK did the command's lookup (stats, access)
   const out: number[] = new Array(members.length);
   const set = v !== undefined && !(v instanceof ZSet) && isSetLike(v) ? v : null;
   const has = set === null ? null : set.has !== undefined ? (m: string) => set.has!(m) : ((all) => (m: string) => all.has(m))(new Set(set.members()));
@@ -752,4 +764,4 @@ async function streamed(c: Client, keys: Buffer[], sizes: number[], o: OpOptions
   }
 }
 
-export const ops = [ZSET_GATHER, ZSET_SIZE, ZSET_SLICE, ZSET_SCORES, ZSET_STAGE, ZSET_STAGE_END];
+export const ops = [ZSET_GATHER, ZSET_PEEK, ZSET_SLICE, ZSET_SCORES, ZSET_STAGE, ZSET_STAGE_END];
