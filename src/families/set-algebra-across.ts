@@ -25,7 +25,7 @@ export const INTER = 2;
 /** Members per hop: a slice's work on any thread stays in the tens of milliseconds. */
 export const SLICE = 16384;
 
-/** Up to this many members in all, the sets are gathered whole (one hop) instead. */
+/** Up to this many members in all, the sets come back whole from the first hop (SET_INFO) and are combined here. */
 export const STREAM_MIN_MEMBERS = 4096;
 
 /** Packs slices and filtered members (used synchronously: one per thread is enough). */
@@ -134,7 +134,9 @@ export const SET_STAGE = defineOp(
     if (st === undefined) return new OpError('ERR internal error: no staged set');
     return applyStage(st, action, members, limits(x));
   },
-  true,
+  // Not a write for the memory check: evicting now could take a key this command holds; the
+  // installing hop (the END operation) is one.
+  false,
 );
 
 const END_DROP = 0;

@@ -572,7 +572,9 @@ export const ZSET_STAGE = defineOp(
     addPairs(st, p, zsetLimits(x));
     return st.z.size;
   },
-  true,
+  // Not a write for the memory check: evicting now could take a key this command holds; the
+  // installing hop (the END operation) is one.
+  false,
 );
 
 /** The staged set in the encoding storeSorted would give it (a small one becomes a listpack). */
