@@ -3,15 +3,12 @@
 // Invariants: index.get(keys[i]) === i for every i < size; a delete moves the last entry into the hole
 // (the only way an entry ever moves); so a scan walking positions downwards (scan()) returns every entry
 // present for the whole scan at least once, whatever is added or removed between its calls.
-// The index is a SegmentedMap: no single JS Map gets big enough for its rehash to stall the thread.
-
-import { SegmentedMap } from './segmented-map.ts';
 
 export class DenseTable<V> {
   readonly keys: string[] = [];
   /** Values by position (absent for sets). */
   readonly vals: V[] | null;
-  private readonly index = new SegmentedMap<number>();
+  private readonly index = new Map<string, number>();
 
   constructor(withValues: boolean) {
     this.vals = withValues ? [] : null;

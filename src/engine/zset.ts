@@ -12,7 +12,6 @@ import { KIND_ZSET, type TypedValue, type ValueKind } from './value-kind.ts';
 import { ARRAY_HEADER, DOUBLE, MAP_ENTRY, POINTER, TREE_ENTRY, objectBytes, sampleCount, stringBytes } from './value-memory.ts';
 import { ScoreTree, compareKeys } from './score-tree.ts';
 import { ScanLog } from './scan-log.ts';
-import { SegmentedMap } from './segmented-map.ts';
 import {
   type LexRange, type ScoreRange, lexGteMin, lexLteMax, lexRangeEmpty, scoreGteMin, scoreLteMax, scoreRangeEmpty,
 } from './zset-range.ts';
@@ -45,7 +44,7 @@ export class ZSet implements TypedValue {
   private lpMembers: string[] = [];
   // skiplist encoding
   private tree: ScoreTree | null = null;
-  private dict: SegmentedMap<number> | null = null;
+  private dict: Map<string, number> | null = null;
   private log: ScanLog | null = null;
   /** The score the last add() left its member with (Redis's *newscore). */
   newScore = 0;
@@ -68,7 +67,7 @@ export class ZSet implements TypedValue {
       z.lpMembers = members;
     } else {
       z.tree = ScoreTree.fromSorted(scores, members);
-      const d = new SegmentedMap<number>();
+      const d = new Map<string, number>();
       for (let i = 0; i < members.length; i++) d.set(members[i], scores[i]);
       z.dict = d;
       z.log = ScanLog.of(members);
@@ -95,7 +94,7 @@ export class ZSet implements TypedValue {
     const scores = this.lpScores;
     const members = this.lpMembers;
     this.tree = ScoreTree.fromSorted(scores, members);
-    const d = new SegmentedMap<number>();
+    const d = new Map<string, number>();
     for (let i = 0; i < members.length; i++) d.set(members[i], scores[i]);
     this.dict = d;
     this.log = ScanLog.of(members);
@@ -303,7 +302,7 @@ export class ZSet implements TypedValue {
     if (this.tree !== null && count === this.tree.size) {
       // Everything (ZPOPMIN with a big count, ZREMRANGEBYRANK 0 -1): start over rather than unlink each pair.
       this.tree = new ScoreTree();
-      this.dict = new SegmentedMap();
+      this.dict = new Map();
       this.log = new ScanLog();
       return count;
     }

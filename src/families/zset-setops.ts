@@ -18,7 +18,6 @@ import { compareKeys } from '../engine/score-tree.ts';
 import { ZSet, type ZSetLimits } from '../engine/zset.ts';
 import { OpError, defineOp } from '../server/shard-ops.ts';
 import { bool, bytes, bytesList, latin1, list, nullable, num, scoredMembers, tuple, u32, type ScoredMembers } from '../util/codec.ts';
-import { SegmentedMap } from '../engine/segmented-map.ts';
 import { parseDoubleArg } from '../util/numbers.ts';
 import { ERR_SYNTAX, ERR_WRONGTYPE, deleteKey, isWord, keyString, lookupRead, lookupWrite, storeValue } from './family-util.ts';
 import { STORE_SORTED, ZSET_STORE, fitsListpack, parseLong, parsePositiveLong, replyScore, storeSorted, zsetLimits } from './zset-common.ts';
@@ -656,7 +655,7 @@ async function computeSliced(c: Client, sources: StreamSource[], o: OpOptions, k
   if (k.op === UNION) {
     const members: string[] = [];
     const scores: number[] = [];
-    const at = new SegmentedMap<number>();
+    const at = new Map<string, number>();
     let work = 0;
     for (const { src, weight } of ws) {
       if (src === undefined) continue;
