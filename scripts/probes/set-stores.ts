@@ -21,14 +21,13 @@ const THREADS = Number(flag('threads', '2'));
 const PINGERS = Number(flag('pingers', '4'));
 const ONLY = flag('only', '').split(',').filter((s) => s !== '').map((s) => s.toUpperCase());
 
-/** Two key names on different shards (and a destination on a third name). */
+/** Two key names on different shards, and a destination on a shard other than a's (ZRANGESTORE reads a). */
 function keysOnDifferentShards(prefix: string): [string, string, string] {
   const a = `${prefix}{a}`;
   const sa = shardOfKey(Buffer.from(a), THREADS);
-  for (let i = 0; ; i++) {
-    const b = `${prefix}{b${i}}`;
-    if (shardOfKey(Buffer.from(b), THREADS) !== sa) return [a, b, `${prefix}{dst}`];
-  }
+  let b = '';
+  for (let i = 0; b === ''; i++) if (shardOfKey(Buffer.from(`${prefix}{b${i}}`), THREADS) !== sa) b = `${prefix}{b${i}}`;
+  for (let i = 0; ; i++) if (shardOfKey(Buffer.from(`${prefix}{dst${i}}`), THREADS) !== sa) return [a, b, `${prefix}{dst${i}}`];
 }
 
 const [SA, SB, SD] = keysOnDifferentShards('s');
@@ -45,7 +44,7 @@ const CASES: [string, Arg[]][] = [
   ['ZUNIONSTORE', ['ZUNIONSTORE', ZD, 2, ZA, ZB]],
   ['ZINTERSTORE', ['ZINTERSTORE', ZD, 2, ZA, ZB]],
   ['ZDIFFSTORE', ['ZDIFFSTORE', ZD, 2, ZA, ZB]],
-  ['ZRANGESTORE', ['ZRANGESTORE', ZD, ZB, 0, -1]],
+  ['ZRANGESTORE', ['ZRANGESTORE', ZD, ZA, 0, -1]],
   ['ZUNION', ['ZUNION', 2, ZA, ZB, 'WITHSCORES']],
   ['ZINTER', ['ZINTER', 2, ZA, ZB, 'WITHSCORES']],
   ['ZDIFF', ['ZDIFF', 2, ZA, ZB, 'WITHSCORES']],
