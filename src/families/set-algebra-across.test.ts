@@ -92,4 +92,15 @@ describe('streamed set algebra across shards', () => {
     assert.deepEqual(storer.sock.replies(), [`:${big + big / 2}\r\n`]);
     assert.equal(stagedCount(), 0);
   });
+
+  it('streams inside MULTI/EXEC as well', async () => {
+    const rig = makeRig(2);
+    const a = rig.keyOn(0, 'a');
+    const b = rig.keyOn(1, 'b');
+    const dst = rig.keyOn(1, 'dst');
+    await run(rig, ['SADD', a, ...range(0, big, (i) => `m${i}`)], ['SADD', b, ...range(big / 2, big, (i) => `m${i}`)]);
+    const r = await run(rig, ['MULTI'], ['SINTERSTORE', dst, a, b], ['SCARD', dst], ['SDIFFSTORE', dst, a, b], ['EXEC']);
+    assert.deepEqual(r, ['+OK\r\n', '+QUEUED\r\n', '+QUEUED\r\n', '+QUEUED\r\n', `*3\r\n:${big / 2}\r\n:${big / 2}\r\n:${big / 2}\r\n`]);
+    assert.equal(stagedCount(), 0);
+  });
 });
