@@ -78,4 +78,20 @@ describe('DenseTable', () => {
     assert.equal(t.scan(1000n, 10, (i) => got.push(t.keyAt(i))), 0);
     assert.deepEqual(got.sort(), ['a', 'b', 'c']);
   });
+
+  it('keeps every position right in a big table with deletes', () => {
+    const t = new DenseTable<number>(true);
+    const n = 40_000;
+    for (let i = 0; i < n; i++) t.set(i % 3 === 0 ? `long-key-${'x'.repeat(40)}-${i}` : `k${i}`, i);
+    assert.equal(t.size, n);
+    for (let i = 0; i < n; i += 7) t.delete(i % 3 === 0 ? `long-key-${'x'.repeat(40)}-${i}` : `k${i}`);
+    for (let i = 0; i < t.size; i++) assert.equal(t.indexOf(t.keyAt(i)), i);
+    for (let i = 0; i < n; i++) {
+      const k = i % 3 === 0 ? `long-key-${'x'.repeat(40)}-${i}` : `k${i}`;
+      assert.equal(t.has(k), i % 7 !== 0);
+      if (i % 7 !== 0) assert.equal(t.get(k), i);
+    }
+    t.addNew('fresh');
+    assert.equal(t.indexOf('fresh'), t.size - 1);
+  });
 });

@@ -53,6 +53,12 @@ export class DenseTable<V> {
     if (this.vals !== null) this.vals.push(v);
   }
 
+  /** Adds a key of a set that the caller knows is not in it (one hash lookup instead of two). */
+  addNew(key: string): void {
+    this.index.set(key, this.keys.length);
+    this.keys.push(key);
+  }
+
   /** Adds a key of a set; true if it is new. */
   add(key: string): boolean {
     return this.set(key, undefined as V);

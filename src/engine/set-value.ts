@@ -145,6 +145,17 @@ export class SetValue extends AccountedValue implements TypedValue {
     return true;
   }
 
+  /** add(m) for a member the caller knows is not in the set (a hashtable skips its duplicate check). */
+  addNew(m: string, lim: SetLimits): void {
+    if (this.table === null) {
+      this.add(m, lim);
+      return;
+    }
+    this.table.addNew(m);
+    this.payload += stringBytes(m.length);
+    this.resized();
+  }
+
   /** Removes m; false if it was not a member. */
   remove(m: string): boolean {
     if (this.ints !== null) {

@@ -3,7 +3,8 @@
 // Invariants: handlers reply as Redis 7.2 does (its encodings: intset/listpack/hashtable); a set is
 // never stored empty; a multi-key command whose keys live on one shard runs there in one handler;
 // across shards it gathers copies of the sets (SET_GET, one hop), computes on the connection thread
-// with the same algebra (set-algebra.ts), then stores the result with one more hop (SET_STORE); the key's
+// with the same algebra (set-algebra.ts), then stores the result with one more hop (SET_STORE) — or, past
+// STREAM_MIN_MEMBERS members, streams it slice by slice (set-algebra-across.ts); the key's
 // watchers are told (modified) exactly when Redis signals it: after a member was really added or removed.
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
@@ -11,7 +12,7 @@ import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
 import { replyInteger, replyIsError } from '../protocol/reply-reader.ts';
 import { OpError, defineOp } from '../server/shard-ops.ts';
-import { bool, bytes, nullable, num, tuple, type Codec } from '../util/codec.ts';
+import { bool, bytes, nullable, num, tuple } from '../util/codec.ts';
 import { globMatch } from '../engine/glob.ts';
 import { SetValue, type SetLimits } from '../engine/set-value.ts';
 import type { Entry } from '../engine/database.ts';
@@ -23,6 +24,7 @@ import { parseCursor } from './keyspace-scan.ts';
 import { MAX_RANDOM_REPLY, distinctIndexes, randomIndex } from './random-pick.ts';
 import { DIFF, UNION, interCard, interStore, replyInter, replyMembers, unionDiff } from './set-algebra.ts';
 import { parseScanArgs, replyEmptyScan } from './scan-args.ts';
+import { INTER, SET_VALUE, STREAM_MIN_MEMBERS, ops as streamOps, replyStreamed, sourcesOf, storeStreamed, totalMembers } from './set-algebra-across.ts';
 
 /** SPOP: the "rebuild the remaining set" strategy once the rest is this many times smaller than the count. */
 const SPOP_MOVE_STRATEGY_MUL = 5;
@@ -282,11 +284,6 @@ function localSets(x: ShardExec, keys: Buffer[], w: ReplyWriter): (SetValue | nu
   return out;
 }
 
-/** A set crossing threads: its encoding and members in order (decoded into a new set). */
-const SET_VALUE: Codec<SetValue> = {
-  write: (w, v) => w.bytes(v.encode()),
-  read: (r) => SetValue.decode(r.bytes()),
-};
 
 /** Copies of the sets at keys, gathered from their shards (one hop), or false after an error reply. */
 async function gatherSets(c: Client, keys: Buffer[], w: ReplyWriter): Promise<(SetValue | null)[] | false> {
@@ -336,6 +333,21 @@ async function storeRemote(c: Client, dst: Buffer, s: SetValue | null, w: ReplyW
   w.integer(r);
 }
 
+/**
+ * The sets at keys on several shards, looked up once each (SET_INFO): copies when they are small enough
+ * to be combined here (null: missing; a key named twice is one object); otherwise the command is
+ * streamed slice by slice (set-algebra-across.ts) and replied, or stored at dst — then, or after an
+ * error reply, null.
+ */
+async function setsAcross(c: Client, keys: Buffer[], dst: Buffer | null, op: number, w: ReplyWriter): Promise<(SetValue | null)[] | null> {
+  const sources = await sourcesOf(c, keys, w);
+  if (sources === false) return null;
+  if (totalMembers(sources) <= STREAM_MIN_MEMBERS) return sources.map((s) => s.copy);
+  if (dst === null) await replyStreamed(c, sources, op, w);
+  else await storeStreamed(c, dst, sources, op, w);
+  return null;
+}
+
 /** SINTER key [key ...] */
 function opSInter(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const sets = localSets(x, args.slice(1), w);
@@ -343,8 +355,8 @@ function opSInter(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 async function multiSInter(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
-  const sets = await gatherSets(c, args.slice(1), w);
-  if (sets !== false) replyInter(sets, w);
+  const sets = await setsAcross(c, args.slice(1), null, INTER, w);
+  if (sets !== null) replyInter(sets, w);
 }
 
 /** SINTERSTORE destination key [key ...] */
@@ -354,8 +366,8 @@ function opSInterStore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 }
 
 async function multiSInterStore(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
-  const sets = await gatherSets(c, args.slice(2), w);
-  if (sets !== false) await storeRemote(c, args[1], interStore(sets, limits(c)), w);
+  const sets = await setsAcross(c, args.slice(2), args[1], INTER, w);
+  if (sets !== null) await storeRemote(c, args[1], interStore(sets, limits(c)), w);
 }
 
 /** SINTERCARD's keys and LIMIT, parsed as Redis does; null after an error reply. */
@@ -411,8 +423,8 @@ function unionDiffHere(x: ShardExec, args: Buffer[], w: ReplyWriter, op: number,
 }
 
 async function unionDiffAcross(c: Client, args: Buffer[], w: ReplyWriter, op: number, store: boolean): Promise<void> {
-  const sets = await gatherSets(c, args.slice(store ? 2 : 1), w);
-  if (sets === false) return;
+  const sets = await setsAcross(c, args.slice(store ? 2 : 1), store ? args[1] : null, op, w);
+  if (sets === null) return;
   const result = unionDiff(sets, op, limits(c));
   if (store) await storeRemote(c, args[1], result, w);
   else replyMembers(result, w);
@@ -464,4 +476,4 @@ export const commands: Record<string, CommandImpl> = {
   sscan: { shard: opSScan },
 };
 
-export const ops = [SET_TYPE, SET_GET, SET_STORE];
+export const ops = [SET_TYPE, SET_GET, SET_STORE, ...streamOps];

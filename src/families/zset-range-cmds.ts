@@ -16,11 +16,14 @@ import {
   type LexBound, type LexRange, type ScoreRange, lexGteMin, lexLteMax, parseLexRange, parseScoreRange, scoreGteMin, scoreLteMax,
 } from '../engine/zset-range.ts';
 import { OpError, defineOp } from '../server/shard-ops.ts';
-import { BinReader, BinWriter, bytes, scoredMembers, tuple, u32, type Codec, type ScoredMembers } from '../util/codec.ts';
+import { BinReader, BinWriter, bool, bytes, nullable, scoredMembers, tuple, u32, type Codec, type ScoredMembers } from '../util/codec.ts';
 import { ERR_SYNTAX, ERR_WRONGTYPE, isWord, lookupRead } from './family-util.ts';
 import {
   STORE_ADDED_LISTPACK, STORE_ADDED_SKIPLIST, ZSET_STORE, parseLong, replyScore, storeAdded, zsetLimits, zsetOf,
 } from './zset-common.ts';
+import {
+  STAGE_ADDED_LISTPACK, STAGE_ADDED_SKIPLIST, STREAM_MIN_PAIRS, ZSET_SLICE, ZSET_STAGE, ZSET_STAGE_END, ZSLICE, must, nextTurn, zstageToken,
+} from './zset-setops.ts';
 
 const RANK = 0;
 const SCORE = 1;
@@ -252,10 +255,73 @@ async function multiZRangeStore(c: Client, args: Buffer[], w: ReplyWriter): Prom
   if (q === null) return;
   const r = await c.coord.opForKey(args[2], ZSET_RANGE_SELECT, [args[2], q]);
   if (r instanceof OpError) return w.error(r.text);
-  const [mode, pairs] = r;
+  const [mode, pairs, span] = r;
+  if (pairs === null) return streamRangeStore(c, args[1], args[2], span, w);
   const stored = await c.coord.opForKey(args[1], ZSET_STORE, [args[1], mode, pairs]);
   if (stored instanceof OpError) return w.error(stored.text);
   w.integer(stored);
+}
+
+type Span = [number, number, boolean, number];
+
+/**
+ * The run of ranks a range selects — select()'s, without collecting it: [its first rank, its length,
+ * whether it goes downwards, the ZSET_STORE mode its result is built with].
+ */
+function span(z: ZSet | undefined, q: RangeQuery, x: ShardExec): Span {
+  const none: Span = [0, 0, q.rev, STORE_ADDED_LISTPACK];
+  if (z === undefined) return none;
+  const n = z.size;
+  let from: number;
+  let count: number;
+  if (q.type === RANK) {
+    let start = q.start;
+    let end = q.end;
+    if (start < 0) start += n;
+    if (end < 0) end += n;
+    if (start < 0) start = 0;
+    if (start > end || start >= n) return none;
+    if (end >= n) end = n - 1;
+    from = q.rev ? n - 1 - start : start;
+    count = end - start + 1;
+  } else {
+    if (q.type === SCORE && q.offset > 0 && q.offset >= n) return none;
+    const r = q.type === SCORE ? q.score! : null;
+    const l = q.type === LEX ? q.lex! : null;
+    const firstIn = (): number => (r !== null ? z.firstInScoreRange(r) : z.firstInLexRange(l!));
+    const lastIn = (): number => (r !== null ? z.lastInScoreRange(r) : z.lastInLexRange(l!));
+    const first = q.rev ? lastIn() : firstIn();
+    if (first < 0 || q.offset < 0 || q.limit === 0) return none;
+    from = q.rev ? first - q.offset : first + q.offset;
+    if (from < 0 || from >= n) return none;
+    const other = q.rev ? firstIn() : lastIn();
+    const available = q.rev ? from - other + 1 : other - from + 1;
+    if (available <= 0) return none;
+    count = q.limit < 0 ? available : Math.min(q.limit, available);
+  }
+  const skiplist = q.type === RANK && count > zsetLimits(x).maxEntries; // startsSkiplist's rule
+  return [from, count, q.rev, skiplist ? STORE_ADDED_SKIPLIST : STORE_ADDED_LISTPACK];
+}
+
+/** A big ZRANGESTORE across shards: the run of ranks read a slice a hop, added on the destination's shard a slice a hop. */
+async function streamRangeStore(c: Client, dst: Buffer, src: Buffer, [from, count, rev, mode]: Span, w: ReplyWriter): Promise<void> {
+  const token = zstageToken(c);
+  const open = mode === STORE_ADDED_SKIPLIST ? STAGE_ADDED_SKIPLIST : STAGE_ADDED_LISTPACK;
+  let ended = false;
+  try {
+    for (let done = 0; done < count; done += ZSLICE) {
+      const at = rev ? from - done : from + done;
+      const p = must(await c.coord.opForKey(src, ZSET_SLICE, [src, at, Math.min(ZSLICE, count - done), rev]));
+      must(await c.coord.opForKey(dst, ZSET_STAGE, [token, done === 0 ? open : 0, p]));
+      await nextTurn();
+    }
+    ended = true;
+    const r = await c.coord.opForKey(dst, ZSET_STAGE_END, [token, dst, false]);
+    if (r instanceof OpError) return w.error(r.text);
+    w.integer(r);
+  } finally {
+    if (!ended) await c.coord.opForKey(dst, ZSET_STAGE_END, [token, dst, true]);
+  }
 }
 
 const maybeScore: Codec<ScoreRange | null> = {
@@ -325,18 +391,22 @@ const RANGE_QUERY: Codec<RangeQuery> = {
 };
 
 /**
- * ZRANGESTORE's selection on the source's shard: [the ZSET_STORE mode, the pairs in the order Redis
- * adds them], or WRONGTYPE.
+ * ZRANGESTORE's lookup and selection on the source's shard: [the ZSET_STORE mode, the pairs in the order
+ * Redis adds them — or null when there are more than STREAM_MIN_PAIRS, to be streamed — and the run of
+ * ranks they are (see span)], or WRONGTYPE.
  */
 export const ZSET_RANGE_SELECT = defineOp(
   'zset-range-select',
   tuple<[Buffer, RangeQuery]>(bytes, RANGE_QUERY),
-  tuple<[number, ScoredMembers]>(u32, scoredMembers),
+  tuple<[number, ScoredMembers | null, Span]>(u32, nullable(scoredMembers), tuple<Span>(u32, u32, bool, u32)),
   (x, [key, q]) => {
     const e = lookupRead(x, key);
     if (e !== undefined && !(e.value instanceof ZSet)) return new OpError(ERR_WRONGTYPE);
-    const sel = select(e?.value as ZSet | undefined, q);
-    return [startsSkiplist(x, sel) ? STORE_ADDED_SKIPLIST : STORE_ADDED_LISTPACK, { scores: sel.scores, members: sel.members }];
+    const z = e?.value as ZSet | undefined;
+    const run = span(z, q, x);
+    if (run[1] > STREAM_MIN_PAIRS) return [run[3], null, run] as [number, ScoredMembers | null, Span];
+    const sel = select(z, q);
+    return [startsSkiplist(x, sel) ? STORE_ADDED_SKIPLIST : STORE_ADDED_LISTPACK, { scores: sel.scores, members: sel.members }, run] as [number, ScoredMembers | null, Span];
   },
 );
 

@@ -233,3 +233,77 @@ export const scoredMembers: Codec<ScoredMembers> = {
     return { scores, members };
   },
 };
+
+/**
+ * Byte strings packed in one buffer — u32 count, then each as u32 length + bytes (list(latin1)'s layout) —
+ * so a thread can relay them (or copy some of them) without making a string of each.
+ */
+export class PackedLatin1 {
+  readonly buf: Buffer;
+
+  constructor(buf: Buffer) {
+    this.buf = buf;
+  }
+
+  /** Packs n strings given by at(i) (a copy: the writer is reused). */
+  static of(n: number, at: (i: number) => string, w: BinWriter): PackedLatin1 {
+    w.reset();
+    w.u32(n);
+    for (let i = 0; i < n; i++) w.latin1(at(i));
+    return new PackedLatin1(w.take());
+  }
+
+  get count(): number {
+    return this.buf.readUInt32LE(0);
+  }
+
+  /** Calls fn with each string in order. */
+  forEach(fn: (s: string) => void): void {
+    const b = this.buf;
+    const n = b.readUInt32LE(0);
+    let at = 4;
+    for (let i = 0; i < n; i++) {
+      const len = b.readUInt32LE(at);
+      fn(b.latin1Slice(at + 4, at + 4 + len));
+      at += 4 + len;
+    }
+  }
+
+  /** The strings for which keep(s) is true, packed (the same buffer when all are kept). */
+  filter(keep: (s: string) => boolean, w: BinWriter): PackedLatin1 {
+    const b = this.buf;
+    const n = b.readUInt32LE(0);
+    w.reset();
+    w.u32(0);
+    let kept = 0;
+    let at = 4;
+    for (let i = 0; i < n; i++) {
+      const len = b.readUInt32LE(at);
+      const end = at + 4 + len;
+      if (keep(b.latin1Slice(at + 4, end))) {
+        w.ensure(end - at);
+        b.copy(w.buf, w.len, at, end);
+        w.len += end - at;
+        kept++;
+      }
+      at = end;
+    }
+    if (kept === n) {
+      w.reset();
+      return this;
+    }
+    w.buf.writeUInt32LE(kept, 0);
+    return new PackedLatin1(w.take());
+  }
+}
+
+/** Packed strings crossing threads (read back as a copy: they are relayed after the ring moved on). */
+export const packedLatin1: Codec<PackedLatin1> = {
+  write: (w, v) => {
+    w.ensure(4 + v.buf.length);
+    w.buf.writeUInt32LE(v.buf.length, w.len);
+    v.buf.copy(w.buf, w.len + 4);
+    w.len += 4 + v.buf.length;
+  },
+  read: (r) => new PackedLatin1(Buffer.from(r.bytes())),
+};
