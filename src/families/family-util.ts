@@ -6,6 +6,7 @@ import { Shard } from '../engine/shard.ts';
 import { keyText, type Entry, type Value } from '../engine/database.ts';
 import type { ShardExec } from '../server/command-types.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
+import { OpError } from '../server/shard-ops.ts';
 import { parseInt64, parseSafeInt } from '../util/numbers.ts';
 
 export const ERR_WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
@@ -27,6 +28,23 @@ export const INT64_MIN = -9223372036854775808n;
 
 /** latin1 string of a key or argument (one char per byte): the engine's keyText, for Buffers. */
 export const keyString: (b: Buffer) => string = keyText;
+
+/**
+ * The answers gathered once per distinct key (`got`, by keyString), in the order of `keys` (a key
+ * named twice gets its one answer twice); the first failure is written to `w` and false returned.
+ */
+export function inKeyOrder<T>(keys: Buffer[], got: Map<string, T | OpError>, w: ReplyWriter): T[] | false {
+  const out: T[] = [];
+  for (const k of keys) {
+    const s = got.get(keyString(k))!;
+    if (s instanceof OpError) {
+      w.error(s.text);
+      return false;
+    }
+    out.push(s);
+  }
+  return out;
+}
 
 /** Lookup for a read command: counts keyspace hits/misses and touches the access clock. */
 export function lookupRead(x: ShardExec, key: Buffer): Entry | undefined {

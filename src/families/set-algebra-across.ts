@@ -17,7 +17,7 @@ import { BinWriter, PackedLatin1, bool, bytes, latin1, nullable, num, packedLati
 import { int64OfText } from '../engine/intset.ts';
 import { SetValue, type SetLimits } from '../engine/set-value.ts';
 import type { Entry } from '../engine/database.ts';
-import { ERR_WRONGTYPE, deleteKey, keyString, lookupRead, storeValue } from './family-util.ts';
+import { ERR_WRONGTYPE, deleteKey, inKeyOrder, keyString, lookupRead, storeValue } from './family-util.ts';
 import { DIFF, UNION } from './set-algebra.ts';
 
 export const INTER = 2;
@@ -253,16 +253,7 @@ export async function sourcesOf(c: Client, keys: Buffer[], w: ReplyWriter): Prom
     const r = await p;
     got.set(name, r instanceof OpError ? r : { key: keys.find((k) => keyString(k) === name)!, name, size: r[0], intset: r[1], copy: r[2] });
   }
-  const out: Source[] = [];
-  for (const k of keys) {
-    const s = got.get(keyString(k))!;
-    if (s instanceof OpError) {
-      w.error(s.text);
-      return false;
-    }
-    out.push(s);
-  }
-  return out;
+  return inKeyOrder(keys, got, w);
 }
 
 /** Total members of the sources (each distinct key once). */

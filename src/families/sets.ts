@@ -17,7 +17,7 @@ import { globMatch } from '../engine/glob.ts';
 import { SetValue, type SetLimits } from '../engine/set-value.ts';
 import type { Entry } from '../engine/database.ts';
 import {
-  ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, INT64_MIN, deleteKey, isWord, keyString, lookupRead, lookupWrite, modified, parseInteger,
+  ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, INT64_MIN, deleteKey, inKeyOrder, isWord, keyString, lookupRead, lookupWrite, modified, parseInteger,
   storeValue,
 } from './family-util.ts';
 import { parseCursor } from './keyspace-scan.ts';
@@ -294,16 +294,7 @@ async function gatherSets(c: Client, keys: Buffer[], w: ReplyWriter): Promise<(S
   }
   const got = new Map<string, SetValue | null | OpError>();
   for (const [name, p] of byKey) got.set(name, await p);
-  const out: (SetValue | null)[] = [];
-  for (const k of keys) {
-    const s = got.get(keyString(k))!;
-    if (s instanceof OpError) {
-      w.error(s.text);
-      return false;
-    }
-    out.push(s);
-  }
-  return out;
+  return inKeyOrder(keys, got, w);
 }
 
 /** A copy of the set at key (null: missing), WRONGTYPE for another type. */
