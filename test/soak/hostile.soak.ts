@@ -27,13 +27,24 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-/** A raw socket that writes `data` (respecting backpressure) and never reads; resolves when written or closed. */
+/** How long one offender keeps a connection that the server has stopped reading (it is held, by design). */
+const HOLD_MS = 5000;
+
+/**
+ * A raw socket that writes `data` (respecting backpressure) and never reads; resolves when written,
+ * closed, or after HOLD_MS (a client that does not read is paused by the server: its writes stop
+ * draining, and the offender moves on to its next round).
+ */
 function sendAndHold(port: number, chunks: () => Buffer | null): { done: Promise<void>; socket: Socket } {
   const socket = connect({ port, host: '127.0.0.1' });
   socket.on('error', () => {});
   socket.pause();
   const done = new Promise<void>((resolve) => {
-    socket.on('close', () => resolve());
+    const held = setTimeout(resolve, HOLD_MS);
+    socket.on('close', () => {
+      clearTimeout(held);
+      resolve();
+    });
     const pump = (): void => {
       for (;;) {
         const b = chunks();
