@@ -115,6 +115,21 @@ describe('Shard active expire cycle', () => {
       assert.equal(shard.dbs[d].expiresCount, 0, `db ${d}`);
     }
   });
+
+  it('leaves the keys a live transaction holds until it ends, then reclaims them', () => {
+    const shard = new Shard(0, 2);
+    const past = Date.now() - 1000;
+    for (let d = 0; d < 2; d++) for (let i = 0; i < 100; i++) shard.dbs[d].put(`k${i}`, 'v', past, 0);
+    // db 1's k0..k9 are held.
+    shard.transactionHolds = (db, key) => db === 1 && /^k\d$/.test(key);
+    for (let i = 0; i < 100; i++) shard.activeExpireCycle(1000);
+    assert.equal(shard.dbs[0].size, 0);
+    assert.equal(shard.dbs[1].size, 10);
+    for (let i = 0; i < 10; i++) assert.ok(shard.dbs[1].peek(`k${i}`, 0) !== 'none', `k${i} held`);
+    shard.transactionHolds = null;
+    for (let i = 0; i < 100; i++) shard.activeExpireCycle(1000);
+    assert.equal(shard.dbs[1].size, 0);
+  });
 });
 
 describe('Database: values with expiring parts (hash fields with TTLs)', () => {

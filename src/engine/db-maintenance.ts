@@ -123,7 +123,7 @@ export class MaintainedTable extends KeyTable {
    * One active-expiry pass: walks the table's segments that hold keys with deadlines, resuming where
    * the previous pass stopped, until about `budget` such keys were looked at. Returns [sampled, expired].
    */
-  expireSome(budget: number, now: number): [number, number] {
+  expireSome(budget: number, now: number, held: ((key: string) => boolean) | null = null): [number, number] {
     let sampled = 0;
     let expired = 0;
     if (this.expiresCount === 0) return [0, 0];
@@ -153,6 +153,8 @@ export class MaintainedTable extends KeyTable {
         for (const ref of due) {
           const key = this.keyAt(ref);
           if (this.refOf(key) !== ref) continue;
+          // A key a live transaction holds is the transaction's until it ends (its later hops read it).
+          if (held !== null && held(key)) continue;
           this.removeLast(key, ref);
           if (this.watchers !== null) this.touchExpired(key);
           expired++;

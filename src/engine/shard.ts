@@ -169,6 +169,12 @@ export class Shard {
    * key a transaction has locked may be read by its next hop). Null: none.
    */
   pinned: ((db: number, key: string) => boolean) | null = null;
+  /**
+   * Whether a live transaction holds key of db (null: none can): the active expire cycle leaves such
+   * keys to the transaction, whose later hops must see what its first one saw (as Redis, which runs a
+   * command or an EXEC in one instant).
+   */
+  transactionHolds: ((db: number, key: string) => boolean) | null = null;
 
   /** How strongly the policy wants the key at ref gone (higher: sooner). */
   private evictionScore(db: Database, ref: number, clock: number, now: number): number {
@@ -226,10 +232,13 @@ export class Shard {
     let total = 0;
     const n = this.dbs.length;
     for (let i = 0; i < n; i++) {
-      const db = this.dbs[(this.expireDb + i) % n];
+      const dbIndex = (this.expireDb + i) % n;
+      const db = this.dbs[dbIndex];
       if (db.expiresCount === 0) continue;
+      const holds = this.transactionHolds;
+      const held = holds === null ? null : (key: string): boolean => holds(dbIndex, key);
       for (;;) {
-        const [sampled, expired] = db.expireSome(20, Date.now());
+        const [sampled, expired] = db.expireSome(20, Date.now(), held);
         total += expired;
         if (sampled === 0 || expired * 10 <= sampled) break;
         if (performance.now() - start > budgetMs) {

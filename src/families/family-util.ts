@@ -57,6 +57,13 @@ export function lookupRead(x: ShardExec, key: Buffer): Entry | undefined {
   return e;
 }
 
+/**
+ * The lookup time of a multi-hop command's later hops: before every deadline, so a later hop finds a
+ * key its first hop found live (Redis runs the command in one instant; the command's transaction
+ * keeps its keys from the active expire cycle meanwhile, Shard.transactionHolds).
+ */
+export const AT_FIRST_HOP = 0;
+
 /** Redis lookupKeyReadWithFlags(LOOKUP_NOTOUCH): counts hits/misses, leaves the access clock alone. */
 export function lookupNoTouch(x: ShardExec, key: Buffer): Entry | undefined {
   const e = x.db.lookup(key, x.now);

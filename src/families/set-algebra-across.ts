@@ -17,7 +17,7 @@ import { BinWriter, PackedLatin1, bool, bytes, latin1, nullable, num, packedLati
 import { int64OfText } from '../engine/intset.ts';
 import { SetValue, type SetLimits } from '../engine/set-value.ts';
 import type { Entry } from '../engine/database.ts';
-import { ERR_WRONGTYPE, deleteKey, inKeyOrder, keyString, lookupRead, storeValue } from './family-util.ts';
+import { AT_FIRST_HOP, ERR_WRONGTYPE, deleteKey, inKeyOrder, keyString, lookupRead, storeValue } from './family-util.ts';
 import { DIFF, UNION } from './set-algebra.ts';
 
 export const INTER = 2;
@@ -39,10 +39,12 @@ function setIn(e: Entry | undefined): SetValue | null | undefined {
 
 /**
  * The lookups after SET_INFO's: no hit/miss counted again, no access recorded (the command's first hop
- * did both, as Redis's one lookup per key does).
+ * did both, as Redis's one lookup per key does), and no expiry: the command sees its keys as they
+ * were at its first hop (Redis runs it in one instant), and its transaction keeps them from the active
+ * expire cycle meanwhile (Shard.transactionHolds).
  */
 function sliceLookup(x: ShardExec, key: Buffer): Entry | undefined {
-  return x.db.lookup(key, x.now);
+  return x.db.lookup(key, AT_FIRST_HOP);
 }
 
 /** A set crossing threads: its encoding and members in order (decoded into a new set). */

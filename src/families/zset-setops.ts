@@ -19,7 +19,7 @@ import { ZSet, type ZSetLimits } from '../engine/zset.ts';
 import { OpError, defineOp } from '../server/shard-ops.ts';
 import { bool, bytes, bytesList, latin1, list, nullable, num, scoredMembers, tuple, u32, type ScoredMembers } from '../util/codec.ts';
 import { parseDoubleArg } from '../util/numbers.ts';
-import { ERR_SYNTAX, ERR_WRONGTYPE, deleteKey, isWord, keyString, lookupRead, lookupWrite, storeValue } from './family-util.ts';
+import { AT_FIRST_HOP, ERR_SYNTAX, ERR_WRONGTYPE, deleteKey, isWord, keyString, lookupRead, lookupWrite, storeValue } from './family-util.ts';
 import { STORE_SORTED, ZSET_STORE, fitsListpack, parseLong, parsePositiveLong, replyScore, storeSorted, zsetLimits } from './zset-common.ts';
 
 /**
@@ -453,7 +453,7 @@ export const ZSET_PEEK = defineOp('zset-peek', tuple<[boolean, Buffer]>(bool, by
 export const ZSET_SLICE = defineOp('zset-slice', tuple<[Buffer, number, number, boolean]>(bytes, u32, u32, bool), scoredMembers, (x, [key, from, count, rev]) => {
   const scores: number[] = [];
   const members: string[] = [];
-  const v = x.db.lookup(key, x.now)?.value; // ZSET_PEEK did the command's lookup (stats, access)
+  const v = x.db.lookup(key, AT_FIRST_HOP)?.value; // ZSET_PEEK did the command's lookup (stats, access, expiry)
   if (v instanceof ZSet) {
     let left = count;
     v.walk(from, rev, (m, sc) => {
@@ -627,7 +627,7 @@ class RemoteSource {
 
 /** The scores of members in the sorted set (a set: 1) at key, NaN for a member it lacks (no score is NaN). */
 export const ZSET_SCORES = defineOp('zset-scores', tuple<[Buffer, string[]]>(bytes, list(latin1)), list(num), (x, [key, members]) => {
-  const v = x.db.lookup(key, x.now)?.value; // ZSET_PEEK did the command's lookup (stats, access)
+  const v = x.db.lookup(key, AT_FIRST_HOP)?.value; // ZSET_PEEK did the command's lookup (stats, access, expiry)
   const out: number[] = new Array(members.length);
   const set = v !== undefined && !(v instanceof ZSet) && isSetLike(v) ? v : null;
   const has = set === null ? null : set.has !== undefined ? (m: string) => set.has!(m) : ((all) => (m: string) => all.has(m))(new Set(set.members()));

@@ -110,6 +110,8 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     this.blocking = new BlockingService(this);
     this.ops = table.ops;
     this.memory = new MemoryGovernor(this.shard, index, this.n, this.gate, this.tx);
+    const locks = this.tx;
+    this.shard.transactionHolds = (db, key) => !locks.idle && locks.holds(db, key);
     this.exec = { worker: this, shard: this.shard, db: this.shard.dbs[0], dbIndex: 0, now: 0, noTouch: false };
     this.applyMemoryConfig();
   }
