@@ -673,7 +673,12 @@ async function computeSliced(c: Client, sources: StreamSource[], o: OpOptions, k
         if (++work % ZSLICE === 0) await nextTurn();
       }
     }
-    for (let i = 0; i < members.length; i += ZSLICE) await emit({ members: members.slice(i, i + ZSLICE), scores: scores.slice(i, i + ZSLICE) });
+    for (let i = 0; i < members.length; i += ZSLICE) {
+      await emit({ members: members.slice(i, i + ZSLICE), scores: scores.slice(i, i + ZSLICE) });
+      // An operation on this thread's own shard answers in a microtask: yield, or the whole result
+      // would be staged in one turn (ZUNIONSTORE of two 1M sets held its thread for seconds).
+      await nextTurn();
+    }
     return;
   }
   if (size(first) === 0) return;
