@@ -101,7 +101,8 @@ const REMOVE = 3;
 /** ADD of members known to be new to the result (each from one set, which no earlier slice touched). */
 const ADD_NEW = 4;
 
-function limits(x: ShardExec | Client): SetLimits {
+/** The set encoding thresholds in effect (set-max-intset-entries, set-max-listpack-*). */
+export function setLimits(x: ShardExec | Client): SetLimits {
   const c = x.worker.config;
   return {
     intsetEntries: c.set_max_intset_entries as number,
@@ -134,7 +135,7 @@ export const SET_STAGE = defineOp(
     }
     const st = staged.get(token);
     if (st === undefined) return new OpError('ERR internal error: no staged set');
-    return applyStage(st, action, members, limits(x));
+    return applyStage(st, action, members, setLimits(x));
   },
   // Not a write for the memory check: evicting now could take a key this command holds; the
   // installing hop (the END operation) is one.
@@ -160,7 +161,7 @@ export const SET_STAGE_END = defineOp(
       return 0;
     }
     const s = st.set;
-    if (how === END_STORE_INTER && st.onlyIntegers) s.toIntsetIfSmall(limits(x));
+    if (how === END_STORE_INTER && st.onlyIntegers) s.toIntsetIfSmall(setLimits(x));
     storeValue(x, dst, s, 0);
     return s.size;
   },
@@ -364,7 +365,7 @@ export async function storeStreamed(c: Client, dst: Buffer, sources: Source[], o
 
 /** The reply form: the result grown on this thread, then written as a set reply. */
 export async function replyStreamed(c: Client, sources: Source[], op: number, w: ReplyWriter): Promise<void> {
-  const sink = new LocalSink(limits(c));
+  const sink = new LocalSink(setLimits(c));
   if (!(await run(c, sources, op, sink))) return w.set(0);
   // replyMembers, a slice per turn.
   const set = sink.st.set;

@@ -14,7 +14,7 @@ import { replyInteger, replyIsError } from '../protocol/reply-reader.ts';
 import { OpError, defineOp } from '../server/shard-ops.ts';
 import { bool, bytes, nullable, num, tuple } from '../util/codec.ts';
 import { globMatch } from '../engine/glob.ts';
-import { SetValue, type SetLimits } from '../engine/set-value.ts';
+import { SetValue } from '../engine/set-value.ts';
 import type { Entry } from '../engine/database.ts';
 import {
   ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, INT64_MIN, deleteKey, inKeyOrder, isWord, keyString, lookupRead, lookupWrite, modified, parseInteger,
@@ -24,19 +24,10 @@ import { parseCursor } from './keyspace-scan.ts';
 import { MAX_RANDOM_REPLY, distinctIndexes, randomIndex } from './random-pick.ts';
 import { DIFF, UNION, interCard, interStore, replyInter, replyMembers, unionDiff } from './set-algebra.ts';
 import { parseScanArgs, replyEmptyScan } from './scan-args.ts';
-import { INTER, SET_VALUE, STREAM_MIN_MEMBERS, ops as streamOps, replyStreamed, sourcesOf, storeStreamed, totalMembers } from './set-algebra-across.ts';
+import { INTER, SET_VALUE, STREAM_MIN_MEMBERS, ops as streamOps, replyStreamed, setLimits, sourcesOf, storeStreamed, totalMembers } from './set-algebra-across.ts';
 
 /** SPOP: the "rebuild the remaining set" strategy once the rest is this many times smaller than the count. */
 const SPOP_MOVE_STRATEGY_MUL = 5;
-
-function limits(x: ShardExec | Client): SetLimits {
-  const c = x.worker.config;
-  return {
-    intsetEntries: c.set_max_intset_entries as number,
-    listpackEntries: c.set_max_listpack_entries as number,
-    listpackValue: c.set_max_listpack_value as number,
-  };
-}
 
 /** The set in an entry: undefined when the entry is missing, null when it holds another type. */
 function setIn(e: Entry | undefined): SetValue | null | undefined {
@@ -52,7 +43,7 @@ function setIn(e: Entry | undefined): SetValue | null | undefined {
 function opSAdd(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const found = setIn(lookupWrite(x, args[1]));
   if (found === null) return w.error(ERR_WRONGTYPE);
-  const lim = limits(x);
+  const lim = setLimits(x);
   const s = found ?? SetValue.create(keyString(args[2]), args.length - 2, lim);
   if (found !== undefined) s.maybeConvert(args.length - 2, lim);
   let added = 0;
@@ -175,7 +166,7 @@ function spopWithCount(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (s === undefined || l === 0 || l === 0n) return w.set(0);
   const size = s.size;
   const count = Number(l);
-  const lim = limits(x);
+  const lim = setLimits(x);
   // The whole set: answered as SUNION of it would answer, then deleted.
   if (count >= size) {
     replyMembers(unionDiff([s], UNION, lim), w);
@@ -235,7 +226,7 @@ function opSMove(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (!src.remove(member)) return w.integer(0);
   if (src.size === 0) deleteKey(x, args[1]);
   else modified(x, args[1]);
-  const lim = limits(x);
+  const lim = setLimits(x);
   if (dst === undefined) {
     const created = SetValue.create(member, 1, lim);
     created.add(member, lim);
@@ -353,12 +344,12 @@ async function multiSInter(c: Client, args: Buffer[], w: ReplyWriter): Promise<v
 /** SINTERSTORE destination key [key ...] */
 function opSInterStore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const sets = localSets(x, args.slice(2), w);
-  if (sets !== false) w.integer(storeResult(x, args[1], interStore(sets, limits(x))));
+  if (sets !== false) w.integer(storeResult(x, args[1], interStore(sets, setLimits(x))));
 }
 
 async function multiSInterStore(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
   const sets = await setsAcross(c, args.slice(2), args[1], INTER, w);
-  if (sets !== null) await storeRemote(c, args[1], interStore(sets, limits(c)), w);
+  if (sets !== null) await storeRemote(c, args[1], interStore(sets, setLimits(c)), w);
 }
 
 /** SINTERCARD's keys and LIMIT, parsed as Redis does; null after an error reply. */
@@ -408,7 +399,7 @@ async function multiSInterCard(c: Client, args: Buffer[], w: ReplyWriter): Promi
 function unionDiffHere(x: ShardExec, args: Buffer[], w: ReplyWriter, op: number, store: boolean): void {
   const sets = localSets(x, args.slice(store ? 2 : 1), w);
   if (sets === false) return;
-  const result = unionDiff(sets, op, limits(x));
+  const result = unionDiff(sets, op, setLimits(x));
   if (store) w.integer(storeResult(x, args[1], result));
   else replyMembers(result, w);
 }
@@ -416,7 +407,7 @@ function unionDiffHere(x: ShardExec, args: Buffer[], w: ReplyWriter, op: number,
 async function unionDiffAcross(c: Client, args: Buffer[], w: ReplyWriter, op: number, store: boolean): Promise<void> {
   const sets = await setsAcross(c, args.slice(store ? 2 : 1), store ? args[1] : null, op, w);
   if (sets === null) return;
-  const result = unionDiff(sets, op, limits(c));
+  const result = unionDiff(sets, op, setLimits(c));
   if (store) await storeRemote(c, args[1], result, w);
   else replyMembers(result, w);
 }
