@@ -93,6 +93,19 @@ export interface Rig {
   keyOn(s: number, prefix?: string): string;
 }
 
+/**
+ * Sends `cmds` from a new client of worker 0 and settles the rig (up to `rounds`) until every one is
+ * answered; the replies, one string each (exactly one per command).
+ */
+export async function runCommands(rig: Rig, cmds: Arg[][], rounds = 50): Promise<string[]> {
+  const c = rig.client(0);
+  c.send(...cmds);
+  await rig.settle(() => c.sock.replies().length >= cmds.length, rounds);
+  const r = c.sock.replies();
+  if (r.length !== cmds.length) throw new Error(`${r.length} replies to ${cmds.length} commands after ${rounds} rounds`);
+  return r;
+}
+
 /** Override some handlers (by spec name) on top of the real families. */
 export type Overrides = Record<string, CommandImpl>;
 

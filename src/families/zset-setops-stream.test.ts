@@ -6,16 +6,11 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeRig, type Rig } from '../../test/inproc.ts';
+import { makeRig, runCommands, type Rig } from '../../test/inproc.ts';
 import { ZSLICE, stagedZsetCount } from './zset-setops.ts';
 
-async function run(rig: Rig, ...cmds: string[][]): Promise<string[]> {
-  const c = rig.client(0);
-  c.send(...cmds);
-  await rig.settle(() => c.sock.replies().length >= cmds.length, 5000);
-  const r = c.sock.replies();
-  assert.equal(r.length, cmds.length);
-  return r;
+function run(rig: Rig, ...cmds: string[][]): Promise<string[]> {
+  return runCommands(rig, cmds, 5000);
 }
 
 const big = ZSLICE + 5000;

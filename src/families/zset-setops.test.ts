@@ -6,7 +6,7 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeRig, type Rig } from '../../test/inproc.ts';
+import { makeRig, runCommands, type Rig } from '../../test/inproc.ts';
 import { shardOfKey } from '../runtime/slots.ts';
 import type { SetLike } from './zset-setops.ts';
 import { SetValue } from '../engine/set-value.ts';
@@ -27,11 +27,8 @@ function putSet(rig: Rig, key: string, members: string[]): void {
   rig.workers[s].shard.dbs[0].put(key, fakeSet(members), 0, 0);
 }
 
-async function run(rig: Rig, ...cmds: string[][]): Promise<string[]> {
-  const c = rig.client(0);
-  c.send(...cmds);
-  await rig.settle(() => c.sock.replies().length >= cmds.length);
-  return c.sock.replies();
+function run(rig: Rig, ...cmds: string[][]): Promise<string[]> {
+  return runCommands(rig, cmds);
 }
 
 describe('sets as sources of the sorted-set operations', () => {
