@@ -1,6 +1,6 @@
 // Memory benchmark of the data types: `npm run bench:memory-types` (= node bench/memory-types.ts).
 // For each scenario (a 1M-field hash, a 1M-member set, a 1M-member sorted set, 1M small hashes of 10
-// fields), starts a fresh redis-server and a fresh Damselfly (2 shard threads), loads the data with
+// fields, a 1M-entry stream, 1M small bitmaps, 1M small HyperLogLogs), starts a fresh redis-server and a fresh Damselfly (2 shard threads), loads the data with
 // a pipelined loader over one raw socket, and reports the growth of the server's resident memory
 // (VmRSS of the whole process, every thread included) per element; with the sorted set loaded, the
 // latency of ZRANGE by rank and by score in the middle of a 1M sorted set (sequential round trips, with
@@ -28,7 +28,7 @@ interface Options {
 const USAGE = `Usage: node bench/memory-types.ts [options]
   --elements=N     elements per scenario (default 1000000; --quick: 20000)
   --latency-ops=N  ZRANGE round trips per measurement (default 5000; --quick: 300)
-  --only=LIST      scenarios: ${['hash', 'set', 'zset', 'small-hashes'].join(',')} (default all)
+  --only=LIST      scenarios: ${['hash', 'set', 'zset', 'small-hashes', 'stream', 'bitmaps', 'hlls'].join(',')} (default all)
   --out=FILE       result JSON (default bench/results/<date>-<host>-memory-types[-quick].json)
   --quick          smoke run (small sizes; numbers not worth comparing)
   --help`;
@@ -114,6 +114,30 @@ const SCENARIOS: Scenario[] = [
       }
     },
     perKey: SMALL_FIELDS,
+  },
+  {
+    id: 'stream',
+    what: 'one stream, N entries of one field (XADD bigstream * field value:<i>, one entry per command)',
+    unit: 'entry',
+    commands: function* (n) {
+      for (let i = 0; i < n; i++) yield encode(['XADD', 'bigstream', '*', 'field', `value:${i}`]);
+    },
+  },
+  {
+    id: 'bitmaps',
+    what: 'N bitmaps of 128 bits (SETBIT bitmap:<i> 127 1, one key per command)',
+    unit: 'bitmap (key)',
+    commands: function* (n) {
+      for (let i = 0; i < n; i++) yield encode(['SETBIT', `bitmap:${i}`, 127, 1]);
+    },
+  },
+  {
+    id: 'hlls',
+    what: 'N HyperLogLogs of 5 elements, sparse (PFADD hll:<i> a<i> b<i> c<i> d<i> e<i>, one key per command)',
+    unit: 'HLL (key)',
+    commands: function* (n) {
+      for (let i = 0; i < n; i++) yield encode(['PFADD', `hll:${i}`, `a${i}`, `b${i}`, `c${i}`, `d${i}`, `e${i}`]);
+    },
   },
 ];
 

@@ -14,7 +14,30 @@ const TEN_KEYS = Array.from({ length: 10 }, (_, i) => `k${i}:__rand_int__`);
 export const CUSTOM_TESTS: Record<string, string[]> = {
   mset10: ['MSET', ...TEN_KEYS.flatMap((k) => [k, 'xxxxxxxxxxxxxxxx'])],
   mget10: ['MGET', ...TEN_KEYS],
+  // Data types, part two (bench/run.ts --types2); the read tests work on values TYPES2_SETUP made.
+  xadd: ['XADD', 'bench:xadd', '*', 'field', '__rand_int__'],
+  xrange10: ['XRANGE', 'bench:stream', '-', '+', 'COUNT', '10'],
+  setbit: ['SETBIT', 'bench:setbit', '__rand_int__', '1'],
+  bitcount: ['BITCOUNT', 'bench:bits'],
+  pfadd: ['PFADD', 'bench:pfadd', '__rand_int__'],
+  pfcount: ['PFCOUNT', 'bench:hll'],
+  geoadd: ['GEOADD', 'bench:geoadd', '13.361389', '38.115556', '__rand_int__'],
+  geosearch: ['GEOSEARCH', 'bench:geo', 'FROMLONLAT', '14', '38', 'BYRADIUS', '100', 'km', 'ASC', 'COUNT', '10'],
 };
+
+/**
+ * What the --types2 read tests read, loaded into each server before its warm-up (the same bytes on
+ * both: a fixed pseudo-random sequence): a 1000-entry stream, a 100000-bit bitmap with every third
+ * bit set, a dense HyperLogLog of 10000 elements, 10000 points in a 4x4 degree box around Sicily.
+ */
+export function* types2Setup(): Iterable<(string | number)[]> {
+  for (let i = 0; i < 1000; i++) yield ['XADD', 'bench:stream', '*', 'field', `value:${i}`];
+  for (let i = 0; i < 100000; i += 3) yield ['SETBIT', 'bench:bits', i, 1];
+  for (let i = 0; i < 10000; i += 100) yield ['PFADD', 'bench:hll', ...Array.from({ length: 100 }, (_, j) => `element:${i + j}`)];
+  let seed = 12345;
+  const next = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (let i = 0; i < 10000; i++) yield ['GEOADD', 'bench:geo', (12 + 4 * next()).toFixed(6), (36 + 4 * next()).toFixed(6), `point:${i}`];
+}
 
 interface BenchResult {
   rps: number;

@@ -9,15 +9,18 @@
 import { availableParallelism } from 'node:os';
 import { UsageError, runMain, shellQuote, startServer, stopServer, writeResult, type RunningServer, type ServerSpec } from './servers.ts';
 import { fmt2, fmtOps, loadAtStart, median, resultFile, resultHead, table } from './bench-util.ts';
-import { CLIENTS, CUSTOM_TESTS, KEYSPACE, runBenchmark, type RawRun } from './redis-benchmark.ts';
+import { CLIENTS, KEYSPACE, runBenchmark, types2Setup, type RawRun } from './redis-benchmark.ts';
+import { RespConn, encode } from './resp-client.ts';
 
-const ALL_TESTS = ['set', 'get', 'incr', 'mset', ...Object.keys(CUSTOM_TESTS)];
+const ALL_TESTS = ['set', 'get', 'incr', 'mset', 'mset10', 'mget10'];
 /**
  * --types: redis-benchmark's data-type tests. Each works on one key (mylist, myset, myhash, myzset;
  * members and fields random in -r), so each runs on one shard. The lrange tests first LPUSH -n
  * elements (redis-benchmark's own set-up, counted in the server CPU of the run).
  */
 const TYPE_TESTS = ['lpush', 'lpop', 'rpush', 'rpop', 'sadd', 'spop', 'hset', 'zadd', 'zpopmin', 'lrange_100', 'lrange_600'];
+/** --types2: streams, bitmaps, HyperLogLog and geo (CUSTOM_TESTS; the reads work on types2Setup's values). */
+const TYPES2_TESTS = ['xadd', 'xrange10', 'setbit', 'bitcount', 'pfadd', 'pfcount', 'geoadd', 'geosearch'];
 /** Damselfly's shard threads in --types runs. */
 const TYPES_THREADS = 2;
 /** Share of the base request count per test: an LRANGE_600 reply is 600 elements. */
@@ -27,8 +30,10 @@ const TEST_WEIGHT: Record<string, number> = { lrange_100: 0.25, lrange_600: 0.05
 
 interface Options {
   quick: boolean;
-  /** Data-type tests (TYPE_TESTS) at -P 16 against Damselfly with TYPES_THREADS threads. */
+  /** Data-type tests (TYPE_TESTS, or TYPES2_TESTS with --types2) at -P 16 against Damselfly with TYPES_THREADS threads. */
   types: boolean;
+  /** --types2: the tests of streams, bitmaps, HyperLogLog and geo. */
+  types2: boolean;
   tests: string[];
   pipelines: number[];
   requests: number;
@@ -43,6 +48,7 @@ const USAGE = `Usage: node bench/run.ts [options]
   --quick            smoke run: fewer requests, one repetition, short warm-up
   --types            data-type tests (${TYPE_TESTS.join(',')}) at -P 16,
                      Damselfly with ${TYPES_THREADS} threads (defaults of --tests/--pipelines/--threads)
+  --types2           the same for streams, bitmaps, HyperLogLog and geo (${TYPES2_TESTS.join(',')})
   --tests=LIST       redis-benchmark tests, comma separated (default ${ALL_TESTS.join(',')})
   --pipelines=LIST   pipeline depths -P, comma separated (default 1,16)
   --requests=N       base request count (default 150000; --quick: 5000); see README for scaling
@@ -67,11 +73,13 @@ function parsePositive(v: string, what: string): number {
 
 function parseOptions(argv: string[]): Options {
   const quick = argv.includes('--quick');
-  const types = argv.includes('--types');
+  const types2 = argv.includes('--types2');
+  const types = types2 || argv.includes('--types');
   const o: Options = {
     quick,
     types,
-    tests: types ? TYPE_TESTS.slice() : ALL_TESTS.slice(),
+    types2,
+    tests: types2 ? TYPES2_TESTS.slice() : types ? TYPE_TESTS.slice() : ALL_TESTS.slice(),
     pipelines: types ? [16] : [1, 16],
     requests: quick ? 5000 : 150000,
     reps: quick ? 1 : 3,
@@ -80,7 +88,7 @@ function parseOptions(argv: string[]): Options {
     baseline: null,
   };
   for (const a of argv) {
-    if (a === '--quick' || a === '--types') continue;
+    if (a === '--quick' || a === '--types' || a === '--types2') continue;
     if (a === '--help' || a === '-h') {
       process.stdout.write(USAGE + '\n');
       process.exit(0);
@@ -122,7 +130,7 @@ function parseOptions(argv: string[]): Options {
 // sets 10 keys per command, so it gets half.
 function requestsFor(base: number, test: string, pipeline: number): number {
   const perPipe = pipeline > 1 ? Math.max(1, pipeline / 4) : 1;
-  const perTest = test === 'mset' || test in CUSTOM_TESTS ? 0.5 : (TEST_WEIGHT[test] ?? 1);
+  const perTest = test === 'mset' || test === 'mset10' || test === 'mget10' ? 0.5 : (TEST_WEIGHT[test] ?? 1);
   return Math.max(1000, Math.round(base * perPipe * perTest));
 }
 
@@ -223,7 +231,7 @@ function report(ms: Median[], opts: Options, servers: ServerSpec[]): string {
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
-  const known = [...ALL_TESTS, ...TYPE_TESTS];
+  const known = [...ALL_TESTS, ...TYPE_TESTS, ...TYPES2_TESTS];
   for (const t of opts.tests) if (!known.includes(t)) throw new UsageError(`--tests: unknown test '${t}' (known: ${known.join(',')})`);
 
   // --types pins the thread count, so that results from machines with other core counts compare.
@@ -263,6 +271,17 @@ async function main(): Promise<void> {
       process.stdout.write(`bench: started ${spec.label} on port ${s.port} (pid ${s.pid}): ${shellQuote(s.argv)}\n`);
     }
 
+    // The values the read tests of --types2 read, the same on every server.
+    if (opts.tests.some((t) => TYPES2_TESTS.includes(t))) {
+      for (const s of running) {
+        const c = await RespConn.connect(s.port);
+        const load = await c.load((function* () { for (const cmd of types2Setup()) yield encode(cmd); })());
+        c.close();
+        if (load.errors > 0) throw new Error(`--types2 set-up on ${s.spec.id}: ${load.errors} errors, first: ${load.firstError}`);
+      }
+      process.stdout.write('bench: --types2 values loaded on every server\n');
+    }
+
     // Warm-up: JIT-compile Damselfly's hot paths (and fill the keyspace) before measuring.
     const warm = opts.quick ? 2000 : 20000;
     for (const s of running) {
@@ -298,7 +317,7 @@ async function main(): Promise<void> {
   const text = report(ms, opts, specs);
   process.stdout.write('\n' + text + '\n');
 
-  const file = resultFile(opts.out, started, `${opts.types ? '-types' : ''}${opts.quick ? '-quick' : ''}`);
+  const file = resultFile(opts.out, started, `${opts.types2 ? '-types2' : opts.types ? '-types' : ''}${opts.quick ? '-quick' : ''}`);
   const { command, ...head } = resultHead(started, loadStart, import.meta.url);
   const result = {
     ...head,
