@@ -70,6 +70,8 @@ interface Scenario {
   commands(n: number): Iterable<Buffer>;
   /** Elements per key-level unit, for a second per-unit figure (small hashes: per key). */
   perKey?: number;
+  /** The command that reports the loaded size (default DBSIZE: one key per element). */
+  check?: string[];
 }
 
 /** Commands filling one key with n elements, PER_COMMAND at a time. */
@@ -89,18 +91,21 @@ const SCENARIOS: Scenario[] = [
     what: 'one hash, N fields (HSET bighash field:<i> value:<i>, 100 pairs per command)',
     unit: 'field',
     commands: (n) => fillOne(['HSET', 'bighash'], n, (i) => [`field:${i}`, `value:${i}`]),
+    check: ['HLEN', 'bighash'],
   },
   {
     id: 'set',
     what: 'one set, N members (SADD bigset member:<i>, 100 per command)',
     unit: 'member',
     commands: (n) => fillOne(['SADD', 'bigset'], n, (i) => [`member:${i}`]),
+    check: ['SCARD', 'bigset'],
   },
   {
     id: 'zset',
     what: 'one sorted set, N members (ZADD bigzset <i> member:<i>, 100 per command)',
     unit: 'member',
     commands: (n) => fillOne(['ZADD', 'bigzset'], n, (i) => [i, `member:${i}`]),
+    check: ['ZCARD', 'bigzset'],
   },
   {
     id: 'small-hashes',
@@ -122,6 +127,7 @@ const SCENARIOS: Scenario[] = [
     commands: function* (n) {
       for (let i = 0; i < n; i++) yield encode(['XADD', 'bigstream', '*', 'field', `value:${i}`]);
     },
+    check: ['XLEN', 'bigstream'],
   },
   {
     id: 'bitmaps',
@@ -203,7 +209,7 @@ async function measure(spec: ServerSpec, sc: Scenario, opts: Options, log: (s: s
       const rss1 = await settledRss(s.pid);
       const used1 = await usedMemory(c);
       // The data is all there: the size as the server reports it.
-      const checkCmd = sc.id === 'hash' ? ['HLEN', 'bighash'] : sc.id === 'set' ? ['SCARD', 'bigset'] : sc.id === 'zset' ? ['ZCARD', 'bigzset'] : ['DBSIZE'];
+      const checkCmd = sc.check ?? ['DBSIZE'];
       const check = (await c.call(checkCmd)).toString('latin1').trim();
       const m: Measurement = {
         scenario: sc.id,
