@@ -1,7 +1,7 @@
 // MurmurHash64A (Redis's endian-neutral variant, hyperloglog.c) and hllPatLen: which register an
 // element lands in and the length of its "000..1" run, exactly as Redis 7 computes them.
 // Invariants: 64-bit arithmetic is done on two uint32 halves (no BigInt, no allocation); the result
-// of murmurHash64A is left in hashHi/hashLo; patLen returns count * 2^14 + index with index < 16384
+// of murmurHash64A is left in HASH; patLen returns count * 2^14 + index with index < 16384
 // and 1 <= count <= 51.
 
 const M_HI = 0xc6a4a793;
@@ -9,47 +9,38 @@ const M_LO = 0x5bd1e995;
 /** Redis's seed for HyperLogLog hashing. */
 export const HLL_SEED = 0xadc83b19;
 
-/** The last hash's high and low 32 bits (unsigned). */
-export let hashHi = 0;
-export let hashLo = 0;
+/** The last hash: [high 32 bits, low 32 bits] (a typed array: storing into it allocates nothing). */
+export const HASH = new Uint32Array(2);
 
-// (hi, lo) * M mod 2^64, result in mulHi/mulLo.
-let mulHi = 0;
-let mulLo = 0;
-
-function mulM(hi: number, lo: number): void {
-  // lo * M_LO in full (64 bits) via 16-bit limbs; the cross terms only reach the high half.
-  const a0 = lo & 0xffff;
-  const a1 = lo >>> 16;
-  const b0 = M_LO & 0xffff;
-  const b1 = M_LO >>> 16;
-  const p00 = a0 * b0;
-  const p10 = a1 * b0;
-  const p01 = a0 * b1;
-  const mid = (p00 >>> 16) + (p10 & 0xffff) + (p01 & 0xffff);
-  const carry = a1 * b1 + (p10 >>> 16) + (p01 >>> 16) + Math.floor(mid / 65536);
-  mulLo = ((mid & 0xffff) * 65536 + (p00 & 0xffff)) >>> 0;
-  mulHi = (carry + Math.imul(hi, M_LO) + Math.imul(lo, M_HI)) >>> 0;
+/** The high 32 bits of the 64-bit product of two uint32 (16-bit split: every partial product is exact). */
+function umulhi(a: number, b: number): number {
+  const t = (a & 0xffff) * b; // < 2^48
+  const u = (a >>> 16) * b; // < 2^48; the product is u * 2^16 + t
+  const uHi = Math.floor(u / 65536);
+  return (uHi + Math.floor(((u - uHi * 65536) * 65536 + t) / 4294967296)) >>> 0;
 }
 
-/** MurmurHash64A of data[from, from + len) with `seed`: the result in hashHi/hashLo. */
+/** MurmurHash64A of data[from, from + len) with `seed`: the result in HASH. */
 export function murmurHash64A(data: Uint8Array, from: number, len: number, seed: number): void {
-  // h = seed ^ (len * m)
-  mulM(0, len >>> 0);
-  let hHi = mulHi;
-  let hLo = (mulLo ^ seed) >>> 0;
+  // Each "x *= m" below is, on (hi, lo): lo' = lo * M_LO mod 2^32, hi' = hi * M_LO + lo * M_HI + carry.
+  let hLo = Math.imul(len, M_LO) >>> 0;
+  let hHi = (umulhi(len, M_LO) + Math.imul(len, M_HI)) >>> 0;
+  hLo = (hLo ^ seed) >>> 0; // h = seed ^ (len * m)
   const end = from + (len - (len & 7));
   let i = from;
   for (; i !== end; i += 8) {
-    const kLo = (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24)) >>> 0;
-    const kHi = (data[i + 4] | (data[i + 5] << 8) | (data[i + 6] << 16) | (data[i + 7] << 24)) >>> 0;
-    mulM(kHi, kLo); // k *= m
-    mulM(mulHi, (mulLo ^ (mulHi >>> 15)) >>> 0); // k ^= k >> 47; k *= m
-    hHi = (hHi ^ mulHi) >>> 0; // h ^= k
-    hLo = (hLo ^ mulLo) >>> 0;
-    mulM(hHi, hLo); // h *= m
-    hHi = mulHi;
-    hLo = mulLo;
+    let kLo = (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24)) >>> 0;
+    let kHi = (data[i + 4] | (data[i + 5] << 8) | (data[i + 6] << 16) | (data[i + 7] << 24)) >>> 0;
+    let l = Math.imul(kLo, M_LO) >>> 0; // k *= m
+    kHi = (umulhi(kLo, M_LO) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) >>> 0;
+    kLo = (l ^ (kHi >>> 15)) >>> 0; // k ^= k >> r
+    l = Math.imul(kLo, M_LO) >>> 0; // k *= m
+    kHi = (umulhi(kLo, M_LO) + Math.imul(kHi, M_LO) + Math.imul(kLo, M_HI)) >>> 0;
+    hLo = (hLo ^ l) >>> 0; // h ^= k
+    hHi = (hHi ^ kHi) >>> 0;
+    l = Math.imul(hLo, M_LO) >>> 0; // h *= m
+    hHi = (umulhi(hLo, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) >>> 0;
+    hLo = l;
   }
   const rest = len & 7;
   if (rest !== 0) {
@@ -58,15 +49,15 @@ export function murmurHash64A(data: Uint8Array, from: number, len: number, seed:
       if (j >= 4) hHi = (hHi ^ (b << ((j - 4) * 8))) >>> 0;
       else hLo = (hLo ^ (b << (j * 8))) >>> 0;
     }
-    mulM(hHi, hLo);
-    hHi = mulHi;
-    hLo = mulLo;
+    const l = Math.imul(hLo, M_LO) >>> 0; // h *= m
+    hHi = (umulhi(hLo, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) >>> 0;
+    hLo = l;
   }
   hLo = (hLo ^ (hHi >>> 15)) >>> 0; // h ^= h >> r
-  mulM(hHi, hLo); // h *= m
-  hHi = mulHi;
-  hashHi = hHi;
-  hashLo = (mulLo ^ (hHi >>> 15)) >>> 0; // h ^= h >> r
+  const l = Math.imul(hLo, M_LO) >>> 0; // h *= m
+  hHi = (umulhi(hLo, M_LO) + Math.imul(hHi, M_LO) + Math.imul(hLo, M_HI)) >>> 0;
+  HASH[0] = hHi;
+  HASH[1] = l ^ (hHi >>> 15); // h ^= h >> r
 }
 
 /** Index bits (HLL_P): 16384 registers. */
@@ -79,6 +70,8 @@ export const HLL_REGISTERS = 1 << HLL_P;
  */
 export function patLen(ele: Uint8Array, from: number, len: number): number {
   murmurHash64A(ele, from, len, HLL_SEED);
+  const hashLo = HASH[1];
+  const hashHi = HASH[0];
   const index = hashLo & (HLL_REGISTERS - 1);
   const low = hashLo >>> HLL_P; // 18 bits
   let count: number;
