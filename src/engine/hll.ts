@@ -74,7 +74,8 @@ export function denseGet(v: Uint8Array, reg: number): number {
   return ((v[at] >>> fb) | (v[at + 1] << (8 - fb))) & REGISTER_MAX;
 }
 
-function denseSet(v: Uint8Array, reg: number, val: number): void {
+/** Sets register `reg` to `val` (0..63), whatever it was (Redis HLL_DENSE_SET_REGISTER). */
+export function denseSetRegister(v: Uint8Array, reg: number, val: number): void {
   const bit = reg * 6;
   const at = HLL_HDR_SIZE + (bit >>> 3);
   const fb = bit & 7;
@@ -89,7 +90,7 @@ function denseSet(v: Uint8Array, reg: number, val: number): void {
 /** Redis hllDenseSet: raises register `reg` to `count`; 1 if it changed. */
 export function denseSetMax(v: Uint8Array, reg: number, count: number): number {
   if (count > denseGet(v, reg)) {
-    denseSet(v, reg, count);
+    denseSetRegister(v, reg, count);
     return 1;
   }
   return 0;
@@ -250,7 +251,7 @@ export function mergeInto(max: Uint8Array, v: Uint8Array): boolean {
 let denseTarget: Uint8Array = new Uint8Array(0);
 
 function denseRun(reg: number, run: number, val: number): void {
-  if (val !== 0) for (let i = reg; i < reg + run; i++) denseSet(denseTarget, i, val);
+  if (val !== 0) for (let i = reg; i < reg + run; i++) denseSetRegister(denseTarget, i, val);
 }
 
 /**

@@ -14,8 +14,8 @@ import type { Entry } from '../engine/database.ts';
 import { OpError, defineOp } from '../server/shard-ops.ts';
 import { bool, bytes, none, nullable, tuple } from '../util/codec.ts';
 import {
-  ERR_INVALID_HLL, ERR_NOT_HLL, HLL_REGISTERS, HllEdit, cacheValid, cachedCard, count, countRegisters, decodeSparse,
-  denseGet, denseSetMax, emptySparse, invalidateCache, isDense, isHll, mergeInto, patLen, writeCard,
+  ERR_INVALID_HLL, ERR_NOT_HLL, HLL_DENSE_SIZE, HLL_REGISTERS, HllEdit, cacheValid, cachedCard, count, countRegisters, decodeSparse,
+  denseGet, denseSetMax, denseSetRegister, emptySparse, invalidateCache, isDense, isHll, mergeInto, patLen, writeCard,
 } from '../engine/hll.ts';
 import { AT_FIRST_HOP, ERR_WRONGTYPE, isString, isWord, keyString, lookupRead, lookupWrite, modified, storeValue } from './family-util.ts';
 
@@ -263,6 +263,51 @@ function opPfDebug(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   } else w.error(`ERR Unknown PFDEBUG subcommand '${sub.toString('latin1')}'`);
 }
 
+/**
+ * PFSELFTEST — Redis's self-test: registers written and read back at random (1000 rounds), then 10M
+ * distinct elements added to a dense and a sparse HLL, whose counts must agree and stay within six
+ * standard errors at every power of ten. Blocks its thread for seconds, as it blocks Redis.
+ */
+function pfSelfTest(c: Client, _args: Buffer[], w: ReplyWriter): void {
+  const dense = Buffer.alloc(HLL_DENSE_SIZE);
+  const expect = new Uint8Array(HLL_REGISTERS);
+  for (let j = 0; j < 1000; j++) {
+    for (let i = 0; i < HLL_REGISTERS; i++) {
+      expect[i] = Math.floor(Math.random() * 64);
+      denseSetRegister(dense, i, expect[i]);
+    }
+    for (let i = 0; i < HLL_REGISTERS; i++) {
+      const val = denseGet(dense, i);
+      if (val !== expect[i]) return w.error(`TESTFAILED Register ${i} should be ${expect[i]} but is ${val}`);
+    }
+  }
+  dense.fill(0);
+  dense.write('HYLL', 0, 'latin1');
+  edit.load(EMPTY);
+  const maxBytes = Number(c.worker.config.hll_sparse_max_bytes);
+  const relerr = 1.04 / Math.sqrt(HLL_REGISTERS);
+  const seedLo = Math.floor(Math.random() * 2 ** 32);
+  const seedHi = Math.floor(Math.random() * 2 ** 32);
+  const ele = Buffer.alloc(8);
+  ele.writeUInt32LE(seedHi, 4);
+  let checkpoint = 1;
+  for (let j = 1; j <= 10_000_000; j++) {
+    ele.writeUInt32LE((j ^ seedLo) >>> 0, 0);
+    const pl = patLen(ele, 0, 8);
+    denseSetMax(dense, pl & (HLL_REGISTERS - 1), pl >>> 14);
+    edit.set(pl & (HLL_REGISTERS - 1), pl >>> 14, maxBytes);
+    if (j !== checkpoint) continue;
+    if (j < Math.floor(maxBytes / 2) && edit.dense) return w.error('TESTFAILED sparse encoding not used');
+    const card = Number(count(dense));
+    if (card !== Number(count(edit.value()))) return w.error('TESTFAILED dense/sparse disagree');
+    const maxerr = j === 10 ? 1 : Math.ceil(relerr * 6 * checkpoint);
+    const abserr = Math.abs(checkpoint - card);
+    if (abserr > maxerr) return w.error(`TESTFAILED Too big error. card:${checkpoint} abserr:${abserr}`);
+    checkpoint *= 10;
+  }
+  w.ok();
+}
+
 export const commands: Record<string, CommandImpl> = {
   pfadd: { shard: opPfAdd },
   pfcount: { shard: opPfCount, multi: multiPfCount },
@@ -270,6 +315,7 @@ export const commands: Record<string, CommandImpl> = {
   // getkeys function; ours finds dest, so the command runs on dest's shard (COMMAND GETKEYS shows it).
   pfmerge: { shard: opPfMerge, multi: multiPfMerge, getKeys: (a) => a.slice(1).map((_, i) => ({ pos: i + 1, spec: i === 0 ? 0 : 1 })) },
   pfdebug: { shard: opPfDebug },
+  pfselftest: { conn: pfSelfTest },
 };
 
 export const ops = [HLL_READ, HLL_STORE_MERGED];
