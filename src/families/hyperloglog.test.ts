@@ -7,7 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_NORMALIZERS, REDIS_AVAILABLE, RawClient, SKIP_NO_REDIS, Rand, type Arg } from '../../test/harness.ts';
-import { diffSuite } from '../../test/collection-suites.ts';
+import { assertSuite, diffSuite } from '../../test/collection-suites.ts';
 
 function elements(prefix: string, from: number, n: number): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}${from + i}`);
@@ -201,6 +201,13 @@ describe('HyperLogLog commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO
     for (const k of keys) cmds.push(['GET', k], ['PFCOUNT', k]);
     cmds.push(['CONFIG', 'SET', 'hll-sparse-max-bytes', '3000']);
     await same(cmds);
+  });
+});
+
+describe('PFSELFTEST', () => {
+  const a = assertSuite(1);
+  it('passes: register round trips, dense and sparse agree, errors within bounds (as on Redis)', async () => {
+    await a.is(['PFSELFTEST'], '+OK\r\n');
   });
 });
 

@@ -17,7 +17,7 @@ import {
   ERR_INVALID_HLL, ERR_NOT_HLL, HLL_DENSE_SIZE, HLL_REGISTERS, HllEdit, cacheValid, cachedCard, count, countRegisters, decodeSparse,
   denseGet, denseSetMax, denseSetRegister, emptySparse, invalidateCache, isDense, isHll, mergeInto, patLen, writeCard,
 } from '../engine/hll.ts';
-import { AT_FIRST_HOP, ERR_WRONGTYPE, isString, isWord, keyString, lookupRead, lookupWrite, modified, storeValue } from './family-util.ts';
+import { AT_FIRST_HOP, ERR_WRONGTYPE, askEachKeyOnce, isString, isWord, keyString, lookupRead, lookupWrite, modified, storeValue } from './family-util.ts';
 
 /** The value being edited (one per thread: commands run synchronously). */
 const edit = new HllEdit();
@@ -140,13 +140,7 @@ export const HLL_READ = defineOp('hll-read', bytes, nullable(bytes), (x, key) =>
  * whether any was dense, or the first error in key order (written to w) as null.
  */
 async function mergeAcross(c: Client, keys: Buffer[], w: ReplyWriter): Promise<{ anyDense: boolean } | null> {
-  const byName = new Map<string, Promise<Buffer | null | OpError>>();
-  for (const k of keys) {
-    const name = keyString(k);
-    if (!byName.has(name)) byName.set(name, c.coord.opForKey(k, HLL_READ, k));
-  }
-  const got = new Map<string, Buffer | null | OpError>();
-  for (const [name, p] of byName) got.set(name, await p);
+  const got = await askEachKeyOnce(c, keys, HLL_READ);
   merged.fill(0);
   let anyDense = false;
   for (const k of keys) {
@@ -311,9 +305,9 @@ function pfSelfTest(c: Client, _args: Buffer[], w: ReplyWriter): void {
 export const commands: Record<string, CommandImpl> = {
   pfadd: { shard: opPfAdd },
   pfcount: { shard: opPfCount, multi: multiPfCount },
-  // PFMERGE dest alone: Redis 7.0's key specs find no key (the sources' range is empty) and it has no
-  // getkeys function; ours finds dest, so the command runs on dest's shard (COMMAND GETKEYS shows it).
-  pfmerge: { shard: opPfMerge, multi: multiPfMerge, getKeys: (a) => a.slice(1).map((_, i) => ({ pos: i + 1, spec: i === 0 ? 0 : 1 })) },
+  // PFMERGE dest alone: Redis 7.0's key specs find no key; the spec's getkeys function (command-keys.ts)
+  // finds dest, so the command runs on dest's shard.
+  pfmerge: { shard: opPfMerge, multi: multiPfMerge },
   pfdebug: { shard: opPfDebug },
   pfselftest: { conn: pfSelfTest },
 };
