@@ -280,6 +280,9 @@ function valOp(val: number, len: number): number {
   return ((val - 1) << 2) | (len - 1) | 0x80;
 }
 
+/** The largest edit buffer kept for the next edit (bytes). */
+const KEEP_BYTES = 64 * 1024;
+
 /**
  * An HLL being changed: a copy of the value in bytes[0, len) with room to grow (sparse updates move
  * bytes), or, once promoted, a dense value of its own. One per thread is enough (used synchronously).
@@ -288,9 +291,13 @@ export class HllEdit {
   bytes: Buffer = Buffer.alloc(4096);
   len = 0;
 
-  /** Starts editing a copy of v. */
+  /**
+   * Starts editing a copy of v. A buffer grown for a big value (only a hand-made one: real sparse
+   * values stay near hll-sparse-max-bytes) is dropped at the next edit of a normal-sized one.
+   */
   load(v: Uint8Array): void {
-    if (this.bytes.length < v.length + 8) this.bytes = Buffer.alloc(v.length + 4096);
+    const want = v.length + 8;
+    if (this.bytes.length < want || (this.bytes.length > KEEP_BYTES && want <= KEEP_BYTES)) this.bytes = Buffer.alloc(Math.max(want + 4096, 4096));
     this.bytes.set(v, 0);
     this.len = v.length;
     this.bytes[this.len] = 0;

@@ -115,6 +115,9 @@ describe('HyperLogLog commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO
       ['PFMERGE', 'g3', 'g1', 'g2'], ['GET', 'g3'], ['PFCOUNT', 'g3'],
       ['SET', 'str', 'x'], ['PFMERGE', 'str', 'a'], ['PFMERGE', 'a', 'str'], ['PFMERGE', 'nokey3', 'a', 'str'], ['EXISTS', 'nokey3'],
       ['RPUSH', 'list', 'x'], ['PFMERGE', 'list', 'a'], ['PFMERGE', 'a', 'list'],
+      // Inside MULTI/EXEC, keys on several shards.
+      ['MULTI'], ['PFADD', 'x1', 'a', 'b'], ['PFADD', 'x2', 'c'], ['PFMERGE', 'x3', 'x1', 'x2', 'd'], ['PFCOUNT', 'x1', 'x2', 'x3'], ['PFCOUNT', 'x3'],
+      ['GET', 'x3'], ['PFMERGE', 'x4', 'str'], ['EXEC'], ['GET', 'x3'],
     ]);
   });
 
