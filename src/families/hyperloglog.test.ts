@@ -56,6 +56,9 @@ describe('HyperLogLog commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO
       ['PFADD', 'n', 'x', 'y'], ['GET', 'n'], ['PFCOUNT', 'nokey'], ['EXISTS', 'nokey'],
       ['PFADD', 'bin', '', Buffer.from([0, 255, 13, 10]), 'a'.repeat(1000), '1', '12345678', '123456789'], ['GET', 'bin'], ['PFCOUNT', 'bin'],
       ['PFDEBUG', 'ENCODING', 'h'], ['PFDEBUG', 'DECODE', 'h'], ['PFDEBUG', 'decode', 'bin'], ['OBJECT', 'ENCODING', 'bin'],
+      // A deadline survives every change of the value (sparse rewrite, promotion, merge, cache write).
+      ['EXPIREAT', 'h', '4102444800'], ['PFADD', 'h', 'zz'], ['EXPIRETIME', 'h'], ['PFADD', 'h', ...elements('t', 0, 2000)], ['EXPIRETIME', 'h'],
+      ['PFDEBUG', 'ENCODING', 'h'], ['PFADD', 'h', 'zzz'], ['PFCOUNT', 'h'], ['PFMERGE', 'h', 'bin'], ['EXPIRETIME', 'h'], ['EXPIRETIME', 'n'],
     ]);
   });
 
