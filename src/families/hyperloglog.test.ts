@@ -6,7 +6,7 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_NORMALIZERS, REDIS_AVAILABLE, RawClient, SKIP_NO_REDIS, Rand, type Arg } from '../../test/harness.ts';
+import { DEFAULT_NORMALIZERS, REDIS_AVAILABLE, RawClient, SKIP_NO_REDIS, Rand, diff, type Arg } from '../../test/harness.ts';
 import { assertSuite, diffSuite } from '../../test/collection-suites.ts';
 
 function elements(prefix: string, from: number, n: number): string[] {
@@ -63,7 +63,11 @@ describe('HyperLogLog commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO
   });
 
   it('sparse growth up to the promotion at hll-sparse-max-bytes (3000), then dense', async () => {
-    await same([...grow('s', 'e', 4000, 100), ...grow('t', 'x', 600, 1, 25)]);
+    // The exact promotion point: one element at a time across a small threshold, the length after each.
+    const pin: Arg[][] = [['CONFIG', 'SET', 'hll-sparse-max-bytes', '120']];
+    for (let i = 0; i < 80; i++) pin.push(['PFADD', 't', `x${i}`], ['STRLEN', 't']);
+    pin.push(['GET', 't'], ['CONFIG', 'SET', 'hll-sparse-max-bytes', '3000']);
+    await same([...grow('s', 'e', 4000, 200), ...pin]);
   });
 
   it('dense: registers raised in place, counts of large sets', async () => {
@@ -75,7 +79,7 @@ describe('HyperLogLog commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO
     for (const max of ['0', '20', '50', '200', '1k']) {
       cmds.push(['CONFIG', 'SET', 'hll-sparse-max-bytes', max], ['CONFIG', 'GET', 'hll-sparse-max-bytes']);
       cmds.push(['PFADD', `c${max}`]);
-      cmds.push(...grow(`c${max}`, 'q', 300, 3, 4));
+      cmds.push(...grow(`c${max}`, 'q', 300, 6, 4));
     }
     cmds.push(['CONFIG', 'SET', 'hll-sparse-max-bytes', '-1'], ['CONFIG', 'SET', 'hll-sparse-max-bytes', 'x']);
     cmds.push(['CONFIG', 'SET', 'hll-sparse-max-bytes', '3000'], ['CONFIG', 'GET', 'hll-sparse-max-bytes']);
@@ -207,6 +211,8 @@ describe('HyperLogLog commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO
     for (const k of keys) cmds.push(['GET', k], ['PFCOUNT', k]);
     cmds.push(['CONFIG', 'SET', 'hll-sparse-max-bytes', '3000']);
     await same(cmds);
+    // Pipelined (one write): the cross-shard PFMERGE/PFCOUNT barriers keep every later reply in order.
+    await diff({ damselfly: suite.d3.port, redis: suite.redis.port }, [['FLUSHALL'], ...cmds], { pipeline: true, label: '3 threads, pipelined' });
   });
 });
 
