@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_NORMALIZERS, REDIS_AVAILABLE, RawClient, SKIP_NO_REDIS, Rand, diff, type Arg } from '../../test/harness.ts';
 import { assertSuite, diffSuite } from '../../test/collection-suites.ts';
+import { makeRig, runCommands } from '../../test/inproc.ts';
 
 function elements(prefix: string, from: number, n: number): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}${from + i}`);
@@ -220,6 +221,28 @@ describe('PFSELFTEST', () => {
   const a = assertSuite(1);
   it('passes: register round trips, dense and sparse agree, errors within bounds (as on Redis)', async () => {
     await a.is(['PFSELFTEST'], '+OK\r\n');
+  });
+});
+
+describe('HyperLogLog across shards, in-process rig', () => {
+  it('concurrent PFCOUNT/PFMERGE over remote keys each merge their own registers', async () => {
+    const rig = makeRig(2);
+    const a1 = rig.keyOn(1, 'a1'), b1 = rig.keyOn(0, 'b1'), a2 = rig.keyOn(1, 'a2'), b2 = rig.keyOn(0, 'b2');
+    const dst = rig.keyOn(1, 'dst');
+    await runCommands(rig, [
+      ['PFADD', a1, ...elements('p', 0, 50)], ['PFADD', b1, ...elements('p', 50, 50)],
+      ['PFADD', a2, ...elements('q', 0, 2000)], ['PFADD', b2, ...elements('q', 2000, 2000)],
+      ['PFADD', '{s}a1', ...elements('p', 0, 50)], ['PFADD', '{s}b1', ...elements('p', 50, 50)],
+      ['PFADD', '{s}a2', ...elements('q', 0, 2000)], ['PFADD', '{s}b2', ...elements('q', 2000, 2000)],
+    ]);
+    const want = await runCommands(rig, [['PFCOUNT', '{s}a1', '{s}b1'], ['PFCOUNT', '{s}a2', '{s}b2'], ['PFMERGE', '{s}d', '{s}a1', '{s}b1'], ['GET', '{s}d']]);
+    const clients = [rig.client(0), rig.client(0), rig.client(0)];
+    clients[0].send(['PFCOUNT', a1, b1]);
+    clients[1].send(['PFCOUNT', a2, b2]);
+    clients[2].send(['PFMERGE', dst, a1, b1], ['GET', dst]);
+    await rig.settle(() => clients.every((c, i) => c.sock.replies().length >= (i === 2 ? 2 : 1)));
+    assert.deepEqual([clients[0].sock.replies()[0], clients[1].sock.replies()[0], ...clients[2].sock.replies()], want);
+    assert.notEqual(want[0], want[1]);
   });
 });
 

@@ -21,7 +21,7 @@ import { AT_FIRST_HOP, ERR_WRONGTYPE, askEachKeyOnce, isString, isWord, keyStrin
 
 /** The value being edited (one per thread: commands run synchronously). */
 const edit = new HllEdit();
-/** PFCOUNT/PFMERGE's merged registers (one byte each). */
+/** The merged registers (one byte each) of PFCOUNT/PFMERGE when every key is on this shard (used synchronously). */
 const merged = new Uint8Array(HLL_REGISTERS);
 
 function sparseMaxBytes(x: ShardExec): number {
@@ -136,12 +136,13 @@ export const HLL_READ = defineOp('hll-read', bytes, nullable(bytes), (x, key) =>
 });
 
 /**
- * Reads every key's HLL (in any order, each key once) and merges them in key order into `merged`;
- * whether any was dense, or the first error in key order (written to w) as null.
+ * Reads every key's HLL (in any order, each key once) and merges them in key order into registers of
+ * its own (not the shared `merged`: other commands of this thread run while this one awaits); those
+ * registers and whether any input was dense, or null after writing the first error in key order.
  */
-async function mergeAcross(c: Client, keys: Buffer[], w: ReplyWriter): Promise<{ anyDense: boolean } | null> {
+async function mergeAcross(c: Client, keys: Buffer[], w: ReplyWriter): Promise<{ max: Uint8Array; anyDense: boolean } | null> {
   const got = await askEachKeyOnce(c, keys, HLL_READ);
-  merged.fill(0);
+  const max = new Uint8Array(HLL_REGISTERS);
   let anyDense = false;
   for (const k of keys) {
     const r = got.get(keyString(k))!;
@@ -151,18 +152,18 @@ async function mergeAcross(c: Client, keys: Buffer[], w: ReplyWriter): Promise<{
       return null;
     }
     if (isDense(r)) anyDense = true;
-    if (!mergeInto(merged, r)) {
+    if (!mergeInto(max, r)) {
       w.error(ERR_INVALID_HLL);
       return null;
     }
   }
-  return { anyDense };
+  return { max, anyDense };
 }
 
 /** PFCOUNT across shards: the registers merged here, nothing written. */
 async function multiPfCount(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
-  if ((await mergeAcross(c, args.slice(1), w)) === null) return;
-  w.integer(countRegisters(merged));
+  const m = await mergeAcross(c, args.slice(1), w);
+  if (m !== null) w.integer(countRegisters(m.max));
 }
 
 /**
@@ -222,7 +223,7 @@ export const HLL_STORE_MERGED = defineOp(
 async function multiPfMerge(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
   const m = await mergeAcross(c, args.slice(1), w);
   if (m === null) return;
-  const r = await c.coord.opForKey(args[1], HLL_STORE_MERGED, [args[1], m.anyDense, Buffer.from(merged)]);
+  const r = await c.coord.opForKey(args[1], HLL_STORE_MERGED, [args[1], m.anyDense, Buffer.from(m.max.buffer, m.max.byteOffset, m.max.length)]);
   if (r instanceof OpError) return w.error(r.text);
   w.ok();
 }
