@@ -93,3 +93,20 @@ describe('HLL codec', () => {
     assert.ok(!isHll(shortDense));
   });
 });
+
+describe('HLL cached cardinality', () => {
+  it('writes and reads back little-endian, numbers and bigints alike', async () => {
+    const { writeCard, cachedCard } = await import('./hll.ts');
+    const v = emptySparse();
+    for (const n of [0, 1, 255, 256, 65535, 4294967295, 4294967296, 2 ** 53 - 1]) {
+      writeCard(v, n);
+      assert.equal(cachedCard(v), n);
+      assert.ok(cacheValid(v));
+    }
+    writeCard(v, 0x7fffffffffffffffn);
+    assert.equal(cachedCard(v), 0x7fffffffffffffffn);
+    writeCard(v, -9223372036854775808n);
+    assert.equal(v.subarray(8, 16).toString('hex'), '0000000000000080');
+    assert.ok(!cacheValid(v));
+  });
+});

@@ -57,6 +57,15 @@ export function cachedCard(v: Uint8Array): number | bigint {
 }
 
 export function writeCard(v: Uint8Array, card: number | bigint): void {
+  if (typeof card === 'number' && card >= 0) {
+    const hi = Math.floor(card / 4294967296);
+    const lo = card - hi * 4294967296;
+    for (let i = 0; i < 4; i++) {
+      v[8 + i] = (lo >>> (8 * i)) & 0xff;
+      v[12 + i] = (hi >>> (8 * i)) & 0xff;
+    }
+    return;
+  }
   let n = BigInt.asUintN(64, BigInt(card));
   for (let i = 8; i < 16; i++) {
     v[i] = Number(n & 0xffn);
