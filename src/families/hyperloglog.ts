@@ -87,7 +87,7 @@ function opPfAdd(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     updated = addAll(args, 2, sparseMaxBytes(x));
     // Redis edits its object in place: changes before a corrupted part stay (its cache left as they left it).
     if (updated > 0) invalidateCache(edit.bytes);
-    e.value = edit.value();
+    if (updated !== 0) e.value = edit.value();
     if (updated === -1) return w.error(ERR_INVALID_HLL);
   }
   if (updated > 0) modified(x, key);
@@ -101,7 +101,7 @@ function opPfCount(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (args.length > 2) {
     merged.fill(0);
     for (let j = 1; j < args.length; j++) {
-      const r = hllFor(x, args[j], lookupRead);
+      const r = hllFor(x, args[j]);
       if (r === null) continue;
       if (typeof r === 'string') return w.error(r);
       if (!mergeInto(merged, r)) return w.error(ERR_INVALID_HLL);
@@ -122,15 +122,15 @@ function opPfCount(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   w.integer(card);
 }
 
-/** The HLL at key (a view), null when missing, or the error text. */
-function hllFor(x: ShardExec, key: Buffer, lookup: (x: ShardExec, key: Buffer) => Entry | undefined): Buffer | string | null {
-  const e = lookup(x, key);
+/** The HLL at key as a read finds it (a view), null when missing, or the error text. */
+function hllFor(x: ShardExec, key: Buffer): Buffer | string | null {
+  const e = lookupRead(x, key);
   return e === undefined ? null : hllAt(e);
 }
 
 /** A key's HLL as PFCOUNT and PFMERGE read it: a copy of its bytes, null when missing; the error text otherwise. */
 export const HLL_READ = defineOp('hll-read', bytes, nullable(bytes), (x, key) => {
-  const r = hllFor(x, key, lookupRead);
+  const r = hllFor(x, key);
   if (typeof r === 'string') return new OpError(r);
   return r === null ? null : Buffer.from(r);
 });
@@ -194,7 +194,7 @@ function opPfMerge(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   merged.fill(0);
   let anyDense = false;
   for (let j = 1; j < args.length; j++) {
-    const r = hllFor(x, args[j], lookupRead);
+    const r = hllFor(x, args[j]);
     if (r === null) continue;
     if (typeof r === 'string') return w.error(r);
     if (isDense(r)) anyDense = true;
