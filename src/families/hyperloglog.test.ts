@@ -160,6 +160,16 @@ describe('HyperLogLog commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO
     ]);
   });
 
+  it('WATCH sees what Redis signals: a change, a cache write, a merge; not a no-op or a conversion', async () => {
+    const round = (...cmds: Arg[][]): Arg[][] => [['WATCH', 'w'], ...cmds, ['MULTI'], ['PING'], ['EXEC']];
+    await same([
+      ['PFADD', 'w', 'a', 'b'], ['PFADD', 'src', 'z'],
+      ...round(['PFADD', 'w', 'a']), ...round(['PFADD', 'w', 'c']), ...round(['PFCOUNT', 'w']), ...round(['PFCOUNT', 'w']),
+      ...round(['PFDEBUG', 'TODENSE', 'w']), ...round(['PFADD', 'w', 'c']), ...round(['PFADD', 'w', 'new']),
+      ...round(['PFMERGE', 'w', 'src']), ...round(['PFMERGE', 'other', 'w']), ...round(['PFCOUNT', 'w', 'src']),
+    ]);
+  });
+
   it('PFDEBUG and errors', async () => {
     await same([
       ['PFDEBUG', 'ENCODING', 'nokey'], ['PFDEBUG', 'GETREG', 'nokey'], ['PFADD', 'h', 'a', 'b', 'c'],
