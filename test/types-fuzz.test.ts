@@ -38,6 +38,7 @@ import {
 import { elements, sortAggregate } from './reply-normalizers.ts';
 import { ddmin } from './shrink.ts';
 import { shardOfKey } from '../src/runtime/slots.ts';
+import { HLL_MAKERS } from './fuzz/hll-gen.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Alphabets
@@ -244,8 +245,9 @@ function zsetAlgebra(g: Gen, name: string): Cmd {
   const n = g.int(1, 3);
   const c: Cmd = [name];
   if (store) c.push(g.key('zset'));
-  c.push(g.chance(0.03) ? g.pick(['0', 'x', '5']) : String(n), ...g.keys(n, g.chance(0.3) ? ['zset', 'set'] : 'zset'));
   const diff = name.startsWith('ZDIFF');
+  // (A set's members score 1: under flat scores only ZUNION/ZINTER may read sets, with WEIGHTS 0.)
+  c.push(g.chance(0.03) ? g.pick(['0', 'x', '5']) : String(n), ...g.keys(n, g.chance(0.3) && !(diff && g.p.flat) ? ['zset', 'set'] : 'zset'));
   if (!diff && (g.p.flat || g.chance(0.3))) c.push('WEIGHTS', ...Array.from({ length: n }, () => g.weight()));
   if (!diff && g.chance(0.3)) c.push('AGGREGATE', g.pick(['SUM', 'MIN', 'MAX', 'sum']));
   if (!store && g.chance(0.5)) c.push('WITHSCORES');
@@ -451,6 +453,7 @@ const MAKERS: [number, (g: Gen) => Cmd | Unit][] = [
   [1, (g) => ['GET', g.key()]],
   [0.3, (g) => ['INCR', g.key()]],
   [2, (g) => g.pick(WRONG)(g)],
+  ...HLL_MAKERS,
 ];
 const TOTAL_WEIGHT = MAKERS.reduce((s, [w]) => s + w, 0);
 

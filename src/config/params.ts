@@ -85,6 +85,7 @@ export const PARAMS: Param[] = [
   { flag: 'set_max_listpack_value', config: 'set-max-listpack-value', type: 'bytes', default: '64', min: 0, mutable: true, help: 'a set with a longer member is a hashtable (Redis 7.2)' },
   { flag: 'zset_max_listpack_entries', config: 'zset-max-listpack-entries', configAliases: ['zset-max-ziplist-entries'], type: 'int', default: '128', min: 0, max: LONG_MAX, mutable: true, help: 'sorted sets with more members use the skiplist encoding' },
   { flag: 'zset_max_listpack_value', config: 'zset-max-listpack-value', configAliases: ['zset-max-ziplist-value'], type: 'bytes', default: '64', min: 0, mutable: true, help: 'sorted sets with a longer member use the skiplist encoding' },
+  { flag: 'hll_sparse_max_bytes', config: 'hll-sparse-max-bytes', type: 'bytes', default: '3000', min: 0, mutable: true, help: 'a sparse HyperLogLog that would grow past this many bytes becomes dense' },
 ];
 
 const byFlag = new Map<string, Param>();

@@ -6,6 +6,8 @@ import { Shard } from '../engine/shard.ts';
 import { keyText, type Entry, type Value } from '../engine/database.ts';
 import type { ShardExec } from '../server/command-types.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
+import type { Client } from '../server/client.ts';
+import type { ShardOp } from '../server/shard-ops.ts';
 import { OpError } from '../server/shard-ops.ts';
 import { parseInt64, parseSafeInt } from '../util/numbers.ts';
 
@@ -44,6 +46,21 @@ export function inKeyOrder<T>(keys: Buffer[], got: Map<string, T | OpError>, w: 
     out.push(s);
   }
   return out;
+}
+
+/**
+ * Runs `op` once per distinct key of `keys` (argument: the key), on the key's shard, all at once; the
+ * answers by keyString (see inKeyOrder). A key named twice is asked once, as Redis sees one object.
+ */
+export async function askEachKeyOnce<R>(c: Client, keys: Buffer[], op: ShardOp<Buffer, R>): Promise<Map<string, R | OpError>> {
+  const byName = new Map<string, Promise<R | OpError>>();
+  for (const k of keys) {
+    const name = keyString(k);
+    if (!byName.has(name)) byName.set(name, c.coord.opForKey(k, op, k));
+  }
+  const got = new Map<string, R | OpError>();
+  for (const [name, p] of byName) got.set(name, await p);
+  return got;
 }
 
 /** Lookup for a read command: counts keyspace hits/misses and touches the access clock. */

@@ -254,6 +254,8 @@ describe('server commands vs redis-server', { skip: REDIS_AVAILABLE ? false : SK
       for (let argc = min; argc <= min + 3; argc++) {
         if (spec.arity > 0 && argc !== spec.arity) continue;
         const n = argc - words.length;
+        // PFMERGE dest alone: Redis 7.0's specs find no key; we find dest, to route by it (hyperloglog.ts).
+        if (spec.name === 'pfmerge' && n === 1) continue;
         const shapes = [
           Array.from({ length: n }, (_, i) => `k${i}`),
           Array.from({ length: n }, () => '1'),

@@ -17,7 +17,7 @@ import { globMatch } from '../engine/glob.ts';
 import { SetValue } from '../engine/set-value.ts';
 import type { Entry } from '../engine/database.ts';
 import {
-  ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, INT64_MIN, deleteKey, inKeyOrder, isWord, keyString, lookupRead, lookupWrite, modified, parseInteger,
+  ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, INT64_MIN, askEachKeyOnce, deleteKey, inKeyOrder, isWord, keyString, lookupRead, lookupWrite, modified, parseInteger,
   storeValue,
 } from './family-util.ts';
 import { parseCursor } from './keyspace-scan.ts';
@@ -278,14 +278,7 @@ function localSets(x: ShardExec, keys: Buffer[], w: ReplyWriter): (SetValue | nu
 
 /** Copies of the sets at keys, gathered from their shards (one hop), or false after an error reply. */
 async function gatherSets(c: Client, keys: Buffer[], w: ReplyWriter): Promise<(SetValue | null)[] | false> {
-  const byKey = new Map<string, Promise<SetValue | null | OpError>>();
-  for (const k of keys) {
-    const name = keyString(k);
-    if (!byKey.has(name)) byKey.set(name, c.coord.opForKey(k, SET_GET, k));
-  }
-  const got = new Map<string, SetValue | null | OpError>();
-  for (const [name, p] of byKey) got.set(name, await p);
-  return inKeyOrder(keys, got, w);
+  return inKeyOrder(keys, await askEachKeyOnce(c, keys, SET_GET), w);
 }
 
 /** A copy of the set at key (null: missing), WRONGTYPE for another type. */

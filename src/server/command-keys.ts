@@ -132,6 +132,22 @@ const setGetKeys: KeysProc = (argv, flags) => {
   return [1];
 };
 
+const PFMERGE_DEST_FLAGS: readonly string[] = ['RW', 'access', 'insert'];
+const PFMERGE_SOURCE_FLAGS: readonly string[] = ['RO', 'access'];
+
+/**
+ * PFMERGE destkey [sourcekey ...] — ours, not Redis's: Redis 7.0 has no getkeys function for it and its
+ * key specs find no key when no source is given; the destination must still route the command.
+ */
+const pfmergeGetKeys: KeysProc = (argv, flags) => {
+  const out: number[] = [];
+  for (let i = 1; i < argv.length; i++) {
+    out.push(i);
+    if (flags !== null) flags.push(i === 1 ? PFMERGE_DEST_FLAGS : PFMERGE_SOURCE_FLAGS);
+  }
+  return out;
+};
+
 /**
  * Redis's getkeys functions by their names in Redis's source (what a spec's damselfly.getKeysFunction
  * names). A name missing here must be provided by the command's handler (impl.getKeys: SORT).
@@ -145,6 +161,7 @@ export const KEYS_FUNCTIONS: Readonly<Record<string, KeysProc>> = {
   zmpopGetKeys: genericGetKeys(0, 1, 2, 1),
   bzmpopGetKeys: genericGetKeys(0, 2, 3, 1),
   setGetKeys,
+  pfmergeGetKeys,
 };
 
 function equalsIgnoreCase(b: Buffer, word: string): boolean {

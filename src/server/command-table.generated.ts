@@ -140,6 +140,11 @@ export type CommandName =
   | 'pexpire'
   | 'pexpireat'
   | 'pexpiretime'
+  | 'pfadd'
+  | 'pfcount'
+  | 'pfdebug'
+  | 'pfmerge'
+  | 'pfselftest'
   | 'ping'
   | 'psetex'
   | 'pttl'
@@ -445,6 +450,11 @@ export const COMMANDS: readonly GeneratedCommand[] = ([
   ['pexpire', FLAG_WRITE | FLAG_FAST, 0],
   ['pexpireat', FLAG_WRITE | FLAG_FAST, 0],
   ['pexpiretime', FLAG_READONLY | FLAG_FAST, 0],
+  ['pfadd', FLAG_WRITE | FLAG_DENYOOM | FLAG_FAST, 0],
+  ['pfcount', FLAG_READONLY, 0],
+  ['pfdebug', FLAG_WRITE | FLAG_DENYOOM | FLAG_ADMIN, 0],
+  ['pfmerge', FLAG_WRITE | FLAG_DENYOOM, 0],
+  ['pfselftest', FLAG_ADMIN, 0],
   ['ping', FLAG_FAST, 0],
   ['psetex', FLAG_WRITE | FLAG_DENYOOM, 0],
   ['pttl', FLAG_READONLY | FLAG_FAST, 0],
