@@ -37,7 +37,7 @@ export const ERR_LEX_RANGE = 'ERR min or max not valid string range item';
 // ---------------------------------------------------------------------------------------------
 
 /** Redis zaddGenericCommand: ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...], and ZINCRBY. */
-function zaddGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, flags: number): void {
+export function zaddGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, flags: number): void {
   let ch = false;
   let at = 2;
   for (; at < args.length; at++) {
