@@ -6,8 +6,8 @@
 // walk stops as soon as that many points were kept, at the same point as Redis.
 
 import type { ZSet } from './zset.ts';
-import { cellScoreRange, pointOfScore, type GeoCell } from './geohash.ts';
-import { distanceIfWithin, searchCells, type GeoShape } from './geo-shape.ts';
+import { cellScoreRange, type GeoCell } from './geohash.ts';
+import { ShapeTest, searchCells, type GeoShape } from './geo-shape.ts';
 
 /** A point found (geoPoint): its decoded position, its distance from the centre in metres, its score. */
 export interface GeoPoint {
@@ -25,6 +25,7 @@ function sameCell(a: GeoCell, b: GeoCell): boolean {
 /** The points of `z` inside the shape, in Redis's order; at most `limit` of them when limit > 0. */
 export function geoSearch(z: ZSet, shape: GeoShape, limit: number): GeoPoint[] {
   const cells = searchCells(shape);
+  const test = new ShapeTest(shape);
   const out: GeoPoint[] = [];
   const range = [0, 0];
   const xy = [0, 0];
@@ -40,8 +41,7 @@ export function geoSearch(z: ZSet, shape: GeoShape, limit: number): GeoPoint[] {
     if (first >= 0) {
       z.walk(first, false, (member, score) => {
         if (score >= max) return false;
-        pointOfScore(score, xy);
-        const dist = distanceIfWithin(shape, xy[0], xy[1]);
+        const dist = test.distanceIfWithin(score, xy);
         if (dist >= 0) out.push({ member, score, dist, lon: xy[0], lat: xy[1] });
         return !(out.length > 0 && limit > 0 && out.length >= limit);
       });

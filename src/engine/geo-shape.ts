@@ -4,7 +4,7 @@
 // Invariants: every formula is Redis's, operation for operation, so that in/out decisions and printed
 // digits agree; a dropped neighbour is null (Redis's GZERO).
 
-import { GEO_STEP_MAX, cellArea, encodeCell, movedX, movedY, type GeoArea, type GeoCell } from './geohash.ts';
+import { GEO_STEP_MAX, cellArea, encodeCell, latOfScore, lonOfLastScore, movedX, movedY, type GeoArea, type GeoCell } from './geohash.ts';
 
 export const EARTH_RADIUS_IN_METERS = 6372797.560856;
 const MERCATOR_MAX = 20037726.37;
@@ -51,19 +51,62 @@ export function geoDistance(lon1: number, lat1: number, lon2: number, lat2: numb
 }
 
 /**
- * geoWithinShape's test for a decoded point: its distance from the centre (in metres) when it is inside
- * the shape, else -1.
+ * geoWithinShape's test for decoded points, with what depends on the centre alone computed once (the
+ * same values Redis computes each time, so the same results).
  */
-export function distanceIfWithin(s: GeoShape, lon: number, lat: number): number {
-  if (s.type === SHAPE_CIRCLE) {
-    const d = geoDistance(s.lon, s.lat, lon, lat);
-    return d > s.radius * s.conversion ? -1 : d;
+export class ShapeTest {
+  private readonly s: GeoShape;
+  private readonly lon1r: number;
+  private readonly lat1r: number;
+  private readonly cosLat1: number;
+  private readonly radiusM: number;
+  /** No point farther in latitude alone than this can be inside (a margin over the radius for rounding). */
+  private readonly latReject: number;
+
+  constructor(s: GeoShape) {
+    this.s = s;
+    this.lon1r = degRad(s.lon);
+    this.lat1r = degRad(s.lat);
+    this.cosLat1 = Math.cos(this.lat1r);
+    this.radiusM = s.radius * s.conversion;
+    this.latReject = this.radiusM + this.radiusM * 1e-9 + 1e-9;
   }
-  const widthM = s.width * s.conversion;
-  const heightM = s.height * s.conversion;
-  if (latDistance(lat, s.lat) > heightM / 2) return -1;
-  if (geoDistance(lon, lat, s.lon, lat) > widthM / 2) return -1;
-  return geoDistance(s.lon, s.lat, lon, lat);
+
+  /**
+   * The distance in metres from the centre of the point a score stands for when it is inside the shape
+   * (its position then in xy as [lon, lat]), else -1.
+   */
+  distanceIfWithin(score: number, xy: number[]): number {
+    const s = this.s;
+    const lat = latOfScore(score);
+    if (s.type === SHAPE_CIRCLE) {
+      // The great-circle distance is never below the distance in latitude: most points outside are
+      // rejected here, before the longitude and the trigonometry (the margin keeps every decision Redis's).
+      const lat2r = degRad(lat);
+      if (EARTH_RADIUS_IN_METERS * Math.abs(lat2r - this.lat1r) > this.latReject) return -1;
+      const lon = lonOfLastScore();
+      xy[0] = lon;
+      xy[1] = lat;
+      // geohashGetDistance(s.lon, s.lat, lon, lat) with the centre's terms kept.
+      const v = Math.sin((degRad(lon) - this.lon1r) / 2);
+      let d: number;
+      if (v === 0) d = latDistance(s.lat, lat);
+      else {
+        const u = Math.sin((lat2r - this.lat1r) / 2);
+        const a = u * u + this.cosLat1 * Math.cos(lat2r) * v * v;
+        d = 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a));
+      }
+      return d > this.radiusM ? -1 : d;
+    }
+    const lon = lonOfLastScore();
+    xy[0] = lon;
+    xy[1] = lat;
+    const widthM = s.width * s.conversion;
+    const heightM = s.height * s.conversion;
+    if (latDistance(lat, s.lat) > heightM / 2) return -1;
+    if (geoDistance(lon, lat, s.lon, lat) > widthM / 2) return -1;
+    return geoDistance(s.lon, s.lat, lon, lat);
+  }
 }
 
 /** geohashEstimateStepsByRadius. */

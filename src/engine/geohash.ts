@@ -101,16 +101,6 @@ function scoreHalves(score: number, out: number[]): void {
   out[1] = Number(v & 0xffffffffn);
 }
 
-/** The step-26 cell a score stands for (decodeGeohash's GeoHashBits, deinterleaved). */
-export function cellOfScore(score: number): GeoCell {
-  scoreHalves(score, halves);
-  const hi = halves[0];
-  const lo = halves[1];
-  const lat = (compact16(lo) | (compact16(hi) << 16)) >>> 0;
-  const lon = (compact16(lo >>> 1) | (compact16(hi >>> 1) << 16)) >>> 0;
-  return { lat, lon, step: GEO_STEP_MAX };
-}
-
 /** geohashDecode over the score ranges. */
 export function cellArea(c: GeoCell, out: GeoArea): GeoArea {
   const latScale = GEO_LAT_MAX - GEO_LAT_MIN;
@@ -123,22 +113,36 @@ export function cellArea(c: GeoCell, out: GeoArea): GeoArea {
   return out;
 }
 
-const scratchArea: GeoArea = { latMin: 0, latMax: 0, lonMin: 0, lonMax: 0 };
+const LAT_SCALE = GEO_LAT_MAX - GEO_LAT_MIN;
+const LON_SCALE = GEO_LONG_MAX - GEO_LONG_MIN;
+const DIV26 = 2 ** GEO_STEP_MAX;
 
 /**
- * The point a score stands for (decodeGeohash): its cell's centre, clamped to the ranges; written to
- * out as [lon, lat].
+ * The latitude of the point a score stands for (decodeGeohash: the step-26 cell of (uint64_t)score,
+ * deinterleaved; the cell's centre, clamped). Allocates nothing; leaves the score's halves for lonOfScore.
  */
+export function latOfScore(score: number): number {
+  scoreHalves(score, halves);
+  const lat = (compact16(halves[1]) | (compact16(halves[0]) << 16)) >>> 0;
+  const latMin = GEO_LAT_MIN + (lat / DIV26) * LAT_SCALE;
+  const latMax = GEO_LAT_MIN + (((lat + 1) >>> 0) / DIV26) * LAT_SCALE;
+  const y = (latMin + latMax) / 2;
+  return y > GEO_LAT_MAX ? GEO_LAT_MAX : y < GEO_LAT_MIN ? GEO_LAT_MIN : y;
+}
+
+/** The longitude of the point of the score latOfScore was last called with. */
+export function lonOfLastScore(): number {
+  const lon = (compact16(halves[1] >>> 1) | (compact16(halves[0] >>> 1) << 16)) >>> 0;
+  const lonMin = GEO_LONG_MIN + (lon / DIV26) * LON_SCALE;
+  const lonMax = GEO_LONG_MIN + (((lon + 1) >>> 0) / DIV26) * LON_SCALE;
+  const x = (lonMin + lonMax) / 2;
+  return x > GEO_LONG_MAX ? GEO_LONG_MAX : x < GEO_LONG_MIN ? GEO_LONG_MIN : x;
+}
+
+/** The point a score stands for, written to out as [lon, lat]. */
 export function pointOfScore(score: number, out: number[]): void {
-  const a = cellArea(cellOfScore(score), scratchArea);
-  let x = (a.lonMin + a.lonMax) / 2;
-  if (x > GEO_LONG_MAX) x = GEO_LONG_MAX;
-  if (x < GEO_LONG_MIN) x = GEO_LONG_MIN;
-  let y = (a.latMin + a.latMax) / 2;
-  if (y > GEO_LAT_MAX) y = GEO_LAT_MAX;
-  if (y < GEO_LAT_MIN) y = GEO_LAT_MIN;
-  out[0] = x;
-  out[1] = y;
+  out[1] = latOfScore(score);
+  out[0] = lonOfLastScore();
 }
 
 const GEOALPHABET = '0123456789bcdefghjkmnpqrstuvwxyz';
