@@ -6,6 +6,7 @@
 // walk stops as soon as that many points were kept, at the same point as Redis.
 
 import type { ZSet } from './zset.ts';
+import { pqsort } from './pqsort.ts';
 import { cellScoreRange, type GeoCell } from './geohash.ts';
 import { ShapeTest, searchCells, type GeoShape } from './geo-shape.ts';
 
@@ -51,8 +52,16 @@ export function geoSearch(z: ZSet, shape: GeoShape, limit: number): GeoPoint[] {
   return out;
 }
 
-/** Redis's sort_gp_asc order (stable, as glibc's merge sort qsort). */
-export function sortByDistance(points: GeoPoint[], desc: boolean): void {
-  if (desc) points.sort((a, b) => (a.dist > b.dist ? -1 : a.dist === b.dist ? 0 : 1));
-  else points.sort((a, b) => (a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1));
+const byDistanceAsc = (a: GeoPoint, b: GeoPoint): number => (a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1);
+const byDistanceDesc = (a: GeoPoint, b: GeoPoint): number => -byDistanceAsc(a, b);
+
+/**
+ * Redis's ordering of a search's points by distance: the whole array by qsort (glibc's, a stable merge
+ * sort, as Array.prototype.sort) when all are returned, else only the first `returned` by pqsort —
+ * whose order of equal distances is its own, reproduced.
+ */
+export function sortByDistance(points: GeoPoint[], desc: boolean, returned: number): void {
+  const cmp = desc ? byDistanceDesc : byDistanceAsc;
+  if (returned === points.length) points.sort(cmp);
+  else pqsort(points, cmp, 0, returned - 1);
 }

@@ -171,6 +171,18 @@ describe('geo commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_REDIS }
     ]);
   });
 
+  it('COUNT with points at equal distances: the order of Redis\'s partial sort', async () => {
+    const add: Arg[] = ['GEOADD', 'g'];
+    for (let i = 0; i < 90; i++) add.push(String(10 + (i % 3) * 0.01), String(45 + (i % 3) * 0.01), `m${(i * 37) % 90}`);
+    const cmds: Arg[][] = [add];
+    for (const n of ['1', '2', '5', '7', '8', '30', '41', '89', '90', '200']) {
+      cmds.push(['GEORADIUS', 'g', '10', '45', '100', 'km', 'COUNT', n], ['GEORADIUS', 'g', '10', '45', '100', 'km', 'COUNT', n, 'DESC']);
+      cmds.push(['GEOSEARCH', 'g', 'FROMLONLAT', '10.01', '45.01', 'BYBOX', '100', '100', 'km', 'COUNT', n, 'WITHDIST']);
+    }
+    cmds.push(['GEORADIUS', 'g', '10', '45', '100', 'km', 'ASC'], ['GEORADIUS', 'g', '10', '45', '100', 'km', 'DESC']);
+    await same(cmds);
+  });
+
   it('sorted-set commands on a geo set', async () => {
     await same([
       geoaddAll('g'), ['ZRANGE', 'g', '0', '-1', 'WITHSCORES'], ['ZSCORE', 'g', 'Paris'], ['ZRANGEBYSCORE', 'g', '3000000000000000', '+inf'],

@@ -279,7 +279,7 @@ function searchGeneric(x: ShardExec, args: Buffer[], srcAt: number, flags: numbe
   shape.lon = xy[0];
   shape.lat = xy[1];
   const points = geoSearch(z, shape, any ? count : 0);
-  if (sort !== SORT_NONE) sortByDistance(points, sort === SORT_DESC);
+  if (sort !== SORT_NONE) sortByDistance(points, sort === SORT_DESC, count === 0 || points.length < count ? points.length : count);
   if (count !== 0 && points.length > count) points.length = count;
   out.points = points;
   return out;
