@@ -183,6 +183,24 @@ describe('geo commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_REDIS }
     await same(cmds);
   });
 
+  it('COMMAND GETKEYS / GETKEYSANDFLAGS, and STORE inside MULTI across shards', async () => {
+    const calls: Arg[][] = [
+      ['GEORADIUS', 'src', '15', '37', '200', 'km', 'STORE', 'd1'], ['GEORADIUS', 'src', '15', '37', '200', 'km', 'STORE', 'd1', 'STOREDIST', 'd2'],
+      ['GEORADIUS', 'src', '15', '37', '200', 'km', 'COUNT', '1'], ['GEORADIUSBYMEMBER', 'src', 'm', '1', 'km', 'STOREDIST', 'd1'],
+      ['GEORADIUS_RO', 'src', '15', '37', '200', 'km'], ['GEOSEARCHSTORE', 'a', 'b', 'FROMLONLAT', '1', '1', 'BYRADIUS', '1', 'km'],
+      ['GEOSEARCH', 'a', 'FROMLONLAT', '1', '1', 'BYRADIUS', '1', 'km'], ['GEOADD', 'k', '1', '2', 'm'], ['GEOPOS', 'k', 'm'],
+    ];
+    const cmds: Arg[][] = [];
+    for (const c of calls) cmds.push(['COMMAND', 'GETKEYS', ...c], ['COMMAND', 'GETKEYSANDFLAGS', ...c]);
+    cmds.push(
+      geoaddAll('src'), ['MULTI'], ['GEORADIUS', 'src', '15', '37', '2000', 'km', 'STORE', 'dst1'],
+      ['GEOSEARCHSTORE', 'dst2', 'src', 'FROMLONLAT', '15', '37', 'BYRADIUS', '2000', 'km', 'COUNT', '2'],
+      ['GEORADIUSBYMEMBER', 'src', 'Paris', '500', 'km', 'STORE', 'dst3'], ['ZRANGE', 'dst1', '0', '-1'], ['GEOPOS', 'dst2', 'Palermo', 'Catania'],
+      ['ZRANGE', 'dst3', '0', '-1', 'WITHSCORES'], ['EXEC'],
+    );
+    await same(cmds);
+  });
+
   it('sorted-set commands on a geo set', async () => {
     await same([
       geoaddAll('g'), ['ZRANGE', 'g', '0', '-1', 'WITHSCORES'], ['ZSCORE', 'g', 'Paris'], ['ZRANGEBYSCORE', 'g', '3000000000000000', '+inf'],
