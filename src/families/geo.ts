@@ -15,7 +15,7 @@ import { shardOfKey } from '../runtime/slots.ts';
 import { ZSet } from '../engine/zset.ts';
 import { compareKeys } from '../engine/score-tree.ts';
 import { GEO_LAT_MAX, GEO_LAT_MIN, GEO_LONG_MAX, GEO_LONG_MIN, geohashString, pointOfScore, scoreOfPoint } from '../engine/geohash.ts';
-import { SHAPE_BOX, SHAPE_CIRCLE, geoDistance, type GeoShape } from '../engine/geo-shape.ts';
+import { SHAPE_BOX, SHAPE_CIRCLE, geoDistanceExact, type GeoShape } from '../engine/geo-shape.ts';
 import { geoSearch, sortByDistance, type GeoPoint } from '../engine/geo-search.ts';
 import { OpError, defineOp } from '../server/shard-ops.ts';
 import { bytesList, scoredMembers, tuple, u32, type ScoredMembers } from '../util/codec.ts';
@@ -119,7 +119,7 @@ function opGeoDist(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const b = [0, 0];
   pointOfScore(s1, a);
   pointOfScore(s2, b);
-  w.bulk(formatDistance(geoDistance(a[0], a[1], b[0], b[1]) / toMeter));
+  w.bulk(formatDistance(geoDistanceExact(a[0], a[1], b[0], b[1]) / toMeter));
 }
 
 /** GEOHASH key [member [member ...]] */
@@ -167,6 +167,8 @@ interface SearchOutcome {
   withHash: boolean;
   withCoord: boolean;
   conversion: number;
+  /** The centre, [lon, lat]. */
+  centre: number[];
 }
 
 const SORT_NONE = 0;
@@ -273,7 +275,7 @@ function searchGeneric(x: ShardExec, args: Buffer[], srcAt: number, flags: numbe
   if (search && !(fromMember || fromLoc)) return `ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ${name}`;
   if (search && !(byRadius || byBox)) return `ERR exactly one of BYRADIUS and BYBOX can be specified for ${name}`;
   if (any && count === 0) return 'ERR the ANY argument requires COUNT argument';
-  const out: SearchOutcome = { points: [], storeAt, storeDist, withDist, withHash, withCoord, conversion: shape.conversion };
+  const out: SearchOutcome = { points: [], storeAt, storeDist, withDist, withHash, withCoord, conversion: shape.conversion, centre: xy };
   if (z === undefined) return out;
   if (count !== 0 && sort === SORT_NONE && !any) sort = SORT_ASC;
   shape.lon = xy[0];
@@ -331,11 +333,15 @@ function replyPoints(w: ReplyWriter, o: SearchOutcome): void {
   }
 }
 
-/** The pairs a STORE / STOREDIST stores, in (score, member) order as the stored set has them. */
+/**
+ * The pairs a STORE / STOREDIST stores, in (score, member) order as the stored set has them. A stored
+ * distance shows its last bit, so it is computed again with glibc's (correctly rounded) trigonometry.
+ */
 function storedPairs(o: SearchOutcome): ScoredMembers {
   const pts = o.points;
   const scores: number[] = new Array(pts.length);
-  for (let i = 0; i < pts.length; i++) scores[i] = o.storeDist ? pts[i].dist / o.conversion : pts[i].score;
+  const [lon, lat] = o.centre;
+  for (let i = 0; i < pts.length; i++) scores[i] = o.storeDist ? geoDistanceExact(lon, lat, pts[i].lon, pts[i].lat) / o.conversion : pts[i].score;
   const order = pts.map((_p, i) => i);
   order.sort((a, b) => compareKeys(scores[a], pts[a].member, scores[b], pts[b].member));
   return { scores: order.map((i) => scores[i]), members: order.map((i) => pts[i].member) };
