@@ -64,9 +64,17 @@ export function geoDistanceExact(lon1: number, lat1: number, lon2: number, lat2:
   const lat1r = degRad(lat1);
   const lat2r = degRad(lat2);
   const u = crSin((lat2r - lat1r) / 2);
-  const a = u * u + crCos(lat1r) * crCos(lat2r) * v * v;
+  if (lat1r !== exactCosOf[0]) {
+    // A search stores many distances from one centre: its cosine is kept.
+    exactCosOf[0] = lat1r;
+    exactCosOf[1] = crCos(lat1r);
+  }
+  const a = u * u + exactCosOf[1] * crCos(lat2r) * v * v;
   return 2.0 * EARTH_RADIUS_IN_METERS * crAsin(Math.sqrt(a));
 }
+
+/** [the last centre latitude geoDistanceExact saw (radians), its cosine]. */
+const exactCosOf = new Float64Array([NaN, NaN]);
 
 /**
  * geoWithinShape's test for decoded points, with what depends on the centre alone computed once (the

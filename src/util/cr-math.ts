@@ -71,6 +71,9 @@ for (let n = 1; n <= 40; n++) {
   INV_FACT_L.push(R[1]);
 }
 
+/** Taylor terms from this one on are summed in doubles (see taylor). */
+const DD_TERMS = 8;
+
 // pi/2 in three parts.
 const PIO2_1 = 1.5707963267948966;
 const PIO2_2 = 6.123233995736766e-17;
@@ -92,13 +95,19 @@ function taylor(rh: number, rl: number, odd: boolean): void {
     t *= r2h / ((2 * terms + o - 1) * (2 * terms + o));
     if (t < 7.7e-34) break;
   }
-  let sh = INV_FACT_H[2 * terms + o];
-  let sl = INV_FACT_L[2 * terms + o];
-  if (terms % 2 === 1) {
-    sh = -sh;
-    sl = -sl;
+  // The terms from DD_TERMS on are below 2^-55 of the sum: summed in plain doubles, their rounding
+  // errors stay under 2^-105 of it.
+  let k = terms;
+  let t = 0;
+  for (; k >= DD_TERMS; k--) t = t * r2h + (k % 2 === 0 ? INV_FACT_H[2 * k + o] : -INV_FACT_H[2 * k + o]);
+  let sh = t;
+  let sl = 0;
+  if (k === terms) {
+    sh = k % 2 === 0 ? INV_FACT_H[2 * k + o] : -INV_FACT_H[2 * k + o];
+    sl = k % 2 === 0 ? INV_FACT_L[2 * k + o] : -INV_FACT_L[2 * k + o];
+    k--;
   }
-  for (let k = terms - 1; k >= 0; k--) {
+  for (; k >= 0; k--) {
     ddMul(sh, sl, r2h, r2l);
     const ph = R[0];
     const pl = R[1];
