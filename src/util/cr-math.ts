@@ -52,6 +52,18 @@ function ddAdd(ah: number, al: number, bh: number, bl: number): void {
   twoSum(R[0], R[1] + tl);
 }
 
+/**
+ * (ah + al) + (bh + bl) into R[0] + R[1] without the low parts' own error term: accurate to ~2^-104 when
+ * the sum does not cancel (the Taylor steps: |b| > |a|, same sign or a much smaller).
+ */
+function ddAddNoCancel(ah: number, al: number, bh: number, bl: number): void {
+  twoSum(ah, bh);
+  const e = R[1] + (al + bl);
+  const s = R[0] + e;
+  R[1] = e - (s - R[0]);
+  R[0] = s;
+}
+
 /** (ah + al) / n for a small integer n, into R[0] + R[1]. */
 function ddDivSmall(ah: number, al: number, n: number): void {
   const q1 = ah / n;
@@ -112,7 +124,7 @@ function taylor(rh: number, rl: number, odd: boolean): void {
     const ph = R[0];
     const pl = R[1];
     const sign = k % 2 === 0 ? 1 : -1;
-    ddAdd(ph, pl, sign * INV_FACT_H[2 * k + o], sign * INV_FACT_L[2 * k + o]);
+    ddAddNoCancel(ph, pl, sign * INV_FACT_H[2 * k + o], sign * INV_FACT_L[2 * k + o]);
     sh = R[0];
     sl = R[1];
   }
@@ -161,7 +173,7 @@ export function crCos(x: number): number {
   return sinCos(x, 1);
 }
 
-/** asin(x), correctly rounded: one Newton step in double-double from Math.asin. */
+/** asin(x), correctly rounded: one Newton step from Math.asin with sin in double-double. */
 export function crAsin(x: number): number {
   if (!(x >= -1 && x <= 1)) return NaN;
   if (x === 0) return x;
@@ -189,19 +201,13 @@ export function crAsin(x: number): number {
     taylor(rh, rl, q % 2 === 0);
     const sh = q >= 2 ? -R[0] : R[0];
     const sl = q >= 2 ? -R[1] : R[1];
-    taylor(rh, rl, q % 2 === 1);
-    const qc = (q + 1) % 4;
-    const ch = qc >= 2 ? -R[0] : R[0];
-    return newton(x, y0, sh, sl, ch);
+    return newton(x, y0, sh, sl, Math.cos(y0));
   }
   taylor(y0, 0, true);
-  const sh = R[0];
-  const sl = R[1];
-  taylor(y0, 0, false);
-  return newton(x, y0, sh, sl, R[0]);
+  return newton(x, y0, R[0], R[1], Math.cos(y0));
 }
 
-/** y0 + (x - s) / c, rounded once. */
+/** y0 + (x - s) / c, rounded once (c, the derivative, is needed to a double's precision only). */
 function newton(x: number, y0: number, sh: number, sl: number, ch: number): number {
   twoSum(x, -sh);
   const d = R[0] + (R[1] - sl);
