@@ -107,6 +107,12 @@ describe('geo commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_REDIS }
         cmds.push(['GEOSEARCH', 'g', 'FROMLONLAT', lon, lat, 'BYBOX', wd, h, u, 'COUNT', '1', 'ANY']);
       }
     }
+    for (const [wd, h] of [['inf', 'inf'], ['inf', '1'], ['1', 'inf'], ['-0', '0'], ['1e308', '1e308']]) {
+      cmds.push(['GEOSEARCH', 'g', 'FROMLONLAT', '10', '20', 'BYBOX', wd, h, 'km', 'WITHDIST'], ['GEOSEARCH', 'g', 'FROMMEMBER', 'Corner', 'BYBOX', wd, h, 'm']);
+    }
+    for (const r of ['inf', '-0', '1e308', '0.0000001', '20037726.37', '10018863']) {
+      cmds.push(['GEOSEARCH', 'g', 'FROMLONLAT', '-170', '-80', 'BYRADIUS', r, 'm', 'WITHDIST'], ['GEORADIUS', 'g', '179.999', '0', r, 'km', 'WITHCOORD']);
+    }
     cmds.push(['GEORADIUSBYMEMBER', 'nokey', 'm', 'notanumber', 'parsecs'], ['GEOSEARCH', 'nokey', 'FROMMEMBER', 'x', 'BYRADIUS', '1', 'km']);
     await same(cmds);
   });
