@@ -7,7 +7,7 @@
 // other shards. Skips when redis-server is not installed.
 
 import { describe, it } from 'node:test';
-import { DEFAULT_NORMALIZERS, REDIS_AVAILABLE, SKIP_NO_REDIS, type Arg } from '../../test/harness.ts';
+import { DEFAULT_NORMALIZERS, REDIS_AVAILABLE, SKIP_NO_REDIS, rng, type Arg } from '../../test/harness.ts';
 import { diffSuite } from '../../test/collection-suites.ts';
 
 /** Cities and edge points: [lon, lat, name]. */
@@ -207,6 +207,36 @@ describe('geo commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_REDIS }
       ['GEORADIUSBYMEMBER', 'src', 'Paris', '500', 'km', 'STORE', 'dst3'], ['ZRANGE', 'dst1', '0', '-1'], ['GEOPOS', 'dst2', 'Palermo', 'Catania'],
       ['ZRANGE', 'dst3', '0', '-1', 'WITHSCORES'], ['EXEC'],
     );
+    await same(cmds);
+  });
+
+  it('seeded random points and searches: walk order, decisions, distances, coordinates', async () => {
+    const r = rng(20261207);
+    const pick = <T>(a: T[]): T => a[Math.floor(r() * a.length)];
+    const num = (lo: number, hi: number, digits: number): string => (lo + r() * (hi - lo)).toFixed(digits);
+    const add: Arg[] = ['GEOADD', 'g'];
+    for (let i = 0; i < 400; i++) {
+      // Half spread over the world, half in clusters (near the antimeridian, a pole limit, Europe).
+      const c = pick([null, null, [179.5, 10], [-179.5, -10], [0, 84.5], [12, 45]]);
+      const lon = c === null ? num(-180, 180, 6) : String(Math.max(-180, Math.min(180, c[0] + (r() - 0.5) * 3)).toFixed(5));
+      const lat = c === null ? num(-85, 85, 6) : String(Math.max(-85.05, Math.min(85.05, c[1] + (r() - 0.5) * 2)).toFixed(5));
+      add.push(lon, lat, `p${i}`);
+    }
+    const cmds: Arg[][] = [add];
+    for (let i = 0; i < 120; i++) {
+      const unit = pick(['m', 'km', 'mi', 'ft']);
+      const perUnit = { m: 1, km: 1000, mi: 1609.34, ft: 0.3048 }[unit]!;
+      const span = (pick([1, 10, 100, 1000, 5000]) * 1000) / perUnit;
+      const opts: Arg[] = [];
+      if (r() < 0.4) opts.push(pick(['ASC', 'DESC']));
+      if (r() < 0.4) opts.push('COUNT', String(1 + Math.floor(r() * 8)), ...(r() < 0.3 ? ['ANY'] : []));
+      for (const w of ['WITHDIST', 'WITHCOORD', 'WITHHASH']) if (r() < 0.3) opts.push(w);
+      const centre: [string, string] = r() < 0.3 ? [num(178, 180, 4), num(-20, 20, 4)] : [num(-180, 180, 4), num(-85, 85, 4)];
+      const from: Arg[] = r() < 0.3 ? ['FROMMEMBER', `p${Math.floor(r() * 400)}`] : ['FROMLONLAT', ...centre];
+      const by: Arg[] = r() < 0.5 ? ['BYRADIUS', span.toFixed(3), unit] : ['BYBOX', (span * 2 * r()).toFixed(3), (span * 2 * r()).toFixed(3), unit];
+      if (r() < 0.3) cmds.push(['GEORADIUS', 'g', ...centre, span.toFixed(3), unit, ...opts]);
+      else cmds.push(['GEOSEARCH', 'g', ...from, ...by, ...opts]);
+    }
     await same(cmds);
   });
 
