@@ -53,14 +53,14 @@ function lonLatOf(args: Buffer[], at: number, out: number[]): string | null {
   }
   const [x, y] = out;
   if (x < GEO_LONG_MIN || x > GEO_LONG_MAX || y < GEO_LAT_MIN || y > GEO_LAT_MAX) {
-    // addReplyErrorFormat turns the format's own "\r\n" into spaces.
+    // Redis's format ends in "\r\n", which its error reply trims.
     return `ERR invalid longitude,latitude pair ${printfFixed(x, 6)},${printfFixed(y, 6)}`;
   }
   return null;
 }
 
 /** addReplyDoubleDistance: fixedpoint_d2string(d, 4) — d * 10^4 rounded half-even (llrint), 4 decimals. */
-export function formatDistance(d: number): string {
+function formatDistance(d: number): string {
   if (d === 0) return '0.0000';
   const p = d * 10000;
   let r = Math.round(p);
