@@ -3,7 +3,7 @@
 // its 52-bit geohash (src/engine/geohash.ts); searches read the nine cells' score ranges
 // (src/engine/geo-search.ts).
 // Invariants: arguments are checked in Redis's order with its error texts (the source key is looked up
-// first, then the arguments are read left to right); GEOADD is ZADD with the computed scores; a search
+// first, then the arguments are read left to right); GEOADD is ZADD's adding with the computed scores; a search
 // with STORE/STOREDIST runs on the source's shard and stores on the destination's, in the encoding Redis
 // gives a stored result; distances print as Redis's fixedpoint "%.4f", coordinates as its
 // ld2string(LD_STR_HUMAN) (a RESP3 double), hashes as integers.
@@ -19,10 +19,11 @@ import { SHAPE_BOX, SHAPE_CIRCLE, geoDistance, geoDistanceExact, type GeoShape }
 import { geoSearch, sortByDistance, type GeoPoint } from '../engine/geo-search.ts';
 import { OpError, defineOp } from '../server/shard-ops.ts';
 import { bytesList, scoredMembers, tuple, u32, type ScoredMembers } from '../util/codec.ts';
-import { formatInt, formatLongDouble, longDoubleOf, parseDoubleArg, printfFixed } from '../util/numbers.ts';
+import { formatLongDouble, longDoubleOf, parseDoubleArg, printfFixed } from '../util/numbers.ts';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, keyString, lookupRead, parseInteger } from './family-util.ts';
 import { STORE_SORTED, ZSET_STORE, storeSorted, zsetOf } from './zset-common.ts';
-import { zaddGeneric } from './zset.ts';
+import { zaddScored } from './zset.ts';
+import { ZADD_NX, ZADD_XX } from '../engine/zset.ts';
 
 const ERR_NOT_FLOAT = 'ERR value is not a valid float';
 const ERR_UNIT = 'ERR unsupported unit provided. please use M, KM, FT, MI';
@@ -79,27 +80,30 @@ function replyCoord(w: ReplyWriter, v: number): void {
 // GEOADD GEODIST GEOHASH GEOPOS
 // ---------------------------------------------------------------------------------------------
 
-/** GEOADD key [NX | XX] [CH] longitude latitude member [longitude latitude member ...] — ZADD with the points' scores. */
+/** GEOADD key [NX | XX] [CH] longitude latitude member [longitude latitude member ...] — ZADD's adding with the points' scores. */
 function opGeoAdd(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   let at = 2;
   let nx = false;
   let xx = false;
+  let ch = false;
   for (; at < args.length; at++) {
     const o = args[at];
     if (isWord(o, 'NX')) nx = true;
     else if (isWord(o, 'XX')) xx = true;
-    else if (!isWord(o, 'CH')) break;
+    else if (isWord(o, 'CH')) ch = true;
+    else break;
   }
-  if ((args.length - at) % 3 !== 0 || (xx && nx)) return w.error(ERR_SYNTAX);
   const elements = (args.length - at) / 3;
-  const zargs: Buffer[] = args.slice(0, at);
+  // ZADD's check of the rewritten command follows: no pairs is a syntax error too.
+  if ((args.length - at) % 3 !== 0 || (xx && nx) || elements === 0) return w.error(ERR_SYNTAX);
+  const scores: number[] = new Array(elements);
   const xy = [0, 0];
   for (let i = 0; i < elements; i++) {
     const err = lonLatOf(args, at + i * 3, xy);
     if (err !== null) return w.error(err);
-    zargs.push(Buffer.from(formatInt(scoreOfPoint(xy[0], xy[1])), 'latin1'), args[at + i * 3 + 2]);
+    scores[i] = scoreOfPoint(xy[0], xy[1]);
   }
-  zaddGeneric(x, zargs, w, 0);
+  zaddScored(x, args, at + 2, 3, (nx ? ZADD_NX : 0) | (xx ? ZADD_XX : 0), ch, scores, w);
 }
 
 /** GEODIST key member1 member2 [M | KM | FT | MI] */
