@@ -29,6 +29,7 @@ import * as blockingCommands from './families/blocking-commands.ts';
 import * as sort from './families/sort.ts';
 import * as memory from './families/memory.ts';
 import * as hyperloglog from './families/hyperloglog.ts';
+import * as geo from './families/geo.ts';
 
 /** Operations of the server layer itself (not of a family). */
 const SERVER_OPS: ShardOp<any, any>[] = [...PUSH_OPS];
@@ -41,7 +42,7 @@ interface Family {
 
 export const FAMILIES: Record<string, Family> = {
   strings, keyspace, keyspaceExpire, keyspaceScan, keyspaceFlush, keyspaceMove, keyspaceObject, clientCommands, server, info, config, commandDocs, multiExec, lists, hashes, sets, zset, blockingCommands, sort, memory,
-  hyperloglog,
+  hyperloglog, geo,
 };
 
 export function buildServerTable(): CommandTable {

@@ -66,10 +66,19 @@ function zaddGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, flags: number
     if (s === null) return w.error(ERR_NOT_FLOAT);
     scores[j] = s;
   }
+  zaddScored(x, args, at + 1, 2, flags, ch, scores, w);
+}
+
+/**
+ * The adding half of zaddGenericCommand, for options already checked: the member of scores[j] is
+ * args[first + stride * j] (ZADD: score member pairs; GEOADD, whose scores it computes: lon lat member).
+ */
+export function zaddScored(x: ShardExec, args: Buffer[], first: number, stride: number, flags: number, ch: boolean, scores: number[], w: ReplyWriter): void {
   const key = args[1];
   const e = lookupWrite(x, key);
   let z = zsetOf(e, w);
   if (z === null) return;
+  const incr = (flags & ZADD_INCR) !== 0;
   let added = 0;
   let updated = 0;
   let processed = 0;
@@ -78,13 +87,13 @@ function zaddGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, flags: number
   if (z === undefined) {
     if (flags & ZADD_XX) return incr ? w.nullBulk() : w.integer(0);
     const limits = zsetLimits(x);
-    z = ZSet.empty(limits.maxEntries !== 0 && args[at + 1].length <= limits.maxValue);
+    z = ZSet.empty(limits.maxEntries !== 0 && args[first].length <= limits.maxValue);
     storeValue(x, key, z, 0);
   }
   const limits = zsetLimits(x);
   let nan = false;
-  for (let j = 0; j < n; j++) {
-    const out = z.add(scores[j], keyString(args[at + 2 * j + 1]), flags, limits);
+  for (let j = 0; j < scores.length; j++) {
+    const out = z.add(scores[j], keyString(args[first + stride * j]), flags, limits);
     if (out & ZADD_OUT_NAN) {
       nan = true;
       break;

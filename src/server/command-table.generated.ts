@@ -67,6 +67,16 @@ export type CommandName =
   | 'flushdb'
   | 'function'
   | 'function|flush'
+  | 'geoadd'
+  | 'geodist'
+  | 'geohash'
+  | 'geopos'
+  | 'georadius'
+  | 'georadius_ro'
+  | 'georadiusbymember'
+  | 'georadiusbymember_ro'
+  | 'geosearch'
+  | 'geosearchstore'
   | 'get'
   | 'getdel'
   | 'getex'
@@ -377,6 +387,16 @@ export const COMMANDS: readonly GeneratedCommand[] = ([
   ['flushdb', FLAG_WRITE, FACT_GLOBAL_WRITE],
   ['function|flush', FLAG_WRITE | FLAG_NOSCRIPT, 0],
   ['function', 0, 0],
+  ['geoadd', FLAG_WRITE | FLAG_DENYOOM, 0],
+  ['geodist', FLAG_READONLY, 0],
+  ['geohash', FLAG_READONLY, 0],
+  ['geopos', FLAG_READONLY, 0],
+  ['georadius', FLAG_WRITE | FLAG_DENYOOM | FLAG_MOVABLEKEYS, 0],
+  ['georadius_ro', FLAG_READONLY, 0],
+  ['georadiusbymember', FLAG_WRITE | FLAG_DENYOOM | FLAG_MOVABLEKEYS, 0],
+  ['georadiusbymember_ro', FLAG_READONLY, 0],
+  ['geosearch', FLAG_READONLY, 0],
+  ['geosearchstore', FLAG_WRITE | FLAG_DENYOOM, 0],
   ['get', FLAG_READONLY | FLAG_FAST, 0],
   ['getdel', FLAG_WRITE | FLAG_FAST, 0],
   ['getex', FLAG_WRITE | FLAG_FAST, 0],

@@ -391,3 +391,17 @@ test('(long long) ceill(seconds * 1000) in long double (blocking timeouts)', () 
   assert.equal(ms('1e4932'), LLONG_MIN); // the product overflows to inf
   assert.equal(ms('0x10'), 16000n);
 });
+
+test('printfFixed is glibc printf %.Nf (exact value, ties to even); longDoubleOf widens exactly', async () => {
+  const { printfFixed, longDoubleOf, formatLongDouble } = await import('./numbers.ts');
+  assert.equal(printfFixed(0.0078125, 6), '0.007812');
+  assert.equal(printfFixed(0.0078135, 6), '0.007813');
+  assert.equal(printfFixed(2.5, 0), '2');
+  assert.equal(printfFixed(-0.5, 0), '-0');
+  assert.equal(printfFixed(180.0001, 6), '180.000100');
+  assert.equal(printfFixed(-Infinity, 6), '-inf');
+  assert.equal(printfFixed(1e21, 2), '1000000000000000000000.00');
+  assert.equal(formatLongDouble(longDoubleOf(13.361389338970184)), '13.36138933897018433');
+  assert.equal(formatLongDouble(longDoubleOf(-0)), '0');
+  assert.equal(formatLongDouble(longDoubleOf(5e-324)), '0');
+});

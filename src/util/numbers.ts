@@ -690,3 +690,42 @@ export function incrByFloat(current: Buffer | null, incr: Buffer): IncrByFloatRe
   if (sum.kind !== 'finite') return NAN_OR_INF;
   return { ok: true, value: formatLongDouble(sum) };
 }
+
+/** A double as the long double C widens it to (exactly). */
+export function longDoubleOf(d: number): LongDouble {
+  if (d !== d) return LD_NAN;
+  if (d === Infinity) return LD_INF;
+  if (d === -Infinity) return LD_NEG_INF;
+  if (d === 0) return Object.is(d, -0) ? LD_NEG_ZERO : LD_ZERO;
+  F64[0] = d;
+  const bits = U64[0];
+  const e = Number((bits >> 52n) & 0x7ffn);
+  const frac = bits & 0xfffffffffffffn;
+  return ldFinite(d < 0, e === 0 ? frac : frac | (1n << 52n), e === 0 ? -1074 : e - 1075);
+}
+
+const U64 = new BigUint64Array(F64.buffer);
+
+/**
+ * printf("%.<digits>f") of a double as glibc prints it: the exact value rounded half-even at `digits`
+ * fractional digits ("inf", "-inf" for infinities). digits <= 40.
+ */
+export function printfFixed(d: number, digits: number): string {
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  if (d !== d) return d < 0 ? '-nan' : 'nan';
+  const neg = d < 0 || Object.is(d, -0);
+  const a = Math.abs(d);
+  let s: string;
+  if (a >= 1e21) {
+    s = BigInt(a).toString() + (digits > 0 ? '.' + '0'.repeat(digits) : '');
+  } else {
+    // toFixed rounds exactly but a tie away from zero; glibc rounds a tie to even.
+    s = a.toFixed(digits);
+    const long = a.toFixed(digits + 60);
+    const dot = long.indexOf('.');
+    const end = digits > 0 ? dot + 1 + digits : dot;
+    if (/^50*$/.test(long.slice(dot + 1 + digits)) && (long.charCodeAt(digits > 0 ? end - 1 : dot - 1) - CH_0) % 2 === 0) s = long.slice(0, end);
+  }
+  return neg ? '-' + s : s;
+}
