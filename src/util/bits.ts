@@ -1,0 +1,183 @@
+// Bit arithmetic over byte strings, as Redis's bitops.c defines it: bit 0 is the most significant bit
+// of byte 0. Counting (a byte table, 32-bit SWAR over aligned words), finding the first set or clear
+// bit, combining strings (BITOP) word by word, and reading/writing the integers of BITFIELD.
+// Invariants: pure functions of their arguments; nothing here allocates per byte; bytes past a
+// string's end read as zero (Redis pads on the right); BITFIELD integers are exact 64-bit BigInts.
+
+/** Set bits per byte value. */
+const POPCOUNT8 = new Uint8Array(256);
+for (let i = 1; i < 256; i++) POPCOUNT8[i] = (i & 1) + POPCOUNT8[i >> 1];
+
+/** Below this many bytes a word view costs more than it saves. */
+const WORDS_FROM = 64;
+
+/** Set bits of a 32-bit word (SWAR). */
+function popcount32(v: number): number {
+  v -= (v >>> 1) & 0x55555555;
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/** Bytes from `at` to the next 4-byte boundary of the underlying memory (word views need it). */
+function toAligned(b: Uint8Array, at: number): number {
+  return (4 - ((b.byteOffset + at) & 3)) & 3;
+}
+
+/** Set bits in bytes [start, end) of b (Redis redisPopcount). */
+export function popcount(b: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  let i = start;
+  if (end - i >= WORDS_FROM) {
+    const lead = i + toAligned(b, i);
+    for (; i < lead; i++) n += POPCOUNT8[b[i]];
+    const words = (end - i) >>> 2;
+    const w = new Int32Array(b.buffer, b.byteOffset + i, words);
+    for (let j = 0; j < words; j++) n += popcount32(w[j]);
+    i += words << 2;
+  }
+  for (; i < end; i++) n += POPCOUNT8[b[i]];
+  return n;
+}
+
+/**
+ * Redis redisBitpos over bytes [start, start + count) of b: the position (from `start`'s first bit) of
+ * the first bit equal to `bit`; when there is none, -1 for a 1, and count * 8 for a 0 (the string is
+ * taken as zero-padded on the right).
+ */
+export function bitpos(b: Uint8Array, start: number, count: number, bit: number): number {
+  const skip = bit ? 0 : 0xff;
+  const end = start + count;
+  let i = start;
+  if (count >= WORDS_FROM) {
+    const lead = i + toAligned(b, i);
+    while (i < lead && b[i] === skip) i++;
+    if (i === lead) {
+      const words = (end - i) >>> 2;
+      const w = new Int32Array(b.buffer, b.byteOffset + i, words);
+      const skipWord = bit ? 0 : -1;
+      let j = 0;
+      while (j < words && w[j] === skipWord) j++;
+      i += j << 2;
+    }
+  }
+  while (i < end && b[i] === skip) i++;
+  if (i === end) return bit ? -1 : count * 8;
+  const byte = bit ? b[i] : ~b[i] & 0xff;
+  return (i - start) * 8 + Math.clz32(byte) - 24;
+}
+
+export const BITOP_AND = 0;
+export const BITOP_OR = 1;
+export const BITOP_XOR = 2;
+export const BITOP_NOT = 3;
+
+/** A 4-byte-aligned copy of b when b is not aligned (word views need it), else b. */
+function aligned(b: Uint8Array): Uint8Array {
+  if ((b.byteOffset & 3) === 0) return b;
+  const copy = new Uint8Array(b.length);
+  copy.set(b);
+  return copy;
+}
+
+/**
+ * Redis BITOP: the bytes of `op` over `srcs` (NOT takes one), as long as the longest source (shorter
+ * ones read as zero-padded); an empty result when every source is empty.
+ */
+export function bitop(op: number, srcs: readonly Uint8Array[]): Buffer {
+  let maxLen = 0;
+  for (const s of srcs) if (s.length > maxLen) maxLen = s.length;
+  const res = Buffer.alloc(maxLen); // its own ArrayBuffer from offset 0 (Buffer.alloc does not pool)
+  if (maxLen === 0) return res;
+  res.set(srcs[0]);
+  const resWords = new Int32Array(res.buffer, res.byteOffset, maxLen >>> 2);
+  if (op === BITOP_NOT) {
+    for (let j = 0; j < resWords.length; j++) resWords[j] = ~resWords[j];
+    for (let i = resWords.length << 2; i < maxLen; i++) res[i] = ~res[i];
+    return res;
+  }
+  for (let k = 1; k < srcs.length; k++) {
+    const s = aligned(srcs[k]);
+    const len = s.length;
+    const words = len >>> 2;
+    const sw = new Int32Array(s.buffer, s.byteOffset, words);
+    const tail = words << 2;
+    if (op === BITOP_AND) {
+      for (let j = 0; j < words; j++) resWords[j] &= sw[j];
+      for (let i = tail; i < len; i++) res[i] &= s[i];
+      res.fill(0, len);
+    } else if (op === BITOP_OR) {
+      for (let j = 0; j < words; j++) resWords[j] |= sw[j];
+      for (let i = tail; i < len; i++) res[i] |= s[i];
+    } else {
+      for (let j = 0; j < words; j++) resWords[j] ^= sw[j];
+      for (let i = tail; i < len; i++) res[i] ^= s[i];
+    }
+  }
+  return res;
+}
+
+// ------------------------------------------------------------------------------------ BITFIELD
+
+/** An unsigned integer of `bits` (1..64) bits at bit `offset` of b (bytes past the end read as 0). */
+export function getBitfield(b: Uint8Array, offset: number, bits: number): bigint {
+  let byte = Math.floor(offset / 8);
+  const shift = offset - byte * 8;
+  // The covering bytes (at most 9) as one number, most significant first.
+  const nbytes = (shift + bits + 7) >>> 3;
+  let v = 0n;
+  const len = b.length;
+  if (shift + bits <= 48) {
+    let n = 0;
+    for (let i = 0; i < nbytes; i++, byte++) n = n * 256 + (byte < len ? b[byte] : 0);
+    v = BigInt(n);
+  } else {
+    for (let i = 0; i < nbytes; i++, byte++) v = (v << 8n) | BigInt(byte < len ? b[byte] : 0);
+  }
+  return BigInt.asUintN(bits, v >> BigInt(nbytes * 8 - shift - bits));
+}
+
+/** Writes the low `bits` bits of value at bit `offset` of b (b is long enough). */
+export function setBitfield(b: Uint8Array, offset: number, bits: number, value: bigint): void {
+  let byte = Math.floor(offset / 8);
+  const shift = offset - byte * 8;
+  const nbytes = (shift + bits + 7) >>> 3;
+  const tailBits = nbytes * 8 - shift - bits;
+  const fieldMask = ((1n << BigInt(bits)) - 1n) << BigInt(tailBits);
+  let old = 0n;
+  for (let i = 0; i < nbytes; i++) old = (old << 8n) | BigInt(b[byte + i]);
+  let next = (old & ~fieldMask) | ((BigInt.asUintN(bits, value) << BigInt(tailBits)) & fieldMask);
+  for (let i = nbytes - 1; i >= 0; i--) {
+    b[byte + i] = Number(next & 0xffn);
+    next >>= 8n;
+  }
+  byte += nbytes;
+}
+
+export const OVERFLOW_WRAP = 0;
+export const OVERFLOW_SAT = 1;
+export const OVERFLOW_FAIL = 2;
+
+/**
+ * Redis check{Signed,Unsigned}BitfieldOverflow for value + incr in a `bits`-bit integer: the value to
+ * store (wrapped or saturated by `overflow`), or null when it overflows under FAIL. `value` is the
+ * integer read (SET: the new value, incr 0); an unsigned field takes a SET value as C's (uint64_t).
+ */
+export function bitfieldResult(value: bigint, incr: bigint, bits: number, signed: boolean, overflow: number): bigint | null {
+  const b = BigInt(bits);
+  let sum: bigint;
+  let max: bigint;
+  let min: bigint;
+  if (signed) {
+    sum = value + incr;
+    max = (1n << (b - 1n)) - 1n;
+    min = -max - 1n;
+  } else {
+    sum = BigInt.asUintN(64, value) + incr;
+    max = (1n << b) - 1n;
+    min = 0n;
+  }
+  if (sum >= min && sum <= max) return sum;
+  if (overflow === OVERFLOW_FAIL) return null;
+  if (overflow === OVERFLOW_SAT) return sum > max ? max : min;
+  return signed ? BigInt.asIntN(bits, sum) : BigInt.asUintN(bits, sum);
+}
