@@ -38,6 +38,7 @@ import {
 import { elements, sortAggregate } from './reply-normalizers.ts';
 import { ddmin } from './shrink.ts';
 import { shardOfKey } from '../src/runtime/slots.ts';
+import { BITMAP_MAKERS } from './fuzz/bitmaps-gen.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Alphabets
@@ -451,6 +452,7 @@ const MAKERS: [number, (g: Gen) => Cmd | Unit][] = [
   [1, (g) => ['GET', g.key()]],
   [0.3, (g) => ['INCR', g.key()]],
   [2, (g) => g.pick(WRONG)(g)],
+  ...BITMAP_MAKERS,
 ];
 const TOTAL_WEIGHT = MAKERS.reduce((s, [w]) => s + w, 0);
 
