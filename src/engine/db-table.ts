@@ -7,7 +7,7 @@
 import type { ExpiringParts, TypedValue, Value } from './value-kind.ts';
 import { DashTable, HASH, hashBytes, hashString, type KeyStore, type Segment, SEGMENT_SLOTS } from './dashtable.ts';
 import type { WatchedKey } from './watch.ts';
-import { Arena } from './arena.ts';
+import { Arena, MAX_CLASS_BYTES } from './arena.ts';
 import {
   F_BIGLEN, F_EXPIRE, F_RAW, KIND_MASK, KIND_OBJECT, keyText, readLru, RecordStore, type KeyArg,
 } from './db-records.ts';
@@ -327,7 +327,8 @@ export class KeyTable extends RecordStore implements KeyStore {
     const goff = Arena.offset(grown);
     const gv = this.keyStart(gc, goff) + this.keyLen(gc, goff);
     this.setValLen(gc, goff, len);
-    gc.fill(0, gv + cur, gv + len);
+    // A block past the largest class is a new zeroed SharedArrayBuffer: filling it would only touch its pages.
+    if (this.arena.blockBytes(grown) <= MAX_CLASS_BYTES) gc.fill(0, gv + cur, gv + len);
     return grown;
   }
 

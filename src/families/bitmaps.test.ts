@@ -214,6 +214,23 @@ const GROUPS: Group[] = [
         cmds.push(['BITOP', 'XOR', names[0], ...names], ['GET', names[0]], ['BITCOUNT', names[0]]);
         return cmds;
       }),
+      c('BITOP over sources longer than a slice (streamed across shards)', (k) => {
+        const big = (n: number, seed: number): Buffer => {
+          const v = Buffer.alloc(n);
+          for (let j = 0; j < n; j++) v[j] = (j * 7 + seed * 13 + (j >> 9)) & 0xff;
+          return v;
+        };
+        const cmds: Arg[][] = [['SET', k('a'), big(1_300_001, 1)], ['SET', k('b'), big(600_000, 2)], ['SET', k('c'), 'short'], ['SETBIT', k('d'), '9000000', '1']];
+        for (const op of ['AND', 'OR', 'XOR']) {
+          cmds.push(['BITOP', op, k('dst'), k('a'), k('b'), k('c'), k('missing'), k('d')], ['STRLEN', k('dst')], ['BITCOUNT', k('dst')], ['GETRANGE', k('dst'), '524280', '524300']);
+        }
+        cmds.push(['BITOP', 'OR', k('dst'), k('b'), k('a')], ['GET', k('dst')], ['OBJECT', 'ENCODING', k('dst')]);
+        cmds.push(['BITOP', 'NOT', k('dst'), k('a')], ['BITCOUNT', k('dst')], ['GETRANGE', k('dst'), '-3', '-1']);
+        cmds.push(['BITOP', 'XOR', k('a'), k('a'), k('b')], ['BITCOUNT', k('a')], ['GETRANGE', k('a'), '599990', '600010']);
+        cmds.push(['RPUSH', k('l'), 'x'], ['BITOP', 'OR', k('dst'), k('a'), k('l')], ['STRLEN', k('dst')]);
+        cmds.push(['SET', k('t'), 'v', 'EX', '1000'], ['BITOP', 'AND', k('t'), k('a'), k('d')], ['TTL', k('t')], ['BITCOUNT', k('t')]);
+        return cmds;
+      }, ['resp2', 'resp3']),
       c('BITOP with the keys on one shard (hash tag)', (k) => [
         ['SET', k('{t}a'), 'abc'], ['SET', k('{t}b'), bytes(1, 2, 3, 4, 5)],
         ['BITOP', 'XOR', k('{t}d'), k('{t}a'), k('{t}b')], ['GET', k('{t}d')], ['BITOP', 'AND', k('{t}d'), k('{t}a'), k('{t}none')], ['EXISTS', k('{t}d')],

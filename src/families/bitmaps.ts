@@ -10,16 +10,16 @@ import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
 import { defineOp, OpError } from '../server/shard-ops.ts';
-import { bytes, num, tuple } from '../util/codec.ts';
+import { bytes, none, nullable, num, tuple } from '../util/codec.ts';
+import { nextTurn } from '../util/next-turn.ts';
 import {
   BITOP_AND, BITOP_NOT, BITOP_OR, BITOP_XOR, OVERFLOW_FAIL, OVERFLOW_SAT, OVERFLOW_WRAP,
   bitfieldResult, bitop, bitpos, getBitfield, popcount, setBitfield,
 } from '../util/bits.ts';
 import {
-  ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, deleteKey, inKeyOrder, isString, isWord, keyString, lookupRead, lookupWrite, modified,
+  AT_FIRST_HOP, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, deleteKey, inKeyOrder, isString, isWord, keyString, lookupRead, lookupWrite, modified,
   parseInteger, storeValue,
 } from './family-util.ts';
-import { STRING_VALUE } from './strings.ts';
 import type { Entry } from '../engine/database.ts';
 
 const ERR_BIT_OFFSET = 'ERR bit offset is not an integer or out of range';
@@ -307,29 +307,133 @@ function opBitOp(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   w.integer(result.length);
 }
 
+/**
+ * Bytes per hop of a BITOP across shards: a source up to this long comes whole with its first lookup,
+ * a longer one in slices of this size, and a longer result goes to its destination in such slices
+ * (no frame, reply buffer or copy of a whole 512 MB value in flight), BITS_WINDOW slices in flight at
+ * a time per key, and the client's thread turns its event loop between windows.
+ */
+export const BITS_SLICE = 1024 * 1024;
+const BITS_WINDOW = 8;
+
+/** A copy of bytes [from, from + count) of v (clipped to its end). */
+function copyOf(v: Buffer, from: number, count: number): Buffer {
+  const end = Math.min(v.length, from + count);
+  return from >= end ? EMPTY : Buffer.from(v.subarray(from, end)); // never a view of the stored value
+}
+
+/** The string bytes at key for a later hop of the same command (missing: empty), or WRONGTYPE. */
+function sourceBytes(x: ShardExec, key: Buffer, first: boolean): Buffer | OpError {
+  const e = first ? lookupRead(x, key) : x.db.lookup(key, AT_FIRST_HOP);
+  if (e === undefined) return EMPTY;
+  const v = e.value;
+  if (!isString(v)) return new OpError(ERR_WRONGTYPE);
+  return typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
+}
+
+/** A BITOP source's first lookup: [its length, a copy when it is at most BITS_SLICE long], WRONGTYPE for another type. */
+const BITS_SOURCE = defineOp('bits-source', bytes, tuple<[number, Buffer | null]>(num, nullable(bytes)), (x, key) => {
+  const v = sourceBytes(x, key, true);
+  if (v instanceof OpError) return v;
+  return [v.length, v.length <= BITS_SLICE ? copyOf(v, 0, v.length) : null] as [number, Buffer | null];
+});
+
+/** Bytes [from, from + count) of a source (locked by the command's transaction since its first lookup). */
+const BITS_READ = defineOp('bits-read', tuple<[Buffer, number, number]>(bytes, num, num), bytes, (x, [key, from, count]) => {
+  const v = sourceBytes(x, key, false);
+  return v instanceof OpError ? v : copyOf(v, from, count);
+});
+
 /** Stores a BITOP result computed on the client's thread at its destination's shard; its length. */
 const BITS_STORE = defineOp('bits-store', tuple<[Buffer, Buffer]>(bytes, bytes), num, (x, [dst, result]) => {
   storeBits(x, dst, result);
   return result.length;
 }, true);
 
-/** BITOP over keys on several shards: each source read once (in the transaction), combined here. */
+/** Replaces dst by `len` zero bytes (raw, no deadline), which BITS_WRITE then fills. */
+const BITS_OPEN = defineOp('bits-open', tuple<[Buffer, number]>(bytes, num), none, (x, [dst, len]) => {
+  storeValue(x, dst, EMPTY, 0, true);
+  x.db.lookup(dst, x.now)!.growString(len, false);
+  return null;
+}, true);
+
+/** Writes a slice of the result into the string BITS_OPEN made (no one else sees it before the last slice: the key is locked). */
+const BITS_WRITE = defineOp('bits-write', tuple<[Buffer, number, Buffer]>(bytes, num, bytes), none, (x, [dst, at, slice]) => {
+  (x.db.lookup(dst, x.now)!.value as Buffer).set(slice, at);
+  return null;
+}, true);
+
+/**
+ * BITOP over keys on several shards, inside the command's transaction: each source looked up once
+ * (small ones come whole), the result computed here slice by slice from the big sources' slices, then
+ * stored at the destination — in one hop, or in slices into a string opened at its final length.
+ */
 async function multiBitOp(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
   const op = bitopOp(args, w);
   if (op < 0) return;
   const keys = args.slice(3);
-  const pending = new Map<string, Promise<Buffer | OpError>>();
+  const pending = new Map<string, Promise<[number, Buffer | null] | OpError>>();
   for (const k of keys) {
     const name = keyString(k);
-    if (!pending.has(name)) pending.set(name, c.coord.opForKey(k, STRING_VALUE, k));
+    if (!pending.has(name)) pending.set(name, c.coord.opForKey(k, BITS_SOURCE, k));
   }
-  const got = new Map<string, Buffer | OpError>();
+  const got = new Map<string, [number, Buffer | null] | OpError>();
   for (const [name, p] of pending) got.set(name, await p);
-  const srcs = inKeyOrder(keys, got, w);
-  if (srcs === false) return;
-  const stored = await c.coord.opForKey(args[2], BITS_STORE, [args[2], bitop(op, srcs)]);
-  if (stored instanceof OpError) return w.error(stored.text);
-  w.integer(stored);
+  const sources = inKeyOrder(keys, got, w);
+  if (sources === false) return;
+  let maxLen = 0;
+  let whole = true;
+  for (const [len, bytes] of sources) {
+    if (len > maxLen) maxLen = len;
+    if (bytes === null) whole = false;
+  }
+  let result: Buffer;
+  if (whole) result = bitop(op, sources.map(([, b]) => b!));
+  else {
+    result = Buffer.allocUnsafeSlow(maxLen);
+    const streamed = keys.filter((_, i) => sources[i][1] === null);
+    const parts: Buffer[] = new Array(keys.length);
+    for (let from = 0; from < maxLen; from += BITS_SLICE * BITS_WINDOW) {
+      // One window: every streamed source's slices of it requested at once, then combined in order.
+      const reads: Promise<Buffer | OpError>[] = [];
+      for (let at = from; at < Math.min(maxLen, from + BITS_SLICE * BITS_WINDOW); at += BITS_SLICE) {
+        for (const k of streamed) reads.push(c.coord.opForKey(k, BITS_READ, [k, at, BITS_SLICE]));
+      }
+      const read = await Promise.all(reads);
+      let r = 0;
+      for (let at = from; at < Math.min(maxLen, from + BITS_SLICE * BITS_WINDOW); at += BITS_SLICE) {
+        for (let i = 0; i < keys.length; i++) {
+          const [len, bytes] = sources[i];
+          if (bytes !== null) {
+            parts[i] = bytes.subarray(Math.min(at, len), Math.min(at + BITS_SLICE, len));
+            continue;
+          }
+          const slice = read[r++];
+          if (slice instanceof OpError) return w.error(slice.text); // (types cannot change under the locks)
+          parts[i] = slice;
+        }
+        result.set(bitop(op, parts), at);
+      }
+      await nextTurn();
+    }
+  }
+  const dst = args[2];
+  if (result.length <= BITS_SLICE) {
+    const stored = await c.coord.opForKey(dst, BITS_STORE, [dst, result]);
+    if (stored instanceof OpError) return w.error(stored.text);
+    return w.integer(stored);
+  }
+  const opened = await c.coord.opForKey(dst, BITS_OPEN, [dst, result.length]);
+  if (opened instanceof OpError) return w.error(opened.text);
+  for (let from = 0; from < result.length; from += BITS_SLICE * BITS_WINDOW) {
+    const writes: Promise<null | OpError>[] = [];
+    for (let at = from; at < Math.min(result.length, from + BITS_SLICE * BITS_WINDOW); at += BITS_SLICE) {
+      writes.push(c.coord.opForKey(dst, BITS_WRITE, [dst, at, result.subarray(at, at + BITS_SLICE)]));
+    }
+    for (const wrote of await Promise.all(writes)) if (wrote instanceof OpError) return w.error(wrote.text);
+    await nextTurn();
+  }
+  w.integer(result.length);
 }
 
 // ------------------------------------------------------------------------------------ BITFIELD
@@ -461,4 +565,4 @@ export const commands: Record<string, CommandImpl> = {
   bitfield_ro: { shard: opBitFieldRo },
 };
 
-export const ops = [BITS_STORE];
+export const ops = [BITS_SOURCE, BITS_READ, BITS_STORE, BITS_OPEN, BITS_WRITE];

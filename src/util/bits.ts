@@ -86,9 +86,11 @@ function aligned(b: Uint8Array): Uint8Array {
 export function bitop(op: number, srcs: readonly Uint8Array[]): Buffer {
   let maxLen = 0;
   for (const s of srcs) if (s.length > maxLen) maxLen = s.length;
-  const res = Buffer.alloc(maxLen); // its own ArrayBuffer from offset 0 (Buffer.alloc does not pool)
+  // Its own ArrayBuffer from offset 0 (allocUnsafeSlow does not pool): word views need the alignment.
+  const res = Buffer.allocUnsafeSlow(maxLen);
   if (maxLen === 0) return res;
   res.set(srcs[0]);
+  res.fill(0, srcs[0].length);
   const resWords = new Int32Array(res.buffer, res.byteOffset, maxLen >>> 2);
   if (op === BITOP_NOT) {
     for (let j = 0; j < resWords.length; j++) resWords[j] = ~resWords[j];
