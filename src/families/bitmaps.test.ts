@@ -2,7 +2,8 @@
 // redis-server 7.0: every case goes to Redis and to Damselfly at 1, 2 and 4 threads, in RESP2, RESP3 and
 // pipelined, through the shared differential runner. Values written by SET/APPEND/SETRANGE are read
 // with the bit commands and bitmaps with GET/GETRANGE/STRLEN; BITOP's keys spread over the shards.
-// Range and offset grids are generated, so every combination of sign, unit and edge is compared.
+// Range and offset grids are generated, so every combination of sign, unit and edge is compared (in
+// RESP2 only: their replies are integers, the same bytes in RESP3).
 // A failing case is a compatibility bug in the server: keep the case, fix the server.
 
 import { ALL_BYTES, c, differentialSuite, type Group, type Keys } from '../../test/differential-runner.ts';
@@ -129,7 +130,7 @@ const GROUPS: Group[] = [
   {
     name: 'BITCOUNT',
     cases: [
-      ...SAMPLES.map(([name, v]) => c(`BITCOUNT grid: ${name}`, (k) => bitcountGrid(k, v), ['resp2', 'resp3'])),
+      ...SAMPLES.map(([name, v]) => c(`BITCOUNT grid: ${name}`, (k) => bitcountGrid(k, v), ['resp2'])),
       c('BITCOUNT whole values of every kind', (k) => [
         ['SET', k('a'), ALL_BYTES], ['BITCOUNT', k('a')], ['BITCOUNT', k('a'), '10', '200'], ['BITCOUNT', k('a'), '81', '1999', 'BIT'],
         ['SET', k('n'), '-12345'], ['BITCOUNT', k('n')], ['BITCOUNT', k('n'), '1', '2'],
@@ -152,7 +153,7 @@ const GROUPS: Group[] = [
   {
     name: 'BITPOS',
     cases: [
-      ...SAMPLES.map(([name, v]) => c(`BITPOS grid: ${name}`, (k) => bitposGrid(k, v), ['resp2', 'resp3'])),
+      ...SAMPLES.map(([name, v]) => c(`BITPOS grid: ${name}`, (k) => bitposGrid(k, v), ['resp2'])),
       c('BITPOS on missing, empty and wrong-type keys, and errors', (k) => [
         ['BITPOS', k('missing'), '0'], ['BITPOS', k('missing'), '1'], ['BITPOS', k('missing'), '1', 'x', 'y', 'z', 'w'],
         ['BITPOS', k('missing'), '2'], ['BITPOS', k('missing'), 'x'], ['BITPOS', k('missing'), '-1'],
