@@ -50,8 +50,11 @@ function bitOffset(arg: Buffer, hashBits: number, maxBytes: number): number {
 function createBits(x: ShardExec, key: Buffer, len: number, at: number, firstByte: number, view: boolean): Buffer | null {
   if (len <= ZEROES.length) {
     ZEROES[at] = firstByte;
-    storeValue(x, key, ZEROES.subarray(0, len), 0, true);
-    ZEROES[at] = 0;
+    try {
+      storeValue(x, key, ZEROES.subarray(0, len), 0, true);
+    } finally {
+      ZEROES[at] = 0; // (even when the store throws: the next key must start from zeros)
+    }
     if (!view) return null;
     return x.db.lookup(key, x.now)!.value as Buffer;
   }
