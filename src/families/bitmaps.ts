@@ -3,8 +3,9 @@
 // grows the stored string in place (Entry.growString: zero bytes, raw, greedy room), so SETBIT at
 // rising offsets is amortised O(1) and GET sees exactly the bytes written; a new key is created with
 // exactly the bytes it needs, as Redis's sdsnewlen; BITOP's destination is replaced by a raw string, or
-// deleted when the result is empty, and BITOP over keys on several shards reads each source once inside
-// the command's transaction and stores on the destination's shard.
+// deleted when the result is empty; BITOP over keys on several shards runs in one transaction that
+// holds every key from its first hop to its last: each source looked up once (whole up to BITS_SLICE,
+// then read in slices), the result computed on the client's thread and stored on the destination's shard.
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
