@@ -49,6 +49,18 @@ describe('bits', () => {
     }
   });
 
+  it('popcount of long ranges (the WebAssembly path, chunk edges and tails) agrees with the byte table', () => {
+    const r = mulberry32(11);
+    for (const len of [8192, 8193, 65535, 65536, 65537, 200_003]) {
+      const b = sample(r, len + 9, len & 7);
+      for (const [start, end] of [[0, len], [1, len + 9], [3, len - 5]]) {
+        let want = 0;
+        for (let i = start * 8; i < end * 8; i++) want += bitAt(b, i);
+        assert.equal(popcount(b, start, end), want, `len ${len} [${start}, ${end})`);
+      }
+    }
+  });
+
   it('bitop agrees with a byte model, sources at any alignment and length', () => {
     const r = mulberry32(9);
     for (let n = 0; n < 200; n++) {
