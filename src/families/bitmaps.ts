@@ -15,7 +15,7 @@ import { bytes, none, nullable, num, tuple } from '../util/codec.ts';
 import { nextTurn } from '../util/next-turn.ts';
 import {
   BITOP_AND, BITOP_NOT, BITOP_OR, BITOP_XOR, OVERFLOW_FAIL, OVERFLOW_SAT, OVERFLOW_WRAP,
-  bitfieldResult, bitop, bitpos, getBitfield, popcount, setBitfield,
+  bitfieldResult, bitop, bitpos, copyOfBytes, getBitfield, popcount, setBitfield,
 } from '../util/bits.ts';
 import {
   AT_FIRST_HOP, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, deleteKey, inKeyOrder, isString, isWord, keyString, lookupRead, lookupWrite, modified,
@@ -323,7 +323,7 @@ const BITS_WINDOW = 8;
 /** A copy of bytes [from, from + count) of v (clipped to its end). */
 function copyOf(v: Buffer, from: number, count: number): Buffer {
   const end = Math.min(v.length, from + count);
-  return from >= end ? EMPTY : Buffer.from(v.subarray(from, end)); // never a view of the stored value
+  return from >= end ? EMPTY : copyOfBytes(v.subarray(from, end)); // never a view of the stored value
 }
 
 /** The string bytes at key for a later hop of the same command (missing: empty), or WRONGTYPE. */
