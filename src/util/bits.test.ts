@@ -49,14 +49,25 @@ describe('bits', () => {
     }
   });
 
-  it('popcount of long ranges (the WebAssembly path, chunk edges and tails) agrees with the byte table', () => {
+  it('popcount and bitpos over long ranges (the WebAssembly path, chunk edges and tails) agree with bit loops', () => {
     const r = mulberry32(11);
     for (const len of [8192, 8193, 65535, 65536, 65537, 200_003]) {
       const b = sample(r, len + 9, len & 7);
+      if (len % 2 === 1) b.fill(len % 4 === 1 ? 0 : 0xff, 0, len - 100); // the first hit deep in, past chunks
       for (const [start, end] of [[0, len], [1, len + 9], [3, len - 5]]) {
         let want = 0;
         for (let i = start * 8; i < end * 8; i++) want += bitAt(b, i);
         assert.equal(popcount(b, start, end), want, `len ${len} [${start}, ${end})`);
+        for (const bit of [0, 1]) {
+          let first = bit ? -1 : (end - start) * 8;
+          for (let i = start * 8; i < end * 8; i++) {
+            if (bitAt(b, i) === bit) {
+              first = i - start * 8;
+              break;
+            }
+          }
+          assert.equal(bitpos(b, start, end - start, bit), first, `bitpos ${bit} len ${len} [${start}, ${end})`);
+        }
       }
     }
   });
