@@ -30,6 +30,7 @@ import * as sort from './families/sort.ts';
 import * as memory from './families/memory.ts';
 import * as hyperloglog from './families/hyperloglog.ts';
 import * as geo from './families/geo.ts';
+import * as bitmaps from './families/bitmaps.ts';
 
 /** Operations of the server layer itself (not of a family). */
 const SERVER_OPS: ShardOp<any, any>[] = [...PUSH_OPS];
@@ -42,7 +43,7 @@ interface Family {
 
 export const FAMILIES: Record<string, Family> = {
   strings, keyspace, keyspaceExpire, keyspaceScan, keyspaceFlush, keyspaceMove, keyspaceObject, clientCommands, server, info, config, commandDocs, multiExec, lists, hashes, sets, zset, blockingCommands, sort, memory,
-  hyperloglog, geo,
+  hyperloglog, geo, bitmaps,
 };
 
 export function buildServerTable(): CommandTable {

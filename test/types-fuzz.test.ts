@@ -39,6 +39,7 @@ import { elements, sortAggregate } from './reply-normalizers.ts';
 import { ddmin } from './shrink.ts';
 import { shardOfKey } from '../src/runtime/slots.ts';
 import { HLL_MAKERS } from './fuzz/hll-gen.ts';
+import { BITMAP_MAKERS } from './fuzz/bitmaps-gen.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Alphabets
@@ -454,6 +455,7 @@ const MAKERS: [number, (g: Gen) => Cmd | Unit][] = [
   [0.3, (g) => ['INCR', g.key()]],
   [2, (g) => g.pick(WRONG)(g)],
   ...HLL_MAKERS,
+  ...BITMAP_MAKERS,
 ];
 const TOTAL_WEIGHT = MAKERS.reduce((s, [w]) => s + w, 0);
 

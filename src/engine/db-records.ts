@@ -98,6 +98,12 @@ export class RecordStore {
     return c[off] & F_BIGLEN ? c.readUInt32LE(off + 12) : c[off + 7];
   }
 
+  /** Sets a string record's value length (within its block: growString checked the room). */
+  protected setValLen(c: Buffer, off: number, len: number): void {
+    if (c[off] & F_BIGLEN) c.writeUInt32LE(len, off + 12);
+    else c[off + 7] = len;
+  }
+
   expiring(ref: number): boolean {
     return (this.arena.chunk(ref)[Arena.offset(ref)] & F_EXPIRE) !== 0;
   }
@@ -192,15 +198,17 @@ export class RecordStore {
 
   /**
    * Writes a new record for key; `keep` (a ref or 0) supplies the LFU counter and 2Q state to carry
-   * over. Returns its ref.
+   * over; `capacity`: room for a string of that many bytes (a string growing in place, growString),
+   * the bytes past its length left unwritten. Returns its ref.
    */
-  protected writeRecord(key: KeyArg, value: Value, expireAt: number, lru: number, keep: number, raw: boolean): number {
+  protected writeRecord(key: KeyArg, value: Value, expireAt: number, lru: number, keep: number, raw: boolean, capacity = 0): number {
     const isObject = !(typeof value === 'string' || value instanceof Buffer);
     const keyLen = key.length;
     const valLen = isObject ? 4 : (value as StringValue).length;
-    const big = keyLen > 255 || valLen > 255;
+    const room = capacity > valLen ? capacity : valLen;
+    const big = keyLen > 255 || room > 255;
     const head = (big ? 16 : 8) + (expireAt !== 0 ? 8 : 0);
-    const ref = this.arena.alloc(head + keyLen + valLen);
+    const ref = this.arena.alloc(head + keyLen + room);
     const c = this.arena.chunk(ref);
     const off = Arena.offset(ref);
     let flags = isObject ? KIND_OBJECT : KIND_STRING;

@@ -7,7 +7,7 @@
 import type { ExpiringParts, TypedValue, Value } from './value-kind.ts';
 import { DashTable, HASH, hashBytes, hashString, type KeyStore, type Segment, SEGMENT_SLOTS } from './dashtable.ts';
 import type { WatchedKey } from './watch.ts';
-import { Arena } from './arena.ts';
+import { Arena, MAX_CLASS_BYTES } from './arena.ts';
 import {
   F_BIGLEN, F_EXPIRE, F_RAW, KIND_MASK, KIND_OBJECT, keyText, readLru, RecordStore, type KeyArg,
 } from './db-records.ts';
@@ -81,7 +81,20 @@ export class Entry {
   get raw(): boolean {
     return this.db.isRaw(this.at());
   }
+
+  /**
+   * The string value, at least `len` bytes long (zero bytes added), marked raw, for a command that
+   * changes its bytes in place (SETBIT, BITFIELD): see KeyTable.growString. Views read before are stale.
+   */
+  growString(len: number, greedy = true): Buffer {
+    this.ref = this.db.growString(this.k, this.at(), len, greedy);
+    this.gen = this.db.gen;
+    return this.db.valueAt(this.ref) as Buffer;
+  }
 }
+
+/** Redis's SDS_MAX_PREALLOC: a grown string gets as much room again as its length, at most this much. */
+const GREEDY_ROOM_MAX = 1024 * 1024;
 
 /** The keys of one database: the index over the record store, and the operations on one key. */
 export class KeyTable extends RecordStore implements KeyStore {
@@ -278,6 +291,45 @@ export class KeyTable extends RecordStore implements KeyStore {
     const parts = partsOf(value);
     if (parts !== null) this.partsExpiring.set(keyText(key), parts);
     return ref;
+  }
+
+  /**
+   * The string of key (record `ref`) made at least `len` bytes long with zero bytes, and marked raw.
+   * It grows in its own block when the block has room (its size class's slack, or the room a previous
+   * growth left); otherwise it moves to a new record with room for as much again (Redis's greedy sds
+   * growth: up to 1 MiB more), so a value grown a byte at a time is copied O(log n) times, not n. The
+   * room is in the block's size, so the arena's used bytes (used_memory, MEMORY USAGE) count it.
+   * Without `greedy`, a new record gets no more room than `len` (a new key: Redis's exact sdsnewlen).
+   * Returns the record (the same ref when it grew in place).
+   */
+  growString(key: KeyArg, ref: number, len: number, greedy = true): number {
+    const c = this.arena.chunk(ref);
+    const off = Arena.offset(ref);
+    const flags = c[off] | F_RAW;
+    c[off] = flags;
+    const cur = this.valLen(c, off);
+    if (len <= cur) return ref;
+    const v = this.keyStart(c, off) + this.keyLen(c, off);
+    if (((flags & F_BIGLEN) !== 0 || len <= 255) && v + len <= off + this.arena.blockBytes(ref)) {
+      this.setValLen(c, off, len);
+      c.fill(0, v + cur, v + len);
+      return ref;
+    }
+    const old = this.refOf(key);
+    if (old !== ref) throw new Error('growString: the table does not hold this record');
+    const seg = this.table.lastSeg;
+    const slot = this.table.lastSlot;
+    const room = greedy ? len + (len < GREEDY_ROOM_MAX ? len : GREEDY_ROOM_MAX) : len;
+    const grown = this.writeRecord(key, c.subarray(v, v + cur), this.deadlineAt(ref), readLru(c, off), ref, true, room);
+    seg.refs[slot] = grown;
+    this.freeRecord(ref, false);
+    const gc = this.arena.chunk(grown);
+    const goff = Arena.offset(grown);
+    const gv = this.keyStart(gc, goff) + this.keyLen(gc, goff);
+    this.setValLen(gc, goff, len);
+    // A block past the largest class is a new zeroed SharedArrayBuffer: filling it would only touch its pages.
+    if (this.arena.blockBytes(grown) <= MAX_CLASS_BYTES) gc.fill(0, gv + cur, gv + len);
+    return grown;
   }
 
   /** Registers the stored value of key after one of its parts got a deadline (HEXPIRE). */

@@ -146,6 +146,30 @@ const pfmergeGetKeys: KeysProc = (argv, flags) => {
     if (flags !== null) flags.push(i === 1 ? PFMERGE_DEST_FLAGS : PFMERGE_SOURCE_FLAGS);
   }
   return out;
+const BITFIELD_RO_FLAGS: readonly string[] = ['RO', 'access'];
+const BITFIELD_RW_FLAGS: readonly string[] = ['RW', 'access', 'update'];
+
+/**
+ * Redis's bitfieldGetKeys: the key at 1, read-only (RO) while the subcommands before the first SET,
+ * INCRBY or unknown word are GET and OVERFLOW, read-write otherwise.
+ */
+const bitfieldGetKeys: KeysProc = (argv, flags) => {
+  let readonly = true;
+  for (let i = 2; i < argv.length; i++) {
+    const remaining = argv.length - i - 1;
+    const a = argv[i];
+    if (equalsIgnoreCase(a, 'get') && remaining >= 2) i += 2;
+    else if ((equalsIgnoreCase(a, 'set') || equalsIgnoreCase(a, 'incrby')) && remaining >= 3) {
+      readonly = false;
+      break;
+    } else if (equalsIgnoreCase(a, 'overflow') && remaining >= 1) i += 1;
+    else {
+      readonly = false; // a syntax error: Redis assumes a write, to be safe
+      break;
+    }
+  }
+  if (flags !== null) flags.push(readonly ? BITFIELD_RO_FLAGS : BITFIELD_RW_FLAGS);
+  return [1];
 };
 
 /**
@@ -162,6 +186,7 @@ export const KEYS_FUNCTIONS: Readonly<Record<string, KeysProc>> = {
   bzmpopGetKeys: genericGetKeys(0, 2, 3, 1),
   setGetKeys,
   pfmergeGetKeys,
+  bitfieldGetKeys,
 };
 
 function equalsIgnoreCase(b: Buffer, word: string): boolean {

@@ -8,6 +8,11 @@ import type { CommandSpec } from './command-spec.ts';
 export type CommandName =
   | 'append'
   | 'auth'
+  | 'bitcount'
+  | 'bitfield'
+  | 'bitfield_ro'
+  | 'bitop'
+  | 'bitpos'
   | 'blmove'
   | 'blmpop'
   | 'blpop'
@@ -78,6 +83,7 @@ export type CommandName =
   | 'geosearch'
   | 'geosearchstore'
   | 'get'
+  | 'getbit'
   | 'getdel'
   | 'getex'
   | 'getrange'
@@ -176,6 +182,7 @@ export type CommandName =
   | 'sdiffstore'
   | 'select'
   | 'set'
+  | 'setbit'
   | 'setex'
   | 'setnx'
   | 'setrange'
@@ -328,6 +335,11 @@ const SPECS = JSON.parse(readFileSync(new URL('./command-specs.generated.json', 
 export const COMMANDS: readonly GeneratedCommand[] = ([
   ['append', FLAG_WRITE | FLAG_DENYOOM | FLAG_FAST, 0],
   ['auth', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE | FLAG_FAST | FLAG_NO_AUTH | FLAG_ALLOW_BUSY, 0],
+  ['bitcount', FLAG_READONLY, 0],
+  ['bitfield', FLAG_WRITE | FLAG_DENYOOM, 0],
+  ['bitfield_ro', FLAG_READONLY | FLAG_FAST, 0],
+  ['bitop', FLAG_WRITE | FLAG_DENYOOM, 0],
+  ['bitpos', FLAG_READONLY, 0],
   ['blmove', FLAG_WRITE | FLAG_DENYOOM | FLAG_NOSCRIPT | FLAG_BLOCKING, 0],
   ['blmpop', FLAG_WRITE | FLAG_BLOCKING | FLAG_MOVABLEKEYS, 0],
   ['blpop', FLAG_WRITE | FLAG_NOSCRIPT | FLAG_BLOCKING, 0],
@@ -398,6 +410,7 @@ export const COMMANDS: readonly GeneratedCommand[] = ([
   ['geosearch', FLAG_READONLY, 0],
   ['geosearchstore', FLAG_WRITE | FLAG_DENYOOM, 0],
   ['get', FLAG_READONLY | FLAG_FAST, 0],
+  ['getbit', FLAG_READONLY | FLAG_FAST, 0],
   ['getdel', FLAG_WRITE | FLAG_FAST, 0],
   ['getex', FLAG_WRITE | FLAG_FAST, 0],
   ['getrange', FLAG_READONLY, 0],
@@ -496,6 +509,7 @@ export const COMMANDS: readonly GeneratedCommand[] = ([
   ['sdiffstore', FLAG_WRITE | FLAG_DENYOOM, 0],
   ['select', FLAG_LOADING | FLAG_STALE | FLAG_FAST, FACT_SELECTS_DB],
   ['set', FLAG_WRITE | FLAG_DENYOOM, 0],
+  ['setbit', FLAG_WRITE | FLAG_DENYOOM, 0],
   ['setex', FLAG_WRITE | FLAG_DENYOOM, 0],
   ['setnx', FLAG_WRITE | FLAG_DENYOOM | FLAG_FAST, 0],
   ['setrange', FLAG_WRITE | FLAG_DENYOOM, 0],
