@@ -146,6 +146,8 @@ const pfmergeGetKeys: KeysProc = (argv, flags) => {
     if (flags !== null) flags.push(i === 1 ? PFMERGE_DEST_FLAGS : PFMERGE_SOURCE_FLAGS);
   }
   return out;
+};
+
 const BITFIELD_RO_FLAGS: readonly string[] = ['RO', 'access'];
 const BITFIELD_RW_FLAGS: readonly string[] = ['RW', 'access', 'update'];
 
