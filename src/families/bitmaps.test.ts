@@ -273,6 +273,11 @@ const GROUPS: Group[] = [
         ['BITFIELD', k('o'), 'SET', 'i1', '200', '1', 'SET', 'i1', '200', '-1', 'GET', 'i1', '200', 'SET', 'u1', '201', '2', 'GET', 'u1', '201', 'INCRBY', 'i3', '210', '100', 'INCRBY', 'u3', '213', '-100'],
         ['BITFIELD', k('f'), 'OVERFLOW', 'FAIL', 'INCRBY', 'u2', '100', '10'], ['EXISTS', k('f')], ['STRLEN', k('f')],
         ['GET', k('o')],
+        // C's int64 wrap in checkSignedBitfieldOverflow: INT64_MIN counts as over the top of a narrow field.
+        ['BITFIELD', k('q'), 'OVERFLOW', 'SAT', 'SET', 'i8', '#6', '-9223372036854775808', 'GET', 'i8', '#6', 'OVERFLOW', 'WRAP', 'SET', 'i8', '0', '-9223372036854775808',
+          'OVERFLOW', 'FAIL', 'SET', 'i16', '8', '-9223372036854775808', 'OVERFLOW', 'SAT', 'INCRBY', 'i8', '24', '-9223372036854775808', 'INCRBY', 'i8', '24', '9223372036854775807',
+          'SET', 'u8', '32', '-9223372036854775808', 'INCRBY', 'u8', '32', '-9223372036854775808', 'OVERFLOW', 'WRAP', 'INCRBY', 'u16', '40', '-9223372036854775808'],
+        ['GET', k('q')],
       ]),
       c('BITFIELD errors and their order', (k) => [
         ['SET', k('s'), 'x'], ['RPUSH', k('l'), 'y'],

@@ -15,7 +15,7 @@ import { bytes, none, nullable, num, tuple } from '../util/codec.ts';
 import { nextTurn } from '../util/next-turn.ts';
 import {
   BITOP_AND, BITOP_NOT, BITOP_OR, BITOP_XOR, OVERFLOW_FAIL, OVERFLOW_SAT, OVERFLOW_WRAP,
-  bitfieldResult, bitop, bitpos, copyOfBytes, getBitfield, popcount, setBitfield,
+  bitfieldWrite, bitop, bitpos, copyOfBytes, getBitfield, popcount, setBitfield,
 } from '../util/bits.ts';
 import {
   AT_FIRST_HOP, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, deleteKey, inKeyOrder, isString, isWord, keyString, lookupRead, lookupWrite, modified,
@@ -538,15 +538,14 @@ function bitfieldGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, readOnlyC
       w.integer(old);
       continue;
     }
-    const incr = op.code === FIELD_INCRBY;
-    const next = incr ? bitfieldResult(old, op.arg, op.bits, op.signed, op.overflow) : bitfieldResult(op.arg, 0n, op.bits, op.signed, op.overflow);
-    if (next === null) {
+    const r = bitfieldWrite(old, op.arg, op.code === FIELD_INCRBY, op.bits, op.signed, op.overflow);
+    if (r === null) {
       w.nullBulk();
       continue;
     }
-    w.integer(incr ? next : old);
-    setBitfield(buf, op.offset, op.bits, next);
-    if (dirty || old !== next) changes++;
+    w.integer(r.reply);
+    setBitfield(buf, op.offset, op.bits, r.store);
+    if (dirty || old !== r.store) changes++;
   }
   if (changes > 0) modified(x, args[1]);
 }

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BITOP_AND, BITOP_NOT, BITOP_OR, BITOP_XOR, OVERFLOW_FAIL, OVERFLOW_SAT, OVERFLOW_WRAP,
-  bitfieldResult, bitop, bitpos, getBitfield, popcount, setBitfield,
+  bitfieldWrite, bitop, bitpos, getBitfield, popcount, setBitfield,
 } from './bits.ts';
 import { mulberry32 } from './prng.ts';
 
@@ -109,16 +109,24 @@ describe('bits', () => {
     assert.equal(getBitfield(Uint8Array.of(0xab), 4, 12), 0xb00n);
   });
 
-  it('bitfieldResult: Redis overflow semantics at the edges', () => {
-    assert.equal(bitfieldResult(250n, 10n, 8, false, OVERFLOW_WRAP), 4n);
-    assert.equal(bitfieldResult(250n, 10n, 8, false, OVERFLOW_SAT), 255n);
-    assert.equal(bitfieldResult(250n, 10n, 8, false, OVERFLOW_FAIL), null);
-    assert.equal(bitfieldResult(5n, -10n, 8, false, OVERFLOW_SAT), 0n);
-    assert.equal(bitfieldResult(-1n, 0n, 8, false, OVERFLOW_SAT), 255n); // SET u8 -1: (uint64_t)-1 is above the maximum
-    assert.equal(bitfieldResult(127n, 1n, 8, true, OVERFLOW_WRAP), -128n);
-    assert.equal(bitfieldResult(-128n, -1n, 8, true, OVERFLOW_SAT), -128n);
-    assert.equal(bitfieldResult(9223372036854775807n, 1n, 64, true, OVERFLOW_WRAP), -9223372036854775808n);
-    assert.equal(bitfieldResult(-9223372036854775808n, -1n, 64, true, OVERFLOW_SAT), -9223372036854775808n);
-    assert.equal(bitfieldResult(9223372036854775807n, 1n, 63, false, OVERFLOW_WRAP), 0n);
+  it('bitfieldWrite: Redis overflow semantics at the edges, C wrapping quirks included', () => {
+    const incr = (old: bigint, by: bigint, bits: number, signed: boolean, ow: number): bigint | null =>
+      bitfieldWrite(old, by, true, bits, signed, ow)?.store ?? null;
+    const set = (value: bigint, bits: number, signed: boolean, ow: number): bigint | null => bitfieldWrite(0n, value, false, bits, signed, ow)?.store ?? null;
+    assert.equal(incr(250n, 10n, 8, false, OVERFLOW_WRAP), 4n);
+    assert.equal(incr(250n, 10n, 8, false, OVERFLOW_SAT), 255n);
+    assert.equal(incr(250n, 10n, 8, false, OVERFLOW_FAIL), null);
+    assert.equal(incr(5n, -10n, 8, false, OVERFLOW_SAT), 0n);
+    assert.equal(set(-1n, 8, false, OVERFLOW_SAT), 255n); // SET u8 -1: (uint64_t)-1 is above the maximum
+    assert.equal(set(-1n, 8, false, OVERFLOW_WRAP), 255n);
+    assert.equal(incr(127n, 1n, 8, true, OVERFLOW_WRAP), -128n);
+    assert.equal(incr(-128n, -1n, 8, true, OVERFLOW_SAT), -128n);
+    assert.equal(incr(9223372036854775807n, 1n, 64, true, OVERFLOW_WRAP), -9223372036854775808n);
+    assert.equal(incr(-9223372036854775808n, -1n, 64, true, OVERFLOW_SAT), -9223372036854775808n);
+    assert.equal(incr(9223372036854775807n, 1n, 63, false, OVERFLOW_WRAP), 0n);
+    // (uint64_t)max - INT64_MIN wraps negative in C, so Redis takes INT64_MIN as over the top: SAT gives max.
+    assert.equal(set(-9223372036854775808n, 8, true, OVERFLOW_SAT), 127n);
+    assert.equal(set(-9223372036854775808n, 8, true, OVERFLOW_WRAP), 0n);
+    assert.deepEqual(bitfieldWrite(-5n, 7n, false, 8, true, OVERFLOW_WRAP), { store: 7n, reply: -5n });
   });
 });

@@ -310,27 +310,65 @@ export const OVERFLOW_WRAP = 0;
 export const OVERFLOW_SAT = 1;
 export const OVERFLOW_FAIL = 2;
 
+const i64 = (v: bigint): bigint => BigInt.asIntN(64, v);
+const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
+
 /**
- * Redis check{Signed,Unsigned}BitfieldOverflow for value + incr in a `bits`-bit integer: the value to
- * store (wrapped or saturated by `overflow`), or null when it overflows under FAIL. `value` is the
- * integer read (SET: the new value, incr 0); an unsigned field takes a SET value as C's (uint64_t).
+ * Redis check{Signed,Unsigned}BitfieldOverflow, with C's 64-bit wrapping arithmetic kept (so its quirks
+ * too: SET i8 -9223372036854775808 under SAT stores 127, as `(uint64_t)max - value` wraps): for `value`
+ * + `incr` in a `bits`-bit field, 0 when it fits, else 1 (over the top) or -1 (under the bottom) with
+ * the wrapped or saturated value in `limit[0]` (unset under FAIL). An unsigned `value` is a uint64.
  */
-export function bitfieldResult(value: bigint, incr: bigint, bits: number, signed: boolean, overflow: number): bigint | null {
+export function bitfieldOverflow(value: bigint, incr: bigint, bits: number, signed: boolean, overflow: number, limit: bigint[]): number {
   const b = BigInt(bits);
-  let sum: bigint;
-  let max: bigint;
-  let min: bigint;
   if (signed) {
-    sum = value + incr;
-    max = (1n << (b - 1n)) - 1n;
-    min = -max - 1n;
-  } else {
-    sum = BigInt.asUintN(64, value) + incr;
-    max = (1n << b) - 1n;
-    min = 0n;
+    const max = bits === 64 ? (1n << 63n) - 1n : (1n << (b - 1n)) - 1n;
+    const min = -max - 1n;
+    const maxincr = i64(u64(max) - u64(value));
+    const minincr = i64(min - value);
+    let dir = 0;
+    if (value > max || (bits !== 64 && incr > maxincr) || (value >= 0n && incr > 0n && incr > maxincr)) dir = 1;
+    else if (value < min || (bits !== 64 && incr < minincr) || (value < 0n && incr < 0n && incr < minincr)) dir = -1;
+    if (dir === 0) return 0;
+    if (overflow === OVERFLOW_WRAP) {
+      let c = u64(value + incr);
+      if (bits < 64) {
+        const mask = u64(-1n << b);
+        c = (c & (1n << (b - 1n))) !== 0n ? c | mask : c & ~mask;
+      }
+      limit[0] = i64(c);
+    } else if (overflow === OVERFLOW_SAT) limit[0] = dir > 0 ? max : min;
+    return dir;
   }
-  if (sum >= min && sum <= max) return sum;
-  if (overflow === OVERFLOW_FAIL) return null;
-  if (overflow === OVERFLOW_SAT) return sum > max ? max : min;
-  return signed ? BigInt.asIntN(bits, sum) : BigInt.asUintN(bits, sum);
+  const max = bits === 64 ? (1n << 64n) - 1n : (1n << b) - 1n;
+  const maxincr = i64(max - value);
+  const minincr = i64(-value);
+  let dir = 0;
+  if (value > max || (incr > 0n && incr > maxincr)) dir = 1;
+  else if (incr < 0n && incr < minincr) dir = -1;
+  if (dir === 0) return 0;
+  if (overflow === OVERFLOW_WRAP) limit[0] = u64(value + incr) & ~u64(-1n << b);
+  else if (overflow === OVERFLOW_SAT) limit[0] = dir > 0 ? max : 0n;
+  return dir;
+}
+
+/**
+ * One BITFIELD SET or INCRBY as bitfieldCommand does it on the field's current value `old` (signed:
+ * an int64, unsigned: a uint64): the value to store and the one to reply (SET: the old one, INCRBY: the
+ * new one, as int64), or null when it overflows under FAIL (nothing written).
+ */
+export function bitfieldWrite(old: bigint, arg: bigint, incr: boolean, bits: number, signed: boolean, overflow: number): { store: bigint; reply: bigint } | null {
+  const limit: bigint[] = [0n];
+  let next: bigint;
+  let dir: number;
+  if (incr) {
+    dir = bitfieldOverflow(old, arg, bits, signed, overflow, limit);
+    next = dir !== 0 ? limit[0] : signed ? i64(old + arg) : u64(old + arg);
+  } else {
+    next = signed ? arg : u64(arg);
+    dir = bitfieldOverflow(next, 0n, bits, signed, overflow, limit);
+    if (dir !== 0) next = limit[0];
+  }
+  if (dir !== 0 && overflow === OVERFLOW_FAIL) return null;
+  return { store: next, reply: i64(incr ? next : old) };
 }
