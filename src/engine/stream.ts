@@ -285,6 +285,70 @@ function headerId(): StreamId {
   return new StreamId(hMsHi, hMsLo, hSeqHi, hSeqLo);
 }
 
+/** Receives entries from Stream.rangeRaw (see there). */
+export interface RawEntrySink {
+  entry(msHi: number, msLo: number, seqHi: number, seqLo: number, fields: number): void;
+  bytes(buf: Buffer, off: number, len: number): void;
+}
+
+/** Sends the entry whose header is in the scratch (body at `pos`) to `sink`; returns the position after it. */
+function emitBody(node: StreamNode, pos: number, sink: RawEntrySink): number {
+  const b = node.buf;
+  if ((hFlags & FLAG_SAMEFIELDS) !== 0) {
+    vPos = 0;
+    const nf = readVarint(b);
+    let fp = vPos;
+    let vp = pos;
+    sink.entry(hMsHi, hMsLo, hSeqHi, hSeqLo, nf);
+    for (let i = 0; i < nf; i++) {
+      vPos = fp;
+      const fl = readVarint(b);
+      fp = vPos + fl;
+      sink.bytes(b, vPos, fl);
+      vPos = vp;
+      const vl = readVarint(b);
+      vp = vPos + vl;
+      sink.bytes(b, vPos, vl);
+    }
+    return vp;
+  }
+  vPos = pos;
+  const nf = readVarint(b);
+  sink.entry(hMsHi, hMsLo, hSeqHi, hSeqLo, nf);
+  for (let i = 2 * nf; i > 0; i--) {
+    const l = readVarint(b);
+    const at = vPos;
+    vPos += l;
+    sink.bytes(b, at, l);
+  }
+  return vPos;
+}
+
+/** range()'s adapter from the raw sink to (StreamId, Buffer views) visits. */
+const collector = {
+  visit: null as EntryVisitor | null,
+  withBodies: true,
+  id: MIN_ID,
+  fv: null as Buffer[] | null,
+  left: 0,
+  entry(msHi: number, msLo: number, seqHi: number, seqLo: number, fields: number): void {
+    if (this.fv !== null) this.flush();
+    this.id = new StreamId(msHi, msLo, seqHi, seqLo);
+    this.fv = [];
+    this.left = 2 * fields;
+    if (fields === 0) this.flush();
+  },
+  bytes(buf: Buffer, off: number, len: number): void {
+    if (this.withBodies) this.fv!.push(buf.subarray(off, off + len));
+    if (--this.left === 0) this.flush();
+  },
+  flush(): void {
+    const fv = this.fv!;
+    this.fv = null;
+    this.visit!(this.id, this.withBodies ? fv : []);
+  },
+};
+
 export class Stream extends AccountedValue implements TypedValue {
   readonly kindId = KIND_STREAM;
   /** Live entries. */
@@ -303,6 +367,8 @@ export class Stream extends AccountedValue implements TypedValue {
   private nodes: StreamNode[] = [];
   /** Heap bytes of the nodes (overheads and buffers). */
   private nodeBytes = 0;
+  /** Reverse iteration's entry positions in one node (reused). */
+  private readonly positions: number[] = [];
 
   /** Number of nodes (XINFO STREAM radix-tree-keys). */
   get nodeCount(): number {
@@ -524,10 +590,24 @@ export class Stream extends AccountedValue implements TypedValue {
    * (0 or less: all); returns how many were visited. With `withBodies` false the visitor gets [].
    */
   range(start: StreamId, end: StreamId, count: number, rev: boolean, visit: EntryVisitor, withBodies = true): number {
+    collector.visit = visit;
+    collector.fv = null;
+    collector.withBodies = withBodies;
+    const n = this.rangeRaw(start, end, count, rev, collector);
+    if (collector.fv !== null) collector.flush();
+    collector.visit = null;
+    return n;
+  }
+
+  /**
+   * range() without objects: each entry as sink.entry(its ID's halves, its field count) then its
+   * fields and values in order as sink.bytes(buffer, offset, length) — views of the stored bytes,
+   * valid only during the call (a reply copies them; nothing else may keep them).
+   */
+  rangeRaw(start: StreamId, end: StreamId, count: number, rev: boolean, sink: RawEntrySink): number {
     if (compareIds(start, end) > 0 || this.nodes.length === 0) return 0;
     const max = count > 0 ? count : Infinity;
     let n = 0;
-    const none: Buffer[] = [];
     if (!rev) {
       let i = this.nodeAtOrBefore(start);
       if (i < 0) i = 0;
@@ -543,21 +623,13 @@ export class Stream extends AccountedValue implements TypedValue {
             continue;
           }
           if (cmpHeader(end) > 0) return n;
-          const id = headerId();
-          if (withBodies) {
-            const fv = readBody(node, body);
-            pos = vPos;
-            visit(id, fv);
-          } else {
-            pos = skipBody(node, body);
-            visit(id, none);
-          }
+          pos = emitBody(node, body, sink);
           if (++n >= max) return n;
         }
       }
       return n;
     }
-    const positions: number[] = [];
+    const positions = this.positions;
     for (let i = this.nodeAtOrBefore(end); i >= 0 && n < max; i--) {
       const node = this.nodes[i];
       if (compareIds(node.last, start) < 0) break;
@@ -571,8 +643,7 @@ export class Stream extends AccountedValue implements TypedValue {
         const body = readHeader(node, positions[k]);
         if ((hFlags & FLAG_DELETED) !== 0 || cmpHeader(end) > 0) continue;
         if (cmpHeader(start) < 0) return n;
-        const id = headerId();
-        visit(id, withBodies ? readBody(node, body) : none);
+        emitBody(node, body, sink);
         if (++n >= max) return n;
       }
     }

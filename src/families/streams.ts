@@ -10,7 +10,7 @@ import type { Client } from '../server/client.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import { ReplyWriter as Writer } from '../protocol/reply-writer.ts';
 import { Stream, type StreamLimits, type TrimArgs } from '../engine/stream.ts';
-import { compareIds, ERR_INVALID_ID, MAX_ID, MIN_ID, parseId, parseRangeBound, StreamId, type ParsedId } from '../engine/stream-id.ts';
+import { compareIds, ERR_INVALID_ID, MAX_ID, MIN_ID, parseId, parseRangeBound, StreamId, u64Text, type ParsedId } from '../engine/stream-id.ts';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, lookupRead, lookupWrite, modified, parseInteger, storeValue } from './family-util.ts';
 import { helpReply } from './client-commands.ts';
 
@@ -45,13 +45,27 @@ export function writeEntry(w: ReplyWriter, id: StreamId, fv: Buffer[]): void {
 /** Entries are written here first (their number is known only at the end), then copied after the array header. */
 const scratch = new Writer();
 
+/** Writes entries as Redis replies them, straight from the stored bytes. */
+const entryWriter = {
+  w: scratch as ReplyWriter,
+  entry(msHi: number, msLo: number, seqHi: number, seqLo: number, fields: number): void {
+    const w = this.w;
+    w.array(2);
+    w.bulk(u64Text(msHi, msLo) + '-' + u64Text(seqHi, seqLo));
+    w.array(2 * fields);
+  },
+  bytes(buf: Buffer, off: number, len: number): void {
+    this.w.bulkFrom(buf, off, len);
+  },
+};
+
 /**
  * Redis streamReplyWithRange without groups: the array of entries in [start, end] (reversed when
  * `rev`), at most `count` (0: all). Returns how many.
  */
 export function replyRange(w: ReplyWriter, s: Stream, start: StreamId, end: StreamId, count: number, rev: boolean): number {
   scratch.resp = w.resp;
-  const n = s.range(start, end, count, rev, (id, fv) => writeEntry(scratch, id, fv));
+  const n = s.rangeRaw(start, end, count, rev, entryWriter);
   w.array(n);
   w.raw(scratch.take());
   return n;
