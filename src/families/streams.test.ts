@@ -93,6 +93,18 @@ differentialSuite('stream commands match Redis', [
         ['XADD', k('s'), 'MAXLEN', '1', 'NOMKSTREAM', '900-1', 'f', 'v'], ['XLEN', k('s')],
         ['XADD', k('nope'), 'NOMKSTREAM', 'MAXLEN', '1', '*', 'f', 'v'], ['EXISTS', k('nope')],
       ], undefined, INFO),
+      c('node limits: CONFIG stream-node-max-entries / -bytes decide what ~ trims', (k: Keys) => [
+        ['CONFIG', 'SET', 'stream-node-max-entries', '7'], ...fill(k('e'), 40),
+        ['XTRIM', k('e'), 'MAXLEN', '~', '30'], ['XLEN', k('e')], ['XINFO', 'STREAM', k('e')],
+        ['XADD', k('e'), 'MAXLEN', '~', '10', '41-1', 'f', 'v'], ['XLEN', k('e')], ['XTRIM', k('e'), 'MINID', '~', '38'], ['XLEN', k('e')],
+        ['CONFIG', 'SET', 'stream-node-max-entries', '0'], ['CONFIG', 'SET', 'stream-node-max-bytes', '200'],
+        ...fill(k('b'), 30, 1, ['field', 'x'.repeat(20)]), ...fill(k('b'), 10, 31, ['other', '12345', 'n']), ['XINFO', 'STREAM', k('b')],
+        ['XTRIM', k('b'), 'MAXLEN', '~', '25'], ['XLEN', k('b')], ['XTRIM', k('b'), 'MAXLEN', '~', '0', 'LIMIT', '3'], ['XLEN', k('b')],
+        ['CONFIG', 'SET', 'stream-node-max-bytes', '0'], ...fill(k('z'), 120), ['XTRIM', k('z'), 'MAXLEN', '~', '1'], ['XLEN', k('z')],
+        ['XTRIM', k('z'), 'MAXLEN', '~', '1', 'LIMIT', '0'], ['XLEN', k('z')],
+        ['CONFIG', 'SET', 'stream-node-max-bytes', '4096'], ['CONFIG', 'SET', 'stream-node-max-entries', '100'],
+        ['CONFIG', 'GET', 'stream-node-max-bytes'], ['CONFIG', 'GET', 'stream-node-max-entries'],
+      ], undefined, INFO),
     ],
   },
   {
