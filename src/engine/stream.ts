@@ -375,6 +375,11 @@ export class Stream extends AccountedValue implements TypedValue {
     return this.nodes.length;
   }
 
+  /** The master ID of node i (0 <= i < nodeCount), in ascending order. */
+  nodeMaster(i: number): StreamId {
+    return this.nodes[i].master;
+  }
+
   override memBytes(): number {
     let b = STREAM_OVERHEAD + arrayBytes(this.nodes.length) + this.nodeBytes;
     if (this.groups !== null && groupsHooks !== null) b += groupsHooks.memBytes(this.groups);

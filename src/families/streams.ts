@@ -332,13 +332,35 @@ export function setXinfoGroupsHooks(h: XinfoGroupsHooks): void {
   xinfoGroups = h;
 }
 
+/** Byte d (0..15) of an ID as Redis's rax key: ms then seq, 64-bit big-endian each. */
+function idByte(id: StreamId, d: number): number {
+  const word = d < 4 ? id.msHi : d < 8 ? id.msLo : d < 12 ? id.seqHi : id.seqLo;
+  return (word >>> (8 * (3 - (d & 3)))) & 0xff;
+}
+
 /**
- * XINFO STREAM's radix-tree-nodes: Redis reports its rax's node count, an artefact of its radix tree
- * over 16-byte big-endian master IDs. We report the nodes of a compressed trie over the same keys
- * (an estimate; the differential tests do not compare it).
+ * XINFO STREAM's radix-tree-nodes: the node count of Redis's rax over the nodes' master IDs (16-byte
+ * keys). We keep no rax, so it is computed: a rax of fixed-length keys is a compressed trie — a run
+ * without branching is one node, a branching point one node, and each key ends in a leaf node.
+ * Nodes lo..hi-1 (sorted) share their first d bytes.
  */
-function raxNodesEstimate(s: Stream): number {
-  return s.nodeCount === 0 ? 1 : s.nodeCount + 1;
+function raxNodes(s: Stream, lo: number, hi: number, d: number): number {
+  if (hi - lo === 1) return d === 16 ? 1 : 2;
+  const first = s.nodeMaster(lo);
+  const last = s.nodeMaster(hi - 1);
+  let n = 1; // the branching node
+  if (idByte(first, d) === idByte(last, d)) {
+    n++; // a compressed run up to the branching byte
+    while (idByte(first, d) === idByte(last, d)) d++;
+  }
+  for (let a = lo; a < hi; ) {
+    const byte = idByte(s.nodeMaster(a), d);
+    let b = a + 1;
+    while (b < hi && idByte(s.nodeMaster(b), d) === byte) b++;
+    n += raxNodes(s, a, b, d + 1);
+    a = b;
+  }
+  return n;
 }
 
 function subcommandSyntaxError(w: ReplyWriter, args: Buffer[]): void {
@@ -369,7 +391,7 @@ function opXInfoStream(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   w.bulk('radix-tree-keys');
   w.integer(s.nodeCount);
   w.bulk('radix-tree-nodes');
-  w.integer(raxNodesEstimate(s));
+  w.integer(s.nodeCount === 0 ? 1 : raxNodes(s, 0, s.nodeCount, 0));
   w.bulk('last-generated-id');
   writeStreamId(w, s.lastId);
   w.bulk('max-deleted-entry-id');

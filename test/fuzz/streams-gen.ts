@@ -2,8 +2,8 @@
 // (auto IDs depend on the clock), its trimming options, XRANGE/XREVRANGE, XLEN, XDEL, XTRIM, XSETID
 // and non-blocking XREAD, over two keys per seed that streams mostly use (collisions with the other
 // types happen through the shared alphabet). Each key's next ID is tracked per generator so most
-// XADDs succeed; some go below the top on purpose. XINFO is left out (its radix-tree-nodes is Redis's
-// rax artefact). streamAudit lists what the final audit reads of each key.
+// XADDs succeed; some go below the top on purpose. streamAudit lists what the final audit reads of
+// each key (XINFO STREAM FULL included).
 // Invariants: deterministic for a given Rand (no clock, no global state shared between generators).
 
 import type { Rand } from '../harness.ts';
@@ -77,6 +77,7 @@ export function streamMakers<G extends Rand>(keys: readonly string[]): Maker<G>[
     [1.5, (g) => { const k = key(g); const c = ['XRANGE', k, bound(g, k), bound(g, k)]; if (g.chance(0.4)) c.push('COUNT', String(g.int(-1, 5))); return c; }],
     [1, (g) => { const k = key(g); const c = ['XREVRANGE', k, bound(g, k), bound(g, k)]; if (g.chance(0.4)) c.push('COUNT', String(g.int(-1, 5))); return c; }],
     [0.8, (g) => ['XLEN', key(g)]],
+    [0.6, (g) => ['XINFO', 'STREAM', key(g), ...(g.chance(0.5) ? ['FULL', 'COUNT', String(g.int(0, 3))] : [])]],
     [1, (g) => { const k = key(g); const top = st(g).next.get(k) ?? 1; return ['XDEL', k, ...Array.from({ length: g.int(1, 3) }, () => `${g.int(0, top)}-${g.int(0, 3)}`)]; }],
     [0.8, (g) => { const k = key(g); return ['XTRIM', k, ...trim(g, k)]; }],
     [0.3, (g) => { const k = key(g); const top = st(g).next.get(k) ?? 1; const c = ['XSETID', k, `${top + g.int(-1, 1)}-${g.int(0, 5)}`]; if (g.chance(0.3)) c.push('ENTRIESADDED', String(g.int(0, 50))); if (g.chance(0.3)) c.push('MAXDELETEDID', `${g.int(0, top)}-0`); if (g.chance(0.5)) st(g).next.set(k, top + 2); return c; }],
@@ -92,5 +93,5 @@ export function streamMakers<G extends Rand>(keys: readonly string[]): Maker<G>[
 
 /** What the fuzzer's final audit reads of key k. */
 export function streamAudit(k: string): Cmd[] {
-  return [['XLEN', k], ['XRANGE', k, '-', '+']];
+  return [['XLEN', k], ['XRANGE', k, '-', '+'], ['XINFO', 'STREAM', k, 'FULL', 'COUNT', '0']];
 }
