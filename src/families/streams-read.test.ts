@@ -5,11 +5,15 @@
 // to any of its keys (any shard), `$` fixed when the client blocks, an explicit ID served only past
 // it, every waiter of a key served once and in arrival order, COUNT on the served reply, entries of
 // a MULTI/EXEC served together, a key deleted or of another type meanwhile, CLIENT UNBLOCK.
+// In process (test/inproc.ts, the mesh pumped by hand): a client of one thread blocked on keys of
+// both shards is served once by an XADD from the other thread, and its waiters leave both shards;
+// a client gone in the instant it is served leaves the stream as it was (XREAD consumes nothing).
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { REDIS_AVAILABLE, SKIP_NO_REDIS, startDamselfly, startRedis, type ServerHandle } from '../../test/harness.ts';
 import { K, runBoth, type Scenario } from '../../test/blocking-session.ts';
+import { makeRig } from '../../test/inproc.ts';
 
 const THREADS = [1, 2];
 const a0 = K(0, 'a');
@@ -113,4 +117,51 @@ describe('blocking XREAD matches Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_RED
       });
     }
   }
+});
+
+describe('blocking XREAD in process', () => {
+  for (const resp3 of [false, true]) {
+    it(`woken by an XADD from another thread, once, waiters gone from both shards (${resp3 ? 'RESP3' : 'RESP2'})`, async () => {
+      const rig = makeRig(2);
+      const [w0, w1] = rig.workers;
+      const own = rig.keyOn(0, 's');
+      const other = rig.keyOn(1, 's');
+      const r = rig.client(0);
+      if (resp3) {
+        r.send(['HELLO', '3']);
+        await rig.settle(() => r.sock.replies().length >= 1);
+      }
+      const before = r.sock.replies().length;
+      r.send(['XREAD', 'COUNT', '5', 'BLOCK', '0', 'STREAMS', own, other, '$', '$']);
+      await rig.settle(() => r.conn.blockState !== null);
+      assert.equal(w0.blocking.waiters.size + w1.blocking.waiters.size, 2);
+      const x = rig.client(1);
+      x.send(['XADD', other, '7-1', 'f', 'v'], ['XADD', other, '7-2', 'g', 'w'], ['XADD', own, '8-1', 'h', 'u']);
+      await rig.settle(() => x.sock.replies().length >= 3 && r.sock.replies().length > before);
+      await rig.settle();
+      const entry = '*2\r\n$3\r\n7-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n';
+      const head = resp3 ? '%1\r\n' : '*1\r\n*2\r\n';
+      assert.deepEqual(r.sock.replies().slice(before), [`${head}$${other.length}\r\n${other}\r\n*1\r\n${entry}`]);
+      assert.equal(w0.blocking.waiters.size + w1.blocking.waiters.size, 0);
+      assert.equal(r.conn.blockState, null);
+    });
+  }
+
+  it('a client gone in the instant it is served: the stream is left as it was', async () => {
+    const rig = makeRig(2);
+    const key = rig.keyOn(1, 's');
+    const r = rig.client(0);
+    r.send(['XREAD', 'BLOCK', '0', 'STREAMS', key, '$']);
+    await rig.settle(() => r.conn.blockState !== null);
+    const x = rig.client(1);
+    x.send(['XADD', key, '1-1', 'f', 'v']);
+    await rig.settle(() => x.sock.replies().length >= 1);
+    assert.equal(rig.workers[1].blocking.waiters.size, 0, 'served on the key\'s shard');
+    r.sock.emit('close');
+    await rig.settle();
+    assert.deepEqual(r.sock.replies(), []);
+    x.send(['XLEN', key], ['XRANGE', key, '-', '+']);
+    await rig.settle(() => x.sock.replies().length >= 3);
+    assert.deepEqual(x.sock.replies().slice(1), [':1\r\n', '*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n']);
+  });
 });
