@@ -247,40 +247,6 @@ function skipBody(node: StreamNode, pos: number): number {
   return vPos;
 }
 
-/** The entry body at `pos` as [field, value...] views; returns the position after it in vPos. */
-function readBody(node: StreamNode, pos: number): Buffer[] {
-  const b = node.buf;
-  const out: Buffer[] = [];
-  if ((hFlags & FLAG_SAMEFIELDS) !== 0) {
-    let fp = 0;
-    vPos = 0;
-    const nf = readVarint(b);
-    fp = vPos;
-    vPos = pos;
-    for (let i = 0; i < nf; i++) {
-      // field from the master region, value from the entry
-      const save = vPos;
-      vPos = fp;
-      const fl = readVarint(b);
-      out.push(b.subarray(vPos, vPos + fl));
-      fp = vPos + fl;
-      vPos = save;
-      const vl = readVarint(b);
-      out.push(b.subarray(vPos, vPos + vl));
-      vPos += vl;
-    }
-    return out;
-  }
-  vPos = pos;
-  const n = 2 * readVarint(b);
-  for (let i = 0; i < n; i++) {
-    const l = readVarint(b);
-    out.push(b.subarray(vPos, vPos + l));
-    vPos += l;
-  }
-  return out;
-}
-
 function headerId(): StreamId {
   return new StreamId(hMsHi, hMsLo, hSeqHi, hSeqLo);
 }
@@ -389,6 +355,15 @@ export class Stream extends AccountedValue implements TypedValue {
   /** Lets the groups module report a change of its groups' size. */
   groupsResized(): void {
     this.resized();
+  }
+
+  /** The ID `XADD *` generates at clock `nowMs` (streamNextID); null after the last possible ID. */
+  nextAutoId(nowMs: number): StreamId | null {
+    const last = this.lastId;
+    const hi = Math.floor(nowMs / TWO32);
+    const lo = nowMs - hi * TWO32;
+    if (hi > last.msHi || (hi === last.msHi && lo > last.msLo)) return new StreamId(hi, lo, 0, 0);
+    return last.incr();
   }
 
   /**
@@ -529,8 +504,8 @@ export class Stream extends AccountedValue implements TypedValue {
     return at;
   }
 
-  /** Finds the live entry `id`: calls `found(node, pos)` with its position; false if absent. */
-  private findLive(id: StreamId): { node: StreamNode; index: number; pos: number; body: number } | null {
+  /** The node, node index and position of the live entry `id`, or null. */
+  private findLive(id: StreamId): { node: StreamNode; index: number; pos: number } | null {
     const at = this.nodeAtOrBefore(id);
     if (at < 0) return null;
     const node = this.nodes[at];
@@ -539,7 +514,7 @@ export class Stream extends AccountedValue implements TypedValue {
     while (pos < node.used) {
       const body = readHeader(node, pos);
       const c = cmpHeader(id);
-      if (c === 0) return (hFlags & FLAG_DELETED) !== 0 ? null : { node, index: at, pos, body };
+      if (c === 0) return (hFlags & FLAG_DELETED) !== 0 ? null : { node, index: at, pos };
       if (c > 0) return null;
       pos = skipBody(node, body);
     }
@@ -548,10 +523,9 @@ export class Stream extends AccountedValue implements TypedValue {
 
   /** The fields and values of entry `id` (copies), or null when there is no such live entry. */
   get(id: StreamId): Buffer[] | null {
-    const f = this.findLive(id);
-    if (f === null) return null;
-    readHeader(f.node, f.pos);
-    return readBody(f.node, f.body).map((v) => Buffer.from(v));
+    let out: Buffer[] | null = null;
+    this.range(id, id, 1, false, (_id, fv) => (out = fv.map((v) => Buffer.from(v))));
+    return out;
   }
 
   /** True when a live entry `id` exists. */

@@ -11,15 +11,17 @@ import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import { ReplyWriter as Writer } from '../protocol/reply-writer.ts';
 import { Stream, type StreamLimits, type TrimArgs } from '../engine/stream.ts';
 import { compareIds, ERR_INVALID_ID, MAX_ID, MIN_ID, parseId, parseRangeBound, StreamId, u64Text, type ParsedId } from '../engine/stream-id.ts';
-import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, lookupRead, lookupWrite, modified, parseInteger, storeValue } from './family-util.ts';
+import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, lookupRead, lookupWrite, modified, parseInteger, storeValue } from './family-util.ts';
 import { helpReply } from './client-commands.ts';
 
-export const ERR_NO_SUCH_KEY = 'ERR no such key';
+const limits: StreamLimits = { nodeMaxBytes: 0, nodeMaxEntries: 0 };
 
-/** The node limits from CONFIG stream-node-max-bytes / stream-node-max-entries. */
+/** The node limits from CONFIG stream-node-max-bytes / stream-node-max-entries (a shared object: read it at once). */
 export function streamLimits(x: ShardExec): StreamLimits {
   const c = x.worker.config;
-  return { nodeMaxBytes: c.stream_node_max_bytes as number, nodeMaxEntries: c.stream_node_max_entries as number };
+  limits.nodeMaxBytes = c.stream_node_max_bytes as number;
+  limits.nodeMaxEntries = c.stream_node_max_entries as number;
+  return limits;
 }
 
 /** The stream at key: undefined when missing, null when the key holds another type. */
@@ -183,7 +185,7 @@ function opXAdd(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const s = found ?? new Stream();
   if (s.lastId.isMax()) return w.error('ERR The stream has exhausted the last possible ID, unable to add more items');
   let id: StreamId | null;
-  if (p.id === null) id = s.nextId(StreamId.of(x.now, 0), true);
+  if (p.id === null) id = s.nextAutoId(x.now);
   else if (!p.id.seqGiven) id = s.nextId(p.id.id, false);
   else id = p.id.id;
   // `ms-*` past the last sequence: Redis fails leaving errno as it was, and answers the other text.
