@@ -90,6 +90,20 @@ const SCENARIOS: Record<string, Scenario> = {
     await s.call('x', 'XADD', K(1, 'new'), '1-1', 'f', 'v');
     await s.reply('r');
   },
+
+  async 'a stream renamed or copied onto the waited key, from either shard'(s) {
+    await s.call('x', 'XADD', a0, '10-0', 'f', 'v');
+    await s.call('x', 'XADD', b1, '20-0', 'g', 'w');
+    await s.call('x', 'XADD', c0, '5-0', 'h', 'u');
+    await s.block('r', 'XREAD', 'BLOCK', 0, 'STREAMS', a0, '$');
+    await s.call('x', 'RENAME', c0, a0);
+    await s.blocked('r');
+    await s.call('x', 'RENAME', b1, a0);
+    await s.reply('r');
+    await s.block('r', 'XREAD', 'BLOCK', 0, 'STREAMS', b1, '15');
+    await s.call('x', 'COPY', a0, b1);
+    await s.reply('r');
+  },
 };
 
 describe('blocking XREAD matches Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_REDIS }, () => {
