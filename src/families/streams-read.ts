@@ -3,7 +3,6 @@
 // checks its keys' types and IDs, resolves `$` and reads what is there); with nothing to read and
 // BLOCK, the client waits through the blocking service (blocking-commands.ts's wait): a waiter per
 // shard, served by the XADD that makes its stream's last ID pass the one it waits after.
-// The try on keys of one shard is one shard operation (atomic in that shard's turn), no transaction.
 // Invariants: errors are Redis's, in its order (per key in argument order: type, then ID); `$` is
 // the stream's last ID when the try runs (0-0 for a missing key), fixed for the whole wait; a waiter
 // is served once, with only its one key's new entries (COUNT applied), as Redis serves a blocked
@@ -223,9 +222,9 @@ async function tryRead(c: Client, keys: Buffer[], ids: Buffer[], count: number):
         r.forEach((v, j) => (out[idx[j]] = v));
       }),
     );
-  // Keys on one shard: one operation is atomic by itself (one turn of that shard), no transaction.
-  if (byShard.size === 1) await all();
-  else await c.coord.atomically(lock, NO_GLOBAL, async () => void (await all()));
+  // Always one transaction, even on one shard: a shard operation outside one does not wait behind
+  // another transaction's key locks (a multi-hop RENAME in flight could be seen half done).
+  await c.coord.atomically(lock, NO_GLOBAL, async () => void (await all()));
   return out;
 }
 
