@@ -31,6 +31,8 @@ import * as memory from './families/memory.ts';
 import * as hyperloglog from './families/hyperloglog.ts';
 import * as geo from './families/geo.ts';
 import * as bitmaps from './families/bitmaps.ts';
+import * as streams from './families/streams.ts';
+import * as streamsRead from './families/streams-read.ts';
 
 /** Operations of the server layer itself (not of a family). */
 const SERVER_OPS: ShardOp<any, any>[] = [...PUSH_OPS];
@@ -43,7 +45,7 @@ interface Family {
 
 export const FAMILIES: Record<string, Family> = {
   strings, keyspace, keyspaceExpire, keyspaceScan, keyspaceFlush, keyspaceMove, keyspaceObject, clientCommands, server, info, config, commandDocs, multiExec, lists, hashes, sets, zset, blockingCommands, sort, memory,
-  hyperloglog, geo, bitmaps,
+  hyperloglog, geo, bitmaps, streams, streamsRead,
 };
 
 export function buildServerTable(): CommandTable {

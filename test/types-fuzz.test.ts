@@ -40,6 +40,7 @@ import { ddmin } from './shrink.ts';
 import { shardOfKey } from '../src/runtime/slots.ts';
 import { HLL_MAKERS } from './fuzz/hll-gen.ts';
 import { BITMAP_MAKERS } from './fuzz/bitmaps-gen.ts';
+import { streamAudit, streamMakers } from './fuzz/streams-gen.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Alphabets
@@ -456,12 +457,13 @@ const MAKERS: [number, (g: Gen) => Cmd | Unit][] = [
   [2, (g) => g.pick(WRONG)(g)],
   ...HLL_MAKERS,
   ...BITMAP_MAKERS,
+  ...streamMakers<Gen>(KEYS),
 ];
 const TOTAL_WEIGHT = MAKERS.reduce((s, [w]) => s + w, 0);
 
 /** Everything about every key, at the end of each sequence. */
 function audit(): Unit[] {
-  return KEYS.map((k) => [['TYPE', k], ['OBJECT', 'ENCODING', k], ['LRANGE', k, '0', '-1'], ['HGETALL', k], ['SMEMBERS', k], ['ZRANGE', k, '0', '-1', 'WITHSCORES'], ['GET', k]]);
+  return KEYS.map((k) => [['TYPE', k], ['OBJECT', 'ENCODING', k], ['LRANGE', k, '0', '-1'], ['HGETALL', k], ['SMEMBERS', k], ['ZRANGE', k, '0', '-1', 'WITHSCORES'], ['GET', k], ...streamAudit(k)]);
 }
 
 interface Program {

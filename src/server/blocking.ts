@@ -46,6 +46,14 @@ export interface BlockOp {
   undo(key: Buffer, popped: Buffer, wt: Waiter): Buffer[] | null;
   /** A command to run on another key (its first argument) before the client is answered (BLMOVE across shards). */
   onward?(key: Buffer, popped: Buffer, wt: Waiter): Buffer[] | null;
+  /**
+   * Whether the waiter can be served from the value at key now (absent: whenever the key holds
+   * `kind`). Reads that consume nothing (XREAD: entries after the waiter's ID) serve every ready
+   * waiter of a key in turn, and leave those not ready waiting.
+   */
+  ready?(key: string, value: unknown, wt: Waiter): boolean;
+  /** The serving command's arguments for this waiter and key (absent: its template with the key at keyAt). */
+  commandFor?(key: Buffer, wt: Waiter): Buffer[];
 }
 
 const OPS: BlockOp[] = [];
@@ -302,8 +310,9 @@ export class BlockingService {
       if (e === undefined) return true;
       const v = e.value;
       const kind = kindOf(v).type;
-      // Waiters for another type (BZPOPMIN on a key that is now a list) stay, and do not hold up the others.
-      const wt = list.find((x) => x.op.kind === kind);
+      // Waiters for another type (BZPOPMIN on a key that is now a list), or not ready (XREAD waiting
+      // after a later ID), stay, and do not hold up the others.
+      const wt = list.find((x) => x.op.kind === kind && (x.op.ready === undefined || x.op.ready(key, v, x)));
       if (wt === undefined) return true;
       this.removeWaiter(wt);
       if (!claim(worker.shared.blockSlots, wt.slot, wt.expect)) continue; // served elsewhere, or gone
@@ -314,8 +323,12 @@ export class BlockingService {
   /** Runs the waiter's pop on key, then answers it (after the onward step, if its operation has one). */
   private popFor(wt: Waiter, key: Buffer): void {
     const worker = this.worker;
-    const args = wt.template.slice();
-    args[wt.keyAt] = key;
+    let args: Buffer[];
+    if (wt.op.commandFor !== undefined) args = wt.op.commandFor(key, wt);
+    else {
+      args = wt.template.slice();
+      args[wt.keyAt] = key;
+    }
     const w = worker.newWriter(wt.resp);
     worker.clock = Date.now();
     worker.runLocal(wt.cmd!, wt.db, false, args, w);

@@ -212,6 +212,17 @@ export type CommandName =
   | 'unlink'
   | 'unwatch'
   | 'watch'
+  | 'xadd'
+  | 'xdel'
+  | 'xinfo'
+  | 'xinfo|help'
+  | 'xinfo|stream'
+  | 'xlen'
+  | 'xrange'
+  | 'xread'
+  | 'xrevrange'
+  | 'xsetid'
+  | 'xtrim'
   | 'zadd'
   | 'zcard'
   | 'zcount'
@@ -539,6 +550,17 @@ export const COMMANDS: readonly GeneratedCommand[] = ([
   ['unlink', FLAG_WRITE | FLAG_FAST, 0],
   ['unwatch', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE | FLAG_FAST | FLAG_ALLOW_BUSY, 0],
   ['watch', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE | FLAG_FAST | FLAG_ALLOW_BUSY, FACT_RUN_IN_MULTI],
+  ['xadd', FLAG_WRITE | FLAG_DENYOOM | FLAG_FAST, 0],
+  ['xdel', FLAG_WRITE | FLAG_FAST, 0],
+  ['xinfo|help', FLAG_LOADING | FLAG_STALE, 0],
+  ['xinfo|stream', FLAG_READONLY, 0],
+  ['xinfo', 0, 0],
+  ['xlen', FLAG_READONLY | FLAG_FAST, 0],
+  ['xrange', FLAG_READONLY, 0],
+  ['xread', FLAG_READONLY | FLAG_BLOCKING | FLAG_MOVABLEKEYS, 0],
+  ['xrevrange', FLAG_READONLY, 0],
+  ['xsetid', FLAG_WRITE | FLAG_DENYOOM | FLAG_FAST, 0],
+  ['xtrim', FLAG_WRITE, 0],
   ['zadd', FLAG_WRITE | FLAG_DENYOOM | FLAG_FAST, 0],
   ['zcard', FLAG_READONLY | FLAG_FAST, 0],
   ['zcount', FLAG_READONLY | FLAG_FAST, 0],
