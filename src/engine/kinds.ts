@@ -6,19 +6,23 @@
 import { HASH_KIND } from './hash-value.ts';
 import { LIST_KIND } from './quicklist.ts';
 import { SET_KIND } from './set-value.ts';
+import { STREAM_KIND } from './stream.ts';
 import { STRING_KIND } from './string-kind.ts';
 import type { KindId, TypedValue, Value, ValueKind } from './value-kind.ts';
 import { ZSET_KIND } from './zset.ts';
 
-/** Every kind, at its id (Redis's OBJ_* number). */
-export const KINDS: readonly ValueKind[] = [STRING_KIND, LIST_KIND, SET_KIND, ZSET_KIND, HASH_KIND] as ValueKind[];
+/** Every kind, at its id (Redis's OBJ_* number); id 5 (OBJ_MODULE) is a hole. */
+export const KINDS: readonly (ValueKind | undefined)[] = [STRING_KIND, LIST_KIND, SET_KIND, ZSET_KIND, HASH_KIND, undefined, STREAM_KIND] as (ValueKind | undefined)[];
 
-for (let i = 0; i < KINDS.length; i++) if (KINDS[i].id !== i) throw new Error(`kinds: ${KINDS[i].type} is not at its id`);
+for (let i = 0; i < KINDS.length; i++) {
+  const k = KINDS[i];
+  if (k !== undefined && k.id !== i) throw new Error(`kinds: ${k.type} is not at its id`);
+}
 
 /** The kind of a stored value (strings are raw strings or Buffers; other values name theirs). */
 export function kindOf(v: Value): ValueKind {
   if (typeof v === 'string' || v instanceof Buffer) return STRING_KIND as ValueKind;
-  return KINDS[(v as TypedValue).kindId];
+  return KINDS[(v as TypedValue).kindId]!;
 }
 
 /** The kind with id `id`, or undefined (a payload from elsewhere naming an unknown kind). */

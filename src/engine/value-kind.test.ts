@@ -109,8 +109,9 @@ const CASES: Case[] = [
 
 describe('value kinds', () => {
   it('KINDS holds each kind at its id (Redis OBJ_* numbers)', () => {
-    assert.deepEqual(KINDS.map((k) => [k.id, k.type]), [[0, 'string'], [1, 'list'], [2, 'set'], [3, 'zset'], [4, 'hash']]);
-    for (const k of KINDS) assert.equal(kindById(k.id), k);
+    assert.deepEqual(KINDS.map((k) => k && [k.id, k.type]), [[0, 'string'], [1, 'list'], [2, 'set'], [3, 'zset'], [4, 'hash'], undefined, [6, 'stream']]);
+    for (const k of KINDS) if (k !== undefined) assert.equal(kindById(k.id), k);
+    assert.equal(kindById(5), undefined);
     assert.equal(kindById(5), undefined);
   });
 

@@ -5,13 +5,15 @@
 // acyclic; a kind's `id` is Redis's OBJ_* type number and its index in KINDS (kinds.ts); a non-string
 // value names its kind by `kindId`; deserialize(serialize(v)) is equal to v in the same encoding.
 
-/** Kind ids: Redis's OBJ_STRING .. OBJ_HASH (also the index in kinds.ts's KINDS). */
+/** Kind ids: Redis's OBJ_STRING .. OBJ_STREAM (also the index in kinds.ts's KINDS). */
 export const KIND_STRING = 0;
 export const KIND_LIST = 1;
 export const KIND_SET = 2;
 export const KIND_ZSET = 3;
 export const KIND_HASH = 4;
-export type KindId = typeof KIND_STRING | typeof KIND_LIST | typeof KIND_SET | typeof KIND_ZSET | typeof KIND_HASH;
+/** Redis's OBJ_STREAM (5 is OBJ_MODULE, which Damselfly has no kind for). */
+export const KIND_STREAM = 6;
+export type KindId = typeof KIND_STRING | typeof KIND_LIST | typeof KIND_SET | typeof KIND_ZSET | typeof KIND_HASH | typeof KIND_STREAM;
 
 /**
  * A string value as given to Database.put(): a latin1 JS string, or a Buffer (stored as 'raw'
@@ -43,7 +45,7 @@ export interface ExpiringParts {
 /** One kind of value: the operations the keyspace needs whatever the type (see docs/engine.md). */
 export interface ValueKind<V extends Value = Value> {
   readonly id: KindId;
-  /** The TYPE reply ('string', 'list', 'set', 'zset', 'hash'). */
+  /** The TYPE reply ('string', 'list', 'set', 'zset', 'hash', 'stream'). */
   readonly type: string;
   /** The OBJECT ENCODING reply; `raw` is the record's built-in-place flag (only strings look at it). */
   encoding(v: V, raw: boolean): string;
