@@ -28,6 +28,7 @@ import * as zset from './families/zset.ts';
 import * as blockingCommands from './families/blocking-commands.ts';
 import * as sort from './families/sort.ts';
 import * as memory from './families/memory.ts';
+import * as streamGroups from './families/stream-groups.ts';
 
 /** Operations of the server layer itself (not of a family). */
 const SERVER_OPS: ShardOp<any, any>[] = [...PUSH_OPS];
@@ -40,6 +41,7 @@ interface Family {
 
 export const FAMILIES: Record<string, Family> = {
   strings, keyspace, keyspaceExpire, keyspaceScan, keyspaceFlush, keyspaceMove, keyspaceObject, clientCommands, server, info, config, commandDocs, multiExec, lists, hashes, sets, zset, blockingCommands, sort, memory,
+  streamGroups,
 };
 
 export function buildServerTable(): CommandTable {

@@ -109,7 +109,7 @@ const OP_BLMOVE_FROM_LEFT = op(crossMove(true));
 const OP_BLMOVE_FROM_RIGHT = op(crossMove(false));
 
 /** What a blocking command waits for and how it pops once a key is ready. */
-interface BlockPlan {
+export interface BlockPlan {
   keys: Buffer[];
   op: number;
   /** The popping command for a ready key: its name and arguments, KEY at `keyAt`. */
@@ -302,7 +302,7 @@ async function tryNow(c: Client, plan: BlockPlan): Promise<Buffer | null> {
  * client shows as blocked (CLIENT LIST flag b, INFO blocked_clients, CLIENT UNBLOCK finds it) once
  * every shard has its waiter: a push seen after that serves the clients in their commands' order.
  */
-async function wait(c: Client, plan: BlockPlan, ms: number, w: ReplyWriter): Promise<void> {
+export async function wait(c: Client, plan: BlockPlan, ms: number, w: ReplyWriter): Promise<void> {
   const worker = c.worker;
   const blocking = worker.blocking;
   // The client left while the command was being tried (Redis frees it on EOF): waiting would keep a

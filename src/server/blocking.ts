@@ -27,7 +27,7 @@ import type { Mesh } from '../runtime/mesh.ts';
 import type { WorkerShared } from '../runtime/control.ts';
 import type { Lock } from '../transaction/tx-shard.ts';
 import { kindOf } from '../engine/kinds.ts';
-import { keyText, type KeyArg } from '../engine/database.ts';
+import { keyText, type KeyArg, type Value } from '../engine/database.ts';
 import { BLOCK_SLOTS_PER_WORKER } from '../runtime/control.ts';
 import { shardOfKey } from '../runtime/slots.ts';
 import { REQ_PART } from '../runtime/request-flags.ts';
@@ -46,6 +46,13 @@ export interface BlockOp {
   undo(key: Buffer, popped: Buffer, wt: Waiter): Buffer[] | null;
   /** A command to run on another key (its first argument) before the client is answered (BLMOVE across shards). */
   onward?(key: Buffer, popped: Buffer, wt: Waiter): Buffer[] | null;
+  /** Whether a key holding `value` (of `kind`) has something for this waiter (XREADGROUP: an entry past its group's last ID); absent: always. */
+  ready?(value: Value, wt: Waiter): boolean;
+  /**
+   * An error to end the wait with when the key no longer suits the waiter (XREADGROUP: the key was
+   * deleted or replaced, or the group destroyed); null: keep waiting. Absent: never.
+   */
+  refuse?(value: Value | undefined, wt: Waiter): string | null;
 }
 
 const OPS: BlockOp[] = [];
@@ -298,15 +305,31 @@ export class BlockingService {
       const list = this.keys.waitersOf(dbIndex, key);
       if (list === undefined || list.length === 0) return true;
       if (worker.tx.mustWait([{ db: dbIndex, key, write: true }], true)) return false;
-      const e = worker.shard.dbs[dbIndex].lookup(key, now);
-      if (e === undefined) return true;
-      const v = e.value;
-      const kind = kindOf(v).type;
-      // Waiters for another type (BZPOPMIN on a key that is now a list) stay, and do not hold up the others.
-      const wt = list.find((x) => x.op.kind === kind);
+      const v = worker.shard.dbs[dbIndex].lookup(key, now)?.value;
+      const kind = v === undefined ? '' : kindOf(v).type;
+      // The first waiter (in stamp order) this key serves now — waiters for another type (BZPOPMIN
+      // on a key that is now a list) stay, and do not hold up the others — or whose wait it ends
+      // with an error (XREADGROUP on a deleted stream or group).
+      let wt: Waiter | undefined;
+      let refused: string | null = null;
+      for (const x of list) {
+        const op = x.op;
+        if (op.refuse !== undefined && (refused = op.refuse(v, x)) !== null) {
+          wt = x;
+          break;
+        }
+        if (op.kind === kind && (op.ready === undefined || op.ready(v!, x))) {
+          wt = x;
+          break;
+        }
+      }
       if (wt === undefined) return true;
       this.removeWaiter(wt);
       if (!claim(worker.shared.blockSlots, wt.slot, wt.expect)) continue; // served elsewhere, or gone
+      if (refused !== null) {
+        this.deliver(wt, Buffer.from(`-${refused}\r\n`), Buffer.from(key, 'latin1'), null);
+        continue;
+      }
       this.popFor(wt, Buffer.from(key, 'latin1'));
     }
   }

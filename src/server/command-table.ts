@@ -33,6 +33,7 @@ export interface CommandImplBase {
   otherDbKey?: (args: Buffer[]) => [number, number] | null;
   getKeys?: (args: Buffer[]) => FoundKey[];
   derivedKeys?: (args: Buffer[]) => Buffer[] | null;
+  blocksWith?: (args: Buffer[]) => boolean;
 }
 
 /** A command that coordinates itself across shards (see MultiShard in command-types.ts), as the table holds it. */
