@@ -28,6 +28,8 @@ import * as zset from './families/zset.ts';
 import * as blockingCommands from './families/blocking-commands.ts';
 import * as sort from './families/sort.ts';
 import * as memory from './families/memory.ts';
+import * as streams from './families/streams.ts';
+import * as streamsRead from './families/streams-read.ts';
 import * as streamGroups from './families/stream-groups.ts';
 
 /** Operations of the server layer itself (not of a family). */
@@ -40,7 +42,7 @@ interface Family {
 }
 
 export const FAMILIES: Record<string, Family> = {
-  strings, keyspace, keyspaceExpire, keyspaceScan, keyspaceFlush, keyspaceMove, keyspaceObject, clientCommands, server, info, config, commandDocs, multiExec, lists, hashes, sets, zset, blockingCommands, sort, memory,
+  strings, keyspace, keyspaceExpire, keyspaceScan, keyspaceFlush, keyspaceMove, keyspaceObject, clientCommands, server, info, config, commandDocs, multiExec, lists, hashes, sets, zset, blockingCommands, sort, memory, streams, streamsRead,
   streamGroups,
 };
 

@@ -85,6 +85,8 @@ export const PARAMS: Param[] = [
   { flag: 'set_max_listpack_value', config: 'set-max-listpack-value', type: 'bytes', default: '64', min: 0, mutable: true, help: 'a set with a longer member is a hashtable (Redis 7.2)' },
   { flag: 'zset_max_listpack_entries', config: 'zset-max-listpack-entries', configAliases: ['zset-max-ziplist-entries'], type: 'int', default: '128', min: 0, max: LONG_MAX, mutable: true, help: 'sorted sets with more members use the skiplist encoding' },
   { flag: 'zset_max_listpack_value', config: 'zset-max-listpack-value', configAliases: ['zset-max-ziplist-value'], type: 'bytes', default: '64', min: 0, mutable: true, help: 'sorted sets with a longer member use the skiplist encoding' },
+  { flag: 'stream_node_max_bytes', config: 'stream-node-max-bytes', type: 'bytes', default: '4096', min: 0, max: LONG_MAX, mutable: true, help: 'a stream node (listpack) takes no more entries once this big (0: no limit)' },
+  { flag: 'stream_node_max_entries', config: 'stream-node-max-entries', type: 'int', default: '100', min: 0, max: LONG_MAX, mutable: true, help: 'a stream node takes at most this many entries, deleted ones included (0: no limit)' },
 ];
 
 const byFlag = new Map<string, Param>();

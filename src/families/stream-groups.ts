@@ -500,7 +500,7 @@ const OP_XREADGROUP = registerBlockOp({
   // Entries delivered to a client that left in that instant stay pending for its consumer (as for
   // a consumer that crashed after reading): nothing to put back.
   undo: () => null,
-  ready: (v: Value, wt: Waiter) => {
+  ready: (_key: string, v: unknown, wt: Waiter) => {
     const s = v as Stream;
     const g = groupsOf(s, false)?.get(wt.template[2].latin1Slice());
     return g === undefined || servesNow(s, g, MAX_ID);
@@ -807,17 +807,6 @@ function xautoclaim(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 
 // --- XINFO GROUPS / CONSUMERS / HELP, and the groups of XINFO STREAM FULL ------------------------------
 
-const XINFO_HELP = [
-  'XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
-  'CONSUMERS <key> <groupname>',
-  '    Show consumers of <groupname>.',
-  'GROUPS <key>',
-  '    Show the stream consumer groups.',
-  'STREAM <key> [FULL [COUNT <count>]',
-  '    Show information about the stream.',
-  'HELP',
-  '    Prints this help.',
-];
 
 /** The stream for XINFO: null after `ERR no such key` or WRONGTYPE. */
 function infoStream(x: ShardExec, key: Buffer, w: ReplyWriter): Stream | null {
@@ -952,7 +941,6 @@ export const commands: Record<string, CommandImpl> = {
   xautoclaim: { shard: xautoclaim },
   'xinfo|groups': { shard: xinfoGroups },
   'xinfo|consumers': { shard: xinfoConsumers },
-  'xinfo|help': { conn: (_c, _a, w) => helpReply(w, XINFO_HELP) },
 };
 
 export const ops = [CHECK_READ];

@@ -46,8 +46,15 @@ export interface BlockOp {
   undo(key: Buffer, popped: Buffer, wt: Waiter): Buffer[] | null;
   /** A command to run on another key (its first argument) before the client is answered (BLMOVE across shards). */
   onward?(key: Buffer, popped: Buffer, wt: Waiter): Buffer[] | null;
-  /** Whether a key holding `value` (of `kind`) has something for this waiter (XREADGROUP: an entry past its group's last ID); absent: always. */
-  ready?(value: Value, wt: Waiter): boolean;
+  /**
+   * Whether the waiter can be served from the value at key now (absent: whenever the key holds
+   * `kind`). Reads that consume nothing (XREAD: entries after the waiter's ID) serve every ready
+   * waiter of a key in turn, and leave those not ready waiting; a consuming read (XREADGROUP `>`)
+   * is ready while an entry is past its group's last ID, so each entry goes to one waiter.
+   */
+  ready?(key: string, value: unknown, wt: Waiter): boolean;
+  /** The serving command's arguments for this waiter and key (absent: its template with the key at keyAt). */
+  commandFor?(key: Buffer, wt: Waiter): Buffer[];
   /**
    * An error to end the wait with when the key no longer suits the waiter (XREADGROUP: the key was
    * deleted or replaced, or the group destroyed); null: keep waiting. Absent: never.
@@ -308,8 +315,8 @@ export class BlockingService {
       const v = worker.shard.dbs[dbIndex].lookup(key, now)?.value;
       const kind = v === undefined ? '' : kindOf(v).type;
       // The first waiter (in stamp order) this key serves now — waiters for another type (BZPOPMIN
-      // on a key that is now a list) stay, and do not hold up the others — or whose wait it ends
-      // with an error (XREADGROUP on a deleted stream or group).
+      // on a key that is now a list) or not ready (XREAD waiting after a later ID) stay, and do not
+      // hold up the others — or whose wait it ends with an error (XREADGROUP on a deleted stream or group).
       let wt: Waiter | undefined;
       let refused: string | null = null;
       for (const x of list) {
@@ -318,7 +325,7 @@ export class BlockingService {
           wt = x;
           break;
         }
-        if (op.kind === kind && (op.ready === undefined || op.ready(v!, x))) {
+        if (op.kind === kind && (op.ready === undefined || op.ready(key, v, x))) {
           wt = x;
           break;
         }
@@ -337,8 +344,12 @@ export class BlockingService {
   /** Runs the waiter's pop on key, then answers it (after the onward step, if its operation has one). */
   private popFor(wt: Waiter, key: Buffer): void {
     const worker = this.worker;
-    const args = wt.template.slice();
-    args[wt.keyAt] = key;
+    let args: Buffer[];
+    if (wt.op.commandFor !== undefined) args = wt.op.commandFor(key, wt);
+    else {
+      args = wt.template.slice();
+      args[wt.keyAt] = key;
+    }
     const w = worker.newWriter(wt.resp);
     worker.clock = Date.now();
     worker.runLocal(wt.cmd!, wt.db, false, args, w);
