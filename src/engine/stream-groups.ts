@@ -153,9 +153,9 @@ export class ConsumerGroup {
     n.consumer = c;
   }
 
-  /** XCLAIM FORCE: a NACK without an owner (moveTo gives it one). */
-  forceNack(key: string): Nack {
-    const n = new Nack(null, 0, 0);
+  /** XCLAIM FORCE: a NACK without an owner yet (moveTo gives it one), delivered once, now. */
+  forceNack(key: string, now: number): Nack {
+    const n = new Nack(null, now, 1);
     this.nacks.set(key, n);
     this.pel.insert(0, key);
     this.owner.bytes += NACK_BYTES;

@@ -27,6 +27,7 @@ import { bytes, bytesList, latin1, list, tuple } from '../util/codec.ts';
 import type { ScoreTree } from '../engine/score-tree.ts';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, keyString, lookupRead, lookupWrite, parseInteger, storeValue } from './family-util.ts';
 import { helpReply } from './client-commands.ts';
+import { ERR_NO_SUCH_KEY, setXinfoGroupsHooks, streamAt as lookupStream, writeEntry, writeStreamId } from './streams.ts';
 import { wait as waitForKeys } from './blocking-commands.ts';
 
 const LLONG_MAX = 9223372036854775807n;
@@ -37,28 +38,14 @@ function int64(b: Buffer): number | null {
   return v === null ? null : Number(v);
 }
 
-/** The stream at key for a command that reads it: undefined when missing; null after WRONGTYPE. */
+/** The stream at key: undefined when missing; null after the WRONGTYPE reply. */
 function streamAt(x: ShardExec, key: Buffer, w: ReplyWriter, write = false): Stream | undefined | null {
-  const e = write ? lookupWrite(x, key) : lookupRead(x, key);
-  if (e === undefined) return undefined;
-  if (!(e.value instanceof Stream)) {
-    w.error(ERR_WRONGTYPE);
-    return null;
-  }
-  return e.value;
+  const s = lookupStream(x, key, write);
+  if (s === null) w.error(ERR_WRONGTYPE);
+  return s;
 }
 
-function writeId(w: ReplyWriter, id: StreamId): void {
-  w.bulk(id.toString());
-}
-
-/** One entry as XRANGE shows it: [id, [field, value...]]. */
-function writeEntry(w: ReplyWriter, id: StreamId, fv: Buffer[]): void {
-  w.array(2);
-  writeId(w, id);
-  w.array(fv.length);
-  for (const b of fv) w.bulk(b);
-}
+const writeId = writeStreamId;
 
 /** Entry `id` of s as [id, fields] (XCLAIM, XAUTOCLAIM: it is known to exist). */
 function writeEntryById(w: ReplyWriter, s: Stream, id: StreamId): void {
@@ -721,7 +708,7 @@ function xclaim(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
       if (n !== undefined) g.remove(k);
       continue;
     }
-    if (force && n === undefined) n = g.forceNack(k);
+    if (force && n === undefined) n = g.forceNack(k, now);
     if (n === undefined) continue;
     if (n.consumer !== null && minIdle !== 0 && now - n.deliveryTime < minIdle) continue;
     consumer ??= g.consumerOrNew(name, now);
@@ -811,7 +798,7 @@ function xautoclaim(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 /** The stream for XINFO: null after `ERR no such key` or WRONGTYPE. */
 function infoStream(x: ShardExec, key: Buffer, w: ReplyWriter): Stream | null {
   const s = streamAt(x, key, w);
-  if (s === undefined) w.error('ERR no such key');
+  if (s === undefined) w.error(ERR_NO_SUCH_KEY);
   return s ?? null;
 }
 
@@ -869,7 +856,7 @@ function xinfoConsumers(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
  * with its PEL and consumers, PELs limited to `count` entries (0: all). 7.2 adds each consumer's
  * active-time; 7.0.15 has seen-time only.
  */
-export function writeStreamGroupsFull(w: ReplyWriter, s: Stream, count: number): void {
+function writeStreamGroupsFull(s: Stream, count: number, w: ReplyWriter): void {
   const groups = groupsOf(s, false)?.sorted() ?? [];
   w.array(groups.length);
   for (const g of groups) {
@@ -927,7 +914,10 @@ function firstKeys(pel: ScoreTree, count: number): string[] {
   return out;
 }
 
+setXinfoGroupsHooks({ count: (s) => groupsOf(s, false)?.size ?? 0, full: writeStreamGroupsFull });
+
 export const commands: Record<string, CommandImpl> = {
+  xgroup: {},
   'xgroup|create': { shard: xgroupCreate },
   'xgroup|setid': { shard: xgroupSetId },
   'xgroup|destroy': { shard: xgroupDestroy },
