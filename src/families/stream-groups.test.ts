@@ -479,40 +479,46 @@ describe('stream consumer groups match Redis', { skip: !REDIS_AVAILABLE && SKIP_
 
 // --- blocking: two clients per server, the same script on both ----------------------------------
 
-/** Sends `blocked` from one client, then `then` from another; returns every reply, the blocked one last. */
-async function blockedScript(port: number, resp3: boolean, setup: Arg[][], blocked: Arg[], then: Arg[][]): Promise<string[]> {
-  const a = await RawClient.connect(port);
+/**
+ * Sends each of `blocked` from its own client (each waits until the server lists one more blocked
+ * client), then `then` from another; returns every reply, the blocked ones last in their order.
+ */
+async function blockedScript(port: number, resp3: boolean, setup: Arg[][], blocked: Arg[][], then: Arg[][]): Promise<string[]> {
   const b = await RawClient.connect(port);
+  const waiting: RawClient[] = [];
   try {
     const out: string[] = [];
-    if (resp3) {
-      await a.call(['HELLO', '3']);
-      await b.call(['HELLO', '3']);
-    }
+    if (resp3) await b.call(['HELLO', '3']);
     for (const cmd of setup) out.push((await b.call(cmd)).toString('latin1'));
-    a.send(blocked);
-    // Blocked once the server lists it as such (a script with nothing after it waits for the timeout).
-    while (then.length > 0) {
-      const list = (await b.call(['CLIENT', 'LIST'])).toString('latin1');
-      if (/ flags=b /.test(list)) break;
+    for (const cmd of blocked) {
+      const a = await RawClient.connect(port);
+      waiting.push(a);
+      if (resp3) await a.call(['HELLO', '3']);
+      a.send(cmd);
+      // Blocked once the server lists it as such (a script with nothing after it waits for the timeout).
+      while (then.length > 0) {
+        const list = (await b.call(['CLIENT', 'LIST'])).toString('latin1');
+        if ((list.match(/ flags=b /g) ?? []).length === waiting.length) break;
+      }
     }
     for (const cmd of then) out.push((await b.call(cmd)).toString('latin1'));
-    out.push((await a.readReply()).toString('latin1'));
+    for (const a of waiting) out.push((await a.readReply()).toString('latin1'));
     return out;
   } finally {
-    a.close();
     b.close();
+    for (const a of waiting) a.close();
   }
 }
 
 describe('blocking XREADGROUP matches Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_REDIS }, () => {
   const suite = diffSuite(NORMALIZE);
-  const both = async (setup: Arg[][], blocked: Arg[], then: Arg[][]): Promise<void> => {
+  const both = async (setup: Arg[][], blocked: Arg[] | Arg[][], then: Arg[][]): Promise<void> => {
+    const many = (Array.isArray(blocked[0]) ? blocked : [blocked]) as Arg[][];
     for (const d of [suite.d1, suite.d3] as ServerHandle[]) {
       for (const resp3 of [false, true]) {
         await suite.same([]); // FLUSHALL
-        const want = await blockedScript(suite.redis.port, resp3, setup, blocked, then);
-        const got = await blockedScript(d.port, resp3, setup, blocked, then);
+        const want = await blockedScript(suite.redis.port, resp3, setup, many, then);
+        const got = await blockedScript(d.port, resp3, setup, many, then);
         assert.deepEqual(got, want, `${d === suite.d1 ? 1 : 3} thread(s), RESP${resp3 ? 3 : 2}`);
       }
     }
@@ -540,5 +546,15 @@ describe('blocking XREADGROUP matches Redis', { skip: !REDIS_AVAILABLE && SKIP_N
       script('XGROUP SETID s g 100-0\nXADD s 3-3 a b\nXGROUP CREATECONSUMER s g zz\nXADD s 200-0 c d'),
     );
     await both(script('XGROUP CREATE s g $ MKSTREAM'), ['XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '50', 'STREAMS', 's', '>'], []);
+  });
+
+  it('readers of one group are served one entry each, in the order they blocked; NOACK; another group gets its own copy', async () => {
+    const read = (c: string, extra: string[] = []): Arg[] => ['XREADGROUP', 'GROUP', 'g', c, 'COUNT', '1', ...extra, 'BLOCK', '0', 'STREAMS', 's', '>'];
+    await both(script('XGROUP CREATE s g $ MKSTREAM'), [read('c1'), read('c2'), read('c3', ['NOACK'])], script('XADD s 1-1 a 1\nXADD s 2-1 a 2\nXADD s 3-1 a 3\nXPENDING s g'));
+    await both(
+      script('XGROUP CREATE s g $ MKSTREAM\nXGROUP CREATE s h $'),
+      [read('c1'), ['XREADGROUP', 'GROUP', 'h', 'x', 'BLOCK', '0', 'STREAMS', 's', '>'], read('c2')],
+      script('MULTI\nXADD s 1-1 a 1\nXADD s 2-1 a 2\nEXEC\nXINFO GROUPS s'),
+    );
   });
 });
