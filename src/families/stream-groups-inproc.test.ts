@@ -40,7 +40,7 @@ describe('blocked XREADGROUP readers across shards are served exactly once', () 
 
       const readers = 4 + Math.floor(rnd() * 5);
       const entries = readers - 2 + Math.floor(rnd() * 5);
-      const clients = [];
+      const clients: ReturnType<typeof rig.client>[] = [];
       for (let i = 0; i < readers; i++) {
         const c = rig.client(Math.floor(rnd() * 3));
         c.send(['XREADGROUP', 'GROUP', 'g', `c${i}`, 'COUNT', '1', 'BLOCK', '0', 'STREAMS', a, b, '>', '>']);

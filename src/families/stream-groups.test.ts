@@ -532,11 +532,16 @@ describe('blocking XREADGROUP matches Redis', { skip: !REDIS_AVAILABLE && SKIP_N
     await both(script('XGROUP CREATE s g $ MKSTREAM\nXGROUP CREATE s2 g $ MKSTREAM'), ['XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '5', 'BLOCK', '0', 'STREAMS', 's', 's2', '>', '>'], script('XADD s2 7-1 f v\nXINFO GROUPS s2'));
   });
 
-  it('XGROUP DESTROY answers NOGROUP, DEL answers UNBLOCKED, SET over it answers UNBLOCKED', async () => {
+  it('XGROUP DESTROY answers NOGROUP; DEL, SET over it, FLUSHDB, FLUSHALL, SWAPDB, RENAME away or over it answer UNBLOCKED', async () => {
     const blocked = ['XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 's', '>'];
     await both(script('XGROUP CREATE s g $ MKSTREAM'), blocked, script('XGROUP DESTROY s g'));
     await both(script('XGROUP CREATE s g $ MKSTREAM'), blocked, script('DEL s'));
     await both(script('XGROUP CREATE s g $ MKSTREAM'), blocked, script('SET s x'));
+    await both(script('XGROUP CREATE s g $ MKSTREAM'), blocked, script('FLUSHDB'));
+    await both(script('XGROUP CREATE s g $ MKSTREAM'), blocked, script('FLUSHALL'));
+    await both(script('XGROUP CREATE s g $ MKSTREAM'), blocked, script('SWAPDB 0 1'));
+    await both(script('XGROUP CREATE s g $ MKSTREAM'), blocked, script('RENAME s t'));
+    await both(script('XGROUP CREATE s g $ MKSTREAM\nSET s2 x'), blocked, script('RENAME s2 s'));
   });
 
   it('an XADD that does not reach the group keeps the reader waiting; a timeout answers nil', async () => {

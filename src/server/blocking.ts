@@ -162,8 +162,13 @@ export class BlockedKeys {
   swapped(a: number, b: number): void {
     for (const i of [a, b]) {
       this.hook(i);
-      for (const k of this.byDb[i]?.keys() ?? []) this.ready.push([i, k]);
+      this.flushed(i);
     }
+  }
+
+  /** Every waited key of database i may have changed (FLUSHDB, FLUSHALL, SWAPDB): XREADGROUP's waits end. */
+  flushed(i: number): void {
+    for (const k of this.byDb[i]?.keys() ?? []) this.ready.push([i, k]);
   }
 
   /** Sets (or clears) the engine's hook on database i, as somebody waits there or not. */
