@@ -8,7 +8,7 @@
 // shard serves its waiters one at a time, each from the group's last ID as it is then, so an entry
 // goes to exactly one of a group's blocked readers, in the order they blocked.
 
-import type { ReplyWriter } from '../protocol/reply-writer.ts';
+import { ReplyWriter as Writer, type ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
 import type { Value } from '../engine/database.ts';
@@ -301,109 +301,121 @@ function isNewOnly(b: Buffer): boolean {
   return b.length === 1 && b[0] === 0x3e;
 }
 
+/** What the last successful checkKey found (read at once by its caller). */
+let checkedStream: Stream = null as unknown as Stream;
+let checkedGroup: ConsumerGroup = null as unknown as ConsumerGroup;
+
 /**
  * One key's checks, in Redis's order: type, group, then the ID (`$` refused, `>`, else a strict ID).
- * Returns the error text, or the ID (MAX_ID for `>`).
+ * Returns the error text, or the ID (MAX_ID for `>`) with the stream and group in checkedStream/Group.
  */
 function checkKey(x: ShardExec, key: Buffer, idArg: Buffer, group: Buffer): string | StreamId {
   const e = lookupRead(x, key);
   if (e !== undefined && !(e.value instanceof Stream)) return ERR_WRONGTYPE;
   const s = e?.value as Stream | undefined;
-  if (s === undefined || groupsOf(s, false)?.get(keyString(group)) === undefined) {
-    return `NOGROUP No such key '${cText(key)}' or consumer group '${cText(group)}' in XREADGROUP with GROUP option`;
-  }
+  const g = s === undefined ? undefined : groupsOf(s, false)?.get(keyString(group));
+  if (g === undefined) return `NOGROUP No such key '${cText(key)}' or consumer group '${cText(group)}' in XREADGROUP with GROUP option`;
   if (idArg.length === 1 && idArg[0] === 0x24) return ERR_DOLLAR;
+  checkedStream = s!;
+  checkedGroup = g;
   if (isNewOnly(idArg)) return MAX_ID;
   const p = parseId(idArg, false, true);
   return p === null ? ERR_INVALID_ID : p.id;
 }
 
-/** The group of r at key (checked by checkKey). */
-function readGroup(x: ShardExec, key: Buffer, r: ReadArgs): [Stream, ConsumerGroup] {
-  const s = x.db.lookup(key, x.now)!.value as Stream;
-  return [s, groupsOf(s, false)!.get(keyString(r.group))!];
+/** Whether an entry is past the group's last ID (a `>` read would serve it). */
+function hasNew(s: Stream, g: ConsumerGroup): boolean {
+  return compareIds(s.lastId, g.lastId) > 0 && s.range(g.lastId.incr()!, MAX_ID, 1, false, () => {}, false) > 0;
 }
 
-/** Whether xreadCommand serves this stream now: always for history, for `>` when an entry is past the group's last ID. */
-function servesNow(s: Stream, g: ConsumerGroup, gt: StreamId): boolean {
-  if (!gt.isMax()) return true;
-  if (s.length === 0 || compareIds(s.lastId, g.lastId) <= 0) return false;
-  return compareIds(s.edgeId(false)!, g.lastId) > 0;
-}
+/** Entries are written here first (their number is known at the end), then copied after their header. */
+const scratch = new Writer();
 
-/** Serves one stream (xreadCommand's synchronous part): [key, entries] (RESP2: a 2-array; RESP3: a map pair). */
-function serveStream(x: ShardExec, key: Buffer, gt: StreamId, r: ReadArgs, w: ReplyWriter): void {
-  const [s, g] = readGroup(x, key, r);
+/**
+ * Serves one stream (xreadCommand's synchronous part, streamReplyWithRange with a group): writes
+ * [key, entries] (RESP2: a 2-array; RESP3: a map pair) and returns true — always for a history read
+ * (`gt` an ID: the consumer's own pending entries after it), for `>` when an entry is past the
+ * group's last ID (delivered, the group advanced); false, with nothing written or changed, otherwise.
+ */
+function serveStream(s: Stream, g: ConsumerGroup, key: Buffer, gt: StreamId, r: ReadArgs, now: number, w: ReplyWriter): boolean {
+  scratch.resp = w.resp;
+  let n: number;
+  if (!gt.isMax()) n = writeHistory(s, g, g.consumerOrNew(keyString(r.consumer), now), gt.incr() ?? MAX_ID, r.count, now, scratch);
+  else {
+    if (compareIds(s.lastId, g.lastId) <= 0) return false;
+    let consumer: Consumer | null = null;
+    const name = keyString(r.consumer);
+    const noack = r.noack;
+    n = s.range(g.lastId.incr()!, MAX_ID, r.count, false, (id, fv) => {
+      consumer ??= g.consumerOrNew(name, now);
+      advanceGroup(s, g, id);
+      writeEntry(scratch, id, fv);
+      if (!noack) g.delivered(idKey(id), consumer, now);
+    });
+    if (n === 0) return false;
+  }
   if (w.resp === 2) w.array(2);
   w.bulk(key);
-  const consumer = g.consumerOrNew(keyString(r.consumer), x.now);
-  if (!gt.isMax()) writeHistory(s, g, consumer, gt.incr() ?? MAX_ID, r.count, x.now, w);
-  else writeNew(s, g, consumer, g.lastId.incr()!, r.count, r.noack, x.now, w);
+  w.array(n);
+  w.raw(scratch.take());
   s.groupsResized();
+  return true;
 }
 
-/** New entries from `start` (streamReplyWithRange with a group): delivered, the group advanced. */
-function writeNew(s: Stream, g: ConsumerGroup, c: Consumer, start: StreamId, count: number, noack: boolean, now: number, w: ReplyWriter): void {
-  w.array(s.range(start, MAX_ID, count, false, () => {}, false));
-  s.range(start, MAX_ID, count, false, (id, fv) => {
-    advanceGroup(s, g, id);
-    writeEntry(w, id, fv);
-    if (!noack) g.delivered(idKey(id), c, now);
-  });
-}
-
-/** The consumer's own pending entries from `start` (streamReplyWithRangeFromConsumerPEL). */
-function writeHistory(s: Stream, g: ConsumerGroup, c: Consumer, start: StreamId, count: number, now: number, w: ReplyWriter): void {
-  const keys: string[] = [];
+/** The consumer's own pending entries from `start` (streamReplyWithRangeFromConsumerPEL); returns how many. */
+function writeHistory(s: Stream, g: ConsumerGroup, c: Consumer, start: StreamId, count: number, now: number, w: ReplyWriter): number {
   const cur = pelFrom(c.pel, idKey(start));
-  if (cur !== null) {
-    do keys.push(cur.member);
-    while ((count === 0 || keys.length < count) && cur.next());
-  }
-  w.array(keys.length);
-  for (const k of keys) {
+  if (cur === null) return 0;
+  let n = 0;
+  do {
+    const k = cur.member;
     const id = keyId(k);
-    const found = s.range(id, id, 1, false, (eid, fv) => writeEntry(w, eid, fv));
-    if (found === 0) {
+    if (s.range(id, id, 1, false, (eid, fv) => writeEntry(w, eid, fv)) === 0) {
+      // Acknowledged nowhere but deleted from the stream: the ID with a nil entry.
       w.array(2);
       writeId(w, id);
       w.nullArray();
     } else {
-      const n = g.nacks.get(k)!;
-      n.deliveryTime = now;
-      n.deliveryCount++;
+      const nack = g.nacks.get(k)!;
+      nack.deliveryTime = now;
+      nack.deliveryCount++;
     }
-  }
+    n++;
+  } while ((count === 0 || n < count) && cur.next());
+  return n;
 }
 
 /** XREADGROUP GROUP group consumer [COUNT count] [BLOCK ms] [NOACK] STREAMS key [key ...] id [id ...] — keys on this shard. */
 function xreadgroup(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const r = parseRead(args, w);
   if (r === null) return;
+  if (r.streams === 1) {
+    const key = args[r.streamsAt];
+    const gt = checkKey(x, key, args[r.streamsAt + 1], r.group);
+    if (typeof gt === 'string') return w.error(gt);
+    const mark = w.mark();
+    if (w.resp === 3) w.map(1);
+    else w.array(1);
+    if (!serveStream(checkedStream, checkedGroup, key, gt, r, x.now, w)) {
+      w.truncate(mark);
+      w.nullArray();
+    }
+    return;
+  }
   const ids: StreamId[] = [];
   for (let i = 0; i < r.streams; i++) {
     const got = checkKey(x, args[r.streamsAt + i], args[r.streamsAt + r.streams + i], r.group);
     if (typeof got === 'string') return w.error(got);
     ids.push(got);
   }
-  if (r.streams === 1) {
-    const key = args[r.streamsAt];
-    const [s, g] = readGroup(x, key, r);
-    if (!servesNow(s, g, ids[0])) return w.nullArray();
-    if (w.resp === 3) w.map(1);
-    else w.array(1);
-    return serveStream(x, key, ids[0], r, w);
-  }
   // Several streams: one after the other (a key named twice sees the group as the first left it),
-  // into a scratch writer until the number served is known.
+  // into a writer of their own until the number served is known.
   const tmp = x.worker.newWriter(w.resp);
   let served = 0;
   for (let i = 0; i < r.streams; i++) {
     const key = args[r.streamsAt + i];
-    const [s, g] = readGroup(x, key, r);
-    if (!servesNow(s, g, ids[i])) continue;
-    serveStream(x, key, ids[i], r, tmp);
-    served++;
+    const s = x.db.lookup(key, x.now)!.value as Stream;
+    if (serveStream(s, groupsOf(s, false)!.get(keyString(r.group))!, key, ids[i], r, x.now, tmp)) served++;
   }
   if (served === 0) return w.nullArray();
   if (w.resp === 3) w.map(served);
@@ -490,7 +502,7 @@ const OP_XREADGROUP = registerBlockOp({
   ready: (_key: string, v: unknown, wt: Waiter) => {
     const s = v as Stream;
     const g = groupsOf(s, false)?.get(wt.template[2].latin1Slice());
-    return g === undefined || servesNow(s, g, MAX_ID);
+    return g === undefined || hasNew(s, g);
   },
   refuse: (v: Value | undefined, wt: Waiter) => {
     if (!(v instanceof Stream)) return 'UNBLOCKED the stream key no longer exists';
