@@ -14,7 +14,7 @@ import { ScoreTree, type TreeCursor } from './score-tree.ts';
 import { StreamId, compareIds } from './stream-id.ts';
 import { MAP_ENTRY, TREE_ENTRY, objectBytes, stringBytes } from './value-memory.ts';
 import type { BinReader, BinWriter } from '../util/codec.ts';
-import { setStreamGroupsHooks, type Stream } from './stream.ts';
+import { readId, setStreamGroupsHooks, writeId, type Stream } from './stream.ts';
 
 /** Redis's SCG_INVALID_ENTRIES_READ. */
 export const INVALID_ENTRIES_READ = -1;
@@ -284,17 +284,6 @@ setStreamGroupsHooks({
 export function groupsOf(s: Stream, create: boolean): StreamGroups | null {
   if (s.groups === null && create) s.groups = new StreamGroups();
   return s.groups as StreamGroups | null;
-}
-
-function writeId(w: BinWriter, id: StreamId): void {
-  w.u32(id.msHi);
-  w.u32(id.msLo);
-  w.u32(id.seqHi);
-  w.u32(id.seqLo);
-}
-
-function readId(r: BinReader): StreamId {
-  return new StreamId(r.u32(), r.u32(), r.u32(), r.u32());
 }
 
 // --- entries-read and lag (Redis 7.0.15's t_stream.c) -------------------------------------------
