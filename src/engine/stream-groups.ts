@@ -4,85 +4,47 @@
 // its owner, last delivery time and delivery count) and its consumers, each with its own PEL (the same
 // NACKs, in ID order) and its seen time. Redis 7.0.15 keeps no active time (7.2's `active-time`,
 // `inactive`): neither do we.
-// Invariants: a NACK is in its group's `nacks` and `pel` under the same 16-byte key, and in exactly
-// one consumer's `pel` (its owner's) — a NACK without an owner exists only inside XCLAIM FORCE; ID
-// keys are the big-endian bytes of the ID as latin1 (so string order is ID order, as rax's memcmp);
-// `bytes` is the model heap size of everything here (value-memory.ts), kept on every change, so the
+// Invariants: a NACK (an entry of the group's PEL, an IdTree with time, count and owner per ID,
+// stream-pel.ts) is in exactly one consumer's `pel` (its owner's, IDs only) — a NACK without an owner
+// exists only inside XCLAIM FORCE; `bytes` is the model heap size of everything here
+// (value-memory.ts; the trees add their leaves' bytes themselves), kept on every change, so the
 // stream's memBytes() stays O(1).
 
-import { ScoreTree, type TreeCursor } from './score-tree.ts';
+import { IdTree, type PelCursor } from './stream-pel.ts';
 import { StreamId, compareIds } from './stream-id.ts';
-import { MAP_ENTRY, TREE_ENTRY, objectBytes, stringBytes } from './value-memory.ts';
-import type { BinReader, BinWriter } from '../util/codec.ts';
+import { MAP_ENTRY, objectBytes, stringBytes } from './value-memory.ts';
+import { BinReader, BinWriter } from '../util/codec.ts';
 import { readId, setStreamGroupsHooks, writeId, type Stream } from './stream.ts';
 
 /** Redis's SCG_INVALID_ENTRIES_READ. */
 export const INVALID_ENTRIES_READ = -1;
 
-/** The 16-byte key of an ID (big-endian ms then seq, as latin1): key order is ID order. */
-export function idKey(id: StreamId): string {
-  const { msHi: a, msLo: b, seqHi: c, seqLo: d } = id;
-  return String.fromCharCode(
-    a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255, b >>> 24, (b >>> 16) & 255, (b >>> 8) & 255, b & 255,
-    c >>> 24, (c >>> 16) & 255, (c >>> 8) & 255, c & 255, d >>> 24, (d >>> 16) & 255, (d >>> 8) & 255, d & 255,
-  );
-}
+/** Model bytes: a consumer (object, name slot, map entry) and a group (object, maps, trees). */
+const CONSUMER_BYTES = objectBytes(3) + objectBytes(5) + MAP_ENTRY;
+const GROUP_BYTES = objectBytes(7) + objectBytes(5) + 64 + MAP_ENTRY;
 
-function half(k: string, at: number): number {
-  return ((k.charCodeAt(at) << 24) | (k.charCodeAt(at + 1) << 16) | (k.charCodeAt(at + 2) << 8) | k.charCodeAt(at + 3)) >>> 0;
-}
-
-/** The ID of a key made by idKey. */
-export function keyId(k: string): StreamId {
-  return new StreamId(half(k, 0), half(k, 4), half(k, 8), half(k, 12));
-}
-
-/** Model bytes: a NACK (owner, time, count), its key string, its entry in the group's map and PEL tree. */
-const NACK_BYTES = objectBytes(3) + stringBytes(16) + MAP_ENTRY + TREE_ENTRY;
-/** Its entry in its owner's PEL tree (the key string is shared). */
-const OWNER_ENTRY_BYTES = TREE_ENTRY;
-/** An empty ScoreTree: the tree object and its first leaf with two arrays. */
-const TREE_BYTES = objectBytes(4) + objectBytes(4) + 2 * 48;
-const CONSUMER_BYTES = objectBytes(3) + TREE_BYTES + MAP_ENTRY;
-const GROUP_BYTES = objectBytes(7) + TREE_BYTES + 2 * 64 + MAP_ENTRY;
-
-/** A pending entry. */
-export class Nack {
-  consumer: Consumer | null;
-  deliveryTime: number;
-  deliveryCount: number;
-
-  constructor(consumer: Consumer | null, deliveryTime: number, deliveryCount: number) {
-    this.consumer = consumer;
-    this.deliveryTime = deliveryTime;
-    this.deliveryCount = deliveryCount;
-  }
-}
-
+/** A consumer's own pending entries: their IDs (the NACK data is in the group's PEL). */
 export class Consumer {
   readonly name: string;
   seenTime: number;
-  /** ID keys of the entries it owns, in order (score 0: the tree is used as an ordered set). */
-  readonly pel = new ScoreTree();
+  readonly pel: IdTree;
 
-  constructor(name: string, seenTime: number) {
+  constructor(name: string, seenTime: number, acct: { bytes: number }) {
     this.name = name;
     this.seenTime = seenTime;
+    this.pel = new IdTree(false, acct);
   }
 }
 
-/** A cursor over a PEL from the first key >= `from` (null: past the end). */
-export function pelFrom(pel: ScoreTree, from: string): TreeCursor | null {
-  const rank = pel.countBefore((_s, m) => m >= from);
-  return rank < pel.size ? pel.at(rank) : null;
-}
+/** A group's PEL: each entry's owner, last delivery time and delivery count (Redis's NACK). */
+export type Pel = IdTree<Consumer>;
+export type Nack = PelCursor<Consumer>;
 
 export class ConsumerGroup {
   readonly name: string;
   lastId: StreamId;
   entriesRead: number;
-  readonly pel = new ScoreTree();
-  readonly nacks = new Map<string, Nack>();
+  readonly pel: Pel;
   readonly consumers = new Map<string, Consumer>();
   private readonly owner: { bytes: number };
 
@@ -91,6 +53,7 @@ export class ConsumerGroup {
     this.name = name;
     this.lastId = lastId;
     this.entriesRead = entriesRead;
+    this.pel = new IdTree<Consumer>(true, owner);
   }
 
   /** streamLookupConsumer: the consumer, its seen time refreshed when `now` is given. */
@@ -103,7 +66,7 @@ export class ConsumerGroup {
   /** streamCreateConsumer: a new consumer, or null if the name exists. */
   createConsumer(name: string, now: number): Consumer | null {
     if (this.consumers.has(name)) return null;
-    const c = new Consumer(name, now);
+    const c = new Consumer(name, now, this.owner);
     this.consumers.set(name, c);
     this.owner.bytes += CONSUMER_BYTES + stringBytes(name.length);
     return c;
@@ -117,12 +80,12 @@ export class ConsumerGroup {
   /** streamDelConsumer: drops it and its pending entries; returns how many it had. */
   deleteConsumer(c: Consumer): number {
     const pending = c.pel.size;
-    c.pel.forEach((_s, k) => {
-      this.pel.delete(0, k);
-      this.nacks.delete(k);
-    });
+    const ids: StreamId[] = [];
+    c.pel.forEach((e) => ids.push(e.id));
+    for (const id of ids) this.pel.remove(id);
+    c.pel.release();
     this.consumers.delete(c.name);
-    this.owner.bytes -= CONSUMER_BYTES + stringBytes(c.name.length) + pending * (NACK_BYTES + OWNER_ENTRY_BYTES);
+    this.owner.bytes -= CONSUMER_BYTES + stringBytes(c.name.length);
     return pending;
   }
 
@@ -130,49 +93,40 @@ export class ConsumerGroup {
    * An entry delivered to `c` by XREADGROUP (streamReplyWithRange's PEL part): a new NACK, or an
    * existing one (the group's last ID was set back) given to `c` with a fresh time and count 1.
    */
-  delivered(key: string, c: Consumer, now: number): void {
-    const old = this.nacks.get(key);
-    if (old === undefined) {
-      this.nacks.set(key, new Nack(c, now, 1));
-      this.pel.insert(0, key);
-      c.pel.insert(0, key);
-      this.owner.bytes += NACK_BYTES + OWNER_ENTRY_BYTES;
+  delivered(id: StreamId, c: Consumer, now: number): void {
+    const old = this.pel.find(id);
+    if (old === null) {
+      this.pel.insert(id, now, 1, c);
+      c.pel.insert(id);
       return;
     }
-    this.moveTo(key, old, c);
-    old.deliveryTime = now;
-    old.deliveryCount = 1;
+    this.moveTo(old, c);
+    old.time = now;
+    old.count = 1;
   }
 
   /** Gives a NACK to `c` (XCLAIM, XAUTOCLAIM); a NACK made by FORCE has no owner yet. */
-  moveTo(key: string, n: Nack, c: Consumer): void {
-    if (n.consumer === c) return;
-    if (n.consumer !== null) n.consumer.pel.delete(0, key);
-    else this.owner.bytes += OWNER_ENTRY_BYTES;
-    c.pel.insert(0, key);
-    n.consumer = c;
+  moveTo(n: Nack, c: Consumer): void {
+    const from = n.owner;
+    if (from === c) return;
+    const id = n.id;
+    if (from !== null) from.pel.remove(id);
+    c.pel.insert(id);
+    n.owner = c;
   }
 
   /** XCLAIM FORCE: a NACK without an owner yet (moveTo gives it one), delivered once, now. */
-  forceNack(key: string, now: number): Nack {
-    const n = new Nack(null, now, 1);
-    this.nacks.set(key, n);
-    this.pel.insert(0, key);
-    this.owner.bytes += NACK_BYTES;
-    return n;
+  forceNack(id: StreamId, now: number): Nack {
+    this.pel.insert(id, now, 1, null);
+    return this.pel.find(id)!;
   }
 
   /** XACK, or an entry found deleted: removes the NACK from both PELs; false if it was not pending. */
-  remove(key: string): boolean {
-    const n = this.nacks.get(key);
-    if (n === undefined) return false;
-    this.nacks.delete(key);
-    this.pel.delete(0, key);
-    if (n.consumer !== null) {
-      n.consumer.pel.delete(0, key);
-      this.owner.bytes -= OWNER_ENTRY_BYTES;
-    }
-    this.owner.bytes -= NACK_BYTES;
+  remove(id: StreamId): boolean {
+    const n = this.pel.find(id);
+    if (n === null) return false;
+    n.owner?.pel.remove(id);
+    this.pel.remove(id);
     return true;
   }
 
@@ -203,8 +157,7 @@ export class StreamGroups extends Map<string, ConsumerGroup> {
     const g = this.get(name);
     if (g === undefined) return false;
     for (const c of [...g.consumers.values()]) g.deleteConsumer(c);
-    // (NACKs without an owner exist only inside XCLAIM FORCE; counted anyway.)
-    this.bytes -= g.nacks.size * NACK_BYTES;
+    g.pel.release();
     this.delete(name);
     this.bytes -= GROUP_BYTES + stringBytes(name.length);
     return true;
@@ -217,18 +170,9 @@ export class StreamGroups extends Map<string, ConsumerGroup> {
 
   /** A deep copy (COPY): changing one never changes the other. */
   copy(): StreamGroups {
-    const out = new StreamGroups();
-    for (const g of this.values()) {
-      const h = out.create(g.name, g.lastId, g.entriesRead)!;
-      for (const c of g.consumers.values()) h.createConsumer(c.name, c.seenTime);
-      g.pel.forEach((_s, k) => {
-        const n = g.nacks.get(k)!;
-        if (n.consumer === null) return;
-        h.delivered(k, h.consumers.get(n.consumer.name)!, n.deliveryTime);
-        h.nacks.get(k)!.deliveryCount = n.deliveryCount;
-      });
-    }
-    return out;
+    const w = new BinWriter();
+    this.write(w);
+    return StreamGroups.read(new BinReader(w.take()));
   }
 
   /** The byte form (cross-shard moves): groups, each with its consumers and its PEL in order. */
@@ -244,15 +188,16 @@ export class StreamGroups extends Map<string, ConsumerGroup> {
         w.f64(c.seenTime);
       }
       let owned = 0;
-      for (const n of g.nacks.values()) if (n.consumer !== null) owned++;
+      g.pel.forEach((n) => {
+        if (n.owner !== null) owned++;
+      });
       w.u32(owned);
-      g.pel.forEach((_s, k) => {
-        const n = g.nacks.get(k)!;
-        if (n.consumer === null) return;
-        w.latin1(k);
-        w.latin1(n.consumer.name);
-        w.f64(n.deliveryTime);
-        w.f64(n.deliveryCount);
+      g.pel.forEach((n) => {
+        if (n.owner === null) return;
+        writeId(w, n.id);
+        w.latin1(n.owner.name);
+        w.f64(n.time);
+        w.f64(n.count);
       });
     }
   }
@@ -263,10 +208,11 @@ export class StreamGroups extends Map<string, ConsumerGroup> {
       const g = out.create(r.latin1(), readId(r), r.f64())!;
       for (let ci = r.u32(); ci > 0; ci--) g.createConsumer(r.latin1(), r.f64());
       for (let ni = r.u32(); ni > 0; ni--) {
-        const k = r.latin1();
+        const id = readId(r);
         const owner = g.consumers.get(r.latin1())!;
-        g.delivered(k, owner, r.f64());
-        g.nacks.get(k)!.deliveryCount = r.f64();
+        const time = r.f64();
+        g.pel.insert(id, time, r.f64(), owner);
+        owner.pel.insert(id);
       }
     }
     return out;

@@ -15,7 +15,7 @@ import type { Value } from '../engine/database.ts';
 import { Stream } from '../engine/stream.ts';
 import { compareIds, ERR_INVALID_ID, MAX_ID, MIN_ID, parseId, parseRangeBound, type StreamId } from '../engine/stream-id.ts';
 import {
-  advanceGroup, groupLag, groupsOf, idKey, INVALID_ENTRIES_READ, keyId, pelFrom, type Consumer, type ConsumerGroup, type Nack,
+  advanceGroup, groupLag, groupsOf, INVALID_ENTRIES_READ, type Consumer, type ConsumerGroup, type Nack,
 } from '../engine/stream-groups.ts';
 import { registerBlockOp, type Waiter } from '../server/blocking.ts';
 import { shardOfKey } from '../runtime/slots.ts';
@@ -24,7 +24,7 @@ import { NO_GLOBAL } from '../transaction/tx-shard.ts';
 import { replyIsError } from '../protocol/reply-reader.ts';
 import { defineOp, OpError } from '../server/shard-ops.ts';
 import { bytes, bytesList, latin1, list, tuple } from '../util/codec.ts';
-import type { ScoreTree } from '../engine/score-tree.ts';
+import type { IdTree } from '../engine/stream-pel.ts';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, keyString, lookupRead, lookupWrite, parseInteger, storeValue } from './family-util.ts';
 import { helpReply } from './client-commands.ts';
 import { ERR_NO_SUCH_KEY, setXinfoGroupsHooks, streamAt as lookupStream, writeEntry, writeStreamId } from './streams.ts';
@@ -350,7 +350,7 @@ function serveStream(s: Stream, g: ConsumerGroup, key: Buffer, gt: StreamId, r: 
       consumer ??= g.consumerOrNew(name, now);
       advanceGroup(s, g, id);
       writeEntry(scratch, id, fv);
-      if (!noack) g.delivered(idKey(id), consumer, now);
+      if (!noack) g.delivered(id, consumer, now);
     });
     if (n === 0) return false;
   }
@@ -364,25 +364,24 @@ function serveStream(s: Stream, g: ConsumerGroup, key: Buffer, gt: StreamId, r: 
 
 /** The consumer's own pending entries from `start` (streamReplyWithRangeFromConsumerPEL); returns how many. */
 function writeHistory(s: Stream, g: ConsumerGroup, c: Consumer, start: StreamId, count: number, now: number, w: ReplyWriter): number {
-  const cur = pelFrom(c.pel, idKey(start));
+  const cur = c.pel.seek(start);
   if (cur === null) return 0;
-  let n = 0;
-  do {
-    const k = cur.member;
-    const id = keyId(k);
+  const ids: StreamId[] = [];
+  do ids.push(cur.id);
+  while ((count === 0 || ids.length < count) && cur.next());
+  for (const id of ids) {
     if (s.range(id, id, 1, false, (eid, fv) => writeEntry(w, eid, fv)) === 0) {
       // Acknowledged nowhere but deleted from the stream: the ID with a nil entry.
       w.array(2);
       writeId(w, id);
       w.nullArray();
     } else {
-      const nack = g.nacks.get(k)!;
-      nack.deliveryTime = now;
-      nack.deliveryCount++;
+      const nack = g.pel.find(id)!;
+      nack.time = now;
+      nack.count++;
     }
-    n++;
-  } while ((count === 0 || n < count) && cur.next());
-  return n;
+  }
+  return ids.length;
 }
 
 /** XREADGROUP GROUP group consumer [COUNT count] [BLOCK ms] [NOACK] STREAMS key [key ...] id [id ...] — keys on this shard. */
@@ -556,11 +555,11 @@ function xack(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (s === null) return;
   const g = s === undefined ? undefined : groupsOf(s, false)?.get(keyString(args[2]));
   if (g === undefined) return w.integer(0);
-  const keys: string[] = [];
+  const keys: StreamId[] = [];
   for (let j = 3; j < args.length; j++) {
     const p = parseId(args[j], false, true);
     if (p === null) return w.error(ERR_INVALID_ID);
-    keys.push(idKey(p.id));
+    keys.push(p.id);
   }
   let acked = 0;
   for (const k of keys) if (g.remove(k)) acked++;
@@ -617,8 +616,8 @@ function xpending(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
       w.nullArray();
       return;
     }
-    writeId(w, keyId(g.pel.at(0).member));
-    writeId(w, keyId(g.pel.at(g.pel.size - 1).member));
+    writeId(w, g.pel.first()!.id);
+    writeId(w, g.pel.lastId()!);
     const owners = g.sortedConsumers().filter((c) => c.pel.size > 0);
     w.array(owners.length);
     for (const c of owners) {
@@ -628,31 +627,30 @@ function xpending(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     }
     return;
   }
-  let pel = g.pel;
+  let pel: IdTree<Consumer> | IdTree = g.pel;
   if (consumerName !== null) {
     const c = g.consumer(keyString(consumerName), null);
     if (c === undefined) return w.array(0);
     pel = c.pel;
   }
-  const endKey = idKey(end);
-  const rows: [string, Nack][] = [];
-  const cur = count > 0 ? pelFrom(pel, idKey(start)) : null;
+  const rows: [StreamId, string, number, number][] = [];
+  const cur = count > 0 ? pel.seek(start) : null;
   if (cur !== null) {
     do {
-      const k = cur.member;
-      if (k > endKey) break;
-      const n = g.nacks.get(k)!;
-      if (minIdle !== 0 && x.now - n.deliveryTime < minIdle) continue;
-      rows.push([k, n]);
+      const id = cur.id;
+      if (compareIds(id, end) > 0) break;
+      const n = consumerName === null ? cur : g.pel.find(id)!;
+      if (minIdle !== 0 && x.now - n.time < minIdle) continue;
+      rows.push([id, n.owner!.name, n.time, n.count]);
     } while (rows.length < count && cur.next());
   }
   w.array(rows.length);
-  for (const [k, n] of rows) {
+  for (const [id, owner, time, deliveries] of rows) {
     w.array(4);
-    writeId(w, keyId(k));
-    w.bulk(n.consumer!.name);
-    w.integer(Math.max(0, x.now - n.deliveryTime));
-    w.integer(n.deliveryCount);
+    writeId(w, id);
+    w.bulk(owner);
+    w.integer(Math.max(0, x.now - time));
+    w.integer(deliveries);
   }
 }
 
@@ -713,21 +711,20 @@ function xclaim(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   let consumer: Consumer | null = null;
   const claimed: StreamId[] = [];
   for (const id of ids) {
-    const k = idKey(id);
-    let n = g.nacks.get(k);
+    let n = g.pel.find(id);
     if (!s.has(id)) {
       // The entry is gone: its NACK goes too.
-      if (n !== undefined) g.remove(k);
+      if (n !== null) g.remove(id);
       continue;
     }
-    if (force && n === undefined) n = g.forceNack(k, now);
-    if (n === undefined) continue;
-    if (n.consumer !== null && minIdle !== 0 && now - n.deliveryTime < minIdle) continue;
+    if (force && n === null) n = g.forceNack(id, now);
+    if (n === null) continue;
+    if (n.owner !== null && minIdle !== 0 && now - n.time < minIdle) continue;
     consumer ??= g.consumerOrNew(name, now);
-    g.moveTo(k, n, consumer);
-    n.deliveryTime = deliveryTime;
-    if (retryCount >= 0) n.deliveryCount = retryCount;
-    else if (!justId) n.deliveryCount++;
+    g.moveTo(n, consumer);
+    n.time = deliveryTime;
+    if (retryCount >= 0) n.count = retryCount;
+    else if (!justId) n.count++;
     claimed.push(id);
   }
   s.groupsResized();
@@ -768,33 +765,34 @@ function xautoclaim(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   let attempts = count * 10;
   const claimed: StreamId[] = [];
   const deleted: StreamId[] = [];
-  // The next key to look at: the first >= `from` (k + NUL is the least key above k).
-  let from = idKey(start);
-  while (attempts-- > 0 && count > 0) {
-    const cur = pelFrom(g.pel, from);
-    if (cur === null) break;
-    const k = cur.member;
-    from = k + '\0';
-    const id = keyId(k);
-    const n = g.nacks.get(k)!;
+  // The next ID to look at: the first >= `from`.
+  let from: StreamId | null = start;
+  while (from !== null && attempts-- > 0 && count > 0) {
+    const n = g.pel.seek(from);
+    if (n === null) {
+      from = null;
+      break;
+    }
+    const id = n.id;
+    from = id.incr();
     if (!s.has(id)) {
-      g.remove(k);
+      g.remove(id);
       deleted.push(id);
       count--;
       continue;
     }
-    if (minIdle !== 0 && now - n.deliveryTime < minIdle) continue;
+    if (minIdle !== 0 && now - n.time < minIdle) continue;
     consumer ??= g.consumerOrNew(name, now);
-    g.moveTo(k, n, consumer);
-    n.deliveryTime = now;
-    if (!justId) n.deliveryCount++;
+    g.moveTo(n, consumer);
+    n.time = now;
+    if (!justId) n.count++;
     claimed.push(id);
     count--;
   }
-  const next = pelFrom(g.pel, from);
+  const next = from === null ? null : g.pel.seek(from);
   s.groupsResized();
   w.array(3);
-  writeId(w, next === null ? MIN_ID : keyId(next.member));
+  writeId(w, next === null ? MIN_ID : next.id);
   w.array(claimed.length);
   for (const id of claimed) {
     if (justId) writeId(w, id);
@@ -881,15 +879,15 @@ function writeStreamGroupsFull(s: Stream, count: number, w: ReplyWriter): void {
     w.bulk('pel-count');
     w.integer(g.pel.size);
     w.bulk('pending');
-    const pel = firstKeys(g.pel, count);
+    const pel = firstIds(g.pel, count);
     w.array(pel.length);
-    for (const k of pel) {
-      const n = g.nacks.get(k)!;
+    for (const id of pel) {
+      const n = g.pel.find(id)!;
       w.array(4);
-      writeId(w, keyId(k));
-      w.bulk(n.consumer!.name);
-      w.integer(n.deliveryTime);
-      w.integer(n.deliveryCount);
+      writeId(w, id);
+      w.bulk(n.owner!.name);
+      w.integer(n.time);
+      w.integer(n.count);
     }
     w.bulk('consumers');
     const consumers = g.sortedConsumers();
@@ -903,25 +901,25 @@ function writeStreamGroupsFull(s: Stream, count: number, w: ReplyWriter): void {
       w.bulk('pel-count');
       w.integer(c.pel.size);
       w.bulk('pending');
-      const own = firstKeys(c.pel, count);
+      const own = firstIds(c.pel, count);
       w.array(own.length);
-      for (const k of own) {
-        const n = g.nacks.get(k)!;
+      for (const id of own) {
+        const n = g.pel.find(id)!;
         w.array(3);
-        writeId(w, keyId(k));
-        w.integer(n.deliveryTime);
-        w.integer(n.deliveryCount);
+        writeId(w, id);
+        w.integer(n.time);
+        w.integer(n.count);
       }
     }
   }
 }
 
-/** The first `count` keys of a PEL (0: all). */
-function firstKeys(pel: ScoreTree, count: number): string[] {
-  const out: string[] = [];
-  if (pel.size === 0) return out;
-  const cur = pel.at(0);
-  do out.push(cur.member);
+/** The first `count` IDs of a PEL (0: all). */
+function firstIds(pel: IdTree<Consumer> | IdTree, count: number): StreamId[] {
+  const out: StreamId[] = [];
+  const cur = pel.first();
+  if (cur === null) return out;
+  do out.push(cur.id);
   while ((count === 0 || out.length < count) && cur.next());
   return out;
 }
