@@ -171,6 +171,9 @@ describe('stream consumer groups match Redis', { skip: !REDIS_AVAILABLE && SKIP_
       XREADGROUP GROUP g alice BLOCK -1 STREAMS s >
       XREADGROUP GROUP g alice BLOCK 10 STREAMS s 0
       XREADGROUP GROUP g alice NOACK NOACK STREAMS s 0
+      XGROUP CREATE s BLOCK $
+      XREADGROUP GROUP BLOCK BLOCK STREAMS s >
+      XREADGROUP GROUP BLOCK BLOCK COUNT 1 BLOCK 5 STREAMS s >
       SET str v
       XREADGROUP GROUP g alice STREAMS str >
       XREADGROUP GROUP g alice STREAMS s str > >

@@ -518,7 +518,8 @@ async function xreadgroupBlocking(c: Client, args: Buffer[], w: ReplyWriter): Pr
   if (r === null) return w.raw(scratch.take());
   const keys = args.slice(r.streamsAt, r.streamsAt + r.streams);
   const now = await readNow(c, args, keys);
-  if (!isNullReply(now) || c.coord.tx !== null) return w.raw(now);
+  // (No BLOCK after all — a group or consumer named BLOCK fooled hasBlock — or inside a transaction: no wait.)
+  if (!isNullReply(now) || r.block < 0 || c.coord.tx !== null) return w.raw(now);
   // Redis serves a blocked reader at most XREAD_BLOCKED_DEFAULT_COUNT (1000) entries unless COUNT says.
   const template = [Buffer.from('xreadgroup'), Buffer.from('GROUP'), r.group, r.consumer, Buffer.from('COUNT'), Buffer.from(String(r.count || 1000))];
   if (r.noack) template.push(Buffer.from('NOACK'));
