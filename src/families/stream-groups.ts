@@ -634,7 +634,9 @@ function xpending(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     if (c === undefined) return w.array(0);
     pel = c.pel;
   }
-  const rows: [StreamId, string, number, number][] = [];
+  // Rows go to the scratch writer until their number is known.
+  scratch.resp = w.resp;
+  let rows = 0;
   const cur = count > 0 ? pel.seek(start) : null;
   if (cur !== null) {
     do {
@@ -642,17 +644,16 @@ function xpending(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
       if (compareIds(id, end) > 0) break;
       const n = consumerName === null ? cur : g.pel.find(id)!;
       if (minIdle !== 0 && x.now - n.time < minIdle) continue;
-      rows.push([id, n.owner!.name, n.time, n.count]);
-    } while (rows.length < count && cur.next());
+      scratch.array(4);
+      writeId(scratch, id);
+      scratch.bulk(n.owner!.name);
+      scratch.integer(Math.max(0, x.now - n.time));
+      scratch.integer(n.count);
+      rows++;
+    } while (rows < count && cur.next());
   }
-  w.array(rows.length);
-  for (const [id, owner, time, deliveries] of rows) {
-    w.array(4);
-    writeId(w, id);
-    w.bulk(owner);
-    w.integer(Math.max(0, x.now - time));
-    w.integer(deliveries);
-  }
+  w.array(rows);
+  w.raw(scratch.take());
 }
 
 /** A 64-bit option value of XCLAIM, or null after `ERR <msg>`. */
