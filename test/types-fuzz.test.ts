@@ -38,6 +38,7 @@ import {
 import { elements, sortAggregate } from './reply-normalizers.ts';
 import { ddmin } from './shrink.ts';
 import { shardOfKey } from '../src/runtime/slots.ts';
+import { streamAudit, streamMakers } from './fuzz/streams-gen.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Alphabets
@@ -451,12 +452,13 @@ const MAKERS: [number, (g: Gen) => Cmd | Unit][] = [
   [1, (g) => ['GET', g.key()]],
   [0.3, (g) => ['INCR', g.key()]],
   [2, (g) => g.pick(WRONG)(g)],
+  ...streamMakers<Gen>(KEYS),
 ];
 const TOTAL_WEIGHT = MAKERS.reduce((s, [w]) => s + w, 0);
 
 /** Everything about every key, at the end of each sequence. */
 function audit(): Unit[] {
-  return KEYS.map((k) => [['TYPE', k], ['OBJECT', 'ENCODING', k], ['LRANGE', k, '0', '-1'], ['HGETALL', k], ['SMEMBERS', k], ['ZRANGE', k, '0', '-1', 'WITHSCORES'], ['GET', k]]);
+  return KEYS.map((k) => [['TYPE', k], ['OBJECT', 'ENCODING', k], ['LRANGE', k, '0', '-1'], ['HGETALL', k], ['SMEMBERS', k], ['ZRANGE', k, '0', '-1', 'WITHSCORES'], ['GET', k], ...streamAudit(k)]);
 }
 
 interface Program {

@@ -247,43 +247,73 @@ function skipBody(node: StreamNode, pos: number): number {
   return vPos;
 }
 
-/** The entry body at `pos` as [field, value...] views; returns the position after it in vPos. */
-function readBody(node: StreamNode, pos: number): Buffer[] {
-  const b = node.buf;
-  const out: Buffer[] = [];
-  if ((hFlags & FLAG_SAMEFIELDS) !== 0) {
-    let fp = 0;
-    vPos = 0;
-    const nf = readVarint(b);
-    fp = vPos;
-    vPos = pos;
-    for (let i = 0; i < nf; i++) {
-      // field from the master region, value from the entry
-      const save = vPos;
-      vPos = fp;
-      const fl = readVarint(b);
-      out.push(b.subarray(vPos, vPos + fl));
-      fp = vPos + fl;
-      vPos = save;
-      const vl = readVarint(b);
-      out.push(b.subarray(vPos, vPos + vl));
-      vPos += vl;
-    }
-    return out;
-  }
-  vPos = pos;
-  const n = 2 * readVarint(b);
-  for (let i = 0; i < n; i++) {
-    const l = readVarint(b);
-    out.push(b.subarray(vPos, vPos + l));
-    vPos += l;
-  }
-  return out;
-}
-
 function headerId(): StreamId {
   return new StreamId(hMsHi, hMsLo, hSeqHi, hSeqLo);
 }
+
+/** Receives entries from Stream.rangeRaw (see there). */
+export interface RawEntrySink {
+  entry(msHi: number, msLo: number, seqHi: number, seqLo: number, fields: number): void;
+  bytes(buf: Buffer, off: number, len: number): void;
+}
+
+/** Sends the entry whose header is in the scratch (body at `pos`) to `sink`; returns the position after it. */
+function emitBody(node: StreamNode, pos: number, sink: RawEntrySink): number {
+  const b = node.buf;
+  if ((hFlags & FLAG_SAMEFIELDS) !== 0) {
+    vPos = 0;
+    const nf = readVarint(b);
+    let fp = vPos;
+    let vp = pos;
+    sink.entry(hMsHi, hMsLo, hSeqHi, hSeqLo, nf);
+    for (let i = 0; i < nf; i++) {
+      vPos = fp;
+      const fl = readVarint(b);
+      fp = vPos + fl;
+      sink.bytes(b, vPos, fl);
+      vPos = vp;
+      const vl = readVarint(b);
+      vp = vPos + vl;
+      sink.bytes(b, vPos, vl);
+    }
+    return vp;
+  }
+  vPos = pos;
+  const nf = readVarint(b);
+  sink.entry(hMsHi, hMsLo, hSeqHi, hSeqLo, nf);
+  for (let i = 2 * nf; i > 0; i--) {
+    const l = readVarint(b);
+    const at = vPos;
+    vPos += l;
+    sink.bytes(b, at, l);
+  }
+  return vPos;
+}
+
+/** range()'s adapter from the raw sink to (StreamId, Buffer views) visits. */
+const collector = {
+  visit: null as EntryVisitor | null,
+  withBodies: true,
+  id: MIN_ID,
+  fv: null as Buffer[] | null,
+  left: 0,
+  entry(msHi: number, msLo: number, seqHi: number, seqLo: number, fields: number): void {
+    if (this.fv !== null) this.flush();
+    this.id = new StreamId(msHi, msLo, seqHi, seqLo);
+    this.fv = [];
+    this.left = 2 * fields;
+    if (fields === 0) this.flush();
+  },
+  bytes(buf: Buffer, off: number, len: number): void {
+    if (this.withBodies) this.fv!.push(buf.subarray(off, off + len));
+    if (--this.left === 0) this.flush();
+  },
+  flush(): void {
+    const fv = this.fv!;
+    this.fv = null;
+    this.visit!(this.id, this.withBodies ? fv : []);
+  },
+};
 
 export class Stream extends AccountedValue implements TypedValue {
   readonly kindId = KIND_STREAM;
@@ -303,10 +333,17 @@ export class Stream extends AccountedValue implements TypedValue {
   private nodes: StreamNode[] = [];
   /** Heap bytes of the nodes (overheads and buffers). */
   private nodeBytes = 0;
+  /** Reverse iteration's entry positions in one node (reused). */
+  private readonly positions: number[] = [];
 
   /** Number of nodes (XINFO STREAM radix-tree-keys). */
   get nodeCount(): number {
     return this.nodes.length;
+  }
+
+  /** The master ID of node i (0 <= i < nodeCount), in ascending order. */
+  nodeMaster(i: number): StreamId {
+    return this.nodes[i].master;
   }
 
   override memBytes(): number {
@@ -318,6 +355,15 @@ export class Stream extends AccountedValue implements TypedValue {
   /** Lets the groups module report a change of its groups' size. */
   groupsResized(): void {
     this.resized();
+  }
+
+  /** The ID `XADD *` generates at clock `nowMs` (streamNextID); null after the last possible ID. */
+  nextAutoId(nowMs: number): StreamId | null {
+    const last = this.lastId;
+    const hi = Math.floor(nowMs / TWO32);
+    const lo = nowMs - hi * TWO32;
+    if (hi > last.msHi || (hi === last.msHi && lo > last.msLo)) return new StreamId(hi, lo, 0, 0);
+    return last.incr();
   }
 
   /**
@@ -458,8 +504,8 @@ export class Stream extends AccountedValue implements TypedValue {
     return at;
   }
 
-  /** Finds the live entry `id`: calls `found(node, pos)` with its position; false if absent. */
-  private findLive(id: StreamId): { node: StreamNode; index: number; pos: number; body: number } | null {
+  /** The node, node index and position of the live entry `id`, or null. */
+  private findLive(id: StreamId): { node: StreamNode; index: number; pos: number } | null {
     const at = this.nodeAtOrBefore(id);
     if (at < 0) return null;
     const node = this.nodes[at];
@@ -468,7 +514,7 @@ export class Stream extends AccountedValue implements TypedValue {
     while (pos < node.used) {
       const body = readHeader(node, pos);
       const c = cmpHeader(id);
-      if (c === 0) return (hFlags & FLAG_DELETED) !== 0 ? null : { node, index: at, pos, body };
+      if (c === 0) return (hFlags & FLAG_DELETED) !== 0 ? null : { node, index: at, pos };
       if (c > 0) return null;
       pos = skipBody(node, body);
     }
@@ -477,10 +523,9 @@ export class Stream extends AccountedValue implements TypedValue {
 
   /** The fields and values of entry `id` (copies), or null when there is no such live entry. */
   get(id: StreamId): Buffer[] | null {
-    const f = this.findLive(id);
-    if (f === null) return null;
-    readHeader(f.node, f.pos);
-    return readBody(f.node, f.body).map((v) => Buffer.from(v));
+    let out: Buffer[] | null = null;
+    this.range(id, id, 1, false, (_id, fv) => (out = fv.map((v) => Buffer.from(v))));
+    return out;
   }
 
   /** True when a live entry `id` exists. */
@@ -524,10 +569,24 @@ export class Stream extends AccountedValue implements TypedValue {
    * (0 or less: all); returns how many were visited. With `withBodies` false the visitor gets [].
    */
   range(start: StreamId, end: StreamId, count: number, rev: boolean, visit: EntryVisitor, withBodies = true): number {
+    collector.visit = visit;
+    collector.fv = null;
+    collector.withBodies = withBodies;
+    const n = this.rangeRaw(start, end, count, rev, collector);
+    if (collector.fv !== null) collector.flush();
+    collector.visit = null;
+    return n;
+  }
+
+  /**
+   * range() without objects: each entry as sink.entry(its ID's halves, its field count) then its
+   * fields and values in order as sink.bytes(buffer, offset, length) — views of the stored bytes,
+   * valid only during the call (a reply copies them; nothing else may keep them).
+   */
+  rangeRaw(start: StreamId, end: StreamId, count: number, rev: boolean, sink: RawEntrySink): number {
     if (compareIds(start, end) > 0 || this.nodes.length === 0) return 0;
     const max = count > 0 ? count : Infinity;
     let n = 0;
-    const none: Buffer[] = [];
     if (!rev) {
       let i = this.nodeAtOrBefore(start);
       if (i < 0) i = 0;
@@ -543,21 +602,13 @@ export class Stream extends AccountedValue implements TypedValue {
             continue;
           }
           if (cmpHeader(end) > 0) return n;
-          const id = headerId();
-          if (withBodies) {
-            const fv = readBody(node, body);
-            pos = vPos;
-            visit(id, fv);
-          } else {
-            pos = skipBody(node, body);
-            visit(id, none);
-          }
+          pos = emitBody(node, body, sink);
           if (++n >= max) return n;
         }
       }
       return n;
     }
-    const positions: number[] = [];
+    const positions = this.positions;
     for (let i = this.nodeAtOrBefore(end); i >= 0 && n < max; i--) {
       const node = this.nodes[i];
       if (compareIds(node.last, start) < 0) break;
@@ -571,8 +622,7 @@ export class Stream extends AccountedValue implements TypedValue {
         const body = readHeader(node, positions[k]);
         if ((hFlags & FLAG_DELETED) !== 0 || cmpHeader(end) > 0) continue;
         if (cmpHeader(start) < 0) return n;
-        const id = headerId();
-        visit(id, withBodies ? readBody(node, body) : none);
+        emitBody(node, body, sink);
         if (++n >= max) return n;
       }
     }

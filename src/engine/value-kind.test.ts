@@ -5,11 +5,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { KINDS, kindById, kindOf } from './kinds.ts';
-import { KIND_HASH, KIND_LIST, KIND_SET, KIND_STRING, KIND_ZSET, type Value } from './value-kind.ts';
+import { KIND_HASH, KIND_LIST, KIND_SET, KIND_STREAM, KIND_STRING, KIND_ZSET, type Value } from './value-kind.ts';
 import { QuickList } from './quicklist.ts';
 import { COND_NX, HashValue, type HashLimits } from './hash-value.ts';
 import { SetValue, type SetLimits } from './set-value.ts';
 import { ZSet, type ZSetLimits } from './zset.ts';
+import { DEFAULT_STREAM_LIMITS, Stream } from './stream.ts';
+import { MAX_ID, MIN_ID, StreamId } from './stream-id.ts';
 
 const HASH_LIM: HashLimits = { listpackEntries: 128, listpackValue: 64 };
 const SET_LIM: SetLimits = { intsetEntries: 512, listpackEntries: 128, listpackValue: 64 };
@@ -68,7 +70,19 @@ function contents(v: Value): unknown {
     v.forEach((m, s) => out.push([m, s]));
     return ['zset', out];
   }
+  if (v instanceof Stream) {
+    const out: unknown[] = [];
+    v.range(MIN_ID, MAX_ID, 0, false, (id, fv) => out.push([id.toString(), fv.map((b) => b.latin1Slice(0, b.length))]));
+    return ['stream', out, v.length, v.lastId.toString(), v.firstId.toString(), v.maxDeletedEntryId.toString(), v.entriesAdded, v.nodeCount];
+  }
   throw new Error('unknown value');
+}
+
+function stream(n: number): Stream {
+  const s = new Stream();
+  for (let i = 1; i <= n; i++) s.add(StreamId.of(i, i % 3), i % 7 === 0 ? [B('other'), B(`${i}`), B('x'), B('')] : [B('f'), B(`v${i}`)], 0, 2 + 2 * Number(i % 7 === 0), DEFAULT_STREAM_LIMITS);
+  s.delete(StreamId.of(3, 0));
+  return s;
 }
 
 interface Case {
@@ -101,6 +115,7 @@ const CASES: Case[] = [
   { name: 'hash listpack', id: KIND_HASH, type: 'hash', encoding: 'listpack', make: () => hash(6, false), mutate: (v) => (v as HashValue).set('f1', 'other', false, HASH_LIM) },
   { name: 'hash listpackex', id: KIND_HASH, type: 'hash', encoding: 'listpackex', make: () => hash(6, true), mutate: (v) => (v as HashValue).persist('f0') },
   { name: 'hash hashtable', id: KIND_HASH, type: 'hash', encoding: 'hashtable', make: () => hash(300, false), mutate: (v) => (v as HashValue).delete('f10') },
+  { name: 'stream', id: KIND_STREAM, type: 'stream', encoding: 'stream', make: () => stream(250), mutate: (v) => (v as Stream).delete(StreamId.of(100, 1)) },
   {
     name: 'hash hashtable with field deadlines', id: KIND_HASH, type: 'hash', encoding: 'hashtable',
     make: () => hash(300, true), mutate: (v) => (v as HashValue).setDeadline('f1', 5e12, 0, 0),

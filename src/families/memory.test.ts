@@ -253,10 +253,11 @@ describe('MEMORY, OBJECT FREQ/IDLETIME and maxmemory settings vs redis-server', 
           hash: (key, n, width) => ['HSET', key, ...elems(n, width, 'f').flatMap((f) => [f, f])],
           set: (key, n, width) => ['SADD', key, ...elems(n, width, 'm')],
           zset: (key, n, width) => ['ZADD', key, ...elems(n, width, 'z').flatMap((m, i) => [String(i), m])],
+          stream: (key, n, width) => ['XADD', key, '1-1', ...elems(n, width, 'x').flatMap((f) => [f, f])],
         };
         // Bytes the elements themselves hold, per type.
         const payload: Record<string, (n: number, width: number) => number> = {
-          string: (n, w) => n * w, list: (n, w) => n * w, hash: (n, w) => 2 * n * w, set: (n, w) => n * w, zset: (n, w) => n * (w + 8),
+          string: (n, w) => n * w, list: (n, w) => n * w, hash: (n, w) => 2 * n * w, set: (n, w) => n * w, zset: (n, w) => n * (w + 8), stream: (n, w) => 2 * n * w,
         };
         for (const type of Object.keys(builders)) {
           let prev = 0;
