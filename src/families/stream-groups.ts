@@ -25,9 +25,9 @@ import { replyIsError } from '../protocol/reply-reader.ts';
 import { defineOp, OpError } from '../server/shard-ops.ts';
 import { bytes, bytesList, latin1, list, tuple } from '../util/codec.ts';
 import type { IdTree } from '../engine/stream-pel.ts';
-import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, keyString, lookupRead, lookupWrite, parseInteger, storeValue } from './family-util.ts';
+import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, keyString, lookupRead, lookupWrite, parseInteger, storeValue } from './family-util.ts';
 import { helpReply } from './client-commands.ts';
-import { ERR_NO_SUCH_KEY, setXinfoGroupsHooks, streamAt as lookupStream, writeEntry, writeStreamId } from './streams.ts';
+import { setXinfoGroupsHooks, streamAt as lookupStream, writeEntry, writeStreamId } from './streams.ts';
 import { wait as waitForKeys } from './blocking-commands.ts';
 
 const LLONG_MAX = 9223372036854775807n;
