@@ -881,16 +881,7 @@ function writeStreamGroupsFull(s: Stream, count: number, w: ReplyWriter): void {
     w.bulk('pel-count');
     w.integer(g.pel.size);
     w.bulk('pending');
-    const pel = firstIds(g.pel, count);
-    w.array(pel.length);
-    for (const id of pel) {
-      const n = g.pel.find(id)!;
-      w.array(4);
-      writeId(w, id);
-      w.bulk(n.owner!.name);
-      w.integer(n.time);
-      w.integer(n.count);
-    }
+    writePelFull(w, g, g.pel, count, true);
     w.bulk('consumers');
     const consumers = g.sortedConsumers();
     w.array(consumers.length);
@@ -903,16 +894,22 @@ function writeStreamGroupsFull(s: Stream, count: number, w: ReplyWriter): void {
       w.bulk('pel-count');
       w.integer(c.pel.size);
       w.bulk('pending');
-      const own = firstIds(c.pel, count);
-      w.array(own.length);
-      for (const id of own) {
-        const n = g.pel.find(id)!;
-        w.array(3);
-        writeId(w, id);
-        w.integer(n.time);
-        w.integer(n.count);
-      }
+      writePelFull(w, g, c.pel, count, false);
     }
+  }
+}
+
+/** A PEL in XINFO STREAM FULL: [id, (owner,) delivery time, count] per entry, the first `count` (0: all). */
+function writePelFull(w: ReplyWriter, g: ConsumerGroup, pel: IdTree<Consumer> | IdTree, count: number, withOwner: boolean): void {
+  const ids = firstIds(pel, count);
+  w.array(ids.length);
+  for (const id of ids) {
+    const n = g.pel.find(id)!;
+    w.array(withOwner ? 4 : 3);
+    writeId(w, id);
+    if (withOwner) w.bulk(n.owner!.name);
+    w.integer(n.time);
+    w.integer(n.count);
   }
 }
 
