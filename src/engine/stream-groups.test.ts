@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BinReader, BinWriter } from '../util/codec.ts';
 import { Stream } from './stream.ts';
-import { StreamId, compareIds, MAX_ID } from './stream-id.ts';
+import { StreamId, compareIds } from './stream-id.ts';
 import { groupsOf, StreamGroups, type ConsumerGroup } from './stream-groups.ts';
 import { IdTree } from './stream-pel.ts';
 import { mulberry32 } from '../util/prng.ts';

@@ -15,7 +15,7 @@ import type { Value } from '../engine/database.ts';
 import { Stream } from '../engine/stream.ts';
 import { compareIds, ERR_INVALID_ID, MAX_ID, MIN_ID, parseId, parseRangeBound, type StreamId } from '../engine/stream-id.ts';
 import {
-  advanceGroup, groupLag, groupsOf, INVALID_ENTRIES_READ, type Consumer, type ConsumerGroup, type Nack,
+  advanceGroup, groupLag, groupsOf, INVALID_ENTRIES_READ, type Consumer, type ConsumerGroup,
 } from '../engine/stream-groups.ts';
 import { registerBlockOp, type Waiter } from '../server/blocking.ts';
 import { shardOfKey } from '../runtime/slots.ts';
@@ -25,7 +25,7 @@ import { replyIsError } from '../protocol/reply-reader.ts';
 import { defineOp, OpError } from '../server/shard-ops.ts';
 import { bytes, bytesList, latin1, list, tuple } from '../util/codec.ts';
 import type { IdTree } from '../engine/stream-pel.ts';
-import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, keyString, lookupRead, lookupWrite, parseInteger, storeValue } from './family-util.ts';
+import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, keyString, lookupRead, parseInteger, storeValue } from './family-util.ts';
 import { helpReply } from './client-commands.ts';
 import { setXinfoGroupsHooks, streamAt as lookupStream, writeEntry, writeStreamId } from './streams.ts';
 import { wait as waitForKeys } from './blocking-commands.ts';
