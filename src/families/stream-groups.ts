@@ -1,6 +1,6 @@
 // Stream consumer-group commands (Redis 7.0.15's t_stream.c): XGROUP CREATE|SETID|DESTROY|
 // CREATECONSUMER|DELCONSUMER|HELP, XREADGROUP (blocking through the blocking service), XACK, XPENDING,
-// XCLAIM, XAUTOCLAIM, XINFO GROUPS|CONSUMERS|HELP and the groups part of XINFO STREAM FULL.
+// XCLAIM, XAUTOCLAIM, XINFO GROUPS|CONSUMERS and the groups part of XINFO STREAM (FULL).
 // Invariants: every reply and error text is 7.0.15's, checked in the order Redis checks; a command
 // that changes a stream's groups ends with the stream's groupsResized() (its memory account); a
 // XREADGROUP over keys on several shards validates every key (type, group, ID) before it serves
