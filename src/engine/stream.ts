@@ -251,6 +251,32 @@ function headerId(): StreamId {
   return new StreamId(hMsHi, hMsLo, hSeqHi, hSeqLo);
 }
 
+// Reverse iteration needs a node's entry positions (entries are read forwards). The last node read
+// backwards keeps them, extended as entries are appended (positions never move: deletions flag in
+// place), so reading the tail of a stream backwards decodes only the new entries. A nested reverse
+// read (a visitor reading again) gets its own array.
+let positionsOf: StreamNode | null = null;
+let positionsEnd = 0;
+const positionsCache: number[] = [];
+let reverseDepth = 0;
+
+function entryPositions(node: StreamNode): number[] {
+  let out = positionsCache;
+  let pos = node.fieldsEnd;
+  if (reverseDepth > 1) out = [];
+  else if (positionsOf === node) pos = positionsEnd;
+  else {
+    positionsOf = node;
+    out.length = 0;
+  }
+  while (pos < node.used) {
+    out.push(pos);
+    pos = skipBody(node, readHeader(node, pos));
+  }
+  if (out === positionsCache) positionsEnd = pos;
+  return out;
+}
+
 /** Receives entries from Stream.rangeRaw (see there). */
 export interface RawEntrySink {
   entry(msHi: number, msLo: number, seqHi: number, seqLo: number, fields: number): void;
@@ -333,8 +359,6 @@ export class Stream extends AccountedValue implements TypedValue {
   private nodes: StreamNode[] = [];
   /** Heap bytes of the nodes (overheads and buffers). */
   private nodeBytes = 0;
-  /** Reverse iteration's entry positions in one node (reused). */
-  private readonly positions: number[] = [];
 
   /** Number of nodes (XINFO STREAM radix-tree-keys). */
   get nodeCount(): number {
@@ -608,25 +632,24 @@ export class Stream extends AccountedValue implements TypedValue {
       }
       return n;
     }
-    const positions = this.positions;
-    for (let i = this.nodeAtOrBefore(end); i >= 0 && n < max; i--) {
-      const node = this.nodes[i];
-      if (compareIds(node.last, start) < 0) break;
-      positions.length = 0;
-      let pos = node.fieldsEnd;
-      while (pos < node.used) {
-        positions.push(pos);
-        pos = skipBody(node, readHeader(node, pos));
+    reverseDepth++;
+    try {
+      for (let i = this.nodeAtOrBefore(end); i >= 0 && n < max; i--) {
+        const node = this.nodes[i];
+        if (compareIds(node.last, start) < 0) break;
+        const positions = entryPositions(node);
+        for (let k = positions.length - 1; k >= 0; k--) {
+          const body = readHeader(node, positions[k]);
+          if ((hFlags & FLAG_DELETED) !== 0 || cmpHeader(end) > 0) continue;
+          if (cmpHeader(start) < 0) return n;
+          emitBody(node, body, sink);
+          if (++n >= max) return n;
+        }
       }
-      for (let k = positions.length - 1; k >= 0; k--) {
-        const body = readHeader(node, positions[k]);
-        if ((hFlags & FLAG_DELETED) !== 0 || cmpHeader(end) > 0) continue;
-        if (cmpHeader(start) < 0) return n;
-        emitBody(node, body, sink);
-        if (++n >= max) return n;
-      }
+      return n;
+    } finally {
+      reverseDepth--;
     }
-    return n;
   }
 
   /** Redis streamTrim: removes entries from the head; returns how many. */

@@ -3,6 +3,7 @@
 // checks its keys' types and IDs, resolves `$` and reads what is there); with nothing to read and
 // BLOCK, the client waits through the blocking service (blocking-commands.ts's wait): a waiter per
 // shard, served by the XADD that makes its stream's last ID pass the one it waits after.
+// The try on keys of one shard is one shard operation (atomic in that shard's turn), no transaction.
 // Invariants: errors are Redis's, in its order (per key in argument order: type, then ID); `$` is
 // the stream's last ID when the try runs (0-0 for a missing key), fixed for the whole wait; a waiter
 // is served once, with only its one key's new entries (COUNT applied), as Redis serves a blocked
@@ -173,15 +174,17 @@ async function tryRead(c: Client, keys: Buffer[], ids: Buffer[], count: number):
     l.push(i);
   });
   const out = new Array<[number, string, Buffer]>(keys.length);
-  await c.coord.atomically(lock, NO_GLOBAL, async () => {
-    await Promise.all(
+  const all = (): Promise<unknown> =>
+    Promise.all(
       [...byShard].map(async ([s, idx]) => {
         const r = await c.coord.op(s, XREAD_TRY, [c.resp, count, idx.map((i) => keys[i]), idx.map((i) => ids[i])]);
         if (r instanceof OpError) throw new Error(r.text);
         r.forEach((v, j) => (out[idx[j]] = v));
       }),
     );
-  });
+  // Keys on one shard: one operation is atomic by itself (one turn of that shard), no transaction.
+  if (byShard.size === 1) await all();
+  else await c.coord.atomically(lock, NO_GLOBAL, async () => void (await all()));
   return out;
 }
 
