@@ -480,14 +480,20 @@ function isNullReply(r: Buffer): boolean {
   return r[0] === 0x5f || (r.length >= 3 && r[1] === 0x2d && (r[0] === 0x2a || r[0] === 0x24));
 }
 
-/** XREADGROUP without waiting (as without BLOCK): on the keys' shard, or across shards in one transaction. */
+/**
+ * XREADGROUP without waiting (as without BLOCK), always as one transaction over its keys — even on
+ * one shard: a command run outside one would not wait behind another transaction's key locks (a
+ * RENAME in flight could be seen half done).
+ */
 async function readNow(c: Client, args: Buffer[], keys: Buffer[]): Promise<Buffer> {
   const shards = byShard(c, keys);
-  if (shards.size === 1) return c.coord.runOn([...shards.keys()][0], 'xreadgroup', args.slice(1), c.resp);
   const lock = new LockPlan();
   for (const k of keys) lock.add(shardOfKey(k, c.worker.n), c.db, k, true);
   const bw = c.worker.newWriter(c.resp);
-  await c.coord.atomically(lock, NO_GLOBAL, () => xreadgroupAcross(c, args, bw));
+  await c.coord.atomically(lock, NO_GLOBAL, async () => {
+    if (shards.size === 1) bw.raw(await c.coord.runOn([...shards.keys()][0], 'xreadgroup', args.slice(1), c.resp));
+    else await xreadgroupAcross(c, args, bw);
+  });
   return Buffer.from(bw.take());
 }
 
