@@ -13,7 +13,7 @@ import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
 import type { Value } from '../engine/database.ts';
 import { Stream } from '../engine/stream.ts';
-import { compareIds, ERR_INVALID_ID, MAX_ID, MIN_ID, parseId, parseRangeBound, type StreamId } from '../engine/stream-id.ts';
+import { compareIds, ERR_INVALID_ID, MAX_ID, MIN_ID, parseId, parseRangeBound, StreamId } from '../engine/stream-id.ts';
 import {
   advanceGroup, groupLag, groupsOf, INVALID_ENTRIES_READ, type Consumer, type ConsumerGroup,
 } from '../engine/stream-groups.ts';
@@ -27,7 +27,7 @@ import { bytes, bytesList, latin1, list, tuple } from '../util/codec.ts';
 import type { IdTree } from '../engine/stream-pel.ts';
 import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, keyString, lookupRead, parseInteger, storeValue } from './family-util.ts';
 import { helpReply } from './client-commands.ts';
-import { setXinfoGroupsHooks, streamAt as lookupStream, writeEntry, writeStreamId } from './streams.ts';
+import { setXinfoGroupsHooks, streamAt as lookupStream, writeStreamId } from './streams.ts';
 import { wait as waitForKeys } from './blocking-commands.ts';
 
 const LLONG_MAX = 9223372036854775807n;
@@ -48,9 +48,43 @@ function streamAt(x: ShardExec, key: Buffer, w: ReplyWriter, write = false): Str
 const writeId = writeStreamId;
 
 /** Entry `id` of s as [id, fields] (XCLAIM, XAUTOCLAIM: it is known to exist). */
-function writeEntryById(w: ReplyWriter, s: Stream, id: StreamId): void {
-  s.range(id, id, 1, false, (eid, fv) => writeEntry(w, eid, fv));
+function writeEntryById(w: ReplyWriter, s: Stream, id: StreamId): number {
+  entryWriter.w = w;
+  entryWriter.g = null;
+  return s.rangeRaw(id, id, 1, false, entryWriter);
 }
+
+/**
+ * Writes entries as Redis replies them, straight from the stored bytes (Stream.rangeRaw); with a
+ * group set, each entry is also delivered (streamReplyWithRange with a group): the group's last ID
+ * and entries-read advance, and unless NOACK the entry joins the consumer's PEL (the consumer made
+ * or refreshed at the first entry).
+ */
+const entryWriter = {
+  w: null as unknown as ReplyWriter,
+  s: null as unknown as Stream,
+  g: null as ConsumerGroup | null,
+  consumer: null as Consumer | null,
+  name: '',
+  noack: false,
+  now: 0,
+  entry(msHi: number, msLo: number, seqHi: number, seqLo: number, fields: number): void {
+    const id = new StreamId(msHi, msLo, seqHi, seqLo);
+    const g = this.g;
+    if (g !== null) {
+      this.consumer ??= g.consumerOrNew(this.name, this.now);
+      advanceGroup(this.s, g, id);
+      if (!this.noack) g.delivered(id, this.consumer, this.now);
+    }
+    const w = this.w;
+    w.array(2);
+    w.bulk(id.toString());
+    w.array(2 * fields);
+  },
+  bytes(buf: Buffer, off: number, len: number): void {
+    this.w.bulkFrom(buf, off, len);
+  },
+};
 
 function errNoGroupFor(key: Buffer, group: Buffer): string {
   return `NOGROUP No such consumer group '${cText(group)}' for key name '${cText(key)}'`;
@@ -343,15 +377,17 @@ function serveStream(s: Stream, g: ConsumerGroup, key: Buffer, gt: StreamId, r: 
   if (!gt.isMax()) n = writeHistory(s, g, g.consumerOrNew(keyString(r.consumer), now), gt.incr() ?? MAX_ID, r.count, now, scratch);
   else {
     if (compareIds(s.lastId, g.lastId) <= 0) return false;
-    let consumer: Consumer | null = null;
-    const name = keyString(r.consumer);
-    const noack = r.noack;
-    n = s.range(g.lastId.incr()!, MAX_ID, r.count, false, (id, fv) => {
-      consumer ??= g.consumerOrNew(name, now);
-      advanceGroup(s, g, id);
-      writeEntry(scratch, id, fv);
-      if (!noack) g.delivered(id, consumer, now);
-    });
+    const ew = entryWriter;
+    ew.w = scratch;
+    ew.s = s;
+    ew.g = g;
+    ew.consumer = null;
+    ew.name = keyString(r.consumer);
+    ew.noack = r.noack;
+    ew.now = now;
+    n = s.rangeRaw(g.lastId.incr()!, MAX_ID, r.count, false, ew);
+    ew.g = null;
+    ew.consumer = null;
     if (n === 0) return false;
   }
   if (w.resp === 2) w.array(2);
@@ -370,7 +406,7 @@ function writeHistory(s: Stream, g: ConsumerGroup, c: Consumer, start: StreamId,
   do ids.push(cur.id);
   while ((count === 0 || ids.length < count) && cur.next());
   for (const id of ids) {
-    if (s.range(id, id, 1, false, (eid, fv) => writeEntry(w, eid, fv)) === 0) {
+    if (writeEntryById(w, s, id) === 0) {
       // Acknowledged nowhere but deleted from the stream: the ID with a nil entry.
       w.array(2);
       writeId(w, id);
