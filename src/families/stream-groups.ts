@@ -28,6 +28,7 @@ import type { IdTree } from '../engine/stream-pel.ts';
 import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, keyString, lookupRead, parseInteger, storeValue } from './family-util.ts';
 import { helpReply } from './client-commands.ts';
 import { setXinfoGroupsHooks, streamAt as lookupStream, writeStreamId } from './streams.ts';
+import { mayBlock } from './streams-read.ts';
 import { wait as waitForKeys } from './blocking-commands.ts';
 
 const LLONG_MAX = 9223372036854775807n;
@@ -560,22 +561,13 @@ async function xreadgroupBlocking(c: Client, args: Buffer[], w: ReplyWriter): Pr
   if (r === null) return w.raw(scratch.take());
   const keys = args.slice(r.streamsAt, r.streamsAt + r.streams);
   const now = await readNow(c, args, keys);
-  // (No BLOCK after all — a group or consumer named BLOCK fooled hasBlock — or inside a transaction: no wait.)
+  // (No BLOCK after all — a group or consumer named BLOCK fooled mayBlock — or inside a transaction: no wait.)
   if (!isNullReply(now) || r.block < 0 || c.coord.tx !== null) return w.raw(now);
   // Redis serves a blocked reader at most XREAD_BLOCKED_DEFAULT_COUNT (1000) entries unless COUNT says.
   const template = [Buffer.from('xreadgroup'), Buffer.from('GROUP'), r.group, r.consumer, Buffer.from('COUNT'), Buffer.from(String(r.count || 1000))];
   if (r.noack) template.push(Buffer.from('NOACK'));
   template.push(Buffer.from('STREAMS'), Buffer.alloc(0), Buffer.from('>'));
   return waitForKeys(c, { keys, op: OP_XREADGROUP, template, keyAt: template.length - 2, extra: [], stamp }, r.block, w);
-}
-
-/** Whether a XREADGROUP has a BLOCK option (before STREAMS): it then takes its blocking path. */
-function hasBlock(args: Buffer[]): boolean {
-  for (let i = 1; i < args.length - 1; i++) {
-    if (isWord(args[i], 'STREAMS')) return false;
-    if (isWord(args[i], 'BLOCK')) return true;
-  }
-  return false;
 }
 
 // --- XACK XPENDING XCLAIM XAUTOCLAIM ---------------------------------------------------------------
@@ -975,7 +967,7 @@ export const commands: Record<string, CommandImpl> = {
   'xgroup|createconsumer': { shard: xgroupCreateConsumer },
   'xgroup|delconsumer': { shard: xgroupDelConsumer },
   'xgroup|help': { conn: (_c, _a, w) => helpReply(w, XGROUP_HELP) },
-  xreadgroup: { shard: xreadgroup, multi: xreadgroupAcross, connAsync: xreadgroupBlocking, blocksWith: hasBlock },
+  xreadgroup: { shard: xreadgroup, multi: xreadgroupAcross, connAsync: xreadgroupBlocking, mayBlock },
   xack: { shard: xack },
   xpending: { shard: xpending },
   xclaim: { shard: xclaim },

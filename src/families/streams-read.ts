@@ -13,7 +13,7 @@
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { Client } from '../server/client.ts';
-import type { CommandImpl } from '../server/command-types.ts';
+import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import { ReplyWriter as Writer } from '../protocol/reply-writer.ts';
 import { Stream } from '../engine/stream.ts';
 import { compareIds, ERR_INVALID_ID, MIN_ID, parseId, type StreamId } from '../engine/stream-id.ts';
@@ -44,31 +44,34 @@ const rangeOut = new Writer();
  * The try on one shard: per key (in order) its state, the ID it reads after (`$` resolved) and the
  * RESP array of its entries after that ID (empty when there are none to serve).
  */
+function readKeys(x: ShardExec, resp: number, count: number, keys: Buffer[], ids: Buffer[]): [number, string, Buffer][] {
+  return keys.map((key, i): [number, string, Buffer] => {
+    const e = lookupRead(x, key);
+    if (e !== undefined && !(e.value instanceof Stream)) return [KEY_WRONGTYPE, '', Buffer.alloc(0)];
+    const s = e === undefined ? null : (e.value as Stream);
+    const arg = ids[i];
+    let gt: StreamId;
+    if (arg.length === 1 && arg[0] === 0x24 /* $ */) gt = s === null ? MIN_ID : s.lastId;
+    else if (arg.length === 1 && arg[0] === 0x3e /* > */) return [KEY_GT_ID, '', Buffer.alloc(0)];
+    else {
+      const p = parseId(arg, false, true);
+      if (p === null) return [KEY_BAD_ID, '', Buffer.alloc(0)];
+      gt = p.id;
+    }
+    if (s === null || s.length === 0) return [KEY_MISSING, gt.toString(), Buffer.alloc(0)];
+    const last = s.edgeId(false)!;
+    if (compareIds(last, gt) <= 0) return [KEY_STREAM, gt.toString(), Buffer.alloc(0)];
+    rangeOut.resp = resp === 3 ? 3 : 2;
+    replyRange(rangeOut, s, gt.incr()!, last, count, false);
+    return [KEY_STREAM, gt.toString(), Buffer.from(rangeOut.take())];
+  });
+}
+
 const XREAD_TRY = defineOp(
   'xread-try',
   tuple<[number, number, Buffer[], Buffer[]]>(u32, num, bytesList, bytesList),
   list(tuple<[number, string, Buffer]>(u32, latin1, bytes)),
-  (x, [resp, count, keys, ids]) =>
-    keys.map((key, i): [number, string, Buffer] => {
-      const e = lookupRead(x, key);
-      if (e !== undefined && !(e.value instanceof Stream)) return [KEY_WRONGTYPE, '', Buffer.alloc(0)];
-      const s = e === undefined ? null : (e.value as Stream);
-      const arg = ids[i];
-      let gt: StreamId;
-      if (arg.length === 1 && arg[0] === 0x24 /* $ */) gt = s === null ? MIN_ID : s.lastId;
-      else if (arg.length === 1 && arg[0] === 0x3e /* > */) return [KEY_GT_ID, '', Buffer.alloc(0)];
-      else {
-        const p = parseId(arg, false, true);
-        if (p === null) return [KEY_BAD_ID, '', Buffer.alloc(0)];
-        gt = p.id;
-      }
-      if (s === null || s.length === 0) return [KEY_MISSING, gt.toString(), Buffer.alloc(0)];
-      const last = s.edgeId(false)!;
-      if (compareIds(last, gt) <= 0) return [KEY_STREAM, gt.toString(), Buffer.alloc(0)];
-      rangeOut.resp = resp === 3 ? 3 : 2;
-      replyRange(rangeOut, s, gt.incr()!, last, count, false);
-      return [KEY_STREAM, gt.toString(), Buffer.from(rangeOut.take())];
-    }),
+  (x, [resp, count, keys, ids]) => readKeys(x, resp, count, keys, ids),
 );
 
 /** The ID a waiter reads after for `key` (its extra: [count, key, id, key, id...]; the first pair of a key counts). */
@@ -101,9 +104,16 @@ const OP_XREAD = registerBlockOp({
   undo: () => null,
 });
 
-/** XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...] */
-async function xread(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
-  const stamp = c.worker.nextTimestamp();
+interface XReadArgs {
+  count: number;
+  /** BLOCK's milliseconds; -1 without BLOCK. */
+  timeout: number;
+  keys: Buffer[];
+  ids: Buffer[];
+}
+
+/** XREAD's options in Redis's order and texts; null after the error reply. */
+function parseXRead(args: Buffer[], w: ReplyWriter): XReadArgs | null {
   let count = 0;
   let timeout = -1;
   let streamsAt = 0;
@@ -113,51 +123,82 @@ async function xread(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
     if (isWord(o, 'BLOCK') && more > 0) {
       i++;
       const v = parseInteger(args[i]);
-      if (v === null) return w.error('ERR timeout is not an integer or out of range');
-      if (v < 0) return w.error('ERR timeout is negative');
+      if (v === null) return fail(w, 'ERR timeout is not an integer or out of range');
+      if (v < 0) return fail(w, 'ERR timeout is negative');
       timeout = Number(v);
     } else if (isWord(o, 'COUNT') && more > 0) {
       i++;
       const v = parseInteger(args[i]);
-      if (v === null) return w.error(ERR_NOT_INTEGER);
+      if (v === null) return fail(w, ERR_NOT_INTEGER);
       count = v < 0 ? 0 : Number(v);
     } else if (isWord(o, 'STREAMS') && more > 0) {
       streamsAt = i + 1;
-      if ((args.length - streamsAt) % 2 !== 0) return w.error("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
+      if ((args.length - streamsAt) % 2 !== 0) return fail(w, "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
       break;
     } else if (isWord(o, 'GROUP') && more >= 2) {
-      return w.error('ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.');
+      return fail(w, 'ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.');
     } else if (isWord(o, 'NOACK')) {
-      return w.error('ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.');
-    } else return w.error(ERR_SYNTAX);
+      return fail(w, 'ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.');
+    } else return fail(w, ERR_SYNTAX);
   }
-  if (streamsAt === 0) return w.error(ERR_SYNTAX);
+  if (streamsAt === 0) return fail(w, ERR_SYNTAX);
   const nkeys = (args.length - streamsAt) / 2;
-  const keys = args.slice(streamsAt, streamsAt + nkeys);
-  const ids = args.slice(streamsAt + nkeys);
+  return { count, timeout, keys: args.slice(streamsAt, streamsAt + nkeys), ids: args.slice(streamsAt + nkeys) };
+}
 
-  const found = await tryRead(c, keys, ids, count);
+function fail(w: ReplyWriter, msg: string): null {
+  w.error(msg);
+  return null;
+}
+
+/** Writes the first error in key order, or the served keys' entries; false when there is nothing to answer yet. */
+function replyFound(w: ReplyWriter, keys: Buffer[], found: [number, string, Buffer][]): boolean {
   for (const [state] of found) {
-    if (state === KEY_WRONGTYPE) return w.error(ERR_WRONGTYPE);
-    if (state === KEY_BAD_ID) return w.error(ERR_INVALID_ID);
-    if (state === KEY_GT_ID) return w.error(ERR_GT_ID);
+    if (state === KEY_WRONGTYPE) return w.error(ERR_WRONGTYPE), true;
+    if (state === KEY_BAD_ID) return w.error(ERR_INVALID_ID), true;
+    if (state === KEY_GT_ID) return w.error(ERR_GT_ID), true;
   }
   let served = 0;
   for (const f of found) if (f[2].length > 0) served++;
-  if (served > 0) {
-    if (c.resp === 3) w.map(served);
-    else w.array(served);
-    for (let i = 0; i < nkeys; i++) {
-      if (found[i][2].length === 0) continue;
-      if (c.resp === 2) w.array(2);
-      w.bulk(keys[i]);
-      w.raw(found[i][2]);
-    }
-    return;
+  if (served === 0) return false;
+  if (w.resp === 3) w.map(served);
+  else w.array(served);
+  for (let i = 0; i < keys.length; i++) {
+    if (found[i][2].length === 0) continue;
+    if (w.resp === 2) w.array(2);
+    w.bulk(keys[i]);
+    w.raw(found[i][2]);
   }
+  return true;
+}
+
+/** XREAD on the keys' one shard, never blocking (no BLOCK, or inside MULTI/EXEC). */
+function opXRead(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
+  const p = parseXRead(args, w);
+  if (p === null) return;
+  if (!replyFound(w, p.keys, readKeys(x, w.resp, p.count, p.keys, p.ids))) w.nullArray();
+}
+
+/** With BLOCK (before STREAMS) XREAD (and XREADGROUP) may wait: it takes the client-side path (see commands). */
+export function mayBlock(args: Buffer[]): boolean {
+  for (let i = 1; i < args.length; i++) {
+    if (isWord(args[i], 'STREAMS')) return false;
+    if (isWord(args[i], 'BLOCK')) return true;
+  }
+  return false;
+}
+
+/** XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...] (client side: across shards, or blocking) */
+async function xread(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
+  const stamp = c.worker.nextTimestamp();
+  const p = parseXRead(args, w);
+  if (p === null) return;
+  const { count, timeout, keys, ids } = p;
+  const found = await tryRead(c, keys, ids, count);
+  if (replyFound(w, keys, found)) return;
   if (timeout === -1 || c.coord.tx !== null) return w.nullArray();
   const extra = [B(String(count))];
-  for (let i = 0; i < nkeys; i++) extra.push(keys[i], B(found[i][1]));
+  for (let i = 0; i < keys.length; i++) extra.push(keys[i], B(found[i][1]));
   return wait(c, { keys, op: OP_XREAD, template: [B('xrange'), B(''), B('-'), B('+')], keyAt: 1, extra, stamp }, timeout, w);
 }
 
@@ -188,8 +229,10 @@ async function tryRead(c: Client, keys: Buffer[], ids: Buffer[], count: number):
   return out;
 }
 
+// Without BLOCK, XREAD is an ordinary keyed command (its shard, or a transaction across shards);
+// with BLOCK it takes the client-side path that can wait (mayBlock). Inside EXEC it never blocks.
 export const commands: Record<string, CommandImpl> = {
-  xread: { connAsync: xread },
+  xread: { shard: opXRead, multi: xread, connAsync: xread, mayBlock },
 };
 
 export const ops = [XREAD_TRY];

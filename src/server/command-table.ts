@@ -33,7 +33,12 @@ export interface CommandImplBase {
   otherDbKey?: (args: Buffer[]) => [number, number] | null;
   getKeys?: (args: Buffer[]) => FoundKey[];
   derivedKeys?: (args: Buffer[]) => Buffer[] | null;
-  blocksWith?: (args: Buffer[]) => boolean;
+  /**
+   * A keyed command that blocks only with some arguments (XREAD BLOCK): with those, the dispatcher
+   * runs its connAsync (the path that can wait) instead of routing it to its shard. Inside EXEC
+   * nothing blocks: the keyed path runs.
+   */
+  mayBlock?: (args: Buffer[]) => boolean;
 }
 
 /** A command that coordinates itself across shards (see MultiShard in command-types.ts), as the table holds it. */

@@ -41,11 +41,6 @@ export interface CommandImpl extends CommandImplBase {
   conn?: ConnHandler;
   connAsync?: AsyncConnHandler;
   multi?: MultiShard;
-  /**
-   * A keyed command that blocks only with some arguments (XREADGROUP ... BLOCK): true sends it to
-   * its connAsync path instead of `shard` (outside MULTI; a queued one runs `shard`, which does not block).
-   */
-  blocksWith?: (args: Buffer[]) => boolean;
   /** Arguments that travel with each key when a command is split per shard (MSET: 1). */
   keyArgs?: number;
   /**

@@ -54,7 +54,7 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
   }
   const impl = cmd.impl;
   try {
-    if (impl.shard !== undefined && (impl.blocksWith === undefined || !impl.blocksWith(args))) {
+    if (impl.shard !== undefined && (impl.mayBlock === undefined || !impl.mayBlock(args))) {
       route(c, cmd, args, w, mark);
     } else if (impl.connAsync !== undefined) {
       const bw = worker.newWriter(c.resp);
