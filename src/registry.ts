@@ -33,6 +33,7 @@ import * as geo from './families/geo.ts';
 import * as bitmaps from './families/bitmaps.ts';
 import * as streams from './families/streams.ts';
 import * as streamsRead from './families/streams-read.ts';
+import * as streamGroups from './families/stream-groups.ts';
 
 /** Operations of the server layer itself (not of a family). */
 const SERVER_OPS: ShardOp<any, any>[] = [...PUSH_OPS];
@@ -45,7 +46,7 @@ interface Family {
 
 export const FAMILIES: Record<string, Family> = {
   strings, keyspace, keyspaceExpire, keyspaceScan, keyspaceFlush, keyspaceMove, keyspaceObject, clientCommands, server, info, config, commandDocs, multiExec, lists, hashes, sets, zset, blockingCommands, sort, memory,
-  hyperloglog, geo, bitmaps, streams, streamsRead,
+  hyperloglog, geo, bitmaps, streams, streamsRead, streamGroups,
 };
 
 export function buildServerTable(): CommandTable {

@@ -107,8 +107,9 @@ export class KeyTable extends RecordStore implements KeyStore {
   expiresCount = 0;
   expiredCount = 0;
   /**
-   * Called by put() with the key it stored (created, or given a new value): the hook of whoever waits
-   * for keys to be filled (blocked clients). null while nobody waits here, so a SET pays a null check.
+   * Called by put() with the key it stored (created, or given a new value), and with a key deleted
+   * (DEL, expiry, eviction): the hook of whoever waits for keys (blocked clients). null while nobody
+   * waits here, so a SET pays a null check.
    */
   onKeyReady: ((key: KeyArg) => void) | null = null;
   /** Watched keys and their watchers (null while no client watches a key of this database). */
@@ -394,6 +395,8 @@ export class KeyTable extends RecordStore implements KeyStore {
     this.table.removeLast();
     this.freeRecord(ref, false);
     if (this.partsExpiring.size > 0) this.partsExpiring.delete(keyText(key));
+    // A deleted key ends some waits (XREADGROUP on a stream: Redis signals a deleted stream as ready).
+    if (this.onKeyReady !== null) this.onKeyReady(key);
   }
 
   /**

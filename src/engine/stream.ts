@@ -785,14 +785,15 @@ export class Stream extends AccountedValue implements TypedValue {
   }
 }
 
-function writeId(w: BinWriter, id: StreamId): void {
+/** An ID in a byte form (four u32 halves; also the groups' byte form). */
+export function writeId(w: BinWriter, id: StreamId): void {
   w.u32(id.msHi);
   w.u32(id.msLo);
   w.u32(id.seqHi);
   w.u32(id.seqLo);
 }
 
-function readId(r: BinReader): StreamId {
+export function readId(r: BinReader): StreamId {
   return new StreamId(r.u32(), r.u32(), r.u32(), r.u32());
 }
 

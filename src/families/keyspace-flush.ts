@@ -56,12 +56,16 @@ function replyOk(results: (null | OpError)[], w: ReplyWriter): void {
 /** Empties this shard's part of the client's database. */
 export const FLUSH_DB = defineOp('flush-db', none, none, (x) => {
   x.db.clear();
+  x.worker.blocking.keys.flushed(x.dbIndex);
   return null;
 }, true);
 
 /** Empties every database of this shard. */
 export const FLUSH_ALL = defineOp('flush-all', none, none, (x) => {
-  for (const db of x.shard.dbs) db.clear();
+  x.shard.dbs.forEach((db, i) => {
+    db.clear();
+    x.worker.blocking.keys.flushed(i);
+  });
   return null;
 }, true);
 

@@ -178,8 +178,8 @@ function opXRead(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (!replyFound(w, p.keys, readKeys(x, w.resp, p.count, p.keys, p.ids))) w.nullArray();
 }
 
-/** With BLOCK (before STREAMS) XREAD may wait: it takes the client-side path (see commands). */
-function mayBlock(args: Buffer[]): boolean {
+/** With BLOCK (before STREAMS) XREAD (and XREADGROUP) may wait: it takes the client-side path (see commands). */
+export function mayBlock(args: Buffer[]): boolean {
   for (let i = 1; i < args.length; i++) {
     if (isWord(args[i], 'STREAMS')) return false;
     if (isWord(args[i], 'BLOCK')) return true;

@@ -27,7 +27,7 @@ import type { Mesh } from '../runtime/mesh.ts';
 import type { WorkerShared } from '../runtime/control.ts';
 import type { Lock } from '../transaction/tx-shard.ts';
 import { kindOf } from '../engine/kinds.ts';
-import { keyText, type KeyArg } from '../engine/database.ts';
+import { keyText, type KeyArg, type Value } from '../engine/database.ts';
 import { BLOCK_SLOTS_PER_WORKER } from '../runtime/control.ts';
 import { shardOfKey } from '../runtime/slots.ts';
 import { REQ_PART } from '../runtime/request-flags.ts';
@@ -49,11 +49,17 @@ export interface BlockOp {
   /**
    * Whether the waiter can be served from the value at key now (absent: whenever the key holds
    * `kind`). Reads that consume nothing (XREAD: entries after the waiter's ID) serve every ready
-   * waiter of a key in turn, and leave those not ready waiting.
+   * waiter of a key in turn, and leave those not ready waiting; a consuming read (XREADGROUP `>`)
+   * is ready while an entry is past its group's last ID, so each entry goes to one waiter.
    */
   ready?(key: string, value: unknown, wt: Waiter): boolean;
   /** The serving command's arguments for this waiter and key (absent: its template with the key at keyAt). */
   commandFor?(key: Buffer, wt: Waiter): Buffer[];
+  /**
+   * An error to end the wait with when the key no longer suits the waiter (XREADGROUP: the key was
+   * deleted or replaced, or the group destroyed); null: keep waiting. Absent: never.
+   */
+  refuse?(value: Value | undefined, wt: Waiter): string | null;
 }
 
 const OPS: BlockOp[] = [];
@@ -156,8 +162,13 @@ export class BlockedKeys {
   swapped(a: number, b: number): void {
     for (const i of [a, b]) {
       this.hook(i);
-      for (const k of this.byDb[i]?.keys() ?? []) this.ready.push([i, k]);
+      this.flushed(i);
     }
+  }
+
+  /** Every waited key of database i may have changed (FLUSHDB, FLUSHALL, SWAPDB): XREADGROUP's waits end. */
+  flushed(i: number): void {
+    for (const k of this.byDb[i]?.keys() ?? []) this.ready.push([i, k]);
   }
 
   /** Sets (or clears) the engine's hook on database i, as somebody waits there or not. */
@@ -306,16 +317,31 @@ export class BlockingService {
       const list = this.keys.waitersOf(dbIndex, key);
       if (list === undefined || list.length === 0) return true;
       if (worker.tx.mustWait([{ db: dbIndex, key, write: true }], true)) return false;
-      const e = worker.shard.dbs[dbIndex].lookup(key, now);
-      if (e === undefined) return true;
-      const v = e.value;
-      const kind = kindOf(v).type;
-      // Waiters for another type (BZPOPMIN on a key that is now a list), or not ready (XREAD waiting
-      // after a later ID), stay, and do not hold up the others.
-      const wt = list.find((x) => x.op.kind === kind && (x.op.ready === undefined || x.op.ready(key, v, x)));
+      const v = worker.shard.dbs[dbIndex].lookup(key, now)?.value;
+      const kind = v === undefined ? '' : kindOf(v).type;
+      // The first waiter (in stamp order) this key serves now — waiters for another type (BZPOPMIN
+      // on a key that is now a list) or not ready (XREAD waiting after a later ID) stay, and do not
+      // hold up the others — or whose wait it ends with an error (XREADGROUP on a deleted stream or group).
+      let wt: Waiter | undefined;
+      let refused: string | null = null;
+      for (const x of list) {
+        const op = x.op;
+        if (op.refuse !== undefined && (refused = op.refuse(v, x)) !== null) {
+          wt = x;
+          break;
+        }
+        if (op.kind === kind && (op.ready === undefined || op.ready(key, v, x))) {
+          wt = x;
+          break;
+        }
+      }
       if (wt === undefined) return true;
       this.removeWaiter(wt);
       if (!claim(worker.shared.blockSlots, wt.slot, wt.expect)) continue; // served elsewhere, or gone
+      if (refused !== null) {
+        this.deliver(wt, Buffer.from(`-${refused}\r\n`), Buffer.from(key, 'latin1'), null);
+        continue;
+      }
       this.popFor(wt, Buffer.from(key, 'latin1'));
     }
   }

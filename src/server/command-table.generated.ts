@@ -212,14 +212,28 @@ export type CommandName =
   | 'unlink'
   | 'unwatch'
   | 'watch'
+  | 'xack'
   | 'xadd'
+  | 'xautoclaim'
+  | 'xclaim'
   | 'xdel'
+  | 'xgroup'
+  | 'xgroup|create'
+  | 'xgroup|createconsumer'
+  | 'xgroup|delconsumer'
+  | 'xgroup|destroy'
+  | 'xgroup|help'
+  | 'xgroup|setid'
   | 'xinfo'
+  | 'xinfo|consumers'
+  | 'xinfo|groups'
   | 'xinfo|help'
   | 'xinfo|stream'
   | 'xlen'
+  | 'xpending'
   | 'xrange'
   | 'xread'
+  | 'xreadgroup'
   | 'xrevrange'
   | 'xsetid'
   | 'xtrim'
@@ -550,14 +564,28 @@ export const COMMANDS: readonly GeneratedCommand[] = ([
   ['unlink', FLAG_WRITE | FLAG_FAST, 0],
   ['unwatch', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE | FLAG_FAST | FLAG_ALLOW_BUSY, 0],
   ['watch', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE | FLAG_FAST | FLAG_ALLOW_BUSY, FACT_RUN_IN_MULTI],
+  ['xack', FLAG_WRITE | FLAG_FAST, 0],
   ['xadd', FLAG_WRITE | FLAG_DENYOOM | FLAG_FAST, 0],
+  ['xautoclaim', FLAG_WRITE | FLAG_FAST, 0],
+  ['xclaim', FLAG_WRITE | FLAG_FAST, 0],
   ['xdel', FLAG_WRITE | FLAG_FAST, 0],
+  ['xgroup|create', FLAG_WRITE | FLAG_DENYOOM, 0],
+  ['xgroup|createconsumer', FLAG_WRITE | FLAG_DENYOOM, 0],
+  ['xgroup|delconsumer', FLAG_WRITE, 0],
+  ['xgroup|destroy', FLAG_WRITE, 0],
+  ['xgroup|help', FLAG_LOADING | FLAG_STALE, 0],
+  ['xgroup|setid', FLAG_WRITE, 0],
+  ['xgroup', 0, 0],
+  ['xinfo|consumers', FLAG_READONLY, 0],
+  ['xinfo|groups', FLAG_READONLY, 0],
   ['xinfo|help', FLAG_LOADING | FLAG_STALE, 0],
   ['xinfo|stream', FLAG_READONLY, 0],
   ['xinfo', 0, 0],
   ['xlen', FLAG_READONLY | FLAG_FAST, 0],
+  ['xpending', FLAG_READONLY, 0],
   ['xrange', FLAG_READONLY, 0],
   ['xread', FLAG_READONLY | FLAG_BLOCKING | FLAG_MOVABLEKEYS, 0],
+  ['xreadgroup', FLAG_WRITE | FLAG_BLOCKING | FLAG_MOVABLEKEYS, 0],
   ['xrevrange', FLAG_READONLY, 0],
   ['xsetid', FLAG_WRITE | FLAG_DENYOOM | FLAG_FAST, 0],
   ['xtrim', FLAG_WRITE, 0],
