@@ -331,6 +331,9 @@ function parseRead(args: Buffer[], w: ReplyWriter): ReadArgs | null {
 const ERR_DOLLAR =
   'ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.';
 
+const ERR_PLUS =
+  'ERR The + ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The + ID would just return an empty result set.';
+
 /** The `>` ID (Redis marks it as UINT64_MAX-UINT64_MAX). */
 function isNewOnly(b: Buffer): boolean {
   return b.length === 1 && b[0] === 0x3e;
@@ -341,7 +344,7 @@ let checkedStream: Stream = null as unknown as Stream;
 let checkedGroup: ConsumerGroup = null as unknown as ConsumerGroup;
 
 /**
- * One key's checks, in Redis's order: type, group, then the ID (`$` refused, `>`, else a strict ID).
+ * One key's checks, in Redis's order: type, group, then the ID (`$` and 7.4's `+` refused, `>`, else a strict ID).
  * Returns the error text, or the ID (MAX_ID for `>`) with the stream and group in checkedStream/Group.
  */
 function checkKey(x: ShardExec, key: Buffer, idArg: Buffer, group: Buffer): string | StreamId {
@@ -351,6 +354,7 @@ function checkKey(x: ShardExec, key: Buffer, idArg: Buffer, group: Buffer): stri
   const g = s === undefined ? undefined : groupsOf(s, false)?.get(keyString(group));
   if (g === undefined) return `NOGROUP No such key '${cText(key)}' or consumer group '${cText(group)}' in XREADGROUP with GROUP option`;
   if (idArg.length === 1 && idArg[0] === 0x24) return ERR_DOLLAR;
+  if (idArg.length === 1 && idArg[0] === 0x2b) return ERR_PLUS; // Redis 7.4, with XREAD's `+`
   checkedStream = s!;
   checkedGroup = g;
   if (isNewOnly(idArg)) return MAX_ID;

@@ -4,7 +4,8 @@
 // BLOCK, the client waits through the blocking service (blocking-commands.ts's wait): a waiter per
 // shard, served by the XADD that makes its stream's last ID pass the one it waits after.
 // Invariants: errors are Redis's, in its order (per key in argument order: type, then ID); `$` is
-// the stream's last ID when the try runs (0-0 for a missing key), fixed for the whole wait; a waiter
+// the stream's last ID when the try runs (0-0 for a missing key), fixed for the whole wait; `+` (as
+// Redis 7.4) is the ID just below the last entry's, so the read answers that entry; a waiter
 // is served once, with only its one key's new entries (COUNT applied), as Redis serves a blocked
 // XREAD; inside MULTI/EXEC it never blocks (a nil array at once).
 // XREADGROUP's blocking can reuse this: a BlockOp with `ready` (the group has entries past its
@@ -51,6 +52,8 @@ function readKeys(x: ShardExec, resp: number, count: number, keys: Buffer[], ids
     const arg = ids[i];
     let gt: StreamId;
     if (arg.length === 1 && arg[0] === 0x24 /* $ */) gt = s === null ? MIN_ID : s.lastId;
+    // Redis 7.4's `+`: the last entry (read after the ID just below the last valid one); 0-0 when empty.
+    else if (arg.length === 1 && arg[0] === 0x2b /* + */) gt = s === null || s.length === 0 ? MIN_ID : s.edgeId(false)!.decr() ?? MIN_ID;
     else if (arg.length === 1 && arg[0] === 0x3e /* > */) return [KEY_GT_ID, '', Buffer.alloc(0)];
     else {
       const p = parseId(arg, false, true);

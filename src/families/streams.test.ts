@@ -184,7 +184,7 @@ differentialSuite('stream commands match Redis', [
         ['XREAD', 'STREAMS', k('a')], ['XREAD', 'STREAMS', k('a'), k('b'), '0'], ['XREAD', 'STREAMS'], ['XREAD', 'COUNT', '1'], ['XREAD', 'k', 'STREAMS', 'a', '0'],
         ['XREAD', 'COUNT', 'x', 'STREAMS', k('a'), '0'], ['XREAD', 'BLOCK', 'x', 'STREAMS', k('a'), '0'], ['XREAD', 'BLOCK', '-1', 'STREAMS', k('a'), '0'],
         ['XREAD', 'BLOCK', '1.5', 'STREAMS', k('a'), '0'], ['XREAD', 'GROUP', 'g', 'c', 'STREAMS', k('a'), '0'], ['XREAD', 'NOACK', 'STREAMS', k('a'), '0'],
-        ['XREAD', 'STREAMS', k('a'), 'bad'], ['XREAD', 'STREAMS', k('a'), '+'], ['XREAD', 'STREAMS', k('a'), '-'], ['XREAD', 'STREAMS', k('a'), '>'],
+        ['XREAD', 'STREAMS', k('a'), 'bad'], ['XREAD', 'STREAMS', k('a'), '-'], ['XREAD', 'STREAMS', k('a'), '>'],
         ['XREAD', 'STREAMS', k('str'), '0'], ['XREAD', 'STREAMS', k('str'), 'bad'], ['XREAD', 'STREAMS', k('a'), k('str'), 'bad', '0'],
         ['XREAD', 'STREAMS', k('a'), k('str'), '0', 'bad'], ['XREAD', 'STREAMS', k('none'), k('a'), 'bad', '0'], ['XREAD', 'STREAMS', k('str'), k('a'), '0', 'bad'],
         ['XREAD', 'STREAMS', k('a'), k('none'), k('str'), '0', 'x', '0'], ['XREAD', 'STREAMS', k('a'), k('none'), k('str'), '0', '0', 'x'],
