@@ -4,9 +4,10 @@
 // shards come from K(shard, name). Synchronisation is on replies and on CLIENT LIST's blocked flag only.
 // Invariants: every client a Session opens is closed by close(); runBoth flushes both servers first.
 
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { keySlot } from '../src/runtime/slots.ts';
-import { RawClient, show, showCommand, waitFor, type Arg } from './harness.ts';
+import { REDIS_AVAILABLE, RawClient, SKIP_NO_REDIS, show, showCommand, startDamselfly, startRedis, waitFor, type Arg, type ServerHandle } from './harness.ts';
 
 export const THREADS = [1, 2, 4];
 
@@ -178,4 +179,37 @@ export async function runBoth(redisPort: number, dflyPort: number, resp3: boolea
     r.close();
     d.close();
   }
+}
+
+/**
+ * A suite running every scenario on redis-server and on Damselfly at each thread count, in RESP2 and
+ * RESP3, comparing the transcripts (runBoth); it fails if a Damselfly died.
+ */
+export function blockingDifferentialSuite(title: string, scenarios: Record<string, Scenario>, threads: number[] = THREADS): void {
+  describe(title, { skip: !REDIS_AVAILABLE && SKIP_NO_REDIS }, () => {
+    let redis: ServerHandle;
+    const dfly = new Map<number, ServerHandle>();
+
+    before(async () => {
+      const started = await Promise.all([startRedis(), ...threads.map((n) => startDamselfly({ threads: n }))]);
+      redis = started[0];
+      threads.forEach((n, i) => dfly.set(n, started[i + 1]));
+    });
+
+    after(async () => {
+      const dead = [...dfly].filter(([, h]) => !h.alive());
+      await Promise.all([redis?.stop(), ...[...dfly.values()].map((h) => h.stop())]);
+      assert.deepEqual(dead.map(([n, h]) => `threads=${n}: ${h.output()}`), [], 'a Damselfly died');
+    });
+
+    for (const n of threads) {
+      for (const resp3 of [false, true]) {
+        describe(`threads=${n} ${resp3 ? 'RESP3' : 'RESP2'}`, () => {
+          for (const [name, scenario] of Object.entries(scenarios)) {
+            it(name, () => runBoth(redis.port, dfly.get(n)!.port, resp3, scenario));
+          }
+        });
+      }
+    }
+  });
 }

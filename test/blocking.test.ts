@@ -10,8 +10,8 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { REDIS_AVAILABLE, RawClient, SKIP_NO_REDIS, rng, show, showCommand, startDamselfly, startRedis, waitFor, within, type Arg, type ServerHandle } from './harness.ts';
-import { K, runBoth, THREADS, type Scenario } from './blocking-session.ts';
+import { RawClient, rng, show, showCommand, startDamselfly, waitFor, within, type Arg, type ServerHandle } from './harness.ts';
+import { blockingDifferentialSuite, K, type Scenario } from './blocking-session.ts';
 
 // --- differential scenarios ---------------------------------------------------------------------
 
@@ -616,32 +616,7 @@ const SCENARIOS: Record<string, Scenario> = {
   },
 };
 
-describe('blocking commands match Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_REDIS }, () => {
-  let redis: ServerHandle;
-  const dfly = new Map<number, ServerHandle>();
-
-  before(async () => {
-    const started = await Promise.all([startRedis(), ...THREADS.map((threads) => startDamselfly({ threads }))]);
-    redis = started[0];
-    THREADS.forEach((n, i) => dfly.set(n, started[i + 1]));
-  });
-
-  after(async () => {
-    const dead = [...dfly].filter(([, h]) => !h.alive());
-    await Promise.all([redis?.stop(), ...[...dfly.values()].map((h) => h.stop())]);
-    assert.deepEqual(dead.map(([n, h]) => `threads=${n}: ${h.output()}`), [], 'a Damselfly died');
-  });
-
-  for (const n of THREADS) {
-    for (const resp3 of [false, true]) {
-      describe(`threads=${n} ${resp3 ? 'RESP3' : 'RESP2'}`, () => {
-        for (const [name, scenario] of Object.entries(SCENARIOS)) {
-          it(name, () => runBoth(redis.port, dfly.get(n)!.port, resp3, scenario));
-        }
-      });
-    }
-  }
-});
+blockingDifferentialSuite('blocking commands match Redis', SCENARIOS);
 
 // --- Damselfly-only properties ------------------------------------------------------------------
 

@@ -135,6 +135,35 @@ function longArg(arg: Buffer, w: ReplyWriter): number | null {
   return Number(v);
 }
 
+/** Reused result of byteRange: [start byte, end byte, first byte's outside-bits mask, last byte's]. */
+const range4 = [0, 0, 0, 0];
+
+/**
+ * BITCOUNT/BITPOS's range (Redis's order: negatives from the end, clamped to the string) as inclusive
+ * byte indexes, plus for a BIT range the masks of the edge bytes' bits that lie outside it (0: none).
+ */
+function byteRange(start: number, end: number, len: number, isBit: boolean): number[] {
+  const total = isBit ? len * 8 : len;
+  if (start < 0) start = total + start;
+  if (end < 0) end = total + end;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= total) end = total - 1;
+  let firstMask = 0;
+  let lastMask = 0;
+  if (isBit && start <= end) {
+    firstMask = ~((1 << (8 - (start % 8))) - 1) & 0xff;
+    lastMask = (1 << (7 - (end % 8))) - 1;
+    start = Math.floor(start / 8);
+    end = Math.floor(end / 8);
+  }
+  range4[0] = start;
+  range4[1] = end;
+  range4[2] = firstMask;
+  range4[3] = lastMask;
+  return range4;
+}
+
 /** BITCOUNT key [start end [BYTE | BIT]] */
 function opBitCount(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const e = lookupRead(x, args[1]);
@@ -159,18 +188,11 @@ function opBitCount(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
       isBit = unitArg(args[4], w);
       if (isBit < 0) return;
     }
-    const total = isBit ? len * 8 : len;
-    if (start < 0) start = total + start;
-    if (end < 0) end = total + end;
-    if (start < 0) start = 0;
-    if (end < 0) end = 0;
-    if (end >= total) end = total - 1;
-    if (isBit && start <= end) {
-      firstMask = ~((1 << (8 - (start % 8))) - 1) & 0xff;
-      lastMask = (1 << (7 - (end % 8))) - 1;
-      start = Math.floor(start / 8);
-      end = Math.floor(end / 8);
-    }
+    const r = byteRange(start, end, len, isBit !== 0);
+    start = r[0];
+    end = r[1];
+    firstMask = r[2];
+    lastMask = r[3];
   } else if (args.length === 2) {
     start = 0;
     end = len - 1;
@@ -221,18 +243,11 @@ function opBitPos(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
       end = t;
       endGiven = true;
     } else end = isBit ? len * 8 + 7 : len - 1;
-    const total = isBit ? len * 8 : len;
-    if (start < 0) start = total + start;
-    if (end < 0) end = total + end;
-    if (start < 0) start = 0;
-    if (end < 0) end = 0;
-    if (end >= total) end = total - 1;
-    if (isBit && start <= end) {
-      firstMask = ~((1 << (8 - (start % 8))) - 1) & 0xff;
-      lastMask = (1 << (7 - (end % 8))) - 1;
-      start = Math.floor(start / 8);
-      end = Math.floor(end / 8);
-    }
+    const r = byteRange(start, end, len, isBit !== 0);
+    start = r[0];
+    end = r[1];
+    firstMask = r[2];
+    lastMask = r[3];
   } else if (argc === 3) {
     start = 0;
     end = len - 1;

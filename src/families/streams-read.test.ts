@@ -9,10 +9,9 @@
 // both shards is served once by an XADD from the other thread, and its waiters leave both shards;
 // a client gone in the instant it is served leaves the stream as it was (XREAD consumes nothing).
 
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { REDIS_AVAILABLE, SKIP_NO_REDIS, startDamselfly, startRedis, type ServerHandle } from '../../test/harness.ts';
-import { K, runBoth, type Scenario } from '../../test/blocking-session.ts';
+import { blockingDifferentialSuite, K, type Scenario } from '../../test/blocking-session.ts';
 import { makeRig } from '../../test/inproc.ts';
 
 const THREADS = [1, 2];
@@ -106,32 +105,7 @@ const SCENARIOS: Record<string, Scenario> = {
   },
 };
 
-describe('blocking XREAD matches Redis', { skip: !REDIS_AVAILABLE && SKIP_NO_REDIS }, () => {
-  let redis: ServerHandle;
-  const dfly = new Map<number, ServerHandle>();
-
-  before(async () => {
-    const started = await Promise.all([startRedis(), ...THREADS.map((threads) => startDamselfly({ threads }))]);
-    redis = started[0];
-    THREADS.forEach((n, i) => dfly.set(n, started[i + 1]));
-  });
-
-  after(async () => {
-    const dead = [...dfly].filter(([, h]) => !h.alive());
-    await Promise.all([redis?.stop(), ...[...dfly.values()].map((h) => h.stop())]);
-    assert.deepEqual(dead.map(([n, h]) => `threads=${n}: ${h.output()}`), [], 'a Damselfly died');
-  });
-
-  for (const n of THREADS) {
-    for (const resp3 of [false, true]) {
-      describe(`threads=${n} ${resp3 ? 'RESP3' : 'RESP2'}`, () => {
-        for (const [name, scenario] of Object.entries(SCENARIOS)) {
-          it(name, () => runBoth(redis.port, dfly.get(n)!.port, resp3, scenario));
-        }
-      });
-    }
-  }
-});
+blockingDifferentialSuite('blocking XREAD matches Redis', SCENARIOS, THREADS);
 
 describe('blocking XREAD in process', () => {
   for (const resp3 of [false, true]) {
