@@ -80,6 +80,7 @@ function publishGeneric(sharded: boolean): (c: Client, args: Buffer[], w: ReplyW
 /** PUBSUB CHANNELS [pattern] / SHARDCHANNELS [pattern]: the union of every thread's active names. */
 function channelList(kind: SubKind): (c: Client, args: Buffer[], w: ReplyWriter) => void {
   return (c, args, w) => {
+    if (args.length > 3) return w.error(`ERR unknown subcommand or wrong number of arguments for '${args[1].latin1Slice()}'. Try PUBSUB HELP.`);
     c.coord.broadcastOp(PUBSUB_NAMES, [kind, args.length > 2 ? args[2] : null], (results, out) => {
       const names = unionOf(results, out);
       if (names === null) return;
