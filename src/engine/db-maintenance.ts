@@ -157,6 +157,7 @@ export class MaintainedTable extends KeyTable {
           if (held !== null && held(key)) continue;
           this.removeLast(key, ref);
           if (this.watchers !== null) this.touchExpired(key);
+          if (this.onKeyEvent !== null) this.onKeyEvent(this, 'expired', key);
           expired++;
         }
         due.length = 0;

@@ -1,0 +1,56 @@
+// Keyspace notifications (Redis notify.c): a write on this shard publishes `<event>` to
+// `__keyspace@<db>__:<key>` (class K) and `<key>` to `__keyevent@<db>__:<event>` (class E) when the
+// event's class is on in notify-keyspace-events.
+// Invariants: with notifications off a call costs one test of Shard.notifyFlags; events are published
+// at once on the shard where the write happens, so subscribers see them in the shard's write order
+// (each shard→thread ring is FIFO); the engine's own events (new, expired, evicted) come through
+// KeyTable.onKeyEvent, installed only while some class is on.
+
+import {
+  NOTIFY_EVICTED, NOTIFY_EXPIRED, NOTIFY_KEYEVENT, NOTIFY_KEYSPACE, NOTIFY_NEW, keyspaceEventsStringToFlags,
+} from '../config/keyspace-events.ts';
+import type { KeyTable, TableKeyEvent } from '../engine/db-table.ts';
+import type { KeyArg } from '../engine/db-records.ts';
+import type { Shard } from '../engine/shard.ts';
+import type { OpContext } from './op-table.ts';
+
+/** Redis notifyKeyspaceEvent for the command's database: `type` is the event's NOTIFY_* class. */
+export function notifyKeyspaceEvent(x: OpContext, type: number, event: string, key: KeyArg): void {
+  if ((x.shard.notifyFlags & type) === 0) return;
+  publishKeyspaceEvent(x.shard, event, key, x.dbIndex);
+}
+
+/** notifyKeyspaceEvent for a key of another database (MOVE's move_to, COPY ... DB's copy_to). */
+export function notifyKeyspaceEventIn(x: OpContext, type: number, event: string, key: KeyArg, dbid: number): void {
+  if ((x.shard.notifyFlags & type) === 0) return;
+  publishKeyspaceEvent(x.shard, event, key, dbid);
+}
+
+function publishKeyspaceEvent(shard: Shard, event: string, key: KeyArg, dbid: number): void {
+  const flags = shard.notifyFlags;
+  const keyBytes = typeof key === 'string' ? Buffer.from(key, 'latin1') : Buffer.from(key);
+  const eventBytes = Buffer.from(event, 'latin1');
+  if (flags & NOTIFY_KEYSPACE) {
+    shard.publishEvent(Buffer.concat([Buffer.from(`__keyspace@${dbid}__:`, 'latin1'), keyBytes]), eventBytes);
+  }
+  if (flags & NOTIFY_KEYEVENT) {
+    shard.publishEvent(Buffer.from(`__keyevent@${dbid}__:${event}`, 'latin1'), keyBytes);
+  }
+}
+
+const TABLE_EVENT_CLASS: Record<TableKeyEvent, number> = { new: NOTIFY_NEW, expired: NOTIFY_EXPIRED, evicted: NOTIFY_EVICTED };
+
+/**
+ * Applies notify-keyspace-events (its canonical string) to a shard: its flags, and the engine's
+ * event hook on every database while any class is on.
+ */
+export function applyKeyspaceEvents(shard: Shard, classes: string): void {
+  const flags = keyspaceEventsStringToFlags(classes);
+  shard.notifyFlags = flags > 0 ? flags : 0;
+  const hook = shard.notifyFlags === 0 ? null : (db: KeyTable, event: TableKeyEvent, key: KeyArg) => {
+    if ((shard.notifyFlags & TABLE_EVENT_CLASS[event]) === 0) return;
+    const dbid = shard.dbs.indexOf(db as never);
+    if (dbid >= 0) publishKeyspaceEvent(shard, event, key, dbid);
+  };
+  for (const db of shard.dbs) db.onKeyEvent = hook;
+}
