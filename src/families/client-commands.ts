@@ -16,7 +16,12 @@ const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or spe
 /** PING [message] */
 function ping(c: Client, args: Buffer[], w: ReplyWriter): void {
   if (args.length > 2) return w.error("ERR wrong number of arguments for 'ping' command");
-  if (args.length === 2) w.bulk(args[1]);
+  if (c.subs !== null && c.resp === 2) {
+    // Subscribed mode (RESP2): Redis answers with the array ["pong", message or ""].
+    w.array(2);
+    w.bulk('pong');
+    w.bulk(args.length === 2 ? args[1] : '');
+  } else if (args.length === 2) w.bulk(args[1]);
   else w.simple('PONG');
 }
 
@@ -129,6 +134,7 @@ function quit(c: Client, _args: Buffer[], w: ReplyWriter): void {
 /** RESET */
 function reset(c: Client, _args: Buffer[], w: ReplyWriter): void {
   c.multi = null;
+  c.leaveSubscriptions();
   c.coord.dropWatches();
   c.db = 0;
   c.resp = 2;

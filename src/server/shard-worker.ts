@@ -24,6 +24,7 @@ import { BinReader, BinWriter } from '../util/codec.ts';
 import { internalErrorText } from '../util/errors.ts';
 import { BlockingService } from './blocking.ts';
 import type { WorkerShared } from '../runtime/control.ts';
+import { PubSubTables } from './pubsub-tables.ts';
 
 export type { WorkerShared } from '../runtime/control.ts';
 export { clampHz } from './stats.ts';
@@ -89,6 +90,8 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
   readonly blocking: BlockingService;
   /** > 0 while a transaction runs an operation that does not end it: pops for waiters wait until it ends. */
   private holdServe = 0;
+  /** This thread's Pub/Sub subscribers (see pubsub.ts). */
+  readonly pubsub = new PubSubTables();
   /** Asks the main thread to shut the process down. */
   requestShutdown: (mode: string) => void = () => {};
   logger: (msg: string) => void = () => {};
