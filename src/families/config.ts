@@ -151,7 +151,7 @@ const CONFIG_APPLY = defineOp('config-apply', json<ConfigChanges>(), none, (x, c
         worker.applyMemoryConfig();
         break;
       case 'notify_keyspace_events':
-        applyKeyspaceEvents(x.shard, value as string);
+        applyKeyspaceEvents(worker, x.shard, value as string);
         break;
       case 'proto_max_bulk_len':
         x.shard.maxBulkLen = value as number;

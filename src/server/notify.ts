@@ -14,6 +14,18 @@ import type { KeyArg } from '../engine/db-records.ts';
 import type { Shard } from '../engine/shard.ts';
 import type { OpContext } from './op-table.ts';
 
+/**
+ * Publishes a message to a channel's subscribers on every thread from the thread `worker` runs
+ * (pubsub.ts's publish, installed by the registry: this module is below the shard worker).
+ */
+export type KeyspacePublisher = (worker: unknown, channel: Buffer, message: Buffer) => void;
+
+let publisher: KeyspacePublisher = () => {};
+
+export function setKeyspacePublisher(p: KeyspacePublisher): void {
+  publisher = p;
+}
+
 /** Redis notifyKeyspaceEvent for the command's database: `type` is the event's NOTIFY_* class. */
 export function notifyKeyspaceEvent(x: OpContext, type: number, event: string, key: KeyArg): void {
   if ((x.shard.notifyFlags & type) === 0) return;
@@ -41,10 +53,11 @@ function publishKeyspaceEvent(shard: Shard, event: string, key: KeyArg, dbid: nu
 const TABLE_EVENT_CLASS: Record<TableKeyEvent, number> = { new: NOTIFY_NEW, expired: NOTIFY_EXPIRED, evicted: NOTIFY_EVICTED };
 
 /**
- * Applies notify-keyspace-events (its canonical string) to a shard: its flags, and the engine's
- * event hook on every database while any class is on.
+ * Applies notify-keyspace-events (its canonical string) to the shard of thread `worker`: its flags,
+ * its publisher, and the engine's event hook on every database while any class is on.
  */
-export function applyKeyspaceEvents(shard: Shard, classes: string): void {
+export function applyKeyspaceEvents(worker: unknown, shard: Shard, classes: string): void {
+  shard.publishEvent = (channel, message) => publisher(worker, channel, message);
   const flags = keyspaceEventsStringToFlags(classes);
   shard.notifyFlags = flags > 0 ? flags : 0;
   const hook = shard.notifyFlags === 0 ? null : (db: KeyTable, event: TableKeyEvent, key: KeyArg) => {

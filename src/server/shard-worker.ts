@@ -118,7 +118,7 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     this.shard.transactionHolds = (db, key) => !locks.idle && locks.holds(db, key);
     this.exec = { worker: this, shard: this.shard, db: this.shard.dbs[0], dbIndex: 0, now: 0, noTouch: false };
     this.applyMemoryConfig();
-    applyKeyspaceEvents(this.shard, config.notify_keyspace_events as string);
+    applyKeyspaceEvents(this, this.shard, config.notify_keyspace_events as string);
   }
 
   // --- memory limit ------------------------------------------------------------------------------
