@@ -97,7 +97,7 @@ export class Entry {
 const GREEDY_ROOM_MAX = 1024 * 1024;
 
 /** The keyspace events a KeyTable raises by itself (see KeyTable.onKeyEvent). */
-export type TableKeyEvent = 'new' | 'expired' | 'evicted';
+export type TableKeyEvent = 'new' | 'expired' | 'evicted' | 'hexpired' | 'del';
 
 /** The keys of one database: the index over the record store, and the operations on one key. */
 export class KeyTable extends RecordStore implements KeyStore {
@@ -117,7 +117,8 @@ export class KeyTable extends RecordStore implements KeyStore {
   onKeyReady: ((key: KeyArg) => void) | null = null;
   /**
    * Keyspace events the table itself raises: 'new' (put() created the key), 'expired' (lookup or the
-   * active cycle reclaimed it), 'evicted' (evictRef), each after the change. null while
+   * active cycle reclaimed it), 'evicted' (evictRef), 'hexpired' and 'del' (the active cycle reclaimed
+   * hash fields, and the hash if emptied), each after the change. null while
    * notify-keyspace-events is off, so those paths pay a null check.
    */
   onKeyEvent: ((db: KeyTable, event: TableKeyEvent, key: KeyArg) => void) | null = null;

@@ -7,7 +7,7 @@
 // KeyTable.onKeyEvent, installed only while some class is on.
 
 import {
-  NOTIFY_EVICTED, NOTIFY_EXPIRED, NOTIFY_KEYEVENT, NOTIFY_KEYSPACE, NOTIFY_NEW, keyspaceEventsStringToFlags,
+  NOTIFY_EVICTED, NOTIFY_EXPIRED, NOTIFY_GENERIC, NOTIFY_HASH, NOTIFY_KEYEVENT, NOTIFY_KEYSPACE, NOTIFY_NEW, keyspaceEventsStringToFlags,
 } from '../config/keyspace-events.ts';
 import type { KeyTable, TableKeyEvent } from '../engine/db-table.ts';
 import type { KeyArg } from '../engine/db-records.ts';
@@ -50,7 +50,9 @@ function publishKeyspaceEvent(shard: Shard, event: string, key: KeyArg, dbid: nu
   }
 }
 
-const TABLE_EVENT_CLASS: Record<TableKeyEvent, number> = { new: NOTIFY_NEW, expired: NOTIFY_EXPIRED, evicted: NOTIFY_EVICTED };
+const TABLE_EVENT_CLASS: Record<TableKeyEvent, number> = {
+  new: NOTIFY_NEW, expired: NOTIFY_EXPIRED, evicted: NOTIFY_EVICTED, hexpired: NOTIFY_HASH, del: NOTIFY_GENERIC,
+};
 
 /**
  * Applies notify-keyspace-events (its canonical string) to the shard of thread `worker`: its flags,
