@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  RawClient, REDIS_AVAILABLE, SKIP_NO_REDIS, show, startDamselfly, startRedis, stopChecked, type Arg, type ServerHandle,
+  RawClient, REDIS_AVAILABLE, SKIP_NO_REDIS, show, startDamselfly, startRedis, stopChecked, waitFor, type Arg, type ServerHandle,
 } from './harness.ts';
 
 /** {a} is on shard 1 and {b} on shard 0 at two threads (CRC16 mod 16384, then mod 2). */
@@ -182,6 +182,56 @@ describe('keyspace notifications match Redis', { skip: !REDIS_AVAILABLE && SKIP_
         d.close();
       }
     }
+  });
+
+  it('a blocked BLPOP served by a push: rpush, lpop, del as Redis (1 and 2 threads)', async () => {
+    const run = async (port: number): Promise<string[]> => {
+      const cmd = await RawClient.connect(port);
+      const blocked = await RawClient.connect(port);
+      const sub = await RawClient.connect(port);
+      try {
+        await cmd.call(['FLUSHALL']);
+        await cmd.call(['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']);
+        await sub.call(['PSUBSCRIBE', '__key*__:*']);
+        blocked.send(['BLPOP', '{a}bq', '0']);
+        await waitFor(async () => (await cmd.call(['INFO', 'clients'])).toString().includes('blocked_clients:1'), 'the BLPOP to block');
+        await cmd.call(['RPUSH', '{a}bq', 'x']);
+        await blocked.readReply();
+        await cmd.call(['SET', '{a}end', '1']);
+        await cmd.call(['CONFIG', 'SET', 'notify-keyspace-events', '']);
+        const got: string[] = [];
+        for (;;) {
+          const m = await sub.readReply(10_000);
+          if (m.toString('latin1').includes('__keyevent@0__:set')) return got;
+          got.push(show(m));
+        }
+      } finally {
+        cmd.close();
+        blocked.close();
+        sub.close();
+      }
+    };
+    const want = await run(redis.port);
+    for (const n of THREADS) assert.deepEqual(await run(dfly.get(n)!.port), want, `threads=${n}`);
+  });
+
+  it('across shards (2 threads): RENAME, COPY and SUNIONSTORE raise each event on its key\'s shard', async () => {
+    const seq: Arg[][] = [
+      ['SET', '{a}src', 'v'], ['RENAME', '{a}src', '{b}dst'], ['COPY', '{b}dst', '{a}copy'], ['SADD', '{a}s', 'x'], ['SADD', '{b}s', 'y'],
+      ['SUNIONSTORE', '{a}u', '{a}s', '{b}s'], ['SINTERSTORE', '{a}u', '{a}s', '{b}s'],
+    ];
+    // Events of two shards have no order between them: compare each key's own sequence.
+    const perKey = (events: string[]): Record<string, string[]> => {
+      const out: Record<string, string[]> = {};
+      for (const e of events) {
+        const m = /__keyspace@0__:(\{[ab]\}\w+)\\r\\n\$\d+\\r\\n(\w+)/.exec(e);
+        if (m !== null) (out[m[1]] ??= []).push(m[2]);
+      }
+      return out;
+    };
+    const want = perKey(await eventsOf(redis.port, false, 'a', seq));
+    assert.ok(Object.keys(want).length >= 5);
+    assert.deepEqual(perKey(await eventsOf(dfly.get(2)!.port, false, 'a', seq)), want);
   });
 
   it('expired: the active cycle raises it, on every thread (the event is the wait)', async () => {
