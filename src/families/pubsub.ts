@@ -69,17 +69,20 @@ function unsubscribeGeneric(kind: SubKind): (c: Client, args: Buffer[], w: Reply
 function publishGeneric(sharded: boolean): (c: Client, args: Buffer[], w: ReplyWriter) => void {
   return (c, args, w) => {
     if (c.worker.n === 1) return w.integer(publish(c.worker, args[1], args[2], undefined, sharded));
-    // Publish first: a message to this very client (RESP3) goes before its reply, as in Redis. The
-    // count arrives from the other threads later, so the slot exists by then.
+    // Publish first: a message to this very client (RESP3) goes before its reply, as in Redis. When
+    // another thread must count, its answer comes later: the slot exists by then.
     let slot: PendingReply | null = null;
-    publish(c.worker, args[1], args[2], (n) => slot!.complete(Buffer.from(`:${n}\r\n`, 'latin1')), sharded);
-    slot = c.addPending(w);
+    let now = -1;
+    publish(c.worker, args[1], args[2], (n) => (slot === null ? (now = n) : slot.complete(Buffer.from(`:${n}\r\n`, 'latin1'))), sharded);
+    if (now >= 0) w.integer(now);
+    else slot = c.addPending(w);
   };
 }
 
 /** PUBSUB CHANNELS [pattern] / SHARDCHANNELS [pattern]: the union of every thread's active names. */
 function channelList(kind: SubKind): (c: Client, args: Buffer[], w: ReplyWriter) => void {
   return (c, args, w) => {
+    if (args.length > 3) return w.error(`ERR unknown subcommand or wrong number of arguments for '${args[1].latin1Slice()}'. Try PUBSUB HELP.`);
     c.coord.broadcastOp(PUBSUB_NAMES, [kind, args.length > 2 ? args[2] : null], (results, out) => {
       const names = unionOf(results, out);
       if (names === null) return;

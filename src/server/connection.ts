@@ -30,6 +30,18 @@ export type ConnectionHost = ShardWorker & {
   readonly clients: Map<bigint, Connection>;
 };
 
+/** Connections with pushes queued this turn (this thread's), written by one setImmediate. */
+const pushFlushes: Connection[] = [];
+
+function queuePushFlush(c: Connection): void {
+  if (pushFlushes.push(c) === 1) setImmediate(flushQueuedPushes);
+}
+
+function flushQueuedPushes(): void {
+  for (let i = 0; i < pushFlushes.length; i++) pushFlushes[i].flushPushes();
+  pushFlushes.length = 0;
+}
+
 /** Queue length from which the complete head of the queue is written without waiting. */
 const READY_FLUSH_PIECES = 64;
 
@@ -346,8 +358,21 @@ export class Connection extends Client {
     const out = this.worker.out;
     if (this.processing && out.pending > 0) this.replies.push(out.take());
     this.replies.push(bytes);
-    if (!this.processing && this.replies.pending === 0) this.countOutput(this.replies.writeAll(null));
-    else this.checkOutput();
+    if (!this.processing && this.replies.pending === 0 && !this.pushFlushQueued) {
+      // The pushes of one event-loop turn (every publisher read in it, every ring drain) leave in
+      // one write per subscriber, as Redis writes a client's output once per event-loop iteration.
+      this.pushFlushQueued = true;
+      queuePushFlush(this);
+    }
+    this.checkOutput();
+  }
+
+  private pushFlushQueued = false;
+  /** Writes the queued pushes, unless a running batch or a slot in flight will write them anyway. */
+  flushPushes(): void {
+    this.pushFlushQueued = false;
+    if (this.closed || this.processing || this.replies.pending > 0) return;
+    this.countOutput(this.replies.writeAll(null));
   }
 
   protected queuePending(w: ReplyWriter): PendingReply {

@@ -3,9 +3,11 @@
 // Invariants: a subscriber is in a table's set exactly while the name is in its Subscriptions; an
 // empty set is removed with its name (so the names are the thread's active channels); names are the
 // channel's bytes as a latin1 string (binary-safe); insertion order is kept (Redis delivers to a
-// channel's subscribers in subscription order).
+// channel's subscribers in subscription order); the thread's presence slots (shared with the
+// publishers of every thread) count its patterns and its channel names by bucket, updated before
+// a subscription is confirmed.
 
-import { globMatch } from '../engine/glob.ts';
+import { PUBSUB_BUCKETS } from '../runtime/control.ts';
 
 /** What the tables hold: anything that takes an encoded push (a Client). */
 export interface Subscriber {
@@ -23,10 +25,33 @@ export interface PatternEntry<S> {
   readonly subscribers: Set<S>;
 }
 
+/** A channel's presence bucket (FNV-1a of its bytes). */
+export function channelBucket(b: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  return (h >>> 0) % PUBSUB_BUCKETS;
+}
+
+function nameBucket(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % PUBSUB_BUCKETS;
+}
+
 export class PubSubTables<S extends Subscriber = Subscriber> {
   readonly channels = new Map<string, Set<S>>();
   readonly shardChannels = new Map<string, Set<S>>();
   readonly patterns = new Map<string, PatternEntry<S>>();
+  /** This thread's presence slots ([0] patterns, [1 + bucket] channel names), or null (tests). */
+  private readonly presence: Int32Array | null;
+
+  constructor(presence: Int32Array | null = null) {
+    this.presence = presence;
+  }
+
+  private present(name: string | null, delta: number): void {
+    if (this.presence !== null) Atomics.add(this.presence, name === null ? 0 : 1 + nameBucket(name), delta);
+  }
 
   /** The names of `kind` active on this thread. */
   names(kind: SubKind): IterableIterator<string> {
@@ -38,33 +63,40 @@ export class PubSubTables<S extends Subscriber = Subscriber> {
     return kind === SHARD_CHANNEL ? this.shardChannels.get(name) : this.channels.get(name);
   }
 
-  /** The pattern entries whose glob matches `channel` (latin1). */
-  *matching(channel: string): Generator<PatternEntry<S>> {
-    for (const e of this.patterns.values()) if (globMatch(e.pattern, channel)) yield e;
-  }
-
   add(kind: SubKind, name: string, raw: Buffer, s: S): void {
     if (kind === PATTERN) {
       let e = this.patterns.get(name);
-      if (e === undefined) this.patterns.set(name, (e = { pattern: Buffer.from(raw), subscribers: new Set() }));
+      if (e === undefined) {
+        this.patterns.set(name, (e = { pattern: Buffer.from(raw), subscribers: new Set() }));
+        this.present(null, 1);
+      }
       e.subscribers.add(s);
       return;
     }
     const map = kind === CHANNEL ? this.channels : this.shardChannels;
     let set = map.get(name);
-    if (set === undefined) map.set(name, (set = new Set()));
+    if (set === undefined) {
+      map.set(name, (set = new Set()));
+      this.present(name, 1);
+    }
     set.add(s);
   }
 
   remove(kind: SubKind, name: string, s: S): void {
     if (kind === PATTERN) {
       const e = this.patterns.get(name);
-      if (e !== undefined && e.subscribers.delete(s) && e.subscribers.size === 0) this.patterns.delete(name);
+      if (e !== undefined && e.subscribers.delete(s) && e.subscribers.size === 0) {
+        this.patterns.delete(name);
+        this.present(null, -1);
+      }
       return;
     }
     const map = kind === CHANNEL ? this.channels : this.shardChannels;
     const set = map.get(name);
-    if (set !== undefined && set.delete(s) && set.size === 0) map.delete(name);
+    if (set !== undefined && set.delete(s) && set.size === 0) {
+      map.delete(name);
+      this.present(name, -1);
+    }
   }
 }
 

@@ -5,7 +5,9 @@
 // turn); each thread encodes the message once per protocol and shares the frame among its local
 // subscribers; messages published from one thread reach each subscriber in publish order (local
 // delivery is immediate, and each pair of threads has one FIFO ring); the count is exact: every
-// thread's channel subscribers plus one per (matching pattern, subscriber), as Redis counts.
+// thread's channel subscribers plus one per (matching pattern, subscriber), as Redis counts. A thread
+// whose presence slots (control block) show no pattern and no channel in the message's bucket is
+// skipped: it has nobody to deliver to, and a subscription is counted there before it is confirmed.
 // Publishing never waits: the caller goes on at once, `done` learns the total later.
 
 import { bool, bytes, bytesList, list, nullable, tuple, u32 } from '../util/codec.ts';
@@ -15,7 +17,8 @@ import type { ReplySink } from '../runtime/mesh.ts';
 import { PushFrame } from './client.ts';
 import { defineShardOp, encodeArgs, readResult, type OpContext, type ShardOp } from './op-table.ts';
 import { pushTo } from './push.ts';
-import { CHANNEL, PATTERN, SHARD_CHANNEL, type PubSubTables, type SubKind } from './pubsub-tables.ts';
+import { CHANNEL, channelBucket, PATTERN, SHARD_CHANNEL, type PubSubTables, type SubKind } from './pubsub-tables.ts';
+import { PUBSUB_SLOTS } from '../runtime/control.ts';
 import type { ShardWorker } from './shard-worker.ts';
 import type { WorkerThread } from './worker-thread.ts';
 
@@ -127,6 +130,12 @@ class ReceiverCount implements ReplySink {
 
 const NO_REPLY: ReplySink = { complete() {} };
 
+/** Thread `t` has a channel name in `bucket`, or (not sharded) a pattern. */
+function mayReceive(presence: Int32Array, t: number, bucket: number, sharded: boolean): boolean {
+  const base = t * PUBSUB_SLOTS;
+  return Atomics.load(presence, base + bucket) > 0 || (!sharded && Atomics.load(presence, base) > 0);
+}
+
 /**
  * Publishes `message` on `channel` (a shard channel when `sharded`) to the subscribers of every
  * thread, from any code running on `worker`'s thread (a command, a shard's write or expiry). Never
@@ -140,10 +149,21 @@ export function publish(worker: ShardWorker, channel: Buffer, message: Buffer, d
     if (done !== undefined) done(local);
     return local;
   }
+  // Only to the threads whose presence slots say someone there may receive it.
+  const presence = worker.shared.pubsub;
+  const bucket = 1 + channelBucket(channel);
+  let peers = 0;
+  for (let t = 0; t < n; t++) if (t !== worker.index && mayReceive(presence, t, bucket, sharded)) peers++;
+  if (peers === 0) {
+    if (done !== undefined) done(local);
+    return local;
+  }
   const args = encodeArgs(PUBSUB_DELIVER, [channel, message, sharded], worker.opOut);
-  const sink = done === undefined ? NO_REPLY : new ReceiverCount(local, n - 1, done);
+  const sink = done === undefined ? NO_REPLY : new ReceiverCount(local, peers, done);
   // mesh.send copies the arguments at once: the one encoding serves every peer.
-  for (let t = 0; t < n; t++) if (t !== worker.index) worker.mesh.send(t, PUBSUB_DELIVER.index, 0, 2, REQ_PART, [args], sink);
+  for (let t = 0; t < n; t++) {
+    if (t !== worker.index && mayReceive(presence, t, bucket, sharded)) worker.mesh.send(t, PUBSUB_DELIVER.index, 0, 2, REQ_PART, [args], sink);
+  }
   return local;
 }
 
