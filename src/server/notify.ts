@@ -38,16 +38,39 @@ export function notifyKeyspaceEventIn(x: OpContext, type: number, event: string,
   publishKeyspaceEvent(x.shard, event, key, dbid);
 }
 
+/** Per database: `__keyspace@<db>__:`, and `__keyevent@<db>__:<event>` and `<event>` by event name. */
+interface DbChannels {
+  keyspacePrefix: Buffer;
+  keyevent: Map<string, [channel: Buffer, message: Buffer]>;
+}
+
+const channelsByDb: DbChannels[] = [];
+
+function channelsOf(dbid: number): DbChannels {
+  return (channelsByDb[dbid] ??= { keyspacePrefix: Buffer.from(`__keyspace@${dbid}__:`, 'latin1'), keyevent: new Map() });
+}
+
+/**
+ * Publishes one event on the K and/or E channels. The key may be a view of the command's argument:
+ * publish copies what it keeps (frames are encoded, and ring frames copied, at once).
+ */
 function publishKeyspaceEvent(shard: Shard, event: string, key: KeyArg, dbid: number): void {
   const flags = shard.notifyFlags;
-  const keyBytes = typeof key === 'string' ? Buffer.from(key, 'latin1') : Buffer.from(key);
-  const eventBytes = Buffer.from(event, 'latin1');
+  const ch = channelsOf(dbid);
+  let ev = ch.keyevent.get(event);
+  if (ev === undefined) {
+    ev = [Buffer.from(`__keyevent@${dbid}__:${event}`, 'latin1'), Buffer.from(event, 'latin1')];
+    ch.keyevent.set(event, ev);
+  }
+  const keyBytes = typeof key === 'string' ? Buffer.from(key, 'latin1') : key;
   if (flags & NOTIFY_KEYSPACE) {
-    shard.publishEvent(Buffer.concat([Buffer.from(`__keyspace@${dbid}__:`, 'latin1'), keyBytes]), eventBytes);
+    const prefix = ch.keyspacePrefix;
+    const channel = Buffer.allocUnsafe(prefix.length + keyBytes.length);
+    prefix.copy(channel, 0);
+    keyBytes.copy(channel, prefix.length);
+    shard.publishEvent(channel, ev[1]);
   }
-  if (flags & NOTIFY_KEYEVENT) {
-    shard.publishEvent(Buffer.from(`__keyevent@${dbid}__:${event}`, 'latin1'), keyBytes);
-  }
+  if (flags & NOTIFY_KEYEVENT) shard.publishEvent(ev[0], keyBytes);
 }
 
 const TABLE_EVENT_CLASS: Record<TableKeyEvent, number> = {
