@@ -8,6 +8,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import {
   RawClient, REDIS_AVAILABLE, SKIP_NO_REDIS, show, startDamselfly, startRedis, stopChecked, waitFor, type Arg, type ServerHandle,
 } from './harness.ts';
@@ -232,6 +234,42 @@ describe('keyspace notifications match Redis', { skip: !REDIS_AVAILABLE && SKIP_
     const want = perKey(await eventsOf(redis.port, false, 'a', seq));
     assert.ok(Object.keys(want).length >= 5);
     assert.deepEqual(perKey(await eventsOf(dfly.get(2)!.port, false, 'a', seq)), want);
+  });
+
+  it('stock clients consume keyspace events: ioredis (RESP2) and node-redis (RESP3), across threads', async () => {
+    const port = dfly.get(2)!.port;
+    const io = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    io.on('error', () => {});
+    const nr = createClient({ socket: { port, host: '127.0.0.1', reconnectStrategy: false }, RESP: 3 });
+    nr.on('error', () => {});
+    const writer = await RawClient.connect(port);
+    try {
+      await io.connect();
+      await nr.connect();
+      await writer.call(['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']);
+      const ioGot: string[] = [];
+      const nrGot: string[] = [];
+      io.on('pmessage', (_p: string, channel: string, message: string) => ioGot.push(`${channel} ${message}`));
+      await io.psubscribe('__keyevent@0__:*');
+      await nr.pSubscribe('__keyspace@0__:*', (message: string, channel: string) => nrGot.push(`${channel} ${message}`));
+      // Keys on both shards: one of them is on the other thread for each subscriber.
+      for (const t of TAGS) {
+        await writer.call(['SET', `{${t}}job`, '1']);
+        await writer.call(['LPUSH', `{${t}}queue`, 'x']);
+        await writer.call(['DEL', `{${t}}job`]);
+      }
+      await writer.call(['SET', '{a}end', '1']);
+      await writer.call(['SET', '{b}end', '1']);
+      await waitFor(() => ioGot.length >= 8 && nrGot.length >= 8, 'the events to arrive');
+      const want = (f: (t: string) => string[]): string[] => TAGS.flatMap(f);
+      assert.deepEqual(ioGot.filter((e) => !e.includes('end')).sort(), want((t) => [`__keyevent@0__:set {${t}}job`, `__keyevent@0__:lpush {${t}}queue`, `__keyevent@0__:del {${t}}job`]).sort());
+      assert.deepEqual(nrGot.filter((e) => !e.includes('end')).sort(), want((t) => [`__keyspace@0__:{${t}}job set`, `__keyspace@0__:{${t}}queue lpush`, `__keyspace@0__:{${t}}job del`]).sort());
+    } finally {
+      await writer.call(['CONFIG', 'SET', 'notify-keyspace-events', '']);
+      writer.close();
+      io.disconnect();
+      await nr.disconnect().catch(() => {});
+    }
   });
 
   it('expired: the active cycle raises it, on every thread (the event is the wait)', async () => {
