@@ -142,8 +142,9 @@ function setGeneric(x: ShardExec, w: ReplyWriter, key: Buffer, value: Buffer, fl
 /** SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL] */
 function opSet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (args.length === 3) {
+    // The hot path: with notifications off, one test and no lookup (put replaces any value).
+    if (x.shard.notifyFlags !== 0) return setGeneric(x, w, args[1], args[2], 0, null, 'set', 'ok');
     storeValue(x, args[1], args[2], 0, false);
-    notifyKeyspaceEvent(x, NOTIFY_STRING, 'set', args[1]);
     w.ok();
     return;
   }
@@ -381,6 +382,8 @@ function opMGet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 function opMSet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (args.length % 2 === 0) return w.error("ERR wrong number of arguments for 'mset' command");
   for (let i = 1; i < args.length; i += 2) {
+    // As Redis's setKey, the write lookup reclaims an expired key first (its 'expired', then 'new').
+    if (x.shard.notifyFlags !== 0) lookupWrite(x, args[i]);
     storeValue(x, args[i], args[i + 1], 0, false);
     notifyKeyspaceEvent(x, NOTIFY_STRING, 'set', args[i]);
   }
