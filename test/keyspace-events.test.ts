@@ -149,7 +149,10 @@ describe('keyspace notifications match Redis', { skip: !REDIS_AVAILABLE && SKIP_
       ['K only', 'Kg$', (t) => [['SET', `{${t}}k`, 'v'], ['DEL', `{${t}}k`], ['LPUSH', `{${t}}l`, 'a']]],
       ['E only', 'El', (t) => [['SET', `{${t}}k`, 'v'], ['LPUSH', `{${t}}l`, 'a'], ['DEL', `{${t}}l`]]],
       ['key misses (m, not in A)', 'KEAm', (t) => [['GET', `{${t}}nokey`], ['SET', `{${t}}k`, 'v'], ['GET', `{${t}}k`], ['HGET', `{${t}}h`, 'f']]],
-      ['new keys (n, not in A)', 'KEn', (t) => [['SET', `{${t}}k`, 'v'], ['SET', `{${t}}k`, 'w'], ['LPUSH', `{${t}}l`, 'a'], ['SADD', `{${t}}s`, 'a']]],
+      ['new keys (n, not in A)', 'KEn', (t) => [
+        ['SET', `{${t}}k`, 'v'], ['SET', `{${t}}k`, 'w'], ['LPUSH', `{${t}}l`, 'a'], ['SADD', `{${t}}s`, 'a'], ['RENAME', `{${t}}k`, `{${t}}l`],
+        ['COPY', `{${t}}l`, `{${t}}s`, 'REPLACE'], ['COPY', `{${t}}l`, `{${t}}c`], ['MOVE', `{${t}}c`, '1'], ['MSET', `{${t}}m`, '1', `{${t}}s`, '2'],
+      ]],
       ['type classes filter', 'KEhz', (t) => [['SET', `{${t}}k`, 'v'], ['HSET', `{${t}}h`, 'a', '1'], ['ZADD', `{${t}}z`, '1', 'a'], ['DEL', `{${t}}h`]]],
     ];
     for (const [name, classes, seq] of cases) {

@@ -4,7 +4,7 @@
 // as a DUMP payload (deadline + LRU clock + serialized value) that RESTORE stores again, and a failed
 // RESTORE puts it back at the source.
 
-import { NOTIFY_GENERIC } from '../config/keyspace-events.ts';
+import { NOTIFY_GENERIC, NOTIFY_NEW } from '../config/keyspace-events.ts';
 import { notifyKeyspaceEvent, notifyKeyspaceEventIn } from '../server/notify.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
@@ -58,6 +58,16 @@ function undump(p: Buffer): Dumped | string {
   return { value: kind.deserialize(p.subarray(DUMP_HEADER)), expireAt, lru, raw: (p[0] & DUMP_RAW) !== 0 };
 }
 
+/**
+ * Redis's dbDelete + dbAdd for a key that may exist (RENAME's and COPY's destination): the old value
+ * goes first, so the key counts as created ('new', as Redis raises it) — only when someone listens
+ * for 'new'; otherwise put() replaces it in place.
+ */
+function addKey(x: ShardExec, db: Database, key: string, value: Value, deadline: number | bigint, lru: number, raw: boolean): void {
+  if (x.shard.notifyFlags & NOTIFY_NEW) db.delete(key);
+  db.put(key, value, deadline, lru, raw);
+}
+
 /** RENAME key newkey / RENAMENX key newkey, both keys on this shard. */
 function renameGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, nx: boolean): void {
   const src = args[1];
@@ -71,7 +81,7 @@ function renameGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, nx: boolean
   const skey = keyString(src);
   const deadline = x.db.exactDeadline(skey, e);
   x.db.delete(skey);
-  x.db.put(dkey, value, deadline, lru, raw);
+  addKey(x, x.db, dkey, value, deadline, lru, raw);
   notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'rename_from', src);
   notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'rename_to', dst);
   if (nx) w.integer(1);
@@ -182,7 +192,7 @@ function opCopy(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (old !== undefined && !o.replace) return w.integer(0);
   const v = e.value;
   const copy = kindOf(v).clone(v);
-  dst.put(dkey, copy, x.db.exactDeadline(keyString(args[1]), e), Shard.lruClock(x.now), e.raw);
+  addKey(x, dst, dkey, copy, x.db.exactDeadline(keyString(args[1]), e), Shard.lruClock(x.now), e.raw);
   notifyKeyspaceEventIn(x, NOTIFY_GENERIC, 'copy_to', args[2], o.dstDb);
   w.integer(1);
 }
@@ -254,7 +264,7 @@ export const RESTORE = defineOp('restore', tuple<RestoreArgs>(bytes, bytes, bool
   if (typeof d === 'string') return new OpError(d);
   if (nx && db.lookup(key, x.now) !== undefined) return false;
   const lru = fresh ? Shard.lruClock(x.now) : d.lru;
-  db.put(key, d.value, d.expireAt, lru, d.raw);
+  addKey(x, db, key, d.value, d.expireAt, lru, d.raw);
   if (event !== '') notifyKeyspaceEventIn(x, NOTIFY_GENERIC, event, k, dbIndex);
   return true;
 }, true);
