@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeRig } from '../../test/inproc.ts';
+import { publishTo } from '../server/pubsub.ts';
 import { RawClient, REDIS_AVAILABLE, SKIP_NO_REDIS, show, startDamselfly, startRedis, waitFor, type Arg, type ServerHandle } from '../../test/harness.ts';
 
 /** Every byte a client receives until the reply to an ECHO sentinel (sent after RESET). */
@@ -291,5 +292,25 @@ describe('Pub/Sub in process', () => {
     assert.deepEqual(pub.sock.replies().slice(3), [':1\r\n', ':0\r\n']);
     sub.conn.close();
     assert.ok(rig.workers[1].shared.pubsub.every((v) => v === 0), 'a gone client leaves no presence');
+  });
+
+  it('publishTo sends one message to one client of any thread, with a bulk, an array or a null payload', async () => {
+    const rig = makeRig(2);
+    const c = rig.client(0);
+    const ch = Buffer.from('__redis__:invalidate');
+    publishTo(rig.workers[1], 0, c.conn.id, ch, [Buffer.from('k1'), Buffer.from('k2')]);
+    publishTo(rig.workers[1], 0, c.conn.id, ch, null);
+    publishTo(rig.workers[0], 0, c.conn.id, ch, Buffer.from('v'));
+    await rig.settle(() => c.sock.replies().length >= 3);
+    assert.deepEqual(c.sock.replies().sort(), [
+      '*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n$-1\r\n',
+      '*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n$1\r\nv\r\n',
+      '*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*2\r\n$2\r\nk1\r\n$2\r\nk2\r\n',
+    ]);
+    c.send(['HELLO', '3']);
+    await rig.settle(() => c.sock.replies().length >= 4);
+    publishTo(rig.workers[1], 0, c.conn.id, ch, null);
+    await rig.settle(() => c.sock.replies().length >= 5);
+    assert.equal(c.sock.replies()[4], '>3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n_\r\n');
   });
 });

@@ -10,7 +10,7 @@
 // skipped: it has nobody to deliver to, and a subscription is counted there before it is confirmed.
 // Publishing never waits: the caller goes on at once, `done` learns the total later.
 
-import { bool, bytes, bytesList, list, nullable, tuple, u32 } from '../util/codec.ts';
+import { BinWriter, bool, bytes, bytesList, list, nullable, tuple, u32 } from '../util/codec.ts';
 import { globMatch } from '../engine/glob.ts';
 import { REQ_PART } from '../runtime/request-flags.ts';
 import type { ReplySink } from '../runtime/mesh.ts';
@@ -130,6 +130,12 @@ class ReceiverCount implements ReplySink {
 
 const NO_REPLY: ReplySink = { complete() {} };
 
+/**
+ * Encodes pubsub-deliver's arguments (its own writer: a write command's shard code may publish while
+ * its coordinator holds a view of the worker's opOut). mesh.send copies them at once.
+ */
+const deliverOut = new BinWriter(256);
+
 /** Thread `t` has a channel name in `bucket`, or (not sharded) a pattern. */
 function mayReceive(presence: Int32Array, t: number, bucket: number, sharded: boolean): boolean {
   const base = t * PUBSUB_SLOTS;
@@ -158,7 +164,7 @@ export function publish(worker: ShardWorker, channel: Buffer, message: Buffer, d
     if (done !== undefined) done(local);
     return local;
   }
-  const args = encodeArgs(PUBSUB_DELIVER, [channel, message, sharded], worker.opOut);
+  const args = encodeArgs(PUBSUB_DELIVER, [channel, message, sharded], deliverOut);
   const sink = done === undefined ? NO_REPLY : new ReceiverCount(local, peers, done);
   // mesh.send copies the arguments at once: the one encoding serves every peer.
   for (let t = 0; t < n; t++) {
