@@ -8,7 +8,9 @@ import { buildTable, loadSpecs, type CommandTable } from './server/command-table
 import type { CommandImpl } from './server/command-types.ts';
 import type { ShardOp } from './server/op-table.ts';
 import { PUSH_OPS } from './server/push.ts';
-import { PUBSUB_OPS } from './server/pubsub.ts';
+import { PUBSUB_OPS, publish } from './server/pubsub.ts';
+import { setKeyspacePublisher } from './server/notify.ts';
+import type { ShardWorker } from './server/shard-worker.ts';
 import * as strings from './families/strings.ts';
 import * as keyspace from './families/keyspace.ts';
 import * as keyspaceExpire from './families/keyspace-expire.ts';
@@ -51,6 +53,11 @@ export const FAMILIES: Record<string, Family> = {
   hyperloglog, geo, bitmaps, streams, streamsRead, streamGroups,
   pubsub,
 };
+
+// Keyspace notifications go out through Pub/Sub (notify.ts cannot import pubsub.ts: a cycle).
+setKeyspacePublisher((worker, channel, message) => {
+  publish(worker as ShardWorker, channel, message);
+});
 
 export function buildServerTable(): CommandTable {
   const impls = new Map<string, CommandImpl>();

@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { parseInt64 } from '../util/numbers.ts';
 import { parseBytesExact } from './memory-size.ts';
 import { DEFAULT_OUTPUT_LIMITS, mergeOutputLimits } from './output-limits.ts';
+import { parseKeyspaceEvents } from './keyspace-events.ts';
 
 export type ParamType = 'int' | 'bool' | 'string' | 'bytes' | 'enum';
 
@@ -72,6 +73,7 @@ export const PARAMS: Param[] = [
   { flag: 'client_output_buffer_pause', type: 'bytes', default: '8mb', mutable: false, help: 'stop running and reading the commands of a client whose unsent replies exceed this, until it has read half of them' },
   { flag: 'client_inflight_limit', type: 'int', default: '1024', min: 1, max: 1048576, mutable: false, help: 'stop running and reading the commands of a client with this many replies in flight on other shards, until half have come back (bounds what one client holds in the rings)' },
   { flag: 'client_output_buffer_limit', config: 'client-output-buffer-limit', type: 'string', default: DEFAULT_OUTPUT_LIMITS, parse: (raw) => mergeOutputLimits(DEFAULT_OUTPUT_LIMITS, raw), mutable: true, help: 'Redis\'s per-class output limits: <class> <hard> <soft> <soft seconds>; a client past one is closed (normal 0 0 0: a normal client is paused instead, see client_output_buffer_pause)' },
+  { flag: 'notify_keyspace_events', config: 'notify-keyspace-events', type: 'string', default: '', parse: parseKeyspaceEvents, mutable: true, help: 'keyspace notification classes (Redis\'s letters: K E g $ l s h z x e t m d n A; empty: off)' },
   { flag: 'timeout', config: 'timeout', type: 'int', default: '0', min: 0, max: 2147483647, mutable: true, help: 'close idle clients after this many seconds (0: never)' },
   { flag: 'tcp_keepalive', config: 'tcp-keepalive', type: 'int', default: '300', min: 0, max: 2147483647, mutable: true, help: 'TCP keepalive interval in seconds' },
   { flag: 'save', config: 'save', type: 'string', default: '', mutable: true, help: 'snapshot schedule', later: 'snapshots come with the persistence issue' },

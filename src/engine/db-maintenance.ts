@@ -157,6 +157,7 @@ export class MaintainedTable extends KeyTable {
           if (held !== null && held(key)) continue;
           this.removeLast(key, ref);
           if (this.watchers !== null) this.touchExpired(key);
+          if (this.onKeyEvent !== null) this.onKeyEvent(this, 'expired', key);
           expired++;
         }
         due.length = 0;
@@ -199,8 +200,12 @@ export class MaintainedTable extends KeyTable {
       if (next > now) continue;
       const n = parts.expire(now, maxParts - reclaimed);
       reclaimed += n;
-      if (parts.empty()) this.delete(key);
-      else {
+      // Redis 7.4's events for fields expired by the active cycle (hashes are the only values with parts).
+      if (n > 0 && this.onKeyEvent !== null) this.onKeyEvent(this, 'hexpired', key);
+      if (parts.empty()) {
+        this.delete(key);
+        if (this.onKeyEvent !== null) this.onKeyEvent(this, 'del', key);
+      } else {
         // Parts reclaimed from a value that stays: a change for WATCH (Redis signals the key).
         if (n > 0 && this.watchers !== null) this.touch(key);
         if (parts.nextDeadline() === 0) this.partsExpiring.delete(key);

@@ -96,6 +96,9 @@ export class Entry {
 /** Redis's SDS_MAX_PREALLOC: a grown string gets as much room again as its length, at most this much. */
 const GREEDY_ROOM_MAX = 1024 * 1024;
 
+/** The keyspace events a KeyTable raises by itself (see KeyTable.onKeyEvent). */
+export type TableKeyEvent = 'new' | 'expired' | 'evicted' | 'hexpired' | 'del';
+
 /** The keys of one database: the index over the record store, and the operations on one key. */
 export class KeyTable extends RecordStore implements KeyStore {
   readonly table: DashTable = new DashTable(this);
@@ -112,6 +115,13 @@ export class KeyTable extends RecordStore implements KeyStore {
    * waits here, so a SET pays a null check.
    */
   onKeyReady: ((key: KeyArg) => void) | null = null;
+  /**
+   * Keyspace events the table itself raises: 'new' (put() created the key), 'expired' (lookup or the
+   * active cycle reclaimed it), 'evicted' (evictRef), 'hexpired' and 'del' (the active cycle reclaimed
+   * hash fields, and the hash if emptied), each after the change. null while
+   * notify-keyspace-events is off, so those paths pay a null check.
+   */
+  onKeyEvent: ((db: KeyTable, event: TableKeyEvent, key: KeyArg) => void) | null = null;
   /** Watched keys and their watchers (null while no client watches a key of this database). */
   watchers: Map<string, Set<WatchedKey>> | null = null;
   /** The key being looked up (for refMatches). */
@@ -201,6 +211,7 @@ export class KeyTable extends RecordStore implements KeyStore {
         this.removeLast(key, ref);
         this.expiredCount++;
         if (this.watchers !== null) this.touchExpired(keyText(key));
+        if (this.onKeyEvent !== null) this.onKeyEvent(this, 'expired', key);
         return undefined;
       }
     }
@@ -248,6 +259,7 @@ export class KeyTable extends RecordStore implements KeyStore {
         table.lastSeg.expiring++;
         this.expiresCount++;
       }
+      if (this.onKeyEvent !== null) this.onKeyEvent(this, 'new', key);
     } else {
       const seg = table.lastSeg;
       const slot = table.lastSlot;
@@ -380,8 +392,10 @@ export class KeyTable extends RecordStore implements KeyStore {
     const k = this.keyStart(c, off);
     const key = c.subarray(k, k + this.keyLen(c, off));
     if (this.refOf(key) !== ref) throw new Error('evictRef: the table does not hold this record');
+    const text = this.onKeyEvent !== null ? keyText(key) : null;
     this.removeLast(key, ref);
     if (this.watchers !== null) this.touch(keyText(key));
+    if (text !== null) this.onKeyEvent!(this, 'evicted', text);
   }
 
   /** Removes the key the table was last positioned on (its record is ref). */

@@ -32,6 +32,13 @@ export class Shard {
   readonly stats = new ShardStats();
   /** proto-max-bulk-len: the largest string a command may build. */
   maxBulkLen = 512 * 1024 * 1024;
+  /**
+   * notify-keyspace-events as Redis's NOTIFY_* bits (config/keyspace-events.ts); 0: off, and a write
+   * command's notification costs one test of this field (server/notify.ts).
+   */
+  notifyFlags = 0;
+  /** Delivers a keyspace notification's message to the channel's subscribers on every thread. */
+  publishEvent: (channel: Buffer, message: Buffer) => void = () => {};
   /** WATCH records of clients (by client handle) for keys of this shard. */
   readonly watches = new Map<string, WatchRecord>();
   /** This shard's share of maxmemory in bytes (0: no limit). */

@@ -7,6 +7,8 @@
 // holds every key from its first hop to its last: each source looked up once (whole up to BITS_SLICE,
 // then read in slices), the result computed on the client's thread and stored on the destination's shard.
 
+import { NOTIFY_GENERIC, NOTIFY_STRING } from '../config/keyspace-events.ts';
+import { notifyKeyspaceEvent } from '../server/notify.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
@@ -77,6 +79,7 @@ function opSetBit(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const e = lookupWrite(x, args[1]);
   if (e === undefined) {
     createBits(x, args[1], byte + 1, byte, on === 1 ? mask : 0, false);
+    notifyKeyspaceEvent(x, NOTIFY_STRING, 'setbit', args[1]);
     return w.integer(0);
   }
   const v = e.value;
@@ -87,6 +90,7 @@ function opSetBit(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (grew || (was !== 0) !== (on === 1)) {
     b[byte] = on === 1 ? b[byte] | mask : b[byte] & ~mask;
     modified(x, args[1]);
+    notifyKeyspaceEvent(x, NOTIFY_STRING, 'setbit', args[1]);
   }
   w.integer(was === 0 ? 0 : 1);
 }
@@ -301,10 +305,12 @@ function bitopOp(args: Buffer[], w: ReplyWriter): number {
   return op;
 }
 
-/** Stores BITOP's result at dst (a raw string, no deadline), or deletes dst when it is empty. */
+/** Stores BITOP's result at dst (a raw string, no deadline; 'set'), or deletes dst when it is empty ('del'). */
 function storeBits(x: ShardExec, dst: Buffer, result: Buffer): void {
-  if (result.length > 0) storeValue(x, dst, result, 0, true);
-  else deleteKey(x, dst);
+  if (result.length > 0) {
+    storeValue(x, dst, result, 0, true);
+    notifyKeyspaceEvent(x, NOTIFY_STRING, 'set', dst);
+  } else if (deleteKey(x, dst)) notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'del', dst);
 }
 
 /** BITOP AND | OR | XOR | NOT destkey key [key ...] — every key on this shard. */
@@ -373,6 +379,8 @@ const BITS_STORE = defineOp('bits-store', tuple<[Buffer, Buffer]>(bytes, bytes),
 const BITS_OPEN = defineOp('bits-open', tuple<[Buffer, number]>(bytes, num), none, (x, [dst, len]) => {
   storeValue(x, dst, EMPTY, 0, true);
   x.db.lookup(dst, x.now)!.growString(len, false);
+  // BITOP's 'set', raised when the result is opened (its slices follow on this same shard).
+  notifyKeyspaceEvent(x, NOTIFY_STRING, 'set', dst);
   return null;
 }, true);
 
@@ -562,7 +570,10 @@ function bitfieldGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, readOnlyC
     setBitfield(buf, op.offset, op.bits, r.store);
     if (dirty || old !== r.store) changes++;
   }
-  if (changes > 0) modified(x, args[1]);
+  if (changes > 0) {
+    modified(x, args[1]);
+    notifyKeyspaceEvent(x, NOTIFY_STRING, 'setbit', args[1]);
+  }
 }
 
 function opBitField(x: ShardExec, args: Buffer[], w: ReplyWriter): void {

@@ -3,6 +3,7 @@
 // Invariants: CONFIG SET is validated whole on the client's thread before any worker applies it
 // (config-apply), so it is all-or-nothing; every worker holds the same settings.
 
+import { applyKeyspaceEvents } from '../server/notify.ts';
 import { resolve } from 'node:path';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl } from '../server/command-types.ts';
@@ -148,6 +149,9 @@ const CONFIG_APPLY = defineOp('config-apply', json<ConfigChanges>(), none, (x, c
       case 'lfu_log_factor':
       case 'lfu_decay_time':
         worker.applyMemoryConfig();
+        break;
+      case 'notify_keyspace_events':
+        applyKeyspaceEvents(worker, x.shard, value as string);
         break;
       case 'proto_max_bulk_len':
         x.shard.maxBulkLen = value as number;

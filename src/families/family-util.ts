@@ -2,6 +2,8 @@
 // semantics, argument parsing with Redis's error texts, and the shared error strings.
 // Invariants: lookups never return an expired entry; error texts here are byte-exact to Redis 7.
 
+import { NOTIFY_KEY_MISS } from '../config/keyspace-events.ts';
+import { notifyKeyspaceEvent } from '../server/notify.ts';
 import { Shard } from '../engine/shard.ts';
 import { keyText, type Entry, type Value } from '../engine/database.ts';
 import type { ShardExec } from '../server/command-types.ts';
@@ -66,8 +68,10 @@ export async function askEachKeyOnce<R>(c: Client, keys: Buffer[], op: ShardOp<B
 /** Lookup for a read command: counts keyspace hits/misses and touches the access clock. */
 export function lookupRead(x: ShardExec, key: Buffer): Entry | undefined {
   const e = x.db.lookup(key, x.now);
-  if (e === undefined) x.shard.stats.keyspaceMisses++;
-  else {
+  if (e === undefined) {
+    x.shard.stats.keyspaceMisses++;
+    notifyKeyspaceEvent(x, NOTIFY_KEY_MISS, 'keymiss', key);
+  } else {
     x.shard.stats.keyspaceHits++;
     if (!x.noTouch) x.db.accessed(e.ref, x.now);
   }
@@ -84,8 +88,10 @@ export const AT_FIRST_HOP = 0;
 /** Redis lookupKeyReadWithFlags(LOOKUP_NOTOUCH): counts hits/misses, leaves the access clock alone. */
 export function lookupNoTouch(x: ShardExec, key: Buffer): Entry | undefined {
   const e = x.db.lookup(key, x.now);
-  if (e === undefined) x.shard.stats.keyspaceMisses++;
-  else x.shard.stats.keyspaceHits++;
+  if (e === undefined) {
+    x.shard.stats.keyspaceMisses++;
+    notifyKeyspaceEvent(x, NOTIFY_KEY_MISS, 'keymiss', key);
+  } else x.shard.stats.keyspaceHits++;
   return e;
 }
 

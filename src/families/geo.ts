@@ -370,6 +370,11 @@ function storeKeyRouted(args: Buffer[], storeAt: number, flags: number): boolean
   return storeAt === store || storeAt === storeDist;
 }
 
+/** The keyspace event of a search's STORE form. */
+function geoStoreEvent(flags: number): string {
+  return flags & GEOSEARCH ? 'geosearchstore' : 'georadiusstore';
+}
+
 /** A search with every key on this shard. */
 function searchHere(x: ShardExec, args: Buffer[], w: ReplyWriter, srcAt: number, flags: number): void {
   const o = searchGeneric(x, args, srcAt, flags);
@@ -379,7 +384,7 @@ function searchHere(x: ShardExec, args: Buffer[], w: ReplyWriter, srcAt: number,
   // Routing found the first STORE/STOREDIST key (Redis's key specs); the last one given is the one used.
   if (shardOfKey(dst, x.worker.n) !== x.worker.index) return w.error(ERR_STORE_NOT_ROUTED);
   const p = storedPairs(o);
-  w.integer(storeSorted(x, dst, p.scores, p.members));
+  w.integer(storeSorted(x, dst, p.scores, p.members, geoStoreEvent(flags)));
 }
 
 /** The search on the source's shard for a STORE across shards: [destination index, pairs], or the error. */
@@ -400,7 +405,7 @@ async function searchAcross(c: Client, args: Buffer[], w: ReplyWriter, srcAt: nu
   if (r instanceof OpError) return w.error(r.text);
   const [storeAt, pairs] = r;
   if (!storeKeyRouted(args, storeAt, flags)) return w.error(ERR_STORE_NOT_ROUTED);
-  const stored = await c.coord.opForKey(args[storeAt], ZSET_STORE, [args[storeAt], STORE_SORTED, pairs]);
+  const stored = await c.coord.opForKey(args[storeAt], ZSET_STORE, [args[storeAt], STORE_SORTED, pairs, geoStoreEvent(flags)]);
   if (stored instanceof OpError) return w.error(stored.text);
   w.integer(stored);
 }

@@ -8,6 +8,8 @@
 // its database (Database.trackParts) so that cycle finds it; the key's watchers are told (modified)
 // exactly when Redis 7.4 signals it: a field set, deleted, re-deadlined, persisted or reclaimed.
 
+import { NOTIFY_GENERIC, NOTIFY_HASH } from '../config/keyspace-events.ts';
+import { notifyKeyspaceEvent } from '../server/notify.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import { globMatch } from '../engine/glob.ts';
@@ -44,8 +46,10 @@ export function hashAt(x: ShardExec, key: Buffer, write: boolean): HashValue | n
   const h = e.value;
   if (!(h instanceof HashValue)) return null;
   if (h.expireDue(x.now) > 0) {
+    notifyKeyspaceEvent(x, NOTIFY_HASH, 'hexpired', key);
     if (h.size === 0) {
       deleteKey(x, key);
+      notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'del', key);
       return undefined;
     }
     modified(x, key);
@@ -77,6 +81,7 @@ function hsetGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, name: 'hset' 
   // Redis signals HSET even when every field already had its value.
   if (found === undefined) storeValue(x, args[1], h, 0);
   else modified(x, args[1]);
+  notifyKeyspaceEvent(x, NOTIFY_HASH, 'hset', args[1]);
   if (name === 'hset') w.integer(added);
   else w.ok();
 }
@@ -101,6 +106,7 @@ function opHSetNx(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   h.set(field, valueFromArg(args[3]), false, lim);
   if (found === undefined) storeValue(x, args[1], h, 0);
   else modified(x, args[1]);
+  notifyKeyspaceEvent(x, NOTIFY_HASH, 'hset', args[1]);
   w.integer(1);
 }
 
@@ -140,6 +146,10 @@ function opHDel(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     }
   }
   if (n > 0 && h.size > 0) modified(x, args[1]);
+  if (n > 0) {
+    notifyKeyspaceEvent(x, NOTIFY_HASH, 'hdel', args[1]);
+    if (h.size === 0) notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'del', args[1]);
+  }
   w.integer(n);
 }
 
@@ -224,6 +234,7 @@ function opHIncrBy(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   h.set(field, next.toString(), true, limits(x));
   if (found === undefined) storeValue(x, args[1], h, 0);
   else modified(x, args[1]);
+  notifyKeyspaceEvent(x, NOTIFY_HASH, 'hincrby', args[1]);
   w.integer(next);
 }
 
@@ -244,6 +255,7 @@ function opHIncrByFloat(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   h.set(field, r.value, true, limits(x));
   if (found === undefined) storeValue(x, args[1], h, 0);
   else modified(x, args[1]);
+  notifyKeyspaceEvent(x, NOTIFY_HASH, 'hincrbyfloat', args[1]);
   w.bulk(r.value);
 }
 
@@ -383,13 +395,21 @@ function hexpireGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, relative: 
   h.enableDeadlines();
   w.array(n);
   let changed = 0;
+  let deleted = 0;
   for (let i = countAt + 1; i < args.length; i++) {
     const r = h.setDeadline(keyString(args[i]), at, cond, x.now);
     if (r === SETEX_OK || r === SETEX_DELETED) changed++;
+    if (r === SETEX_DELETED) deleted++;
     w.integer(r);
   }
-  if (h.size === 0) deleteKey(x, args[1]);
-  else {
+  // Redis 7.4 hashTypeSetExDone's events: hdel + del for an emptied hash, else hexpired when a
+  // deadline in the past deleted fields, hexpire when fields only got deadlines.
+  if (h.size === 0) {
+    deleteKey(x, args[1]);
+    notifyKeyspaceEvent(x, NOTIFY_HASH, 'hdel', args[1]);
+    notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'del', args[1]);
+  } else {
+    if (changed > 0) notifyKeyspaceEvent(x, NOTIFY_HASH, deleted > 0 ? 'hexpired' : 'hexpire', args[1]);
     if (h.nextDeadline() !== 0) x.db.trackParts(keyString(args[1]), h);
     // Redis hashTypeSetExDone: a change when a field got a deadline or was deleted by one in the past.
     if (changed > 0) modified(x, args[1]);
@@ -468,7 +488,10 @@ function opHPersist(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     if (r === 1) changed++;
     w.integer(r);
   }
-  if (changed > 0) modified(x, args[1]);
+  if (changed > 0) {
+    modified(x, args[1]);
+    notifyKeyspaceEvent(x, NOTIFY_HASH, 'hpersist', args[1]);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@
 // as in Redis); PFCOUNT of several keys and PFMERGE read every key, on any shard, inside one
 // transaction, and only PFMERGE writes (its destination).
 
+import { NOTIFY_STRING } from '../config/keyspace-events.ts';
+import { notifyKeyspaceEvent } from '../server/notify.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
@@ -68,6 +70,7 @@ function opPfAdd(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     addAll(args, 2, sparseMaxBytes(x));
     invalidateCache(edit.bytes);
     storeValue(x, key, edit.value(), 0);
+    notifyKeyspaceEvent(x, NOTIFY_STRING, 'pfadd', key);
     return w.integer(1);
   }
   const found = hllAt(e);
@@ -90,7 +93,10 @@ function opPfAdd(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     if (updated !== 0) e.value = edit.value();
     if (updated === -1) return w.error(ERR_INVALID_HLL);
   }
-  if (updated > 0) modified(x, key);
+  if (updated > 0) {
+    modified(x, key);
+    notifyKeyspaceEvent(x, NOTIFY_STRING, 'pfadd', key);
+  }
   w.integer(updated > 0 ? 1 : 0);
 }
 
@@ -186,6 +192,8 @@ function storeMerged(x: ShardExec, dest: Buffer, e: Entry | undefined, max: Uint
     e.value = edit.value();
     modified(x, dest);
   }
+  // Redis raises pfadd for PFMERGE ("a mass-add of elements").
+  notifyKeyspaceEvent(x, NOTIFY_STRING, 'pfadd', dest);
   return null;
 }
 

@@ -3,6 +3,8 @@
 // Invariants: they run on the shard owning the key and reply exactly as Redis 7 does; a deadline in
 // the past deletes the key at once; deadlines beyond 2^53 ms stay exact (the database keeps them).
 
+import { NOTIFY_GENERIC } from '../config/keyspace-events.ts';
+import { notifyKeyspaceEvent } from '../server/notify.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import {
@@ -67,8 +69,10 @@ function expireGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, relative: b
   }
   if (when <= BigInt(x.now)) {
     deleteKey(x, args[1]);
+    notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'del', args[1]);
   } else {
     x.db.setExpire(key, e, when);
+    notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'expire', args[1]);
   }
   w.integer(1);
 }
@@ -133,6 +137,7 @@ function opPersist(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const e = lookupWrite(x, args[1]);
   if (e === undefined || e.expireAt === 0) return w.integer(0);
   x.db.setExpire(keyString(args[1]), e, 0);
+  notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'persist', args[1]);
   w.integer(1);
 }
 

@@ -4,11 +4,13 @@
 // as a DUMP payload (deadline + LRU clock + serialized value) that RESTORE stores again, and a failed
 // RESTORE puts it back at the source.
 
+import { NOTIFY_GENERIC, NOTIFY_NEW } from '../config/keyspace-events.ts';
+import { notifyKeyspaceEvent, notifyKeyspaceEventIn } from '../server/notify.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
 import { defineOp, OpError } from '../server/shard-ops.ts';
-import { bool, bytes, nullable, tuple, u32 } from '../util/codec.ts';
+import { bool, bytes, latin1, nullable, tuple, u32 } from '../util/codec.ts';
 import type { Database, Entry, Value } from '../engine/database.ts';
 import { kindById, kindOf } from '../engine/kinds.ts';
 import { KIND_STRING } from '../engine/value-kind.ts';
@@ -56,6 +58,16 @@ function undump(p: Buffer): Dumped | string {
   return { value: kind.deserialize(p.subarray(DUMP_HEADER)), expireAt, lru, raw: (p[0] & DUMP_RAW) !== 0 };
 }
 
+/**
+ * Redis's dbDelete + dbAdd for a key that may exist (RENAME's and COPY's destination): the old value
+ * goes first, so the key counts as created ('new', as Redis raises it) — only when someone listens
+ * for 'new'; otherwise put() replaces it in place.
+ */
+function addKey(x: ShardExec, db: Database, key: string, value: Value, deadline: number | bigint, lru: number, raw: boolean): void {
+  if (x.shard.notifyFlags & NOTIFY_NEW) db.delete(key);
+  db.put(key, value, deadline, lru, raw);
+}
+
 /** RENAME key newkey / RENAMENX key newkey, both keys on this shard. */
 function renameGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, nx: boolean): void {
   const src = args[1];
@@ -69,7 +81,9 @@ function renameGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, nx: boolean
   const skey = keyString(src);
   const deadline = x.db.exactDeadline(skey, e);
   x.db.delete(skey);
-  x.db.put(dkey, value, deadline, lru, raw);
+  addKey(x, x.db, dkey, value, deadline, lru, raw);
+  notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'rename_from', src);
+  notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'rename_to', dst);
   if (nx) w.integer(1);
   else w.ok();
 }
@@ -95,12 +109,12 @@ async function multiRenameGeneric(c: Client, args: Buffer[], w: ReplyWriter, nx:
     if (!hs) return w.error(ERR_NO_SUCH_KEY);
     if (hd) return w.integer(0);
   }
-  const d = await c.coord.opForKey(src, DUMP, [src, true]);
+  const d = await c.coord.opForKey(src, DUMP, [src, true, 'rename_from']);
   if (d instanceof OpError) return w.error(d.text);
   if (d === null) return w.error(ERR_NO_SUCH_KEY);
   const payload = Buffer.from(d);
-  const back: RestoreArgs = [src, payload, false, false, c.db];
-  const r = await c.coord.opForKey(dst, RESTORE, [dst, payload, nx, false, c.db]);
+  const back: RestoreArgs = [src, payload, false, false, c.db, ''];
+  const r = await c.coord.opForKey(dst, RESTORE, [dst, payload, nx, false, c.db, 'rename_to']);
   if (r instanceof OpError) {
     // Put the value back where it was rather than lose it.
     await c.coord.opForKey(src, RESTORE, back);
@@ -178,7 +192,8 @@ function opCopy(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (old !== undefined && !o.replace) return w.integer(0);
   const v = e.value;
   const copy = kindOf(v).clone(v);
-  dst.put(dkey, copy, x.db.exactDeadline(keyString(args[1]), e), Shard.lruClock(x.now), e.raw);
+  addKey(x, dst, dkey, copy, x.db.exactDeadline(keyString(args[1]), e), Shard.lruClock(x.now), e.raw);
+  notifyKeyspaceEventIn(x, NOTIFY_GENERIC, 'copy_to', args[2], o.dstDb);
   w.integer(1);
 }
 
@@ -186,10 +201,10 @@ function opCopy(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 async function multiCopy(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
   const o = parseCopyOptions(args, c.db, c.worker.shard.dbs.length, w);
   if (o === null) return;
-  const d = await c.coord.opForKey(args[1], DUMP, [args[1], false]);
+  const d = await c.coord.opForKey(args[1], DUMP, [args[1], false, '']);
   if (d instanceof OpError) return w.error(d.text);
   if (d === null) return w.integer(0);
-  const r = await c.coord.opForKey(args[2], RESTORE, [args[2], Buffer.from(d), !o.replace, true, o.dstDb]);
+  const r = await c.coord.opForKey(args[2], RESTORE, [args[2], Buffer.from(d), !o.replace, true, o.dstDb, 'copy_to']);
   if (r instanceof OpError) return w.error(r.text);
   w.integer(r ? 1 : 0);
 }
@@ -209,6 +224,8 @@ function opMove(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const { value, lru, raw } = e;
   x.db.delete(key);
   dst.put(key, value, deadline, lru, raw);
+  notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'move_from', args[1]);
+  notifyKeyspaceEventIn(x, NOTIFY_GENERIC, 'move_to', args[1], id);
   w.integer(1);
 }
 
@@ -216,33 +233,39 @@ function opMove(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 export const HAS_KEY = defineOp('has-key', bytes, bool, (x, key) => lookupWrite(x, key) !== undefined);
 
 /**
- * [key, take]: the entry as a payload for RESTORE (null if missing); `take` removes it (a write
- * lookup, else a read one). The payload is a fresh buffer.
+ * [key, take, event]: the entry as a payload for RESTORE (null if missing); `take` removes it (a write
+ * lookup, else a read one) and raises the keyspace event `event` (RENAME's rename_from) if not ''.
+ * The payload is a fresh buffer.
  */
-export const DUMP = defineOp('dump', tuple<[Buffer, boolean]>(bytes, bool), nullable(bytes), (x, [key, take]) => {
+export const DUMP = defineOp('dump', tuple<[Buffer, boolean, string]>(bytes, bool, latin1), nullable(bytes), (x, [key, take, event]) => {
   const e = take ? lookupWrite(x, key) : lookupRead(x, key);
   if (e === undefined) return null;
   const p = dumpEntry(e, x.db.exactDeadline(keyString(key), e));
   if (take) deleteKey(x, key);
+  if (event !== '') notifyKeyspaceEvent(x, NOTIFY_GENERIC, event, key);
   return p;
 }, true);
 
-/** RESTORE's arguments: key, DUMP payload, nx (not if the key exists), fresh (a new LRU clock), database. */
-type RestoreArgs = [Buffer, Buffer, boolean, boolean, number];
+/**
+ * RESTORE's arguments: key, DUMP payload, nx (not if the key exists), fresh (a new LRU clock), database,
+ * the keyspace event it raises once stored ('' for none: an undo).
+ */
+type RestoreArgs = [Buffer, Buffer, boolean, boolean, number, string];
 
 /**
  * Stores a DUMP payload in database `db`, replacing the key unless `nx`, keeping the payload's
  * deadline and LRU clock (RENAME, RENAMENX) or with a fresh LRU clock (`fresh`: COPY). Result: whether
  * it was stored.
  */
-export const RESTORE = defineOp('restore', tuple<RestoreArgs>(bytes, bytes, bool, bool, u32), bool, (x, [k, payload, nx, fresh, dbIndex]) => {
+export const RESTORE = defineOp('restore', tuple<RestoreArgs>(bytes, bytes, bool, bool, u32, latin1), bool, (x, [k, payload, nx, fresh, dbIndex, event]) => {
   const db = x.shard.dbs[dbIndex] ?? x.db;
   const key = keyString(k);
   const d = undump(payload);
   if (typeof d === 'string') return new OpError(d);
   if (nx && db.lookup(key, x.now) !== undefined) return false;
   const lru = fresh ? Shard.lruClock(x.now) : d.lru;
-  db.put(key, d.value, d.expireAt, lru, d.raw);
+  addKey(x, db, key, d.value, d.expireAt, lru, d.raw);
+  if (event !== '') notifyKeyspaceEventIn(x, NOTIFY_GENERIC, event, k, dbIndex);
   return true;
 }, true);
 

@@ -4,6 +4,8 @@
 // Invariants: the handlers run on the shard owning their keys (multi-key ones once per shard, summed)
 // and reply exactly as Redis 7 does; an expired key counts as missing.
 
+import { NOTIFY_GENERIC } from '../config/keyspace-events.ts';
+import { notifyKeyspaceEvent } from '../server/notify.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import { kindOf } from '../engine/kinds.ts';
@@ -15,7 +17,10 @@ function opDel(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const db = x.db;
   for (let i = 1; i < args.length; i++) {
     const k = args[i];
-    if (db.lookup(k, x.now) !== undefined && db.delete(k)) n++;
+    if (db.lookup(k, x.now) !== undefined && db.delete(k)) {
+      n++;
+      notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'del', k);
+    }
   }
   w.integer(n);
 }

@@ -15,6 +15,8 @@ import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
 import { bulkBytes, replyIsError, replyIsNull } from '../protocol/reply-reader.ts';
+import { NOTIFY_GENERIC, NOTIFY_LIST } from '../config/keyspace-events.ts';
+import { notifyKeyspaceEvent } from '../server/notify.ts';
 import { defineOp, OpError } from '../server/shard-ops.ts';
 import { bool, bytes } from '../util/codec.ts';
 import type { Entry } from '../engine/database.ts';
@@ -73,12 +75,14 @@ function pushTo(x: ShardExec, key: Buffer, list: QuickList | undefined, left: bo
 }
 
 /**
- * After elements were removed from the list at `key` (Redis listElementsRemoved): deletes the key if
- * it is empty, else tries the shrinking conversion and tells its watchers.
+ * After elements were removed from the list at `key` (Redis listElementsRemoved): raises `event`,
+ * deletes the key if it is empty ('del'), else tries the shrinking conversion and tells its watchers.
  */
-function removedFrom(x: ShardExec, key: Buffer, list: QuickList): void {
+function removedFrom(x: ShardExec, key: Buffer, list: QuickList, event: string): void {
+  notifyKeyspaceEvent(x, NOTIFY_LIST, event, key);
   if (list.length === 0) {
     deleteKey(x, key);
+    notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'del', key);
     return;
   }
   list.shrinkFor(listFill(x), true);
@@ -89,7 +93,7 @@ function removedFrom(x: ShardExec, key: Buffer, list: QuickList): void {
 function popFrom(x: ShardExec, key: Buffer, list: QuickList, left: boolean, count: number): Buffer[] {
   const out: Buffer[] = [];
   for (let i = 0; i < count && list.length > 0; i++) out.push(list.pop(left)!);
-  removedFrom(x, key, list);
+  removedFrom(x, key, list, left ? 'lpop' : 'rpop');
   return out;
 }
 
@@ -102,7 +106,7 @@ function popRangeReply(x: ShardExec, key: Buffer, list: QuickList, left: boolean
   if (left) writeRange(w, list, 0, n, false);
   else writeRange(w, list, list.length - 1, n, true);
   list.removeEnd(n, left);
-  removedFrom(x, key, list);
+  removedFrom(x, key, list, left ? 'lpop' : 'rpop');
 }
 
 /** An array of n elements starting at index `start`, walking towards the tail (or the head if reverse). */
@@ -161,7 +165,9 @@ function pushGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, left: boolean
   const list = asList(lookupWrite(x, args[1]), w);
   if (list === null) return;
   if (list === undefined && xx) return w.integer(0);
-  w.integer(pushTo(x, args[1], list, left, args, 2));
+  const n = pushTo(x, args[1], list, left, args, 2);
+  notifyKeyspaceEvent(x, NOTIFY_LIST, left ? 'lpush' : 'rpush', args[1]);
+  w.integer(n);
 }
 
 /** LPUSH key element [element ...] */
@@ -200,7 +206,7 @@ function popGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, left: boolean)
   if (!hasCount) {
     w.bulk(list.at(left ? 0 : list.length - 1));
     list.removeEnd(1, left);
-    removedFrom(x, args[1], list);
+    removedFrom(x, args[1], list, left ? 'lpop' : 'rpop');
     return;
   }
   if (count === 0) return w.array(0);
@@ -266,6 +272,7 @@ function opLSet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   list.set(i, args[3]);
   list.shrinkFor(listFill(x), true);
   modified(x, args[1]);
+  notifyKeyspaceEvent(x, NOTIFY_LIST, 'lset', args[1]);
   w.ok();
 }
 
@@ -285,6 +292,7 @@ function opLInsert(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     if (it.equals(args[3])) {
       list.insertAt(it, args[4], after);
       modified(x, args[1]);
+      notifyKeyspaceEvent(x, NOTIFY_LIST, 'linsert', args[1]);
       return w.integer(list.length);
     }
   }
@@ -299,7 +307,7 @@ function opLRem(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (list === null) return;
   if (list === undefined) return w.integer(0);
   const removed = list.remove(args[3], Math.abs(count), count < 0);
-  if (removed > 0) removedFrom(x, args[1], list);
+  if (removed > 0) removedFrom(x, args[1], list, 'lrem');
   w.integer(removed);
 }
 
@@ -329,7 +337,7 @@ function opLTrim(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   list.removeEnd(ltrim, true);
   list.removeEnd(rtrim, false);
   // Redis signals LTRIM even when it removed nothing.
-  removedFrom(x, args[1], list);
+  removedFrom(x, args[1], list, 'ltrim');
   w.ok();
 }
 
@@ -398,9 +406,16 @@ function lmoveGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, fromLeft: bo
   if (dst === null) return;
   const v = src.pop(fromLeft)!;
   // An emptied source goes (unless it is the destination, which the push refills).
-  if (src.length === 0 && dst !== src) deleteKey(x, args[1]);
+  const emptied = src.length === 0 && dst !== src;
+  if (emptied) deleteKey(x, args[1]);
   pushTo(x, args[2], dst, toLeft, [v], 0);
-  if (src.length > 0) removedFrom(x, args[1], src);
+  // Redis's events: the push, then the pop (and the emptied source's del).
+  notifyKeyspaceEvent(x, NOTIFY_LIST, toLeft ? 'lpush' : 'rpush', args[2]);
+  if (src.length > 0) removedFrom(x, args[1], src, fromLeft ? 'lpop' : 'rpop');
+  else {
+    notifyKeyspaceEvent(x, NOTIFY_LIST, fromLeft ? 'lpop' : 'rpop', args[1]);
+    if (emptied) notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'del', args[1]);
+  }
   w.bulk(v);
 }
 

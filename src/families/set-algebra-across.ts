@@ -9,6 +9,8 @@
 // algorithms, so encodings, orders and replies are identical; a staged value is dropped if the command
 // fails before it is installed.
 
+import { NOTIFY_GENERIC, NOTIFY_SET } from '../config/keyspace-events.ts';
+import { notifyKeyspaceEvent } from '../server/notify.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
@@ -144,10 +146,30 @@ export const SET_STAGE = defineOp(
 
 const END_DROP = 0;
 const END_STORE = 1;
+const END_STORE_DIFF = 3;
 /** SINTERSTORE: an intset at the end if every member is an integer (Redis maybeConvertToIntset). */
 const END_STORE_INTER = 2;
 
 /** Installs the staged result at dst (empty or never opened: deletes dst) or drops it; the stored size. */
+/** The keyspace event of a set algebra command's STORE form. */
+export function setStoreEvent(op: number): string {
+  return op === INTER ? 'sinterstore' : op === DIFF ? 'sdiffstore' : 'sunionstore';
+}
+
+/**
+ * Stores a computed set at dst (replacing whatever is there, no deadline) with the STORE command's
+ * keyspace event, or deletes dst when the set is empty ('del' if there was one); the stored size.
+ */
+export function storeSetResult(x: ShardExec, dst: Buffer, s: SetValue | null, event: string): number {
+  if (s === null || s.size === 0) {
+    if (deleteKey(x, dst)) notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'del', dst);
+    return 0;
+  }
+  storeValue(x, dst, s, 0);
+  notifyKeyspaceEvent(x, NOTIFY_SET, event, dst);
+  return s.size;
+}
+
 export const SET_STAGE_END = defineOp(
   'set-stage-end',
   tuple<[string, Buffer, number]>(latin1, bytes, u32),
@@ -156,14 +178,10 @@ export const SET_STAGE_END = defineOp(
     const st = staged.get(token);
     staged.delete(token);
     if (how === END_DROP) return 0;
-    if (st === undefined || st.set.size === 0) {
-      deleteKey(x, dst);
-      return 0;
-    }
+    if (st === undefined || st.set.size === 0) return storeSetResult(x, dst, null, '');
     const s = st.set;
     if (how === END_STORE_INTER && st.onlyIntegers) s.toIntsetIfSmall(setLimits(x));
-    storeValue(x, dst, s, 0);
-    return s.size;
+    return storeSetResult(x, dst, s, how === END_STORE_INTER ? 'sinterstore' : how === END_STORE_DIFF ? 'sdiffstore' : 'sunionstore');
   },
   true,
 );
@@ -355,7 +373,7 @@ export async function storeStreamed(c: Client, dst: Buffer, sources: Source[], o
   try {
     await run(c, sources, op, sink);
     ended = true;
-    const r = await sink.end(op === INTER ? END_STORE_INTER : END_STORE);
+    const r = await sink.end(op === INTER ? END_STORE_INTER : op === DIFF ? END_STORE_DIFF : END_STORE);
     if (r instanceof OpError) return w.error(r.text);
     w.integer(r);
   } finally {

@@ -7,12 +7,14 @@
 // STREAM_MIN_MEMBERS members, streams it slice by slice (set-algebra-across.ts); the key's
 // watchers are told (modified) exactly when Redis signals it: after a member was really added or removed.
 
+import { NOTIFY_GENERIC, NOTIFY_SET } from '../config/keyspace-events.ts';
+import { notifyKeyspaceEvent } from '../server/notify.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
 import { replyInteger, replyIsError } from '../protocol/reply-reader.ts';
 import { OpError, defineOp } from '../server/shard-ops.ts';
-import { bool, bytes, nullable, num, tuple } from '../util/codec.ts';
+import { bool, bytes, latin1, nullable, num, tuple } from '../util/codec.ts';
 import { globMatch } from '../engine/glob.ts';
 import { SetValue } from '../engine/set-value.ts';
 import type { Entry } from '../engine/database.ts';
@@ -24,7 +26,7 @@ import { parseCursor } from './keyspace-scan.ts';
 import { MAX_RANDOM_REPLY, distinctIndexes, randomIndex } from './random-pick.ts';
 import { DIFF, UNION, interCard, interStore, replyInter, replyMembers, unionDiff } from './set-algebra.ts';
 import { parseScanArgs, replyEmptyScan } from './scan-args.ts';
-import { INTER, SET_VALUE, STREAM_MIN_MEMBERS, ops as streamOps, replyStreamed, setLimits, sourcesOf, storeStreamed, totalMembers } from './set-algebra-across.ts';
+import { INTER, SET_VALUE, setStoreEvent, storeSetResult, STREAM_MIN_MEMBERS, ops as streamOps, replyStreamed, setLimits, sourcesOf, storeStreamed, totalMembers } from './set-algebra-across.ts';
 
 /** SPOP: the "rebuild the remaining set" strategy once the rest is this many times smaller than the count. */
 const SPOP_MOVE_STRATEGY_MUL = 5;
@@ -50,6 +52,7 @@ function opSAdd(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   for (let i = 2; i < args.length; i++) if (s.add(keyString(args[i]), lim)) added++;
   if (found === undefined) storeValue(x, args[1], s, 0);
   else if (added > 0) modified(x, args[1]);
+  if (added > 0) notifyKeyspaceEvent(x, NOTIFY_SET, 'sadd', args[1]);
   w.integer(added);
 }
 
@@ -68,6 +71,10 @@ function opSRem(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     }
   }
   if (n > 0 && s.size > 0) modified(x, args[1]);
+  if (n > 0) {
+    notifyKeyspaceEvent(x, NOTIFY_SET, 'srem', args[1]);
+    if (s.size === 0) notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'del', args[1]);
+  }
   w.integer(n);
 }
 
@@ -152,8 +159,11 @@ function opSPop(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const i = randomIndex(s.size);
   w.bulk(s.at(i));
   s.removeAt(i);
-  if (s.size === 0) deleteKey(x, args[1]);
-  else modified(x, args[1]);
+  notifyKeyspaceEvent(x, NOTIFY_SET, 'spop', args[1]);
+  if (s.size === 0) {
+    deleteKey(x, args[1]);
+    notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'del', args[1]);
+  } else modified(x, args[1]);
 }
 
 /** Redis spopWithCountCommand (7.2): its three strategies, which decide the remaining set's encoding. */
@@ -167,10 +177,12 @@ function spopWithCount(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const size = s.size;
   const count = Number(l);
   const lim = setLimits(x);
+  notifyKeyspaceEvent(x, NOTIFY_SET, 'spop', args[1]);
   // The whole set: answered as SUNION of it would answer, then deleted.
   if (count >= size) {
     replyMembers(unionDiff([s], UNION, lim), w);
     deleteKey(x, args[1]);
+    notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'del', args[1]);
     return;
   }
   const remaining = size - count;
@@ -224,14 +236,21 @@ function opSMove(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const member = keyString(args[3]);
   if (src === dst) return w.integer(src.has(member) ? 1 : 0);
   if (!src.remove(member)) return w.integer(0);
-  if (src.size === 0) deleteKey(x, args[1]);
-  else modified(x, args[1]);
+  notifyKeyspaceEvent(x, NOTIFY_SET, 'srem', args[1]);
+  if (src.size === 0) {
+    deleteKey(x, args[1]);
+    notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'del', args[1]);
+  } else modified(x, args[1]);
   const lim = setLimits(x);
   if (dst === undefined) {
     const created = SetValue.create(member, 1, lim);
     created.add(member, lim);
     storeValue(x, args[2], created, 0);
-  } else if (dst.add(member, lim)) modified(x, args[2]);
+    notifyKeyspaceEvent(x, NOTIFY_SET, 'sadd', args[2]);
+  } else if (dst.add(member, lim)) {
+    modified(x, args[2]);
+    notifyKeyspaceEvent(x, NOTIFY_SET, 'sadd', args[2]);
+  }
   w.integer(1);
 }
 
@@ -288,22 +307,15 @@ export const SET_GET = defineOp('set-get', bytes, nullable(SET_VALUE), (x, key) 
   return s === undefined ? null : s.clone();
 });
 
-/** Stores a computed set at dst (replacing whatever is there, no deadline) or deletes dst when empty; the stored size. */
-function storeResult(x: ShardExec, dst: Buffer, s: SetValue | null): number {
-  if (s === null || s.size === 0) {
-    deleteKey(x, dst);
-    return 0;
-  }
-  storeValue(x, dst, s, 0);
-  return s.size;
-}
-
-/** Stores a set computed on the connection thread at dst (null or empty: deletes dst; the set is handed over); the stored size. */
-export const SET_STORE = defineOp('set-store', tuple<[Buffer, SetValue | null]>(bytes, nullable(SET_VALUE)), num, (x, [dst, s]) => storeResult(x, dst, s), true);
+/**
+ * Stores a set computed on the connection thread at dst (null or empty: deletes dst; the set is
+ * handed over) with the STORE command's keyspace event; the stored size.
+ */
+export const SET_STORE = defineOp('set-store', tuple<[Buffer, SetValue | null, string]>(bytes, nullable(SET_VALUE), latin1), num, (x, [dst, s, event]) => storeSetResult(x, dst, s, event), true);
 
 /** Stores a result computed on the connection thread on dst's shard. */
-async function storeRemote(c: Client, dst: Buffer, s: SetValue | null, w: ReplyWriter): Promise<void> {
-  const r = await c.coord.opForKey(dst, SET_STORE, [dst, s]);
+async function storeRemote(c: Client, dst: Buffer, s: SetValue | null, op: number, w: ReplyWriter): Promise<void> {
+  const r = await c.coord.opForKey(dst, SET_STORE, [dst, s, setStoreEvent(op)]);
   if (r instanceof OpError) return w.error(r.text);
   w.integer(r);
 }
@@ -337,12 +349,12 @@ async function multiSInter(c: Client, args: Buffer[], w: ReplyWriter): Promise<v
 /** SINTERSTORE destination key [key ...] */
 function opSInterStore(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const sets = localSets(x, args.slice(2), w);
-  if (sets !== false) w.integer(storeResult(x, args[1], interStore(sets, setLimits(x))));
+  if (sets !== false) w.integer(storeSetResult(x, args[1], interStore(sets, setLimits(x)), 'sinterstore'));
 }
 
 async function multiSInterStore(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
   const sets = await setsAcross(c, args.slice(2), args[1], INTER, w);
-  if (sets !== null) await storeRemote(c, args[1], interStore(sets, setLimits(c)), w);
+  if (sets !== null) await storeRemote(c, args[1], interStore(sets, setLimits(c)), INTER, w);
 }
 
 /** SINTERCARD's keys and LIMIT, parsed as Redis does; null after an error reply. */
@@ -393,7 +405,7 @@ function unionDiffHere(x: ShardExec, args: Buffer[], w: ReplyWriter, op: number,
   const sets = localSets(x, args.slice(store ? 2 : 1), w);
   if (sets === false) return;
   const result = unionDiff(sets, op, setLimits(x));
-  if (store) w.integer(storeResult(x, args[1], result));
+  if (store) w.integer(storeSetResult(x, args[1], result, setStoreEvent(op)));
   else replyMembers(result, w);
 }
 
@@ -401,7 +413,7 @@ async function unionDiffAcross(c: Client, args: Buffer[], w: ReplyWriter, op: nu
   const sets = await setsAcross(c, args.slice(store ? 2 : 1), store ? args[1] : null, op, w);
   if (sets === null) return;
   const result = unionDiff(sets, op, setLimits(c));
-  if (store) await storeRemote(c, args[1], result, w);
+  if (store) await storeRemote(c, args[1], result, op, w);
   else replyMembers(result, w);
 }
 

@@ -9,6 +9,8 @@
 // converted to the skiplist encoding, as Redis does (even for SORT_RO). A STORE with an empty result
 // deletes the destination.
 
+import { NOTIFY_GENERIC, NOTIFY_LIST } from '../config/keyspace-events.ts';
+import { notifyKeyspaceEvent } from '../server/notify.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
@@ -66,7 +68,7 @@ function resolveHere(x: ShardExec, p: Pattern, element: Buffer): Buffer | null {
 /** Stores the result as a list at dst (replacing any value and deadline), or deletes dst when empty; the count. */
 function storeList(x: ShardExec, dst: Buffer, values: (Buffer | null)[]): number {
   if (values.length === 0) {
-    deleteKey(x, dst);
+    if (deleteKey(x, dst)) notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'del', dst);
     return 0;
   }
   // Redis 7.2 builds a quicklist, then lets the result become a listpack if it fits (LIST_CONV_AUTO).
@@ -75,6 +77,7 @@ function storeList(x: ShardExec, dst: Buffer, values: (Buffer | null)[]): number
   for (const v of values) list.push(v ?? NO_FIELD, false);
   list.shrinkFor(fill, false);
   storeValue(x, dst, list, 0);
+  notifyKeyspaceEvent(x, NOTIFY_LIST, 'sortstore', dst);
   return values.length;
 }
 

@@ -8,6 +8,8 @@
 // shard serves its waiters one at a time, each from the group's last ID as it is then, so an entry
 // goes to exactly one of a group's blocked readers, in the order they blocked.
 
+import { NOTIFY_STREAM } from '../config/keyspace-events.ts';
+import { notifyKeyspaceEvent } from '../server/notify.ts';
 import { ReplyWriter as Writer, type ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
@@ -194,6 +196,7 @@ function xgroupCreate(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const g = groupsOf(s, true)!.create(keyString(args[3]), id, p.entriesRead);
   if (g === null) return w.error('BUSYGROUP Consumer Group name already exists');
   s.groupsResized();
+  notifyKeyspaceEvent(x, NOTIFY_STREAM, 'xgroup-create', args[2]);
   w.ok();
 }
 
@@ -213,6 +216,7 @@ function xgroupSetId(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   }
   g.lastId = id;
   g.entriesRead = p.entriesRead;
+  notifyKeyspaceEvent(x, NOTIFY_STREAM, 'xgroup-setid', args[2]);
   w.ok();
 }
 
@@ -226,6 +230,7 @@ function xgroupDestroy(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   s.groupsResized();
   // Readers blocked on the group get NOGROUP (Redis signals the key as ready).
   x.db.onKeyReady?.(args[2]);
+  notifyKeyspaceEvent(x, NOTIFY_STREAM, 'xgroup-destroy', args[2]);
   w.integer(1);
 }
 
@@ -234,7 +239,10 @@ function xgroupCreateConsumer(x: ShardExec, args: Buffer[], w: ReplyWriter): voi
   const p = xgroupPrelude(x, args, w, 'OTHER');
   if (p === null) return;
   const created = p.g!.createConsumer(keyString(args[4]), x.now);
-  if (created !== null) p.s!.groupsResized();
+  if (created !== null) {
+    p.s!.groupsResized();
+    notifyKeyspaceEvent(x, NOTIFY_STREAM, 'xgroup-createconsumer', args[2]);
+  }
   w.integer(created === null ? 0 : 1);
 }
 
@@ -246,6 +254,7 @@ function xgroupDelConsumer(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (c === undefined) return w.integer(0);
   const pending = p.g!.deleteConsumer(c);
   p.s!.groupsResized();
+  notifyKeyspaceEvent(x, NOTIFY_STREAM, 'xgroup-delconsumer', args[2]);
   w.integer(pending);
 }
 
@@ -376,6 +385,25 @@ const scratch = new Writer();
  * (`gt` an ID: the consumer's own pending entries after it), for `>` when an entry is past the
  * group's last ID (delivered, the group advanced); false, with nothing written or changed, otherwise.
  */
+/** Whether XREADGROUP's consumer exists in g already. */
+function knownConsumer(g: ConsumerGroup, r: ReadArgs): boolean {
+  return g.consumer(keyString(r.consumer), null) !== undefined;
+}
+
+/** Redis's xgroup-createconsumer event on key when serving g created XREADGROUP's consumer. */
+function consumerCreatedEvent(x: ShardExec, key: Buffer, g: ConsumerGroup, r: ReadArgs): void {
+  if (knownConsumer(g, r)) notifyKeyspaceEvent(x, NOTIFY_STREAM, 'xgroup-createconsumer', key);
+}
+
+/** g's consumer `name` (seen now), created if missing with Redis's xgroup-createconsumer event on key. */
+function consumerOrNewEvent(x: ShardExec, key: Buffer, g: ConsumerGroup, name: string, now: number): Consumer {
+  const c = g.consumer(name, now);
+  if (c !== undefined) return c;
+  const created = g.createConsumer(name, now)!;
+  notifyKeyspaceEvent(x, NOTIFY_STREAM, 'xgroup-createconsumer', key);
+  return created;
+}
+
 function serveStream(s: Stream, g: ConsumerGroup, key: Buffer, gt: StreamId, r: ReadArgs, now: number, w: ReplyWriter): boolean {
   scratch.resp = w.resp;
   let n: number;
@@ -436,7 +464,10 @@ function xreadgroup(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     const mark = w.mark();
     if (w.resp === 3) w.map(1);
     else w.array(1);
-    if (!serveStream(checkedStream, checkedGroup, key, gt, r, x.now, w)) {
+    const known = knownConsumer(checkedGroup, r);
+    const served = serveStream(checkedStream, checkedGroup, key, gt, r, x.now, w);
+    if (!known) consumerCreatedEvent(x, key, checkedGroup, r);
+    if (!served) {
       w.truncate(mark);
       w.nullArray();
     }
@@ -455,7 +486,10 @@ function xreadgroup(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   for (let i = 0; i < r.streams; i++) {
     const key = args[r.streamsAt + i];
     const s = x.db.lookup(key, x.now)!.value as Stream;
-    if (serveStream(s, groupsOf(s, false)!.get(keyString(r.group))!, key, ids[i], r, x.now, tmp)) served++;
+    const g = groupsOf(s, false)!.get(keyString(r.group))!;
+    const known = knownConsumer(g, r);
+    if (serveStream(s, g, key, ids[i], r, x.now, tmp)) served++;
+    if (!known) consumerCreatedEvent(x, key, g, r);
   }
   if (served === 0) return w.nullArray();
   if (w.resp === 3) w.map(served);
@@ -760,7 +794,7 @@ function xclaim(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     if (force && n === null) n = g.forceNack(id, now);
     if (n === null) continue;
     if (n.owner !== null && minIdle !== 0 && now - n.time < minIdle) continue;
-    consumer ??= g.consumerOrNew(name, now);
+    consumer ??= consumerOrNewEvent(x, args[1], g, name, now);
     g.moveTo(n, consumer);
     n.time = deliveryTime;
     if (retryCount >= 0) n.count = retryCount;
@@ -822,7 +856,7 @@ function xautoclaim(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
       continue;
     }
     if (minIdle !== 0 && now - n.time < minIdle) continue;
-    consumer ??= g.consumerOrNew(name, now);
+    consumer ??= consumerOrNewEvent(x, args[1], g, name, now);
     g.moveTo(n, consumer);
     n.time = now;
     if (!justId) n.count++;

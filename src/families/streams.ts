@@ -5,6 +5,8 @@
 // write that changes a stored stream calls modified() (WATCH); an XADD to a stream that already
 // existed tells the blocking service the key is ready (a new key is signalled by Database.put).
 
+import { NOTIFY_STREAM } from '../config/keyspace-events.ts';
+import { notifyKeyspaceEvent } from '../server/notify.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { Client } from '../server/client.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
@@ -195,7 +197,8 @@ function opXAdd(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (found === undefined) storeValue(x, key, s, 0);
   else modified(x, key);
   writeStreamId(w, id);
-  if (p.trim !== null) s.trim(p.trim);
+  notifyKeyspaceEvent(x, NOTIFY_STREAM, 'xadd', key);
+  if (p.trim !== null && s.trim(p.trim) > 0) notifyKeyspaceEvent(x, NOTIFY_STREAM, 'xtrim', key);
   // A new key was signalled by put(); new entries in a stream that existed wake its readers too.
   if (found !== undefined && x.db.onKeyReady !== null) x.db.onKeyReady(key);
 }
@@ -208,7 +211,10 @@ function opXTrim(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (s === undefined) return w.integer(0);
   if (s === null) return w.error(ERR_WRONGTYPE);
   const deleted = s.trim(p.trim!);
-  if (deleted > 0) modified(x, args[1]);
+  if (deleted > 0) {
+    modified(x, args[1]);
+    notifyKeyspaceEvent(x, NOTIFY_STREAM, 'xtrim', args[1]);
+  }
   w.integer(deleted);
 }
 
@@ -268,7 +274,10 @@ function opXDel(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   }
   let deleted = 0;
   for (const id of ids) if (s.delete(id)) deleted++;
-  if (deleted > 0) modified(x, args[1]);
+  if (deleted > 0) {
+    modified(x, args[1]);
+    notifyKeyspaceEvent(x, NOTIFY_STREAM, 'xdel', args[1]);
+  }
   w.integer(deleted);
 }
 
@@ -307,6 +316,7 @@ function opXSetId(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (entriesAdded !== -1) s.entriesAdded = entriesAdded;
   if (!maxDel.isZero()) s.maxDeletedEntryId = maxDel;
   modified(x, args[1]);
+  notifyKeyspaceEvent(x, NOTIFY_STREAM, 'xsetid', args[1]);
   w.ok();
 }
 

@@ -12,6 +12,8 @@ import {
   deleteKey, errInvalidExpire, isString, isWord, keyString, lookupRead, lookupWrite, modified, parseInteger, stringBytes, storeValue,
 } from './family-util.ts';
 import { replyInteger } from '../protocol/reply-reader.ts';
+import { NOTIFY_GENERIC, NOTIFY_STRING } from '../config/keyspace-events.ts';
+import { notifyKeyspaceEvent } from '../server/notify.ts';
 import { defineOp, OpError } from '../server/shard-ops.ts';
 import { bytes } from '../util/codec.ts';
 
@@ -129,6 +131,8 @@ function setGeneric(x: ShardExec, w: ReplyWriter, key: Buffer, value: Buffer, fl
   }
   if ((flags & SET_KEEPTTL) && e !== undefined) deadline = x.db.exactDeadline(keyString(key), e);
   storeValue(x, key, value, deadline, false);
+  notifyKeyspaceEvent(x, NOTIFY_STRING, 'set', key);
+  if (expire !== null) notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'expire', key);
   if (!(flags & SET_GET)) {
     if (okReply === 'one') w.integer(1);
     else w.ok();
@@ -138,6 +142,8 @@ function setGeneric(x: ShardExec, w: ReplyWriter, key: Buffer, value: Buffer, fl
 /** SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL] */
 function opSet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (args.length === 3) {
+    // The hot path: with notifications off, one test and no lookup (put replaces any value).
+    if (x.shard.notifyFlags !== 0) return setGeneric(x, w, args[1], args[2], 0, null, 'set', 'ok');
     storeValue(x, args[1], args[2], 0, false);
     w.ok();
     return;
@@ -174,6 +180,7 @@ function opGetDel(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (!isString(e.value)) return w.error(ERR_WRONGTYPE);
   replyString(w, e.value);
   deleteKey(x, args[1]);
+  notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'del', args[1]);
 }
 
 /** GETEX key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST] */
@@ -190,9 +197,16 @@ function opGetEx(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     if (deadline === -1) return;
   }
   replyString(w, e.value);
-  if ((flags & (SET_PXAT | SET_EXAT)) && deadline <= x.now) deleteKey(x, args[1]);
-  else if (expire !== null) x.db.setExpire(args[1].toString('latin1'), e, deadline);
-  else if (flags & SET_PERSIST) x.db.setExpire(args[1].toString('latin1'), e, 0);
+  if ((flags & (SET_PXAT | SET_EXAT)) && deadline <= x.now) {
+    deleteKey(x, args[1]);
+    notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'del', args[1]);
+  } else if (expire !== null) {
+    x.db.setExpire(args[1].toString('latin1'), e, deadline);
+    notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'expire', args[1]);
+  } else if ((flags & SET_PERSIST) && e.expireAt !== 0) {
+    x.db.setExpire(args[1].toString('latin1'), e, 0);
+    notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'persist', args[1]);
+  }
 }
 
 /** APPEND key value */
@@ -201,6 +215,7 @@ function opAppend(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const add = args[2];
   if (e === undefined) {
     storeValue(x, args[1], add, 0, false);
+    notifyKeyspaceEvent(x, NOTIFY_STRING, 'append', args[1]);
     return w.integer(add.length);
   }
   const v = e.value;
@@ -212,6 +227,7 @@ function opAppend(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   add.copy(next, v.length);
   e.value = next;
   modified(x, args[1]);
+  notifyKeyspaceEvent(x, NOTIFY_STRING, 'append', args[1]);
   w.integer(next.length);
 }
 
@@ -247,6 +263,7 @@ function incrDecr(x: ShardExec, key: Buffer, by: number | bigint, w: ReplyWriter
     e.value = text;
     modified(x, key);
   } else storeValue(x, key, text, 0);
+  notifyKeyspaceEvent(x, NOTIFY_STRING, 'incrby', key);
   w.integer(next);
 }
 
@@ -287,6 +304,7 @@ function opIncrByFloat(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     e.value = r.value;
     modified(x, args[1]);
   } else storeValue(x, args[1], r.value, 0);
+  notifyKeyspaceEvent(x, NOTIFY_STRING, 'incrbyfloat', args[1]);
   w.bulk(r.value);
 }
 
@@ -327,6 +345,7 @@ function opSetRange(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     const buf = Buffer.alloc(off + value.length);
     value.copy(buf, off);
     storeValue(x, args[1], buf, 0);
+    notifyKeyspaceEvent(x, NOTIFY_STRING, 'setrange', args[1]);
     return w.integer(buf.length);
   }
   const v = e.value;
@@ -345,6 +364,7 @@ function opSetRange(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   value.copy(buf, off);
   e.value = buf;
   modified(x, args[1]);
+  notifyKeyspaceEvent(x, NOTIFY_STRING, 'setrange', args[1]);
   w.integer(size);
 }
 
@@ -361,7 +381,12 @@ function opMGet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 /** MSET key value [key value ...] — the part for the keys of one shard. */
 function opMSet(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (args.length % 2 === 0) return w.error("ERR wrong number of arguments for 'mset' command");
-  for (let i = 1; i < args.length; i += 2) storeValue(x, args[i], args[i + 1], 0, false);
+  for (let i = 1; i < args.length; i += 2) {
+    // As Redis's setKey, the write lookup reclaims an expired key first (its 'expired', then 'new').
+    if (x.shard.notifyFlags !== 0) lookupWrite(x, args[i]);
+    storeValue(x, args[i], args[i + 1], 0, false);
+    notifyKeyspaceEvent(x, NOTIFY_STRING, 'set', args[i]);
+  }
   w.ok();
 }
 
@@ -371,7 +396,10 @@ function opMSetNx(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   for (let i = 1; i < args.length; i += 2) {
     if (lookupWrite(x, args[i]) !== undefined) return w.integer(0);
   }
-  for (let i = 1; i < args.length; i += 2) storeValue(x, args[i], args[i + 1], 0, false);
+  for (let i = 1; i < args.length; i += 2) {
+    storeValue(x, args[i], args[i + 1], 0, false);
+    notifyKeyspaceEvent(x, NOTIFY_STRING, 'set', args[i]);
+  }
   w.integer(1);
 }
 

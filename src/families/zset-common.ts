@@ -4,12 +4,14 @@
 // replies are Redis's addReplyDouble (%.17g, inf/-inf; a RESP3 double); an emptied sorted set is deleted
 // by whoever emptied it.
 
+import { NOTIFY_GENERIC, NOTIFY_ZSET } from '../config/keyspace-events.ts';
+import { notifyKeyspaceEvent } from '../server/notify.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { ShardExec } from '../server/command-types.ts';
 import type { Entry } from '../engine/database.ts';
 import { ZSet, type ZSetLimits } from '../engine/zset.ts';
 import { defineOp } from '../server/shard-ops.ts';
-import { bytes, num, scoredMembers, tuple, u32, type ScoredMembers } from '../util/codec.ts';
+import { bytes, latin1, num, scoredMembers, tuple, u32, type ScoredMembers } from '../util/codec.ts';
 import { formatDouble } from '../util/numbers.ts';
 import { ERR_NOT_INTEGER, ERR_WRONGTYPE, INT64_MAX, INT64_MIN, deleteKey, parseInteger, storeValue } from './family-util.ts';
 
@@ -79,16 +81,20 @@ export { INT64_MAX, INT64_MIN };
  * Stores pairs (in order) as the sorted set at `key`, replacing any value and deadline, in the
  * encoding Redis would give the result; an empty result deletes the key. Returns the member count.
  */
-export function storeSorted(x: ShardExec, key: Buffer, scores: number[], members: string[]): number {
-  if (members.length === 0) {
-    deleteKey(x, key);
-    return 0;
-  }
+export function storeSorted(x: ShardExec, key: Buffer, scores: number[], members: string[], event: string): number {
+  if (members.length === 0) return storedNothing(x, key);
   let maxLen = 0;
   for (let i = 0; i < members.length; i++) if (members[i].length > maxLen) maxLen = members[i].length;
   const listpack = fitsListpack(zsetLimits(x), members.length, maxLen);
   storeValue(x, key, ZSet.fromSorted(scores, members, listpack), 0);
+  notifyKeyspaceEvent(x, NOTIFY_ZSET, event, key);
   return members.length;
+}
+
+/** A STORE form with an empty result: deletes the destination ('del' if it existed); 0. */
+export function storedNothing(x: ShardExec, key: Buffer): number {
+  if (deleteKey(x, key)) notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'del', key);
+  return 0;
 }
 
 /**
@@ -97,14 +103,12 @@ export function storeSorted(x: ShardExec, key: Buffer, scores: number[], members
  * scores a listpack turns into 0, come out as in Redis. An empty result deletes the key. Returns the count.
  */
 export function storeAdded(x: ShardExec, key: Buffer, scores: number[], members: string[], startSkiplist: boolean): number {
-  if (members.length === 0) {
-    deleteKey(x, key);
-    return 0;
-  }
+  if (members.length === 0) return storedNothing(x, key);
   const limits = zsetLimits(x);
   const z = ZSet.empty(!startSkiplist);
   for (let i = 0; i < members.length; i++) z.add(scores[i], members[i], 0, limits);
   storeValue(x, key, z, 0);
+  notifyKeyspaceEvent(x, NOTIFY_ZSET, 'zrangestore', key);
   return z.size;
 }
 
@@ -114,13 +118,14 @@ export const STORE_ADDED_LISTPACK = 1;
 export const STORE_ADDED_SKIPLIST = 2;
 
 /**
- * Stores pairs computed elsewhere at key, built as `mode` says (see STORE_*): the last hop of a
- * cross-shard store command. The pairs are handed over. Returns the stored count.
+ * Stores pairs computed elsewhere at key, built as `mode` says (see STORE_*), raising the command's
+ * keyspace event (storeAdded's is always zrangestore): the last hop of a cross-shard store command.
+ * The pairs are handed over. Returns the stored count.
  */
 export const ZSET_STORE = defineOp(
   'zset-store',
-  tuple<[Buffer, number, ScoredMembers]>(bytes, u32, scoredMembers),
+  tuple<[Buffer, number, ScoredMembers, string]>(bytes, u32, scoredMembers, latin1),
   num,
-  (x, [key, mode, p]) => (mode === STORE_SORTED ? storeSorted(x, key, p.scores, p.members) : storeAdded(x, key, p.scores, p.members, mode === STORE_ADDED_SKIPLIST)),
+  (x, [key, mode, p, event]) => (mode === STORE_SORTED ? storeSorted(x, key, p.scores, p.members, event) : storeAdded(x, key, p.scores, p.members, mode === STORE_ADDED_SKIPLIST)),
   true,
 );

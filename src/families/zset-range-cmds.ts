@@ -257,7 +257,7 @@ async function multiZRangeStore(c: Client, args: Buffer[], w: ReplyWriter): Prom
   if (r instanceof OpError) return w.error(r.text);
   const [mode, pairs, span] = r;
   if (pairs === null) return streamRangeStore(c, args[1], args[2], span, w);
-  const stored = await c.coord.opForKey(args[1], ZSET_STORE, [args[1], mode, pairs]);
+  const stored = await c.coord.opForKey(args[1], ZSET_STORE, [args[1], mode, pairs, 'zrangestore']);
   if (stored instanceof OpError) return w.error(stored.text);
   w.integer(stored);
 }
@@ -316,11 +316,11 @@ async function streamRangeStore(c: Client, dst: Buffer, src: Buffer, [from, coun
       await nextTurn();
     }
     ended = true;
-    const r = await c.coord.opForKey(dst, ZSET_STAGE_END, [token, dst, false]);
+    const r = await c.coord.opForKey(dst, ZSET_STAGE_END, [token, dst, false, 'zrangestore']);
     if (r instanceof OpError) return w.error(r.text);
     w.integer(r);
   } finally {
-    if (!ended) await c.coord.opForKey(dst, ZSET_STAGE_END, [token, dst, true]);
+    if (!ended) await c.coord.opForKey(dst, ZSET_STAGE_END, [token, dst, true, '']);
   }
 }
 

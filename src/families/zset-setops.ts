@@ -8,6 +8,8 @@
 // per shard (ZSET_GATHER), combined on the client's thread and stored by a hop (ZSET_STORE) — or, past
 // STREAM_MIN_PAIRS pairs, streamed a slice at a time (the section at the end of this file).
 
+import { NOTIFY_ZSET } from '../config/keyspace-events.ts';
+import { notifyKeyspaceEvent } from '../server/notify.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
@@ -20,7 +22,7 @@ import { OpError, defineOp } from '../server/shard-ops.ts';
 import { bool, bytes, bytesList, latin1, list, nullable, num, scoredMembers, tuple, u32, type ScoredMembers } from '../util/codec.ts';
 import { parseDoubleArg } from '../util/numbers.ts';
 import { AT_FIRST_HOP, ERR_SYNTAX, ERR_WRONGTYPE, deleteKey, isWord, keyString, lookupRead, lookupWrite, storeValue } from './family-util.ts';
-import { STORE_SORTED, ZSET_STORE, fitsListpack, parseLong, parsePositiveLong, replyScore, storeSorted, zsetLimits } from './zset-common.ts';
+import { STORE_SORTED, ZSET_STORE, fitsListpack, storedNothing, parseLong, parsePositiveLong, replyScore, storeSorted, zsetLimits } from './zset-common.ts';
 
 /**
  * How a value of the set type takes part: any TypedValue of kind KIND_SET that lists its members (the set
@@ -280,7 +282,7 @@ function setOpShard(x: ShardExec, args: Buffer[], w: ReplyWriter, k: OpKind): vo
   if (o === null) return;
   const r = compute(sources, o, k);
   if (typeof r === 'number') return w.integer(r);
-  if (k.store) return w.integer(storeSorted(x, args[1], r.scores, r.members));
+  if (k.store) return w.integer(storeSorted(x, args[1], r.scores, r.members, k.name));
   replyResult(w, r, o);
 }
 
@@ -309,7 +311,7 @@ async function setOpMulti(c: Client, args: Buffer[], w: ReplyWriter, k: OpKind):
   const r = compute(got, o, k);
   if (typeof r === 'number') return w.integer(r);
   if (!k.store) return replyResult(w, r, o);
-  const stored = await c.coord.opForKey(args[1], ZSET_STORE, [args[1], STORE_SORTED, r]);
+  const stored = await c.coord.opForKey(args[1], ZSET_STORE, [args[1], STORE_SORTED, r, k.name]);
   if (stored instanceof OpError) return w.error(stored.text);
   w.integer(stored);
 }
@@ -588,20 +590,21 @@ function finished(x: ShardExec, st: StagedZset): ZSet {
   return ZSet.fromSorted(scores, members, true);
 }
 
-/** Installs the staged result at dst (none or empty: deletes dst), or drops it (`drop`); the stored size. */
+/**
+ * Installs the staged result at dst (none or empty: deletes dst) with the command's keyspace event,
+ * or drops it (`drop`); the stored size.
+ */
 export const ZSET_STAGE_END = defineOp(
   'zset-stage-end',
-  tuple<[string, Buffer, boolean]>(latin1, bytes, bool),
+  tuple<[string, Buffer, boolean, string]>(latin1, bytes, bool, latin1),
   num,
-  (x, [token, dst, drop]) => {
+  (x, [token, dst, drop, event]) => {
     const st = stagedZsets.get(token);
     stagedZsets.delete(token);
     if (drop) return 0;
-    if (st === undefined || st.z.size === 0) {
-      deleteKey(x, dst);
-      return 0;
-    }
+    if (st === undefined || st.z.size === 0) return storedNothing(x, dst);
     storeValue(x, dst, finished(x, st), 0);
+    notifyKeyspaceEvent(x, NOTIFY_ZSET, event, dst);
     return st.z.size;
   },
   true,
@@ -742,11 +745,11 @@ async function streamed(c: Client, keys: Buffer[], sizes: number[], o: OpOptions
         opened = true;
       });
       ended = true;
-      const r = await c.coord.opForKey(dst, ZSET_STAGE_END, [token, dst, false]);
+      const r = await c.coord.opForKey(dst, ZSET_STAGE_END, [token, dst, false, k.name]);
       if (r instanceof OpError) return w.error(r.text);
       w.integer(r);
     } finally {
-      if (!ended && opened) await c.coord.opForKey(dst, ZSET_STAGE_END, [token, dst, true]);
+      if (!ended && opened) await c.coord.opForKey(dst, ZSET_STAGE_END, [token, dst, true, '']);
     }
     return;
   }

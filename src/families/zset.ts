@@ -7,6 +7,8 @@
 // are told (modified) exactly when Redis signals it: a member added, re-scored (to a different score) or
 // removed — a ZADD/ZINCRBY that leaves every score as it was, or a removal of nothing, is no change.
 
+import { NOTIFY_GENERIC, NOTIFY_ZSET } from '../config/keyspace-events.ts';
+import { notifyKeyspaceEvent } from '../server/notify.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
@@ -107,6 +109,7 @@ export function zaddScored(x: ShardExec, args: Buffer[], first: number, stride: 
   }
   // Redis signals the key when a member was added or got a different score (also before a NaN error).
   if (existed && added + updated > 0) modified(x, key);
+  if (added + updated > 0) notifyKeyspaceEvent(x, NOTIFY_ZSET, incr ? 'zincr' : 'zadd', key);
   if (nan) return w.error(ERR_NAN);
   if (incr) {
     if (processed > 0) replyScore(w, score);
@@ -140,6 +143,7 @@ function opZRem(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     }
   }
   if (deleted > 0 && z.size > 0) modified(x, args[1]);
+  if (deleted > 0) removedEvents(x, args[1], z, 'zrem');
   w.integer(deleted);
 }
 
@@ -245,15 +249,25 @@ function opZRemRangeByRank(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (start < 0) start = 0;
   if (start > end || start >= llen) return w.integer(0);
   if (end >= llen) end = llen - 1;
-  removeRanks(x, args[1], z, start, end, w);
+  removeRanks(x, args[1], z, start, end, 'zremrangebyrank', w);
 }
 
-/** Deletes ranks start..end (none when start < 0 or end < start), the key if emptied; replies the count. */
-function removeRanks(x: ShardExec, key: Buffer, z: ZSet, start: number, end: number, w: ReplyWriter): void {
+/**
+ * Deletes ranks start..end (none when start < 0 or end < start), the key if emptied, raising `event`
+ * (and 'del') when something went; replies the count.
+ */
+function removeRanks(x: ShardExec, key: Buffer, z: ZSet, start: number, end: number, event: string, w: ReplyWriter): void {
   const n = start < 0 || end < start ? 0 : z.deleteRanks(start, end);
   if (z.size === 0) deleteKey(x, key);
   else if (n > 0) modified(x, key);
+  if (n > 0) removedEvents(x, key, z, event);
   w.integer(n);
+}
+
+/** The keyspace events of members removed from z at key: `event`, then 'del' if z is now empty (deleted). */
+function removedEvents(x: ShardExec, key: Buffer, z: ZSet, event: string): void {
+  notifyKeyspaceEvent(x, NOTIFY_ZSET, event, key);
+  if (z.size === 0) notifyKeyspaceEvent(x, NOTIFY_GENERIC, 'del', key);
 }
 
 /** ZREMRANGEBYSCORE key min max */
@@ -264,7 +278,7 @@ function opZRemRangeByScore(x: ShardExec, args: Buffer[], w: ReplyWriter): void 
   if (z === null) return;
   if (z === undefined) return w.integer(0);
   const first = z.firstInScoreRange(r);
-  removeRanks(x, args[1], z, first, first + countWhile(z, first, (_m, s) => scoreLteMax(s, r)) - 1, w);
+  removeRanks(x, args[1], z, first, first + countWhile(z, first, (_m, s) => scoreLteMax(s, r)) - 1, 'zremrangebyscore', w);
 }
 
 /** ZREMRANGEBYLEX key min max */
@@ -275,7 +289,7 @@ function opZRemRangeByLex(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   if (z === null) return;
   if (z === undefined) return w.integer(0);
   const first = z.firstInLexRange(r);
-  removeRanks(x, args[1], z, first, first + countWhile(z, first, (m) => lexLteMax(m, r)) - 1, w);
+  removeRanks(x, args[1], z, first, first + countWhile(z, first, (m) => lexLteMax(m, r)) - 1, 'zremrangebylex', w);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -294,6 +308,7 @@ function popPairs(x: ShardExec, key: Buffer, z: ZSet, max: boolean, count: numbe
   z.deleteRanks(start, start + n - 1);
   if (z.size === 0) deleteKey(x, key);
   else modified(x, key);
+  if (n > 0) removedEvents(x, key, z, max ? 'zpopmax' : 'zpopmin');
 }
 
 /** Writes popped pairs: flat [m, s, ...] or nested [[m, s], ...]. */

@@ -5,6 +5,7 @@
 // remote ones); counters are per thread and summed on demand (INFO); the reply writers `out` and
 // `scratch*` hold no untaken bytes between event-loop callbacks.
 
+import { applyKeyspaceEvents } from './notify.ts';
 import { ReplyWriter } from '../protocol/reply-writer.ts';
 import { Mesh, type MeshLayout, type RemoteExecutor } from '../runtime/mesh.ts';
 import { Shard } from '../engine/shard.ts';
@@ -118,6 +119,7 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     this.shard.transactionHolds = (db, key) => !locks.idle && locks.holds(db, key);
     this.exec = { worker: this, shard: this.shard, db: this.shard.dbs[0], dbIndex: 0, now: 0, noTouch: false };
     this.applyMemoryConfig();
+    applyKeyspaceEvents(this, this.shard, config.notify_keyspace_events as string);
   }
 
   // --- memory limit ------------------------------------------------------------------------------
