@@ -8,6 +8,7 @@ import { buildTable, loadSpecs, type CommandTable } from './server/command-table
 import type { CommandImpl } from './server/command-types.ts';
 import type { ShardOp } from './server/op-table.ts';
 import { PUSH_OPS } from './server/push.ts';
+import { MONITOR_OPS } from './server/monitor.ts';
 import * as strings from './families/strings.ts';
 import * as keyspace from './families/keyspace.ts';
 import * as keyspaceExpire from './families/keyspace-expire.ts';
@@ -34,9 +35,10 @@ import * as bitmaps from './families/bitmaps.ts';
 import * as streams from './families/streams.ts';
 import * as streamsRead from './families/streams-read.ts';
 import * as streamGroups from './families/stream-groups.ts';
+import * as monitor from './families/monitor.ts';
 
 /** Operations of the server layer itself (not of a family). */
-const SERVER_OPS: ShardOp<any, any>[] = [...PUSH_OPS];
+const SERVER_OPS: ShardOp<any, any>[] = [...PUSH_OPS, ...MONITOR_OPS];
 
 interface Family {
   commands: Record<string, CommandImpl>;
@@ -47,6 +49,7 @@ interface Family {
 export const FAMILIES: Record<string, Family> = {
   strings, keyspace, keyspaceExpire, keyspaceScan, keyspaceFlush, keyspaceMove, keyspaceObject, clientCommands, server, info, config, commandDocs, multiExec, lists, hashes, sets, zset, blockingCommands, sort, memory,
   hyperloglog, geo, bitmaps, streams, streamsRead, streamGroups,
+  monitor,
 };
 
 export function buildServerTable(): CommandTable {
