@@ -5,6 +5,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
 import { RawClient, REDIS_AVAILABLE, SKIP_NO_REDIS, startDamselfly, startRedis, stopChecked, type Arg, type ServerHandle } from '../../test/harness.ts';
 
 const END = '__end__';
@@ -209,6 +210,29 @@ describe('MONITOR (differential)', { skip: REDIS_AVAILABLE ? false : SKIP_NO_RED
     const want = await session(redis.port);
     assert.match(want, /"AUTH" "\(redacted\)"/);
     assert.equal(await session(two.port), want);
+  });
+
+  it("ioredis's monitor() parses the lines (time, arguments, source, database)", async () => {
+    const monitor = await new Redis({ port: two.port, lazyConnect: true }).monitor();
+    const client = new Redis({ port: two.port });
+    const seen: { time: string; args: string[]; source: string; database: string }[] = [];
+    const done = new Promise<void>((resolve) =>
+      monitor.on('monitor', (time: string, args: string[], source: string, database: string) => {
+        seen.push({ time, args, source, database });
+        if (args[0] === 'echo' && args[1] === END) resolve();
+      }),
+    );
+    await client.select(4);
+    await client.set('io key', 'a "b"');
+    await client.echo(END);
+    await done;
+    const set = seen.find((e) => e.args[0] === 'set')!;
+    assert.deepEqual(set.args, ['set', 'io key', 'a "b"']);
+    assert.equal(set.database, '4');
+    assert.match(set.time, /^\d+\.\d{6}$/);
+    assert.match(set.source, /^127\.0\.0\.1:\d+$/);
+    monitor.disconnect();
+    client.disconnect();
   });
 
   it('a monitor that disconnects leaves the others working', async () => {
