@@ -72,6 +72,7 @@ const ONE_CLIENT: Arg[][] = [
   ['SET', '{t}a', '1'],
   ['INCR', '{t}a'],
   ['SET', 'other', '2'],
+  ['MGET', 'other', '{t}a', 'k'], // keys on several shards: run through its client-side path
   ['GET', 'other'],
   ['EXEC'],
   ['MULTI'],
@@ -103,7 +104,13 @@ const ONE_CLIENT: Arg[][] = [
   ['PING'],
   ['SELECT', '0'],
   ['RESET'],
-  ['DEL', 'k', 'a', '{t}a', 'other'],
+  ['MSET', 'a', '1', 'b'], // refused by the handler (after the arity check): shown
+  ['MSET', 'a', '1', 'b', '2', 'c', '3'], // keys on several shards
+  ['MGET', 'a', 'b', 'c'],
+  ['RENAME', 'a', 'zz'], // multi-hop
+  ['RENAME', 'nokey', 'x'], // ERR no such key: shown
+  ['BLPOP', 'empty', '0.01'], // times out: shown once
+  ['DEL', 'k', 'a', 'b', 'c', 'zz', '{t}a', 'other'],
   ['RPUSH', 'l', 'a'],
   ['BLPOP', 'l', '0'],
   ['DEL', 'l'],
