@@ -59,6 +59,21 @@ describe('MONITOR (in process)', () => {
     assert.equal(lines(m.sock.replies())[49], `+T [0 ${b.conn.addr}] "ECHO" "49"`);
   });
 
+  it('a monitor with CLIENT REPLY OFF gets no lines until ON, as in Redis', async () => {
+    const rig = makeRig(2);
+    const m = rig.client(0);
+    m.send(['MONITOR'], ['CLIENT', 'REPLY', 'OFF']);
+    await rig.settle(() => m.sock.replies().length >= 1);
+    const c = rig.client(1);
+    c.send(['SET', 'hidden', '1']);
+    await rig.settle(() => c.sock.replies().length >= 1);
+    await rig.settle(); // every line of the SET delivered (or dropped)
+    m.send(['CLIENT', 'REPLY', 'ON']);
+    c.send(['ECHO', 'seen']);
+    await rig.settle(() => lines(m.sock.replies()).some((l) => l.includes('"seen"')));
+    assert.deepEqual(lines(m.sock.replies()), [`+T [0 ${m.conn.addr}] "CLIENT" "REPLY" "ON"`, `+T [0 ${c.conn.addr}] "ECHO" "seen"`]);
+  });
+
   it('a monitor that disconnects or RESETs is forgotten by every thread', async () => {
     const rig = makeRig(2);
     const m1 = rig.client(0);

@@ -25,6 +25,8 @@ export interface MonitorHost {
 
 /** A monitoring client as the hub sees it (Client): it takes pushes (the same bytes in RESP2 and RESP3). */
 export interface MonitorReceiver {
+  /** CLIENT REPLY OFF: Redis writes it no line either (a line is a reply, not a push, to Redis). */
+  readonly replyOff: boolean;
   push(frame: { readonly resp2: Buffer; readonly resp3: Buffer }): boolean;
 }
 
@@ -96,7 +98,7 @@ export class MonitorHub {
     if (this.local.size === 0) return;
     const b = Buffer.from(lines, 'latin1');
     const frame = { resp2: b, resp3: b };
-    for (const m of this.local) m.push(frame);
+    for (const m of this.local) if (!m.replyOff) m.push(frame);
   }
 
   /** Sends this turn's lines: one push per local monitor, one operation per other thread with monitors. */
