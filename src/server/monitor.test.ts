@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeRig } from '../../test/inproc.ts';
 import { monitorLine, quoteRepr } from './monitor.ts';
+import { peerId } from './connection.ts';
 
 /** The lines a monitor received, without timestamps. */
 function lines(replies: string[]): string[] {
@@ -16,6 +17,8 @@ describe('MONITOR (in process)', () => {
   it('quotes arguments as sdscatrepr and formats the line as replicationFeedMonitors', () => {
     assert.equal(quoteRepr(Buffer.from('a"b\\c\n\r\t\x07\x08\x00\x7f\xff ~', 'latin1')), '"a\\"b\\\\c\\n\\r\\t\\a\\b\\x00\\x7f\\xff ~"');
     assert.equal(monitorLine(1_700_000_000_000_042, 3, '127.0.0.1:5000', [Buffer.from('AUTH'), Buffer.from('pw')], [1]), '+1700000000.000042 [3 127.0.0.1:5000] "AUTH" "(redacted)"\r\n');
+    // Addresses as Redis's anetFormatAddr (CLIENT LIST's addr too).
+    assert.deepEqual([peerId('::1', 5), peerId('::ffff:10.0.0.1', 6), peerId('127.0.0.1', 7)], ['[::1]:5', '10.0.0.1:6', '127.0.0.1:7']);
   });
 
   it('shows commands of clients on both threads, each thread in its order, after the +OK', async () => {
