@@ -219,6 +219,22 @@ describe('MONITOR (differential)', { skip: REDIS_AVAILABLE ? false : SKIP_NO_RED
     assert.equal(await session(two.port), want);
   });
 
+  it('CLIENT LIST flags: O for a monitor, x for a client in MULTI', async () => {
+    const flags = async (port: number): Promise<string[]> => {
+      const m = await openMonitor(port, 2);
+      const t = await RawClient.connect(port);
+      await t.call(['MULTI']);
+      const admin = await RawClient.connect(port);
+      const list = await admin.callText(['CLIENT', 'LIST']);
+      const out = [m, t, admin].map((c) => new RegExp(`addr=${addrOf(c)} .*? flags=(\\S+)`).exec(list)![1]);
+      for (const c of [m, t, admin]) c.close();
+      return out;
+    };
+    const want = await flags(redis.port);
+    assert.deepEqual(want, ['O', 'x', 'N']);
+    assert.deepEqual(await flags(two.port), want);
+  });
+
   it("ioredis's monitor() parses the lines (time, arguments, source, database)", async () => {
     const monitor = await new Redis({ port: two.port, lazyConnect: true }).monitor();
     const client = new Redis({ port: two.port });

@@ -291,6 +291,6 @@ export abstract class Client {
 
   /** The CLIENT LIST flags of this state ('N' for none). */
   protected flagLetters(closing: boolean): string {
-    return (this.isMonitor ? 'O' : '') + (this.blockState !== null ? 'b' : '') + (closing || this.killed ? 'A' : '') + (this.noEvict ? 'e' : '') + (this.noTouch ? 'T' : '') || 'N';
+    return (this.isMonitor ? 'O' : '') + (this.multi !== null ? 'x' : '') + (this.blockState !== null ? 'b' : '') + (closing || this.killed ? 'A' : '') + (this.noEvict ? 'e' : '') + (this.noTouch ? 'T' : '') || 'N';
   }
 }
