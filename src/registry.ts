@@ -11,6 +11,7 @@ import { PUSH_OPS } from './server/push.ts';
 import { PUBSUB_OPS, publish } from './server/pubsub.ts';
 import { setKeyspacePublisher } from './server/notify.ts';
 import type { ShardWorker } from './server/shard-worker.ts';
+import { MONITOR_OPS } from './server/monitor.ts';
 import * as strings from './families/strings.ts';
 import * as keyspace from './families/keyspace.ts';
 import * as keyspaceExpire from './families/keyspace-expire.ts';
@@ -38,9 +39,10 @@ import * as streams from './families/streams.ts';
 import * as streamsRead from './families/streams-read.ts';
 import * as streamGroups from './families/stream-groups.ts';
 import * as pubsub from './families/pubsub.ts';
+import * as monitor from './families/monitor.ts';
 
 /** Operations of the server layer itself (not of a family). */
-const SERVER_OPS: ShardOp<any, any>[] = [...PUSH_OPS, ...PUBSUB_OPS];
+const SERVER_OPS: ShardOp<any, any>[] = [...PUSH_OPS, ...PUBSUB_OPS, ...MONITOR_OPS];
 
 interface Family {
   commands: Record<string, CommandImpl>;
@@ -51,7 +53,7 @@ interface Family {
 export const FAMILIES: Record<string, Family> = {
   strings, keyspace, keyspaceExpire, keyspaceScan, keyspaceFlush, keyspaceMove, keyspaceObject, clientCommands, server, info, config, commandDocs, multiExec, lists, hashes, sets, zset, blockingCommands, sort, memory,
   hyperloglog, geo, bitmaps, streams, streamsRead, streamGroups,
-  pubsub,
+  pubsub, monitor,
 };
 
 // Keyspace notifications go out through Pub/Sub (notify.ts cannot import pubsub.ts: a cycle).

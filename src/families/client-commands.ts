@@ -40,6 +40,9 @@ function checkPassword(c: Client, user: Buffer, pass: Buffer): boolean {
 /** AUTH [username] password */
 function auth(c: Client, args: Buffer[], w: ReplyWriter): void {
   if (args.length > 3) return w.error(ERR_SYNTAX);
+  // Monitors see "(redacted)" in place of the credentials (Redis redacts them first thing).
+  c.redactArgument(1);
+  if (args.length === 3) c.redactArgument(2);
   let user: Buffer = Buffer.from('default');
   let pass = args[1];
   if (args.length === 2) {
@@ -76,6 +79,8 @@ function hello(c: Client, args: Buffer[], w: ReplyWriter): void {
   for (let j = next; j < args.length; j++) {
     const more = args.length - 1 - j;
     if (isWord(args[j], 'AUTH') && more >= 2) {
+      c.redactArgument(j + 1);
+      c.redactArgument(j + 2);
       user = args[j + 1];
       pass = args[j + 2];
       j += 2;
@@ -133,6 +138,7 @@ function quit(c: Client, _args: Buffer[], w: ReplyWriter): void {
 
 /** RESET */
 function reset(c: Client, _args: Buffer[], w: ReplyWriter): void {
+  c.stopMonitoring();
   c.multi = null;
   c.leaveSubscriptions();
   c.coord.dropWatches();

@@ -198,6 +198,10 @@ export abstract class Client {
   capture: CapturedReply | null = null;
   /** The client is gone: nothing more is read or written. */
   closed = false;
+  /** MONITOR: this client receives a line for every command executed (and sends no keyspace command). */
+  isMonitor = false;
+  /** Arguments of the running command hidden from monitors (redactArgument), or null. */
+  redactedArgs: number[] | null = null;
   /** The command being dispatched (what a fan-out is counted as in the command stats). */
   current: Command | null = null;
   /** This client's transactions and cross-shard steps. */
@@ -226,6 +230,23 @@ export abstract class Client {
     this.id = id;
     this.authenticated = worker.config.requirepass === '';
     this.coord = new Coordinator(this);
+  }
+
+  /**
+   * Shows argument `i` of the running command to monitors as "(redacted)" (AUTH's password...), as
+   * Redis's redactClientCommandArgument. Nothing to do while nobody monitors.
+   */
+  redactArgument(i: number): void {
+    if (!this.worker.monitoring) return;
+    if (this.redactedArgs === null) this.redactedArgs = [i];
+    else this.redactedArgs.push(i);
+  }
+
+  /** Leaves MONITOR mode (RESET, disconnecting). */
+  stopMonitoring(): void {
+    if (!this.isMonitor) return;
+    this.isMonitor = false;
+    this.worker.monitors.remove(this);
   }
 
   setAuthenticated(v: boolean): void {
@@ -267,6 +288,8 @@ export abstract class Client {
   abstract close(): void;
   /** The client is gone or sent its last byte: a blocking command must not start waiting. */
   abstract get inputGone(): boolean;
+  /** The peer's ip:port (CLIENT LIST's addr, MONITOR lines). */
+  abstract readonly addr: string;
   /** CLIENT LIST / CLIENT INFO line. */
   abstract describe(now: number): string;
 
@@ -278,6 +301,7 @@ export abstract class Client {
     this.multi = null;
     if (this.watchShards.size > 0) this.coord.dropWatches();
     this.leaveSubscriptions();
+    this.stopMonitoring();
   }
 
   /** Leaves every channel, pattern and shard channel without confirmations (gone, or RESET). */
@@ -289,6 +313,6 @@ export abstract class Client {
 
   /** The CLIENT LIST flags of this state ('N' for none). */
   protected flagLetters(closing: boolean): string {
-    return (this.subs !== null ? 'P' : '') + (this.blockState !== null ? 'b' : '') + (closing || this.killed ? 'A' : '') + (this.noEvict ? 'e' : '') + (this.noTouch ? 'T' : '') || 'N';
+    return (this.isMonitor ? 'O' : '') + (this.subs !== null ? 'P' : '') + (this.multi !== null ? 'x' : '') + (this.blockState !== null ? 'b' : '') + (closing || this.killed ? 'A' : '') + (this.noEvict ? 'e' : '') + (this.noTouch ? 'T' : '') || 'N';
   }
 }

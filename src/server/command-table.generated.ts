@@ -142,6 +142,7 @@ export type CommandName =
   | 'memory|stats'
   | 'memory|usage'
   | 'mget'
+  | 'monitor'
   | 'move'
   | 'mset'
   | 'msetnx'
@@ -513,6 +514,7 @@ export const COMMANDS: readonly GeneratedCommand[] = ([
   ['memory|usage', FLAG_READONLY, 0],
   ['memory', 0, 0],
   ['mget', FLAG_READONLY | FLAG_FAST, 0],
+  ['monitor', FLAG_ADMIN | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
   ['move', FLAG_WRITE | FLAG_FAST, 0],
   ['mset', FLAG_WRITE | FLAG_DENYOOM, 0],
   ['msetnx', FLAG_WRITE | FLAG_DENYOOM, 0],

@@ -79,8 +79,8 @@ export class Connection extends Client {
     // Until replies have come back, each one in flight is taken to be 1/64 of the pause bound: a
     // client's first burst is at most 64 requests if its replies may be big (then the average decides).
     this.replies.slotBytesAvg = (worker.config.client_output_buffer_pause as number) / 64;
-    this.addr = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`.replace(/^::ffff:/, '');
-    this.laddr = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`.replace(/^::ffff:/, '');
+    this.addr = peerId(socket.remoteAddress, socket.remotePort);
+    this.laddr = peerId(socket.localAddress, socket.localPort);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.onClose());
@@ -416,4 +416,10 @@ export class Connection extends Client {
       `resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer} thread=${this.worker.index}`
     );
   }
+}
+
+/** ip:port as Redis writes it (anetFormatAddr): an IPv6 address in brackets; IPv4-mapped ones as IPv4. */
+export function peerId(ip: string | undefined, port: number | undefined): string {
+  const a = (ip ?? '?').replace(/^::ffff:/, '');
+  return `${a.includes(':') ? `[${a}]` : a}:${port ?? 0}`;
 }

@@ -10,7 +10,7 @@ import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import { keySlot, shardOfKey, shardOfSlot } from '../runtime/slots.ts';
 import type { CapturedReply, Client, MultiState, QueuedCommand } from './client.ts';
 import { CapturedReply as Captured } from './client.ts';
-import { Command, CommandTable, FACT_PUSH_REPLY, FACT_RUN_IN_MULTI, FACT_RUNS_QUEUE, FACT_SETS_REPLY_MODE, FACT_SUBSCRIBED_MODE, FLAG_NO_MULTI, FLAG_NOAUTH } from './command-table.ts';
+import { Command, CommandTable, FACT_PUSH_REPLY, FACT_RUN_IN_MULTI, FACT_RUNS_QUEUE, FACT_SETS_REPLY_MODE, FACT_SUBSCRIBED_MODE, FLAG_MAY_REPLICATE, FLAG_NO_MULTI, FLAG_NOAUTH, FLAG_READONLY, FLAG_WRITE } from './command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART } from '../runtime/request-flags.ts';
 import { allOn } from './coordinator.ts';
 import { ERR_OOM } from './memory-gate.ts';
@@ -38,13 +38,20 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
   // maxmemory: while a shard is over its limit, denyoom commands for its keys (in MULTI: anything but
   // EXEC, DISCARD, QUIT, RESET) are refused before they run or queue, as Redis's processCommand does.
   if (worker.gate.pressure && worker.gate.refuses(cmd, args, worker.n, queuedForGate(c, cmd))) {
-    reject(c, cmd, w, ERR_OOM);
+    reject(c, cmd, w, ERR_OOM, args);
     if (skipThis || c.replyOff) w.truncate(mark);
     return;
   }
-  // A RESP2 client in subscribed mode may only (un)subscribe, PING, QUIT and RESET (RESP3: anything).
+  // A RESP2 client in subscribed mode may only (un)subscribe, PING, QUIT and RESET (RESP3: anything);
+  // checked before the monitor's keyspace refusal, as Redis's processCommand does.
   if (c.subs !== null && c.resp === 2 && !cmd.hasFact(FACT_SUBSCRIBED_MODE)) {
     reject(c, cmd, w, `ERR Can't execute '${cmd.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+    if (skipThis || c.replyOff) w.truncate(mark);
+    return;
+  }
+  // A monitor may not touch the keyspace (Redis's check for replicas, which monitors are).
+  if (worker.monitoring && c.isMonitor && cmd.hasFlag(KEYSPACE_FLAGS)) {
+    reject(c, cmd, w, "ERR Replica can't interact with the keyspace");
     if (skipThis || c.replyOff) w.truncate(mark);
     return;
   }
@@ -64,7 +71,7 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
       route(c, cmd, args, w, mark);
     } else if (impl.connAsync !== undefined) {
       const bw = worker.newWriter(c.resp);
-      awaitBarrier(c, cmd, impl.connAsync(c, args, bw), bw);
+      awaitBarrier(c, cmd, args, impl.connAsync(c, args, bw), bw);
     } else {
       worker.beginCall();
       impl.conn!(c, args, w);
@@ -89,6 +96,9 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
     if (c.queuedReplies > queued) c.discardLastReply();
     else w.truncate(mark);
   }
+  // Monitors see it once it ran (SELECT shows its new database), EXEC once its queue ran (awaitBarrier);
+  // a monitor's own command's line follows its reply at once, as in Redis.
+  if (worker.monitoring && !cmd.hasFact(FACT_RUNS_QUEUE)) worker.monitors.command(c, cmd, args, c.isMonitor);
 }
 
 /**
@@ -127,11 +137,11 @@ function resolve(c: Client, args: Buffer[], w: ReplyWriter, argc = args.length):
   }
   const arity = cmd.arity;
   if ((arity > 0 && arity !== argc) || argc < -arity) {
-    reject(c, cmd, w, `ERR wrong number of arguments for '${cmd.name}' command`);
+    reject(c, cmd, w, `ERR wrong number of arguments for '${cmd.name}' command`, args);
     return null;
   }
   if (!c.authenticated && !cmd.hasFlag(FLAG_NOAUTH)) {
-    reject(c, cmd, w, 'NOAUTH Authentication required.');
+    reject(c, cmd, w, 'NOAUTH Authentication required.', args);
     return null;
   }
   return cmd;
@@ -189,7 +199,7 @@ function route(c: Client, cmd: Command, args: Buffer[], w: ReplyWriter, mark: nu
 function runSpanning(c: Client, cmd: Command, args: Buffer[], keys: number[], w: ReplyWriter): void {
   if (typeof cmd.impl.multi === 'function') {
     const bw = c.worker.newWriter(c.resp);
-    awaitBarrier(c, cmd, c.coord.coordinate(cmd, args, keys, bw), bw);
+    awaitBarrier(c, cmd, args, c.coord.coordinate(cmd, args, keys, bw), bw);
     return;
   }
   split(c, cmd, args, keys, w);
@@ -201,8 +211,11 @@ function split(c: Client, cmd: Command, args: Buffer[], keys: number[], w: Reply
   if (refused !== null) reject(c, cmd, w, refused);
 }
 
+/** Commands that read or write keys (what a monitor may not send). */
+const KEYSPACE_FLAGS = FLAG_READONLY | FLAG_WRITE | FLAG_MAY_REPLICATE;
+
 /** Holds the pipeline until `work` finishes; its reply (written to `writer`) takes this command's place. */
-function awaitBarrier(c: Client, cmd: Command, work: Promise<void>, writer: ReplyWriter): void {
+function awaitBarrier(c: Client, cmd: Command, args: Buffer[], work: Promise<void>, writer: ReplyWriter): void {
   const worker = c.worker;
   const p = c.addPending(worker.out);
   c.holdPipeline();
@@ -211,6 +224,8 @@ function awaitBarrier(c: Client, cmd: Command, work: Promise<void>, writer: Repl
   // first await, and may have written its whole reply by now): its reply starts at 0.
   const finish = (): void => {
     worker.recordCall(cmd, performance.now() - t0, writer, 0);
+    // EXEC's line comes after its queued commands' lines, as in Redis.
+    if (worker.monitoring && cmd.hasFact(FACT_RUNS_QUEUE)) worker.monitors.command(c, cmd, args);
     // The pipeline behind the barrier resumes with this reply in place.
     c.resumePipeline(() => p.complete(writer.take()));
   };
@@ -229,8 +244,8 @@ function queuedForGate(c: Client, cmd: Command): QueuedCommand[] | null {
 }
 const NOTHING_QUEUED: QueuedCommand[] = [];
 
-/** Answers a refused command with `msg`, counted as Redis counts rejected calls. */
-export function reject(c: Client, cmd: Command | null, w: ReplyWriter, msg: string): void {
+/** Answers a refused command with `msg`, counted as Redis counts rejected calls (`args`: for monitors, when EXEC). */
+export function reject(c: Client, cmd: Command | null, w: ReplyWriter, msg: string, args?: Buffer[]): void {
   // A command refused while queuing (unknown, arity, auth...) makes EXEC abort, as Redis's flagTransaction.
   if (c.multi !== null) c.multi.dirty = true;
   if (cmd !== null && cmd.hasFact(FACT_RUNS_QUEUE)) {
@@ -239,6 +254,8 @@ export function reject(c: Client, cmd: Command | null, w: ReplyWriter, msg: stri
     c.multi = null;
     c.coord.dropWatches();
     msg = 'EXECABORT Transaction discarded because of: ' + (msg.startsWith('ERR ') ? msg.slice(4) : msg);
+    // Redis's execCommandAbort shows the refused EXEC to monitors, so that they see the transaction end.
+    if (c.worker.monitoring && args !== undefined) c.worker.monitors.command(c, cmd, args);
   }
   if (cmd !== null) c.worker.recordRejected(cmd);
   c.worker.countErrorCode(msg.slice(0, msg.indexOf(' ')));
@@ -299,6 +316,7 @@ export async function runQueued(c: Client, tx: Transaction, queued: MultiState):
       }
       if (target >= 0 && n > 1 && !allOn(cmd.derivedShards(args, n), target)) target = -1;
       if (target >= 0) {
+        if (worker.monitoring) worker.monitors.command(c, cmd, args);
         outstanding++;
         tx.run(target, cmd, c.db, c.resp, flags, args, false, (reply) => {
           replies[i] = reply;
@@ -310,6 +328,7 @@ export async function runQueued(c: Client, tx: Transaction, queued: MultiState):
     // A connection command, or a keyed one spanning shards: run it as the client would, its reply
     // captured (hops it makes go through tx).
     replies[i] = await runCaptured(c, cmd, args);
+    if (worker.monitoring) worker.monitors.command(c, cmd, args);
   }
   if (--outstanding === 0) allIn();
   await finished;

@@ -25,6 +25,7 @@ import { internalErrorText } from '../util/errors.ts';
 import { BlockingService } from './blocking.ts';
 import { PUBSUB_SLOTS, type WorkerShared } from '../runtime/control.ts';
 import { PubSubTables } from './pubsub-tables.ts';
+import { MonitorHub } from './monitor.ts';
 
 export type { WorkerShared } from '../runtime/control.ts';
 export { clampHz } from './stats.ts';
@@ -88,6 +89,10 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
   private readonly resultOut = new BinWriter(1024);
   /** Blocked clients: this thread's waiting clients, this shard's waiters (see blocking.ts). */
   readonly blocking: BlockingService;
+  /** True while a monitor is connected to any thread: executed commands are fed to `monitors`. */
+  monitoring = false;
+  /** MONITOR: which threads have monitors, and this thread's lines for them (monitor.ts). */
+  readonly monitors: MonitorHub;
   /** > 0 while a transaction runs an operation that does not end it: pops for waiters wait until it ends. */
   private holdServe = 0;
   /** This thread's Pub/Sub subscribers (see pubsub.ts). */
@@ -109,6 +114,7 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     config.maxmemory = resolveMaxmemory(config, totalmem());
     this.mesh = new Mesh(index, layout, this);
     this.mesh.pollWindowMs = resolvePollWindowMs(config, this.n);
+    this.monitors = new MonitorHub(this);
     this.cmdStats = new CommandStats(table.all.length);
     this.txPort = new ShardTx(this, config.dbnum as number, () => this.blocking.serveReady());
     this.tx = this.txPort.locks;

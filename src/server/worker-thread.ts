@@ -23,7 +23,8 @@ export class WorkerThread extends ShardWorker {
     const limit = (this.config.timeout as number) * 1000;
     if (limit <= 0) return;
     const now = Date.now();
-    for (const c of [...this.clients.values()]) if (now - c.lastInteraction > limit) c.close();
+    // Monitors are never idle-closed (Redis exempts replicas, which monitors are).
+    for (const c of [...this.clients.values()]) if (!c.isMonitor && now - c.lastInteraction > limit) c.close();
   }
 
   /** Listens on every configured address with SO_REUSEPORT, so all workers share the port. */
