@@ -10,6 +10,7 @@ import { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { Command } from './command-table.ts';
 import { Coordinator } from './coordinator.ts';
 import { PendingReply } from './reply-queue.ts';
+import { ClientTracking } from './tracking-table.ts';
 import type { ShardWorker } from './shard-worker.ts';
 
 /** A blocked client's wait: its claim slot; finish() ends it with a reply, cancel() claims it first. */
@@ -201,6 +202,10 @@ export abstract class Client {
   current: Command | null = null;
   /** This client's transactions and cross-shard steps. */
   readonly coord: Coordinator;
+  /** CLIENT TRACKING ON: the mode (null while off). */
+  tracking: ClientTracking | null = null;
+  /** Pub/Sub channels and patterns subscribed (a RESP2 client receives redirected invalidations only then). */
+  subscriptions = 0;
 
   /** The client-output-buffer-limit class whose limits apply to this client's output. */
   get outputClass(): OutputClass {
@@ -263,10 +268,13 @@ export abstract class Client {
     if (b !== null && !b.cancel(null)) b.finish(null);
     this.multi = null;
     if (this.watchShards.size > 0) this.coord.dropWatches();
+    if (this.tracking !== null) ClientTracking.release(this);
   }
 
   /** The CLIENT LIST flags of this state ('N' for none). */
   protected flagLetters(closing: boolean): string {
-    return (this.blockState !== null ? 'b' : '') + (closing || this.killed ? 'A' : '') + (this.noEvict ? 'e' : '') + (this.noTouch ? 'T' : '') || 'N';
+    const t = this.tracking;
+    const tracking = t === null ? '' : 't' + (t.brokenRedirect ? 'R' : '') + (t.bcast ? 'B' : '');
+    return (this.blockState !== null ? 'b' : '') + tracking + (closing || this.killed ? 'A' : '') + (this.noEvict ? 'e' : '') + (this.noTouch ? 'T' : '') || 'N';
   }
 }

@@ -22,6 +22,7 @@ import { clampHz, CommandStats, InstantMetrics, WorkerStats } from './stats.ts';
 import { BinReader, BinWriter } from '../util/codec.ts';
 import { internalErrorText } from '../util/errors.ts';
 import { BlockingService } from './blocking.ts';
+import { ShardTracking } from './tracking-table.ts';
 import type { WorkerShared } from '../runtime/control.ts';
 
 export type { WorkerShared } from '../runtime/control.ts';
@@ -86,6 +87,8 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
   private readonly resultOut = new BinWriter(1024);
   /** Blocked clients: this thread's waiting clients, this shard's waiters (see blocking.ts). */
   readonly blocking: BlockingService;
+  /** Client-side caching: which clients may cache which keys of this shard. */
+  readonly tracking: ShardTracking;
   /** > 0 while a transaction runs an operation that does not end it: pops for waiters wait until it ends. */
   private holdServe = 0;
   /** Asks the main thread to shut the process down. */
@@ -108,6 +111,7 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     this.txPort = new ShardTx(this, config.dbnum as number, () => this.blocking.serveReady());
     this.tx = this.txPort.locks;
     this.blocking = new BlockingService(this);
+    this.tracking = new ShardTracking(this, this.shard);
     this.ops = table.ops;
     this.memory = new MemoryGovernor(this.shard, index, this.n, this.gate, this.tx);
     const locks = this.tx;
@@ -269,8 +273,11 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     }
     const mark = w.mark();
     this.beginCall();
+    // NOLOOP: the tracking client whose command this is, as the peer announced it (0n: none).
+    this.tracking.writer = this.tracking.writerOfPeer[peer] ?? 0n;
     if (cmd.impl.shard !== undefined) this.runLocal(cmd, db, (flags & REQ_NO_TOUCH) !== 0, args, w);
     else w.error('ERR internal: command has no shard handler');
+    this.tracking.writer = 0n;
     if ((flags & REQ_PART) === 0) this.recordCall(cmd, -1, w, mark);
     return true;
   }
