@@ -62,6 +62,11 @@ function sendTrackingMessage(worker: WorkerThread, c: Client, frame: PushFrame):
     return;
   }
   const redirect = t.redirect;
+  if (t.redirectGone) {
+    t.brokenRedirect = true;
+    if (c.resp === 3) c.push(PushFrame.of(['tracking-redir-broken', Number(redirect)]));
+    return;
+  }
   const broken = (ok: boolean): void => {
     if (ok || c.tracking === null || c.tracking.redirect !== redirect) return;
     c.tracking.brokenRedirect = true;
@@ -110,8 +115,22 @@ const INVALIDATE = defineOp('tracking-invalidate', tuple<[string, string | null,
 ShardTracking.deliver = (from, thread, id, key, writer) => {
   const worker = from.owner as WorkerThread;
   if (thread === worker.index) deliverInvalidation(worker, id, key, writer);
-  else worker.mesh.send(thread, INVALIDATE.index, 0, 2, REQ_PART, [encodeArgs(INVALIDATE, [String(id), key, String(writer)], worker.opOut)], NO_REPLY);
+  else {
+    worker.mesh.send(thread, INVALIDATE.index, 0, 2, REQ_PART, [encodeArgs(INVALIDATE, [String(id), key, String(writer)], worker.opOut)], NO_REPLY);
+    flushSoon(from);
+  }
 };
+
+/**
+ * Sends the staged frames now unless a request is being executed here (the drain running it flushes
+ * when it ends, with that request's reply): a writer whose command ran on this thread gets its reply
+ * only after the invalidations it caused are in the other threads' rings (and their tracking clients
+ * drain the rings before running new commands). Redis has them queued before the writer's reply too.
+ */
+function flushSoon(t: ShardTracking): void {
+  const mesh = (t.owner as WorkerThread).mesh;
+  if (!mesh.executing) mesh.flushAll();
+}
 
 /** BCAST: the keys changed under each prefix this turn, to each client of the prefix (NOLOOP: not its own). */
 ShardTracking.broadcast = (from) => {
@@ -127,6 +146,7 @@ ShardTracking.broadcast = (from) => {
     }
     p.keys.clear();
   }
+  flushSoon(from);
 };
 
 function deliverBroadcast(worker: WorkerThread, id: bigint, keys: string[]): void {
@@ -269,19 +289,54 @@ function disableTracking(c: Client): void {
   c.tracking = null;
 }
 
-ClientTracking.release = (client) => disableTracking(client as Client);
+ClientTracking.release = (client) => {
+  const c = client as Client;
+  disableTracking(c);
+  const from = c.redirectedFrom;
+  if (from === null) return;
+  c.redirectedFrom = null;
+  const worker = c.worker as WorkerThread;
+  for (const [id, thread] of from) {
+    if (thread === worker.index) redirectGone(worker, id, c.id);
+    else worker.mesh.send(thread, REDIRECT_GONE.index, 0, 2, REQ_PART, [encodeArgs(REDIRECT_GONE, [String(id), String(c.id)], worker.opOut)], NO_REPLY);
+  }
+};
+
+/** On a tracker's thread: its redirect client `gone` went away. */
+function redirectGone(worker: WorkerThread, id: bigint, gone: bigint): void {
+  const t = worker.clients.get(id)?.tracking;
+  if (t !== undefined && t !== null && t.redirect === gone) t.redirectGone = true;
+}
+
+const REDIRECT_GONE = defineOp('tracking-redirect-gone', tuple<[string, string]>(latin1, latin1), none, (x, [id, gone]) => {
+  redirectGone(x.worker, BigInt(id), BigInt(gone));
+  return null;
+});
+
+/** On the redirect client's thread: tracker `id` of `thread` redirects here; false if the client is not here. */
+const REDIRECT_FROM = defineOp('tracking-redirect-from', tuple<[string, string, number]>(latin1, latin1, u32), bool, (x, [target, id, thread]) =>
+  noteRedirect(x.worker, BigInt(target), BigInt(id), thread),
+);
+
+function noteRedirect(worker: WorkerThread, target: bigint, id: bigint, thread: number): boolean {
+  const r = worker.clients.get(target);
+  if (r === undefined || r.closed) return false;
+  (r.redirectedFrom ??= new Map()).set(id, thread);
+  return true;
+}
 
 // --- commands ---------------------------------------------------------------------------------------
 
-/** Whether client `id` is on some thread (REDIRECT's check); its thread, or -1. */
-const HAS_CLIENT = defineOp('tracking-has-client', latin1, bool, (x, id) => x.worker.clients.has(BigInt(id)));
-
-async function threadOfClient(c: Client, id: bigint): Promise<number> {
+/**
+ * REDIRECT's check: finds the thread of client `target` (-1: none) and registers `c` there as
+ * redirecting to it (so that its going is told to `c`'s thread; a stale registration is harmless).
+ */
+async function threadOfRedirect(c: Client, target: bigint): Promise<number> {
   const worker = c.worker as WorkerThread;
-  if (worker.clients.has(id)) return worker.index;
+  if (noteRedirect(worker, target, c.id, worker.index)) return worker.index;
   for (let s = 0; s < worker.n; s++) {
     if (s === worker.index) continue;
-    if ((await c.coord.op(s, HAS_CLIENT, String(id))) === true) return s;
+    if ((await c.coord.op(s, REDIRECT_FROM, [String(target), String(c.id), worker.index])) === true) return s;
   }
   return -1;
 }
@@ -309,7 +364,7 @@ async function clientTracking(c: Client, args: Buffer[], w: ReplyWriter): Promis
       const v = parseInteger(args[j]);
       if (v === null) return w.error(ERR_NOT_INTEGER);
       redir = BigInt(v);
-      redirThread = redir > 0n ? await threadOfClient(c, redir) : -1;
+      redirThread = redir > 0n ? await threadOfRedirect(c, redir) : -1;
       if (redirThread < 0) return w.error('ERR The client ID you want redirect to does not exist');
     } else if (isWord(a, 'BCAST')) bcast = true;
     else if (isWord(a, 'OPTIN')) optin = true;
@@ -358,6 +413,7 @@ function enableTracking(c: Client, redir: bigint, redirThread: number, bcast: bo
   let t = c.tracking;
   if (t === null) t = c.tracking = new ClientTracking();
   t.brokenRedirect = false;
+  t.redirectGone = false;
   t.redirect = redir;
   t.redirectThread = redirThread;
   t.optin = optin;
@@ -427,4 +483,4 @@ export const commands: Record<string, CommandImpl> = {
   'client|trackinginfo': { conn: clientTrackingInfo },
 };
 
-export const ops = [REDIRECT_PUSH, INVALIDATE, BCAST_DELIVER, TRACK_KEYS, TRACKING_WRITER, PREFIXES, HAS_CLIENT];
+export const ops = [REDIRECT_PUSH, INVALIDATE, BCAST_DELIVER, TRACK_KEYS, TRACKING_WRITER, PREFIXES, REDIRECT_FROM, REDIRECT_GONE];

@@ -204,6 +204,8 @@ export abstract class Client {
   readonly coord: Coordinator;
   /** CLIENT TRACKING ON: the mode (null while off). */
   tracking: ClientTracking | null = null;
+  /** Tracking clients that REDIRECT to this one (id → thread): told when this client goes. */
+  redirectedFrom: Map<bigint, number> | null = null;
   /** Pub/Sub channels and patterns subscribed (a RESP2 client receives redirected invalidations only then). */
   subscriptions = 0;
 
@@ -268,7 +270,7 @@ export abstract class Client {
     if (b !== null && !b.cancel(null)) b.finish(null);
     this.multi = null;
     if (this.watchShards.size > 0) this.coord.dropWatches();
-    if (this.tracking !== null) ClientTracking.release(this);
+    if (this.tracking !== null || this.redirectedFrom !== null) ClientTracking.release(this);
   }
 
   /** The CLIENT LIST flags of this state ('N' for none). */

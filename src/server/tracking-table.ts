@@ -1,6 +1,8 @@
 // Client-side caching (CLIENT TRACKING) state: a client's tracking mode (ClientTracking, kept on its
 // own thread) and one shard's tracking table (ShardTracking: which clients may cache which keys of
 // this shard, and which BCAST prefixes its keys are matched against).
+// Invalidations for other threads are in the rings before the reply of the write that caused them
+// (the families' tracking module flushes the mesh at once, or the drain running the write does).
 // Invariants: the table is keyed by key name only (not database), as Redis's TrackingTable; a key's
 // entry is dropped once it is invalidated (the clients re-register by reading it again); `items`
 // counts (key, client) pairs; while the table and the prefix set are empty no database has the
@@ -22,9 +24,14 @@ export class ClientTracking {
   /** REDIRECT id (0: none) and the thread of that client. */
   redirect = 0n;
   redirectThread = -1;
+  /** The redirect client is known to be gone (it said so when it went): the next message breaks. */
+  redirectGone = false;
   /** BCAST prefixes (latin1), in the order Redis lists them (sorted). */
   prefixes: string[] = [];
-  /** A client with tracking on is gone: its BCAST prefixes leave the shards (set by the tracking family). */
+  /**
+   * A client with tracking on, or one others redirect to, is gone: its BCAST prefixes leave the
+   * shards, its redirecting trackers are told (set by the tracking family).
+   */
   static release: (client: unknown) => void = () => {};
 }
 
@@ -52,7 +59,7 @@ export class ShardTracking {
   /** The worker owning this shard (the families' delivery code knows its type). */
   readonly owner: unknown;
   readonly shard: Shard;
-  /** A broadcast of the prefixes' changed keys is scheduled for the end of this event-loop turn. */
+  /** A broadcast of the prefixes' changed keys is scheduled for the end of the current batch. */
   private broadcastScheduled = false;
   static deliver: InvalidationSender = () => {};
   static broadcast: (from: ShardTracking) => void = () => {};
@@ -129,8 +136,10 @@ export class ShardTracking {
       if (!key.startsWith(prefix)) continue;
       p.keys.set(key, writer);
       if (!this.broadcastScheduled) {
+        // Once the current batch (a socket read, a ring drain) is done: before the replies of that
+        // batch reach anyone's reading end, as Redis sends them in beforeSleep before the replies.
         this.broadcastScheduled = true;
-        setImmediate(() => {
+        queueMicrotask(() => {
           this.broadcastScheduled = false;
           ShardTracking.broadcast(this);
         });
