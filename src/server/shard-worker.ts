@@ -111,7 +111,7 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     this.txPort = new ShardTx(this, config.dbnum as number, () => this.blocking.serveReady());
     this.tx = this.txPort.locks;
     this.blocking = new BlockingService(this);
-    this.tracking = new ShardTracking(this, this.shard);
+    this.tracking = new ShardTracking(this, this.shard, this.n);
     this.ops = table.ops;
     this.memory = new MemoryGovernor(this.shard, index, this.n, this.gate, this.tx);
     const locks = this.tx;
@@ -274,7 +274,7 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     const mark = w.mark();
     this.beginCall();
     // NOLOOP: the tracking client whose command this is, as the peer announced it (0n: none).
-    this.tracking.writer = this.tracking.writerOfPeer[peer] ?? 0n;
+    this.tracking.writer = this.tracking.writerOfPeer[peer];
     if (cmd.impl.shard !== undefined) this.runLocal(cmd, db, (flags & REQ_NO_TOUCH) !== 0, args, w);
     else w.error('ERR internal: command has no shard handler');
     this.tracking.writer = 0n;

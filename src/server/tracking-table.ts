@@ -55,7 +55,7 @@ export class ShardTracking {
   /** The client whose command runs here now, and who asked for NOLOOP (0n: none). */
   writer = 0n;
   /** Per peer thread: the NOLOOP client whose command that peer sends next (see TRACKING_WRITER). */
-  readonly writerOfPeer: bigint[] = [];
+  readonly writerOfPeer: bigint[];
   /** The worker owning this shard (the families' delivery code knows its type). */
   readonly owner: unknown;
   readonly shard: Shard;
@@ -64,9 +64,10 @@ export class ShardTracking {
   static deliver: InvalidationSender = () => {};
   static broadcast: (from: ShardTracking) => void = () => {};
 
-  constructor(owner: unknown, shard: Shard) {
+  constructor(owner: unknown, shard: Shard, threads: number) {
     this.owner = owner;
     this.shard = shard;
+    this.writerOfPeer = new Array<bigint>(threads).fill(0n);
   }
 
   /** Client `id` (of `thread`) may cache `key` from now on. */
