@@ -8,6 +8,7 @@ import { buildTable, loadSpecs, type CommandTable } from './server/command-table
 import type { CommandImpl } from './server/command-types.ts';
 import type { ShardOp } from './server/op-table.ts';
 import { PUSH_OPS } from './server/push.ts';
+import { PUBSUB_OPS } from './server/pubsub.ts';
 import * as strings from './families/strings.ts';
 import * as keyspace from './families/keyspace.ts';
 import * as keyspaceExpire from './families/keyspace-expire.ts';
@@ -35,9 +36,10 @@ import * as bitmaps from './families/bitmaps.ts';
 import * as streams from './families/streams.ts';
 import * as streamsRead from './families/streams-read.ts';
 import * as streamGroups from './families/stream-groups.ts';
+import * as pubsub from './families/pubsub.ts';
 
 /** Operations of the server layer itself (not of a family). */
-const SERVER_OPS: ShardOp<any, any>[] = [...PUSH_OPS];
+const SERVER_OPS: ShardOp<any, any>[] = [...PUSH_OPS, ...PUBSUB_OPS];
 
 interface Family {
   commands: Record<string, CommandImpl>;
@@ -48,6 +50,7 @@ interface Family {
 export const FAMILIES: Record<string, Family> = {
   strings, keyspace, keyspaceExpire, keyspaceScan, keyspaceFlush, keyspaceMove, keyspaceObject, clientCommands, tracking, server, info, config, commandDocs, multiExec, lists, hashes, sets, zset, blockingCommands, sort, memory,
   hyperloglog, geo, bitmaps, streams, streamsRead, streamGroups,
+  pubsub,
 };
 
 export function buildServerTable(): CommandTable {

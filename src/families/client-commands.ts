@@ -8,7 +8,7 @@ import type { Client } from '../server/client.ts';
 import { REDIS_VERSION } from '../version.ts';
 import { ERR_DB_RANGE, ERR_SYNTAX, isWord, parseInt32, parseInteger } from './family-util.ts';
 import { allOk, defineOp, type OpError } from '../server/shard-ops.ts';
-import { json, latin1, list, num, text } from '../util/codec.ts';
+import { json, latin1, list, num, text, tuple } from '../util/codec.ts';
 
 const ERR_WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
@@ -16,7 +16,12 @@ const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or spe
 /** PING [message] */
 function ping(c: Client, args: Buffer[], w: ReplyWriter): void {
   if (args.length > 2) return w.error("ERR wrong number of arguments for 'ping' command");
-  if (args.length === 2) w.bulk(args[1]);
+  if (c.subs !== null && c.resp === 2) {
+    // Subscribed mode (RESP2): Redis answers with the array ["pong", message or ""].
+    w.array(2);
+    w.bulk('pong');
+    w.bulk(args.length === 2 ? args[1] : '');
+  } else if (args.length === 2) w.bulk(args[1]);
   else w.simple('PONG');
 }
 
@@ -129,6 +134,7 @@ function quit(c: Client, _args: Buffer[], w: ReplyWriter): void {
 /** RESET */
 function reset(c: Client, _args: Buffer[], w: ReplyWriter): void {
   c.multi = null;
+  c.leaveSubscriptions();
   c.coord.dropWatches();
   c.db = 0;
   c.resp = 2;
@@ -222,11 +228,12 @@ function clientReply(c: Client, args: Buffer[], w: ReplyWriter): void {
 /** CLIENT LIST [TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]] */
 function clientList(c: Client, args: Buffer[], w: ReplyWriter): void {
   const filter: Buffer[] = [];
+  let type = '';
   if (args.length > 2) {
     if (isWord(args[2], 'TYPE') && args.length === 4) {
-      const t = args[3].toString('latin1').toLowerCase();
-      if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(t)) return w.error(`ERR Unknown client type '${args[3].toString('latin1')}'`);
-      if (t !== 'normal') return w.verbatim('');
+      type = args[3].toString('latin1').toLowerCase();
+      if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) return w.error(`ERR Unknown client type '${args[3].toString('latin1')}'`);
+      if (type !== 'normal' && type !== 'pubsub') return w.verbatim('');
     } else if (isWord(args[2], 'ID') && args.length >= 4) {
       for (let j = 3; j < args.length; j++) {
         const id = parseInteger(args[j]);
@@ -235,7 +242,7 @@ function clientList(c: Client, args: Buffer[], w: ReplyWriter): void {
       }
     } else return w.error(ERR_SYNTAX);
   }
-  c.coord.broadcastOp(CLIENT_LINES, filter.map((a) => a.toString('latin1')), replyClientLines, w);
+  c.coord.broadcastOp(CLIENT_LINES, [type, filter.map((a) => a.toString('latin1'))], replyClientLines, w);
 }
 
 /** Every thread's CLIENT LIST lines, in client id order. */
@@ -249,12 +256,13 @@ function replyClientLines(results: (string[] | OpError)[], w: ReplyWriter): void
 }
 
 /** This thread's clients (all, or those ids): their CLIENT LIST lines. */
-const CLIENT_LINES = defineOp('client-lines', list(latin1), list(text), (x, idList) => {
+const CLIENT_LINES = defineOp('client-lines', tuple<[string, string[]]>(latin1, list(latin1)), list(text), (x, [type, idList]) => {
   const now = Date.now();
   const ids = idList.length > 0 ? new Set(idList.map((id) => BigInt(id))) : null;
   const out: string[] = [];
   for (const conn of x.worker.clients.values()) {
     if (ids !== null && !ids.has(conn.id)) continue;
+    if (type !== '' && conn.outputClass !== type) continue;
     out.push(conn.describe(now));
   }
   return out;
@@ -340,7 +348,8 @@ const CLIENT_KILL = defineOp('client-kill', json<KillFilterWire>(), num, (x, f) 
     if (f.id !== undefined && conn.id.toString() !== f.id) continue;
     if (f.addr !== undefined && conn.addr !== f.addr) continue;
     if (f.laddr !== undefined && conn.laddr !== f.laddr) continue;
-    if (f.type !== undefined && f.type !== 'normal') continue;
+    // A client's type is its output class (normal or pubsub); there are no replicas or masters.
+    if (f.type !== undefined && f.type !== conn.outputClass) continue;
     if (f.skipme && conn.id.toString() === f.me) continue;
     conn.killed = true;
     if (conn.id.toString() === f.me) conn.closeAfterReplies();

@@ -31,7 +31,7 @@ export function nowUsec(): number {
 }
 
 /** Counters that INFO adds up over the workers. */
-const SUMMED = ['conns', 'rejected', 'cmds', 'netIn', 'netOut', 'opsRate', 'inRate', 'outRate', 'hits', 'misses', 'expired', 'evicted', 'cpuUser', 'cpuSys', 'trackingClients', 'trackingKeys', 'trackingItems'] as const;
+const SUMMED = ['conns', 'rejected', 'cmds', 'netIn', 'netOut', 'opsRate', 'inRate', 'outRate', 'hits', 'misses', 'expired', 'evicted', 'cpuUser', 'cpuSys', 'trackingClients', 'trackingKeys', 'trackingItems', 'outputLimitClosed'] as const;
 type Summed = Record<(typeof SUMMED)[number], number>;
 
 /** One worker's counters, as the stats operation reports them. */
@@ -46,6 +46,8 @@ interface WorkerSnapshot extends Summed {
   maxOut: number;
   /** BCAST prefixes registered on this shard (every shard has them all). */
   trackingPrefixes: number;
+  /** This thread's active Pub/Sub names (channels, patterns, shard channels): INFO counts their union. */
+  pubsub: [string[], string[], string[]];
 }
 
 /** Redis's INFO sections in output order; the default set leaves out commandstats and latencystats. */
@@ -146,6 +148,8 @@ function workerSnapshot(x: ShardExec): WorkerSnapshot {
     trackingPrefixes: worker.tracking.prefixes.size,
     cpuUser: cpu.user,
     cpuSys: cpu.system,
+    outputLimitClosed: st.outputLimitDisconnections,
+    pubsub: [[...worker.pubsub.channels.keys()], [...worker.pubsub.patterns.keys()], [...worker.pubsub.shardChannels.keys()]],
   };
   return snap;
 }
@@ -178,13 +182,18 @@ interface Totals extends Summed {
   maxIn: number;
   maxOut: number;
   trackingPrefixes: number;
+  /** Distinct channels, patterns, shard channels over every thread. */
+  pubsub: [number, number, number];
 }
 
 function sumSnapshots(table: CommandTable, snaps: WorkerSnapshot[]): Totals {
   const t: Totals = {
     ...(Object.fromEntries(SUMMED.map((k) => [k, 0])) as Summed),
-    errors: new Map(), errorReplies: 0, cmd: new Map(), dbs: new Map(), maxIn: 0, maxOut: 0, trackingPrefixes: 0,
+    errors: new Map(), errorReplies: 0, cmd: new Map(), dbs: new Map(), maxIn: 0, maxOut: 0, trackingPrefixes: 0, pubsub: [0, 0, 0],
   };
+  const names = [new Set<string>(), new Set<string>(), new Set<string>()];
+  for (const s of snaps) for (let k = 0; k < 3; k++) for (const n of s.pubsub[k]) names[k].add(n);
+  t.pubsub = [names[0].size, names[1].size, names[2].size];
   for (const s of snaps) {
     for (const k of SUMMED) t[k] += s[k];
     for (const [code, n] of s.err) {
@@ -386,9 +395,9 @@ function infoText(worker: ShardWorker, want: Set<string>, snaps: WorkerSnapshot[
         add('current_eviction_exceeded_time', 0);
         add('keyspace_hits', t.hits);
         add('keyspace_misses', t.misses);
-        add('pubsub_channels', 0);
-        add('pubsub_patterns', 0);
-        add('pubsubshard_channels', 0);
+        add('pubsub_channels', t.pubsub[0]);
+        add('pubsub_patterns', t.pubsub[1]);
+        add('pubsubshard_channels', t.pubsub[2]);
         add('latest_fork_usec', 0);
         add('total_forks', 0);
         add('migrate_cached_sockets', 0);
@@ -407,6 +416,8 @@ function infoText(worker: ShardWorker, want: Set<string>, snaps: WorkerSnapshot[
         add('dump_payload_sanitizations', 0);
         add('io_threaded_reads_processed', 0);
         add('io_threaded_writes_processed', 0);
+        // Redis 7.2's field (7.0 counts nothing): clients closed past client-output-buffer-limit.
+        add('client_output_buffer_limit_disconnections', t.outputLimitClosed);
         break;
       case 'replication':
         add('role', 'master');

@@ -53,7 +53,8 @@ async function transcript(port: number, scenario: Scenario, threads: Record<stri
     const pushes: string[] = [];
     for (;;) {
       const r = (await c.readReply()).toString('latin1');
-      if (r === '$5\r\ndrain\r\n') break;
+      // (A RESP2 client in subscribed mode answers PING as a message-like array.)
+      if (r === '$5\r\ndrain\r\n' || r === '*2\r\n$4\r\npong\r\n$5\r\ndrain\r\n') break;
       pushes.push(`${who} push ${r}`);
     }
     log.push(...pushes.sort());
@@ -172,6 +173,28 @@ const SCENARIOS: Record<string, { threads: Record<string, number>; trackers: str
       await s.call('t', 'CLIENT', 'TRACKINGINFO');
     },
   },
+  'RESP2: invalidations as __redis__:invalidate messages to a subscribed redirect client, none to an unsubscribed one': {
+    threads: { t: 0, r: 1, w: 1 },
+    trackers: ['r'],
+    async run(s) {
+      await s.call('t', 'CLIENT', 'TRACKING', 'on', 'REDIRECT', s.id('r'));
+      await s.call('t', 'GET', 'k');
+      await s.call('t', 'MGET', 'k2', 'k3');
+      await s.call('w', 'SET', 'k', '1');
+      await s.call('r', 'SUBSCRIBE', '__redis__:invalidate');
+      await s.call('t', 'GET', 'k');
+      await s.call('w', 'MSET', 'k', '2', 'k2', '2');
+      await s.call('w', 'DEL', 'k3');
+      await s.call('t', 'CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', 'k', 'REDIRECT', s.id('r'));
+      await s.call('t', 'CLIENT', 'TRACKING', 'off');
+      await s.call('t', 'CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', 'k', 'REDIRECT', s.id('r'));
+      await s.call('w', 'SET', 'k9', '1');
+      await s.call('w', 'FLUSHDB');
+      await s.call('t', 'CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', 'k', 'NOLOOP');
+      await s.call('t', 'SET', 'k9', '1');
+      await s.call('t', 'CLIENT', 'TRACKINGINFO');
+    },
+  },
   'REDIRECT to a RESP3 client on the other thread, then the redirect breaks': {
     threads: { t: 0, r: 1, w: 0 },
     trackers: ['t', 'r'],
@@ -210,7 +233,7 @@ describe('CLIENT TRACKING vs redis-server', { skip: REDIS_AVAILABLE ? false : SK
         await c.call(['FLUSHALL']);
         c.close();
       }
-      const want = await transcript(redis.port, sc.run, {}, sc.trackers);
+      const want = await transcript(redis.port, sc.run, sc.threads, sc.trackers);
       for (const [i, d] of dfly.entries()) {
         const got = await transcript(d.port, sc.run, sc.threads, sc.trackers, i + 1);
         assert.deepEqual(got, want, `at ${d.port}: ${show(Buffer.from(got.join('\n')))}`);

@@ -83,7 +83,7 @@ function sendTrackingMessage(worker: WorkerThread, c: Client, frame: PushFrame):
 function pushToRedirect(worker: WorkerThread, id: bigint, frame: PushFrame): boolean {
   const r = worker.clients.get(id);
   if (r === undefined || r.closed) return false;
-  if (r.resp === 3 || r.subscriptions > 0) r.push(frame);
+  if (r.resp === 3 || r.subs !== null) r.push(frame);
   return true;
 }
 

@@ -18,7 +18,17 @@ export interface WorkerShared {
   memory: Int32Array;
   /** Claim slots of blocked clients (BLOCK_SLOTS_PER_WORKER per worker). */
   blockSlots: Int32Array;
+  /**
+   * Pub/Sub presence, PUBSUB_SLOTS per worker, written only by that worker: [0] its patterns, then
+   * its channel names (classic and shard) counted by hash bucket. A publisher skips a worker whose
+   * slots say nobody there can receive (see src/server/pubsub.ts).
+   */
+  pubsub: Int32Array;
 }
+
+/** Per worker: the pattern count and PUBSUB_BUCKETS channel buckets. */
+export const PUBSUB_BUCKETS = 255;
+export const PUBSUB_SLOTS = 1 + PUBSUB_BUCKETS;
 
 /** ids 0..8, counts 8..16, clock 16..24, the rest of the 64-byte header spare. */
 const HEADER = 64;
@@ -29,7 +39,7 @@ function memoryBytes(threads: number): number {
 
 /** Bytes of the control block for `threads` shard threads. */
 export function controlBytes(threads: number): number {
-  return HEADER + memoryBytes(threads) + 4 * threads * BLOCK_SLOTS_PER_WORKER;
+  return HEADER + memoryBytes(threads) + 4 * threads * BLOCK_SLOTS_PER_WORKER + 4 * threads * PUBSUB_SLOTS;
 }
 
 /** A new, zeroed control block. */
@@ -44,6 +54,7 @@ export function controlViews(control: SharedArrayBuffer, threads: number): Worke
     counts: new Int32Array(control, 8, 2),
     clock: new BigInt64Array(control, 16, 1),
     memory: new Int32Array(control, HEADER, 1 + threads),
-    blockSlots: new Int32Array(control, HEADER + memoryBytes(threads)),
+    blockSlots: new Int32Array(control, HEADER + memoryBytes(threads), threads * BLOCK_SLOTS_PER_WORKER),
+    pubsub: new Int32Array(control, HEADER + memoryBytes(threads) + 4 * threads * BLOCK_SLOTS_PER_WORKER, threads * PUBSUB_SLOTS),
   };
 }

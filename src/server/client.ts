@@ -10,6 +10,7 @@ import { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { Command } from './command-table.ts';
 import { Coordinator } from './coordinator.ts';
 import { PendingReply } from './reply-queue.ts';
+import { Subscriptions } from './pubsub-tables.ts';
 import { ClientTracking } from './tracking-table.ts';
 import type { ShardWorker } from './shard-worker.ts';
 
@@ -206,12 +207,23 @@ export abstract class Client {
   tracking: ClientTracking | null = null;
   /** Tracking clients that REDIRECT to this one (id → thread): told when this client goes. */
   redirectedFrom: Map<bigint, number> | null = null;
-  /** Pub/Sub channels and patterns subscribed (a RESP2 client receives redirected invalidations only then). */
-  subscriptions = 0;
 
-  /** The client-output-buffer-limit class whose limits apply to this client's output. */
+  /** Pub/Sub: its channels, patterns and shard channels; null while it has none (not in subscribed mode). */
+  subs: Subscriptions | null = null;
+
+  /** The client-output-buffer-limit class whose limits apply to this client's output (a subscriber's is pubsub). */
   get outputClass(): OutputClass {
-    return 'normal';
+    return this.subs !== null ? 'pubsub' : 'normal';
+  }
+
+  /** Its subscriptions, created on first use (entering subscribed mode). */
+  subscriptions(): Subscriptions {
+    return (this.subs ??= new Subscriptions(this.worker.pubsub, this));
+  }
+
+  /** Leaves subscribed mode once nothing is subscribed (Redis clears CLIENT_PUBSUB then). */
+  settleSubscriptions(): void {
+    if (this.subs !== null && this.subs.total === 0) this.subs = null;
   }
 
   constructor(worker: ShardWorker, id: bigint) {
@@ -270,13 +282,21 @@ export abstract class Client {
     if (b !== null && !b.cancel(null)) b.finish(null);
     this.multi = null;
     if (this.watchShards.size > 0) this.coord.dropWatches();
+    this.leaveSubscriptions();
     if (this.tracking !== null || this.redirectedFrom !== null) ClientTracking.release(this);
+  }
+
+  /** Leaves every channel, pattern and shard channel without confirmations (gone, or RESET). */
+  leaveSubscriptions(): void {
+    if (this.subs === null) return;
+    this.subs.leaveAll();
+    this.subs = null;
   }
 
   /** The CLIENT LIST flags of this state ('N' for none). */
   protected flagLetters(closing: boolean): string {
     const t = this.tracking;
     const tracking = t === null ? '' : 't' + (t.brokenRedirect ? 'R' : '') + (t.bcast ? 'B' : '');
-    return (this.blockState !== null ? 'b' : '') + tracking + (closing || this.killed ? 'A' : '') + (this.noEvict ? 'e' : '') + (this.noTouch ? 'T' : '') || 'N';
+    return (this.subs !== null ? 'P' : '') + (this.blockState !== null ? 'b' : '') + tracking + (closing || this.killed ? 'A' : '') + (this.noEvict ? 'e' : '') + (this.noTouch ? 'T' : '') || 'N';
   }
 }

@@ -30,6 +30,10 @@ export interface DamselflyFacts {
   globalWrite?: boolean;
   /** Sets the client's reply mode (CLIENT REPLY): with ON it answers even when a SKIP is pending. */
   setsReplyMode?: boolean;
+  /** Allowed to a RESP2 client in subscribed mode (Redis's list in processCommand). */
+  subscribedMode?: boolean;
+  /** Its reply is a push (subscribe confirmations): CLIENT REPLY OFF/SKIP does not silence it. */
+  pushReply?: boolean;
   /**
    * Redis's getkeys_proc for this command (its name in Redis's source): where the keys are when the
    * key specs cannot say (an invalid or incomplete spec, or variable flags). Implemented in

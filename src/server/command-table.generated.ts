@@ -167,7 +167,17 @@ export type CommandName =
   | 'pfselftest'
   | 'ping'
   | 'psetex'
+  | 'psubscribe'
   | 'pttl'
+  | 'publish'
+  | 'pubsub'
+  | 'pubsub|channels'
+  | 'pubsub|help'
+  | 'pubsub|numpat'
+  | 'pubsub|numsub'
+  | 'pubsub|shardchannels'
+  | 'pubsub|shardnumsub'
+  | 'punsubscribe'
   | 'quit'
   | 'randomkey'
   | 'rename'
@@ -201,19 +211,24 @@ export type CommandName =
   | 'sort'
   | 'sort_ro'
   | 'spop'
+  | 'spublish'
   | 'srandmember'
   | 'srem'
   | 'sscan'
+  | 'ssubscribe'
   | 'strlen'
+  | 'subscribe'
   | 'substr'
   | 'sunion'
   | 'sunionstore'
+  | 'sunsubscribe'
   | 'swapdb'
   | 'time'
   | 'touch'
   | 'ttl'
   | 'type'
   | 'unlink'
+  | 'unsubscribe'
   | 'unwatch'
   | 'watch'
   | 'xack'
@@ -309,6 +324,8 @@ export const FACT_RUNS_QUEUE = 0x4;
 export const FACT_SELECTS_DB = 0x8;
 export const FACT_GLOBAL_WRITE = 0x10;
 export const FACT_SETS_REPLY_MODE = 0x20;
+export const FACT_SUBSCRIBED_MODE = 0x40;
+export const FACT_PUSH_REPLY = 0x80;
 
 /** Flag name → bit. */
 export const FLAG_BITS: Readonly<Record<string, number>> = {
@@ -348,6 +365,8 @@ export const FACT_BITS: Readonly<Record<string, number>> = {
   selectsDb: FACT_SELECTS_DB,
   globalWrite: FACT_GLOBAL_WRITE,
   setsReplyMode: FACT_SETS_REPLY_MODE,
+  subscribedMode: FACT_SUBSCRIBED_MODE,
+  pushReply: FACT_PUSH_REPLY,
 };
 
 /** A spec with its flags and facts as bits. */
@@ -521,14 +540,24 @@ export const COMMANDS: readonly GeneratedCommand[] = ([
   ['pfdebug', FLAG_WRITE | FLAG_DENYOOM | FLAG_ADMIN, 0],
   ['pfmerge', FLAG_WRITE | FLAG_DENYOOM, 0],
   ['pfselftest', FLAG_ADMIN, 0],
-  ['ping', FLAG_FAST, 0],
+  ['ping', FLAG_FAST, FACT_SUBSCRIBED_MODE],
   ['psetex', FLAG_WRITE | FLAG_DENYOOM, 0],
+  ['psubscribe', FLAG_PUBSUB | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, FACT_SUBSCRIBED_MODE | FACT_PUSH_REPLY],
   ['pttl', FLAG_READONLY | FLAG_FAST, 0],
-  ['quit', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE | FLAG_FAST | FLAG_NO_AUTH | FLAG_ALLOW_BUSY, FACT_RUN_IN_MULTI | FACT_OOM_EXEMPT_IN_MULTI],
+  ['publish', FLAG_PUBSUB | FLAG_LOADING | FLAG_STALE | FLAG_FAST, 0],
+  ['pubsub|channels', FLAG_PUBSUB | FLAG_LOADING | FLAG_STALE, 0],
+  ['pubsub|help', FLAG_LOADING | FLAG_STALE, 0],
+  ['pubsub|numpat', FLAG_PUBSUB | FLAG_LOADING | FLAG_STALE, 0],
+  ['pubsub|numsub', FLAG_PUBSUB | FLAG_LOADING | FLAG_STALE, 0],
+  ['pubsub|shardchannels', FLAG_PUBSUB | FLAG_LOADING | FLAG_STALE, 0],
+  ['pubsub|shardnumsub', FLAG_PUBSUB | FLAG_LOADING | FLAG_STALE, 0],
+  ['pubsub', 0, 0],
+  ['punsubscribe', FLAG_PUBSUB | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, FACT_SUBSCRIBED_MODE | FACT_PUSH_REPLY],
+  ['quit', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE | FLAG_FAST | FLAG_NO_AUTH | FLAG_ALLOW_BUSY, FACT_RUN_IN_MULTI | FACT_OOM_EXEMPT_IN_MULTI | FACT_SUBSCRIBED_MODE],
   ['randomkey', FLAG_READONLY, 0],
   ['rename', FLAG_WRITE, 0],
   ['renamenx', FLAG_WRITE | FLAG_FAST, 0],
-  ['reset', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE | FLAG_FAST | FLAG_NO_AUTH | FLAG_ALLOW_BUSY, FACT_RUN_IN_MULTI | FACT_OOM_EXEMPT_IN_MULTI],
+  ['reset', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE | FLAG_FAST | FLAG_NO_AUTH | FLAG_ALLOW_BUSY, FACT_RUN_IN_MULTI | FACT_OOM_EXEMPT_IN_MULTI | FACT_SUBSCRIBED_MODE],
   ['rpop', FLAG_WRITE | FLAG_FAST, 0],
   ['rpoplpush', FLAG_WRITE | FLAG_DENYOOM, 0],
   ['rpush', FLAG_WRITE | FLAG_DENYOOM | FLAG_FAST, 0],
@@ -557,19 +586,24 @@ export const COMMANDS: readonly GeneratedCommand[] = ([
   ['sort', FLAG_WRITE | FLAG_DENYOOM | FLAG_MOVABLEKEYS, 0],
   ['sort_ro', FLAG_READONLY | FLAG_MOVABLEKEYS, 0],
   ['spop', FLAG_WRITE | FLAG_FAST, 0],
+  ['spublish', FLAG_PUBSUB | FLAG_LOADING | FLAG_STALE | FLAG_FAST, 0],
   ['srandmember', FLAG_READONLY, 0],
   ['srem', FLAG_WRITE | FLAG_FAST, 0],
   ['sscan', FLAG_READONLY, 0],
+  ['ssubscribe', FLAG_PUBSUB | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, FACT_SUBSCRIBED_MODE | FACT_PUSH_REPLY],
   ['strlen', FLAG_READONLY | FLAG_FAST, 0],
+  ['subscribe', FLAG_PUBSUB | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, FACT_SUBSCRIBED_MODE | FACT_PUSH_REPLY],
   ['substr', FLAG_READONLY, 0],
   ['sunion', FLAG_READONLY, 0],
   ['sunionstore', FLAG_WRITE | FLAG_DENYOOM, 0],
+  ['sunsubscribe', FLAG_PUBSUB | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, FACT_SUBSCRIBED_MODE | FACT_PUSH_REPLY],
   ['swapdb', FLAG_WRITE | FLAG_FAST, FACT_GLOBAL_WRITE],
   ['time', FLAG_LOADING | FLAG_STALE | FLAG_FAST, 0],
   ['touch', FLAG_READONLY | FLAG_FAST, 0],
   ['ttl', FLAG_READONLY | FLAG_FAST, 0],
   ['type', FLAG_READONLY | FLAG_FAST, 0],
   ['unlink', FLAG_WRITE | FLAG_FAST, 0],
+  ['unsubscribe', FLAG_PUBSUB | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, FACT_SUBSCRIBED_MODE | FACT_PUSH_REPLY],
   ['unwatch', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE | FLAG_FAST | FLAG_ALLOW_BUSY, 0],
   ['watch', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE | FLAG_FAST | FLAG_ALLOW_BUSY, FACT_RUN_IN_MULTI],
   ['xack', FLAG_WRITE | FLAG_FAST, 0],

@@ -30,6 +30,18 @@ export type ConnectionHost = ShardWorker & {
   readonly clients: Map<bigint, Connection>;
 };
 
+/** Connections with pushes queued this turn (this thread's), written by one setImmediate. */
+const pushFlushes: Connection[] = [];
+
+function queuePushFlush(c: Connection): void {
+  if (pushFlushes.push(c) === 1) setImmediate(flushQueuedPushes);
+}
+
+function flushQueuedPushes(): void {
+  for (let i = 0; i < pushFlushes.length; i++) pushFlushes[i].flushPushes();
+  pushFlushes.length = 0;
+}
+
 /** Queue length from which the complete head of the queue is written without waiting. */
 const READY_FLUSH_PIECES = 64;
 
@@ -196,6 +208,12 @@ export class Connection extends Client {
     } finally {
       this.processing = false;
     }
+    if (this.worker.tracking.broadcastDue) {
+      // BCAST invalidations of this batch's writes go out before its replies reach anyone, after them
+      // for this client (Redis queues them in beforeSleep, behind the replies already in the buffer).
+      if (w.pending > 0) this.replies.push(w.take());
+      this.worker.tracking.broadcastNow();
+    }
     if (this.closed) {
       w.take();
       return;
@@ -349,8 +367,21 @@ export class Connection extends Client {
     const out = this.worker.out;
     if (this.processing && out.pending > 0) this.replies.push(out.take());
     this.replies.push(bytes);
-    if (!this.processing && this.replies.pending === 0) this.countOutput(this.replies.writeAll(null));
-    else this.checkOutput();
+    if (!this.processing && this.replies.pending === 0 && !this.pushFlushQueued) {
+      // The pushes of one event-loop turn (every publisher read in it, every ring drain) leave in
+      // one write per subscriber, as Redis writes a client's output once per event-loop iteration.
+      this.pushFlushQueued = true;
+      queuePushFlush(this);
+    }
+    this.checkOutput();
+  }
+
+  private pushFlushQueued = false;
+  /** Writes the queued pushes, unless a running batch or a slot in flight will write them anyway. */
+  flushPushes(): void {
+    this.pushFlushQueued = false;
+    if (this.closed || this.processing || this.replies.pending > 0) return;
+    this.countOutput(this.replies.writeAll(null));
   }
 
   protected queuePending(w: ReplyWriter): PendingReply {
@@ -388,7 +419,7 @@ export class Connection extends Client {
     const fd = (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
     return (
       `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${fd} ` +
-      `name=${this.name} age=${age} idle=${idle} flags=${this.flagLetters(this.closeAfterReply)} db=${this.db} sub=0 psub=0 ssub=0 multi=${this.multi === null ? -1 : this.multi.count} ` +
+      `name=${this.name} age=${age} idle=${idle} flags=${this.flagLetters(this.closeAfterReply)} db=${this.db} sub=${this.subs === null ? 0 : this.subs.channels.size} psub=${this.subs === null ? 0 : this.subs.patterns.size} ssub=${this.subs === null ? 0 : this.subs.shardChannels.size} multi=${this.multi === null ? -1 : this.multi.count} ` +
       `qbuf=${this.parser.buffered} qbuf-free=${this.parser.free} argv-mem=${this.parser.argvMemory} multi-mem=${this.multi === null ? 0 : this.multi.mem} rbs=0 rbp=0 obl=0 oll=${this.replies.length} ` +
       `omem=${this.outputBytes} tot-mem=${this.measureMemory()} events=r cmd=${this.lastCommand} user=default redir=${this.tracking === null ? -1 : this.tracking.redirect} ` +
       `resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer} thread=${this.worker.index}`

@@ -10,7 +10,7 @@ import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import { keySlot, shardOfKey, shardOfSlot } from '../runtime/slots.ts';
 import type { CapturedReply, Client, MultiState, QueuedCommand } from './client.ts';
 import { CapturedReply as Captured } from './client.ts';
-import { Command, CommandTable, FACT_RUN_IN_MULTI, FACT_RUNS_QUEUE, FACT_SETS_REPLY_MODE, FLAG_NO_MULTI, FLAG_NOAUTH } from './command-table.ts';
+import { Command, CommandTable, FACT_PUSH_REPLY, FACT_RUN_IN_MULTI, FACT_RUNS_QUEUE, FACT_SETS_REPLY_MODE, FACT_SUBSCRIBED_MODE, FLAG_NO_MULTI, FLAG_NOAUTH } from './command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART } from '../runtime/request-flags.ts';
 import { allOn } from './coordinator.ts';
 import { ERR_OOM } from './memory-gate.ts';
@@ -56,6 +56,12 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
     if (skipThis || c.replyOff) w.truncate(mark);
     return;
   }
+  // A RESP2 client in subscribed mode may only (un)subscribe, PING, QUIT and RESET (RESP3: anything).
+  if (c.subs !== null && c.resp === 2 && !cmd.hasFact(FACT_SUBSCRIBED_MODE)) {
+    reject(c, cmd, w, `ERR Can't execute '${cmd.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+    if (skipThis || c.replyOff) w.truncate(mark);
+    return;
+  }
   if (c.multi !== null && !cmd.hasFact(FACT_RUN_IN_MULTI)) {
     if (cmd.hasFlag(FLAG_NO_MULTI)) {
       reject(c, cmd, w, 'ERR Command not allowed inside a transaction');
@@ -95,7 +101,8 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
   }
   if (tracking !== null) trackingHooks.after(c, cmd);
   // OFF is looked at once the command ran: CLIENT REPLY ON and RESET turn replies back on, and answer.
-  if (skipThis || c.replyOff) {
+  // (Subscribe confirmations are pushes: Redis writes them whatever the reply mode.)
+  if ((skipThis || c.replyOff) && !cmd.hasFact(FACT_PUSH_REPLY)) {
     if (c.queuedReplies > queued) c.discardLastReply();
     else w.truncate(mark);
   }

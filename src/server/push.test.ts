@@ -28,12 +28,13 @@ describe('Client push channel', () => {
     assert.deepEqual(sock.replies().slice(1), [0, 1, 2, 3, 4].map((i) => `>3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:${i}\r\n`));
   });
 
-  it('a push on the client\'s own thread is written at once when nothing is in flight', () => {
+  it('a push on the client\'s own thread is written at the end of the task when nothing is in flight', async () => {
     const rig = makeRig(2);
     const { conn, sock } = rig.client(0);
     let ok: boolean | null = null;
     pushTo(rig.workers[0], 0, conn.id, PushFrame.of(['message', 'a', 'b']), (d) => (ok = d));
     assert.equal(ok, true);
+    await rig.settle(() => sock.replies().length >= 1);
     assert.deepEqual(sock.replies(), ['*3\r\n$7\r\nmessage\r\n$1\r\na\r\n$1\r\nb\r\n']);
   });
 

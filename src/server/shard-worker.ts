@@ -23,7 +23,8 @@ import { BinReader, BinWriter } from '../util/codec.ts';
 import { internalErrorText } from '../util/errors.ts';
 import { BlockingService } from './blocking.ts';
 import { ShardTracking } from './tracking-table.ts';
-import type { WorkerShared } from '../runtime/control.ts';
+import { PUBSUB_SLOTS, type WorkerShared } from '../runtime/control.ts';
+import { PubSubTables } from './pubsub-tables.ts';
 
 export type { WorkerShared } from '../runtime/control.ts';
 export { clampHz } from './stats.ts';
@@ -91,6 +92,8 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
   readonly tracking: ShardTracking;
   /** > 0 while a transaction runs an operation that does not end it: pops for waiters wait until it ends. */
   private holdServe = 0;
+  /** This thread's Pub/Sub subscribers (see pubsub.ts). */
+  readonly pubsub: PubSubTables;
   /** Asks the main thread to shut the process down. */
   requestShutdown: (mode: string) => void = () => {};
   logger: (msg: string) => void = () => {};
@@ -102,6 +105,7 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     this.table = table;
     this.shared = shared;
     this.gate = new MemoryGate(shared.memory);
+    this.pubsub = new PubSubTables(shared.pubsub.subarray(index * PUBSUB_SLOTS, (index + 1) * PUBSUB_SLOTS));
     this.shard = new Shard(index, config.dbnum as number);
     this.shard.maxBulkLen = config.proto_max_bulk_len as number;
     config.maxmemory = resolveMaxmemory(config, totalmem());

@@ -59,8 +59,8 @@ export class ShardTracking {
   /** The worker owning this shard (the families' delivery code knows its type). */
   readonly owner: unknown;
   readonly shard: Shard;
-  /** A broadcast of the prefixes' changed keys is scheduled for the end of the current batch. */
-  private broadcastScheduled = false;
+  /** Keys under BCAST prefixes changed since the last broadcast (see broadcastNow). */
+  broadcastDue = false;
   static deliver: InvalidationSender = () => {};
   static broadcast: (from: ShardTracking) => void = () => {};
 
@@ -136,17 +136,21 @@ export class ShardTracking {
     for (const [prefix, p] of this.prefixes) {
       if (!key.startsWith(prefix)) continue;
       p.keys.set(key, writer);
-      if (!this.broadcastScheduled) {
-        // Once the current batch (a socket read, a ring drain) is done: before the replies of that
-        // batch reach anyone's reading end, as Redis sends them in beforeSleep before the replies.
-        this.broadcastScheduled = true;
-        queueMicrotask(() => {
-          this.broadcastScheduled = false;
-          ShardTracking.broadcast(this);
-        });
+      if (!this.broadcastDue) {
+        // At the latest once the current batch (a socket read, a ring drain) is done; a connection
+        // whose batch wrote here sends them before its replies (Redis: beforeSleep, before replies).
+        this.broadcastDue = true;
+        queueMicrotask(this.broadcastNow);
       }
     }
   }
+
+  /** Sends the prefixes' changed keys to their clients, if any changed. */
+  readonly broadcastNow = (): void => {
+    if (!this.broadcastDue) return;
+    this.broadcastDue = false;
+    ShardTracking.broadcast(this);
+  };
 
   /** Installs (or removes) the keyChanged hook on every database of the shard. */
   private hook(on: boolean): void {
