@@ -35,6 +35,7 @@ async function transcript(port: number, scenario: Scenario, threads: Record<stri
   const clients = new Map<string, RawClient>();
   const ids = new Map<string, string>();
   const log: string[] = [];
+  const inMulti = new Set<string>();
   const get = async (who: string): Promise<RawClient> => {
     let c = clients.get(who);
     if (c === undefined) {
@@ -65,7 +66,11 @@ async function transcript(port: number, scenario: Scenario, threads: Record<stri
       const args = cmd.map((a) => (typeof a === 'string' && a.startsWith('$id:') ? ids.get(a.slice(4))! : a));
       const r = (await c.call(args)).toString('latin1');
       log.push(`${who} ${args.join(' ')} -> ${r}`);
-      for (const t of trackers) if (clients.has(t) && !clients.get(t)!.closed) await drain(t);
+      // (A client in MULTI would queue the drain's PING.)
+      const name = String(args[0]).toUpperCase();
+      if (name === 'MULTI') inMulti.add(who);
+      else if (name === 'EXEC' || name === 'DISCARD') inMulti.delete(who);
+      for (const t of trackers) if (clients.has(t) && !clients.get(t)!.closed && !inMulti.has(t)) await drain(t);
     },
     id(who) {
       return `$id:${who}`;
@@ -136,6 +141,15 @@ const SCENARIOS: Record<string, { threads: Record<string, number>; trackers: str
       await s.call('t', 'CLIENT', 'CACHING', 'yes');
       await s.call('t', 'GET', 'o3');
       await s.call('t', 'SET', 'o3', 'own');
+      await s.call('t', 'CLIENT', 'CACHING', 'yes');
+      await s.call('t', 'MULTI');
+      await s.call('t', 'GET', 'm1');
+      await s.call('t', 'MGET', 'm2', 'm3');
+      await s.call('t', 'EXEC');
+      await s.call('t', 'MULTI');
+      await s.call('t', 'GET', 'm4');
+      await s.call('t', 'EXEC');
+      await s.call('w', 'MSET', 'm1', '1', 'm2', '1', 'm3', '1', 'm4', '1');
       await s.call('t', 'CLIENT', 'TRACKING', 'on', 'OPTOUT');
       await s.call('t', 'CLIENT', 'TRACKING', 'off');
       await s.call('t', 'CLIENT', 'TRACKING', 'on', 'OPTOUT');

@@ -50,7 +50,7 @@ describe('CLIENT TRACKING across threads', () => {
     assert.deepEqual(await a.run(1, ['PING']), ['+PONG\r\n']);
   });
 
-  it('every write path invalidates: in-place changes, deletes, deadlines, RENAME, MOVE, lazy and active expiry', async () => {
+  it('every write path invalidates: in-place changes, deletes, deadlines, RENAME, MOVE, lazy and active expiry, eviction', async () => {
     const rig = makeRig(2);
     const a = await tracker(rig, 0);
     const keys = { l: rig.keyOn(1, 'l'), h: rig.keyOn(0, 'h'), s: rig.keyOn(1, 's'), d: rig.keyOn(0, 'd'), e: rig.keyOn(1, 'e'), r: rig.keyOn(0, 'r'), r2: rig.keyOn(1, 'r2'), m: rig.keyOn(1, 'm'), x: rig.keyOn(0, 'x'), y: rig.keyOn(1, 'y') };
@@ -65,6 +65,11 @@ describe('CLIENT TRACKING across threads', () => {
     assert.deepEqual(await a.run(1), [inv(keys.x)]);
     assert.deepEqual(rig.workers[1].shard.dbs[0].expireSome(20, later, null)[1], 1);
     assert.deepEqual(await a.run(1), [inv(keys.y)]);
+    // Eviction.
+    await a.run(1, ['GET', keys.s]);
+    const db1 = rig.workers[1].shard.dbs[0];
+    db1.evictRef(db1.refOf(keys.s));
+    assert.deepEqual(await a.run(1), [inv(keys.s)]);
   });
 
   it('an own write is invalidated after its reply, on its own shard and on the other', async () => {
