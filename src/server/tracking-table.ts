@@ -42,12 +42,27 @@ export class BcastPrefix {
   readonly keys = new Map<string, bigint>();
 }
 
+/** Threads a clientRef can name (the thread is the number modulo this; ids stay far below 2^43). */
+const REF_THREADS = 1024;
+
+/** A tracking client as one number. */
+function clientRef(id: bigint, thread: number): number {
+  return Number(id) * REF_THREADS + thread;
+}
+
+function refId(r: number): bigint {
+  return BigInt(Math.floor(r / REF_THREADS));
+}
+
 /** Sends an invalidation for `key` (null: everything, after a flush) to client `id` of `thread`. */
 export type InvalidationSender = (from: ShardTracking, thread: number, id: bigint, key: string | null, writer: bigint) => void;
 
 export class ShardTracking {
-  /** Key (latin1) → tracking clients (id → their thread). */
-  readonly keys = new Map<string, Map<bigint, number>>();
+  /**
+   * Key (latin1) → its tracking clients, each as one number (clientRef: id and thread): the number
+   * itself while there is one (most keys; no allocation beyond the entry), a Set past that.
+   */
+  readonly keys = new Map<string, number | Set<number>>();
   /** Pairs (key, client) in `keys`. */
   items = 0;
   /** BCAST prefixes registered here. */
@@ -72,15 +87,19 @@ export class ShardTracking {
 
   /** Client `id` (of `thread`) may cache `key` from now on. */
   remember(key: string, id: bigint, thread: number): void {
-    let ids = this.keys.get(key);
-    if (ids === undefined) {
+    const r = clientRef(id, thread);
+    const cur = this.keys.get(key);
+    if (cur === undefined) {
       if (this.keys.size === 0) this.hook(true);
-      this.keys.set(key, (ids = new Map()));
+      this.keys.set(key, r);
+    } else if (typeof cur === 'number') {
+      if (cur === r) return;
+      this.keys.set(key, new Set([cur, r]));
+    } else {
+      if (cur.has(r)) return;
+      cur.add(r);
     }
-    if (!ids.has(id)) {
-      ids.set(id, thread);
-      this.items++;
-    }
+    this.items++;
   }
 
   /** A key changed: invalidates it for its tracking clients and notes it for matching prefixes. */
@@ -91,11 +110,16 @@ export class ShardTracking {
   /** Redis trackingInvalidateKey: `bcast` false when the table only forgets the key (max-keys). */
   invalidate(key: string, writer: bigint, bcast: boolean): void {
     if (bcast && this.prefixes.size > 0) this.noteForPrefixes(key, writer);
-    const ids = this.keys.get(key);
-    if (ids === undefined) return;
+    const cur = this.keys.get(key);
+    if (cur === undefined) return;
     this.keys.delete(key);
-    this.items -= ids.size;
-    for (const [id, thread] of ids) ShardTracking.deliver(this, thread, id, key, writer);
+    if (typeof cur === 'number') {
+      this.items--;
+      ShardTracking.deliver(this, cur % REF_THREADS, refId(cur), key, writer);
+    } else {
+      this.items -= cur.size;
+      for (const r of cur) ShardTracking.deliver(this, r % REF_THREADS, refId(r), key, writer);
+    }
     if (this.keys.size === 0 && this.prefixes.size === 0) this.hook(false);
   }
 
