@@ -185,6 +185,11 @@ const SCENARIOS: Record<string, { threads: Record<string, number>; trackers: str
       await s.call('t', 'CLIENT', 'GETREDIR');
       await s.call('t', 'CLIENT', 'TRACKING', 'off');
       await s.call('t', 'CLIENT', 'TRACKINGINFO');
+      await s.call('t', 'CLIENT', 'TRACKING', 'on', 'BCAST', 'NOLOOP');
+      await s.call('t', 'RESET');
+      await s.call('t', 'HELLO', '3');
+      await s.call('t', 'CLIENT', 'TRACKINGINFO');
+      await s.call('w', 'SET', 'u:2', '1');
     },
   },
   'RESP2: invalidations as __redis__:invalidate messages to a subscribed redirect client, none to an unsubscribed one': {

@@ -280,8 +280,8 @@ function sendPrefixes(worker: WorkerThread, id: bigint, add: boolean, prefixes: 
   }
 }
 
-/** Redis disableTracking. */
-function disableTracking(c: Client): void {
+/** Redis disableTracking (CLIENT TRACKING OFF, RESET, a client that goes). */
+export function disableTracking(c: Client): void {
   const t = c.tracking;
   if (t === null) return;
   const worker = c.worker as WorkerThread;
