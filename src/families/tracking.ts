@@ -404,7 +404,7 @@ async function clientTracking(c: Client, args: Buffer[], w: ReplyWriter): Promis
 /** A prefix as Redis prints it with %s (up to a NUL byte). */
 function cstr(s: string): string {
   const z = s.indexOf('\0');
-  return Buffer.from(z >= 0 ? s.slice(0, z) : s, 'latin1').toString('latin1');
+  return z >= 0 ? s.slice(0, z) : s;
 }
 
 /** Redis enableTracking: the mode is replaced, BCAST prefixes are added to those the client has. */
