@@ -105,9 +105,10 @@ export class Connection extends Client {
       return;
     }
     if (this.overInputLimit()) return;
-    // A tracking client: invalidations other threads already put in the rings go out before the
-    // replies to what it sends now (a write another client saw answered was invalidated here first).
-    if (this.tracking !== null) this.worker.mesh.drain();
+    // A tracking client (or one invalidations are redirected to): invalidations other threads already
+    // put in the rings go out before the replies to what it sends now (a write another client saw
+    // answered was invalidated here first).
+    if (this.tracking !== null || this.redirectedFrom !== null) this.worker.mesh.drain();
     this.process();
     if (!this.closed) this.overInputLimit();
     if (this.inputPeak > 0) this.noteInputReleased(this.closed ? 0 : this.inputMemory());
