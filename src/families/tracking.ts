@@ -11,23 +11,20 @@
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { Client } from '../server/client.ts';
+import { PushFrame } from '../server/client.ts';
 import type { Command } from '../server/command-table.ts';
 import { FLAG_READONLY } from '../server/command-table.ts';
 import type { CommandImpl } from '../server/command-types.ts';
 import { trackingHooks } from '../server/dispatcher.ts';
 import { encodeArgs, readResult } from '../server/op-table.ts';
-import { PushFrame } from '../server/client.ts';
-import { pushTo } from '../server/push.ts';
-import { defineOp } from '../server/shard-ops.ts';
+import { defineOp, type ShardOp } from '../server/shard-ops.ts';
 import { ClientTracking, ShardTracking } from '../server/tracking-table.ts';
 import type { WorkerThread } from '../server/worker-thread.ts';
 import { REQ_PART } from '../runtime/request-flags.ts';
 import type { ReplySink } from '../runtime/mesh.ts';
 import { shardOfKey } from '../runtime/slots.ts';
 import { bool, bytes, latin1, list, none, nullable, tuple, u32 } from '../util/codec.ts';
-import { ERR_SYNTAX, isWord, keyString, parseInteger } from './family-util.ts';
-
-const ERR_NOT_INTEGER = 'ERR value is not an integer or out of range';
+import { ERR_NOT_INTEGER, ERR_SYNTAX, isWord, keyString, parseInteger } from './family-util.ts';
 
 // --- frames ----------------------------------------------------------------------------------------
 
@@ -75,7 +72,7 @@ function sendTrackingMessage(worker: WorkerThread, c: Client, frame: PushFrame):
   if (t.redirectThread === worker.index) broken(pushToRedirect(worker, redirect, frame));
   else {
     const sink: ReplySink = { complete: (r) => broken(readResult(REDIRECT_PUSH, r) === true) };
-    worker.mesh.send(t.redirectThread, REDIRECT_PUSH.index, 0, 2, REQ_PART, [encodeArgs(REDIRECT_PUSH, [String(redirect), frame.resp2, frame.resp3], worker.opOut)], sink);
+    sendOp(worker, t.redirectThread, REDIRECT_PUSH, [String(redirect), frame.resp2, frame.resp3], sink);
   }
 }
 
@@ -116,7 +113,7 @@ ShardTracking.deliver = (from, thread, id, key, writer) => {
   const worker = from.owner as WorkerThread;
   if (thread === worker.index) deliverInvalidation(worker, id, key, writer);
   else {
-    worker.mesh.send(thread, INVALIDATE.index, 0, 2, REQ_PART, [encodeArgs(INVALIDATE, [String(id), key, String(writer)], worker.opOut)], NO_REPLY);
+    sendOp(worker, thread, INVALIDATE, [String(id), key, String(writer)]);
     flushSoon(from);
   }
 };
@@ -142,7 +139,7 @@ ShardTracking.broadcast = (from) => {
       for (const [k, writer] of p.keys) if (writer !== id) keys.push(k);
       if (keys.length === 0) continue;
       if (thread === worker.index) deliverBroadcast(worker, id, keys);
-      else worker.mesh.send(thread, BCAST_DELIVER.index, 0, 2, REQ_PART, [encodeArgs(BCAST_DELIVER, [String(id), keys], worker.opOut)], NO_REPLY);
+      else sendOp(worker, thread, BCAST_DELIVER, [String(id), keys]);
     }
     p.keys.clear();
   }
@@ -161,6 +158,11 @@ const BCAST_DELIVER = defineOp('tracking-bcast-deliver', tuple<[string, string[]
 });
 
 const NO_REPLY: ReplySink = { complete() {} };
+
+/** Sends shard operation `op` to thread `thread` (fire and forget unless `sink` wants its result). */
+function sendOp<A>(worker: WorkerThread, thread: number, op: ShardOp<A, unknown>, args: A, sink: ReplySink = NO_REPLY): void {
+  worker.mesh.send(thread, op.index, 0, 2, REQ_PART, [encodeArgs(op, args, worker.opOut)], sink);
+}
 
 // --- remembering keys (on the keys' shards) -----------------------------------------------------
 
@@ -197,7 +199,7 @@ function rememberKeys(c: Client, cmd: Command, args: Buffer[]): void {
     const keys = byShard[s];
     if (keys === undefined) continue;
     if (s === worker.index) rememberHere(worker, c.id, worker.index, keys);
-    else worker.mesh.send(s, TRACK_KEYS.index, 0, 2, REQ_PART, [encodeArgs(TRACK_KEYS, [String(c.id), worker.index, keys], worker.opOut)], NO_REPLY);
+    else sendOp(worker, s, TRACK_KEYS, [String(c.id), worker.index, keys]);
   }
 }
 
@@ -215,7 +217,7 @@ function remoteShardsOf(c: Client, cmd: Command, args: Buffer[]): number[] {
 
 function announceWriter(c: Client, shards: number[], id: bigint): void {
   const worker = c.worker as WorkerThread;
-  for (const s of shards) worker.mesh.send(s, TRACKING_WRITER.index, 0, 2, REQ_PART, [encodeArgs(TRACKING_WRITER, [worker.index, String(id)], worker.opOut)], NO_REPLY);
+  for (const s of shards) sendOp(worker, s, TRACKING_WRITER, [worker.index, String(id)]);
 }
 
 let noloopShards: number[] | null = null;
@@ -276,7 +278,7 @@ function applyPrefixes(worker: WorkerThread, id: bigint, thread: number, add: bo
 function sendPrefixes(worker: WorkerThread, id: bigint, add: boolean, prefixes: string[]): void {
   for (let s = 0; s < worker.n; s++) {
     if (s === worker.index) applyPrefixes(worker, id, worker.index, add, prefixes);
-    else worker.mesh.send(s, PREFIXES.index, 0, 2, REQ_PART, [encodeArgs(PREFIXES, [String(id), worker.index, add, prefixes], worker.opOut)], NO_REPLY);
+    else sendOp(worker, s, PREFIXES, [String(id), worker.index, add, prefixes]);
   }
 }
 
@@ -298,7 +300,7 @@ ClientTracking.release = (client) => {
   const worker = c.worker as WorkerThread;
   for (const [id, thread] of from) {
     if (thread === worker.index) redirectGone(worker, id, c.id);
-    else worker.mesh.send(thread, REDIRECT_GONE.index, 0, 2, REQ_PART, [encodeArgs(REDIRECT_GONE, [String(id), String(c.id)], worker.opOut)], NO_REPLY);
+    else sendOp(worker, thread, REDIRECT_GONE, [String(id), String(c.id)]);
   }
 };
 
