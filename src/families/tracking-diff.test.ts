@@ -192,8 +192,11 @@ const SCENARIOS: Record<string, { threads: Record<string, number>; trackers: str
       await s.call('w', 'SET', 'u:2', '1');
     },
   },
+  // (A redirect client on another thread than its tracker gets invalidations in two hops, which may
+  // still be on their way when the drain's PING is answered: src/families/tracking.test.ts covers
+  // that case in process. Here the writer is on the other thread.)
   'RESP2: invalidations as __redis__:invalidate messages to a subscribed redirect client, none to an unsubscribed one': {
-    threads: { t: 0, r: 1, w: 1 },
+    threads: { t: 1, r: 1, w: 0 },
     trackers: ['r'],
     async run(s) {
       await s.call('t', 'CLIENT', 'TRACKING', 'on', 'REDIRECT', s.id('r'));
@@ -214,8 +217,8 @@ const SCENARIOS: Record<string, { threads: Record<string, number>; trackers: str
       await s.call('t', 'CLIENT', 'TRACKINGINFO');
     },
   },
-  'REDIRECT to a RESP3 client on the other thread, then the redirect breaks': {
-    threads: { t: 0, r: 1, w: 0 },
+  'REDIRECT to a RESP3 client, then the redirect breaks': {
+    threads: { t: 1, r: 1, w: 0 },
     trackers: ['t', 'r'],
     async run(s) {
       await s.call('r', 'HELLO', '3');
