@@ -20,6 +20,7 @@ import * as keyspaceFlush from './families/keyspace-flush.ts';
 import * as keyspaceMove from './families/keyspace-move.ts';
 import * as keyspaceObject from './families/keyspace-object.ts';
 import * as clientCommands from './families/client-commands.ts';
+import * as tracking from './families/tracking.ts';
 import * as server from './families/server.ts';
 import * as info from './families/info.ts';
 import * as config from './families/config.ts';
@@ -51,7 +52,7 @@ interface Family {
 }
 
 export const FAMILIES: Record<string, Family> = {
-  strings, keyspace, keyspaceExpire, keyspaceScan, keyspaceFlush, keyspaceMove, keyspaceObject, clientCommands, server, info, config, commandDocs, multiExec, lists, hashes, sets, zset, blockingCommands, sort, memory,
+  strings, keyspace, keyspaceExpire, keyspaceScan, keyspaceFlush, keyspaceMove, keyspaceObject, clientCommands, tracking, server, info, config, commandDocs, multiExec, lists, hashes, sets, zset, blockingCommands, sort, memory,
   hyperloglog, geo, bitmaps, streams, streamsRead, streamGroups,
   pubsub, monitor,
 };

@@ -64,6 +64,7 @@ export const PARAMS: Param[] = [
   { flag: 'maxmemory', config: 'maxmemory', type: 'bytes', default: 'auto', auto: true, mutable: true, help: `memory limit for the data (human sizes: 4gb, 512mb, 1G; 0: none; auto: ${AUTO_MAXMEMORY_PERCENT}% of the machine's memory), split evenly across the shards` },
   { flag: 'maxmemory_policy', config: 'maxmemory-policy', type: 'enum', values: EVICTION_POLICIES, default: 'noeviction', mutable: true, help: 'what to do at maxmemory: noeviction refuses commands that add data (-OOM); the others evict (approximated as Redis: sampling)' },
   { flag: 'maxmemory_samples', config: 'maxmemory-samples', type: 'int', default: '5', min: 1, max: 2147483647, mutable: true, help: 'keys ranked per eviction (cache mode: at least 16; at most 1024 are sampled)' },
+  { flag: 'tracking_table_max_keys', config: 'tracking-table-max-keys', type: 'int', default: '1000000', min: 0, mutable: true, help: 'keys the client-side caching table remembers (0: no limit), split evenly across the shards; past it, tracked keys are forgotten and invalidated for their clients (as Redis)' },
   { flag: 'lfu_log_factor', config: 'lfu-log-factor', type: 'int', default: '10', min: 0, max: 2147483647, mutable: true, help: 'LFU counter logarithm factor (as Redis)' },
   { flag: 'lfu_decay_time', config: 'lfu-decay-time', type: 'int', default: '1', min: 0, max: 2147483647, mutable: true, help: 'minutes for the LFU counter to decay by one (as Redis)' },
   { flag: 'cache_mode', config: 'cache_mode', type: 'bool', default: 'no', mutable: true, help: 'evict like a cache (2Q: new keys on probation, hits protect) at maxmemory, whatever maxmemory_policy says' },
@@ -142,7 +143,8 @@ export function parseValue(p: Param, raw: string, from: 'flag' | 'config' = 'fla
       const n = parseInt64(Buffer.from(raw, 'latin1'));
       if (n === null) return { error: 'argument couldn\'t be parsed into an integer' };
       if ((p.min !== undefined && n < BigInt(p.min)) || (p.max !== undefined && n > BigInt(p.max))) {
-        return { error: `argument must be between ${p.min} and ${p.max} inclusive` };
+        // No max: Redis's LLONG_MAX (the value is kept as a double).
+        return { error: `argument must be between ${p.min} and ${p.max ?? '9223372036854775807'} inclusive` };
       }
       return { value: Number(n) };
     }

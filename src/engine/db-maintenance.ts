@@ -156,7 +156,7 @@ export class MaintainedTable extends KeyTable {
           // A key a live transaction holds is the transaction's until it ends (its later hops read it).
           if (held !== null && held(key)) continue;
           this.removeLast(key, ref);
-          if (this.watchers !== null) this.touchExpired(key);
+          if (this.observed) this.touchExpired(key);
           if (this.onKeyEvent !== null) this.onKeyEvent(this, 'expired', key);
           expired++;
         }
@@ -207,7 +207,7 @@ export class MaintainedTable extends KeyTable {
         if (this.onKeyEvent !== null) this.onKeyEvent(this, 'del', key);
       } else {
         // Parts reclaimed from a value that stays: a change for WATCH (Redis signals the key).
-        if (n > 0 && this.watchers !== null) this.touch(key);
+        if (n > 0 && this.observed) this.touch(key);
         if (parts.nextDeadline() === 0) this.partsExpiring.delete(key);
       }
     }

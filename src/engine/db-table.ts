@@ -124,6 +124,12 @@ export class KeyTable extends RecordStore implements KeyStore {
   onKeyEvent: ((db: KeyTable, event: TableKeyEvent, key: KeyArg) => void) | null = null;
   /** Watched keys and their watchers (null while no client watches a key of this database). */
   watchers: Map<string, Set<WatchedKey>> | null = null;
+  /**
+   * Called with every key changed here (as touch() marks watchers: write, delete, deadline, expiry,
+   * eviction — not a flush, which its caller reports whole): client-side caching's invalidation hook.
+   * null while no client tracks keys of this shard, so a write pays a null check.
+   */
+  keyChanged: ((key: string) => void) | null = null;
   /** The key being looked up (for refMatches). */
   private probe: KeyArg = '';
 
@@ -173,8 +179,18 @@ export class KeyTable extends RecordStore implements KeyStore {
     return this.table.find(HASH[0], HASH[1]);
   }
 
-  /** Marks the watchers of key dirty (a change: write, delete, expire set, flush). */
+  /** Whether a change must be reported (someone watches or tracks keys here): touch() has work. */
+  get observed(): boolean {
+    return this.watchers !== null || this.keyChanged !== null;
+  }
+
+  /** Marks the watchers of key dirty and reports the change to keyChanged (write, delete, expire set). */
   touch(key: string): void {
+    this.touchWatchers(key);
+    if (this.keyChanged !== null) this.keyChanged(key);
+  }
+
+  private touchWatchers(key: string): void {
     const set = this.watchers?.get(key);
     if (set !== undefined) for (const wk of set) wk.record.dirty = true;
   }
@@ -183,12 +199,13 @@ export class KeyTable extends RecordStore implements KeyStore {
   protected touchExpired(key: string): void {
     const set = this.watchers?.get(key);
     if (set !== undefined) for (const wk of set) if (!wk.expiredAtWatch) wk.record.dirty = true;
+    if (this.keyChanged !== null) this.keyChanged(key);
   }
 
   /** Marks dirty the watchers of every watched key that exists here (FLUSHDB, SWAPDB). */
   touchAllExisting(): void {
     if (this.watchers === null) return;
-    for (const key of this.watchers.keys()) if (this.refOf(key) !== 0) this.touch(key);
+    for (const key of this.watchers.keys()) if (this.refOf(key) !== 0) this.touchWatchers(key);
   }
 
   /** Whether key has an entry and whether it is live, without side effects (WATCH). */
@@ -210,7 +227,7 @@ export class KeyTable extends RecordStore implements KeyStore {
       if (at <= now) {
         this.removeLast(key, ref);
         this.expiredCount++;
-        if (this.watchers !== null) this.touchExpired(keyText(key));
+        if (this.observed) this.touchExpired(keyText(key));
         if (this.onKeyEvent !== null) this.onKeyEvent(this, 'expired', key);
         return undefined;
       }
@@ -273,7 +290,7 @@ export class KeyTable extends RecordStore implements KeyStore {
     if (this.partsExpiring.size > 0) this.partsExpiring.delete(keyText(key));
     const parts = partsOf(value);
     if (parts !== null) this.partsExpiring.set(keyText(key), parts);
-    if (this.watchers !== null) this.touch(keyText(key));
+    if (this.observed) this.touch(keyText(key));
     if (this.onKeyReady !== null) this.onKeyReady(key);
   }
 
@@ -370,7 +387,7 @@ export class KeyTable extends RecordStore implements KeyStore {
       this.countDeadline(seg, had, expireAt !== 0);
       e.ref = ref;
     }
-    if (this.watchers !== null) this.touch(keyText(key));
+    if (this.observed) this.touch(keyText(key));
   }
 
   /** Deletes key if present (expired or not). Returns true if it was there. */
@@ -378,7 +395,7 @@ export class KeyTable extends RecordStore implements KeyStore {
     const ref = this.refOf(key);
     if (ref === 0) return false;
     this.removeLast(key, ref);
-    if (this.watchers !== null) this.touch(keyText(key));
+    if (this.observed) this.touch(keyText(key));
     return true;
   }
 
@@ -394,7 +411,7 @@ export class KeyTable extends RecordStore implements KeyStore {
     if (this.refOf(key) !== ref) throw new Error('evictRef: the table does not hold this record');
     const text = this.onKeyEvent !== null ? keyText(key) : null;
     this.removeLast(key, ref);
-    if (this.watchers !== null) this.touch(keyText(key));
+    if (this.observed) this.touch(keyText(key));
     if (text !== null) this.onKeyEvent!(this, 'evicted', text);
   }
 

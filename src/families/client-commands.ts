@@ -7,6 +7,7 @@ import type { CommandImpl } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
 import { REDIS_VERSION } from '../version.ts';
 import { ERR_DB_RANGE, ERR_SYNTAX, isWord, parseInt32, parseInteger } from './family-util.ts';
+import { disableTracking } from './tracking.ts';
 import { allOk, defineOp, type OpError } from '../server/shard-ops.ts';
 import { json, latin1, list, num, text, tuple } from '../util/codec.ts';
 
@@ -142,6 +143,7 @@ function reset(c: Client, _args: Buffer[], w: ReplyWriter): void {
   c.multi = null;
   c.leaveSubscriptions();
   c.coord.dropWatches();
+  disableTracking(c);
   c.db = 0;
   c.resp = 2;
   w.resp = 2;

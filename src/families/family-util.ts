@@ -107,11 +107,11 @@ export function lookupWrite(x: ShardExec, key: Buffer): Entry | undefined {
 
 /**
  * A stored value was changed in place (APPEND, LPUSH onto a list, HDEL of a field...): tells the key's
- * watchers — Redis's signalModifiedKey. Storing, deleting or re-deadlining a key through the Database
+ * watchers and its trackers (client-side caching) — Redis's signalModifiedKey. Storing, deleting or re-deadlining a key through the Database
  * tells them already; a command that changes nothing must not call this.
  */
 export function modified(x: ShardExec, key: Buffer): void {
-  if (x.db.watchers !== null) x.db.touch(keyString(key));
+  if (x.db.observed) x.db.touch(keyString(key));
 }
 
 /**

@@ -31,7 +31,7 @@ export function nowUsec(): number {
 }
 
 /** Counters that INFO adds up over the workers. */
-const SUMMED = ['conns', 'rejected', 'cmds', 'netIn', 'netOut', 'opsRate', 'inRate', 'outRate', 'hits', 'misses', 'expired', 'evicted', 'cpuUser', 'cpuSys', 'outputLimitClosed'] as const;
+const SUMMED = ['conns', 'rejected', 'cmds', 'netIn', 'netOut', 'opsRate', 'inRate', 'outRate', 'hits', 'misses', 'expired', 'evicted', 'cpuUser', 'cpuSys', 'trackingClients', 'trackingKeys', 'trackingItems', 'outputLimitClosed'] as const;
 type Summed = Record<(typeof SUMMED)[number], number>;
 
 /** One worker's counters, as the stats operation reports them. */
@@ -44,6 +44,8 @@ interface WorkerSnapshot extends Summed {
   mem: MemorySnapshot;
   maxIn: number;
   maxOut: number;
+  /** BCAST prefixes registered on this shard (every shard has them all). */
+  trackingPrefixes: number;
   /** This thread's active Pub/Sub names (channels, patterns, shard channels): INFO counts their union. */
   pubsub: [string[], string[], string[]];
 }
@@ -113,9 +115,11 @@ function workerSnapshot(x: ShardExec): WorkerSnapshot {
   });
   let maxIn = 0;
   let maxOut = 0;
+  let trackingClients = 0;
   for (const conn of worker.clients.values()) {
     maxIn = Math.max(maxIn, conn.parser.buffered);
     maxOut = Math.max(maxOut, conn.outputBytes);
+    if (conn.tracking !== null) trackingClients++;
   }
   const cpu = process.threadCpuUsage();
   const snap: WorkerSnapshot = {
@@ -138,6 +142,10 @@ function workerSnapshot(x: ShardExec): WorkerSnapshot {
     mem: memorySnapshot(x),
     maxIn,
     maxOut,
+    trackingClients,
+    trackingKeys: worker.tracking.keys.size,
+    trackingItems: worker.tracking.items,
+    trackingPrefixes: worker.tracking.prefixes.size,
     cpuUser: cpu.user,
     cpuSys: cpu.system,
     outputLimitClosed: st.outputLimitDisconnections,
@@ -173,6 +181,7 @@ interface Totals extends Summed {
   dbs: Map<number, [number, number, number]>;
   maxIn: number;
   maxOut: number;
+  trackingPrefixes: number;
   /** Distinct channels, patterns, shard channels over every thread. */
   pubsub: [number, number, number];
 }
@@ -180,7 +189,7 @@ interface Totals extends Summed {
 function sumSnapshots(table: CommandTable, snaps: WorkerSnapshot[]): Totals {
   const t: Totals = {
     ...(Object.fromEntries(SUMMED.map((k) => [k, 0])) as Summed),
-    errors: new Map(), errorReplies: 0, cmd: new Map(), dbs: new Map(), maxIn: 0, maxOut: 0, pubsub: [0, 0, 0],
+    errors: new Map(), errorReplies: 0, cmd: new Map(), dbs: new Map(), maxIn: 0, maxOut: 0, trackingPrefixes: 0, pubsub: [0, 0, 0],
   };
   const names = [new Set<string>(), new Set<string>(), new Set<string>()];
   for (const s of snaps) for (let k = 0; k < 3; k++) for (const n of s.pubsub[k]) names[k].add(n);
@@ -209,6 +218,7 @@ function sumSnapshots(table: CommandTable, snaps: WorkerSnapshot[]): Totals {
     }
     t.maxIn = Math.max(t.maxIn, s.maxIn);
     t.maxOut = Math.max(t.maxOut, s.maxOut);
+    t.trackingPrefixes = Math.max(t.trackingPrefixes, s.trackingPrefixes);
   }
   return t;
 }
@@ -262,7 +272,7 @@ function infoText(worker: ShardWorker, want: Set<string>, snaps: WorkerSnapshot[
         add('client_recent_max_input_buffer', t.maxIn);
         add('client_recent_max_output_buffer', t.maxOut);
         add('blocked_clients', Atomics.load(worker.shared.counts, 1));
-        add('tracking_clients', 0);
+        add('tracking_clients', t.trackingClients);
         add('clients_in_timeout_table', 0);
         break;
       case 'memory': {
@@ -398,9 +408,9 @@ function infoText(worker: ShardWorker, want: Set<string>, snaps: WorkerSnapshot[
         add('active_defrag_key_misses', 0);
         add('total_active_defrag_time', 0);
         add('current_active_defrag_time', 0);
-        add('tracking_total_keys', 0);
-        add('tracking_total_items', 0);
-        add('tracking_total_prefixes', 0);
+        add('tracking_total_keys', t.trackingKeys);
+        add('tracking_total_items', t.trackingItems);
+        add('tracking_total_prefixes', t.trackingPrefixes);
         add('unexpected_error_replies', 0);
         add('total_error_replies', t.errorReplies);
         add('dump_payload_sanitizations', 0);

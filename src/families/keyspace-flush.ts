@@ -1,6 +1,7 @@
 // Whole databases: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB.
 // Invariants: each asks every shard in one hop (DB_SIZE, FLUSH_DB, FLUSH_ALL, SWAP_DB); SWAPDB swaps
-// the databases, their watchers and their blocked clients on every shard together.
+// the databases, their watchers and their blocked clients on every shard together; each of them
+// empties the shard's tracking table and sends its thread's tracking clients a null invalidation.
 
 import { swapWatchers } from '../engine/watch.ts';
 import { GLOBAL_READ } from '../transaction/tx-shard.ts';
@@ -11,6 +12,7 @@ import { defineOp, OpError, replyAllOk } from '../server/shard-ops.ts';
 import { none, num, tuple, u32 } from '../util/codec.ts';
 import type { Database } from '../engine/database.ts';
 import { ERR_DB_RANGE, ERR_SYNTAX, isWord, parseInt32 } from './family-util.ts';
+import { trackingFlushed } from './tracking.ts';
 
 /** DBSIZE */
 function dbsize(c: Client, _args: Buffer[], w: ReplyWriter): void {
@@ -57,6 +59,7 @@ function replyOk(results: (null | OpError)[], w: ReplyWriter): void {
 export const FLUSH_DB = defineOp('flush-db', none, none, (x) => {
   x.db.clear();
   x.worker.blocking.keys.flushed(x.dbIndex);
+  trackingFlushed(x.worker);
   return null;
 }, true);
 
@@ -66,6 +69,7 @@ export const FLUSH_ALL = defineOp('flush-all', none, none, (x) => {
     db.clear();
     x.worker.blocking.keys.flushed(i);
   });
+  trackingFlushed(x.worker);
   return null;
 }, true);
 
@@ -89,6 +93,8 @@ const SWAP_DB = defineOp('swap-db', tuple<[number, number]>(u32, u32), none, (x,
   if (a !== b) swapWatchers(dbs, a, b);
   // Clients wait on a database index: keys the swap filled there serve them (as Redis).
   if (a !== b) x.worker.blocking.keys.swapped(a, b);
+  // Tracked keys are not per database: Redis invalidates everything (trackingInvalidateKeysOnFlush).
+  if (a !== b) trackingFlushed(x.worker);
   return null;
 }, true);
 

@@ -207,6 +207,11 @@ export class Mesh {
     setImmediate(this.flushAll);
   }
 
+  /** A request is being executed (its reply frame is half-written in staging): flushAll must wait. */
+  get executing(): boolean {
+    return this.framing;
+  }
+
   /** Writes every staged frame into the rings and rings each peer's doorbell once. */
   readonly flushAll = (): void => {
     this.flushScheduled = false;

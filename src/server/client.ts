@@ -11,6 +11,7 @@ import type { Command } from './command-table.ts';
 import { Coordinator } from './coordinator.ts';
 import { PendingReply } from './reply-queue.ts';
 import { Subscriptions } from './pubsub-tables.ts';
+import { ClientTracking } from './tracking-table.ts';
 import type { ShardWorker } from './shard-worker.ts';
 
 /** A blocked client's wait: its claim slot; finish() ends it with a reply, cancel() claims it first. */
@@ -206,6 +207,10 @@ export abstract class Client {
   current: Command | null = null;
   /** This client's transactions and cross-shard steps. */
   readonly coord: Coordinator;
+  /** CLIENT TRACKING ON: the mode (null while off). */
+  tracking: ClientTracking | null = null;
+  /** Tracking clients that REDIRECT to this one (id → thread): told when this client goes. */
+  redirectedFrom: Map<bigint, number> | null = null;
 
   /** Pub/Sub: its channels, patterns and shard channels; null while it has none (not in subscribed mode). */
   subs: Subscriptions | null = null;
@@ -302,6 +307,7 @@ export abstract class Client {
     if (this.watchShards.size > 0) this.coord.dropWatches();
     this.leaveSubscriptions();
     this.stopMonitoring();
+    if (this.tracking !== null || this.redirectedFrom !== null) ClientTracking.release(this);
   }
 
   /** Leaves every channel, pattern and shard channel without confirmations (gone, or RESET). */
@@ -313,6 +319,8 @@ export abstract class Client {
 
   /** The CLIENT LIST flags of this state ('N' for none). */
   protected flagLetters(closing: boolean): string {
-    return (this.isMonitor ? 'O' : '') + (this.subs !== null ? 'P' : '') + (this.multi !== null ? 'x' : '') + (this.blockState !== null ? 'b' : '') + (closing || this.killed ? 'A' : '') + (this.noEvict ? 'e' : '') + (this.noTouch ? 'T' : '') || 'N';
+    const t = this.tracking;
+    const tracking = t === null ? '' : 't' + (t.brokenRedirect ? 'R' : '') + (t.bcast ? 'B' : '');
+    return (this.isMonitor ? 'O' : '') + (this.subs !== null ? 'P' : '') + (this.multi !== null ? 'x' : '') + (this.blockState !== null ? 'b' : '') + tracking + (closing || this.killed ? 'A' : '') + (this.noEvict ? 'e' : '') + (this.noTouch ? 'T' : '') || 'N';
   }
 }

@@ -22,7 +22,9 @@ export type CommandName =
   | 'bzpopmax'
   | 'bzpopmin'
   | 'client'
+  | 'client|caching'
   | 'client|getname'
+  | 'client|getredir'
   | 'client|help'
   | 'client|id'
   | 'client|info'
@@ -33,6 +35,8 @@ export type CommandName =
   | 'client|reply'
   | 'client|setinfo'
   | 'client|setname'
+  | 'client|tracking'
+  | 'client|trackinginfo'
   | 'client|unblock'
   | 'cluster'
   | 'cluster|help'
@@ -393,7 +397,9 @@ export const COMMANDS: readonly GeneratedCommand[] = ([
   ['bzmpop', FLAG_WRITE | FLAG_BLOCKING | FLAG_MOVABLEKEYS, 0],
   ['bzpopmax', FLAG_WRITE | FLAG_NOSCRIPT | FLAG_BLOCKING | FLAG_FAST, 0],
   ['bzpopmin', FLAG_WRITE | FLAG_NOSCRIPT | FLAG_BLOCKING | FLAG_FAST, 0],
+  ['client|caching', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
   ['client|getname', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
+  ['client|getredir', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
   ['client|help', FLAG_LOADING | FLAG_STALE, 0],
   ['client|id', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
   ['client|info', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
@@ -404,6 +410,8 @@ export const COMMANDS: readonly GeneratedCommand[] = ([
   ['client|reply', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, FACT_SETS_REPLY_MODE],
   ['client|setinfo', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
   ['client|setname', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
+  ['client|tracking', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
+  ['client|trackinginfo', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
   ['client|unblock', FLAG_ADMIN | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
   ['client', 0, 0],
   ['cluster|help', FLAG_LOADING | FLAG_STALE, 0],

@@ -105,6 +105,10 @@ export class Connection extends Client {
       return;
     }
     if (this.overInputLimit()) return;
+    // A tracking client (or one invalidations are redirected to): invalidations other threads already
+    // put in the rings go out before the replies to what it sends now (a write another client saw
+    // answered was invalidated here first).
+    if (this.tracking !== null || this.redirectedFrom !== null) this.worker.mesh.drain();
     this.process();
     if (!this.closed) this.overInputLimit();
     if (this.inputPeak > 0) this.noteInputReleased(this.closed ? 0 : this.inputMemory());
@@ -204,6 +208,12 @@ export class Connection extends Client {
       }
     } finally {
       this.processing = false;
+    }
+    if (this.worker.tracking.broadcastDue) {
+      // BCAST invalidations of this batch's writes go out before its replies reach anyone, after them
+      // for this client (Redis queues them in beforeSleep, behind the replies already in the buffer).
+      if (w.pending > 0) this.replies.push(w.take());
+      this.worker.tracking.broadcastNow();
     }
     if (this.closed) {
       w.take();
@@ -412,7 +422,7 @@ export class Connection extends Client {
       `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${fd} ` +
       `name=${this.name} age=${age} idle=${idle} flags=${this.flagLetters(this.closeAfterReply)} db=${this.db} sub=${this.subs === null ? 0 : this.subs.channels.size} psub=${this.subs === null ? 0 : this.subs.patterns.size} ssub=${this.subs === null ? 0 : this.subs.shardChannels.size} multi=${this.multi === null ? -1 : this.multi.count} ` +
       `qbuf=${this.parser.buffered} qbuf-free=${this.parser.free} argv-mem=${this.parser.argvMemory} multi-mem=${this.multi === null ? 0 : this.multi.mem} rbs=0 rbp=0 obl=0 oll=${this.replies.length} ` +
-      `omem=${this.outputBytes} tot-mem=${this.measureMemory()} events=r cmd=${this.lastCommand} user=default redir=-1 ` +
+      `omem=${this.outputBytes} tot-mem=${this.measureMemory()} events=r cmd=${this.lastCommand} user=default redir=${this.tracking === null ? -1 : this.tracking.redirect} ` +
       `resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer} thread=${this.worker.index}`
     );
   }

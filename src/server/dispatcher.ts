@@ -17,6 +17,20 @@ import { ERR_OOM } from './memory-gate.ts';
 import type { Transaction } from '../transaction/transaction.ts';
 import { nextTurn } from '../util/next-turn.ts';
 
+/**
+ * What client-side caching does around a command of a tracking client (set by the tracking family):
+ * before, a read remembers its keys on their shards (ahead of the command on each ring, so a write
+ * after the read always finds them) and a NOLOOP client names itself to the shards it writes; after,
+ * the one-command CLIENT CACHING choice ends and invalidations of its own writes here are delivered
+ * (after its reply, as Redis). `remember` is the first part alone (a command EXEC runs).
+ */
+export interface TrackingHooks {
+  before(c: Client, cmd: Command, args: Buffer[]): void;
+  after(c: Client, cmd: Command): void;
+  remember(c: Client, cmd: Command, args: Buffer[]): void;
+}
+export const trackingHooks: TrackingHooks = { before() {}, after() {}, remember() {} };
+
 /** Looks up, checks and runs (or routes) one command; its reply goes to `w` or a pending slot. */
 export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
   const worker = c.worker;
@@ -66,6 +80,8 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
     return;
   }
   const impl = cmd.impl;
+  const tracking = c.tracking;
+  if (tracking !== null) trackingHooks.before(c, cmd, args);
   try {
     if (impl.shard !== undefined && (impl.mayBlock === undefined || !impl.mayBlock(args))) {
       route(c, cmd, args, w, mark);
@@ -90,6 +106,7 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
       c.lastPending.complete(sw.take());
     }
   }
+  if (tracking !== null) trackingHooks.after(c, cmd);
   // OFF is looked at once the command ran: CLIENT REPLY ON and RESET turn replies back on, and answer.
   // (Subscribe confirmations are pushes: Redis writes them whatever the reply mode.)
   if ((skipThis || c.replyOff) && !cmd.hasFact(FACT_PUSH_REPLY)) {
@@ -318,6 +335,7 @@ export async function runQueued(c: Client, tx: Transaction, queued: MultiState):
       if (target >= 0) {
         if (worker.monitoring) worker.monitors.command(c, cmd, args);
         outstanding++;
+        if (c.tracking !== null) trackingHooks.remember(c, cmd, args);
         tx.run(target, cmd, c.db, c.resp, flags, args, false, (reply) => {
           replies[i] = reply;
           if (--outstanding === 0) allIn();

@@ -23,6 +23,7 @@ import { clampHz, CommandStats, InstantMetrics, WorkerStats } from './stats.ts';
 import { BinReader, BinWriter } from '../util/codec.ts';
 import { internalErrorText } from '../util/errors.ts';
 import { BlockingService } from './blocking.ts';
+import { ShardTracking } from './tracking-table.ts';
 import { PUBSUB_SLOTS, type WorkerShared } from '../runtime/control.ts';
 import { PubSubTables } from './pubsub-tables.ts';
 import { MonitorHub } from './monitor.ts';
@@ -93,6 +94,8 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
   monitoring = false;
   /** MONITOR: which threads have monitors, and this thread's lines for them (monitor.ts). */
   readonly monitors: MonitorHub;
+  /** Client-side caching: which clients may cache which keys of this shard. */
+  readonly tracking: ShardTracking;
   /** > 0 while a transaction runs an operation that does not end it: pops for waiters wait until it ends. */
   private holdServe = 0;
   /** This thread's Pub/Sub subscribers (see pubsub.ts). */
@@ -119,6 +122,7 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     this.txPort = new ShardTx(this, config.dbnum as number, () => this.blocking.serveReady());
     this.tx = this.txPort.locks;
     this.blocking = new BlockingService(this);
+    this.tracking = new ShardTracking(this, this.shard, this.n);
     this.ops = table.ops;
     this.memory = new MemoryGovernor(this.shard, index, this.n, this.gate, this.tx);
     const locks = this.tx;
@@ -281,8 +285,11 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     }
     const mark = w.mark();
     this.beginCall();
+    // NOLOOP: the tracking client whose command this is, as the peer announced it (0n: none).
+    this.tracking.writer = this.tracking.writerOfPeer[peer];
     if (cmd.impl.shard !== undefined) this.runLocal(cmd, db, (flags & REQ_NO_TOUCH) !== 0, args, w);
     else w.error('ERR internal: command has no shard handler');
+    this.tracking.writer = 0n;
     if ((flags & REQ_PART) === 0) this.recordCall(cmd, -1, w, mark);
     return true;
   }
