@@ -27,6 +27,11 @@ export interface RemoteExecutor {
   execute(cmd: number, db: number, resp: 2 | 3, flags: number, args: Buffer[], w: ReplyWriter, peer: number, seq: number): boolean;
   /** Called before a drain runs the requests it found (one clock reading for all of them). */
   beginBatch(): void;
+  /**
+   * Called after a drain ran its requests, before their replies are flushed: what the batch left
+   * staged for other threads (BCAST invalidations) goes into the rings ahead of those replies.
+   */
+  endBatch?(): void;
   /** A bug surfaced while serving the mesh (`where` says what was running): log and count it. */
   fault(e: unknown, where: string): void;
 }
@@ -313,6 +318,7 @@ export class Mesh {
       if (bytes !== null) this.consume(p, bytes);
       if (this.backlog[p].length > 0 && this.pump(p)) this.wake(p);
     }
+    this.executor.endBatch?.();
     this.flushAll();
   }
 

@@ -59,6 +59,15 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     this.tick();
   }
 
+  /**
+   * RemoteExecutor: BCAST invalidations of the batch's writes are staged before its replies, so a
+   * writer on another thread never reads its reply before they are in the rings (Redis sends them in
+   * beforeSleep, ahead of the replies).
+   */
+  endBatch(): void {
+    if (this.tracking.broadcastDue) this.tracking.broadcastNow();
+  }
+
   readonly index: number;
   readonly n: number;
   config: ConfigValues;
