@@ -24,7 +24,7 @@ const TYPES2_TESTS = ['xadd', 'xrange10', 'setbit', 'bitcount', 'pfadd', 'pfcoun
 /** Damselfly's shard threads in --types runs. */
 const TYPES_THREADS = 2;
 /** Share of the base request count per test: an LRANGE_600 reply is 600 elements. */
-const TEST_WEIGHT: Record<string, number> = { lrange_100: 0.25, lrange_600: 0.05 };
+const TEST_WEIGHT: Record<string, number> = { lrange_100: 0.25, lrange_600: 0.05, geosearch: 0.25 };
 
 // ---------------------------------------------------------------- options
 
