@@ -50,13 +50,22 @@ function intEncodedSize(buf: Uint8Array, off: number, len: number): number {
   if (digits > 10) return 9;
   let v = 0;
   for (let q = p; q < end; q++) v = v * 10 + (buf[q] - 0x30);
-  if (negative) v = -v;
+  return intEncodingSize(negative ? -v : v);
+}
+
+/** The encoded size (header and data) of integer `v` in a listpack: 7-, 13-, 16-, 24-, 32- or 64-bit. */
+function intEncodingSize(v: number): number {
   if (v >= 0 && v <= 127) return 1;
   if (v >= -4096 && v <= 4095) return 2;
   if (v >= -32768 && v <= 32767) return 3;
   if (v >= -8388608 && v <= 8388607) return 4;
   if (v >= -2147483648 && v <= 2147483647) return 5;
   return 9;
+}
+
+/** Bytes integer `v` takes as a listpack entry (encoding and back-length; a stream's counters and IDs). */
+export function lpIntSize(v: number): number {
+  return intEncodingSize(v) + 1;
 }
 
 /** Bytes of the back-length that records an entry of `l` encoded bytes (lpEncodeBacklen). */

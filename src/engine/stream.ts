@@ -12,7 +12,7 @@
 // Consumer groups live in `groups` (the groups module fills it; clone/serialize call its hooks).
 
 import { BinReader, BinWriter } from '../util/codec.ts';
-import { lpEntrySize } from './listpack-size.ts';
+import { LP_HEADER, lpEntrySize, lpIntSize } from './listpack-size.ts';
 import { compareIds, MAX_ID, MIN_ID, StreamId } from './stream-id.ts';
 import { KIND_STREAM, type TypedValue, type ValueKind } from './value-kind.ts';
 import { AccountedValue, BUFFER_HEADER, arrayBytes, objectBytes } from './value-memory.ts';
@@ -66,20 +66,8 @@ const FLAG_FULLID = 4;
 
 const TWO32 = 4294967296;
 const EXACT_HI = 0x200000;
-/** Redis's listpack header + end byte. */
-const LP_HEADER = 7;
 /** Smallest node buffer. */
 const MIN_NODE_BUFFER = 64;
-
-/** Bytes of an integer element in a listpack (encoding + back-length). */
-function lpIntSize(v: number): number {
-  if (v >= 0 && v <= 127) return 2;
-  if (v >= -4096 && v <= 4095) return 3;
-  if (v >= -32768 && v <= 32767) return 4;
-  if (v >= -8388608 && v <= 8388607) return 5;
-  if (v >= -2147483648 && v <= 2147483647) return 6;
-  return 10;
-}
 
 /** lpIntSize of the int64 Redis stores for a - b (uint64 halves, wrapping). */
 function lpDiffSize(aHi: number, aLo: number, bHi: number, bLo: number): number {
