@@ -21,7 +21,7 @@ import {
 } from '../util/bits.ts';
 import {
   AT_FIRST_HOP, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, deleteKey, inKeyOrder, isString, isWord, keyString, lookupRead, lookupWrite, modified,
-  parseInteger, storeValue,
+  parseInteger, parseLongLong, storeValue,
 } from './family-util.ts';
 import type { Entry } from '../engine/database.ts';
 
@@ -128,16 +128,6 @@ function unitArg(arg: Buffer, w: ReplyWriter): number {
   return -1;
 }
 
-/** A long long argument (getLongLongFromObjectOrReply), or null after the error reply. */
-function longArg(arg: Buffer, w: ReplyWriter): number | null {
-  const v = parseInteger(arg);
-  if (v === null) {
-    w.error(ERR_NOT_INTEGER);
-    return null;
-  }
-  // Beyond 2^53 the exact value no longer matters: it is clamped to a string's length anyway.
-  return Number(v);
-}
 
 /** Reused result of byteRange: [start byte, end byte, first byte's outside-bits mask, last byte's]. */
 const range4 = [0, 0, 0, 0];
@@ -180,9 +170,9 @@ function opBitCount(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   let firstMask = 0;
   let lastMask = 0;
   if (args.length === 4 || args.length === 5) {
-    const s = longArg(args[2], w);
+    const s = parseLongLong(args[2], w);
     if (s === null) return;
-    const t = longArg(args[3], w);
+    const t = parseLongLong(args[3], w);
     if (t === null) return;
     start = s;
     end = t;
@@ -233,7 +223,7 @@ function opBitPos(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   let lastMask = 0;
   const argc = args.length;
   if (argc >= 4 && argc <= 6) {
-    const s = longArg(args[3], w);
+    const s = parseLongLong(args[3], w);
     if (s === null) return;
     start = s;
     let isBit = 0;
@@ -242,7 +232,7 @@ function opBitPos(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
       if (isBit < 0) return;
     }
     if (argc >= 5) {
-      const t = longArg(args[4], w);
+      const t = parseLongLong(args[4], w);
       if (t === null) return;
       end = t;
       endGiven = true;

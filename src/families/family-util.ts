@@ -162,6 +162,19 @@ export function valueFromArg(b: Buffer): string | Buffer {
   return b.length <= STRING_INLINE_MAX ? keyString(b) : Buffer.from(b);
 }
 
+/**
+ * Redis getLongLongFromObjectOrReply: an int64 as a number (beyond 2^53 inexact, which callers that
+ * clamp to a length or count do not mind), or null after replying with the error.
+ */
+export function parseLongLong(b: Buffer, w: ReplyWriter): number | null {
+  const v = parseInteger(b);
+  if (v === null) {
+    w.error(ERR_NOT_INTEGER);
+    return null;
+  }
+  return Number(v);
+}
+
 /** Redis getIntFromObjectOrReply: an int32, or null after replying with the error. */
 export function parseInt32(b: Buffer, w: ReplyWriter, msg?: string): number | null {
   const v = parseInteger(b);

@@ -13,7 +13,7 @@ import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import { ReplyWriter as Writer } from '../protocol/reply-writer.ts';
 import { Stream, type StreamLimits, type TrimArgs } from '../engine/stream.ts';
 import { compareIds, ERR_INVALID_ID, MAX_ID, MIN_ID, parseId, parseRangeBound, StreamId, u64Text, type ParsedId } from '../engine/stream-id.ts';
-import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, lookupRead, lookupWrite, modified, parseInteger, storeValue } from './family-util.ts';
+import { ERR_NO_SUCH_KEY, ERR_SYNTAX, ERR_WRONGTYPE, isWord, lookupRead, lookupWrite, modified, parseLongLong, storeValue } from './family-util.ts';
 import { helpReply } from './client-commands.ts';
 
 const limits: StreamLimits = { nodeMaxBytes: 0, nodeMaxEntries: 0 };
@@ -75,15 +75,6 @@ export function replyRange(w: ReplyWriter, s: Stream, start: StreamId, end: Stre
   return n;
 }
 
-/** Parses an integer argument as getLongLongFromObjectOrReply; null after the error reply. */
-function longLong(b: Buffer, w: ReplyWriter): number | null {
-  const v = parseInteger(b);
-  if (v === null) {
-    w.error(ERR_NOT_INTEGER);
-    return null;
-  }
-  return Number(v);
-}
 
 // ---------------------------------------------------------------------------------------------
 // XADD XTRIM: the shared option parser (Redis streamParseAddOrTrimArgsOrReply)
@@ -119,7 +110,7 @@ function parseAddOrTrim(x: ShardExec, args: Buffer[], xadd: boolean, w: ReplyWri
         approx = true;
         i++;
       } else if (more >= 2 && next.length === 1 && next[0] === 0x3d /* = */) i++;
-      const v = longLong(args[i + 1], w);
+      const v = parseLongLong(args[i + 1], w);
       if (v === null) return null;
       if (v < 0) return fail(w, 'ERR The MAXLEN argument must be >= 0.');
       maxlen = v;
@@ -139,7 +130,7 @@ function parseAddOrTrim(x: ShardExec, args: Buffer[], xadd: boolean, w: ReplyWri
       i++;
       strategy = 'minid';
     } else if (isWord(opt, 'LIMIT') && more > 0) {
-      const v = longLong(args[i + 1], w);
+      const v = parseLongLong(args[i + 1], w);
       if (v === null) return null;
       if (v < 0) return fail(w, 'ERR The LIMIT argument must be >= 0.');
       limit = v;
@@ -231,7 +222,7 @@ function rangeGeneric(x: ShardExec, args: Buffer[], w: ReplyWriter, rev: boolean
   let count = -1;
   for (let j = 4; j < args.length; j++) {
     if (isWord(args[j], 'COUNT') && args.length - j - 1 >= 1) {
-      const v = longLong(args[j + 1], w);
+      const v = parseLongLong(args[j + 1], w);
       if (v === null) return;
       count = v < 0 ? 0 : v;
       j++;
@@ -291,7 +282,7 @@ function opXSetId(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   for (let i = 3; i < args.length; ) {
     const more = args.length - 1 - i;
     if (isWord(args[i], 'ENTRIESADDED') && more > 0) {
-      const v = longLong(args[i + 1], w);
+      const v = parseLongLong(args[i + 1], w);
       if (v === null) return;
       if (v < 0) return w.error('ERR entries_added must be positive');
       entriesAdded = v;
@@ -392,7 +383,7 @@ function opXInfoStream(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
     if ((optc !== 1 && optc !== 3) || !isWord(args[3], 'FULL')) return subcommandSyntaxError(w, args);
     if (optc === 3) {
       if (!isWord(args[4], 'COUNT')) return subcommandSyntaxError(w, args);
-      const v = longLong(args[5], w);
+      const v = parseLongLong(args[5], w);
       if (v === null) return;
       count = v < 0 ? 10 : v;
     }
