@@ -30,7 +30,7 @@ import type { IdTree } from '../engine/stream-pel.ts';
 import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, keyString, lookupRead, parseInteger, storeValue } from './family-util.ts';
 import { helpReply } from './client-commands.ts';
 import { setXinfoGroupsHooks, streamAt as lookupStream, writeStreamId } from './streams.ts';
-import { mayBlock } from './streams-read.ts';
+import { mayBlock, parseXReadOptions, type XReadOptions } from './streams-read.ts';
 import { wait as waitForKeys } from './blocking-commands.ts';
 
 const LLONG_MAX = 9223372036854775807n;
@@ -260,81 +260,13 @@ function xgroupDelConsumer(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
 
 // --- XREADGROUP ---------------------------------------------------------------------------------------
 
-/** XREADGROUP's parsed options (xreadCommand's argument loop). */
-interface ReadArgs {
-  group: Buffer;
-  consumer: Buffer;
-  /** 0: no limit. */
-  count: number;
-  noack: boolean;
-  /** -1: no BLOCK; else milliseconds (0: forever). */
-  block: number;
-  /** Index of the first key; the IDs follow the keys. */
-  streamsAt: number;
-  streams: number;
-}
+/** XREADGROUP's parsed options: GROUP is always there. */
+type ReadArgs = XReadOptions & { group: Buffer; consumer: Buffer };
 
 /** Parses XREADGROUP's options; null after the error reply (in Redis's order). */
 function parseRead(args: Buffer[], w: ReplyWriter): ReadArgs | null {
-  let group: Buffer | null = null;
-  let consumer: Buffer | null = null;
-  let count = 0;
-  let noack = false;
-  let block = -1;
-  let streamsAt = 0;
-  let streams = 0;
-  for (let i = 1; i < args.length; i++) {
-    const more = args.length - i - 1;
-    const o = args[i];
-    if (isWord(o, 'BLOCK') && more > 0) {
-      i++;
-      const t = parseInteger(args[i]);
-      if (t === null) {
-        w.error('ERR timeout is not an integer or out of range');
-        return null;
-      }
-      if (t < 0) {
-        w.error('ERR timeout is negative');
-        return null;
-      }
-      block = Number(t);
-    } else if (isWord(o, 'COUNT') && more > 0) {
-      i++;
-      const v = int64(args[i]);
-      if (v === null) {
-        w.error(ERR_NOT_INTEGER);
-        return null;
-      }
-      count = v < 0 ? 0 : v;
-    } else if (isWord(o, 'STREAMS') && more > 0) {
-      streamsAt = i + 1;
-      streams = args.length - streamsAt;
-      if (streams % 2 !== 0) {
-        w.error("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
-        return null;
-      }
-      streams /= 2;
-      break;
-    } else if (isWord(o, 'GROUP') && more >= 2) {
-      group = args[i + 1];
-      consumer = args[i + 2];
-      i += 2;
-    } else if (isWord(o, 'NOACK')) {
-      noack = true;
-    } else {
-      w.error(ERR_SYNTAX);
-      return null;
-    }
-  }
-  if (streamsAt === 0) {
-    w.error(ERR_SYNTAX);
-    return null;
-  }
-  if (group === null || consumer === null) {
-    w.error('ERR Missing GROUP option for XREADGROUP');
-    return null;
-  }
-  return { group, consumer, count, noack, block, streamsAt, streams };
+  // parseXReadOptions refuses an XREADGROUP without GROUP, so group and consumer are set.
+  return parseXReadOptions(args, w, true) as ReadArgs | null;
 }
 
 const ERR_DOLLAR =

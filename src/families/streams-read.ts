@@ -114,11 +114,33 @@ interface XReadArgs {
   ids: Buffer[];
 }
 
-/** XREAD's options in Redis's order and texts; null after the error reply. */
-function parseXRead(args: Buffer[], w: ReplyWriter): XReadArgs | null {
+/** XREAD's and XREADGROUP's options (xreadCommand's one argument loop). */
+export interface XReadOptions {
+  /** 0: no limit. */
+  count: number;
+  /** BLOCK's milliseconds; -1 without BLOCK (0: forever). */
+  block: number;
+  /** Index of the first key; the IDs follow the keys. */
+  streamsAt: number;
+  /** Number of keys. */
+  streams: number;
+  /** XREADGROUP's GROUP group consumer: never null when parsed for XREADGROUP; null for XREAD. */
+  group: Buffer | null;
+  consumer: Buffer | null;
+  noack: boolean;
+}
+
+/**
+ * The options of XREAD (`xreadgroup` false) or XREADGROUP in Redis's order and texts: GROUP and NOACK
+ * refused by XREAD, GROUP required by XREADGROUP; null after the error reply.
+ */
+export function parseXReadOptions(args: Buffer[], w: ReplyWriter, xreadgroup: boolean): XReadOptions | null {
   let count = 0;
-  let timeout = -1;
+  let block = -1;
   let streamsAt = 0;
+  let group: Buffer | null = null;
+  let consumer: Buffer | null = null;
+  let noack = false;
   for (let i = 1; i < args.length; i++) {
     const more = args.length - i - 1;
     const o = args[i];
@@ -127,7 +149,7 @@ function parseXRead(args: Buffer[], w: ReplyWriter): XReadArgs | null {
       const v = parseInteger(args[i]);
       if (v === null) return fail(w, 'ERR timeout is not an integer or out of range');
       if (v < 0) return fail(w, 'ERR timeout is negative');
-      timeout = Number(v);
+      block = Number(v);
     } else if (isWord(o, 'COUNT') && more > 0) {
       i++;
       const v = parseInteger(args[i]);
@@ -138,14 +160,26 @@ function parseXRead(args: Buffer[], w: ReplyWriter): XReadArgs | null {
       if ((args.length - streamsAt) % 2 !== 0) return fail(w, "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
       break;
     } else if (isWord(o, 'GROUP') && more >= 2) {
-      return fail(w, 'ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.');
+      if (!xreadgroup) return fail(w, 'ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.');
+      group = args[i + 1];
+      consumer = args[i + 2];
+      i += 2;
     } else if (isWord(o, 'NOACK')) {
-      return fail(w, 'ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.');
+      if (!xreadgroup) return fail(w, 'ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.');
+      noack = true;
     } else return fail(w, ERR_SYNTAX);
   }
   if (streamsAt === 0) return fail(w, ERR_SYNTAX);
-  const nkeys = (args.length - streamsAt) / 2;
-  return { count, timeout, keys: args.slice(streamsAt, streamsAt + nkeys), ids: args.slice(streamsAt + nkeys) };
+  if (xreadgroup && group === null) return fail(w, 'ERR Missing GROUP option for XREADGROUP');
+  return { count, block, streamsAt, streams: (args.length - streamsAt) / 2, group, consumer, noack };
+}
+
+/** XREAD's options and its keys and IDs; null after the error reply. */
+function parseXRead(args: Buffer[], w: ReplyWriter): XReadArgs | null {
+  const o = parseXReadOptions(args, w, false);
+  if (o === null) return null;
+  const end = o.streamsAt + o.streams;
+  return { count: o.count, timeout: o.block, keys: args.slice(o.streamsAt, end), ids: args.slice(end) };
 }
 
 function fail(w: ReplyWriter, msg: string): null {
