@@ -231,35 +231,40 @@ describe('Pub/Sub across threads', () => {
     const N = 300;
     const got: string[][] = [];
     const closers: (() => Promise<unknown>)[] = [];
-    for (let i = 0; i < 4; i++) {
-      const sub = new Redis({ port: dfly.port, lazyConnect: true });
-      await sub.connect();
-      const mine: string[] = [];
-      got.push(mine);
-      sub.on('message', (_ch: string, m: string) => mine.push(m));
-      sub.on('pmessage', (_p: string, _ch: string, m: string) => mine.push('p:' + m));
-      await sub.subscribe('room');
-      if (i === 0) await sub.psubscribe('ro*');
-      closers.push(() => sub.quit());
+    // Closed whatever happens: a stock client left open reconnects forever and keeps the file running.
+    try {
+      for (let i = 0; i < 4; i++) {
+        const sub = new Redis({ port: dfly.port, lazyConnect: true });
+        await sub.connect();
+        const mine: string[] = [];
+        got.push(mine);
+        sub.on('message', (_ch: string, m: string) => mine.push(m));
+        sub.on('pmessage', (_p: string, _ch: string, m: string) => mine.push('p:' + m));
+        await sub.subscribe('room');
+        if (i === 0) await sub.psubscribe('ro*');
+        closers.push(() => sub.quit());
+      }
+      for (let i = 0; i < 4; i++) {
+        const sub = createClient({ socket: { port: dfly.port } });
+        await sub.connect();
+        const mine: string[] = [];
+        got.push(mine);
+        await sub.subscribe('room', (m) => mine.push(m));
+        closers.push(() => sub.quit());
+      }
+      const pub = new Redis({ port: dfly.port });
+      closers.push(() => pub.quit());
+      const counts = await Promise.all(Array.from({ length: N }, (_, i) => pub.publish('room', `m${i}`)));
+      assert.deepEqual(new Set(counts), new Set([9]));
+      // The first subscriber also has the pattern: each message reaches it twice.
+      await waitFor(() => got.every((g, i) => g.length >= (i === 0 ? 2 * N : N)), 'every message delivered');
+      const want = Array.from({ length: N }, (_, i) => `m${i}`);
+      assert.deepEqual(got[0].filter((m) => !m.startsWith('p:')), want);
+      assert.deepEqual(got[0].filter((m) => m.startsWith('p:')).map((m) => m.slice(2)), want);
+      for (const g of got.slice(1)) assert.deepEqual(g, want);
+    } finally {
+      for (const close of closers) await close().catch(() => {});
     }
-    for (let i = 0; i < 4; i++) {
-      const sub = createClient({ socket: { port: dfly.port } });
-      await sub.connect();
-      const mine: string[] = [];
-      got.push(mine);
-      await sub.subscribe('room', (m) => mine.push(m));
-      closers.push(() => sub.quit());
-    }
-    const pub = new Redis({ port: dfly.port });
-    const counts = await Promise.all(Array.from({ length: N }, (_, i) => pub.publish('room', `m${i}`)));
-    assert.deepEqual(new Set(counts), new Set([9]));
-    await waitFor(() => got.every((g) => g.length >= N), 'every message delivered');
-    const want = Array.from({ length: N }, (_, i) => `m${i}`);
-    assert.deepEqual(got[0].filter((m) => !m.startsWith('p:')), want);
-    assert.deepEqual(got[0].filter((m) => m.startsWith('p:')).map((m) => m.slice(2)), want);
-    for (const g of got.slice(1)) assert.deepEqual(g, want);
-    await pub.quit();
-    for (const close of closers) await close();
   });
 });
 
