@@ -90,6 +90,8 @@ export interface RawRun {
   clientCpuS: number;
   clientCpuPerWall: number;
   serverErrors: boolean;
+  /** --scrape variants: how many scrapes answered 200 during the run. */
+  scrapes?: number;
 }
 
 export async function runBenchmark(s: RunningServer, test: string, pipeline: number, requests: number, rep: number): Promise<RawRun> {

@@ -7,7 +7,8 @@
 // See bench/README.md for what is measured and how to read the tables.
 
 import { availableParallelism } from 'node:os';
-import { UsageError, runMain, shellQuote, startServer, stopServer, writeResult, type RunningServer, type ServerSpec } from './servers.ts';
+import { get as httpGet } from 'node:http';
+import { HOST, UsageError, runMain, shellQuote, startServer, stopServer, writeResult, type RunningServer, type ServerSpec } from './servers.ts';
 import { fmt2, fmtOps, loadAtStart, median, resultFile, resultHead, table } from './bench-util.ts';
 import { CLIENTS, KEYSPACE, runBenchmark, types2Setup, type RawRun } from './redis-benchmark.ts';
 import { RespConn, encode } from './resp-client.ts';
@@ -42,6 +43,10 @@ interface Options {
   out: string | null;
   /** Another checkout measured in the same run as 'damselfly-base' (default thread count). */
   baseline: string | null;
+  /** --variant=ID:ARGS: the same build with extra server arguments (an A/B of a setting in one run). */
+  variants: { id: string; args: string[] }[];
+  /** --scrape=ID:PATH: the same build again, with PATH fetched over HTTP every second while it is measured. */
+  scrapes: { id: string; path: string }[];
 }
 
 const USAGE = `Usage: node bench/run.ts [options]
@@ -57,6 +62,11 @@ const USAGE = `Usage: node bench/run.ts [options]
   --out=FILE         result JSON path (default bench/results/<date>-<host>[-quick].json)
   --baseline=DIR     also run the Damselfly checkout in DIR (e.g. a git worktree of the previous
                      build) as 'damselfly-base', alternating with the others: an A/B in one run
+  --variant=ID:ARGS  also run this build as 'ID' with extra server arguments (space separated),
+                     e.g. --variant='obs-off:--slowlog_log_slower_than=-1 --latency_tracking=no';
+                     repeatable; the report adds ID / damselfly ratios
+  --scrape=ID:PATH   also run this build as 'ID' while an HTTP client fetches PATH (e.g. /metrics)
+                     from its port every second during each of its runs; repeatable
   --help`;
 
 
@@ -86,6 +96,8 @@ function parseOptions(argv: string[]): Options {
     threads: types ? [TYPES_THREADS] : [1, 2],
     out: null,
     baseline: null,
+    variants: [],
+    scrapes: [],
   };
   for (const a of argv) {
     if (a === '--quick' || a === '--types' || a === '--types2') continue;
@@ -115,6 +127,16 @@ function parseOptions(argv: string[]): Options {
       case 'baseline':
         o.baseline = v;
         break;
+      case 'variant':
+      case 'scrape': {
+        const colon = v.indexOf(':');
+        if (colon <= 0 || !/^[a-z0-9-]+$/.test(v.slice(0, colon))) throw new UsageError(`--${k}: expected ID:${k === 'variant' ? 'ARGS' : 'PATH'} with a lower-case id, got '${v}'`);
+        const id = v.slice(0, colon);
+        const rest = v.slice(colon + 1);
+        if (k === 'variant') o.variants.push({ id, args: rest.split(/\s+/).filter((a) => a !== '') });
+        else o.scrapes.push({ id, path: rest.startsWith('/') ? rest : '/' + rest });
+        break;
+      }
       case 'out':
         o.out = v;
         break;
@@ -200,7 +222,25 @@ function report(ms: Median[], opts: Options, servers: ServerSpec[]): string {
   }
   out.push(table(['test', 'P', 'redis ops/s', 'damselfly ops/s', 'ratio', 'redis µs CPU/op', 'damselfly µs CPU/op', 'CPU ratio', 'damselfly CPU/wall'], rows));
 
-  const scaling = servers.filter((s) => s.kind === 'damselfly').sort((a, b) => (a.threads ?? 0) - (b.threads ?? 0));
+  const variants = servers.filter((s) => s.args !== undefined || s.scrapePath !== undefined);
+  if (variants.length > 0) {
+    out.push('');
+    out.push('Variants of this build against \'damselfly\' (same threads, same minutes; ratio = variant / damselfly):');
+    const vrows: string[][] = [];
+    for (const v of variants) {
+      for (const t of opts.tests) {
+        for (const p of opts.pipelines) {
+          const d = get('damselfly', t, p);
+          const m = get(v.id, t, p);
+          if (!d || !m) continue;
+          vrows.push([v.id, t, String(p), fmtOps(d.rps), fmtOps(m.rps), fmt2(m.rps / d.rps), fmt2(d.serverCpuUsPerOp), fmt2(m.serverCpuUsPerOp), fmt2(m.p99LatencyMs)]);
+        }
+      }
+    }
+    out.push(table(['variant', 'test', 'P', 'damselfly ops/s', 'variant ops/s', 'ratio', 'damselfly µs CPU/op', 'variant µs CPU/op', 'variant p99 ms'], vrows));
+  }
+
+  const scaling = servers.filter((s) => s.kind === 'damselfly' && s.args === undefined && s.scrapePath === undefined).sort((a, b) => (a.threads ?? 0) - (b.threads ?? 0));
   if (scaling.length > 1) {
     out.push('');
     out.push('Damselfly thread scaling (ops/s | µs CPU/op | CPU/wall), plus redis-server CPU/wall and the load generator\'s CPU/wall:');
@@ -225,6 +265,34 @@ function report(ms: Median[], opts: Options, servers: ServerSpec[]): string {
     out.push(table(head, srows));
   }
   return out.join('\n');
+}
+
+// ---------------------------------------------------------------- scraping
+
+/** Fetches `path` from the server every second until stop(); counts the answers that were 200. */
+function startScraper(port: number, path: string): { stop(): void; count(): number } {
+  let ok = 0;
+  let stopped = false;
+  const fetchOnce = (): void => {
+    const req = httpGet({ host: HOST, port, path, agent: false }, (res) => {
+      res.resume();
+      res.once('end', () => {
+        if (res.statusCode === 200) ok++;
+      });
+    });
+    req.once('error', () => {});
+  };
+  fetchOnce();
+  const timer = setInterval(() => {
+    if (!stopped) fetchOnce();
+  }, 1000);
+  return {
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+    },
+    count: () => ok,
+  };
 }
 
 // ---------------------------------------------------------------- main
@@ -252,6 +320,15 @@ async function main(): Promise<void> {
   if (opts.baseline !== null) {
     specs.push({ id: 'damselfly-base', kind: 'damselfly', threads: defaultThreads, label: `damselfly baseline (${opts.baseline})`, pinThreads: true, root: opts.baseline });
   }
+
+  for (const v of opts.variants) {
+    specs.push({ id: v.id, kind: 'damselfly', threads: defaultThreads, label: `damselfly ${v.args.join(' ')}`, pinThreads: opts.types, args: v.args });
+  }
+  for (const sc of opts.scrapes) {
+    specs.push({ id: sc.id, kind: 'damselfly', threads: defaultThreads, label: `damselfly scraped (GET ${sc.path} every second)`, pinThreads: opts.types, scrapePath: sc.path });
+  }
+  const ids = specs.map((s) => s.id);
+  if (new Set(ids).size !== ids.length) throw new UsageError(`server ids must differ: ${ids.join(', ')}`);
 
   const started = new Date();
   const loadStart = loadAtStart();
@@ -296,7 +373,9 @@ async function main(): Promise<void> {
           const requests = requestsFor(opts.requests, t, p);
           // Alternate the servers so slow drifts in machine noise hit all of them alike.
           for (const s of running) {
-            const r = await runBenchmark(s, t, p, requests, rep);
+            const scraper = s.spec.scrapePath === undefined ? null : startScraper(s.port, s.spec.scrapePath);
+            const r = await runBenchmark(s, t, p, requests, rep).finally(() => scraper?.stop());
+            if (scraper !== null) r.scrapes = scraper.count();
             raw.push(r);
             n++;
             process.stdout.write(

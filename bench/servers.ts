@@ -107,6 +107,8 @@ export interface ServerSpec {
   args?: string[];
   /** Damselfly: run the checkout at this directory instead of this one (an A/B against another build). */
   root?: string;
+  /** bench/run.ts --scrape: an HTTP path fetched every second while this server is measured. */
+  scrapePath?: string;
 }
 
 export interface StartOptions {
