@@ -7,6 +7,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { bindHosts, listenError } from '../runtime/port-claim.ts';
 import { Connection } from './connection.ts';
 import { ShardWorker } from './shard-worker.ts';
+import { LOG_VERBOSE } from '../util/log.ts';
 
 export class WorkerThread extends ShardWorker {
   readonly clients = new Map<bigint, Connection>();
@@ -24,7 +25,11 @@ export class WorkerThread extends ShardWorker {
     if (limit <= 0) return;
     const now = Date.now();
     // Monitors are never idle-closed (Redis exempts replicas, which monitors are).
-    for (const c of [...this.clients.values()]) if (!c.isMonitor && now - c.lastInteraction > limit) c.close();
+    for (const c of [...this.clients.values()]) {
+      if (c.isMonitor || now - c.lastInteraction <= limit) continue;
+      this.logAt(LOG_VERBOSE, 'Closing idle client');
+      c.close();
+    }
   }
 
   /** Listens on every configured address with SO_REUSEPORT, so all workers share the port. */
@@ -60,6 +65,7 @@ export class WorkerThread extends ShardWorker {
     }
     const id = Atomics.add(this.shared.ids, 0, 1n) + 1n;
     const c = new Connection(this, socket, id);
+    if (this.logs(LOG_VERBOSE)) this.logger(LOG_VERBOSE, `Accepted ${c.addr}`);
     this.clients.set(id, c);
   }
 
