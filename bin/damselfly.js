@@ -2,8 +2,8 @@
 // The package's `damselfly` command (`npx damselfly --port=6380`): runs src/main.ts in a child process
 // on the Node.js the package pins (its `node` dependency, found wherever npm put it), or, failing that,
 // on the Node.js running this file if it is 24 or newer (it strips TypeScript types).
-// Invariants: the child gets every argument, standard streams and SIGINT/SIGTERM/SIGHUP, and this
-// process exits as it did. Node.js refuses to strip types of files under node_modules, where an
+// Invariants: the child gets every argument, the standard streams and each SIGINT/SIGTERM/SIGHUP once,
+// and this process exits as it did. Node.js refuses to strip types of files under node_modules, where an
 // installed package lives: there the child loads type-strip-hooks.js first, which strips ours.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -36,8 +36,20 @@ if (exe === null) {
 const nodeArgs = main.includes(`${sep}node_modules${sep}`)
   ? ['--disable-warning=ExperimentalWarning', '--import', pathToFileURL(join(here, 'type-strip-hooks.js')).href]
   : [];
-const child = spawn(exe, [...nodeArgs, main, ...process.argv.slice(2)], { stdio: 'inherit' });
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+// The child has a process group of its own, so a terminal's Ctrl-C reaches it once, through here
+// (a second SIGINT means "exit now" to the server); npx may pass the same signal on as well, hence at
+// most one of each kind per DUPLICATE_MS.
+const child = spawn(exe, [...nodeArgs, main, ...process.argv.slice(2)], { stdio: 'inherit', detached: true });
+const DUPLICATE_MS = 250;
+const lastSent = new Map();
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    const now = Date.now();
+    if (now - (lastSent.get(sig) ?? -Infinity) < DUPLICATE_MS) return;
+    lastSent.set(sig, now);
+    child.kill(sig);
+  });
+}
 child.on('error', (e) => {
   process.stderr.write(`damselfly: cannot start ${exe}: ${e.message}\n`);
   process.exit(1);

@@ -42,6 +42,7 @@ describe('Packaging', { skip: hasProgram('npm') ? false : 'npm not installed' },
   it('npm pack, install offline in another directory, npx damselfly answers PING', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'damselfly-pack-'));
     let server: ReturnType<typeof spawn> | null = null;
+    const port = await freePort();
     try {
       run('npm', ['pack', '--pack-destination', dir, '--silent'], ROOT);
       const tarball = join(dir, readdirSync(dir).find((f) => f.endsWith('.tgz'))!);
@@ -62,7 +63,6 @@ describe('Packaging', { skip: hasProgram('npm') ? false : 'npm not installed' },
         symlinkSync(pinned, join(project, 'node_modules/node/bin/node'));
       }
 
-      const port = await freePort();
       const proc = spawn('npx', ['--no', '--', 'damselfly', `--port=${port}`, '--proactor_threads=1'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       server = proc;
       let out = '';
@@ -80,7 +80,12 @@ describe('Packaging', { skip: hasProgram('npm') ? false : 'npm not installed' },
       assert.match(out, /Damselfly is now ready to exit, bye bye\.\.\./);
       server = null;
     } finally {
-      if (server !== null && server.exitCode === null && server.pid !== undefined) process.kill(-server.pid, 'SIGKILL');
+      if (server !== null && server.exitCode === null && server.pid !== undefined) {
+        // The server runs in a process group of its own (the launcher's child): ask it to go first.
+        const c = await RawClient.connect(port).catch(() => null);
+        c?.send(['SHUTDOWN', 'NOSAVE']);
+        process.kill(-server.pid, 'SIGKILL');
+      }
       rmSync(dir, { recursive: true, force: true });
     }
   });
