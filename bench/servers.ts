@@ -154,7 +154,7 @@ export async function startServer(spec: ServerSpec, opts: StartOptions = {}): Pr
   const onLine = (line: string): void => {
     log.push(line + '\n');
     if (log.length > 200) log.shift();
-    if (line.includes('ready to accept connections')) ready = true;
+    if (/ready to accept connections/i.test(line)) ready = true;
     opts.onLine?.(line);
   };
   proc.stdout?.on('data', lineSplitter(onLine));

@@ -1,12 +1,16 @@
 // Damselfly's main thread: parses flags, starts one shard worker per core, relays their lifecycle
 // messages, and shuts everything down gracefully on SIGINT/SIGTERM or SHUTDOWN.
-// Invariants: the main thread never touches data or client sockets; exit code 2 for bad flags.
+// Invariants: the main thread never touches data or client sockets; every log line of the process,
+// the shard threads' included, is written by its one LogSink (util/log.ts); exit code 2 for bad flags.
 
 import { Worker } from 'node:worker_threads';
 import { totalmem } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { parseFlags } from './config/flags.ts';
-import { resolveThreads } from './config/params.ts';
+import { resolvePollWindowMs, resolveThreads } from './config/params.ts';
+import { startupBanner } from './config/startup-banner.ts';
+import { readHostFacts } from './util/host-checks.ts';
+import { LOG_NOTICE, LOG_WARNING, LogSink, logFileProblem, logLevelOf } from './util/log.ts';
 import { createMeshLayout } from './runtime/mesh.ts';
 import type { ToMain, ToWorker, WorkerInit } from './worker-main.ts';
 import { VERSION } from './version.ts';
@@ -30,17 +34,23 @@ const config = parsed.config;
 const threads = resolveThreads(config);
 config.proactor_threads = threads;
 
-function log(msg: string): void {
-  const d = new Date();
-  process.stdout.write(`${process.pid}:M ${d.toISOString()} * ${msg}\n`);
+const logFileError = logFileProblem(String(config.logfile));
+if (logFileError !== null) {
+  process.stderr.write(`damselfly: ${logFileError}\n`);
+  process.exit(2);
 }
+const logs = new LogSink({ level: logLevelOf(config.loglevel), logfile: String(config.logfile), toStderr: config.logtostderr === true });
 
-/** A fatal start-up condition, in Redis's words (its "#" warning level), on stderr; exit code 1. */
+/** A fatal condition, in Redis's words at its warning level; exit code 1. */
 function fail(lines: string[]): never {
-  const d = new Date().toISOString();
-  for (const line of lines) process.stderr.write(`${process.pid}:M ${d} # ${line}\n`);
+  for (const line of lines) logs.log(LOG_WARNING, line);
   process.exit(1);
 }
+
+const banner = startupBanner({ config, threads, pollWindowMs: resolvePollWindowMs(config, threads), pid: process.pid, machineMemory: totalmem(), host: readHostFacts() });
+for (const [level, line] of banner.starting) logs.log(level, line);
+if (banner.fatal) process.exit(1);
+config.maxclients = banner.maxclients;
 
 // The port is this process's before any thread listens on it (the threads share it with
 // SO_REUSEPORT, which would let a second server in).
@@ -50,6 +60,7 @@ try {
   if (!(e instanceof PortClaimError)) throw e;
   fail([`Warning: ${e.message}`, `Failed listening on port ${e.port} (TCP), aborting.`]);
 }
+for (const [level, line] of banner.initialized) logs.log(level, line);
 
 const layout = createMeshLayout(threads);
 const control = createControl(threads);
@@ -63,6 +74,8 @@ const YOUNG_GENERATION_MB = 16;
 // for a concurrent major collection after releasing many of them (Shard.collectReleased).
 setFlagsFromString('--expose-gc');
 const workers: Worker[] = [];
+/** How long shutdown waits for the shard threads before exiting regardless. */
+const SHUTDOWN_GRACE_MS = 5000;
 let ready = 0;
 let closing = false;
 let closedCount = 0;
@@ -76,16 +89,16 @@ for (let index = 0; index < threads; index++) {
   w.on('message', (m: ToMain) => {
     switch (m.type) {
       case 'ready':
-        if (++ready === threads) log(`Damselfly ${VERSION} ready to accept connections on port ${config.port} (${threads} shard threads)`);
+        if (++ready === threads) logs.log(LOG_NOTICE, 'Ready to accept connections');
         break;
       case 'fatal':
         fail(m.message.split('\n'));
         break;
       case 'log':
-        log(`[shard ${index}] ${m.message}`);
+        logs.relay(m.level, m.at, `[shard ${index}] ${m.message}`);
         break;
       case 'shutdown-request':
-        shutdown(`SHUTDOWN ${m.mode}`.trim());
+        shutdown();
         break;
       case 'closed':
         // A worker serves its peers' requests until every worker has closed its clients.
@@ -93,28 +106,25 @@ for (let index = 0; index < threads; index++) {
         break;
     }
   });
-  w.on('error', (e) => {
-    process.stderr.write(`damselfly: worker ${index} failed: ${e.stack ?? e.message}\n`);
-    process.exit(1);
-  });
+  w.on('error', (e) => fail([`Shard thread ${index} failed: ${e.stack ?? e.message}`]));
   // A shard thread that ends outside shutdown takes its keys with it: the process must not run on
   // half-alive.
   w.on('exit', (code) => {
     if (closing) return;
-    process.stderr.write(`damselfly: worker ${index} exited (code ${code}) outside shutdown\n`);
-    process.exit(1);
+    fail([`Shard thread ${index} exited (code ${code}) outside shutdown: exiting, a shard's keys are gone`]);
   });
   workers.push(w);
 }
 
-function shutdown(why: string): void {
+/** Closes every client, stops the shard threads and exits 0 (Redis's lines: prepareForShutdown, finishShutdown). */
+function shutdown(): void {
   if (closing) return;
   closing = true;
-  log(`${why}: shutting down`);
+  logs.log(LOG_WARNING, 'User requested shutdown...');
   let left = workers.length;
   const done = (): void => {
     if (--left === 0) {
-      log('Damselfly is now ready to exit, bye bye...');
+      logs.log(LOG_WARNING, 'Damselfly is now ready to exit, bye bye...');
       process.exit(0);
     }
   };
@@ -122,8 +132,21 @@ function shutdown(why: string): void {
     w.once('exit', done);
     w.postMessage({ type: 'shutdown' } satisfies ToWorker);
   }
-  setTimeout(() => process.exit(0), 5000).unref();
+  setTimeout(() => {
+    logs.log(LOG_WARNING, `Shard threads still running ${SHUTDOWN_GRACE_MS} ms after the shutdown request: exiting anyway`);
+    process.exit(0);
+  }, SHUTDOWN_GRACE_MS).unref();
 }
 
-process.on('SIGINT', () => shutdown('Received SIGINT'));
-process.on('SIGTERM', () => shutdown('Received SIGTERM'));
+/** SIGINT/SIGTERM, logged as Redis's signal handler does; a second SIGINT exits at once (Redis: "You insist"). */
+function onSignal(name: 'SIGINT' | 'SIGTERM'): void {
+  if (closing && name === 'SIGINT') {
+    logs.signalLine(LOG_WARNING, 'You insist... exiting now.');
+    process.exit(1);
+  }
+  logs.signalLine(LOG_WARNING, `Received ${name} scheduling shutdown...`);
+  shutdown();
+}
+
+process.on('SIGINT', () => onSignal('SIGINT'));
+process.on('SIGTERM', () => onSignal('SIGTERM'));

@@ -9,6 +9,7 @@ import type { MeshLayout } from './runtime/mesh.ts';
 import { controlViews } from './runtime/control.ts';
 import { PortClaimError } from './runtime/port-claim.ts';
 import type { ConfigValues } from './config/params.ts';
+import { LOG_WARNING } from './util/log.ts';
 
 export interface WorkerInit {
   index: number;
@@ -20,7 +21,8 @@ export interface WorkerInit {
 export type ToMain =
   | { type: 'ready' }
   | { type: 'fatal'; message: string }
-  | { type: 'log'; message: string }
+  /** A log line at or above loglevel; `at`: when it was logged (ms), `level`: LOG_DEBUG..LOG_WARNING. */
+  | { type: 'log'; level: number; at: number; message: string }
   | { type: 'shutdown-request'; mode: string }
   | { type: 'closed' };
 
@@ -33,9 +35,9 @@ const post = (m: ToMain): void => port.postMessage(m);
 
 const table = buildServerTable();
 const worker = new WorkerThread(init.index, init.layout, init.config, table, controlViews(init.control, init.layout.rings.length));
-worker.logger = (message) => post({ type: 'log', message });
+worker.logger = (level, message) => post({ type: 'log', level, at: Date.now(), message });
 worker.requestShutdown = (mode) => post({ type: 'shutdown-request', mode });
-if (table.missing.length && init.index === 0) worker.log(`warning: commands without handler: ${table.missing.join(' ')}`);
+if (table.missing.length && init.index === 0) worker.logAt(LOG_WARNING, `commands without handler: ${table.missing.join(' ')}`);
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'shutdown') {

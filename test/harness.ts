@@ -159,6 +159,8 @@ export interface DamselflyOptions {
   threads?: number;
   args?: string[];
   port?: number;
+  /** Added to the environment (e.g. DAMSELFLY_TEST_HOST_ROOT). */
+  env?: Record<string, string>;
 }
 
 /** Starts `node src/main.ts --port <free> --proactor_threads=N ...args` and waits until it answers. */
@@ -169,6 +171,7 @@ export async function startDamselfly(opts: DamselflyOptions = {}): Promise<Serve
     const proc = spawn(process.execPath, [MAIN, '--port', String(port), `--proactor_threads=${threads}`, ...(opts.args ?? [])], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: opts.env === undefined ? process.env : { ...process.env, ...opts.env },
     });
     try {
       return await track(proc, port, 30_000);

@@ -7,6 +7,7 @@ import { parseInt64 } from '../util/numbers.ts';
 import { parseBytesExact } from './memory-size.ts';
 import { DEFAULT_OUTPUT_LIMITS, mergeOutputLimits } from './output-limits.ts';
 import { parseKeyspaceEvents } from './keyspace-events.ts';
+import { LOG_LEVEL_NAMES } from '../util/log.ts';
 
 export type ParamType = 'int' | 'bool' | 'string' | 'bytes' | 'enum';
 
@@ -58,7 +59,7 @@ export const PARAMS: Param[] = [
   { flag: 'maxclients', config: 'maxclients', type: 'int', default: '10000', min: 1, max: 4294967295, mutable: true, help: 'maximum number of connected clients' },
   { flag: 'mesh_poll_us', type: 'int', default: '-1', min: -1, max: 1000000, mutable: false, help: 'how long (µs) a shard thread spins on its rings for replies before sleeping on its doorbell (-1: 200 when the machine has more cores than shard threads, else 0: spinning would take CPU from the other threads and the clients)' },
   { flag: 'hz', config: 'hz', type: 'int', default: '100', min: 0, max: 2147483647, mutable: true, help: 'active expire cycles per second per shard (capped to 1..500, as Redis does)' },
-  { flag: 'logtostderr', type: 'bool', default: 'no', mutable: false, help: 'log to stderr' },
+  { flag: 'logtostderr', type: 'bool', default: 'no', mutable: false, help: 'log to standard error (instead of logfile or standard output)' },
   { flag: 'dir', config: 'dir', type: 'string', default: '.', mutable: false, protected: true, help: 'working directory for snapshots', later: 'snapshots come with the persistence issue' },
   { flag: 'dbfilename', config: 'dbfilename', type: 'string', default: 'dump.rdb', mutable: true, protected: true, help: 'snapshot file name', later: 'snapshots come with the persistence issue' },
   { flag: 'maxmemory', config: 'maxmemory', type: 'bytes', default: 'auto', auto: true, mutable: true, help: `memory limit for the data (human sizes: 4gb, 512mb, 1G; 0: none; auto: ${AUTO_MAXMEMORY_PERCENT}% of the machine's memory), split evenly across the shards` },
@@ -91,6 +92,12 @@ export const PARAMS: Param[] = [
   { flag: 'hll_sparse_max_bytes', config: 'hll-sparse-max-bytes', type: 'bytes', default: '3000', min: 0, mutable: true, help: 'a sparse HyperLogLog that would grow past this many bytes becomes dense' },
   { flag: 'stream_node_max_bytes', config: 'stream-node-max-bytes', type: 'bytes', default: '4096', min: 0, max: LONG_MAX, mutable: true, help: 'a stream node (listpack) takes no more entries once this big (0: no limit)' },
   { flag: 'stream_node_max_entries', config: 'stream-node-max-entries', type: 'int', default: '100', min: 0, max: LONG_MAX, mutable: true, help: 'a stream node takes at most this many entries, deleted ones included (0: no limit)' },
+  // --- ops-logs ---
+  { flag: 'loglevel', config: 'loglevel', type: 'enum', values: LOG_LEVEL_NAMES, default: 'notice', mutable: true, help: 'log verbosity: debug, verbose (connections, protocol errors), notice (start, stop, evictions), warning (faults and warnings only)' },
+  { flag: 'logfile', config: 'logfile', type: 'string', default: '', mutable: false, help: 'append log lines to this file (empty: standard output)' },
+  { flag: 'syslog_enabled', config: 'syslog-enabled', type: 'bool', default: 'no', mutable: false, help: 'log to syslog', later: 'syslog is not supported: lines go to logfile or standard output' },
+  { flag: 'syslog_ident', config: 'syslog-ident', type: 'string', default: 'redis', mutable: false, help: 'syslog identity', later: 'syslog is not supported' },
+  { flag: 'syslog_facility', config: 'syslog-facility', type: 'enum', values: ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], default: 'local0', mutable: false, help: 'syslog facility', later: 'syslog is not supported' },
 ];
 
 const byFlag = new Map<string, Param>();

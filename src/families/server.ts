@@ -10,6 +10,7 @@ import { type Client } from '../server/client.ts';
 import { keySlot } from '../runtime/slots.ts';
 import { ERR_SYNTAX, isWord } from './family-util.ts';
 import { START_MS, nowUsec } from './info.ts';
+import { LOG_WARNING } from '../util/log.ts';
 
 /** TIME */
 function time(_c: Client, _args: Buffer[], w: ReplyWriter): void {
@@ -46,7 +47,7 @@ function shutdown(c: Client, args: Buffer[], w: ReplyWriter): void {
   if (abort) return w.error('ERR No shutdown in progress.');
   const wantsSave = save || (!nosave && String(c.worker.config.save) !== '');
   if (wantsSave && !force) {
-    c.worker.log('Error trying to save the DB: persistence is not available yet, can\'t exit.');
+    c.worker.logAt(LOG_WARNING, 'Error trying to save the DB: persistence is not available yet, can\'t exit.');
     return w.error('ERR Errors trying to SHUTDOWN. Check logs.');
   }
   const mode = [nosave ? 'NOSAVE' : save ? 'SAVE' : '', now ? 'NOW' : '', force ? 'FORCE' : ''].filter((s) => s !== '').join(' ');

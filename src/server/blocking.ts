@@ -33,6 +33,7 @@ import { shardOfKey } from '../runtime/slots.ts';
 import { REQ_PART } from '../runtime/request-flags.ts';
 import { defineShardOp, encodeArgs, readResult, type OpContext } from './op-table.ts';
 import { BinWriter, bool, bytes, latin1, tuple, u32 } from '../util/codec.ts';
+import { LOG_WARNING } from '../util/log.ts';
 
 // --- operations ----------------------------------------------------------------------------------
 
@@ -253,7 +254,7 @@ export interface BlockingHost {
   runLocal(cmd: Command, db: number, noTouch: boolean, args: Buffer[], w: ReplyWriter): void;
   blockedKeys(cmd: Command, db: number, args: Buffer[], hintKey: Buffer | null): Lock[] | null;
   deferCommand(cmd: Command, db: number, resp: 2 | 3, noTouch: boolean, args: Buffer[], locks: Lock[], record: boolean, done: (reply: Buffer) => void): void;
-  log(msg: string): void;
+  logAt(level: number, msg: string): void;
 }
 
 /** One worker's blocking service: its clients' waits and its shard's waiters, and serving them. */
@@ -396,7 +397,7 @@ export class BlockingService {
       args = wt.op.undo(key, popped, wt);
     } catch (e) {
       // A bug in an operation: logged, and contained (this may run inside the mesh's drain loop).
-      worker.log(`internal error undoing a blocked client's pop on ${key.latin1Slice()}: ${(e as Error | undefined)?.stack ?? e}`);
+      worker.logAt(LOG_WARNING, `internal error undoing a blocked client's pop on ${key.latin1Slice()}: ${(e as Error | undefined)?.stack ?? e}`);
       return;
     }
     if (args === null) return;

@@ -21,6 +21,7 @@ import { dispatch, screen } from './dispatcher.ts';
 import { ReplyQueue, type PendingReply } from './reply-queue.ts';
 import { outputLimitCheck } from '../config/output-limits.ts';
 import type { ShardWorker } from './shard-worker.ts';
+import { LOG_VERBOSE, LOG_WARNING } from '../util/log.ts';
 
 /** The thread a connection belongs to: the shard worker, with the registry of its clients. */
 export type ConnectionHost = ShardWorker & {
@@ -143,7 +144,7 @@ export class Connection extends Client {
     const input = this.inputMemory();
     if (input >= BIG_INPUT && input > this.inputPeak) this.inputPeak = input;
     if (input > this.memory.inputLimit) {
-      this.worker.log(`Closing client that reached max query buffer length: ${this.describe(Date.now())} (input memory: ${input} bytes)`);
+      this.worker.logAt(LOG_WARNING, `Closing client that reached max query buffer length: ${this.describe(Date.now())} (input memory: ${input} bytes)`);
       this.close();
       return true;
     }
@@ -163,14 +164,14 @@ export class Connection extends Client {
     if (!screen(this, head, argc, this.worker.out)) return false;
     const cost = argc * ARG_OVERHEAD + this.inputMemory();
     if (cost <= this.memory.inputLimit) return true;
-    this.worker.log(`Closing client that reached max query buffer length: ${this.describe(Date.now())} (a command of ${argc} arguments: ${cost} bytes)`);
+    this.worker.logAt(LOG_WARNING, `Closing client that reached max query buffer length: ${this.describe(Date.now())} (a command of ${argc} arguments: ${cost} bytes)`);
     this.close(); // drops the parser's input too: nothing more is parsed
     return false;
   }
 
   /** An allocation on the input path failed (e.g. out of memory): this client goes, the worker stays. */
   private closeForInputFailure(e: unknown): void {
-    this.worker.log(`closing client ${this.addr}: reading its input failed: ${(e as Error | undefined)?.message ?? e}`);
+    this.worker.logAt(LOG_WARNING, `Closing client ${this.addr}: reading its input failed: ${(e as Error | undefined)?.message ?? e}`);
     this.worker.stats.internalErrors++;
     this.close();
   }
@@ -202,6 +203,7 @@ export class Connection extends Client {
       if (parser.error !== null && !this.barrier && !this.closeAfterReply) {
         w.error('ERR ' + parser.error);
         this.worker.countErrorCode('ERR');
+        if (this.worker.logs(LOG_VERBOSE)) this.worker.logger(LOG_VERBOSE, `Protocol error (${parser.error}) from client: ${this.describe(Date.now())}`);
         // Redis reads nothing more from a client after a protocol error: it answers and closes.
         this.closeAfterReply = true;
         this.socket.pause();
@@ -287,7 +289,7 @@ export class Connection extends Client {
       return;
     }
     // Redis's wording; it closes the client without writing anything more.
-    this.worker.log(`Client ${this.describe(Date.now())} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+    this.worker.logAt(LOG_WARNING, `Client ${this.describe(Date.now())} scheduled to be closed ASAP for overcoming of output buffer limits.`);
     this.worker.stats.outputLimitDisconnections++;
     this.close();
   }
@@ -315,6 +317,7 @@ export class Connection extends Client {
   /** The client half-closed: answer everything it sent, then close (as Redis does). */
   private onEnd(): void {
     this.inputEnded = true;
+    if (this.worker.logs(LOG_VERBOSE)) this.worker.logger(LOG_VERBOSE, `Client closed connection ${this.describe(Date.now())}`);
     if (this.blockState !== null) {
       // A blocked client that went away (Redis frees it on EOF): no pop may be spent on it.
       this.close();

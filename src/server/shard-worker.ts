@@ -22,6 +22,7 @@ import { ShardTx, type ShardRunnable } from './shard-tx.ts';
 import { clampHz, CommandStats, InstantMetrics, WorkerStats } from './stats.ts';
 import { BinReader, BinWriter } from '../util/codec.ts';
 import { internalErrorText } from '../util/errors.ts';
+import { LOG_NOTICE, LOG_WARNING, logLevelOf } from '../util/log.ts';
 import { BlockingService } from './blocking.ts';
 import { ShardTracking } from './tracking-table.ts';
 import { PUBSUB_SLOTS, type WorkerShared } from '../runtime/control.ts';
@@ -111,7 +112,8 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
   readonly pubsub: PubSubTables;
   /** Asks the main thread to shut the process down. */
   requestShutdown: (mode: string) => void = () => {};
-  logger: (msg: string) => void = () => {};
+  /** Hands a line at or above `loglevel` to the main thread's log (worker-main.ts). */
+  logger: (level: number, msg: string) => void = () => {};
 
   constructor(index: number, layout: MeshLayout, config: ConfigValues, table: CommandTable, shared: WorkerShared) {
     this.index = index;
@@ -160,8 +162,19 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     return c;
   }
 
+  /** A notice-level log line (Redis's `*`). */
   log(msg: string): void {
-    this.logger(msg);
+    this.logAt(LOG_NOTICE, msg);
+  }
+
+  /** True when a line at `level` would be written: test it before building a costly message. */
+  logs(level: number): boolean {
+    return level >= logLevelOf(this.config.loglevel);
+  }
+
+  /** A log line at `level` (LOG_DEBUG..LOG_WARNING, util/log.ts), dropped below `loglevel`. */
+  logAt(level: number, msg: string): void {
+    if (this.logs(level)) this.logger(level, msg);
   }
 
   start(): void {
@@ -224,7 +237,7 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
   /** A bug caught where it surfaced (`where`: a command, a mesh completion, a timer): logged and counted. */
   fault(e: unknown, where: string): void {
     this.stats.internalErrors++;
-    this.log(`internal error in ${where}: ${(e as Error | undefined)?.stack ?? e}`);
+    this.logAt(LOG_WARNING, `internal error in ${where}: ${(e as Error | undefined)?.stack ?? e}`);
   }
 
   /** `fn` as a timer callback: a throw is a contained fault, not the end of the thread. */

@@ -7,6 +7,11 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { bindHosts, listenError } from '../runtime/port-claim.ts';
 import { Connection } from './connection.ts';
 import { ShardWorker } from './shard-worker.ts';
+import { LOG_DEBUG, LOG_VERBOSE } from '../util/log.ts';
+import { SEGMENT_SLOTS } from '../engine/dashtable.ts';
+
+/** Redis's run_with_period(5000) for its periodic log lines. */
+const PERIODIC_LOG_MS = 5000;
 
 export class WorkerThread extends ShardWorker {
   readonly clients = new Map<bigint, Connection>();
@@ -16,6 +21,21 @@ export class WorkerThread extends ShardWorker {
   override start(): void {
     super.start();
     setInterval(this.guarded(() => this.closeIdleClients(), 'the idle-client timer'), 1000).unref();
+    setInterval(this.guarded(() => this.logPeriodic(), 'the periodic log lines'), PERIODIC_LOG_MS).unref();
+  }
+
+  /**
+   * Redis's serverCron lines, every 5 s: at verbose, each non-empty database of this shard; at debug,
+   * this thread's clients and its shard's memory.
+   */
+  logPeriodic(): void {
+    if (!this.logs(LOG_VERBOSE)) return;
+    const dbs = this.shard.dbs;
+    for (let j = 0; j < dbs.length; j++) {
+      const db = dbs[j];
+      if (db.size > 0 || db.expiresCount > 0) this.logger(LOG_VERBOSE, `DB ${j}: ${db.size} keys (${db.expiresCount} volatile) in ${db.table.segmentCount * SEGMENT_SLOTS} slots HT.`);
+    }
+    if (this.logs(LOG_DEBUG)) this.logger(LOG_DEBUG, `${this.clients.size} clients connected (0 replicas), ${this.shard.usedMemory()} bytes in use`);
   }
 
   /** The `timeout` setting: closes clients idle for longer than it (0: never). */
@@ -24,7 +44,11 @@ export class WorkerThread extends ShardWorker {
     if (limit <= 0) return;
     const now = Date.now();
     // Monitors are never idle-closed (Redis exempts replicas, which monitors are).
-    for (const c of [...this.clients.values()]) if (!c.isMonitor && now - c.lastInteraction > limit) c.close();
+    for (const c of [...this.clients.values()]) {
+      if (c.isMonitor || now - c.lastInteraction <= limit) continue;
+      this.logAt(LOG_VERBOSE, 'Closing idle client');
+      c.close();
+    }
   }
 
   /** Listens on every configured address with SO_REUSEPORT, so all workers share the port. */
@@ -60,6 +84,7 @@ export class WorkerThread extends ShardWorker {
     }
     const id = Atomics.add(this.shared.ids, 0, 1n) + 1n;
     const c = new Connection(this, socket, id);
+    if (this.logs(LOG_VERBOSE)) this.logger(LOG_VERBOSE, `Accepted ${c.addr}`);
     this.clients.set(id, c);
   }
 
