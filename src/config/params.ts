@@ -91,6 +91,8 @@ export const PARAMS: Param[] = [
   { flag: 'hll_sparse_max_bytes', config: 'hll-sparse-max-bytes', type: 'bytes', default: '3000', min: 0, mutable: true, help: 'a sparse HyperLogLog that would grow past this many bytes becomes dense' },
   { flag: 'stream_node_max_bytes', config: 'stream-node-max-bytes', type: 'bytes', default: '4096', min: 0, max: LONG_MAX, mutable: true, help: 'a stream node (listpack) takes no more entries once this big (0: no limit)' },
   { flag: 'stream_node_max_entries', config: 'stream-node-max-entries', type: 'int', default: '100', min: 0, max: LONG_MAX, mutable: true, help: 'a stream node takes at most this many entries, deleted ones included (0: no limit)' },
+  // --- ops-debug ---
+  { flag: 'enable_debug_command', config: 'enable-debug-command', type: 'enum', values: ['no', 'yes', 'local'], default: 'no', mutable: false, help: 'allow the DEBUG command: no, yes, or local (loopback clients only), as Redis\'s enable-debug-command' },
 ];
 
 const byFlag = new Map<string, Param>();
