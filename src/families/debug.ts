@@ -47,14 +47,10 @@ function strtod(b: Buffer): number {
   return Number.isNaN(t) ? 0 : t;
 }
 
-/** Redis getPositiveLongFromObjectOrReply: a non-negative integer, or null after its error reply. */
+/** Redis getPositiveLongFromObjectOrReply: a non-negative integer, or null after its error reply (one text for both faults). */
 function positiveLong(b: Buffer, w: ReplyWriter): number | null {
   const n = parseInteger(b);
-  if (n === null) {
-    w.error(ERR_NOT_INTEGER);
-    return null;
-  }
-  if (n < 0) {
+  if (n === null || n < 0) {
     w.error('ERR value is out of range, must be positive');
     return null;
   }
