@@ -6,7 +6,7 @@
 // expired ones not yet reclaimed included (Redis's digest does not look at deadlines either); a
 // database's part is an XOR of per-key digests, so the shards' parts combine in any order.
 
-import { hash } from 'node:crypto';
+import { sha1Into } from '../util/sha1.ts';
 import { kindOf } from './kinds.ts';
 import type { KeyTable } from './db-table.ts';
 import type { DigestSink } from './value-kind.ts';
@@ -16,9 +16,22 @@ export const DIGEST_BYTES = 20;
 
 const EXPIRE_MARK = '!!expire!!';
 
-function sha1(b: Uint8Array | string): Buffer {
-  return hash('sha1', typeof b === 'string' ? Buffer.from(b, 'latin1') : b, 'buffer');
+/** The SHA1 of the last hash() call (reused: the digests only fold it in at once). */
+const HASHED = Buffer.alloc(DIGEST_BYTES);
+/** A latin1 string's bytes, for hashing (grown as needed). */
+let textBytes = Buffer.alloc(256);
+
+function hash(b: Uint8Array | string): Buffer {
+  if (typeof b === 'string') {
+    if (b.length > textBytes.length) textBytes = Buffer.alloc(Math.max(b.length, textBytes.length * 2));
+    textBytes.latin1Write(b, 0);
+    sha1Into(textBytes, b.length, HASHED);
+  } else sha1Into(b, b.length, HASHED);
+  return HASHED;
 }
+
+/** Scratch for mixU32's 4 bytes. */
+const U32 = Buffer.alloc(4);
 
 /** A 20-byte digest being built (starts at zero, as Redis's memset). */
 export class Digest implements DigestSink {
@@ -26,7 +39,7 @@ export class Digest implements DigestSink {
 
   /** xorDigest: bytes ^= SHA1(b). */
   xor(b: Uint8Array | string): void {
-    const h = sha1(b);
+    const h = hash(b);
     const d = this.bytes;
     for (let i = 0; i < DIGEST_BYTES; i++) d[i] ^= h[i];
   }
@@ -34,14 +47,20 @@ export class Digest implements DigestSink {
   /** mixDigest: bytes = SHA1(bytes ^ SHA1(b)). */
   mix(b: Uint8Array | string): void {
     this.xor(b);
-    this.bytes.set(sha1(this.bytes));
+    sha1Into(this.bytes, DIGEST_BYTES, this.bytes);
   }
 
   xorPair(a: Uint8Array | string, b: Uint8Array | string): void {
-    const e = new Digest();
+    const e = PAIR.reset();
     e.mix(a);
     e.mix(b);
     this.xor(e.bytes);
+  }
+
+  /** Back to zero (a scratch digest reused). */
+  reset(): this {
+    this.bytes.fill(0);
+    return this;
   }
 
   /** bytes ^= other, as is (combining XOR-accumulated parts). */
@@ -52,15 +71,18 @@ export class Digest implements DigestSink {
 
   /** mixDigest of a uint32 in network byte order (Redis's htonl(type), htonl(dbid)). */
   mixU32(n: number): void {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(n);
-    this.mix(b);
+    U32.writeUInt32BE(n);
+    this.mix(U32);
   }
 
   hex(): string {
     return this.bytes.toString('hex');
   }
 }
+
+/** xorPair's element digest, and tableDigest's key digest (scratch: neither call nests in itself). */
+const PAIR = new Digest();
+const KEY = new Digest();
 
 /** Redis xorObjectDigest: mixes the value of the record at `ref` (its type, its data, its deadline) into d. */
 export function valueDigest(db: KeyTable, ref: number, d: Digest): void {
@@ -71,9 +93,9 @@ export function valueDigest(db: KeyTable, ref: number, d: Digest): void {
   if (db.expiring(ref)) d.xor(EXPIRE_MARK);
 }
 
-/** The digest of one key and its value (computeDatasetDigest's per-key part). */
-export function keyDigest(db: KeyTable, key: string, ref: number): Digest {
-  const d = new Digest();
+/** The digest of one key and its value (computeDatasetDigest's per-key part), into d (zeroed first). */
+export function keyDigest(db: KeyTable, key: string, ref: number, d: Digest = new Digest()): Digest {
+  d.reset();
   d.mix(key);
   valueDigest(db, ref, d);
   return d;
@@ -83,7 +105,7 @@ export function keyDigest(db: KeyTable, key: string, ref: number): Digest {
 export function tableDigest(db: KeyTable): Buffer | null {
   if (db.size === 0) return null;
   const acc = new Digest();
-  db.forEachKey((key, ref) => acc.xor(keyDigest(db, key, ref).bytes));
+  db.forEachKey((key, ref) => acc.xor(keyDigest(db, key, ref, KEY).bytes));
   return acc.bytes;
 }
 
