@@ -158,6 +158,8 @@ describe('DEBUG against redis-server', { skip: REDIS_AVAILABLE ? false : SKIP_NO
       ['DEBUG', 'POPULATE', '-1'],
       ['DEBUG', 'POPULATE', 'abc'],
       ['DEBUG', 'POPULATE', '10', 'p', '-3'],
+      ['CONFIG', 'GET', 'enable-debug-command'],
+      ['CONFIG', 'SET', 'enable-debug-command', 'no'],
     ]);
   });
 
