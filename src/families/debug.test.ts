@@ -13,9 +13,13 @@ import { elements } from '../../test/reply-normalizers.ts';
 import { FakeSocket, makeRig, runCommands } from '../../test/inproc.ts';
 import { Connection } from '../server/connection.ts';
 import { encodeCommand } from '../../test/resp.ts';
+import { mulberry32 } from '../util/prng.ts';
 
 const REFUSED =
   '-ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.\r\n';
+
+/** Bytes LZF cannot shrink (a fixed pseudo-random sequence). */
+const STRANGE = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 7919 + ((i * i) >> 3)) & 0xff));
 
 /** n distinct strings `${prefix}${i}`. */
 function many(prefix: string, n: number, from = 0): string[] {
@@ -182,9 +186,35 @@ describe('DEBUG against redis-server', { skip: REDIS_AVAILABLE ? false : SKIP_NO
 
   it('OBJECT on strings as Redis (address and clock aside); its line on keys of every shard', async () => {
     await d(
-      [['FLUSHALL'], ['SET', 's1', '7'], ['SET', 's2', '-1000'], ['SET', 's3', '100000'], ['SET', 's4', 'hello'], ['SET', 's5', '12345678901234'], ['APPEND', 's6', 'abc'], ...['s1', 's2', 's3', 's4', 's5', 's6'].map((k) => ['DEBUG', 'OBJECT', k])],
+      [
+        ['FLUSHALL'],
+        ['SET', 's1', '7'],
+        ['SET', 's2', '-1000'],
+        ['SET', 's3', '100000'],
+        ['SET', 's4', 'hello'],
+        ['SET', 's5', '12345678901234'],
+        ['APPEND', 's6', 'abc'],
+        // Over 20 bytes Redis tries LZF: compressible, barely, and not at all.
+        ['SET', 'c1', 'x'.repeat(100)],
+        ['SET', 'c2', 'abcdefghij'.repeat(50) + 'the end'],
+        ['SET', 'c3', 'The quick brown fox jumps over the lazy dog'],
+        ['SET', 'c4', STRANGE],
+        ['SET', 'c5', 'ab'.repeat(5000)],
+        ['SET', 'c6', many('word', 3000).join(' ')],
+        ...['s1', 's2', 's3', 's4', 's5', 's6', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6'].map((k) => ['DEBUG', 'OBJECT', k]),
+      ],
       { normalize: [normalizeObject] },
     );
+    // Random strings of every compressibility: serializedlength follows Redis's LZF byte for byte.
+    const r = mulberry32(11);
+    const fuzz: Arg[][] = [];
+    for (let i = 0; i < 40; i++) {
+      const v = Buffer.alloc(1 + Math.floor(r() * 3000));
+      const alphabet = 1 + Math.floor(r() * (r() < 0.5 ? 4 : 256));
+      for (let j = 0; j < v.length; j++) v[j] = r() < 0.3 && j > 10 ? v[j - 1 - Math.floor(r() * 10)] : Math.floor(r() * alphabet);
+      fuzz.push(['SET', `fz${i}`, v], ['DEBUG', 'OBJECT', `fz${i}`]);
+    }
+    await d(fuzz, { normalize: [normalizeObject], pipeline: true });
     const c = await RawClient.connect(dfly.port);
     try {
       const keys = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];

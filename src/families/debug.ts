@@ -19,6 +19,7 @@ import { shardOfKey } from '../runtime/slots.ts';
 import { json, latin1, none, num, tuple } from '../util/codec.ts';
 import { formatDouble } from '../util/numbers.ts';
 import { parseBytesExact } from '../config/memory-size.ts';
+import { lzfCompress } from '../util/lzf.ts';
 import { kindOf } from '../engine/kinds.ts';
 import { Shard } from '../engine/shard.ts';
 import type { Database, Value } from '../engine/database.ts';
@@ -87,7 +88,19 @@ const SLEEP_OP = defineOp('debug-sleep', num, none, (_x, ms) => {
 // ---------------------------------------------------------------------------------------------
 // Keys: OBJECT, DIGEST-VALUE, LISTPACK, QUICKLIST, HTSTATS-KEY on the key's shard
 
-/** Redis rdbSaveRawString's length without compression: an int32 as 2/3/5 bytes, else length + bytes. */
+/** Redis rdbSaveLen's bytes for a length. */
+function rdbLenBytes(len: number): number {
+  return len < 64 ? 1 : len < 16384 ? 2 : len <= 0xffffffff ? 5 : 9;
+}
+
+/** Room for lzfCompress's output (grown as needed). */
+let lzfOut = Buffer.alloc(1024);
+
+/**
+ * Redis rdbSaveRawString's length (rdbcompression on, its default): an int32 as 2/3/5 bytes; over 20
+ * bytes LZF when it saves at least 4 (type byte, compressed and original lengths, the blob); else
+ * length + bytes.
+ */
 function rdbStringLength(v: Buffer | string): number {
   const len = v.length;
   if (len <= 11) {
@@ -99,7 +112,13 @@ function rdbStringLength(v: Buffer | string): number {
       if (n >= -2147483648 && n <= 2147483647) return 5;
     }
   }
-  return (len < 64 ? 1 : len < 16384 ? 2 : len <= 0xffffffff ? 5 : 9) + len;
+  if (len > 20) {
+    const bytes = typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
+    if (lzfOut.length < len) lzfOut = Buffer.alloc(len);
+    const compressed = lzfCompress(bytes, len, lzfOut, len - 4);
+    if (compressed > 0) return 1 + rdbLenBytes(compressed) + rdbLenBytes(len) + compressed;
+  }
+  return rdbLenBytes(len) + len;
 }
 
 /** DEBUG OBJECT's serializedlength: Redis's RDB form for a string; our own byte form for the rest. */
