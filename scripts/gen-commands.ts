@@ -26,7 +26,7 @@ const REDIS_FLAGS = [
 /** The boolean facts of a spec's "damselfly" block, in bit order (new ones go at the end). */
 const BOOLEAN_FACTS: (keyof DamselflyFacts)[] = ['runInMulti', 'oomExemptInMulti', 'runsQueue', 'selectsDb', 'globalWrite', 'setsReplyMode', 'subscribedMode', 'pushReply'];
 /** The other facts (fields, not bits). */
-const FIELD_FACTS: (keyof DamselflyFacts)[] = ['getKeysFunction'];
+const FIELD_FACTS: (keyof DamselflyFacts)[] = ['getKeysFunction', 'protectedBy'];
 
 const flagConst = (f: string): string => 'FLAG_' + f.toUpperCase();
 const factConst = (f: string): string => 'FACT_' + f.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();

@@ -98,6 +98,8 @@ export const PARAMS: Param[] = [
   { flag: 'syslog_enabled', config: 'syslog-enabled', type: 'bool', default: 'no', mutable: false, help: 'log to syslog', later: 'syslog is not supported: lines go to logfile or standard output' },
   { flag: 'syslog_ident', config: 'syslog-ident', type: 'string', default: 'redis', mutable: false, help: 'syslog identity', later: 'syslog is not supported' },
   { flag: 'syslog_facility', config: 'syslog-facility', type: 'enum', values: ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], default: 'local0', mutable: false, help: 'syslog facility', later: 'syslog is not supported' },
+  // --- ops-debug ---
+  { flag: 'enable_debug_command', config: 'enable-debug-command', type: 'enum', values: ['no', 'yes', 'local'], default: 'no', mutable: false, help: 'allow the DEBUG command: no, yes, or local (loopback clients only), as Redis\'s enable-debug-command' },
 ];
 
 const byFlag = new Map<string, Param>();

@@ -799,4 +799,5 @@ export const LIST_KIND: ValueKind<QuickList> = {
   heapBytes: (v) => v.memBytes(),
   serialize: (v) => v.serialize(),
   deserialize: (b) => QuickList.deserialize(b),
+  digest: (v, sink) => v.forEach((buf, off, len) => sink.mix(buf.subarray(off, off + len))),
 };

@@ -325,4 +325,5 @@ export const SET_KIND: ValueKind<SetValue> = {
   heapBytes: (v) => v.memBytes(),
   serialize: (v) => v.encode(),
   deserialize: (b) => SetValue.decode(b),
+  digest: (v, sink) => v.forEach((m) => sink.xor(m)),
 };

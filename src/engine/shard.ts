@@ -59,6 +59,8 @@ export class Shard {
   private sample = new Uint32Array(5);
   private expireDb = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** DEBUG SET-ACTIVE-EXPIRE: false stops the active expire cycle (keys then expire only when read). */
+  activeExpire = true;
 
   constructor(index: number, dbnum: number) {
     this.index = index;
@@ -213,16 +215,23 @@ export class Shard {
     const budgetMs = Math.max(0.05, period * 0.25);
     this.timer = setInterval(() => {
       try {
-        this.activeExpireCycle(budgetMs);
-        this.activeExpireParts(budgetMs / 4);
-        this.compactSome(budgetMs / 4);
-        this.collectReleased();
+        this.cron(budgetMs);
       } catch (e) {
         if (this.onFault === null) throw e;
         this.onFault(e, 'the expire cycle');
       }
     }, period);
     this.timer.unref();
+  }
+
+  /** One tick of the timer: expiry (unless DEBUG SET-ACTIVE-EXPIRE 0 stopped it), compaction, collection. */
+  cron(budgetMs: number): void {
+    if (this.activeExpire) {
+      this.activeExpireCycle(budgetMs);
+      this.activeExpireParts(budgetMs / 4);
+    }
+    this.compactSome(budgetMs / 4);
+    this.collectReleased();
   }
 
   stopExpiry(): void {

@@ -13,7 +13,7 @@
 
 import { BinReader, BinWriter } from '../util/codec.ts';
 import { LP_HEADER, lpEntrySize, lpIntSize } from './listpack-size.ts';
-import { compareIds, MAX_ID, MIN_ID, StreamId } from './stream-id.ts';
+import { compareIds, MAX_ID, MIN_ID, StreamId, u64Text } from './stream-id.ts';
 import { KIND_STREAM, type TypedValue, type ValueKind } from './value-kind.ts';
 import { AccountedValue, BUFFER_HEADER, arrayBytes, objectBytes } from './value-memory.ts';
 
@@ -794,4 +794,10 @@ export const STREAM_KIND: ValueKind<Stream> = {
   heapBytes: (v) => v.memBytes(),
   serialize: (v) => v.encode(),
   deserialize: (b) => Stream.decode(b),
+  // Redis 7.0: each live entry's "ms.seq", then its fields and values, in ID order (groups are not part of it).
+  digest: (v, sink) =>
+    v.range(MIN_ID, MAX_ID, 0, false, (id, fv) => {
+      sink.mix(`${u64Text(id.msHi, id.msLo)}.${u64Text(id.seqHi, id.seqLo)}`);
+      for (const b of fv) sink.mix(b);
+    }),
 };

@@ -32,4 +32,5 @@ export const STRING_KIND: ValueKind<StringValue> = {
   heapBytes: () => 0,
   serialize: (v) => (typeof v === 'string' ? Buffer.from(v, 'latin1') : v),
   deserialize: (b) => b,
+  digest: (v, sink) => sink.mix(v),
 };

@@ -66,4 +66,22 @@ export interface ValueKind<V extends Value = Value> {
    */
   rdbSave?(v: V): { rdbType: number; payload: Buffer };
   rdbLoad?(rdbType: number, payload: Buffer): V;
+  /**
+   * Feeds the value to DEBUG DIGEST exactly as Redis 7.0's xorObjectDigest does for its type (the
+   * type number, the key and the deadline are the caller's: engine/digest.ts).
+   */
+  digest(v: V, sink: DigestSink): void;
+}
+
+/**
+ * Redis's DEBUG DIGEST arithmetic (debug.c), as a kind feeds its value to it; bytes are a Uint8Array
+ * or a latin1 string (one char per byte). Implemented by engine/digest.ts.
+ */
+export interface DigestSink {
+  /** Ordered: digest = SHA1(digest xor SHA1(bytes)) (mixDigest: list elements, stream entries). */
+  mix(b: Uint8Array | string): void;
+  /** Unordered: digest ^= SHA1(bytes) (xorDigest: set members). */
+  xor(b: Uint8Array | string): void;
+  /** An unordered pair (hash field and value, sorted-set member and score text): digest ^= SHA1(mix(mix(0, a), b)). */
+  xorPair(a: Uint8Array | string, b: Uint8Array | string): void;
 }

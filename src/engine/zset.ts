@@ -15,6 +15,7 @@ import { ScanLog } from './scan-log.ts';
 import {
   type LexRange, type ScoreRange, lexGteMin, lexLteMax, lexRangeEmpty, scoreGteMin, scoreLteMax, scoreRangeEmpty,
 } from './zset-range.ts';
+import { formatDouble } from '../util/numbers.ts';
 
 // zsetAdd input flags.
 export const ZADD_INCR = 1;
@@ -457,4 +458,6 @@ export const ZSET_KIND: ValueKind<ZSet> = {
   heapBytes: (v) => v.memBytes(),
   serialize: encodeZSet,
   deserialize: decodeZSet,
+  // Redis formats the score with "%.17g" (formatDouble) whatever the encoding.
+  digest: (v, sink) => v.forEach((m, score) => sink.xorPair(m, formatDouble(score))),
 };

@@ -20,7 +20,8 @@ import { orderedCommands } from './command-docs.ts';
 /** Process start (ms since the epoch): performance.timeOrigin is the process's, in every thread. */
 export const START_MS = performance.timeOrigin;
 const RUN_ID = createHash('sha1').update(`damselfly-run:${process.pid}:${START_MS}`).digest('hex');
-const REPL_ID = createHash('sha1').update(`damselfly-repl:${process.pid}:${START_MS}`).digest('hex');
+/** master_replid (DEBUG CHANGE-REPL-ID gives every thread a new one). */
+export const replication = { id: createHash('sha1').update(`damselfly-repl:${process.pid}:${START_MS}`).digest('hex') };
 const BUILD_ID = createHash('sha1').update(`damselfly-${VERSION}`).digest('hex').slice(0, 16);
 /** The program that was started (main.ts; workers see their own module in argv). */
 const EXECUTABLE = fileURLToPath(new URL('../main.ts', import.meta.url));
@@ -423,7 +424,7 @@ function infoText(worker: ShardWorker, want: Set<string>, snaps: WorkerSnapshot[
         add('role', 'master');
         add('connected_slaves', 0);
         add('master_failover_state', 'no-failover');
-        add('master_replid', REPL_ID);
+        add('master_replid', replication.id);
         add('master_replid2', '0000000000000000000000000000000000000000');
         add('master_repl_offset', 0);
         add('second_repl_offset', -1);

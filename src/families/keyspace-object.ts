@@ -7,6 +7,7 @@ import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import { kindOf } from '../engine/kinds.ts';
 import { stringEncoding } from '../engine/string-kind.ts';
 import { Shard } from '../engine/shard.ts';
+import type { Value } from '../engine/database.ts';
 import { isString, lookupNoTouch } from './family-util.ts';
 import { helpReply } from './client-commands.ts';
 
@@ -22,19 +23,23 @@ function opObjectEncoding(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   w.bulk(kindOf(v).encoding(v, e.raw));
 }
 
-/** OBJECT REFCOUNT key — int-encoded 0..9999 are Redis's shared integers (unless LRU/LFU eviction is on). */
+/** OBJECT REFCOUNT key */
 function opObjectRefcount(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const e = lookupNoTouch(x, args[2]);
   if (e === undefined) return w.nullBulk();
-  const v = e.value;
+  w.integer(refcountOf(x, e.value, e.raw));
+}
+
+/** A value's refcount as Redis reports it: int-encoded 0..9999 are shared integers (unless LRU/LFU eviction is on). */
+export function refcountOf(x: ShardExec, v: Value, raw: boolean): number {
   const cfg = x.worker.config;
   const policy = String(cfg.maxmemory_policy);
   const sharingOff = Number(cfg.maxmemory) !== 0 && (policy.endsWith('-lru') || isLfu(policy));
-  if (!sharingOff && isString(v) && v.length <= 4 && stringEncoding(v, e.raw) === 'int') {
+  if (!sharingOff && isString(v) && v.length <= 4 && stringEncoding(v, raw) === 'int') {
     const n = Number(v);
-    if (n >= 0 && n < 10000) return w.integer(2147483647);
+    if (n >= 0 && n < 10000) return 2147483647;
   }
-  w.integer(1);
+  return 1;
 }
 
 /** OBJECT IDLETIME key */

@@ -40,6 +40,11 @@ export interface DamselflyFacts {
    * src/server/command-keys.ts, or by the handler's getKeys (SORT).
    */
   getKeysFunction?: string;
+  /**
+   * Redis's CMD_PROTECTED (DEBUG, MODULE), which COMMAND INFO does not show: the CONFIG name of the
+   * setting that allows it — `no` (refused), `yes`, or `local` (loopback clients only).
+   */
+  protectedBy?: string;
 }
 
 export interface CommandSpec {

@@ -62,6 +62,7 @@ export type CommandName =
   | 'config|set'
   | 'copy'
   | 'dbsize'
+  | 'debug'
   | 'decr'
   | 'decrby'
   | 'del'
@@ -438,6 +439,7 @@ export const COMMANDS: readonly GeneratedCommand[] = ([
   ['config', 0, 0],
   ['copy', FLAG_WRITE | FLAG_DENYOOM, 0],
   ['dbsize', FLAG_READONLY | FLAG_FAST, 0],
+  ['debug', FLAG_ADMIN | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
   ['decr', FLAG_WRITE | FLAG_DENYOOM | FLAG_FAST, 0],
   ['decrby', FLAG_WRITE | FLAG_DENYOOM | FLAG_FAST, 0],
   ['del', FLAG_WRITE, 0],

@@ -83,6 +83,8 @@ export class Command implements KeyedCommand {
   readonly keysProc: KeysProc | null;
   /** Has keys to find (Redis's doesCommandHaveKeys): a spec that is not not_key, or a getkeys function. */
   readonly hasKeys: boolean;
+  /** The setting (CONFIG name) that allows this protected command (damselfly.protectedBy), or null. */
+  readonly protectedBy: string | null;
 
   constructor(compiled: GeneratedCommand | CommandSpec, impl: CommandImplBase) {
     const { flags, facts, spec } = 'spec' in compiled ? compiled : compileSpec(compiled);
@@ -98,6 +100,7 @@ export class Command implements KeyedCommand {
     const someKey = ks.some((k) => !k.flags.includes('not_key'));
     this.specsFirst = someKey && !ks.some((k) => k.flags.includes('variable_flags'));
     this.hasKeys = someKey || this.keysProc !== null;
+    this.protectedBy = spec.damselfly?.protectedBy ?? null;
     this.singleKeyIndex =
       ks.length === 1 && ks[0].begin_search.type === 'index' && ks[0].find_keys.type === 'range' && ks[0].find_keys.spec.lastkey === 0 &&
       !ks[0].flags.includes('not_key') && !ks[0].flags.includes('incomplete')

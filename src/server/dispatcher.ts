@@ -16,6 +16,7 @@ import { allOn } from './coordinator.ts';
 import { ERR_OOM } from './memory-gate.ts';
 import type { Transaction } from '../transaction/transaction.ts';
 import { nextTurn } from '../util/next-turn.ts';
+import { paramByConfig } from '../config/params.ts';
 
 /**
  * What client-side caching does around a command of a tracking client (set by the tracking family):
@@ -157,11 +158,31 @@ function resolve(c: Client, args: Buffer[], w: ReplyWriter, argc = args.length):
     reject(c, cmd, w, `ERR wrong number of arguments for '${cmd.name}' command`, args);
     return null;
   }
+  // Redis checks a protected command (DEBUG) before authentication.
+  if (cmd.protectedBy !== null && !protectedAllowed(c, cmd.protectedBy)) {
+    reject(
+      c,
+      cmd,
+      w,
+      `ERR ${cmd.name.toUpperCase()} command not allowed. If the ${cmd.protectedBy} option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`,
+      args,
+    );
+    return null;
+  }
   if (!c.authenticated && !cmd.hasFlag(FLAG_NOAUTH)) {
     reject(c, cmd, w, 'NOAUTH Authentication required.', args);
     return null;
   }
   return cmd;
+}
+
+/**
+ * Redis allowProtectedAction: the setting named `config` (no | yes | local) is yes, or local and the
+ * client comes from a loopback address (Redis's islocalClient: exactly 127.0.0.1 or ::1).
+ */
+function protectedAllowed(c: Client, config: string): boolean {
+  const v = c.worker.config[paramByConfig(config)!.flag];
+  return v === 'yes' || (v === 'local' && (c.addr.startsWith('127.0.0.1:') || c.addr.startsWith('[::1]:')));
 }
 
 /** A keyed command: inline when its keys are here, one frame to the shard that has them, or coordinated. */
