@@ -7,6 +7,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { bindHosts, listenError } from '../runtime/port-claim.ts';
 import { Connection } from './connection.ts';
 import { ShardWorker } from './shard-worker.ts';
+import { heapInUse } from './stats.ts';
 
 export class WorkerThread extends ShardWorker {
   readonly clients = new Map<bigint, Connection>();
@@ -29,6 +30,7 @@ export class WorkerThread extends ShardWorker {
 
   /** Listens on every configured address with SO_REUSEPORT, so all workers share the port. */
   listen(): Promise<void> {
+    this.startupMemory = heapInUse();
     const hosts = bindHosts(String(this.config.bind));
     const port = this.config.port as number;
     return Promise.all(
