@@ -118,7 +118,7 @@ function clients(i: SectionInput): InfoField[] {
     ['client_recent_max_output_buffer', i.t.maxOut],
     ['blocked_clients', Atomics.load(w.shared.counts, 1)],
     ['tracking_clients', i.t.trackingClients],
-    ['clients_in_timeout_table', 0],
+    ['clients_in_timeout_table', i.t.timeoutClients],
   ]);
 }
 
@@ -244,9 +244,10 @@ function stats(i: SectionInput): InfoField[] {
     ['sync_partial_ok', 0],
     ['sync_partial_err', 0],
     ['expired_keys', t.expired],
-    ['expired_stale_perc', '0.00'],
-    ['expired_time_cap_reached_count', 0],
-    ['expire_cycle_cpu_milliseconds', 0],
+    // Each thread keeps Redis's running estimate: their mean.
+    ['expired_stale_perc', (i.snaps.length ? (t.expiredStale * 100) / i.snaps.length : 0).toFixed(2)],
+    ['expired_time_cap_reached_count', t.expireCapReached],
+    ['expire_cycle_cpu_milliseconds', Math.floor(t.expireCycleUs / 1000)],
     ['evicted_keys', t.evicted],
     ['evicted_clients', 0],
     ['total_eviction_exceeded_time', 0],

@@ -14,6 +14,7 @@ import { memorySnapshot, type MemorySnapshot } from './memory.ts';
 const SUMMED = [
   'conns', 'rejected', 'cmds', 'netIn', 'netOut', 'reads', 'writes', 'opsRate', 'inRate', 'outRate', 'hits', 'misses', 'expired', 'evicted',
   'cpuUser', 'cpuSys', 'trackingClients', 'trackingKeys', 'trackingItems', 'outputLimitClosed', 'meshSent', 'meshServed',
+  'expireCycleUs', 'expireCapReached', 'expiredStale', 'timeoutClients',
 ] as const;
 type Summed = Record<(typeof SUMMED)[number], number>;
 
@@ -59,11 +60,14 @@ export function workerSnapshot(x: ShardExec): WorkerSnapshot {
   let maxIn = 0;
   let maxOut = 0;
   let trackingClients = 0;
+  let timeoutClients = 0;
   for (const conn of worker.clients.values()) {
     maxIn = Math.max(maxIn, conn.parser.buffered);
     maxOut = Math.max(maxOut, conn.outputBytes);
     if (conn.tracking !== null) trackingClients++;
+    if (conn.blockState !== null && conn.blockState.timed) timeoutClients++;
   }
+  const ss = x.shard.stats;
   const cpu = process.threadCpuUsage();
   return {
     thread: worker.index,
@@ -78,10 +82,14 @@ export function workerSnapshot(x: ShardExec): WorkerSnapshot {
     opsRate: Math.floor(worker.instant.rate(0)),
     inRate: Math.floor(worker.instant.rate(1)),
     outRate: Math.floor(worker.instant.rate(2)),
-    hits: x.shard.stats.keyspaceHits,
-    misses: x.shard.stats.keyspaceMisses,
+    hits: ss.keyspaceHits,
+    misses: ss.keyspaceMisses,
     expired,
-    evicted: x.shard.stats.evictedKeys,
+    evicted: ss.evictedKeys,
+    expireCycleUs: ss.expireCycleUs,
+    expireCapReached: ss.expireTimeCapReached,
+    expiredStale: ss.expiredStale,
+    timeoutClients,
     cmd,
     err: [...st.errors],
     dbs,

@@ -226,6 +226,28 @@ for (const threads of [1, 2]) {
       assert.equal(ours.flat.get('expired_keys'), '2');
     });
 
+    it('blocked clients, and those with a timeout (clients_in_timeout_table)', async () => {
+      const waiters: RawClient[] = [];
+      try {
+        for (const port of [df.port, redis.port]) {
+          const admin = port === df.port ? d : r;
+          for (const timeout of ['100', '0']) {
+            const c = await RawClient.connect(port);
+            waiters.push(c);
+            c.send(['BLPOP', `{w}:${timeout}`, timeout]);
+          }
+          await waitFor(async () => (await infoOf(admin, 'clients')).flat.get('blocked_clients') === '2', 'two blocked clients');
+          const f = (await infoOf(admin, 'clients')).flat;
+          assert.equal(f.get('clients_in_timeout_table'), '1', `port ${port}`);
+        }
+        await both([['LPUSH', '{w}:100', 'a'], ['LPUSH', '{w}:0', 'b']]);
+        await waitFor(async () => (await infoOf(d, 'clients')).flat.get('blocked_clients') === '0', 'no blocked client');
+        assert.equal((await infoOf(d, 'clients')).flat.get('clients_in_timeout_table'), '0');
+      } finally {
+        for (const c of waiters) c.close();
+      }
+    });
+
     it('CONFIG RESETSTAT zeroes what Redis zeroes', async () => {
       await both([...WORKLOAD, ['CONFIG', 'RESETSTAT']]);
       const [ours, theirs] = await Promise.all([infoOf(d, 'everything'), infoOf(r, 'everything')]);

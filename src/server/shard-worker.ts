@@ -426,7 +426,9 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     s.connectionsReceived = s.rejectedConnections = s.commandsProcessed = s.netInputBytes = s.netOutputBytes = 0;
     s.readsProcessed = s.writesProcessed = s.outputLimitDisconnections = 0;
     s.errors.clear();
-    this.shard.stats.keyspaceHits = this.shard.stats.keyspaceMisses = this.shard.stats.evictedKeys = 0;
+    const ss = this.shard.stats;
+    ss.keyspaceHits = ss.keyspaceMisses = ss.evictedKeys = 0;
+    ss.expireCycleUs = ss.expireTimeCapReached = ss.expiredStale = 0;
     for (const db of this.shard.dbs) db.expiredCount = 0;
     this.instant.reset();
   }
