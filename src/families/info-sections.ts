@@ -250,8 +250,10 @@ function stats(i: SectionInput): InfoField[] {
     ['expire_cycle_cpu_milliseconds', Math.floor(t.expireCycleUs / 1000)],
     ['evicted_keys', t.evicted],
     ['evicted_clients', t.evictedClients],
-    ['total_eviction_exceeded_time', 0],
-    ['current_eviction_exceeded_time', 0],
+    // Milliseconds over maxmemory that eviction could not end at once: finished spells of every
+    // shard plus the longest current one (Redis: total includes the current spell).
+    ['total_eviction_exceeded_time', Math.floor(t.evictionExceededMs + t.evictionExceededNowMs)],
+    ['current_eviction_exceeded_time', Math.floor(t.evictionExceededNowMs)],
     ['keyspace_hits', t.hits],
     ['keyspace_misses', t.misses],
     ['pubsub_channels', t.pubsub[0]],
