@@ -83,6 +83,14 @@ const WORKLOAD: Arg[][] = [
   ['MULTI'], ['NOSUCH'], ['DISCARD'],
   ['EXEC'], ['DISCARD'], ['XADD', 's', '*', 'f'], ['ZADD', 'z', 'x', 'm'], ['ZADD', 'z', '1', 'm'], ['ZSCORE', 'z', 'm'],
   ['SADD', 'st', 'm'], ['SISMEMBER', 'st', 'm'], ['TYPE', 'st'], ['TTL', 'a'], ['PING'], ['ECHO', 'x'], ['DBSIZE'],
+  // Errors from the other paths: blocking, fan-out, multi-hop and cross-shard commands (at 2 threads
+  // 'a', 'z', 'st', 'nokey' are on shard 1, 'l', 'h', 's', 'q' on shard 0). A multi-key read across
+  // shards fails on its last key here: ours looks every key up at once, Redis stops at the bad one
+  // (one keyspace hit fewer when it is not the last; docs/operations.md).
+  ['BLPOP', 'a', '0'], ['MSET', 'a'], ['MGET'], ['MSET', 'q', '1', 'a', '2', 'z'], ['RENAME', 'nosuch', 'x'], ['SINTERSTORE', 'd', 'st', 'a'],
+  ['SORT', 'a'], ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 's', '>'], ['LMOVE', 'a', 'l', 'LEFT', 'LEFT'], ['BITOP', 'AND', 'd', 'a', 'l'],
+  ['PFCOUNT', 'nokey', 'q'], ['DEL', 'a', 'l', 'nosuch'], ['EXISTS', 'h', 'z'],
+  ['MULTI'], ['MSET', 'q', '1', 'a', '2', 'z'], ['MSET', 'q', '1', 'a', '2'], ['INCR', 'q'], ['EXEC'],
 ];
 
 async function infoOf(c: RawClient, ...sections: string[]): Promise<Info> {
@@ -231,14 +239,14 @@ for (const threads of [1, 2]) {
     it('a fixed workload leaves the same counters on both', async () => {
       await both([['FLUSHALL'], ['CONFIG', 'RESETSTAT'], ...WORKLOAD]);
       const [ours, theirs] = await Promise.all([infoOf(d, 'everything'), infoOf(r, 'everything')]);
+      const cmdstats = (i: Info): [string, string | undefined][] => [...i.fields.get('Commandstats')!].map(([k, v]) => [k, calls(v)] as [string, string | undefined]).sort();
+      assert.deepEqual(cmdstats(ours), cmdstats(theirs));
+      assert.deepEqual([...ours.fields.get('Errorstats')!], [...theirs.fields.get('Errorstats')!]);
       for (const k of ['total_commands_processed', 'keyspace_hits', 'keyspace_misses', 'total_error_replies', 'expired_keys', 'evicted_keys', 'total_connections_received']) {
         assert.equal(ours.flat.get(k), theirs.flat.get(k), k);
       }
       const noTtl = (v: string | undefined): string | undefined => v?.replace(/avg_ttl=\d+/, 'avg_ttl=_');
       assert.deepEqual([...ours.fields.get('Keyspace')!].map(([k, v]) => [k, noTtl(v)]), [...theirs.fields.get('Keyspace')!].map(([k, v]) => [k, noTtl(v)]));
-      assert.deepEqual([...ours.fields.get('Errorstats')!], [...theirs.fields.get('Errorstats')!]);
-      const cmdstats = (i: Info): [string, string | undefined][] => [...i.fields.get('Commandstats')!].map(([k, v]) => [k, calls(v)] as [string, string | undefined]).sort();
-      assert.deepEqual(cmdstats(ours), cmdstats(theirs));
     });
 
     it('expired keys are counted when they are found expired', async () => {
