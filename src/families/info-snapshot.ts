@@ -32,7 +32,7 @@ export interface WorkerSnapshot extends Summed {
   mem: MemorySnapshot;
   /** This thread's connected clients. */
   clients: number;
-  /** The largest query buffer and output buffer among this thread's clients. */
+  /** The largest query buffer and output buffer among this thread's clients in the last 8 seconds. */
   maxIn: number;
   maxOut: number;
   /** BCAST prefixes registered on this shard (every shard has them all). */
@@ -60,13 +60,12 @@ export function workerSnapshot(x: ShardExec): WorkerSnapshot {
     if (db.size === 0) return;
     dbs.push([i, db.size, db.expiresCount, db.averageTtl(now, 64)]);
   });
-  let maxIn = 0;
-  let maxOut = 0;
+  // Now's buffers count in this second's slot, as Redis's cron samples them.
+  worker.sampleClientBuffers();
+  const [maxIn, maxOut] = worker.clientPeaks.peaks();
   let trackingClients = 0;
   let timeoutClients = 0;
   for (const conn of worker.clients.values()) {
-    maxIn = Math.max(maxIn, conn.parser.buffered);
-    maxOut = Math.max(maxOut, conn.outputBytes);
     if (conn.tracking !== null) trackingClients++;
     if (conn.blockState !== null && conn.blockState.timed) timeoutClients++;
   }

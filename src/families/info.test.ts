@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { REDIS_AVAILABLE, SKIP_NO_REDIS, RawClient, startDamselfly, startRedis, stopChecked, waitFor, type Arg, type ServerHandle } from '../../test/harness.ts';
-import { errorCodeOf, errorCodeOfText } from '../server/stats.ts';
+import { errorCodeOf, errorCodeOfText, RecentClientPeaks } from '../server/stats.ts';
 import { gatherInfo, infoText, selectSections, type InfoSnapshot } from './info.ts';
 import { makeRig, runCommands } from '../../test/inproc.ts';
 
@@ -113,6 +113,17 @@ describe('INFO errorstats codes (Redis afterErrorReply)', () => {
     assert.equal(errorCodeOfText(`${'X'.repeat(30)} y`), 'X'.repeat(30));
     assert.equal(errorCodeOfText(`${'X'.repeat(31)} y`), 'ERR');
     assert.equal(errorCodeOfText('NOAUTH Authentication required.'), 'NOAUTH');
+  });
+
+  it('client_recent_max_*_buffer: a peak shows for the 8 seconds Redis keeps it', () => {
+    const p = new RecentClientPeaks();
+    p.sample(0, 100, 7);
+    p.sample(500, 3, 9);
+    assert.deepEqual(p.peaks(), [100, 9]);
+    for (let sec = 1; sec < 7; sec++) p.sample(sec * 1000, 1, 1);
+    assert.deepEqual(p.peaks(), [100, 9]);
+    p.sample(7000, 1, 1);
+    assert.deepEqual(p.peaks(), [1, 1]);
   });
 
   it('sections selected as Redis selects them; Threads as a module section', () => {
@@ -280,6 +291,20 @@ for (const threads of [1, 2]) {
         assert.equal((await infoOf(d, 'clients')).flat.get('clients_in_timeout_table'), '0');
       } finally {
         for (const c of waiters) c.close();
+      }
+    });
+
+    it('a big partial command shows in client_recent_max_input_buffer on both', async () => {
+      const writers: RawClient[] = [];
+      try {
+        for (const [port, admin] of [[df.port, d], [redis.port, r]] as const) {
+          const c = await RawClient.connect(port);
+          writers.push(c);
+          c.send(Buffer.concat([Buffer.from('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\n'), Buffer.alloc(60_000, 0x61)]));
+          await waitFor(async () => Number((await infoOf(admin, 'clients')).flat.get('client_recent_max_input_buffer')) >= 60_000, `port ${port}: the partial command's bytes`);
+        }
+      } finally {
+        for (const c of writers) c.close();
       }
     });
 

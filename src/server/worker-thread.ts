@@ -7,17 +7,36 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { bindHosts, listenError } from '../runtime/port-claim.ts';
 import { Connection } from './connection.ts';
 import { ShardWorker } from './shard-worker.ts';
-import { heapInUse } from './stats.ts';
+import { heapInUse, RecentClientPeaks } from './stats.ts';
 import { clientMemoryOf } from './client-memory.ts';
 
 export class WorkerThread extends ShardWorker {
   readonly clients = new Map<bigint, Connection>();
   readonly servers: Server[] = [];
   shuttingDown = false;
+  readonly clientPeaks = new RecentClientPeaks();
 
   override start(): void {
     super.start();
-    setInterval(this.guarded(() => this.closeIdleClients(), 'the idle-client timer'), 1000).unref();
+    setInterval(
+      this.guarded(() => {
+        this.closeIdleClients();
+        this.sampleClientBuffers();
+      }, 'the client timer'),
+      1000,
+    ).unref();
+  }
+
+  /** Largest query and output buffers now: into this second's slot of clientPeaks; returned. */
+  sampleClientBuffers(): [number, number] {
+    let maxIn = 0;
+    let maxOut = 0;
+    for (const c of this.clients.values()) {
+      maxIn = Math.max(maxIn, c.parser.buffered);
+      maxOut = Math.max(maxOut, c.outputBytes);
+    }
+    this.clientPeaks.sample(Date.now(), maxIn, maxOut);
+    return [maxIn, maxOut];
   }
 
   /** CONFIG RESETSTAT: the shard's counters and the clients evicted for maxmemory-clients. */
