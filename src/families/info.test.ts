@@ -308,6 +308,23 @@ for (const threads of [1, 2]) {
       }
     });
 
+    it('a connection over maxclients is rejected, not received', async () => {
+      for (const [port, admin] of [[df.port, d], [redis.port, r]] as const) {
+        await waitFor(async () => (await infoOf(admin, 'clients')).flat.get('connected_clients') === '1', `port ${port}: only the admin client`);
+        await admin.call(['CONFIG', 'SET', 'maxclients', '1']);
+        await admin.call(['CONFIG', 'RESETSTAT']);
+        const c = await RawClient.connect(port);
+        try {
+          assert.equal((await c.readUntilClose(10_000)).toString(), '-ERR max number of clients reached\r\n');
+        } finally {
+          c.close();
+          await admin.call(['CONFIG', 'SET', 'maxclients', '10000']);
+        }
+        const f = (await infoOf(admin, 'stats')).flat;
+        assert.deepEqual([f.get('total_connections_received'), f.get('rejected_connections')], ['0', '1'], `port ${port}`);
+      }
+    });
+
     it('CONFIG RESETSTAT zeroes what Redis zeroes', async () => {
       await both([...WORKLOAD, ['CONFIG', 'RESETSTAT']]);
       const [ours, theirs] = await Promise.all([infoOf(d, 'everything'), infoOf(r, 'everything')]);

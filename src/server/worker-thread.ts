@@ -78,14 +78,15 @@ export class WorkerThread extends ShardWorker {
 
   private accept(socket: Socket): void {
     const total = Atomics.add(this.shared.counts, 0, 1) + 1;
-    this.stats.connectionsReceived++;
     if (total > (this.config.maxclients as number) || this.shuttingDown) {
       Atomics.sub(this.shared.counts, 0, 1);
+      // Redis counts a refused connection as rejected only, not as received.
       this.stats.rejectedConnections++;
       socket.end('-ERR max number of clients reached\r\n');
       socket.on('error', () => {});
       return;
     }
+    this.stats.connectionsReceived++;
     const id = Atomics.add(this.shared.ids, 0, 1n) + 1n;
     const c = new Connection(this, socket, id);
     this.clients.set(id, c);
