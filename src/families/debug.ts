@@ -29,7 +29,7 @@ import { BUCKETS, BUCKET_SLOTS, SEGMENT_SLOTS, STASH_SLOTS } from '../engine/das
 import { globMatch } from '../engine/glob.ts';
 import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, isString, lookupNoTouch, parseInteger, storeValue } from './family-util.ts';
 import { refcountOf } from './keyspace-object.ts';
-import { replication } from './info.ts';
+import { replicationIds } from './info-sections.ts';
 
 type Sub = (c: Client, args: Buffer[], w: ReplyWriter) => void;
 
@@ -68,7 +68,7 @@ let packedThreshold = 1 << 30;
 const DEBUG_SETTING = defineOp('debug-setting', tuple(latin1, latin1), none, (x, [name, value]) => {
   if (name === 'active-expire') x.shard.activeExpire = value !== '0';
   else if (name === 'packed-threshold') packedThreshold = Number(value);
-  else if (name === 'repl-id') replication.id = value;
+  else if (name === 'repl-id') replicationIds.id = value;
   else return new OpError(`ERR unknown debug setting ${name}`);
   return null;
 });

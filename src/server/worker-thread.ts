@@ -7,6 +7,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { bindHosts, listenError } from '../runtime/port-claim.ts';
 import { Connection } from './connection.ts';
 import { ShardWorker } from './shard-worker.ts';
+import { heapInUse, RecentClientPeaks } from './stats.ts';
+import { clientMemoryOf } from './client-memory.ts';
 import { LOG_DEBUG, LOG_VERBOSE } from '../util/log.ts';
 import { SEGMENT_SLOTS } from '../engine/dashtable.ts';
 
@@ -17,10 +19,17 @@ export class WorkerThread extends ShardWorker {
   readonly clients = new Map<bigint, Connection>();
   readonly servers: Server[] = [];
   shuttingDown = false;
+  readonly clientPeaks = new RecentClientPeaks();
 
   override start(): void {
     super.start();
-    setInterval(this.guarded(() => this.closeIdleClients(), 'the idle-client timer'), 1000).unref();
+    setInterval(
+      this.guarded(() => {
+        this.closeIdleClients();
+        this.sampleClientBuffers();
+      }, 'the client timer'),
+      1000,
+    ).unref();
     setInterval(this.guarded(() => this.logPeriodic(), 'the periodic log lines'), PERIODIC_LOG_MS).unref();
   }
 
@@ -38,6 +47,24 @@ export class WorkerThread extends ShardWorker {
     if (this.logs(LOG_DEBUG)) this.logger(LOG_DEBUG, `${this.clients.size} clients connected (0 replicas), ${this.shard.usedMemory()} bytes in use`);
   }
 
+  /** Largest query and output buffers now: into this second's slot of clientPeaks; returned. */
+  sampleClientBuffers(): [number, number] {
+    let maxIn = 0;
+    let maxOut = 0;
+    for (const c of this.clients.values()) {
+      maxIn = Math.max(maxIn, c.parser.buffered);
+      maxOut = Math.max(maxOut, c.outputBytes);
+    }
+    this.clientPeaks.sample(Date.now(), maxIn, maxOut);
+    return [maxIn, maxOut];
+  }
+
+  /** CONFIG RESETSTAT: the shard's counters and the clients evicted for maxmemory-clients. */
+  override resetStats(): void {
+    super.resetStats();
+    clientMemoryOf(this).evicted = 0;
+  }
+
   /** The `timeout` setting: closes clients idle for longer than it (0: never). */
   private closeIdleClients(): void {
     const limit = (this.config.timeout as number) * 1000;
@@ -53,6 +80,7 @@ export class WorkerThread extends ShardWorker {
 
   /** Listens on every configured address with SO_REUSEPORT, so all workers share the port. */
   listen(): Promise<void> {
+    this.startupMemory = heapInUse();
     const hosts = bindHosts(String(this.config.bind));
     const port = this.config.port as number;
     return Promise.all(
@@ -74,14 +102,15 @@ export class WorkerThread extends ShardWorker {
 
   private accept(socket: Socket): void {
     const total = Atomics.add(this.shared.counts, 0, 1) + 1;
-    this.stats.connectionsReceived++;
     if (total > (this.config.maxclients as number) || this.shuttingDown) {
       Atomics.sub(this.shared.counts, 0, 1);
+      // Redis counts a refused connection as rejected only, not as received.
       this.stats.rejectedConnections++;
       socket.end('-ERR max number of clients reached\r\n');
       socket.on('error', () => {});
       return;
     }
+    this.stats.connectionsReceived++;
     const id = Atomics.add(this.shared.ids, 0, 1n) + 1n;
     const c = new Connection(this, socket, id);
     if (this.logs(LOG_VERBOSE)) this.logger(LOG_VERBOSE, `Accepted ${c.addr}`);
