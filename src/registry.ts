@@ -41,6 +41,7 @@ import * as streamsRead from './families/streams-read.ts';
 import * as streamGroups from './families/stream-groups.ts';
 import * as pubsub from './families/pubsub.ts';
 import * as monitor from './families/monitor.ts';
+import * as metrics from './families/metrics.ts';
 
 /** Operations of the server layer itself (not of a family). */
 const SERVER_OPS: ShardOp<any, any>[] = [...PUSH_OPS, ...PUBSUB_OPS, ...MONITOR_OPS];
@@ -55,6 +56,7 @@ export const FAMILIES: Record<string, Family> = {
   strings, keyspace, keyspaceExpire, keyspaceScan, keyspaceFlush, keyspaceMove, keyspaceObject, clientCommands, tracking, server, info, config, commandDocs, multiExec, lists, hashes, sets, zset, blockingCommands, sort, memory,
   hyperloglog, geo, bitmaps, streams, streamsRead, streamGroups,
   pubsub, monitor,
+  metrics,
 };
 
 // Keyspace notifications go out through Pub/Sub (notify.ts cannot import pubsub.ts: a cycle).

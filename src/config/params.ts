@@ -91,6 +91,9 @@ export const PARAMS: Param[] = [
   { flag: 'hll_sparse_max_bytes', config: 'hll-sparse-max-bytes', type: 'bytes', default: '3000', min: 0, mutable: true, help: 'a sparse HyperLogLog that would grow past this many bytes becomes dense' },
   { flag: 'stream_node_max_bytes', config: 'stream-node-max-bytes', type: 'bytes', default: '4096', min: 0, max: LONG_MAX, mutable: true, help: 'a stream node (listpack) takes no more entries once this big (0: no limit)' },
   { flag: 'stream_node_max_entries', config: 'stream-node-max-entries', type: 'int', default: '100', min: 0, max: LONG_MAX, mutable: true, help: 'a stream node takes at most this many entries, deleted ones included (0: no limit)' },
+  // --- ops-http ---
+  { flag: 'http', aliases: ['primary_port_http_enabled'], type: 'bool', default: 'yes', mutable: false, help: 'serve HTTP (/metrics, /healthz, the status page) on the main port too: a connection whose first line is an HTTP/1.x request line speaks HTTP (--nohttp: RESP only)' },
+  { flag: 'admin_port', type: 'int', default: '0', min: 0, max: 65535, mutable: false, help: 'a second port serving HTTP and RESP (0: none), e.g. for metrics scrapes when --nohttp' },
 ];
 
 const byFlag = new Map<string, Param>();

@@ -35,7 +35,7 @@ const SUMMED = ['conns', 'rejected', 'cmds', 'netIn', 'netOut', 'opsRate', 'inRa
 type Summed = Record<(typeof SUMMED)[number], number>;
 
 /** One worker's counters, as the stats operation reports them. */
-interface WorkerSnapshot extends Summed {
+export interface WorkerSnapshot extends Summed {
   /** [command index, calls, usec, rejected, failed] for commands with any activity. */
   cmd: [number, number, number, number, number][];
   err: [string, number][];
@@ -97,7 +97,7 @@ function info(c: Client, args: Buffer[], w: ReplyWriter): void {
 }
 
 /** This worker's counters (what INFO sums over the shard threads). */
-function workerSnapshot(x: ShardExec): WorkerSnapshot {
+export function workerSnapshot(x: ShardExec): WorkerSnapshot {
   const worker = x.worker;
   const st = worker.stats;
   const cs = worker.cmdStats;
@@ -224,7 +224,7 @@ function sumSnapshots(table: CommandTable, snaps: WorkerSnapshot[]): Totals {
 }
 
 /** The INFO text for the wanted sections ("# Title" blocks separated by a blank line, CRLF lines). */
-function infoText(worker: ShardWorker, want: Set<string>, snaps: WorkerSnapshot[]): string {
+export function infoText(worker: ShardWorker, want: Set<string>, snaps: WorkerSnapshot[]): string {
   const t = sumSnapshots(worker.table, snaps);
   const cfg = worker.config;
   const now = Date.now();
