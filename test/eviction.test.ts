@@ -8,7 +8,7 @@
 // LFU counts accesses (OBJECT FREQ); cache mode keeps a hot set through a scan of new keys.
 // Collections count exactly (each value's bytes are kept on every change): hashes growing under the
 // limit are evicted enough and no more — used_memory stays at the limit, never collapses toward 0 —
-// with no -OOM, and deleting them all brings used_memory back to 0.
+// with no -OOM, and deleting them all brings the data figure (used_memory without startup and client buffers) back to 0.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,8 +48,10 @@ describe('eviction under load', () => {
     await stopChecked(s);
   });
 
+  /** used_memory without the threads' startup heap and the client buffers: the part maxmemory limits. */
   async function usedMemory(): Promise<number> {
-    return info(await admin.callText(['INFO', 'memory']), 'used_memory');
+    const text = await admin.callText(['INFO', 'memory']);
+    return info(text, 'used_memory') - info(text, 'used_memory_startup') - info(text, 'mem_clients_normal');
   }
 
   async function evicted(): Promise<number> {

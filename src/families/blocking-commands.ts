@@ -323,6 +323,7 @@ export async function wait(c: Client, plan: BlockPlan, ms: number, w: ReplyWrite
     };
     const state = {
       slot,
+      timed: ms > 0,
       finish,
       cancel: (r: Buffer | null): boolean => {
         if (!claim(worker.shared.blockSlots, slot, expect)) return false;

@@ -17,7 +17,7 @@ const OOM = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
 const MB = 1024 * 1024;
 
 function snap(over: Partial<MemorySnapshot>): MemorySnapshot {
-  return { used: 0, peak: 0, allocated: 0, active: 0, resident: 0, clientMem: 0, clients: 1, dbs: [], ...over };
+  return { startup: 0, used: 0, peak: 0, allocated: 0, active: 0, resident: 0, clientMem: 0, clients: 1, dbs: [], ...over };
 }
 
 describe('memory report and doctor (synthetic figures)', () => {
@@ -29,22 +29,35 @@ describe('memory report and doctor (synthetic figures)', () => {
       ],
       600,
     );
-    assert.equal(r.total, 10000);
-    assert.equal(r.peak, 13000);
+    // used_memory = startup + data + client buffers; the overhead is startup + client buffers + tables.
+    assert.equal(r.startup, 0);
+    assert.equal(r.total, 10015);
+    assert.equal(r.peak, 13015);
     assert.deepEqual(r.dbs, [[0, 15, 720, 0], [2, 1, 48, 0]]);
-    assert.equal(r.overhead, 768);
+    assert.equal(r.overhead, 768 + 15);
     assert.equal(r.dataset, 10000 - 768);
     assert.equal(r.keys, 16);
-    assert.equal(r.bytesPerKey, Math.floor(10000 / 16));
+    assert.equal(r.bytesPerKey, Math.floor(10015 / 16));
     assert.equal(r.clientsNormal, 15);
     assert.equal(r.clients, 2);
     assert.equal(r.allocFrag, Math.fround(200 / 200));
     assert.equal(r.allocRss, Math.fround(300 / 200));
     assert.equal(r.rssExtra, Math.fround(600 / 300));
-    assert.equal(r.frag, Math.fround(600 / 10000));
-    assert.equal(r.fragBytes, 600 - 10000);
-    assert.equal(r.datasetPerc, Math.fround(((10000 - 768) * 100) / 10000));
-    assert.equal(r.peakPerc, Math.fround((10000 * 100) / 13000));
+    assert.equal(r.frag, Math.fround(600 / 10015));
+    assert.equal(r.fragBytes, 600 - 10015);
+    assert.equal(r.datasetPerc, Math.fround(((10000 - 768) * 100) / 10015));
+    assert.equal(r.peakPerc, Math.fround((10015 * 100) / 13015));
+  });
+
+  it('the startup heap is part of used_memory and of the overhead, not of the dataset', () => {
+    const r = memoryReport([snap({ startup: 5000, used: 1000, peak: 1000, dbs: [[0, 2, 100]] }), snap({ startup: 4000, used: 0, peak: 0 })], 20000);
+    assert.equal(r.startup, 9000);
+    assert.equal(r.total, 10000);
+    assert.equal(r.overhead, 9100);
+    assert.equal(r.dataset, 900);
+    assert.equal(r.bytesPerKey, Math.floor(1000 / 2));
+    assert.equal(r.datasetPerc, Math.fround((900 * 100) / 1000));
+    assert.equal(r.frag, Math.fround(20000 / 10000));
   });
 
   it('an empty server: no division by zero anywhere', () => {
@@ -218,18 +231,21 @@ describe('MEMORY, OBJECT FREQ/IDLETIME and maxmemory settings vs redis-server', 
         const dbMaps = elements(stats).items.filter((_, i, a) => i % 2 === 1 && a[i - 1].toString('latin1').includes('db.'));
         assert.equal(dbMaps.length, 2, 'db.0 and db.3');
         const mains = dbMaps.map((b) => Number(mapOf(b).get('overhead.hashtable.main')));
-        assert.equal(num('overhead.total'), mains[0] + mains[1]);
+        assert.equal(num('overhead.total'), num('startup.allocated') + num('clients.normal') + mains[0] + mains[1]);
+        assert.ok(num('startup.allocated') > 0, 'the threads\' startup heap');
         assert.ok(mains[0] >= mains[1] && mains[1] > 0);
         assert.equal(num('dataset.bytes'), num('total.allocated') - num('overhead.total'));
         assert.ok(num('total.allocated') > 50 * 49 / 2, 'at least the value bytes');
         assert.ok(num('peak.allocated') >= num('total.allocated'));
-        assert.equal(num('keys.bytes-per-key'), Math.floor(num('total.allocated') / 55));
+        assert.equal(num('keys.bytes-per-key'), Math.floor((num('total.allocated') - num('startup.allocated')) / 55));
         const info = infoFields(await c.call(['INFO', 'memory']));
         assert.equal(Number(info.get('used_memory')), num('total.allocated'));
         assert.equal(Number(info.get('used_memory_overhead')), num('overhead.total'));
         // Deleting gives the bytes back.
         await c.call(['FLUSHALL']);
-        assert.equal(Number(mapOf(await c.call(['MEMORY', 'STATS'])).get('total.allocated')), 0);
+        const empty = mapOf(await c.call(['MEMORY', 'STATS']));
+        assert.equal(Number(empty.get('total.allocated')), Number(empty.get('startup.allocated')) + Number(empty.get('clients.normal')));
+        assert.equal(Number(empty.get('dataset.bytes')), 0);
       } finally {
         c.close();
       }
@@ -366,7 +382,9 @@ describe('maxmemory with noeviction: the -OOM gate', { timeout: 120_000 }, () =>
         assert.equal(await c.callText(['GET', stored[0]]), OOM);
         assert.equal(await c.callText(['EXEC']), '-EXECABORT Transaction discarded because of previous errors.\r\n');
         assert.equal(await c.callText(['DEL', ...stored]), `:${stored.length}\r\n`);
-        assert.equal(infoFields(await c.call(['INFO', 'memory'])).get('used_memory'), '0');
+        // What maxmemory limits: used_memory without the startup heap and the client buffers.
+        const mem = infoFields(await c.call(['INFO', 'memory']));
+        assert.equal(Number(mem.get('used_memory')) - Number(mem.get('used_memory_startup')) - Number(mem.get('mem_clients_normal')), 0);
 
         // A denyoom command queued with room to spare aborts EXEC if the limit is reached before it runs.
         assert.equal(await c.callText(['MULTI']), '+OK\r\n');

@@ -1,11 +1,13 @@
 // Memory commands: MEMORY USAGE / STATS / DOCTOR / MALLOC-STATS / PURGE / HELP, and the one memory
 // report INFO memory, MEMORY STATS and MEMORY DOCTOR all read.
-// Invariants: the data figure (total.allocated, INFO used_memory) is the sum of the shards'
-// usedMemory() — the bytes maxmemory limits: keys, string values and table overhead — with no startup
-// figure; overhead.total counts only the overhead inside that figure (the tables), so dataset.bytes =
-// total - overhead is never negative; client buffers, the V8 heaps and the process RSS are reported
-// beside it (clients.normal, allocator.*, fragmentation) but are not part of it. MEMORY USAGE runs on
-// the key's shard and counts no keyspace hit or miss (Redis looks the key up with dictFind).
+// Invariants: total.allocated (INFO used_memory) = startup + the shards' usedMemory() + client
+// buffers, as Redis's used_memory holds its startup allocations and its clients' buffers beside the
+// data. startup.allocated is each thread's heap in use once it was up (measured before any client,
+// then fixed); the shards' usedMemory() — keys, values and table overhead — is the part maxmemory
+// limits (docs/limits). overhead.total = startup + client buffers + the tables, so dataset.bytes =
+// total - overhead is the shards' data without their tables, never negative. The V8 heaps and the
+// process RSS are reported beside it (allocator.*, fragmentation). MEMORY USAGE runs on the key's
+// shard and counts no keyspace hit or miss (Redis looks the key up with dictFind).
 
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
@@ -29,6 +31,8 @@ const DEFAULT_SAMPLES = 5;
 
 /** One shard thread's memory figures (the mem-stats operation, and the `mem` part of INFO's stats). */
 export interface MemorySnapshot {
+  /** The thread's heap in use when it started (before any client). */
+  startup: number;
   /** The shard's usedMemory() and its peak. */
   used: number;
   peak: number;
@@ -62,6 +66,7 @@ export function memorySnapshot(x: ShardExec): MemorySnapshot {
   for (const conn of worker.clients.values()) clientMem += conn.parser.buffered + conn.outputBytes;
   const h = getHeapStatistics();
   return {
+    startup: worker.startupMemory,
     used,
     peak: Math.max(x.shard.peakMemory, used),
     allocated: h.used_heap_size + h.external_memory + arenaUsed,
@@ -110,6 +115,7 @@ function ratio(a: number, b: number): number {
 
 /** Sums the shards' snapshots into the report; `rss` is the process's resident set size. */
 export function memoryReport(snaps: MemorySnapshot[], rss: number): MemoryReport {
+  let startup = 0;
   let total = 0;
   let peak = 0;
   let allocated = 0;
@@ -119,6 +125,7 @@ export function memoryReport(snaps: MemorySnapshot[], rss: number): MemoryReport
   let clients = 0;
   const byDb = new Map<number, [number, number]>();
   for (const s of snaps) {
+    startup += s.startup;
     total += s.used;
     peak += s.peak;
     allocated += s.allocated;
@@ -134,13 +141,16 @@ export function memoryReport(snaps: MemorySnapshot[], rss: number): MemoryReport
     }
   }
   const dbs: MemoryReport['dbs'] = [...byDb].sort((a, b) => a[0] - b[0]).map(([db, [keys, main]]) => [db, keys, main, 0]);
+  // Redis's used_memory holds its startup allocations and its clients' buffers beside the data.
+  const data = total;
+  total = startup + data + clientsNormal;
+  peak = Math.max(startup + peak + clientsNormal, total);
   let keys = 0;
-  let overhead = 0;
+  let overhead = startup + clientsNormal;
   for (const [, k, main, expires] of dbs) {
     keys += k;
     overhead += main + expires;
   }
-  const startup = 0;
   const net = total > startup ? total - startup : 1;
   const dataset = total - overhead;
   return {
@@ -289,7 +299,8 @@ const DOCTOR_CLIENT_BUF =
 
 /** Redis getMemoryDoctorReport on our figures (no replicas, no scripts: those reports never apply). */
 export function doctorReport(r: MemoryReport): string {
-  if (r.total < 5 * MB) return DOCTOR_EMPTY;
+  // Redis's test is used_memory under 5 MB; our startup heap alone is larger, so it is left out.
+  if (r.total - r.startup < 5 * MB) return DOCTOR_EMPTY;
   const found: string[] = [];
   if (Math.fround(r.peak / r.total) > 1.5) found.push(DOCTOR_PEAK);
   if (r.frag > 1.4 && r.fragBytes > 10 * MB) found.push(DOCTOR_FRAG);

@@ -1,10 +1,9 @@
-// Metrics for HTTP: one gather hop to every shard thread (the `metrics` operation: INFO's worker
-// snapshot plus the thread's own figures and its recent history), the Prometheus text of it, and the
-// per-thread history the status page charts.
-// Invariants: /metrics says what INFO says — its redis_* values are read from the INFO text made from
-// the same snapshots (as redis_exporter reads INFO); a scrape is one operation per thread, run in
-// parallel, and counts as no command. Each thread samples itself once a second into a ring of the
-// last HISTORY_SECONDS (only while HTTP is served); nothing crosses threads until someone asks.
+// What HTTP reads of the shard threads: INFO's snapshot of every section (info.ts gatherInfo: one
+// stats operation per thread, in parallel) and the per-thread history the status page charts (the
+// `http-history` operation, also one hop).
+// Invariants: /metrics says what INFO says — it reads the same snapshot INFO prints; a gather counts
+// as no command. Each thread samples itself once a second into a ring of the last HISTORY_SECONDS
+// (only while HTTP is served); nothing crosses threads until someone asks.
 
 import type { ShardExec } from '../server/command-types.ts';
 import type { CommandImpl } from '../server/command-types.ts';
@@ -12,7 +11,8 @@ import { Coordinator, type CoordinatedClient } from '../server/coordinator.ts';
 import { defineOp, OpError } from '../server/shard-ops.ts';
 import type { WorkerThread } from '../server/worker-thread.ts';
 import { json, num } from '../util/codec.ts';
-import { infoText, workerSnapshot, type WorkerSnapshot } from './info.ts';
+import { gatherInfo, type InfoSnapshot } from './info.ts';
+import type { WorkerSnapshot } from './info-snapshot.ts';
 
 /** How far back the status page's charts go. */
 export const HISTORY_SECONDS = 300;
@@ -30,20 +30,10 @@ export interface ThreadPoint {
   clients: number;
 }
 
-/** A thread's figures beyond INFO's snapshot. */
-export interface ThreadFigures {
+/** One thread's chart points after the `since` asked for. */
+export interface ThreadHistoryPart {
   thread: number;
-  keys: number;
-  clients: number;
-  meshSent: number;
-  meshServed: number;
-}
-
-export interface ThreadSample {
-  snap: WorkerSnapshot;
-  own: ThreadFigures;
-  /** Points after the `since` asked for. */
-  history: ThreadPoint[];
+  points: ThreadPoint[];
 }
 
 /** A thread's ring of points (per worker: the in-process rig runs several in one thread). */
@@ -93,15 +83,11 @@ export function startHistory(worker: WorkerThread): void {
   }, 1000).unref();
 }
 
-/** metrics since: this thread's INFO snapshot, own figures, and its history points after `since` (ms). */
-const METRICS = defineOp('metrics', num, json<ThreadSample>(), (x: ShardExec, since: number) => {
-  const worker = x.worker;
-  return {
-    snap: workerSnapshot(x),
-    own: { thread: worker.index, keys: keysOf(worker), clients: worker.clients.size, meshSent: worker.mesh.sentRequests, meshServed: worker.mesh.servedRequests },
-    history: histories.get(worker)?.since(since) ?? [],
-  };
-});
+/** history since: this thread's chart points after `since` (ms since the epoch). */
+const HISTORY = defineOp('http-history', num, json<ThreadHistoryPart>(), (x: ShardExec, since: number) => ({
+  thread: x.worker.index,
+  points: histories.get(x.worker)?.since(since) ?? [],
+}));
 
 /** A coordinator for asking the shards (no client behind it: nothing is queued or counted). */
 function gathererOf(worker: WorkerThread): Coordinator {
@@ -124,29 +110,36 @@ function gathererOf(worker: WorkerThread): Coordinator {
 }
 const gatherers = new Map<WorkerThread, Coordinator>();
 
-/** Every thread's sample, in thread order (one hop; `since`: history points after it, Infinity: none). */
-export async function gatherThreads(worker: WorkerThread, since = Infinity): Promise<ThreadSample[]> {
+/** Every thread's chart points after `since`, in thread order (one hop). */
+export async function gatherHistory(worker: WorkerThread, since: number): Promise<ThreadHistoryPart[]> {
   let g = gatherers.get(worker);
   if (g === undefined) gatherers.set(worker, (g = gathererOf(worker)));
-  const asks: Promise<ThreadSample | OpError>[] = [];
-  for (let s = 0; s < worker.n; s++) asks.push(g.op(s, METRICS, since));
+  const asks: Promise<ThreadHistoryPart | OpError>[] = [];
+  for (let s = 0; s < worker.n; s++) asks.push(g.op(s, HISTORY, since));
   const out = await Promise.all(asks);
   for (const r of out) if (r instanceof OpError) throw new Error(r.text);
-  return out as ThreadSample[];
+  return out as ThreadHistoryPart[];
 }
 
-/** The INFO sections /metrics and the status page read. */
-const SECTIONS = new Set(['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'commandstats', 'errorstats', 'keyspace']);
+/** INFO's snapshot of every section (Threads included) for /metrics and the page: one hop (info.ts's gatherInfo). */
+export async function gatherEverything(worker: WorkerThread): Promise<InfoSnapshot> {
+  const info = await gatherInfo(worker, ['everything']);
+  if (typeof info === 'string') throw new Error(info);
+  return info;
+}
 
-/** INFO's fields (name → value) made from the samples' snapshots. */
-export function infoFields(worker: WorkerThread, samples: ThreadSample[]): Map<string, string> {
-  const text = infoText(worker, SECTIONS, samples.map((s) => s.snap));
+/** INFO's fields (name → value as printed), every section's together. */
+export function infoFields(info: InfoSnapshot): Map<string, string> {
   const out = new Map<string, string>();
-  for (const line of text.split('\r\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0 && line[0] !== '#') out.set(line.slice(0, colon), line.slice(colon + 1));
-  }
+  for (const s of info.sections) for (const [k, v] of s.fields) out.set(k, v);
   return out;
+}
+
+/** Keys a thread's snapshot counts, all databases. */
+export function threadKeys(snap: WorkerSnapshot): number {
+  let n = 0;
+  for (const [, keys] of snap.dbs) n += keys;
+  return n;
 }
 
 /** `a=1,b=2` → {a: '1', b: '2'} (INFO's commandstats and keyspace values). */
@@ -160,4 +153,4 @@ export function subFields(v: string): Record<string, string> {
 }
 
 export const commands: Record<string, CommandImpl> = {};
-export const ops = [METRICS];
+export const ops = [HISTORY];

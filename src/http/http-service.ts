@@ -5,14 +5,15 @@
 // connection open unless asked not to (HTTP/1.0 only with keep-alive); an unreadable request is
 // answered with its status and the connection closed. With requirepass set every path but /healthz
 // needs HTTP basic auth with the password (any user name), read live from the config.
-// A gather is one hop to every thread (families/metrics.ts); a scrape counts as no command.
+// A scrape is one hop to every thread (INFO's gather); the page adds its history gather, in parallel;
+// neither counts as a command.
 
 import type { Socket } from 'node:net';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { HttpRequestReader, type HttpRequest } from '../protocol/http-request.ts';
 import type { HttpAcceptor } from '../server/connection.ts';
 import type { WorkerThread } from '../server/worker-thread.ts';
-import { gatherThreads, infoFields, startHistory } from '../families/metrics.ts';
+import { gatherEverything, gatherHistory, startHistory } from '../families/metrics.ts';
 import { PROMETHEUS_CONTENT_TYPE, prometheusText } from './prometheus.ts';
 import { slowlogEntries, statsJson } from './status-data.ts';
 import { statusPage } from './status-page.ts';
@@ -68,15 +69,14 @@ export class HttpService implements HttpAcceptor {
     const worker = this.worker;
     switch (req.path) {
       case '/metrics': {
-        const samples = await gatherThreads(worker);
-        const body = prometheusText(infoFields(worker, samples), samples, { maxclients: worker.config.maxclients as number });
+        const body = prometheusText(await gatherEverything(worker), { maxclients: worker.config.maxclients as number });
         return { status: 200, headers: { 'Content-Type': PROMETHEUS_CONTENT_TYPE }, body };
       }
       case '/':
       case '/api/stats': {
         const since = Number(req.query.get('since') ?? '0');
-        const [samples, slowlog] = await Promise.all([gatherThreads(worker, Number.isFinite(since) ? since : 0), slowlogEntries(worker, SLOWLOG_SHOWN)]);
-        const data = statsJson(infoFields(worker, samples), samples, slowlog);
+        const [info, history, slowlog] = await Promise.all([gatherEverything(worker), gatherHistory(worker, Number.isFinite(since) ? since : 0), slowlogEntries(worker, SLOWLOG_SHOWN)]);
+        const data = statsJson(info, history, slowlog);
         if (req.path === '/api/stats') return { status: 200, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, body: JSON.stringify(data) };
         return { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }, body: statusPage(data) };
       }

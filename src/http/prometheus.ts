@@ -1,11 +1,12 @@
 // /metrics: the Prometheus text exposition format 0.0.4, with redis_exporter's metric names for what
-// INFO reports (read from the INFO fields of one gather, as redis_exporter reads INFO) and damselfly_*
-// series per shard thread.
+// INFO reports (read from the fields of one INFO snapshot, as redis_exporter reads INFO) and
+// damselfly_* series per shard thread (from the same snapshot's per-thread part).
 // Invariants: each metric family is written once, `# HELP` then `# TYPE` then its samples; names match
 // [a-zA-Z_:][a-zA-Z0-9_:]*; label values are escaped (\\, \", \n); counters end in _total.
 
-import type { ThreadSample } from '../families/metrics.ts';
-import { subFields } from '../families/metrics.ts';
+import type { InfoSnapshot } from '../families/info.ts';
+import type { WorkerSnapshot } from '../families/info-snapshot.ts';
+import { infoFields, subFields, threadKeys } from '../families/metrics.ts';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -91,9 +92,11 @@ const COUNTERS: [string, string][] = [
 /** The labels of redis_instance_info (redis_exporter's). */
 const INSTANCE_LABELS = ['role', 'redis_version', 'redis_build_id', 'redis_mode', 'os', 'maxmemory_policy', 'tcp_port', 'run_id', 'process_id', 'master_replid'];
 
-/** The /metrics body from one gather: `info` is INFO's fields made from `samples`. */
-export function prometheusText(info: Map<string, string>, samples: ThreadSample[], config: { maxclients: number }): string {
+/** The /metrics body from one INFO snapshot (every section, and each thread's own). */
+export function prometheusText(snapshot: InfoSnapshot, config: { maxclients: number }): string {
   const e = new Exposition();
+  const info = infoFields(snapshot);
+  const threads = snapshot.threads;
   const num = (field: string): number => Number(info.get(field) ?? 'NaN');
   e.one('redis_up', 'gauge', 'Information about the Redis instance', 1);
   const instance: Labels = {};
@@ -141,25 +144,25 @@ export function prometheusText(info: Map<string, string>, samples: ThreadSample[
   e.family('redis_db_avg_ttl_seconds', 'gauge', 'Avg TTL in seconds', dbTtl);
 
   // Ours: one series per shard thread.
-  const per = (f: (s: ThreadSample) => number): [Labels, number][] => samples.map((s) => [{ thread: String(s.own.thread) }, f(s)]);
-  e.family('damselfly_thread_keys', 'gauge', 'Keys in the shard thread, all databases', per((s) => s.own.keys));
-  e.family('damselfly_thread_commands_processed_total', 'counter', 'Commands the thread ran for its clients and its peers', per((s) => s.snap.cmds));
-  e.family('damselfly_thread_ops_per_second', 'gauge', 'Commands per second (instantaneous, as INFO instantaneous_ops_per_sec)', per((s) => s.snap.opsRate));
+  const per = (f: (s: WorkerSnapshot) => number): [Labels, number][] => threads.map((s) => [{ thread: String(s.thread) }, f(s)]);
+  e.family('damselfly_thread_keys', 'gauge', 'Keys in the shard thread, all databases', per(threadKeys));
+  e.family('damselfly_thread_commands_processed_total', 'counter', 'Commands the thread ran for its clients and its peers', per((s) => s.cmds));
+  e.family('damselfly_thread_ops_per_second', 'gauge', 'Commands per second (instantaneous, as INFO instantaneous_ops_per_sec)', per((s) => s.opsRate));
   e.family(
     'damselfly_thread_cpu_seconds_total',
     'counter',
     'CPU time of the shard thread',
-    samples.flatMap((s): [Labels, number][] => [
-      [{ thread: String(s.own.thread), mode: 'user' }, s.snap.cpuUser / 1e6],
-      [{ thread: String(s.own.thread), mode: 'system' }, s.snap.cpuSys / 1e6],
+    threads.flatMap((s): [Labels, number][] => [
+      [{ thread: String(s.thread), mode: 'user' }, s.cpuUser / 1e6],
+      [{ thread: String(s.thread), mode: 'system' }, s.cpuSys / 1e6],
     ]),
   );
-  e.family('damselfly_thread_memory_used_bytes', 'gauge', 'Data bytes of the shard (keys, values, tables: what maxmemory limits)', per((s) => s.snap.mem.used));
-  e.family('damselfly_thread_heap_bytes', 'gauge', 'V8 heap in use by the thread, off-heap arenas included', per((s) => s.snap.mem.allocated));
-  e.family('damselfly_thread_connected_clients', 'gauge', 'Client connections served by the thread', per((s) => s.own.clients));
-  e.family('damselfly_thread_net_input_bytes_total', 'counter', 'Bytes read from the thread\'s clients', per((s) => s.snap.netIn));
-  e.family('damselfly_thread_net_output_bytes_total', 'counter', 'Bytes written to the thread\'s clients', per((s) => s.snap.netOut));
-  e.family('damselfly_thread_mesh_requests_sent_total', 'counter', 'Requests the thread sent to other shard threads', per((s) => s.own.meshSent));
-  e.family('damselfly_thread_mesh_requests_served_total', 'counter', 'Requests the thread served for other shard threads', per((s) => s.own.meshServed));
+  e.family('damselfly_thread_memory_used_bytes', 'gauge', 'Data bytes of the shard (keys, values, tables: what maxmemory limits)', per((s) => s.mem.used));
+  e.family('damselfly_thread_heap_bytes', 'gauge', 'V8 heap in use by the thread, off-heap arenas included', per((s) => s.mem.allocated));
+  e.family('damselfly_thread_connected_clients', 'gauge', 'Client connections served by the thread', per((s) => s.clients));
+  e.family('damselfly_thread_net_input_bytes_total', 'counter', 'Bytes read from the thread\'s clients', per((s) => s.netIn));
+  e.family('damselfly_thread_net_output_bytes_total', 'counter', 'Bytes written to the thread\'s clients', per((s) => s.netOut));
+  e.family('damselfly_thread_mesh_requests_sent_total', 'counter', 'Requests the thread sent to other shard threads', per((s) => s.meshSent));
+  e.family('damselfly_thread_mesh_requests_served_total', 'counter', 'Requests the thread served for other shard threads', per((s) => s.meshServed));
   return e.text();
 }

@@ -1,10 +1,12 @@
 // The status page's data (`/api/stats`, and embedded in the page itself): server facts and keyspace
 // from INFO's fields, per-thread figures and chart points from one gather, and the slowlog.
-// Invariants: everything comes from one gather (the same snapshot /metrics uses); the JSON is plain
+// Invariants: the figures come from one INFO snapshot (as /metrics's) and one history gather, both
+// one hop, run together; the JSON is plain
 // numbers and strings, safe to embed in a <script> once `<` is escaped.
 
-import type { ThreadPoint, ThreadSample } from '../families/metrics.ts';
-import { subFields } from '../families/metrics.ts';
+import type { InfoSnapshot } from '../families/info.ts';
+import type { ThreadHistoryPart, ThreadPoint } from '../families/metrics.ts';
+import { infoFields, subFields, threadKeys } from '../families/metrics.ts';
 import type { WorkerThread } from '../server/worker-thread.ts';
 
 export interface SlowlogEntry {
@@ -41,7 +43,8 @@ export function slowlogEntries(_worker: WorkerThread, _count: number): Promise<S
   return Promise.resolve(null);
 }
 
-export function statsJson(info: Map<string, string>, samples: ThreadSample[], slowlog: SlowlogEntry[] | null): StatsJson {
+export function statsJson(snapshot: InfoSnapshot, history: ThreadHistoryPart[], slowlog: SlowlogEntry[] | null): StatsJson {
+  const info = infoFields(snapshot);
   const server: Record<string, string> = {};
   for (const f of SERVER_FIELDS) if (info.has(f)) server[f] = info.get(f)!;
   const keyspace: StatsJson['keyspace'] = [];
@@ -54,15 +57,15 @@ export function statsJson(info: Map<string, string>, samples: ThreadSample[], sl
     now: Date.now(),
     server,
     keyspace,
-    threads: samples.map((s) => ({
-      thread: s.own.thread,
-      keys: s.own.keys,
-      clients: s.own.clients,
-      ops: s.snap.opsRate,
-      used: s.snap.mem.used,
-      heap: s.snap.mem.allocated,
-      cpu: (s.snap.cpuUser + s.snap.cpuSys) / 1e6,
-      points: s.history,
+    threads: snapshot.threads.map((s) => ({
+      thread: s.thread,
+      keys: threadKeys(s),
+      clients: s.clients,
+      ops: s.opsRate,
+      used: s.mem.used,
+      heap: s.mem.allocated,
+      cpu: (s.cpuUser + s.cpuSys) / 1e6,
+      points: history.find((h) => h.thread === s.thread)?.points ?? [],
     })),
     slowlog,
   };

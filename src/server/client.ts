@@ -17,6 +17,8 @@ import type { ShardWorker } from './shard-worker.ts';
 /** A blocked client's wait: its claim slot; finish() ends it with a reply, cancel() claims it first. */
 export interface BlockState {
   slot: number;
+  /** It has a timeout (INFO clients_in_timeout_table counts these). */
+  timed: boolean;
   finish(reply: Buffer | null): void;
   /** Ends the wait with `reply` (null: the timeout reply) if nobody served it yet; false if too late. */
   cancel(reply: Buffer | null): boolean;

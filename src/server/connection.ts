@@ -137,7 +137,9 @@ export class Connection extends Client {
   private onData(chunk: Buffer): void {
     if (this.closed || this.closeAfterReply) return;
     this.lastInteraction = this.worker.tick();
-    this.worker.stats.netInputBytes += chunk.length;
+    const st = this.worker.stats;
+    st.netInputBytes += chunk.length;
+    st.readsProcessed++;
     try {
       this.parser.feed(chunk);
     } catch (e) {
@@ -306,7 +308,9 @@ export class Connection extends Client {
 
   private countOutput(bytes: number): void {
     if (bytes === 0) return;
-    this.worker.stats.netOutputBytes += bytes;
+    const st = this.worker.stats;
+    st.netOutputBytes += bytes;
+    st.writesProcessed++;
     this.checkOutput();
   }
 

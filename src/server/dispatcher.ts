@@ -14,6 +14,7 @@ import { Command, CommandTable, FACT_PUSH_REPLY, FACT_RUN_IN_MULTI, FACT_RUNS_QU
 import { REQ_NO_TOUCH, REQ_PART } from '../runtime/request-flags.ts';
 import { allOn } from './coordinator.ts';
 import { ERR_OOM } from './memory-gate.ts';
+import { errorCodeOfText } from './stats.ts';
 import type { Transaction } from '../transaction/transaction.ts';
 import { nextTurn } from '../util/next-turn.ts';
 
@@ -275,7 +276,7 @@ export function reject(c: Client, cmd: Command | null, w: ReplyWriter, msg: stri
     if (c.worker.monitoring && args !== undefined) c.worker.monitors.command(c, cmd, args);
   }
   if (cmd !== null) c.worker.recordRejected(cmd);
-  c.worker.countErrorCode(msg.slice(0, msg.indexOf(' ')));
+  c.worker.countErrorCode(errorCodeOfText(msg));
   w.error(msg);
 }
 

@@ -19,7 +19,7 @@ import type { Lock, TxShard } from '../transaction/tx-shard.ts';
 import { OpError, TX_FRAME, writeResult, type OpContext, type OpTable, type ShardOp } from './op-table.ts';
 import type { TxHost } from '../transaction/transaction.ts';
 import { ShardTx, type ShardRunnable } from './shard-tx.ts';
-import { clampHz, CommandStats, InstantMetrics, WorkerStats } from './stats.ts';
+import { clampHz, CommandStats, errorCodeOf, InstantMetrics, WorkerStats } from './stats.ts';
 import { BinReader, BinWriter } from '../util/codec.ts';
 import { internalErrorText } from '../util/errors.ts';
 import { BlockingService } from './blocking.ts';
@@ -76,6 +76,8 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
   readonly table: CommandTable;
   readonly stats = new WorkerStats();
   readonly instant = new InstantMetrics();
+  /** This thread's heap in use once it was up, before its first client (INFO used_memory_startup). */
+  startupMemory = 0;
   cmdStats: CommandStats;
   readonly startTime = Date.now();
   readonly out = new ReplyWriter(64 * 1024);
@@ -395,9 +397,7 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     const from = w.at(mark);
     if (w.len > from && w.buf[from] === 0x2d) {
       this.cmdStats.failed[i]++;
-      const sp = w.buf.indexOf(0x20, from);
-      const end = sp < 0 || sp > w.len ? w.len - 2 : sp;
-      this.countErrorCode(w.buf.toString('latin1', from + 1, end));
+      this.countErrorCode(errorCodeOf(w.buf, from, w.len));
     }
   }
 
@@ -408,8 +408,7 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     this.stats.commandsProcessed++;
     if (reply.length > 0 && reply[0] === 0x2d) {
       this.cmdStats.failed[i]++;
-      const sp = reply.indexOf(0x20);
-      this.countErrorCode(reply.toString('latin1', 1, sp < 0 ? reply.length - 2 : sp));
+      this.countErrorCode(errorCodeOf(reply, 0, reply.length));
     }
   }
 
@@ -425,8 +424,11 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     this.cmdStats = new CommandStats(this.table.all.length);
     const s = this.stats;
     s.connectionsReceived = s.rejectedConnections = s.commandsProcessed = s.netInputBytes = s.netOutputBytes = 0;
+    s.readsProcessed = s.writesProcessed = s.outputLimitDisconnections = 0;
     s.errors.clear();
-    this.shard.stats.keyspaceHits = this.shard.stats.keyspaceMisses = 0;
+    const ss = this.shard.stats;
+    ss.keyspaceHits = ss.keyspaceMisses = ss.evictedKeys = 0;
+    ss.expireCycleUs = ss.expireTimeCapReached = ss.expiredStale = 0;
     for (const db of this.shard.dbs) db.expiredCount = 0;
     this.instant.reset();
   }

@@ -2,12 +2,17 @@
 // instantaneous rates Redis samples every 100 ms.
 // Invariants: counters are per thread and only ever read by their own thread (INFO gathers snapshots).
 
+import { getHeapStatistics } from 'node:v8';
+
 export class WorkerStats {
   connectionsReceived = 0;
   rejectedConnections = 0;
   commandsProcessed = 0;
   netInputBytes = 0;
   netOutputBytes = 0;
+  /** Socket reads handled and socket writes made (Redis total_reads_processed / total_writes_processed). */
+  readsProcessed = 0;
+  writesProcessed = 0;
   /** Bugs caught and contained (a handler, a merge, a mesh completion or a timer that threw). */
   internalErrors = 0;
   /** Clients closed for passing their client-output-buffer-limit. */
@@ -82,4 +87,30 @@ export class InstantMetrics {
 /** Redis accepts any hz and caps it to 1..500 (CONFIG_MIN_HZ, CONFIG_MAX_HZ). */
 export function clampHz(hz: number): number {
   return Math.min(500, Math.max(1, hz));
+}
+
+/**
+ * Redis afterErrorReply: the code errorstats counts an error reply under is its first word when a
+ * space comes within the reply's first 32 bytes (its '-' included), else ERR. `from` is the '-'.
+ */
+export function errorCodeOf(buf: Buffer, from: number, limit: number): string {
+  const end = Math.min(limit, from + 32);
+  for (let i = from + 1; i < end; i++) {
+    const b = buf[i];
+    if (b === 0x20) return buf.toString('latin1', from + 1, i);
+    if (b === 0x0d) break;
+  }
+  return 'ERR';
+}
+
+/** errorCodeOf for an error's text (without its '-'). */
+export function errorCodeOfText(msg: string): string {
+  const sp = msg.indexOf(' ');
+  return sp >= 0 && sp < 31 ? msg.slice(0, sp) : 'ERR';
+}
+
+/** This thread's V8 heap in use plus the off-heap buffers V8 knows of (what allocator_allocated sums). */
+export function heapInUse(): number {
+  const h = getHeapStatistics();
+  return h.used_heap_size + h.external_memory;
 }

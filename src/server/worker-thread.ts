@@ -9,6 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { bindHosts, listenError } from '../runtime/port-claim.ts';
 import { Connection, type HttpAcceptor } from './connection.ts';
 import { ShardWorker } from './shard-worker.ts';
+import { heapInUse } from './stats.ts';
 
 export class WorkerThread extends ShardWorker {
   readonly clients = new Map<bigint, Connection>();
@@ -33,6 +34,7 @@ export class WorkerThread extends ShardWorker {
 
   /** Listens on every configured address with SO_REUSEPORT, so all workers share the port. */
   listen(): Promise<void> {
+    this.startupMemory = heapInUse();
     const hosts = bindHosts(String(this.config.bind));
     const adminPort = this.config.admin_port as number;
     const main = this.listenOn(hosts, this.config.port as number, this.http !== null && this.config.http === true);
