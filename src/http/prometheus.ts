@@ -16,9 +16,10 @@ type Labels = Record<string, string>;
 class Exposition {
   private out: string[] = [];
 
-  family(name: string, type: 'gauge' | 'counter', help: string, samples: [Labels | null, number][]): void {
+  /** A family: HELP, TYPE, then its samples (a sample's third part: a suffix such as a summary's `_sum`). */
+  family(name: string, type: 'gauge' | 'counter' | 'summary', help: string, samples: [Labels | null, number, string?][]): void {
     this.out.push(`# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`, `# TYPE ${name} ${type}`);
-    for (const [labels, v] of samples) this.out.push(`${name}${labelText(labels)} ${valueText(v)}`);
+    for (const [labels, v, suffix] of samples) this.out.push(`${name}${suffix ?? ''}${labelText(labels)} ${valueText(v)}`);
   }
 
   one(name: string, type: 'gauge' | 'counter', help: string, v: number): void {
@@ -117,6 +118,7 @@ export function prometheusText(snapshot: InfoSnapshot, config: { maxclients: num
   const dbKeys: [Labels, number][] = [];
   const dbExpiring: [Labels, number][] = [];
   const dbTtl: [Labels, number][] = [];
+  const latency: [Labels, number, string?][] = [];
   for (const [k, v] of info) {
     if (k.startsWith('cmdstat_')) {
       const f = subFields(v);
@@ -127,6 +129,13 @@ export function prometheusText(snapshot: InfoSnapshot, config: { maxclients: num
       failed.push([l, Number(f.failed_calls)]);
     } else if (k.startsWith('errorstat_')) {
       errors.push([{ err: k.slice(10) }, Number(subFields(v).count)]);
+    } else if (k.startsWith('latency_percentiles_usec_')) {
+      // redis_exporter's summary: quantile labels are INFO's percentiles as written (p50 → "50"),
+      // _sum the command's total µs and _count its calls (from commandstats).
+      const cmd = k.slice(25);
+      for (const [p, us] of Object.entries(subFields(v))) latency.push([{ cmd, quantile: p.slice(1) }, Number(us)]);
+      const stat = subFields(info.get(`cmdstat_${cmd}`) ?? '');
+      latency.push([{ cmd }, Number(stat.usec ?? 0), '_sum'], [{ cmd }, Number(stat.calls ?? 0), '_count']);
     } else if (/^db\d+$/.test(k)) {
       const f = subFields(v);
       dbKeys.push([{ db: k }, Number(f.keys)]);
@@ -139,6 +148,7 @@ export function prometheusText(snapshot: InfoSnapshot, config: { maxclients: num
   e.family('redis_commands_rejected_calls_total', 'counter', 'Total number of errors prior command execution per command', rejected);
   e.family('redis_commands_failed_calls_total', 'counter', 'Total number of errors within command execution per command', failed);
   e.family('redis_errors_total', 'counter', 'Total number of errors per error type', errors);
+  if (latency.length > 0) e.family('redis_latency_percentiles_usec', 'summary', 'A summary of latency percentile distribution per command', latency);
   e.family('redis_db_keys', 'gauge', 'Total number of keys by DB', dbKeys);
   e.family('redis_db_keys_expiring', 'gauge', 'Total number of expiring keys by DB', dbExpiring);
   e.family('redis_db_avg_ttl_seconds', 'gauge', 'Avg TTL in seconds', dbTtl);
