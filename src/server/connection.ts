@@ -114,6 +114,7 @@ export class Connection extends Client {
 
   /** The first reads of a sniffing connection: once decided, HTTP goes to the acceptor, RESP to onData. */
   private readonly onFirstBytes = (chunk: Buffer): void => {
+    if (this.closed) return;
     const head = this.sniffed === null ? chunk : Buffer.concat([this.sniffed, chunk]);
     const kind = sniffHttp(head);
     if (kind === SNIFF_MORE) {
