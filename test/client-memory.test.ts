@@ -169,6 +169,7 @@ describe('client memory', () => {
       big.send(Buffer.concat([Buffer.from('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3000000\r\n'), Buffer.alloc(2_000_000, 0x61)]));
       await big.readUntilClose(20_000);
       assert.ok(big.closed, 'the biggest evictable client is evicted');
+      assert.match(await admin.callText(['INFO', 'stats']), /\r\nevicted_clients:1\r\n/);
       assert.equal(await small.callText(['PING']), '+PONG\r\n');
       assert.ok(!safe.closed);
       safe.close();

@@ -249,7 +249,7 @@ function stats(i: SectionInput): InfoField[] {
     ['expired_time_cap_reached_count', t.expireCapReached],
     ['expire_cycle_cpu_milliseconds', Math.floor(t.expireCycleUs / 1000)],
     ['evicted_keys', t.evicted],
-    ['evicted_clients', 0],
+    ['evicted_clients', t.evictedClients],
     ['total_eviction_exceeded_time', 0],
     ['current_eviction_exceeded_time', 0],
     ['keyspace_hits', t.hits],

@@ -6,6 +6,7 @@
 
 import type { ShardExec } from '../server/command-types.ts';
 import type { CommandTable } from '../server/command-table.ts';
+import { clientMemoryOf } from '../server/client-memory.ts';
 import { defineOp } from '../server/shard-ops.ts';
 import { json, none } from '../util/codec.ts';
 import { memorySnapshot, type MemorySnapshot } from './memory.ts';
@@ -14,7 +15,7 @@ import { memorySnapshot, type MemorySnapshot } from './memory.ts';
 const SUMMED = [
   'conns', 'rejected', 'cmds', 'netIn', 'netOut', 'reads', 'writes', 'opsRate', 'inRate', 'outRate', 'hits', 'misses', 'expired', 'evicted',
   'cpuUser', 'cpuSys', 'trackingClients', 'trackingKeys', 'trackingItems', 'outputLimitClosed', 'meshSent', 'meshServed',
-  'expireCycleUs', 'expireCapReached', 'expiredStale', 'timeoutClients',
+  'expireCycleUs', 'expireCapReached', 'expiredStale', 'timeoutClients', 'evictedClients',
 ] as const;
 type Summed = Record<(typeof SUMMED)[number], number>;
 
@@ -90,6 +91,7 @@ export function workerSnapshot(x: ShardExec): WorkerSnapshot {
     expireCapReached: ss.expireTimeCapReached,
     expiredStale: ss.expiredStale,
     timeoutClients,
+    evictedClients: clientMemoryOf(worker).evicted,
     cmd,
     err: [...st.errors],
     dbs,

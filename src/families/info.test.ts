@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { REDIS_AVAILABLE, SKIP_NO_REDIS, RawClient, startDamselfly, startRedis, stopChecked, waitFor, type Arg, type ServerHandle } from '../../test/harness.ts';
 import { errorCodeOf, errorCodeOfText } from '../server/stats.ts';
-import { selectSections } from './info.ts';
+import { gatherInfo, infoText, selectSections, type InfoSnapshot } from './info.ts';
+import { makeRig, runCommands } from '../../test/inproc.ts';
 
 /**
  * Where our field list differs from Redis 7.0.15's, and why (docs/operations-info.md lists them too).
@@ -116,6 +117,32 @@ describe('INFO errorstats codes (Redis afterErrorReply)', () => {
     assert.deepEqual(selectSections(['modules']), ['modules', 'threads']);
     assert.deepEqual(selectSections(['module_list']), ['modules']);
     assert.deepEqual(selectSections(['keyspace', 'SERVER', 'nosuch']), ['server', 'keyspace']);
+  });
+});
+
+describe('gatherInfo (the snapshot /metrics reads), in-process at 2 threads', () => {
+  it('gathers every thread over the mesh from any worker, as INFO prints it', async () => {
+    const rig = makeRig(2);
+    const keys = [rig.keyOn(0, 'a'), rig.keyOn(1, 'b'), rig.keyOn(1, 'c')];
+    await runCommands(rig, [...keys.map((k) => ['SET', k, 'v']), ['GET', keys[0]], ['GET', 'nosuch'], ['NOSUCH']]);
+    let got: InfoSnapshot | string | null = null;
+    void gatherInfo(rig.workers[1], ['keyspace', 'threads', 'stats', 'errorstats']).then((r) => (got = r));
+    await rig.settle(() => got !== null);
+    assert.ok(got !== null && typeof got !== 'string', String(got));
+    const snap = got as InfoSnapshot;
+    assert.deepEqual(snap.sections.map((x) => x.name), ['stats', 'errorstats', 'keyspace', 'threads']);
+    assert.deepEqual(snap.threads.map((t) => t.thread).sort(), [0, 1]);
+    assert.equal(snap.totals.hits, 1);
+    assert.equal(snap.totals.misses, 1);
+    assert.equal(snap.totals.errorReplies, 1);
+    assert.deepEqual(snap.sections.find((x) => x.name === 'keyspace')!.fields, [['db0', 'keys=3,expires=0,avg_ttl=0']]);
+    const text = infoText(snap);
+    assert.ok(text.startsWith('# Stats\r\ntotal_connections_received:'));
+    assert.match(text, /\r\n\r\n# Errorstats\r\nerrorstat_ERR:count=1\r\n\r\n# Keyspace\r\n/);
+    assert.match(text, /# Threads\r\nthread0:keys=1,.*\r\nthread1:keys=2,.*\r\n$/);
+    // Sections that need no thread answer at once, without the mesh.
+    const server = await gatherInfo(rig.workers[0], ['server']);
+    assert.ok(typeof server !== 'string' && server.threads.length === 0 && server.sections[0].name === 'server');
   });
 });
 

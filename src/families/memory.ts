@@ -63,7 +63,8 @@ export function memorySnapshot(x: ShardExec): MemorySnapshot {
     if (db.size > 0) dbs.push([i, db.size, db.table.bytes]);
   });
   let clientMem = 0;
-  for (const conn of worker.clients.values()) clientMem += conn.parser.buffered + conn.outputBytes;
+  // What each client holds, as CLIENT LIST tot-mem (Redis's mem_clients_normal sums the same).
+  for (const conn of worker.clients.values()) clientMem += conn.measureMemory();
   const h = getHeapStatistics();
   return {
     startup: worker.startupMemory,

@@ -10,6 +10,7 @@ import { bindHosts, listenError } from '../runtime/port-claim.ts';
 import { Connection, type HttpAcceptor } from './connection.ts';
 import { ShardWorker } from './shard-worker.ts';
 import { heapInUse } from './stats.ts';
+import { clientMemoryOf } from './client-memory.ts';
 
 export class WorkerThread extends ShardWorker {
   readonly clients = new Map<bigint, Connection>();
@@ -21,6 +22,12 @@ export class WorkerThread extends ShardWorker {
   override start(): void {
     super.start();
     setInterval(this.guarded(() => this.closeIdleClients(), 'the idle-client timer'), 1000).unref();
+  }
+
+  /** CONFIG RESETSTAT: the shard's counters and the clients evicted for maxmemory-clients. */
+  override resetStats(): void {
+    super.resetStats();
+    clientMemoryOf(this).evicted = 0;
   }
 
   /** The `timeout` setting: closes clients idle for longer than it (0: never). */
