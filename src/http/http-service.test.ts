@@ -153,7 +153,7 @@ describe('HTTP with requirepass, --nohttp and --admin_port', () => {
 
   before(async () => {
     adminPort = await freePort();
-    df = await startDamselfly({ threads: 1, args: ['--requirepass=s3cret', '--nohttp', `--admin_port=${adminPort}`] });
+    df = await startDamselfly({ threads: 2, args: ['--requirepass=s3cret', '--nohttp', `--admin_port=${adminPort}`] });
   });
   after(async () => {
     await df?.stop();
@@ -174,6 +174,23 @@ describe('HTTP with requirepass, --nohttp and --admin_port', () => {
     const health = await fetch(`${url}/healthz`);
     assert.equal(health.status, 200);
     assert.equal(await health.text(), 'OK\n');
+  });
+
+  it('follows CONFIG SET requirepass on every thread', async () => {
+    const c = await RawClient.connect(df.port);
+    c.send(['AUTH', 's3cret']);
+    assert.equal((await c.readReply()).toString('latin1'), '+OK\r\n');
+    c.send(['CONFIG', 'SET', 'requirepass', 'n3w']);
+    assert.equal((await c.readReply()).toString('latin1'), '+OK\r\n');
+    const auth = (pass: string): Record<string, string> => ({ Authorization: 'Basic ' + Buffer.from(`u:${pass}`).toString('base64') });
+    // Several connections: the kernel spreads them over the threads.
+    for (let i = 0; i < 4; i++) {
+      assert.equal((await fetch(`http://127.0.0.1:${adminPort}/metrics`, { headers: { ...auth('s3cret'), Connection: 'close' } })).status, 401);
+      assert.equal((await fetch(`http://127.0.0.1:${adminPort}/metrics`, { headers: { ...auth('n3w'), Connection: 'close' } })).status, 200);
+    }
+    c.send(['CONFIG', 'SET', 'requirepass', 's3cret']);
+    assert.equal((await c.readReply()).toString('latin1'), '+OK\r\n');
+    c.socket.destroy();
   });
 
   it('--nohttp: an HTTP request line on the main port is RESP (an inline command)', async () => {
