@@ -9,13 +9,15 @@ import type { ThreadHistoryPart, ThreadPoint } from '../families/metrics.ts';
 import { infoFields, subFields, threadKeys } from '../families/metrics.ts';
 import type { WorkerThread } from '../server/worker-thread.ts';
 
-export interface SlowlogEntry {
+/** One SLOWLOG GET entry, as the page shows it (the fields of Redis's entry, arguments as text). */
+export interface SlowlogRow {
   id: number;
-  /** Unix time (s) and duration (µs), as SLOWLOG GET. */
+  /** Unix time (s) and duration (µs). */
   time: number;
-  micros: number;
+  usec: number;
   args: string[];
-  client: string;
+  /** The client's ip:port and name. */
+  addr: string;
   name: string;
 }
 
@@ -25,7 +27,7 @@ export interface StatsJson {
   keyspace: { db: string; keys: number; expires: number; avgTtl: number }[];
   threads: { thread: number; keys: number; clients: number; ops: number; used: number; heap: number; cpu: number; points: ThreadPoint[] }[];
   /** null: this build has no SLOWLOG to show. */
-  slowlog: SlowlogEntry[] | null;
+  slowlog: SlowlogRow[] | null;
 }
 
 /** The INFO fields the page shows under "Server". */
@@ -36,14 +38,15 @@ const SERVER_FIELDS = [
 ];
 
 /**
- * The slowlog's latest entries. STUB: SLOWLOG belongs to another part of the operations work (the
- * `latency` branch); until it is wired here the page shows its panel as unavailable (null).
+ * The slowlog's latest `count` entries, newest first. STUB: SLOWLOG belongs to another part of the
+ * operations work (the `latency` branch: every thread's entries merged by id, as SLOWLOG GET); until
+ * it is wired here the page shows its panel as unavailable (null).
  */
-export function slowlogEntries(_worker: WorkerThread, _count: number): Promise<SlowlogEntry[] | null> {
+export function slowlogEntries(_worker: WorkerThread, _count: number): Promise<SlowlogRow[] | null> {
   return Promise.resolve(null);
 }
 
-export function statsJson(snapshot: InfoSnapshot, history: ThreadHistoryPart[], slowlog: SlowlogEntry[] | null): StatsJson {
+export function statsJson(snapshot: InfoSnapshot, history: ThreadHistoryPart[], slowlog: SlowlogRow[] | null): StatsJson {
   const info = infoFields(snapshot);
   const server: Record<string, string> = {};
   for (const f of SERVER_FIELDS) if (info.has(f)) server[f] = info.get(f)!;

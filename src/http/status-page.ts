@@ -84,7 +84,7 @@ function render(d) {
     table('slowlog', [], []);
   } else {
     document.getElementById('slowlog-note').textContent = d.slowlog.length + ' latest entries';
-    table('slowlog', ['id', 'time', 'µs', 'command', 'client'], d.slowlog.map((e) => [e.id, new Date(e.time * 1000).toISOString(), e.micros, e.args.join(' '), e.client + (e.name ? ' ' + e.name : '')]));
+    table('slowlog', ['id', 'time', 'µs', 'command', 'client'], d.slowlog.map((e) => [e.id, new Date(e.time * 1000).toISOString(), e.usec, e.args.join(' '), e.addr + (e.name ? ' ' + e.name : '')]));
   }
   document.getElementById('updated').textContent = 'updated ' + new Date(d.now).toISOString();
 }
