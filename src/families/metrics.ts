@@ -5,6 +5,7 @@
 // as no command. Each thread samples itself once a second into a ring of the last HISTORY_SECONDS
 // (only while HTTP is served); nothing crosses threads until someone asks.
 
+import { getHeapStatistics } from 'node:v8';
 import type { ShardExec } from '../server/command-types.ts';
 import type { CommandImpl } from '../server/command-types.ts';
 import { Coordinator, type CoordinatedClient } from '../server/coordinator.ts';
@@ -48,7 +49,7 @@ class ThreadHistory {
     const ops = this.lastCmds < 0 ? 0 : ((cmds - this.lastCmds) * 1000) / Math.max(1, now - this.lastAt);
     this.lastCmds = cmds;
     this.lastAt = now;
-    const heap = process.memoryUsage().heapUsed;
+    const heap = getHeapStatistics().used_heap_size;
     this.points.push({ t: now, ops: Math.round(ops), used: worker.shard.usedMemory(), heap, keys: keysOf(worker), clients: worker.clients.size });
     if (this.points.length > HISTORY_SECONDS) this.points.shift();
   }
