@@ -112,6 +112,15 @@ describe('HTTP on the RESP port', { skip: REDIS_AVAILABLE ? false : SKIP_NO_REDI
     assert.match(replies[0], /^\+OK\r\n\$5\r\nhello\r\n-ERR wrong number/);
   });
 
+  it('a POST or Host: command closes the connection with nothing written, as redis-server (cross-protocol guard)', async () => {
+    const cases = ['PING\r\npost /x HTTP/1.1\r\nPING\r\n', '*1\r\n$4\r\nPING\r\n*2\r\n$5\r\nHOST:\r\n$1\r\nx\r\n', 'PING\r\nGET /a b\r\nHost: x\r\n'];
+    for (const payload of cases) {
+      const [ours, theirs] = await Promise.all([rawHttp(df.port, payload), rawHttp(redis.port, payload)]);
+      assert.equal(ours, theirs, JSON.stringify(payload));
+      assert.equal(ours, '');
+    }
+  });
+
   it('keeps HTTP/1.1 connections alive, closes HTTP/1.0 ones and answers errors', async () => {
     const two = await rawHttp(df.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     assert.match(two, /^HTTP\/1\.1 200 OK\r\n[^]*Connection: keep-alive\r\n\r\nOK\n/);
