@@ -16,6 +16,10 @@ export class ShardStats {
   expireCycleUs = 0;
   expireTimeCapReached = 0;
   expiredStale = 0;
+  /** Time over maxmemory that eviction could not end at once: finished spells (ms), and the start
+   * (performance.now()) of the current one, 0 when within the limit. */
+  evictionExceededMs = 0;
+  evictionExceededSince = 0;
 }
 
 export type EvictionPolicy = 'volatile-lru' | 'volatile-lfu' | 'volatile-random' | 'volatile-ttl' | 'allkeys-lru' | 'allkeys-lfu' | 'allkeys-random' | 'noeviction';

@@ -250,8 +250,10 @@ function stats(i: SectionInput): InfoField[] {
     ['expire_cycle_cpu_milliseconds', Math.floor(t.expireCycleUs / 1000)],
     ['evicted_keys', t.evicted],
     ['evicted_clients', t.evictedClients],
-    ['total_eviction_exceeded_time', 0],
-    ['current_eviction_exceeded_time', 0],
+    // Milliseconds over maxmemory that eviction could not end at once: finished spells of every
+    // shard plus the longest current one (Redis: total includes the current spell).
+    ['total_eviction_exceeded_time', Math.floor(t.evictionExceededMs + t.evictionExceededNowMs)],
+    ['current_eviction_exceeded_time', Math.floor(t.evictionExceededNowMs)],
     ['keyspace_hits', t.hits],
     ['keyspace_misses', t.misses],
     ['pubsub_channels', t.pubsub[0]],
@@ -315,6 +317,11 @@ function cpu(i: SectionInput): InfoField[] {
   ]);
 }
 
+/** Redis getSafeInfoString: a name printed in INFO has no '#', ':', CR or LF (each becomes '_'). */
+function safeInfoName(s: string): string {
+  return s.replace(/[#:\r\n]/g, '_');
+}
+
 function commandstats(i: SectionInput): InfoField[] {
   const out: InfoField[] = [];
   for (const cmd of orderedCommands(i.worker.table)) {
@@ -322,7 +329,7 @@ function commandstats(i: SectionInput): InfoField[] {
     if (s === undefined) continue;
     const [calls, usec, rej, failed] = s;
     const us = Math.floor(usec);
-    out.push([`cmdstat_${cmd.name}`, `calls=${calls},usec=${us},usec_per_call=${(calls ? us / calls : 0).toFixed(2)},rejected_calls=${rej},failed_calls=${failed}`]);
+    out.push([`cmdstat_${safeInfoName(cmd.name)}`, `calls=${calls},usec=${us},usec_per_call=${(calls ? us / calls : 0).toFixed(2)},rejected_calls=${rej},failed_calls=${failed}`]);
   }
   return out;
 }
@@ -330,7 +337,7 @@ function commandstats(i: SectionInput): InfoField[] {
 function errorstats(i: SectionInput): InfoField[] {
   // Redis walks its rax of codes: byte order.
   const codes = [...i.t.errors.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return codes.map((code) => [`errorstat_${code}`, `count=${i.t.errors.get(code)}`]);
+  return codes.map((code) => [`errorstat_${safeInfoName(code)}`, `count=${i.t.errors.get(code)}`]);
 }
 
 function keyspace(i: SectionInput): InfoField[] {

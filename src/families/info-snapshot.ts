@@ -15,7 +15,7 @@ import { memorySnapshot, type MemorySnapshot } from './memory.ts';
 const SUMMED = [
   'conns', 'rejected', 'cmds', 'netIn', 'netOut', 'reads', 'writes', 'opsRate', 'inRate', 'outRate', 'hits', 'misses', 'expired', 'evicted',
   'cpuUser', 'cpuSys', 'trackingClients', 'trackingKeys', 'trackingItems', 'outputLimitClosed', 'meshSent', 'meshServed',
-  'expireCycleUs', 'expireCapReached', 'expiredStale', 'timeoutClients', 'evictedClients',
+  'expireCycleUs', 'expireCapReached', 'expiredStale', 'timeoutClients', 'evictedClients', 'evictionExceededMs',
 ] as const;
 type Summed = Record<(typeof SUMMED)[number], number>;
 
@@ -32,11 +32,13 @@ export interface WorkerSnapshot extends Summed {
   mem: MemorySnapshot;
   /** This thread's connected clients. */
   clients: number;
-  /** The largest query buffer and output buffer among this thread's clients. */
+  /** The largest query buffer and output buffer among this thread's clients in the last 8 seconds. */
   maxIn: number;
   maxOut: number;
   /** BCAST prefixes registered on this shard (every shard has them all). */
   trackingPrefixes: number;
+  /** How long the shard has been over its maxmemory share without eviction ending it (ms; 0: within). */
+  evictionExceededNowMs: number;
   /** This thread's active Pub/Sub names (channels, patterns, shard channels): INFO counts their union. */
   pubsub: [string[], string[], string[]];
 }
@@ -58,13 +60,12 @@ export function workerSnapshot(x: ShardExec): WorkerSnapshot {
     if (db.size === 0) return;
     dbs.push([i, db.size, db.expiresCount, db.averageTtl(now, 64)]);
   });
-  let maxIn = 0;
-  let maxOut = 0;
+  // Now's buffers count in this second's slot, as Redis's cron samples them.
+  worker.sampleClientBuffers();
+  const [maxIn, maxOut] = worker.clientPeaks.peaks();
   let trackingClients = 0;
   let timeoutClients = 0;
   for (const conn of worker.clients.values()) {
-    maxIn = Math.max(maxIn, conn.parser.buffered);
-    maxOut = Math.max(maxOut, conn.outputBytes);
     if (conn.tracking !== null) trackingClients++;
     if (conn.blockState !== null && conn.blockState.timed) timeoutClients++;
   }
@@ -92,6 +93,8 @@ export function workerSnapshot(x: ShardExec): WorkerSnapshot {
     expiredStale: ss.expiredStale,
     timeoutClients,
     evictedClients: clientMemoryOf(worker).evicted,
+    evictionExceededMs: ss.evictionExceededMs,
+    evictionExceededNowMs: ss.evictionExceededSince === 0 ? 0 : performance.now() - ss.evictionExceededSince,
     cmd,
     err: [...st.errors],
     dbs,
@@ -128,6 +131,8 @@ export interface InfoTotals extends Summed {
   maxIn: number;
   maxOut: number;
   trackingPrefixes: number;
+  /** The longest current eviction-exceeded spell over the shards (ms). */
+  evictionExceededNowMs: number;
   /** Distinct channels, patterns, shard channels over every thread. */
   pubsub: [number, number, number];
 }
@@ -135,7 +140,7 @@ export interface InfoTotals extends Summed {
 export function sumSnapshots(table: CommandTable, snaps: WorkerSnapshot[]): InfoTotals {
   const t: InfoTotals = {
     ...(Object.fromEntries(SUMMED.map((k) => [k, 0])) as Summed),
-    errors: new Map(), errorReplies: 0, cmd: new Map(), dbs: new Map(), clients: 0, maxIn: 0, maxOut: 0, trackingPrefixes: 0, pubsub: [0, 0, 0],
+    errors: new Map(), errorReplies: 0, cmd: new Map(), dbs: new Map(), clients: 0, maxIn: 0, maxOut: 0, trackingPrefixes: 0, evictionExceededNowMs: 0, pubsub: [0, 0, 0],
   };
   const names = [new Set<string>(), new Set<string>(), new Set<string>()];
   for (const s of snaps) for (let k = 0; k < 3; k++) for (const n of s.pubsub[k]) names[k].add(n);
@@ -166,6 +171,7 @@ export function sumSnapshots(table: CommandTable, snaps: WorkerSnapshot[]): Info
     t.maxIn = Math.max(t.maxIn, s.maxIn);
     t.maxOut = Math.max(t.maxOut, s.maxOut);
     t.trackingPrefixes = Math.max(t.trackingPrefixes, s.trackingPrefixes);
+    t.evictionExceededNowMs = Math.max(t.evictionExceededNowMs, s.evictionExceededNowMs);
   }
   return t;
 }

@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { REDIS_AVAILABLE, SKIP_NO_REDIS, RawClient, startDamselfly, startRedis, stopChecked, waitFor, type Arg, type ServerHandle } from '../../test/harness.ts';
-import { errorCodeOf, errorCodeOfText } from '../server/stats.ts';
+import { errorCodeOf, errorCodeOfText, RecentClientPeaks } from '../server/stats.ts';
 import { gatherInfo, infoText, selectSections, type InfoSnapshot } from './info.ts';
 import { makeRig, runCommands } from '../../test/inproc.ts';
 
@@ -83,6 +83,14 @@ const WORKLOAD: Arg[][] = [
   ['MULTI'], ['NOSUCH'], ['DISCARD'],
   ['EXEC'], ['DISCARD'], ['XADD', 's', '*', 'f'], ['ZADD', 'z', 'x', 'm'], ['ZADD', 'z', '1', 'm'], ['ZSCORE', 'z', 'm'],
   ['SADD', 'st', 'm'], ['SISMEMBER', 'st', 'm'], ['TYPE', 'st'], ['TTL', 'a'], ['PING'], ['ECHO', 'x'], ['DBSIZE'],
+  // Errors from the other paths: blocking, fan-out, multi-hop and cross-shard commands (at 2 threads
+  // 'a', 'z', 'st', 'nokey' are on shard 1, 'l', 'h', 's', 'q' on shard 0). A multi-key read across
+  // shards fails on its last key here: ours looks every key up at once, Redis stops at the bad one
+  // (one keyspace hit fewer when it is not the last; docs/operations.md).
+  ['BLPOP', 'a', '0'], ['MSET', 'a'], ['MGET'], ['MSET', 'q', '1', 'a', '2', 'z'], ['RENAME', 'nosuch', 'x'], ['SINTERSTORE', 'd', 'st', 'a'],
+  ['SORT', 'a'], ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 's', '>'], ['LMOVE', 'a', 'l', 'LEFT', 'LEFT'], ['BITOP', 'AND', 'd', 'a', 'l'],
+  ['PFCOUNT', 'nokey', 'q'], ['DEL', 'a', 'l', 'nosuch'], ['EXISTS', 'h', 'z'],
+  ['MULTI'], ['MSET', 'q', '1', 'a', '2', 'z'], ['MSET', 'q', '1', 'a', '2'], ['INCR', 'q'], ['EXEC'],
 ];
 
 async function infoOf(c: RawClient, ...sections: string[]): Promise<Info> {
@@ -105,6 +113,17 @@ describe('INFO errorstats codes (Redis afterErrorReply)', () => {
     assert.equal(errorCodeOfText(`${'X'.repeat(30)} y`), 'X'.repeat(30));
     assert.equal(errorCodeOfText(`${'X'.repeat(31)} y`), 'ERR');
     assert.equal(errorCodeOfText('NOAUTH Authentication required.'), 'NOAUTH');
+  });
+
+  it('client_recent_max_*_buffer: a peak shows for the 8 seconds Redis keeps it', () => {
+    const p = new RecentClientPeaks();
+    p.sample(0, 100, 7);
+    p.sample(500, 3, 9);
+    assert.deepEqual(p.peaks(), [100, 9]);
+    for (let sec = 1; sec < 7; sec++) p.sample(sec * 1000, 1, 1);
+    assert.deepEqual(p.peaks(), [100, 9]);
+    p.sample(7000, 1, 1);
+    assert.deepEqual(p.peaks(), [1, 1]);
   });
 
   it('sections selected as Redis selects them; Threads as a module section', () => {
@@ -231,14 +250,14 @@ for (const threads of [1, 2]) {
     it('a fixed workload leaves the same counters on both', async () => {
       await both([['FLUSHALL'], ['CONFIG', 'RESETSTAT'], ...WORKLOAD]);
       const [ours, theirs] = await Promise.all([infoOf(d, 'everything'), infoOf(r, 'everything')]);
+      const cmdstats = (i: Info): [string, string | undefined][] => [...i.fields.get('Commandstats')!].map(([k, v]) => [k, calls(v)] as [string, string | undefined]).sort();
+      assert.deepEqual(cmdstats(ours), cmdstats(theirs));
+      assert.deepEqual([...ours.fields.get('Errorstats')!], [...theirs.fields.get('Errorstats')!]);
       for (const k of ['total_commands_processed', 'keyspace_hits', 'keyspace_misses', 'total_error_replies', 'expired_keys', 'evicted_keys', 'total_connections_received']) {
         assert.equal(ours.flat.get(k), theirs.flat.get(k), k);
       }
       const noTtl = (v: string | undefined): string | undefined => v?.replace(/avg_ttl=\d+/, 'avg_ttl=_');
       assert.deepEqual([...ours.fields.get('Keyspace')!].map(([k, v]) => [k, noTtl(v)]), [...theirs.fields.get('Keyspace')!].map(([k, v]) => [k, noTtl(v)]));
-      assert.deepEqual([...ours.fields.get('Errorstats')!], [...theirs.fields.get('Errorstats')!]);
-      const cmdstats = (i: Info): [string, string | undefined][] => [...i.fields.get('Commandstats')!].map(([k, v]) => [k, calls(v)] as [string, string | undefined]).sort();
-      assert.deepEqual(cmdstats(ours), cmdstats(theirs));
     });
 
     it('expired keys are counted when they are found expired', async () => {
@@ -272,6 +291,37 @@ for (const threads of [1, 2]) {
         assert.equal((await infoOf(d, 'clients')).flat.get('clients_in_timeout_table'), '0');
       } finally {
         for (const c of waiters) c.close();
+      }
+    });
+
+    it('a big partial command shows in client_recent_max_input_buffer on both', async () => {
+      const writers: RawClient[] = [];
+      try {
+        for (const [port, admin] of [[df.port, d], [redis.port, r]] as const) {
+          const c = await RawClient.connect(port);
+          writers.push(c);
+          c.send(Buffer.concat([Buffer.from('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\n'), Buffer.alloc(60_000, 0x61)]));
+          await waitFor(async () => Number((await infoOf(admin, 'clients')).flat.get('client_recent_max_input_buffer')) >= 60_000, `port ${port}: the partial command's bytes`);
+        }
+      } finally {
+        for (const c of writers) c.close();
+      }
+    });
+
+    it('a connection over maxclients is rejected, not received', async () => {
+      for (const [port, admin] of [[df.port, d], [redis.port, r]] as const) {
+        await waitFor(async () => (await infoOf(admin, 'clients')).flat.get('connected_clients') === '1', `port ${port}: only the admin client`);
+        await admin.call(['CONFIG', 'SET', 'maxclients', '1']);
+        await admin.call(['CONFIG', 'RESETSTAT']);
+        const c = await RawClient.connect(port);
+        try {
+          assert.equal((await c.readUntilClose(10_000)).toString(), '-ERR max number of clients reached\r\n');
+        } finally {
+          c.close();
+          await admin.call(['CONFIG', 'SET', 'maxclients', '10000']);
+        }
+        const f = (await infoOf(admin, 'stats')).flat;
+        assert.deepEqual([f.get('total_connections_received'), f.get('rejected_connections')], ['0', '1'], `port ${port}`);
       }
     });
 

@@ -363,6 +363,10 @@ describe('maxmemory with noeviction: the -OOM gate', { timeout: 120_000 }, () =>
         assert.equal(await c.callText(['STRLEN', stored[1]]), ':1000\r\n');
         assert.equal(await c.callText(['PING']), '+PONG\r\n');
         assert.match(infoFields(await c.call(['INFO', 'errorstats'])).get('errorstat_OOM') ?? '', /^count=\d+$/);
+        // Over the limit with nothing to evict: an eviction-exceeded spell is going on (ms, Redis's fields).
+        const spell = infoFields(await c.call(['INFO', 'stats']));
+        assert.match(spell.get('current_eviction_exceeded_time') ?? '', /^\d+$/);
+        assert.ok(Number(spell.get('total_eviction_exceeded_time')) >= Number(spell.get('current_eviction_exceeded_time')));
         if (threads === 2) {
           // Each shard has its own share: a key on the other shard is still written.
           let key = 'x';
@@ -385,6 +389,7 @@ describe('maxmemory with noeviction: the -OOM gate', { timeout: 120_000 }, () =>
         // What maxmemory limits: used_memory without the startup heap and the client buffers.
         const mem = infoFields(await c.call(['INFO', 'memory']));
         assert.equal(Number(mem.get('used_memory')) - Number(mem.get('used_memory_startup')) - Number(mem.get('mem_clients_normal')), 0);
+        assert.equal(infoFields(await c.call(['INFO', 'stats'])).get('current_eviction_exceeded_time'), '0', 'the spell ends once within the limit');
 
         // A denyoom command queued with room to spare aborts EXEC if the limit is reached before it runs.
         assert.equal(await c.callText(['MULTI']), '+OK\r\n');

@@ -50,12 +50,19 @@ class FanoutReply implements ReplySink {
   private readonly merge: Merge;
   private readonly client: CoordinatedClient;
   private readonly cmd: Command;
+  /**
+   * The merge counts the call (commandstats): a fan-out the dispatcher issued. Inside a transaction
+   * the command that owns it is counted elsewhere (EXEC counts each queued reply, a multi-hop command
+   * its own reply), so it must not be counted again (as EXEC).
+   */
+  private readonly record: boolean;
   /** The protocol when the command was issued (a later HELLO / RESET must not change its reply). */
   private readonly resp: 2 | 3;
 
-  constructor(client: CoordinatedClient, cmd: Command, n: number, target: PendingReply, merge: Merge) {
+  constructor(client: CoordinatedClient, cmd: Command, n: number, target: PendingReply, merge: Merge, record: boolean) {
     this.client = client;
     this.cmd = cmd;
+    this.record = record;
     this.resp = client.resp;
     this.parts = new Array(n).fill(null);
     this.left = n;
@@ -82,7 +89,7 @@ class FanoutReply implements ReplySink {
         // worker down, and leave the rest of the frames it was reading unread.)
         worker.answerInternalError(this.cmd, e, w, mark);
       }
-      worker.recordCall(this.cmd, 0, w, mark);
+      if (this.record) worker.recordCall(this.cmd, 0, w, mark);
       this.target.complete(w.take());
     }
   }
@@ -267,7 +274,7 @@ export class Coordinator {
   atomicFanout(cmd: Command | ShardOp<any, any>, parts: [number, Buffer[]][], plan: LockPlan, global: number, merge: Merge, w: ReplyWriter): void {
     const c = this.client;
     const target = c.addPending(w);
-    const f = new FanoutReply(c, c.current ?? (cmd as Command), parts.length, target, merge);
+    const f = new FanoutReply(c, c.current ?? (cmd as Command), parts.length, target, merge, this.tx === null);
     const db = c.db;
     const resp = c.resp;
     const flags = partFlags(c);
@@ -330,7 +337,7 @@ export class Coordinator {
     const c = this.client;
     const worker = c.worker;
     const target = c.addPending(w);
-    const f = new FanoutReply(c, c.current ?? (cmd as Command), parts.length, target, merge);
+    const f = new FanoutReply(c, c.current ?? (cmd as Command), parts.length, target, merge, this.tx === null);
     const flags = partFlags(c);
     if (this.tx !== null) {
       // Inside a transaction (EXEC): the parts are hops of it.

@@ -185,7 +185,7 @@ function route(c: Client, cmd: Command, args: Buffer[], w: ReplyWriter, mark: nu
       // Keys it reads without naming them (SORT BY/GET patterns) must be on the same shard too.
       if (one && !allOn(cmd.derivedShards(args, n), target)) one = false;
       if (!one) {
-        runSpanning(c, cmd, args, keys, w);
+        runSpanning(c, cmd, args, keys, w, mark);
         return;
       }
     }
@@ -215,19 +215,25 @@ function route(c: Client, cmd: Command, args: Buffer[], w: ReplyWriter, mark: nu
 }
 
 /** A keyed command whose keys span shards: split and merged, or a multi-hop barrier. */
-function runSpanning(c: Client, cmd: Command, args: Buffer[], keys: number[], w: ReplyWriter): void {
+function runSpanning(c: Client, cmd: Command, args: Buffer[], keys: number[], w: ReplyWriter, mark: number): void {
   if (typeof cmd.impl.multi === 'function') {
     const bw = c.worker.newWriter(c.resp);
     awaitBarrier(c, cmd, args, c.coord.coordinate(cmd, args, keys, bw), bw);
     return;
   }
-  split(c, cmd, args, keys, w);
+  // Its argument error is counted here; a split one is counted when its parts are merged.
+  if (split(c, cmd, args, keys, w)) c.worker.recordCall(cmd, 0, w, mark);
 }
 
-/** A spanning command split per shard and merged; an argument error refuses it as Redis counts refusals. */
-function split(c: Client, cmd: Command, args: Buffer[], keys: number[], w: ReplyWriter): void {
+/**
+ * A spanning command split per shard and merged. An argument error (MSET's odd count) is its reply,
+ * as Redis runs the command and it fails there (a failed call, not a refusal): true then.
+ */
+function split(c: Client, cmd: Command, args: Buffer[], keys: number[], w: ReplyWriter): boolean {
   const refused = c.coord.split(cmd, args, keys, w);
-  if (refused !== null) reject(c, cmd, w, refused);
+  if (refused === null) return false;
+  w.error(refused);
+  return true;
 }
 
 /** Commands that read or write keys (what a monitor may not send). */

@@ -58,6 +58,7 @@ export class MemoryGovernor {
     const s = this.shard;
     const used = s.usedMemory();
     let over = false;
+    let exceeded = false;
     if (s.maxmemory !== 0 && used > s.maxmemory) {
       // Eviction runs EVICTION_BUDGET_MS at a time (as Redis's performEvictions): while it can still
       // make room, writes are not refused and it goes on in the next turn. Keys that live
@@ -65,15 +66,34 @@ export class MemoryGovernor {
       s.pinned = this.held.idle ? null : this.holdsKey;
       over = !s.ensureMemory(EVICTION_BUDGET_MS);
       s.pinned = null;
-      if (!over && s.usedMemory() > s.maxmemory && !this.scheduled) {
+      const running = !over && s.usedMemory() > s.maxmemory;
+      if (running && !this.scheduled) {
         this.scheduled = true;
         setImmediate(this.continueEviction);
       }
+      exceeded = over || running;
     }
+    if (exceeded !== (s.stats.evictionExceededSince !== 0)) this.noteExceeded(exceeded);
     if (over !== this.over) {
       this.over = over;
       this.gate.publish(this.index, over);
     }
+  }
+
+  /**
+   * Redis's eviction-exceeded time (INFO total/current_eviction_exceeded_time): from the first check
+   * that left the shard over its share (eviction still running, or nothing to evict) to the first
+   * that found it within.
+   */
+  private noteExceeded(exceeded: boolean): void {
+    const st = this.shard.stats;
+    const now = performance.now();
+    if (exceeded) {
+      st.evictionExceededSince = now;
+      return;
+    }
+    st.evictionExceededMs += now - st.evictionExceededSince;
+    st.evictionExceededSince = 0;
   }
 
   private readonly holdsKey = (db: number, key: string): boolean => this.held.holds(db, key);

@@ -428,7 +428,9 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     s.errors.clear();
     const ss = this.shard.stats;
     ss.keyspaceHits = ss.keyspaceMisses = ss.evictedKeys = 0;
-    ss.expireCycleUs = ss.expireTimeCapReached = ss.expiredStale = 0;
+    ss.expireCycleUs = ss.expireTimeCapReached = ss.expiredStale = ss.evictionExceededMs = 0;
+    // A spell still going on starts again now, as Redis zeroes its start.
+    if (ss.evictionExceededSince !== 0) ss.evictionExceededSince = performance.now();
     for (const db of this.shard.dbs) db.expiredCount = 0;
     this.instant.reset();
   }

@@ -114,3 +114,34 @@ export function heapInUse(): number {
   const h = getHeapStatistics();
   return h.used_heap_size + h.external_memory;
 }
+
+/**
+ * Redis's client_recent_max_input_buffer / client_recent_max_output_buffer: once a second the
+ * largest query buffer and output buffer among the clients go into that second's slot (of 8, the
+ * next one cleared); the figures are the largest over the slots, so a peak shows for 8 seconds.
+ */
+export class RecentClientPeaks {
+  static readonly SLOTS = 8;
+  readonly input = new Float64Array(RecentClientPeaks.SLOTS);
+  readonly output = new Float64Array(RecentClientPeaks.SLOTS);
+
+  /** Records this second's largest buffers (Redis clientsCronTrackExpansiveClients). */
+  sample(nowMs: number, maxInput: number, maxOutput: number): void {
+    const slot = Math.floor(nowMs / 1000) % RecentClientPeaks.SLOTS;
+    const zero = (slot + 1) % RecentClientPeaks.SLOTS;
+    this.input[zero] = this.output[zero] = 0;
+    if (maxInput > this.input[slot]) this.input[slot] = maxInput;
+    if (maxOutput > this.output[slot]) this.output[slot] = maxOutput;
+  }
+
+  /** [largest input, largest output] over the recent seconds. */
+  peaks(): [number, number] {
+    let i = 0;
+    let o = 0;
+    for (let j = 0; j < RecentClientPeaks.SLOTS; j++) {
+      i = Math.max(i, this.input[j]);
+      o = Math.max(o, this.output[j]);
+    }
+    return [i, o];
+  }
+}

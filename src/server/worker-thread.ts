@@ -9,7 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { bindHosts, listenError } from '../runtime/port-claim.ts';
 import { Connection, type HttpAcceptor } from './connection.ts';
 import { ShardWorker } from './shard-worker.ts';
-import { heapInUse } from './stats.ts';
+import { heapInUse, RecentClientPeaks } from './stats.ts';
 import { clientMemoryOf } from './client-memory.ts';
 
 export class WorkerThread extends ShardWorker {
@@ -18,10 +18,29 @@ export class WorkerThread extends ShardWorker {
   shuttingDown = false;
   /** The HTTP service (set by the entry point before listen(); null: no HTTP). */
   http: HttpAcceptor | null = null;
+  readonly clientPeaks = new RecentClientPeaks();
 
   override start(): void {
     super.start();
-    setInterval(this.guarded(() => this.closeIdleClients(), 'the idle-client timer'), 1000).unref();
+    setInterval(
+      this.guarded(() => {
+        this.closeIdleClients();
+        this.sampleClientBuffers();
+      }, 'the client timer'),
+      1000,
+    ).unref();
+  }
+
+  /** Largest query and output buffers now: into this second's slot of clientPeaks; returned. */
+  sampleClientBuffers(): [number, number] {
+    let maxIn = 0;
+    let maxOut = 0;
+    for (const c of this.clients.values()) {
+      maxIn = Math.max(maxIn, c.parser.buffered);
+      maxOut = Math.max(maxOut, c.outputBytes);
+    }
+    this.clientPeaks.sample(Date.now(), maxIn, maxOut);
+    return [maxIn, maxOut];
   }
 
   /** CONFIG RESETSTAT: the shard's counters and the clients evicted for maxmemory-clients. */
@@ -70,14 +89,15 @@ export class WorkerThread extends ShardWorker {
 
   private accept(socket: Socket, sniff: boolean): void {
     const total = Atomics.add(this.shared.counts, 0, 1) + 1;
-    this.stats.connectionsReceived++;
     if (total > (this.config.maxclients as number) || this.shuttingDown) {
       Atomics.sub(this.shared.counts, 0, 1);
+      // Redis counts a refused connection as rejected only, not as received.
       this.stats.rejectedConnections++;
       socket.end('-ERR max number of clients reached\r\n');
       socket.on('error', () => {});
       return;
     }
+    this.stats.connectionsReceived++;
     const id = Atomics.add(this.shared.ids, 0, 1n) + 1n;
     const c = new Connection(this, socket, id, sniff);
     this.clients.set(id, c);
