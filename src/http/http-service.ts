@@ -160,7 +160,7 @@ class HttpConnection {
     if (keepAlive) this.socket.write(out);
     else {
       this.closing = true;
-      this.socket.end(out);
+      this.endSocket(out);
     }
   }
 
@@ -168,7 +168,17 @@ class HttpConnection {
   closeAfterResponse(): void {
     if (this.closing) return;
     this.closing = true;
-    if (!this.busy) this.socket.end();
+    if (!this.busy) this.endSocket(null);
+  }
+
+  /** Writes the last bytes, then drops the connection (a peer that keeps its side open cannot hold it). */
+  private endSocket(last: Buffer | null): void {
+    const socket = this.socket;
+    const drop = (): void => {
+      socket.destroy();
+    };
+    if (last === null) socket.end(drop);
+    else socket.end(last, drop);
   }
 
   private gone(): void {
