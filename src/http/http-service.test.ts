@@ -138,7 +138,7 @@ describe('HTTP on the RESP port', { skip: REDIS_AVAILABLE ? false : SKIP_NO_REDI
       const r = spawnSync(
         CHROMIUM,
         ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${dir}`, '--dump-dom', `http://127.0.0.1:${df.port}/`],
-        { encoding: 'utf8', timeout: 10_000 },
+        { encoding: 'utf8', timeout: 30_000 }, // ~2 s here; the bound only guards a hung browser
       );
       assert.equal(r.status, 0, r.stderr);
       const dom = r.stdout;
