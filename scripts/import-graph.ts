@@ -8,6 +8,7 @@
 //   transaction             — atomic operations over several shards (locks, timestamps, hops);
 //   server                  — one worker thread: the shard executor, clients, dispatch, coordination;
 //   families                — the commands;
+//   http                    — HTTP on the RESP port: /metrics, the status page (reads the families);
 //   registry.ts             — joins the families into the command table;
 //   entry points            — worker-main.ts (one worker thread), main.ts (the process).
 // A new top-level directory or file of src/ needs a row in LAYER_OF.
@@ -27,6 +28,7 @@ export const LAYER_OF: Record<string, string> = {
   transaction: 'transaction',
   server: 'server',
   families: 'families',
+  http: 'http',
   'registry.ts': 'registry',
   'worker-main.ts': 'entry',
   'main.ts': 'entry',
@@ -42,8 +44,9 @@ export const MAY_IMPORT: Record<string, string[]> = {
   transaction: ['util', 'protocol', 'config', 'engine', 'runtime'],
   server: ['util', 'protocol', 'config', 'engine', 'runtime', 'transaction'],
   families: ['util', 'protocol', 'config', 'engine', 'runtime', 'transaction', 'server'],
-  registry: ['util', 'protocol', 'config', 'engine', 'runtime', 'transaction', 'server', 'families'],
-  entry: ['util', 'protocol', 'config', 'engine', 'runtime', 'transaction', 'server', 'families', 'registry'],
+  http: ['util', 'protocol', 'config', 'engine', 'runtime', 'transaction', 'server', 'families'],
+  registry: ['util', 'protocol', 'config', 'engine', 'runtime', 'transaction', 'server', 'families', 'http'],
+  entry: ['util', 'protocol', 'config', 'engine', 'runtime', 'transaction', 'server', 'families', 'http', 'registry'],
 };
 
 /** Every non-test .ts module under src/ (declaration files aside), as paths relative to src/. */

@@ -56,6 +56,7 @@ config.maxclients = banner.maxclients;
 // SO_REUSEPORT, which would let a second server in).
 try {
   await claimPort(config.port as number, bindHosts(String(config.bind)));
+  if ((config.admin_port as number) > 0) await claimPort(config.admin_port as number, bindHosts(String(config.bind)));
 } catch (e) {
   if (!(e instanceof PortClaimError)) throw e;
   fail([`Warning: ${e.message}`, `Failed listening on port ${e.port} (TCP), aborting.`]);

@@ -42,6 +42,7 @@ import * as streamGroups from './families/stream-groups.ts';
 import * as pubsub from './families/pubsub.ts';
 import * as monitor from './families/monitor.ts';
 import * as debug from './families/debug.ts';
+import * as metrics from './families/metrics.ts';
 
 /** Operations of the server layer itself (not of a family). */
 const SERVER_OPS: ShardOp<any, any>[] = [...PUSH_OPS, ...PUBSUB_OPS, ...MONITOR_OPS];
@@ -57,6 +58,7 @@ export const FAMILIES: Record<string, Family> = {
   hyperloglog, geo, bitmaps, streams, streamsRead, streamGroups,
   pubsub, monitor,
   debug,
+  metrics,
 };
 
 // Keyspace notifications go out through Pub/Sub (notify.ts cannot import pubsub.ts: a cycle).

@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { buildServerTable } from './registry.ts';
 import { WorkerThread } from './server/worker-thread.ts';
+import { HttpService } from './http/http-service.ts';
 import type { MeshLayout } from './runtime/mesh.ts';
 import { controlViews } from './runtime/control.ts';
 import { PortClaimError } from './runtime/port-claim.ts';
@@ -37,6 +38,8 @@ const table = buildServerTable();
 const worker = new WorkerThread(init.index, init.layout, init.config, table, controlViews(init.control, init.layout.rings.length));
 worker.logger = (level, message) => post({ type: 'log', level, at: Date.now(), message });
 worker.requestShutdown = (mode) => post({ type: 'shutdown-request', mode });
+// HTTP is served on the main port (unless --nohttp) and on --admin_port.
+if (init.config.http === true || (init.config.admin_port as number) > 0) worker.http = new HttpService(worker);
 if (table.missing.length && init.index === 0) worker.logAt(LOG_WARNING, `commands without handler: ${table.missing.join(' ')}`);
 
 port.on('message', (m: ToWorker) => {

@@ -100,6 +100,9 @@ export const PARAMS: Param[] = [
   { flag: 'syslog_facility', config: 'syslog-facility', type: 'enum', values: ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], default: 'local0', mutable: false, help: 'syslog facility', later: 'syslog is not supported' },
   // --- ops-debug ---
   { flag: 'enable_debug_command', config: 'enable-debug-command', type: 'enum', values: ['no', 'yes', 'local'], default: 'no', mutable: false, help: 'allow the DEBUG command: no, yes, or local (loopback clients only), as Redis\'s enable-debug-command' },
+  // --- ops-http ---
+  { flag: 'http', aliases: ['primary_port_http_enabled'], type: 'bool', default: 'yes', mutable: false, help: 'serve HTTP (/metrics, /healthz, the status page) on the main port too: a connection whose first line is an HTTP/1.x request line speaks HTTP (--nohttp: RESP only)' },
+  { flag: 'admin_port', type: 'int', default: '0', min: 0, max: 65535, mutable: false, help: 'a second port serving HTTP and RESP (0: none), e.g. for metrics scrapes when --nohttp' },
 ];
 
 const byFlag = new Map<string, Param>();

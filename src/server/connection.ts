@@ -11,9 +11,13 @@
 // is not read (whatever shard the keys are on), until both fall to half. So one client holds about
 // that many bytes and requests at most, in its queue and in the mesh. client-output-buffer-limit
 // closes it instead.
+// HTTP on the same port: a connection asked to sniff looks at its first bytes once, before the first
+// parse (http-sniff.ts); one that speaks HTTP leaves the client registry and goes to the thread's
+// HttpAcceptor with the bytes it sent. A RESP connection's reads then take the same path as ever.
 
 import type { Socket } from 'node:net';
 import { ARG_OVERHEAD, RequestParser } from '../protocol/resp-parser.ts';
+import { SNIFF_HTTP, SNIFF_MORE, sniffHttp } from '../protocol/http-sniff.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import { Client } from './client.ts';
 import { BIG_INPUT, clientMemoryOf, CLIENT_BASE_BYTES, type ClientMemory } from './client-memory.ts';
@@ -29,7 +33,16 @@ export type ConnectionHost = ShardWorker & {
   removeClient(c: Connection): void;
   /** The thread's live connections (client eviction picks among them). */
   readonly clients: Map<bigint, Connection>;
+  /** Where connections that speak HTTP go (null: HTTP is not served). */
+  readonly http: HttpAcceptor | null;
 };
+
+/** The HTTP service of a thread: takes over a socket whose first bytes (`head`) were an HTTP request. */
+export interface HttpAcceptor {
+  adopt(socket: Socket, head: Buffer): void;
+  /** Shutdown: ends every HTTP connection (after the response in progress). */
+  closeAll(): void;
+}
 
 /** Connections with pushes queued this turn (this thread's), written by one setImmediate. */
 const pushFlushes: Connection[] = [];
@@ -68,7 +81,8 @@ export class Connection extends Client {
   /** What this client held when last measured (ClientMemory's share of it). */
   memUsage = 0;
 
-  constructor(worker: ConnectionHost, socket: Socket, id: bigint) {
+  /** `sniff`: look for HTTP in the first bytes (the host's HttpAcceptor must be set). */
+  constructor(worker: ConnectionHost, socket: Socket, id: bigint, sniff = false) {
     super(worker, id);
     this.host = worker;
     this.socket = socket;
@@ -83,7 +97,8 @@ export class Connection extends Client {
     this.addr = peerId(socket.remoteAddress, socket.remotePort);
     this.laddr = peerId(socket.localAddress, socket.localPort);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (sniff) socket.on('data', this.onFirstBytes);
+    else socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.onClose());
     socket.on('close', () => this.onClose());
     socket.on('drain', () => this.onDrain());
@@ -94,6 +109,32 @@ export class Connection extends Client {
     super.setAuthenticated(v);
     this.parser.unauthenticated = !v;
   }
+
+  /** What the client sent while its first line could still be an HTTP request line. */
+  private sniffed: Buffer | null = null;
+
+  /** The first reads of a sniffing connection: once decided, HTTP goes to the acceptor, RESP to onData. */
+  private readonly onFirstBytes = (chunk: Buffer): void => {
+    if (this.closed) return;
+    const head = this.sniffed === null ? chunk : Buffer.concat([this.sniffed, chunk]);
+    const kind = sniffHttp(head);
+    if (kind === SNIFF_MORE) {
+      this.sniffed = head;
+      return;
+    }
+    this.sniffed = null;
+    const socket = this.socket;
+    socket.off('data', this.onFirstBytes);
+    if (kind === SNIFF_HTTP && this.host.http !== null) {
+      // Not a client any more: nothing of the Connection stays attached to the socket.
+      for (const ev of ['error', 'close', 'drain', 'end']) socket.removeAllListeners(ev);
+      this.close(false);
+      this.host.http.adopt(socket, head);
+      return;
+    }
+    socket.on('data', (c: Buffer) => this.onData(c));
+    this.onData(head);
+  };
 
   private onData(chunk: Buffer): void {
     if (this.closed || this.closeAfterReply) return;
@@ -342,13 +383,14 @@ export class Connection extends Client {
     this.host.removeClient(this);
   }
 
-  close(): void {
+  /** Closes the client (and its socket, unless `destroy` is false: the socket was handed over). */
+  close(destroy = true): void {
     this.releaseState();
     this.releaseInput();
     this.replies.drop();
     if (this.closed) return;
     this.closed = true;
-    this.socket.destroy();
+    if (destroy) this.socket.destroy();
     this.host.removeClient(this);
   }
 

@@ -138,7 +138,8 @@ export function screen(c: Client, head: Buffer[], argc: number, w: ReplyWriter):
 function resolve(c: Client, args: Buffer[], w: ReplyWriter, argc = args.length): Command | null {
   let cmd = c.worker.table.lookup(args[0]);
   if (cmd === undefined) {
-    rejectUnknown(c, args, w);
+    if (isHttpHeaderCommand(args[0])) abortCrossProtocol(c);
+    else rejectUnknown(c, args, w);
     return null;
   }
   if (cmd.subcommands.size > 0 && (argc > 1 || cmd.impl.conn === undefined)) {
@@ -305,6 +306,30 @@ export function reject(c: Client, cmd: Command | null, w: ReplyWriter, msg: stri
   if (cmd !== null) c.worker.recordRejected(cmd);
   c.worker.countErrorCode(errorCodeOfText(msg));
   w.error(msg);
+}
+
+/** `POST` or `Host:` (any case) as a command name: HTTP sent to the RESP port (Redis's processCommand check). */
+function isHttpHeaderCommand(name: Buffer): boolean {
+  const s = name.length === 4 || name.length === 5 ? name.toString('latin1').toLowerCase() : '';
+  return s === 'post' || s === 'host:';
+}
+
+/** When this thread last logged a cross-protocol attempt (Redis logs one a minute). */
+let crossProtocolLoggedAt = 0;
+
+/**
+ * Redis's securityWarningCommand: a client that sends POST or Host: is most likely a browser made to
+ * talk to this port (cross-protocol scripting); it is closed at once, with nothing more written —
+ * not even replies of its earlier commands not yet sent. (With HTTP detection on, such a request's
+ * first line already made the connection HTTP; this guards --nohttp and requests that start otherwise.)
+ */
+function abortCrossProtocol(c: Client): void {
+  const now = Date.now();
+  if (Math.abs(now - crossProtocolLoggedAt) > 60_000) {
+    crossProtocolLoggedAt = now;
+    c.worker.log('Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.');
+  }
+  c.close();
 }
 
 function rejectUnknown(c: Client, args: Buffer[], w: ReplyWriter): void {

@@ -2,10 +2,12 @@
 // its listener: it accepts sockets on the shared port and keeps the registry of its connections.
 // Invariants: a connection is in `clients` from its accept until it is gone (Connection removes
 // itself); the shared client count counts exactly the connections of every thread's registry.
+// HTTP: with an HttpAcceptor set, connections on the main port are sniffed for HTTP unless --nohttp,
+// and the --admin_port listener (the same SO_REUSEPORT sharing) sniffs always: it serves HTTP and RESP.
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { bindHosts, listenError } from '../runtime/port-claim.ts';
-import { Connection } from './connection.ts';
+import { Connection, type HttpAcceptor } from './connection.ts';
 import { ShardWorker } from './shard-worker.ts';
 import { heapInUse, RecentClientPeaks } from './stats.ts';
 import { clientMemoryOf } from './client-memory.ts';
@@ -19,6 +21,8 @@ export class WorkerThread extends ShardWorker {
   readonly clients = new Map<bigint, Connection>();
   readonly servers: Server[] = [];
   shuttingDown = false;
+  /** The HTTP service (set by the entry point before listen(); null: no HTTP). */
+  http: HttpAcceptor | null = null;
   readonly clientPeaks = new RecentClientPeaks();
 
   override start(): void {
@@ -82,12 +86,19 @@ export class WorkerThread extends ShardWorker {
   listen(): Promise<void> {
     this.startupMemory = heapInUse();
     const hosts = bindHosts(String(this.config.bind));
-    const port = this.config.port as number;
+    const adminPort = this.config.admin_port as number;
+    const main = this.listenOn(hosts, this.config.port as number, this.http !== null && this.config.http === true);
+    if (adminPort === 0 || this.http === null) return main;
+    return Promise.all([main, this.listenOn(hosts, adminPort, true)]).then(() => undefined);
+  }
+
+  /** Listens on `port` of every host; `sniff`: its connections may speak HTTP. */
+  private listenOn(hosts: (string | undefined)[], port: number, sniff: boolean): Promise<void> {
     return Promise.all(
       hosts.map(
         (host) =>
           new Promise<void>((resolve, reject) => {
-            const server = createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.accept(s));
+            const server = createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.accept(s, sniff));
             const onError = (e: NodeJS.ErrnoException): void => reject(listenError(e, host, port));
             server.once('error', onError);
             server.listen({ port, host, reusePort: true, backlog: 511 }, () => {
@@ -100,7 +111,7 @@ export class WorkerThread extends ShardWorker {
     ).then(() => undefined);
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, sniff: boolean): void {
     const total = Atomics.add(this.shared.counts, 0, 1) + 1;
     if (total > (this.config.maxclients as number) || this.shuttingDown) {
       Atomics.sub(this.shared.counts, 0, 1);
@@ -112,7 +123,7 @@ export class WorkerThread extends ShardWorker {
     }
     this.stats.connectionsReceived++;
     const id = Atomics.add(this.shared.ids, 0, 1n) + 1n;
-    const c = new Connection(this, socket, id);
+    const c = new Connection(this, socket, id, sniff);
     if (this.logs(LOG_VERBOSE)) this.logger(LOG_VERBOSE, `Accepted ${c.addr}`);
     this.clients.set(id, c);
   }
@@ -132,6 +143,7 @@ export class WorkerThread extends ShardWorker {
     // the clients before waiting for it.
     const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     for (const c of [...this.clients.values()]) c.closeAfterReplies();
+    this.http?.closeAll();
     await closed;
   }
 }
