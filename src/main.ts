@@ -5,15 +5,37 @@
 import { Worker } from 'node:worker_threads';
 import { totalmem } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
-import { parseFlags } from './config/flags.ts';
-import { resolveThreads } from './config/params.ts';
+import { resolve } from 'node:path';
+import { parseFlags, type FlagResult } from './config/flags.ts';
+import { defaults, resolveThreads } from './config/params.ts';
+import { loadRedisConf, type ConfigFile } from './config/redis-conf.ts';
 import { createMeshLayout } from './runtime/mesh.ts';
 import type { ToMain, ToWorker, WorkerInit } from './worker-main.ts';
 import { VERSION } from './version.ts';
 import { createControl } from './runtime/control.ts';
 import { bindHosts, claimPort, PortClaimError } from './runtime/port-claim.ts';
 
-const parsed = parseFlags(process.argv.slice(2));
+// `damselfly path/to/redis.conf [--flags]`: a first argument that is not a flag is a redis.conf, read
+// with Redis's syntax; the flags after it override it (Redis's `--port 7000` form included).
+const argv = process.argv.slice(2);
+let configFile: ConfigFile | null = null;
+let parsed: FlagResult;
+if (argv.length > 0 && !argv[0].startsWith('-')) {
+  const conf = loadRedisConf(argv[0], defaults());
+  if ('fatal' in conf) {
+    process.stderr.write(conf.fatal);
+    process.exit(1);
+  }
+  configFile = { path: resolve(argv[0]), kind: 'redis' };
+  parsed = parseFlags(argv.slice(1), conf.config);
+} else {
+  parsed = parseFlags(argv);
+  const at = argv.findIndex((a) => a === '--flagfile' || a.startsWith('--flagfile='));
+  if (at >= 0) {
+    const path = argv[at].includes('=') ? argv[at].slice(argv[at].indexOf('=') + 1) : argv[at + 1];
+    if (path !== undefined) configFile = { path: resolve(path), kind: 'flagfile' };
+  }
+}
 if (parsed.kind === 'help') {
   process.stdout.write(parsed.text + '\n');
   process.exit(0);
@@ -68,7 +90,7 @@ let closing = false;
 let closedCount = 0;
 
 for (let index = 0; index < threads; index++) {
-  const init: WorkerInit = { index, layout, config, control };
+  const init: WorkerInit = { index, layout, config, control, configFile };
   const w = new Worker(new URL('./worker-main.ts', import.meta.url), {
     workerData: init,
     resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },

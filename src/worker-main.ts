@@ -9,12 +9,15 @@ import type { MeshLayout } from './runtime/mesh.ts';
 import { controlViews } from './runtime/control.ts';
 import { PortClaimError } from './runtime/port-claim.ts';
 import type { ConfigValues } from './config/params.ts';
+import type { ConfigFile } from './config/redis-conf.ts';
 
 export interface WorkerInit {
   index: number;
   layout: MeshLayout;
   config: ConfigValues;
   control: SharedArrayBuffer;
+  /** The file the server started from, for CONFIG REWRITE. */
+  configFile: ConfigFile | null;
 }
 
 export type ToMain =
@@ -34,6 +37,7 @@ const post = (m: ToMain): void => port.postMessage(m);
 const table = buildServerTable();
 const worker = new WorkerThread(init.index, init.layout, init.config, table, controlViews(init.control, init.layout.rings.length));
 worker.logger = (message) => post({ type: 'log', message });
+worker.configFile = init.configFile;
 worker.requestShutdown = (mode) => post({ type: 'shutdown-request', mode });
 if (table.missing.length && init.index === 0) worker.log(`warning: commands without handler: ${table.missing.join(' ')}`);
 

@@ -3,7 +3,7 @@
 // Invariants: parsing is pure (returns values or a usage error); main decides how to exit.
 
 import { readFileSync } from 'node:fs';
-import { PARAMS, defaults, paramByFlag, parseValue, type ConfigValues } from './params.ts';
+import { PARAMS, defaults, paramByConfig, paramByFlag, parseValue, type ConfigValues } from './params.ts';
 
 export type FlagResult =
   | { kind: 'run'; config: ConfigValues }
@@ -38,7 +38,8 @@ export function parseFlags(argv: string[], base: ConfigValues = defaults(), dept
       Object.assign(config, r.config);
       continue;
     }
-    let p = paramByFlag(name);
+    // Redis's names work too (`--databases 4`, as redis-server takes them).
+    let p = paramByFlag(name) ?? paramByConfig(name);
     if (p === undefined && name.startsWith('no') && value === undefined) {
       const q = paramByFlag(name.slice(2));
       if (q !== undefined && q.type === 'bool') {

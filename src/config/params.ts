@@ -7,6 +7,7 @@ import { parseInt64 } from '../util/numbers.ts';
 import { parseBytesExact } from './memory-size.ts';
 import { DEFAULT_OUTPUT_LIMITS, mergeOutputLimits } from './output-limits.ts';
 import { parseKeyspaceEvents } from './keyspace-events.ts';
+import { REDIS_PARAMS } from './redis-params.ts';
 
 export type ParamType = 'int' | 'bool' | 'string' | 'bytes' | 'enum';
 
@@ -36,6 +37,18 @@ export interface Param {
   auto?: boolean;
   /** A 'bytes' setting that may also be `N%` (of maxmemory), kept as -N as Redis's PERCENT_CONFIG does. */
   percent?: boolean;
+  /** Accepted (CONFIG GET/SET, redis.conf, flags) but without effect here: docs list these. */
+  noEffect?: boolean;
+  /** Redis HIDDEN_CONFIG: CONFIG GET shows it for its exact name only, never for a pattern. */
+  hidden?: boolean;
+  /** An 'int' written and read in octal (unixsocketperm). */
+  octal?: boolean;
+  /** Redis MULTI_ARG_CONFIG: a redis.conf line may give the value as several arguments (joined by spaces). */
+  multiArg?: boolean;
+  /** An 'enum' whose names share a value: the name CONFIG GET shows for each (Redis prints the first). */
+  canonical?: Record<string, string>;
+  /** Redis's is_valid_fn: a parsed value it refuses, with its error text (null: fine). */
+  check?: (v: string | number | boolean) => string | null;
 }
 
 /** LONG_MAX, the bound of Redis's size_t settings. */
@@ -50,8 +63,8 @@ export const AUTO_BYTES = -1;
 export const EVICTION_POLICIES = ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'];
 
 export const PARAMS: Param[] = [
-  { flag: 'port', config: 'port', type: 'int', default: '6379', min: 0, max: 65535, mutable: false, help: 'TCP port to listen on' },
-  { flag: 'bind', config: 'bind', type: 'string', default: '', mutable: false, help: 'addresses to listen on, space or comma separated (empty: all interfaces)' },
+  { flag: 'port', config: 'port', type: 'int', default: '6379', min: 0, max: 65535, mutable: true, help: 'TCP port to listen on (CONFIG SET port: every thread listens on the new port, the old one closes, connected clients stay)' },
+  { flag: 'bind', config: 'bind', type: 'string', default: '* -::*', parse: parseBind, multiArg: true, mutable: true, help: 'addresses to listen on, space or comma separated (empty or *: all interfaces; a leading - (optional address) is accepted); CONFIG SET rebinds live' },
   { flag: 'proactor_threads', aliases: ['threads'], type: 'int', default: '0', min: 0, max: 1024, mutable: false, help: 'shard worker threads (0: one per core)' },
   { flag: 'dbnum', config: 'databases', type: 'int', default: '16', min: 1, max: 1024, mutable: false, help: 'number of databases' },
   { flag: 'requirepass', config: 'requirepass', type: 'string', default: '', mutable: true, help: 'password clients must AUTH with (empty: none)' },
@@ -59,7 +72,7 @@ export const PARAMS: Param[] = [
   { flag: 'mesh_poll_us', type: 'int', default: '-1', min: -1, max: 1000000, mutable: false, help: 'how long (µs) a shard thread spins on its rings for replies before sleeping on its doorbell (-1: 200 when the machine has more cores than shard threads, else 0: spinning would take CPU from the other threads and the clients)' },
   { flag: 'hz', config: 'hz', type: 'int', default: '100', min: 0, max: 2147483647, mutable: true, help: 'active expire cycles per second per shard (capped to 1..500, as Redis does)' },
   { flag: 'logtostderr', type: 'bool', default: 'no', mutable: false, help: 'log to stderr' },
-  { flag: 'dir', config: 'dir', type: 'string', default: '.', mutable: false, protected: true, help: 'working directory for snapshots', later: 'snapshots come with the persistence issue' },
+  { flag: 'dir', config: 'dir', type: 'string', default: '.', mutable: true, protected: true, help: 'working directory for snapshots', later: 'snapshots come with the persistence issue' },
   { flag: 'dbfilename', config: 'dbfilename', type: 'string', default: 'dump.rdb', mutable: true, protected: true, help: 'snapshot file name', later: 'snapshots come with the persistence issue' },
   { flag: 'maxmemory', config: 'maxmemory', type: 'bytes', default: 'auto', auto: true, mutable: true, help: `memory limit for the data (human sizes: 4gb, 512mb, 1G; 0: none; auto: ${AUTO_MAXMEMORY_PERCENT}% of the machine's memory), split evenly across the shards` },
   { flag: 'maxmemory_policy', config: 'maxmemory-policy', type: 'enum', values: EVICTION_POLICIES, default: 'noeviction', mutable: true, help: 'what to do at maxmemory: noeviction refuses commands that add data (-OOM); the others evict (approximated as Redis: sampling)' },
@@ -91,6 +104,8 @@ export const PARAMS: Param[] = [
   { flag: 'hll_sparse_max_bytes', config: 'hll-sparse-max-bytes', type: 'bytes', default: '3000', min: 0, mutable: true, help: 'a sparse HyperLogLog that would grow past this many bytes becomes dense' },
   { flag: 'stream_node_max_bytes', config: 'stream-node-max-bytes', type: 'bytes', default: '4096', min: 0, max: LONG_MAX, mutable: true, help: 'a stream node (listpack) takes no more entries once this big (0: no limit)' },
   { flag: 'stream_node_max_entries', config: 'stream-node-max-entries', type: 'int', default: '100', min: 0, max: LONG_MAX, mutable: true, help: 'a stream node takes at most this many entries, deleted ones included (0: no limit)' },
+  // --- ops-config ---
+  ...REDIS_PARAMS,
 ];
 
 const byFlag = new Map<string, Param>();
@@ -118,6 +133,13 @@ export function paramByConfig(name: string): Param | undefined {
 
 export type ConfigValues = Record<string, string | number | boolean>;
 
+/** setConfigBindOption: at most 16 addresses, one empty argument for none; kept as Redis shows it (joined by spaces). */
+function parseBind(raw: string): { value: string } | { error: string } {
+  const addrs = raw.split(' ');
+  if (addrs.length > 16) return { error: 'Too many bind addresses specified.' };
+  return { value: addrs.length === 1 && addrs[0] === '' ? '' : addrs.join(' ') };
+}
+
 
 /**
  * Parses a memory size the way Redis's memtoull does: digits, then an optional unit (case-insensitive;
@@ -137,8 +159,22 @@ export function parseBytes(s: string): number | null {
  * flag (or default) may say `auto` where the parameter allows it; CONFIG SET may not.
  */
 export function parseValue(p: Param, raw: string, from: 'flag' | 'config' = 'flag'): { value: string | number | boolean } | { error: string } {
+  const r = parseRaw(p, raw, from);
+  if (p.check === undefined || 'error' in r) return r;
+  const refused = p.check(r.value);
+  return refused === null ? r : { error: refused };
+}
+
+function parseRaw(p: Param, raw: string, from: 'flag' | 'config'): { value: string | number | boolean } | { error: string } {
   switch (p.type) {
     case 'int': {
+      if (p.octal === true) {
+        // strtoll(value, 8) over the whole value.
+        if (!/^[0-7]+$/.test(raw)) return { error: 'argument couldn\'t be parsed as an octal number' };
+        const o = parseInt(raw, 8);
+        if (o < (p.min ?? 0) || o > Number(p.max)) return { error: `argument must be between ${(p.min ?? 0).toString(8)} and ${Number(p.max).toString(8)} inclusive` };
+        return { value: o };
+      }
       // Redis string2ll: no sign, space or leading zero, within int64.
       const n = parseInt64(Buffer.from(raw, 'latin1'));
       if (n === null) return { error: 'argument couldn\'t be parsed into an integer' };
@@ -170,7 +206,7 @@ export function parseValue(p: Param, raw: string, from: 'flag' | 'config' = 'fla
     case 'enum': {
       const l = raw.toLowerCase();
       if (!p.values!.includes(l)) return { error: `argument(s) must be one of the following: ${p.values!.join(', ')}` };
-      return { value: l };
+      return { value: p.canonical?.[l] ?? l };
     }
     default:
       return p.parse !== undefined ? p.parse(raw) : { value: raw };
@@ -181,6 +217,7 @@ export function parseValue(p: Param, raw: string, from: 'flag' | 'config' = 'fla
 export function formatValue(p: Param, v: string | number | boolean): string {
   if (p.type === 'bool') return v ? 'yes' : 'no';
   if (p.percent === true && typeof v === 'number' && v < 0) return `${-v}%`;
+  if (p.octal === true && typeof v === 'number') return v.toString(8);
   return String(v);
 }
 

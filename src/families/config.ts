@@ -4,15 +4,17 @@
 // (config-apply), so it is all-or-nothing; every worker holds the same settings.
 
 import { applyKeyspaceEvents } from '../server/notify.ts';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl } from '../server/command-types.ts';
 import { type Client } from '../server/client.ts';
+import type { WorkerThread } from '../server/worker-thread.ts';
 import { defineOp, replyAllOk } from '../server/shard-ops.ts';
 import { json, none } from '../util/codec.ts';
 import { clampHz, type ShardWorker } from '../server/shard-worker.ts';
-import { PARAMS, configNames, formatValue, paramByConfig, parseValue, type Param } from '../config/params.ts';
-import { mergeOutputLimits } from '../config/output-limits.ts';
+import { PARAMS, configNames, defaults, formatValue, paramByConfig, type Param } from '../config/params.ts';
+import { parseSetting, rewriteFlagfile, rewriteRedisConf } from '../config/redis-conf.ts';
 import { globMatch } from '../engine/glob.ts';
 import { ERR_SYNTAX } from './family-util.ts';
 import { helpReply } from './client-commands.ts';
@@ -43,6 +45,8 @@ function configGet(c: Client, args: Buffer[], w: ReplyWriter): void {
       continue;
     }
     for (const p of PARAMS) {
+      // Hidden settings answer their exact name only.
+      if (p.hidden === true) continue;
       // A pattern lists a setting under each of its names (aliases too), as Redis 7 does.
       for (const name of configNames(p)) {
         if (seen.has(name) || !globMatch(args[i], name, true)) continue;
@@ -58,31 +62,17 @@ function configGet(c: Client, args: Buffer[], w: ReplyWriter): void {
   }
 }
 
-/** Validates a CONFIG SET value the way Redis's config setters do (`current`: the setting's value now). */
-function parseConfigSet(p: Param, raw: string, current: string | number | boolean): { value: string | number | boolean } | { error: string } {
-  // Classes not named keep their limits.
-  if (p.config === 'client-output-buffer-limit') return mergeOutputLimits(current as string, raw);
-  if (p.type === 'bool') {
-    // CONFIG SET takes only yes/no (flags also accept true/false/1/0).
-    const l = raw.toLowerCase();
-    if (l !== 'yes' && l !== 'no') return { error: "argument must be 'yes' or 'no'" };
-    return { value: l === 'yes' };
-  }
-  if (p.config === 'save') {
-    const parts = raw.split(' ').filter((s) => s !== '');
-    if (parts.length % 2 === 1) return { error: 'Invalid save parameters' };
-    for (let j = 0; j < parts.length; j++) {
-      if (!/^[+-]?\d+$/.test(parts[j])) return { error: 'Invalid save parameters' };
-      const n = Number(parts[j]);
-      if ((j % 2 === 0 && n < 1) || (j % 2 === 1 && n < 0)) return { error: 'Invalid save parameters' };
-    }
-    return { value: parts.join(' ') };
-  }
-  return parseValue(p, raw, 'config');
+/** Redis's allowProtectedAction: enable-protected-configs yes, or local and the client on a loopback address. */
+function protectedAllowed(c: Client): boolean {
+  const mode = c.worker.config.enable_protected_configs;
+  if (mode === 'yes') return true;
+  if (mode !== 'local') return false;
+  const host = c.addr.slice(0, c.addr.lastIndexOf(':'));
+  return host.startsWith('127.') || host === '::1' || host === '[::1]' || host.startsWith('::ffff:127.') || host.startsWith('/');
 }
 
 /** CONFIG SET parameter value [parameter value ...] */
-function configSet(c: Client, args: Buffer[], w: ReplyWriter): void {
+async function configSet(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
   if (args.length % 2 === 1) return w.error(ERR_SYNTAX);
   const count = (args.length - 2) / 2;
   const chosen: Param[] = [];
@@ -103,8 +93,8 @@ function configSet(c: Client, args: Buffer[], w: ReplyWriter): void {
       continue;
     }
     if (invalid) continue;
-    if (p.protected || !p.mutable) {
-      errStr = p.protected ? "can't set protected config" : "can't set immutable config";
+    if (!p.mutable || (p.protected === true && !protectedAllowed(c))) {
+      errStr = !p.mutable ? "can't set immutable config" : "can't set protected config";
       errArg = name;
       invalid = true;
       continue;
@@ -123,12 +113,65 @@ function configSet(c: Client, args: Buffer[], w: ReplyWriter): void {
   const changes: [string, string | number | boolean][] = [];
   for (let i = 0; i < count; i++) {
     const p = chosen[i];
-    const r = parseConfigSet(p, args[3 + i * 2].toString('latin1'), c.worker.config[p.flag]);
+    const r = parseSetting(p, args[3 + i * 2].toString('latin1'), c.worker.config[p.flag]);
     if ('error' in r) return w.error(`ERR CONFIG SET failed (possibly related to argument '${names[i]}') - ${r.error}`);
     changes.push([p.flag, r.value]);
   }
-  c.coord.broadcastOp(CONFIG_APPLY, changes, replyAllOk, w);
+  // Listening on a new port or addresses is the one apply that can fail: it goes first, so a failure
+  // changes nothing (Redis restores the settings it had set).
+  const port = changes.find(([f]) => f === 'port');
+  const bind = changes.find(([f]) => f === 'bind');
+  const cfg = c.worker.config;
+  if ((port !== undefined && port[1] !== cfg.port) || (bind !== undefined && bind[1] !== cfg.bind)) {
+    const failed = await relisten(c, (port?.[1] ?? cfg.port) as number, String(bind?.[1] ?? cfg.bind));
+    if (failed) {
+      const i = changes.indexOf(port ?? bind!);
+      const why = port !== undefined ? 'Unable to listen on this port. Check server logs.' : 'Failed to bind to specified addresses.';
+      return w.error(`ERR CONFIG SET failed (possibly related to argument '${names[i]}') - ${why}`);
+    }
+  }
+  const results = await Promise.all(everyShard(c).map((s) => c.coord.op(s, CONFIG_APPLY, changes)));
+  replyAllOk(results, w);
 }
+
+function everyShard(c: Client): number[] {
+  return Array.from({ length: c.worker.n }, (_, s) => s);
+}
+
+/**
+ * Every thread listens on `port`/`bind` beside its current listeners; once all do, the change is
+ * committed by CONFIG_APPLY (the old listeners close, their clients stay); if one cannot, every
+ * thread closes its new listeners. Resolves true on failure.
+ */
+async function relisten(c: Client, port: number, bind: string): Promise<boolean> {
+  const shards = everyShard(c);
+  await Promise.all(shards.map((s) => c.coord.op(s, LISTEN_OPEN, [port, bind])));
+  for (;;) {
+    const states = await Promise.all(shards.map((s) => c.coord.op(s, LISTEN_STATE, null)));
+    if (states.some((st) => st !== 'ok' && st !== 'pending')) {
+      await Promise.all(shards.map((s) => c.coord.op(s, LISTEN_ABORT, null)));
+      return true;
+    }
+    if (states.every((st) => st === 'ok')) return false;
+    // A listen completes within an event-loop turn: look again on the next one.
+    await new Promise<void>((r) => setImmediate(r));
+  }
+}
+
+/** Starts this thread's listeners on the new port/addresses (WorkerThread.openPendingListeners). */
+const LISTEN_OPEN = defineOp('listen-open', json<[number, string]>(), none, (x, [port, bind]) => {
+  x.worker.openPendingListeners(port, bind);
+  return null;
+});
+
+/** 'pending', 'ok', or why this thread's new listeners failed. */
+const LISTEN_STATE = defineOp('listen-state', none, json<string>(), (x) => x.worker.pendingListenState);
+
+/** Closes this thread's new listeners: another thread could not listen. */
+const LISTEN_ABORT = defineOp('listen-abort', none, none, (x) => {
+  x.worker.abortListeners();
+  return null;
+});
 
 type ConfigChanges = [string, string | number | boolean][];
 
@@ -138,6 +181,10 @@ const CONFIG_APPLY = defineOp('config-apply', json<ConfigChanges>(), none, (x, c
   for (const [flag, value] of changes) {
     worker.config[flag] = value;
     switch (flag) {
+      case 'port':
+      case 'bind':
+        worker.commitListeners();
+        break;
       case 'hz':
         worker.config.hz = clampHz(value as number);
         x.shard.startExpiry(worker.config.hz);
@@ -175,9 +222,29 @@ const RESET_STATS = defineOp('reset-stats', none, none, (x) => {
   return null;
 });
 
-/** CONFIG REWRITE */
-function configRewrite(_c: Client, _args: Buffer[], w: ReplyWriter): void {
-  w.error('ERR The server is running without a config file');
+/** CONFIG REWRITE: the file the server started from, rewritten as Redis's rewriteConfig does. */
+function configRewrite(c: Client, _args: Buffer[], w: ReplyWriter): void {
+  const file = (c.worker as WorkerThread).configFile;
+  if (file === null) return w.error('ERR The server is running without a config file');
+  try {
+    let old = '';
+    try {
+      old = readFileSync(file.path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    const cfg = c.worker.config;
+    const text = file.kind === 'redis' ? rewriteRedisConf(old, cfg, defaults(), resolve(String(cfg.dir))) : rewriteFlagfile(old, cfg, defaults());
+    // Written whole and renamed over the old file, as Redis does (a crash leaves the old or the new).
+    const tmp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, text, { mode: 0o644 });
+    renameSync(tmp, file.path);
+    c.worker.log(`CONFIG REWRITE executed with success.`);
+    w.ok();
+  } catch (e) {
+    c.worker.log(`CONFIG REWRITE failed: ${(e as Error).message}`);
+    w.error(`ERR Rewriting config file: ${(e as Error).message}`);
+  }
 }
 
 const CONFIG_HELP = [
@@ -202,10 +269,10 @@ function configHelp(_c: Client, _args: Buffer[], w: ReplyWriter): void {
 export const commands: Record<string, CommandImpl> = {
   config: {},
   'config|get': { conn: configGet },
-  'config|set': { conn: configSet },
+  'config|set': { connAsync: configSet },
   'config|resetstat': { conn: configResetStat },
   'config|rewrite': { conn: configRewrite },
   'config|help': { conn: configHelp },
 };
 
-export const ops = [CONFIG_APPLY, RESET_STATS];
+export const ops = [CONFIG_APPLY, RESET_STATS, LISTEN_OPEN, LISTEN_STATE, LISTEN_ABORT];

@@ -7,10 +7,36 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { bindHosts, listenError } from '../runtime/port-claim.ts';
 import { Connection } from './connection.ts';
 import { ShardWorker } from './shard-worker.ts';
+import type { ConfigFile } from '../config/redis-conf.ts';
+
+/** A server and the address it listens on (undefined: every interface). */
+type Listener = [Server, string | undefined];
+
+/** Resolves once `server` listens; rejects with the error in the port claim's words. */
+function listening([server, host]: Listener, port: number): Promise<void> {
+  if (server.listening) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening);
+      reject(listenError(e, host, port));
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+  });
+}
 
 export class WorkerThread extends ShardWorker {
   readonly clients = new Map<bigint, Connection>();
   readonly servers: Server[] = [];
+  /** Listeners opened by CONFIG SET port/bind, not yet committed. */
+  private pendingServers: Server[] = [];
+  pendingListenState = 'ok';
+  /** The redis.conf or flagfile the server started from (CONFIG REWRITE's target), if any. */
+  configFile: ConfigFile | null = null;
   shuttingDown = false;
 
   override start(): void {
@@ -29,23 +55,54 @@ export class WorkerThread extends ShardWorker {
 
   /** Listens on every configured address with SO_REUSEPORT, so all workers share the port. */
   listen(): Promise<void> {
-    const hosts = bindHosts(String(this.config.bind));
-    const port = this.config.port as number;
-    return Promise.all(
-      hosts.map(
-        (host) =>
-          new Promise<void>((resolve, reject) => {
-            const server = createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.accept(s));
-            const onError = (e: NodeJS.ErrnoException): void => reject(listenError(e, host, port));
-            server.once('error', onError);
-            server.listen({ port, host, reusePort: true, backlog: 511 }, () => {
-              server.off('error', onError);
-              resolve();
-            });
-            this.servers.push(server);
-          }),
-      ),
-    ).then(() => undefined);
+    const fresh = this.openServers(this.config.port as number, String(this.config.bind));
+    for (const [server] of fresh) this.servers.push(server);
+    return Promise.all(fresh.map((l) => listening(l, this.config.port as number))).then(() => undefined);
+  }
+
+  /** Servers listening on `port` on every address of `bind` (none for port 0, as Redis closes its TCP listeners). */
+  private openServers(port: number, bind: string): Listener[] {
+    if (port === 0 && this.servers.length > 0) return [];
+    return bindHosts(bind).map((host) => {
+      const server = createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.accept(s));
+      server.listen({ port, host, reusePort: true, backlog: this.config.tcp_backlog as number });
+      return [server, host];
+    });
+  }
+
+  /**
+   * CONFIG SET port/bind, first step (Redis's changeListenPort / changeBindAddr): starts listening on
+   * the new addresses beside the current ones; `pendingListenState` says how that went ('pending',
+   * 'ok' or the listen error's text). Then commitListeners or abortListeners.
+   */
+  openPendingListeners(port: number, bind: string): void {
+    this.abortListeners();
+    const fresh = this.openServers(port, bind);
+    this.pendingServers = fresh.map(([server]) => server);
+    this.pendingListenState = 'pending';
+    Promise.all(fresh.map((l) => listening(l, port))).then(
+      () => {
+        if (this.pendingServers === servers) this.pendingListenState = 'ok';
+      },
+      (e: Error) => {
+        this.log(`Warning: ${e.message}`);
+        if (this.pendingServers === servers) this.pendingListenState = e.message;
+      },
+    );
+    const servers = this.pendingServers;
+  }
+
+  /** The new listeners replace the old ones, which close; the clients they accepted stay. */
+  commitListeners(): void {
+    const old = this.servers.splice(0, this.servers.length, ...this.pendingServers);
+    this.pendingServers = [];
+    for (const s of old) s.close();
+  }
+
+  /** The new listeners close (another thread could not listen): the old ones stay. */
+  abortListeners(): void {
+    for (const s of this.pendingServers) s.close();
+    this.pendingServers = [];
   }
 
   private accept(socket: Socket): void {
