@@ -115,6 +115,9 @@ export class WorkerThread extends ShardWorker {
       socket.on('error', () => {});
       return;
     }
+    // Redis's anetKeepAlive at accept: probes after tcp-keepalive seconds of silence (0: off).
+    const keepAlive = this.config.tcp_keepalive as number;
+    if (keepAlive > 0) socket.setKeepAlive(true, keepAlive * 1000);
     const id = Atomics.add(this.shared.ids, 0, 1n) + 1n;
     const c = new Connection(this, socket, id);
     this.clients.set(id, c);
