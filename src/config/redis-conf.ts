@@ -139,6 +139,12 @@ function fatal(version: string, line: number | null, text: string | null, err: s
   return out.join('\n') + '\n';
 }
 
+/** Redis's log line for a config file it cannot read (its "C" role: before the server runs). */
+function cannotOpen(path: string, e: NodeJS.ErrnoException): string {
+  const why = e.code === 'ENOENT' ? 'No such file or directory' : e.code === 'EACCES' ? 'Permission denied' : e.message;
+  return `${process.pid}:C ${new Date().toISOString()} # Fatal error, can't open config file '${path}': ${why}\n`;
+}
+
 /** Redis 7.0's version, as the fatal error names it. */
 const REDIS_VERSION = '7.0.15';
 
@@ -155,8 +161,7 @@ export function loadRedisConf(path: string, config: ConfigValues, extra: string[
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    return { fatal: `Fatal error, can't open config file '${path}': ${err.code === 'ENOENT' ? 'No such file or directory' : err.message}\n` };
+    return { fatal: cannotOpen(path, e as NodeJS.ErrnoException) };
   }
   const out = { ...config };
   const saveSeen = { value: false };
@@ -209,7 +214,7 @@ function loadText(text: string, config: ConfigValues, saveSeen: { value: boolean
       try {
         inner = readFileSync(argv[1], 'utf8');
       } catch (e) {
-        return `Fatal error, can't open config file '${argv[1]}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}\n`;
+        return cannotOpen(argv[1], e as NodeJS.ErrnoException);
       }
       const r = loadText(inner, config, saveSeen, depth + 1);
       if (r !== null) return r;

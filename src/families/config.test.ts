@@ -5,13 +5,13 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PARAMS, defaults, paramByConfig, type Param } from '../config/params.ts';
-import { effectiveValues } from '../config/redis-conf.ts';
+import { effectiveValues, loadRedisConf } from '../config/redis-conf.ts';
 import {
   MAIN, REDIS_AVAILABLE, SKIP_NO_REDIS, RawClient, diff, freePort, startDamselfly, startRedis, type Arg, type ServerHandle,
 } from '../../test/harness.ts';
@@ -184,39 +184,25 @@ describe('CONFIG vs redis-server', { skip: REDIS_AVAILABLE ? false : SKIP_NO_RED
   });
 });
 
+/** Runs a program to its end (a deadline kills it): exit code and its output (stdout and stderr: Redis logs on stdout). */
+function run(cmd: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
+    let stderr = '';
+    p.stderr.setEncoding('utf8');
+    p.stdout.setEncoding('utf8');
+    p.stderr.on('data', (d: string) => (stderr += d));
+    p.stdout.on('data', (d: string) => (stderr += d));
+    p.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
 function listenAnywhere(): Promise<Server> {
   return new Promise((resolve) => {
     const s = createServer();
     s.listen(0, () => resolve(s));
   });
 }
-
-describe('CONFIG SET port (live)', { timeout: 60_000 }, () => {
-  it('every thread listens on the new port, the old one closes, connected clients stay', async () => {
-    const df = await startDamselfly({ threads: 2 });
-    try {
-      const old = await RawClient.connect(df.port);
-      const next = await freePort();
-      assert.equal((await old.call(['CONFIG', 'SET', 'port', String(next)])).toString(), '+OK\r\n');
-      // The connection made on the old port still works.
-      assert.equal((await old.call(['CONFIG', 'GET', 'port'])).toString(), `*2\r\n$4\r\nport\r\n$${String(next).length}\r\n${next}\r\n`);
-      // New connections reach both threads on the new port.
-      const threads = new Set<string>();
-      for (let i = 0; i < 40 && threads.size < 2; i++) {
-        const c = await RawClient.connect(next);
-        threads.add(/thread=(\d+)/.exec((await c.call(['CLIENT', 'INFO'])).toString())?.[1] ?? '?');
-        c.close();
-      }
-      assert.equal(threads.size, 2);
-      await assert.rejects(RawClient.connect(df.port), /ECONNREFUSED/);
-      // And back (CONFIG SET to the same port is a no-op).
-      assert.equal((await old.call(['CONFIG', 'SET', 'port', String(next)])).toString(), '+OK\r\n');
-      old.close();
-    } finally {
-      await df.stop();
-    }
-  });
-});
 
 describe('redis.conf at startup, CONFIG REWRITE', { skip: REDIS_AVAILABLE ? false : SKIP_NO_REDIS, timeout: 60_000 }, () => {
   let dir: string;
@@ -292,35 +278,53 @@ describe('redis.conf at startup, CONFIG REWRITE', { skip: REDIS_AVAILABLE ? fals
     }
   });
 
-  it('a bad redis.conf: Redis\'s fatal message and exit code 1', () => {
-    const cases = ['port 0\nfoo bar\n', 'maxmemory-policy nosuch\n', 'hz "unbalanced\n', 'databases 1 2\n', 'save 1\n'];
-    for (const text of cases) {
-      const path = join(dir, 'bad.conf');
+  it('a bad redis.conf: Redis\'s fatal message and exit code 1', async () => {
+    const cases = ['port 0\nfoo bar\n', 'maxmemory-policy nosuch\n', 'hz "unbalanced\n', 'databases 1 2\n', 'save 1\n', 'include /nonexistent/x.conf\n', "bind 'a'b\n"];
+    // A log line's pid and time differ.
+    const bare = (t: string): string => t.replace(/^\d+:C [^#]*# /gm, '');
+    await Promise.all(cases.map(async (text, i) => {
+      const path = join(dir, `bad${i}.conf`);
       writeFileSync(path, text);
-      const ours = spawnSync(process.execPath, [MAIN, path], { encoding: 'utf8', timeout: 20_000 });
-      const theirs = spawnSync('redis-server', [path], { encoding: 'utf8', timeout: 20_000 });
-      assert.equal(ours.status, 1, ours.stderr);
-      assert.equal(theirs.status, 1);
-      assert.equal(ours.stderr, theirs.stderr, text);
-    }
-    const ren = join(dir, 'rename.conf');
+      const ours = loadRedisConf(path, defaults());
+      const theirs = await run('redis-server', [path]);
+      assert.equal(theirs.code, 1);
+      assert.ok('fatal' in ours, text);
+      assert.equal(bare(ours.fatal), bare(theirs.stderr), text);
+    }));
+    // The server itself: the message on stderr, exit code 1.
+    const [main, ren] = [join(dir, 'bad0.conf'), join(dir, 'rename.conf')];
     writeFileSync(ren, 'rename-command FLUSHALL ""\n');
-    const r = spawnSync(process.execPath, [MAIN, ren], { encoding: 'utf8', timeout: 20_000 });
-    assert.equal(r.status, 1);
-    assert.match(r.stderr, /rename-command is not supported/);
+    const [r0, r1] = await Promise.all([run(process.execPath, [MAIN, main]), run(process.execPath, [MAIN, ren])]);
+    assert.equal(r0.code, 1);
+    assert.equal(r0.stderr, (loadRedisConf(main, defaults()) as { fatal: string }).fatal);
+    assert.equal(r1.code, 1);
+    assert.match(r1.stderr, /rename-command is not supported/);
   });
 
-  it('CONFIG REWRITE of a --flagfile, and without a file', async () => {
+  it('CONFIG SET port moves every thread to the new port (connected clients stay); CONFIG REWRITE of a --flagfile', async () => {
     const path = join(dir, 'flags.txt');
-    writeFileSync(path, '# flags\n--hz=50\n--unknown_to_rewrite_is_kept_as_is=1\n'.replace('--unknown_to_rewrite_is_kept_as_is=1\n', '--proactor_threads=2\n'));
+    writeFileSync(path, '# flags\n--hz=50\n--proactor_threads=2\n');
     const df = await startDamselfly({ threads: 2, args: [`--flagfile=${path}`] });
     try {
-      const c = await RawClient.connect(df.port);
-      assert.equal((await c.call(['CONFIG', 'SET', 'hz', '20', 'maxmemory-policy', 'allkeys-lfu'])).toString(), '+OK\r\n');
-      assert.equal((await c.call(['CONFIG', 'REWRITE'])).toString(), '+OK\r\n');
-      c.close();
+      const old = await RawClient.connect(df.port);
+      const next = await freePort();
+      assert.equal((await old.call(['CONFIG', 'SET', 'port', String(next)])).toString(), '+OK\r\n');
+      // The connection made on the old port still works.
+      assert.equal((await old.call(['CONFIG', 'GET', 'port'])).toString(), `*2\r\n$4\r\nport\r\n$${String(next).length}\r\n${next}\r\n`);
+      // New connections reach both threads on the new port; the old port is closed.
+      const threads = new Set<string>();
+      for (let i = 0; i < 40 && threads.size < 2; i++) {
+        const c = await RawClient.connect(next);
+        threads.add(/thread=(\d+)/.exec((await c.call(['CLIENT', 'INFO'])).toString())?.[1] ?? '?');
+        c.close();
+      }
+      assert.equal(threads.size, 2);
+      await assert.rejects(RawClient.connect(df.port), /ECONNREFUSED/);
+      assert.equal((await old.call(['CONFIG', 'SET', 'hz', '20', 'maxmemory-policy', 'allkeys-lfu'])).toString(), '+OK\r\n');
+      assert.equal((await old.call(['CONFIG', 'REWRITE'])).toString(), '+OK\r\n');
+      old.close();
       const text = readFileSync(path, 'utf8');
-      assert.match(text, /^# flags\n--hz=20\n--proactor_threads=2\n# Generated by CONFIG REWRITE\n(.*\n)*--maxmemory_policy=allkeys-lfu\n/);
+      assert.match(text, new RegExp(`^# flags\n--hz=20\n--proactor_threads=2\n# Generated by CONFIG REWRITE\n(.*\n)*--port=${next}\n(.*\n)*--maxmemory_policy=allkeys-lfu\n`));
     } finally {
       await df.stop();
     }
