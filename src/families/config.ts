@@ -72,7 +72,7 @@ function protectedAllowed(c: Client): boolean {
 }
 
 /** CONFIG SET parameter value [parameter value ...] */
-async function configSet(c: Client, args: Buffer[], w: ReplyWriter): Promise<void> {
+function configSet(c: Client, args: Buffer[], w: ReplyWriter): void {
   if (args.length % 2 === 1) return w.error(ERR_SYNTAX);
   const count = (args.length - 2) / 2;
   const chosen: Param[] = [];
@@ -118,20 +118,25 @@ async function configSet(c: Client, args: Buffer[], w: ReplyWriter): Promise<voi
     changes.push([p.flag, r.value]);
   }
   // Listening on a new port or addresses is the one apply that can fail: it goes first, so a failure
-  // changes nothing (Redis restores the settings it had set).
+  // changes nothing (Redis restores the settings it had set). Its reply fills a slot later.
   const port = changes.find(([f]) => f === 'port');
   const bind = changes.find(([f]) => f === 'bind');
   const cfg = c.worker.config;
   if ((port !== undefined && port[1] !== cfg.port) || (bind !== undefined && bind[1] !== cfg.bind)) {
-    const failed = await relisten(c, (port?.[1] ?? cfg.port) as number, String(bind?.[1] ?? cfg.bind));
-    if (failed) {
-      const i = changes.indexOf(port ?? bind!);
-      const why = port !== undefined ? 'Unable to listen on this port. Check server logs.' : 'Failed to bind to specified addresses.';
-      return w.error(`ERR CONFIG SET failed (possibly related to argument '${names[i]}') - ${why}`);
-    }
+    const target = c.addPending(w);
+    const arg = names[changes.indexOf(port ?? bind!)];
+    const why = port !== undefined ? 'Unable to listen on this port. Check server logs.' : 'Failed to bind to specified addresses.';
+    const out = c.worker.newWriter(c.resp);
+    void relisten(c, (port?.[1] ?? cfg.port) as number, String(bind?.[1] ?? cfg.bind))
+      .then(async (failed) => {
+        if (failed) return out.error(`ERR CONFIG SET failed (possibly related to argument '${arg}') - ${why}`);
+        replyAllOk(await Promise.all(everyShard(c).map((s) => c.coord.op(s, CONFIG_APPLY, changes))), out);
+      })
+      .catch((e: Error) => out.error(`ERR internal error: ${e.message}`))
+      .then(() => target.complete(out.take()));
+    return;
   }
-  const results = await Promise.all(everyShard(c).map((s) => c.coord.op(s, CONFIG_APPLY, changes)));
-  replyAllOk(results, w);
+  c.coord.broadcastOp(CONFIG_APPLY, changes, replyAllOk, w);
 }
 
 function everyShard(c: Client): number[] {
@@ -269,7 +274,7 @@ function configHelp(_c: Client, _args: Buffer[], w: ReplyWriter): void {
 export const commands: Record<string, CommandImpl> = {
   config: {},
   'config|get': { conn: configGet },
-  'config|set': { connAsync: configSet },
+  'config|set': { conn: configSet },
   'config|resetstat': { conn: configResetStat },
   'config|rewrite': { conn: configRewrite },
   'config|help': { conn: configHelp },
