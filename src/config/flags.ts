@@ -56,6 +56,8 @@ export function parseFlags(argv: string[], base: ConfigValues = defaults(), dept
       } else {
         value = argv[++i];
         if (value === undefined) return { kind: 'error', message: `flag '--${name}' is missing its value` };
+        // Redis's command line: a several-argument setting takes the words up to the next option (--save 900 1 300 10).
+        while (p.multiArg === true && argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) value += ' ' + argv[++i];
       }
     }
     const r = parseValue(p, value);

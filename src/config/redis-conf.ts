@@ -192,7 +192,7 @@ function loadText(text: string, config: ConfigValues, saveSeen: { value: boolean
     const name = argv[0].toLowerCase();
     const p = paramByConfig(name);
     if (p !== undefined) {
-      if (!p.multiArg && p.config !== 'save' && p.config !== 'client-output-buffer-limit' && argv.length !== 2) return at('wrong number of arguments');
+      if (!p.multiArg && argv.length !== 2) return at('wrong number of arguments');
       // A multi-argument value given as one argument is split by spaces, as Redis does.
       const args = argv.length === 2 && argv[1] !== '' && p.multiArg ? (splitArgs(argv[1]) ?? [argv[1]]) : argv.slice(1);
       let raw = args.join(' ');
@@ -400,7 +400,6 @@ export function rewriteFlagfile(oldText: string, config: ConfigValues, defaults:
     if (p.config === undefined) continue;
     const v = config[p.flag];
     const list = at.get(p) ?? [];
-    if (p.flag === 'maxmemory' && defaults[p.flag] === v) continue;
     const line = `--${p.flag}=${flagValue(p, v)}`;
     if (list.length > 0) {
       lines[list[0]] = line;

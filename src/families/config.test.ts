@@ -153,7 +153,7 @@ describe('CONFIG vs redis-server', { skip: REDIS_AVAILABLE ? false : SKIP_NO_RED
       cmds.push(['CONFIG', 'SET', p.config, 'x']);
     }
     cmds.push(
-      ['CONFIG', 'SET', 'dbfilename', 'x.rdb'], ['CONFIG', 'SET', 'hz', '5', 'dbfilename', 'x.rdb'], ['CONFIG', 'SET', 'daemonize', 'no', 'nosuch', '1'],
+      ['CONFIG', 'SET', 'dbfilename', 'x.rdb'], ['CONFIG', 'SET', 'dir', '/tmp'], ['CONFIG', 'SET', 'hz', '5', 'dbfilename', 'x.rdb'], ['CONFIG', 'SET', 'daemonize', 'no', 'nosuch', '1'],
       ['CONFIG', 'SET', 'slave-read-only', 'yes', 'replica-read-only', 'yes'], ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru', 'MAXMEMORY-policy', 'noeviction'],
       // One bad value: nothing changes.
       ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru', 'lazyfree-lazy-expire', 'yes', 'active-expire-effort', '11'],
@@ -228,6 +228,7 @@ describe('redis.conf at startup, CONFIG REWRITE', { skip: REDIS_AVAILABLE ? fals
     'lazyfree-lazy-eviction yes',
     'include INCLUDED',
     'timeout 30',
+    'enable-protected-configs yes',
   ].join('\n');
 
   /** Settings a conf sets, as both servers report them. */
@@ -254,7 +255,8 @@ describe('redis.conf at startup, CONFIG REWRITE', { skip: REDIS_AVAILABLE ? fals
       // SET, REWRITE: the files say the same thing.
       await diff({ damselfly: df.port, redis: redis.port }, [
         auth, ['CONFIG', 'SET', 'maxmemory-policy', 'volatile-lru', 'tcp-keepalive', '7', 'lazyfree-lazy-expire', 'yes', 'timeout', '0', 'appendfsync', 'everysec'],
-        ['CONFIG', 'SET', 'save', '60 5'], ['CONFIG', 'REWRITE'],
+        ['CONFIG', 'SET', 'save', '60 5'], ['CONFIG', 'SET', 'dbfilename', 'other.rdb'], ['CONFIG', 'GET', 'dbfilename'], ['CONFIG', 'SET', 'dir', '/nonexistent'],
+        ['CONFIG', 'REWRITE'],
       ]);
       const base = defaults();
       const ours = effectiveValues(readFileSync(dConf, 'utf8'), base);

@@ -13,7 +13,8 @@ import type { WorkerThread } from '../server/worker-thread.ts';
 import { defineOp, replyAllOk } from '../server/shard-ops.ts';
 import { json, none } from '../util/codec.ts';
 import { clampHz, type ShardWorker } from '../server/shard-worker.ts';
-import { PARAMS, configNames, defaults, formatValue, paramByConfig, type Param } from '../config/params.ts';
+import { PARAMS, configNames, defaults, formatValue, paramByConfig, resolveMaxmemory, type Param } from '../config/params.ts';
+import { totalmem } from 'node:os';
 import { parseSetting, rewriteFlagfile, rewriteRedisConf } from '../config/redis-conf.ts';
 import { globMatch } from '../engine/glob.ts';
 import { ERR_SYNTAX } from './family-util.ts';
@@ -239,7 +240,10 @@ function configRewrite(c: Client, _args: Buffer[], w: ReplyWriter): void {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
     const cfg = c.worker.config;
-    const text = file.kind === 'redis' ? rewriteRedisConf(old, cfg, defaults(), resolve(String(cfg.dir))) : rewriteFlagfile(old, cfg, defaults());
+    // maxmemory's default (auto) as this machine resolves it: not written unless changed.
+    const base = defaults();
+    base.maxmemory = resolveMaxmemory(base, totalmem());
+    const text = file.kind === 'redis' ? rewriteRedisConf(old, cfg, base, resolve(String(cfg.dir))) : rewriteFlagfile(old, cfg, base);
     // Written whole and renamed over the old file, as Redis does (a crash leaves the old or the new).
     const tmp = `${file.path}.${process.pid}.tmp`;
     writeFileSync(tmp, text, { mode: 0o644 });
