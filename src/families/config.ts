@@ -15,6 +15,7 @@ import { json, none } from '../util/codec.ts';
 import { clampHz, type ShardWorker } from '../server/shard-worker.ts';
 import { PARAMS, configNames, defaults, formatValue, paramByConfig, resolveMaxmemory, type Param } from '../config/params.ts';
 import { totalmem } from 'node:os';
+import { bindHosts, claimPort } from '../runtime/port-claim.ts';
 import { parseSetting, rewriteFlagfile, rewriteRedisConf } from '../config/redis-conf.ts';
 import { globMatch } from '../engine/glob.ts';
 import { ERR_SYNTAX } from './family-util.ts';
@@ -145,11 +146,21 @@ function everyShard(c: Client): number[] {
 }
 
 /**
- * Every thread listens on `port`/`bind` beside its current listeners; once all do, the change is
+ * Claims `port` on `bind`'s addresses, then every thread listens there beside its current listeners; once all do, the change is
  * committed by CONFIG_APPLY (the old listeners close, their clients stay); if one cannot, every
  * thread closes its new listeners. Resolves true on failure.
  */
 async function relisten(c: Client, port: number, bind: string): Promise<boolean> {
+  // A new port becomes this process's first (the threads share it with SO_REUSEPORT, which would let
+  // them join another Damselfly's listeners there); the current one is already ours.
+  if (port !== c.worker.config.port) {
+    try {
+      await claimPort(port, bindHosts(bind));
+    } catch (e) {
+      c.worker.log(`Warning: ${(e as Error).message}`);
+      return true;
+    }
+  }
   const shards = everyShard(c);
   await Promise.all(shards.map((s) => c.coord.op(s, LISTEN_OPEN, [port, bind])));
   for (;;) {
