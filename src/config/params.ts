@@ -49,6 +49,8 @@ export interface Param {
   canonical?: Record<string, string>;
   /** Redis's is_valid_fn: a parsed value it refuses, with its error text (null: fine). */
   check?: (v: string | number | boolean) => string | null;
+  /** A smaller value is raised to this once accepted (Redis's resizeReplicationBacklog: 16kb). */
+  floor?: number;
 }
 
 /** LONG_MAX, the bound of Redis's size_t settings. */
@@ -160,7 +162,9 @@ export function parseBytes(s: string): number | null {
  */
 export function parseValue(p: Param, raw: string, from: 'flag' | 'config' = 'flag'): { value: string | number | boolean } | { error: string } {
   const r = parseRaw(p, raw, from);
-  if (p.check === undefined || 'error' in r) return r;
+  if ('error' in r) return r;
+  if (p.floor !== undefined && typeof r.value === 'number' && r.value < p.floor) return { value: p.floor };
+  if (p.check === undefined) return r;
   const refused = p.check(r.value);
   return refused === null ? r : { error: refused };
 }
@@ -182,7 +186,9 @@ function parseRaw(p: Param, raw: string, from: 'flag' | 'config'): { value: stri
         // No max: Redis's LLONG_MAX (the value is kept as a double).
         return { error: `argument must be between ${p.min} and ${p.max ?? '9223372036854775807'} inclusive` };
       }
-      return { value: Number(n) };
+      // Past a double's integers the exact digits are kept (CONFIG GET shows them as Redis does; a
+      // reader comparing with it gets the nearest double).
+      return { value: n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER) ? String(n) : Number(n) };
     }
     case 'bytes': {
       if (p.auto === true && from === 'flag' && raw.toLowerCase() === 'auto') return { value: AUTO_BYTES };

@@ -25,6 +25,7 @@ export interface RedisParam {
   canonical?: Record<string, string>;
   parse?: (raw: string) => { value: string } | { error: string };
   check?: (v: string | number | boolean) => string | null;
+  floor?: number;
 }
 
 type Param = RedisParam;
@@ -262,7 +263,7 @@ export const REDIS_PARAMS: Param[] = [
   int('loading-process-events-interval-bytes', 2097152, 1024, INT_MAX, 'H'),
 
   // Memory configs
-  mem('repl-backlog-size', 1048576, 1),
+  { ...mem('repl-backlog-size', 1048576, 1), floor: 16 * 1024 },
   mem('cluster-link-sendbuf-limit', 0, 0),
   mem('active-defrag-ignore-bytes', 104857600, 1),
   mem('auto-aof-rewrite-min-size', 67108864, 0),
@@ -271,8 +272,8 @@ export const REDIS_PARAMS: Param[] = [
   { ...int('tls-port', 0, 0, 65535), check: (v) => (v === 0 ? null : NO_TLS) },
   int('tls-session-cache-size', 20480, 0, INT_MAX),
   int('tls-session-cache-timeout', 300, 0, INT_MAX),
-  bool('tls-cluster', 'no'),
-  bool('tls-replication', 'no'),
+  bool('tls-cluster', 'no', '', { check: (v) => (v === true ? NO_TLS : null) }),
+  bool('tls-replication', 'no', '', { check: (v) => (v === true ? NO_TLS : null) }),
   oneOf('tls-auth-clients', 'yes', ['no', 'yes', 'optional']),
   bool('tls-prefer-server-ciphers', 'no'),
   bool('tls-session-caching', 'yes'),
