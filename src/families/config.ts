@@ -1,11 +1,14 @@
 // CONFIG GET/SET/RESETSTAT/REWRITE/HELP, and the operations that apply settings and zero counters on
 // every worker.
 // Invariants: CONFIG SET is validated whole on the client's thread before any worker applies it
-// (config-apply), so it is all-or-nothing; every worker holds the same settings.
+// (config-apply), so it is all-or-nothing; the one apply that can fail (listening on a new port or
+// addresses) is done and checked on every thread before config-apply commits it; every worker holds
+// the same settings.
 
-import { applyKeyspaceEvents } from '../server/notify.ts';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
+import { applyKeyspaceEvents } from '../server/notify.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl } from '../server/command-types.ts';
 import { type Client } from '../server/client.ts';
@@ -14,7 +17,6 @@ import { defineOp, replyAllOk } from '../server/shard-ops.ts';
 import { json, none } from '../util/codec.ts';
 import { clampHz, type ShardWorker } from '../server/shard-worker.ts';
 import { PARAMS, configNames, defaults, formatValue, paramByConfig, resolveMaxmemory, type Param } from '../config/params.ts';
-import { totalmem } from 'node:os';
 import { bindHosts, claimPort } from '../runtime/port-claim.ts';
 import { parseSetting, rewriteFlagfile, rewriteRedisConf } from '../config/redis-conf.ts';
 import { globMatch } from '../engine/glob.ts';

@@ -1,7 +1,9 @@
 // WorkerThread: one worker thread as a whole — its shard executor (ShardWorker) plus its clients and
 // its listener: it accepts sockets on the shared port and keeps the registry of its connections.
 // Invariants: a connection is in `clients` from its accept until it is gone (Connection removes
-// itself); the shared client count counts exactly the connections of every thread's registry.
+// itself); the shared client count counts exactly the connections of every thread's registry;
+// `servers` listen on the configured port and addresses — a CONFIG SET port/bind opens the new
+// listeners beside them (pending) and swaps them in only once every thread listens.
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { bindHosts, listenError } from '../runtime/port-claim.ts';
@@ -80,6 +82,7 @@ export class WorkerThread extends ShardWorker {
     const fresh = this.openServers(port, bind);
     this.pendingServers = fresh.map(([server]) => server);
     this.pendingListenState = 'pending';
+    const servers = this.pendingServers;
     Promise.all(fresh.map((l) => listening(l, port))).then(
       () => {
         if (this.pendingServers === servers) this.pendingListenState = 'ok';
@@ -89,7 +92,6 @@ export class WorkerThread extends ShardWorker {
         if (this.pendingServers === servers) this.pendingListenState = e.message;
       },
     );
-    const servers = this.pendingServers;
   }
 
   /** The new listeners replace the old ones, which close; the clients they accepted stay. */
