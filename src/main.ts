@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { totalmem } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
+import { rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseFlags, type FlagResult } from './config/flags.ts';
 import { defaults, resolveThreads } from './config/params.ts';
@@ -73,6 +74,16 @@ try {
   fail([`Warning: ${e.message}`, `Failed listening on port ${e.port} (TCP), aborting.`]);
 }
 
+// Redis's createPidFile: best effort, removed at a clean exit.
+const pidfile = String(config.pidfile ?? '');
+if (pidfile !== '') {
+  try {
+    writeFileSync(pidfile, `${process.pid}\n`);
+  } catch {
+    /* best effort, as Redis */
+  }
+}
+
 const layout = createMeshLayout(threads);
 const control = createControl(threads);
 // Keys and strings live off the heap (arena chunks); the heap holds collections, so the old
@@ -136,6 +147,10 @@ function shutdown(why: string): void {
   let left = workers.length;
   const done = (): void => {
     if (--left === 0) {
+      if (pidfile !== '') {
+        log('Removing the pid file.');
+        rmSync(pidfile, { force: true });
+      }
       log('Damselfly is now ready to exit, bye bye...');
       process.exit(0);
     }

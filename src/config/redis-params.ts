@@ -193,7 +193,7 @@ export const REDIS_PARAMS: Param[] = [
   // String configs
   str('aclfile', '', 'I'),
   str('unixsocket', '', 'I'),
-  str('pidfile', '', 'I'),
+  { ...str('pidfile', '', 'I'), noEffect: false, help: 'a file the server writes its pid to at startup and removes at exit (empty: none)' },
   str('replica-announce-ip|slave-announce-ip', ''),
   str('masteruser', ''),
   str('cluster-announce-ip', ''),

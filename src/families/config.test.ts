@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -321,11 +321,14 @@ describe('redis.conf at startup, CONFIG REWRITE', { skip: REDIS_AVAILABLE ? fals
     assert.match(r1.stderr, /rename-command is not supported/);
   });
 
-  it('CONFIG SET port moves every thread to the new port (connected clients stay); CONFIG REWRITE of a --flagfile', async () => {
+  it('CONFIG SET port moves every thread to the new port (connected clients stay); CONFIG REWRITE of a --flagfile; pidfile', async () => {
     const path = join(dir, 'flags.txt');
     writeFileSync(path, '# flags\n--hz=50\n--proactor_threads=2\n');
-    const df = await startDamselfly({ threads: 2, args: [`--flagfile=${path}`] });
+    const pidfile = join(dir, 'damselfly.pid');
+    const df = await startDamselfly({ threads: 2, args: [`--flagfile=${path}`, '--pidfile', pidfile] });
     try {
+      // pidfile: written at startup, removed at exit.
+      assert.equal(readFileSync(pidfile, 'utf8'), `${df.proc.pid}\n`);
       const old = await RawClient.connect(df.port);
       const next = await freePort();
       assert.equal((await old.call(['CONFIG', 'SET', 'port', String(next)])).toString(), '+OK\r\n');
@@ -348,5 +351,6 @@ describe('redis.conf at startup, CONFIG REWRITE', { skip: REDIS_AVAILABLE ? fals
     } finally {
       await df.stop();
     }
+    assert.equal(existsSync(pidfile), false);
   });
 });
