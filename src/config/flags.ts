@@ -1,5 +1,6 @@
 // Command-line flags, Dragonfly style: --flag=value, --flag value, --flag / --noflag for booleans,
-// --flagfile=FILE (one flag per line, # comments), --help, --version.
+// --flagfile=FILE (one flag per line, # comments), --help, --version; Redis's names and its
+// `--name word word` form for several-argument settings are accepted too.
 // Invariants: parsing is pure (returns values or a usage error); main decides how to exit.
 
 import { readFileSync } from 'node:fs';
@@ -68,7 +69,7 @@ export function parseFlags(argv: string[], base: ConfigValues = defaults(), dept
 }
 
 export function helpText(): string {
-  const lines = ['Usage: damselfly [--flag=value ...]', '', 'Flags:'];
+  const lines = ['Usage: damselfly [path/to/redis.conf] [--flag=value ...]', '', 'A redis.conf is read with Redis\'s syntax; the flags after it override it (Redis\'s names and `--name value ...` form work too).', '', 'Flags:'];
   for (const p of PARAMS) {
     const names = ['--' + p.flag, ...(p.aliases ?? []).map((a) => '--' + a)].join(', ');
     const cfg = p.config ? ` [CONFIG ${p.config}${p.mutable ? ', settable' : ''}]` : '';

@@ -147,10 +147,13 @@ function everyShard(c: Client): number[] {
   return Array.from({ length: c.worker.n }, (_, s) => s);
 }
 
+/** Names this thread's port/bind changes (with its index: unique across threads). */
+let listenSeq = 0;
+
 /**
- * Claims `port` on `bind`'s addresses, then every thread listens there beside its current listeners; once all do, the change is
- * committed by CONFIG_APPLY (the old listeners close, their clients stay); if one cannot, every
- * thread closes its new listeners. Resolves true on failure.
+ * Claims `port` on `bind`'s addresses, then every thread listens there beside its current listeners;
+ * once all do, the new listeners replace the old ones (which close; their clients stay). If one
+ * cannot, every thread closes its new listeners. Resolves true on failure.
  */
 async function relisten(c: Client, port: number, bind: string): Promise<boolean> {
   // A new port becomes this process's first (the threads share it with SO_REUSEPORT, which would let
@@ -163,32 +166,39 @@ async function relisten(c: Client, port: number, bind: string): Promise<boolean>
       return true;
     }
   }
+  const id = `${c.worker.index}.${++listenSeq}`;
   const shards = everyShard(c);
-  await Promise.all(shards.map((s) => c.coord.op(s, LISTEN_OPEN, [port, bind])));
+  await Promise.all(shards.map((s) => c.coord.op(s, LISTEN_OPEN, [id, port, bind])));
   for (;;) {
-    const states = await Promise.all(shards.map((s) => c.coord.op(s, LISTEN_STATE, null)));
+    const states = await Promise.all(shards.map((s) => c.coord.op(s, LISTEN_STATE, id)));
     if (states.some((st) => st !== 'ok' && st !== 'pending')) {
-      await Promise.all(shards.map((s) => c.coord.op(s, LISTEN_ABORT, null)));
+      await Promise.all(shards.map((s) => c.coord.op(s, LISTEN_ABORT, id)));
       return true;
     }
-    if (states.every((st) => st === 'ok')) return false;
+    if (states.every((st) => st === 'ok')) break;
     // A listen completes within an event-loop turn: look again on the next one.
     await new Promise<void>((r) => setImmediate(r));
   }
+  // Only a CONFIG SET port/bind from another client at this very moment can make this false.
+  const committed = await Promise.all(shards.map((s) => c.coord.op(s, LISTEN_COMMIT, id)));
+  return committed.some((ok) => ok !== true);
 }
 
-/** Starts this thread's listeners on the new port/addresses (WorkerThread.openPendingListeners). */
-const LISTEN_OPEN = defineOp('listen-open', json<[number, string]>(), none, (x, [port, bind]) => {
-  x.worker.openPendingListeners(port, bind);
+/** Starts this thread's listeners for a port/bind change (WorkerThread.openPendingListeners). */
+const LISTEN_OPEN = defineOp('listen-open', json<[string, number, string]>(), none, (x, [id, port, bind]) => {
+  x.worker.openPendingListeners(id, port, bind);
   return null;
 });
 
-/** 'pending', 'ok', or why this thread's new listeners failed. */
-const LISTEN_STATE = defineOp('listen-state', none, json<string>(), (x) => x.worker.pendingListenState);
+/** 'pending', 'ok', or why this thread cannot listen for the change. */
+const LISTEN_STATE = defineOp('listen-state', json<string>(), json<string>(), (x, id) => x.worker.listenState(id));
+
+/** The change's listeners replace this thread's old ones. */
+const LISTEN_COMMIT = defineOp('listen-commit', json<string>(), json<boolean>(), (x, id) => x.worker.commitListeners(id));
 
 /** Closes this thread's new listeners: another thread could not listen. */
-const LISTEN_ABORT = defineOp('listen-abort', none, none, (x) => {
-  x.worker.abortListeners();
+const LISTEN_ABORT = defineOp('listen-abort', json<string>(), none, (x, id) => {
+  x.worker.abortListeners(id);
   return null;
 });
 
@@ -200,10 +210,6 @@ const CONFIG_APPLY = defineOp('config-apply', json<ConfigChanges>(), none, (x, c
   for (const [flag, value] of changes) {
     worker.config[flag] = value;
     switch (flag) {
-      case 'port':
-      case 'bind':
-        worker.commitListeners();
-        break;
       case 'hz':
         worker.config.hz = clampHz(value as number);
         x.shard.startExpiry(worker.config.hz);
@@ -297,4 +303,4 @@ export const commands: Record<string, CommandImpl> = {
   'config|help': { conn: configHelp },
 };
 
-export const ops = [CONFIG_APPLY, RESET_STATS, LISTEN_OPEN, LISTEN_STATE, LISTEN_ABORT];
+export const ops = [CONFIG_APPLY, RESET_STATS, LISTEN_OPEN, LISTEN_STATE, LISTEN_COMMIT, LISTEN_ABORT];

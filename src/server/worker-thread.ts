@@ -36,7 +36,8 @@ export class WorkerThread extends ShardWorker {
   readonly servers: Server[] = [];
   /** Listeners opened by CONFIG SET port/bind, not yet committed. */
   private pendingServers: Server[] = [];
-  pendingListenState = 'ok';
+  private pendingListenId = '';
+  private pendingListenState = 'ok';
   /** The redis.conf or flagfile the server started from (CONFIG REWRITE's target), if any. */
   configFile: ConfigFile | null = null;
   shuttingDown = false;
@@ -74,15 +75,16 @@ export class WorkerThread extends ShardWorker {
 
   /**
    * CONFIG SET port/bind, first step (Redis's changeListenPort / changeBindAddr): starts listening on
-   * the new addresses beside the current ones; `pendingListenState` says how that went ('pending',
-   * 'ok' or the listen error's text). Then commitListeners or abortListeners.
+   * the new addresses beside the current ones, for the change named `id` (a newer change replaces an
+   * unfinished one). listenState says how that went; then commitListeners or abortListeners.
    */
-  openPendingListeners(port: number, bind: string): void {
-    this.abortListeners();
+  openPendingListeners(id: string, port: number, bind: string): void {
+    this.abortListeners(this.pendingListenId);
     const fresh = this.openServers(port, bind);
-    this.pendingServers = fresh.map(([server]) => server);
+    const servers = fresh.map(([server]) => server);
+    this.pendingServers = servers;
+    this.pendingListenId = id;
     this.pendingListenState = 'pending';
-    const servers = this.pendingServers;
     Promise.all(fresh.map((l) => listening(l, port))).then(
       () => {
         if (this.pendingServers === servers) this.pendingListenState = 'ok';
@@ -94,17 +96,27 @@ export class WorkerThread extends ShardWorker {
     );
   }
 
-  /** The new listeners replace the old ones, which close; the clients they accepted stay. */
-  commitListeners(): void {
-    const old = this.servers.splice(0, this.servers.length, ...this.pendingServers);
-    this.pendingServers = [];
-    for (const s of old) s.close();
+  /** 'pending', 'ok', or why change `id` cannot listen (its error, or a newer change took its place). */
+  listenState(id: string): string {
+    return id === this.pendingListenId ? this.pendingListenState : 'superseded by another CONFIG SET port/bind';
   }
 
-  /** The new listeners close (another thread could not listen): the old ones stay. */
-  abortListeners(): void {
+  /** Change `id`'s listeners replace the old ones, which close (their clients stay). False if it is no longer the pending change. */
+  commitListeners(id: string): boolean {
+    if (id !== this.pendingListenId) return false;
+    const old = this.servers.splice(0, this.servers.length, ...this.pendingServers);
+    this.pendingServers = [];
+    this.pendingListenId = '';
+    for (const s of old) s.close();
+    return true;
+  }
+
+  /** Change `id`'s listeners close (a thread could not listen): the old ones stay. */
+  abortListeners(id: string): void {
+    if (id !== this.pendingListenId) return;
     for (const s of this.pendingServers) s.close();
     this.pendingServers = [];
+    this.pendingListenId = '';
   }
 
   private accept(socket: Socket): void {
