@@ -51,6 +51,8 @@ export interface Param {
   check?: (v: string | number | boolean) => string | null;
   /** A smaller value is raised to this once accepted (Redis's resizeReplicationBacklog: 16kb). */
   floor?: number;
+  /** Redis SENSITIVE_CONFIG: CONFIG SET's value is shown as "(redacted)" to monitors. */
+  sensitive?: boolean;
 }
 
 /** LONG_MAX, the bound of Redis's size_t settings. */
@@ -69,7 +71,7 @@ export const PARAMS: Param[] = [
   { flag: 'bind', config: 'bind', type: 'string', default: '* -::*', parse: parseBind, multiArg: true, mutable: true, help: 'addresses to listen on, space or comma separated (empty or *: all interfaces; a leading - (optional address) is accepted); CONFIG SET rebinds live' },
   { flag: 'proactor_threads', aliases: ['threads'], type: 'int', default: '0', min: 0, max: 1024, mutable: false, help: 'shard worker threads (0: one per core)' },
   { flag: 'dbnum', config: 'databases', type: 'int', default: '16', min: 1, max: 1024, mutable: false, help: 'number of databases' },
-  { flag: 'requirepass', config: 'requirepass', type: 'string', default: '', mutable: true, help: 'password clients must AUTH with (empty: none)' },
+  { flag: 'requirepass', config: 'requirepass', type: 'string', default: '', sensitive: true, mutable: true, help: 'password clients must AUTH with (empty: none)' },
   { flag: 'maxclients', config: 'maxclients', type: 'int', default: '10000', min: 1, max: 4294967295, mutable: true, help: 'maximum number of connected clients' },
   { flag: 'mesh_poll_us', type: 'int', default: '-1', min: -1, max: 1000000, mutable: false, help: 'how long (µs) a shard thread spins on its rings for replies before sleeping on its doorbell (-1: 200 when the machine has more cores than shard threads, else 0: spinning would take CPU from the other threads and the clients)' },
   { flag: 'hz', config: 'hz', type: 'int', default: '100', min: 0, max: 2147483647, mutable: true, help: 'active expire cycles per second per shard (capped to 1..500, as Redis does)' },

@@ -26,6 +26,7 @@ export interface RedisParam {
   parse?: (raw: string) => { value: string } | { error: string };
   check?: (v: string | number | boolean) => string | null;
   floor?: number;
+  sensitive?: boolean;
 }
 
 type Param = RedisParam;
@@ -195,7 +196,7 @@ export const REDIS_PARAMS: Param[] = [
   str('unixsocket', '', 'I'),
   { ...str('pidfile', '', 'I'), noEffect: false, help: 'a file the server writes its pid to at startup and removes at exit (empty: none)' },
   str('replica-announce-ip|slave-announce-ip', ''),
-  str('masteruser', ''),
+  { ...str('masteruser', ''), sensitive: true },
   str('cluster-announce-ip', ''),
   str('cluster-config-file', 'nodes.conf', 'I'),
   str('cluster-announce-hostname', '', '', hostname),
@@ -208,7 +209,7 @@ export const REDIS_PARAMS: Param[] = [
   str('ignore-warnings', ''),
   str('proc-title-template', '{title} {listen-addr} {server-mode}', '', procTitleTemplate),
   str('bind-source-addr', ''),
-  str('masterauth', ''),
+  { ...str('masterauth', ''), sensitive: true },
 
   // Enum configs
   oneOf('supervised', 'no', ['upstart', 'systemd', 'auto', 'no'], 'I'),

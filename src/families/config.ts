@@ -96,6 +96,8 @@ function configSet(c: Client, args: Buffer[], w: ReplyWriter): void {
       }
       continue;
     }
+    // Every sensitive value is hidden from monitors, even when the command fails (Redis goes on for this).
+    if (p.sensitive === true) c.redactArgument(3 + i * 2);
     if (invalid) continue;
     if (!p.mutable || (p.protected === true && !protectedAllowed(c))) {
       errStr = !p.mutable ? "can't set immutable config" : "can't set protected config";
