@@ -74,6 +74,9 @@ try {
   fail([`Warning: ${e.message}`, `Failed listening on port ${e.port} (TCP), aborting.`]);
 }
 
+// A redis.conf may ask Redis to detach; Damselfly stays in the foreground (a supervisor runs it).
+if (config.daemonize === true) log('WARNING: daemonize yes is not supported: Damselfly runs in the foreground');
+
 // Redis's createPidFile: best effort, removed at a clean exit.
 const pidfile = String(config.pidfile ?? '');
 if (pidfile !== '') {
