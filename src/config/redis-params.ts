@@ -193,7 +193,7 @@ export const REDIS_PARAMS: Param[] = [
 
   // String configs
   str('aclfile', '', 'I'),
-  str('unixsocket', '', 'I'),
+  { ...str('unixsocket', '', 'I'), noEffect: false, help: 'a Unix socket path to listen on as well (thread 0 accepts its clients; a stale file there is removed first)' },
   { ...str('pidfile', '', 'I'), noEffect: false, help: 'a file the server writes its pid to at startup and removes at exit (empty: none)' },
   str('replica-announce-ip|slave-announce-ip', ''),
   { ...str('masteruser', ''), sensitive: true },
@@ -254,7 +254,7 @@ export const REDIS_PARAMS: Param[] = [
   int('watchdog-period', 0, 0, INT_MAX, 'H'),
   int('shutdown-timeout', 10, 0, INT_MAX),
   int('repl-diskless-sync-max-replicas', 0, 0, INT_MAX),
-  int('unixsocketperm', 0, 0, 0o777, 'I', { octal: true }),
+  int('unixsocketperm', 0, 0, 0o777, 'I', { octal: true, noEffect: false, help: 'the Unix socket\'s permissions, in octal (0: as created)' }),
   int('socket-mark-id', 0, 0, UINT_MAX, 'I'),
   int('active-defrag-max-scan-fields', 1000, 1, LONG_MAX),
   int('acllog-max-len', 128, 0, LONG_MAX),

@@ -6,14 +6,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PARAMS, defaults, paramByConfig, type Param } from '../config/params.ts';
 import { effectiveValues, loadRedisConf } from '../config/redis-conf.ts';
 import {
-  MAIN, REDIS_AVAILABLE, SKIP_NO_REDIS, RawClient, diff, freePort, startDamselfly, startRedis, type Arg, type ServerHandle,
+  MAIN, REDIS_AVAILABLE, SKIP_NO_REDIS, RawClient, diff, encodeCommand, freePort, replyLength, startDamselfly, startRedis, type Arg, type ServerHandle,
 } from '../../test/harness.ts';
 
 /**
@@ -215,6 +215,23 @@ function run(cmd: string, args: string[]): Promise<{ code: number | null; stderr
   });
 }
 
+/** One command over a Unix socket: the reply's text. */
+function unixCall(path: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ path });
+    let got = Buffer.alloc(0);
+    s.on('error', reject);
+    s.on('data', (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      if (replyLength(got, 0) > 0) {
+        s.destroy();
+        resolve(got.toString('latin1'));
+      }
+    });
+    s.write(encodeCommand(args));
+  });
+}
+
 function listenAnywhere(): Promise<Server> {
   return new Promise((resolve) => {
     const s = createServer();
@@ -321,11 +338,12 @@ describe('redis.conf at startup, CONFIG REWRITE', { skip: REDIS_AVAILABLE ? fals
     assert.match(r1.stderr, /rename-command is not supported/);
   });
 
-  it('CONFIG SET port moves every thread to the new port (connected clients stay); CONFIG REWRITE of a --flagfile; pidfile', async () => {
+  it('CONFIG SET port moves every thread to the new port (connected clients stay); CONFIG REWRITE of a --flagfile; pidfile, unixsocket', async () => {
     const path = join(dir, 'flags.txt');
     writeFileSync(path, '# flags\n--hz=50\n--proactor_threads=2\n');
     const pidfile = join(dir, 'damselfly.pid');
-    const df = await startDamselfly({ threads: 2, args: [`--flagfile=${path}`, '--pidfile', pidfile] });
+    const sock = join(dir, 'damselfly.sock');
+    const df = await startDamselfly({ threads: 2, args: [`--flagfile=${path}`, '--pidfile', pidfile, '--unixsocket', sock, '--unixsocketperm', '700'] });
     try {
       // pidfile: written at startup, removed at exit.
       assert.equal(readFileSync(pidfile, 'utf8'), `${df.proc.pid}\n`);
@@ -343,6 +361,9 @@ describe('redis.conf at startup, CONFIG REWRITE', { skip: REDIS_AVAILABLE ? fals
       }
       assert.equal(threads.size, 2);
       await assert.rejects(RawClient.connect(df.port), /ECONNREFUSED/);
+      // The Unix socket stays through the port change; its clients' address is Redis's `path:0`.
+      assert.equal(statSync(sock).mode & 0o777, 0o700);
+      assert.match(await unixCall(sock, ['CLIENT', 'INFO']), new RegExp(`^\\$\\d+\r\nid=\\d+ addr=${sock}:0 laddr=${sock}:0 `));
       assert.equal((await old.call(['CONFIG', 'SET', 'hz', '20', 'maxmemory-policy', 'allkeys-lfu'])).toString(), '+OK\r\n');
       assert.equal((await old.call(['CONFIG', 'REWRITE'])).toString(), '+OK\r\n');
       old.close();

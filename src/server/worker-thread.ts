@@ -5,6 +5,7 @@
 // `servers` listen on the configured port and addresses — a CONFIG SET port/bind opens the new
 // listeners beside them (pending) and swaps them in only once every thread listens.
 
+import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { bindHosts, listenError } from '../runtime/port-claim.ts';
 import { Connection } from './connection.ts';
@@ -36,6 +37,8 @@ export class WorkerThread extends ShardWorker {
   readonly servers: Server[] = [];
   /** Listeners opened by CONFIG SET port/bind, not yet committed. */
   private pendingServers: Server[] = [];
+  /** The Unix socket listener (thread 0, with `unixsocket`), or null. */
+  private unixServer: Server | null = null;
   private pendingListenId = '';
   private pendingListenState = 'ok';
   /** The redis.conf or flagfile the server started from (CONFIG REWRITE's target), if any. */
@@ -56,11 +59,33 @@ export class WorkerThread extends ShardWorker {
     for (const c of [...this.clients.values()]) if (!c.isMonitor && now - c.lastInteraction > limit) c.close();
   }
 
-  /** Listens on every configured address with SO_REUSEPORT, so all workers share the port. */
+  /**
+   * Listens on every configured address with SO_REUSEPORT, so all workers share the port; thread 0
+   * also on the `unixsocket` path if there is one (a path cannot be shared).
+   */
   listen(): Promise<void> {
     const fresh = this.openServers(this.config.port as number, String(this.config.bind));
     for (const [server] of fresh) this.servers.push(server);
-    return Promise.all(fresh.map((l) => listening(l, this.config.port as number))).then(() => undefined);
+    const all = fresh.map((l) => listening(l, this.config.port as number));
+    const path = String(this.config.unixsocket ?? '');
+    if (path !== '' && this.index === 0) all.push(this.listenUnix(path));
+    return Promise.all(all).then(() => undefined);
+  }
+
+  /** Redis's Unix socket: a stale file at the path is removed first; unixsocketperm (octal) applied when not 0. */
+  private listenUnix(path: string): Promise<void> {
+    rmSync(path, { force: true });
+    const server = createServer({ allowHalfOpen: true }, (s) => this.accept(s));
+    this.unixServer = server;
+    server.listen({ path, backlog: this.config.tcp_backlog as number });
+    return new Promise<void>((resolve, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) => reject(new Error(`Failed opening Unix socket: ${e.message}`)));
+      server.once('listening', () => {
+        const perm = Number(this.config.unixsocketperm ?? 0);
+        if (perm !== 0) chmodSync(path, perm);
+        resolve();
+      });
+    });
   }
 
   /** Servers listening on `port` on every address of `bind` (none for port 0, as Redis closes its TCP listeners). */
@@ -150,7 +175,8 @@ export class WorkerThread extends ShardWorker {
     this.shuttingDown = true;
     // server.close() stops accepting now but calls back only once its connections are gone: close
     // the clients before waiting for it.
-    const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    const listeners = this.unixServer !== null ? [...this.servers, this.unixServer] : this.servers;
+    const closed = Promise.all(listeners.map((s) => new Promise<void>((r) => s.close(() => r()))));
     for (const c of [...this.clients.values()]) c.closeAfterReplies();
     await closed;
   }
