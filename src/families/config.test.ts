@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { PARAMS, defaults, paramByConfig, type Param } from '../config/params.ts';
 import { effectiveValues, loadRedisConf } from '../config/redis-conf.ts';
 import {
-  MAIN, REDIS_AVAILABLE, SKIP_NO_REDIS, RawClient, diff, encodeCommand, freePort, replyLength, startDamselfly, startRedis, type Arg, type ServerHandle,
+  MAIN, REDIS_AVAILABLE, SKIP_NO_REDIS, RawClient, diff, encodeCommand, freePort, replyLength, startDamselfly, startRedis, waitFor, type Arg, type ServerHandle,
 } from '../../test/harness.ts';
 
 /**
@@ -95,6 +95,8 @@ describe('CONFIG vs redis-server', { skip: REDIS_AVAILABLE ? false : SKIP_NO_RED
 
   before(async () => {
     [df, redis] = await Promise.all([startDamselfly({ threads: 2 }), startRedis()]);
+    // PING answered means one thread listens; the main thread says when all do.
+    await waitFor(() => df.output().includes('ready to accept connections'), 'every shard thread listening');
   });
   after(async () => {
     await Promise.all([df?.stop(), redis?.stop()]);
@@ -182,6 +184,35 @@ describe('CONFIG vs redis-server', { skip: REDIS_AVAILABLE ? false : SKIP_NO_RED
     );
     assert.ok(cmds.length > 40);
     await diff(targets(), cmds);
+  });
+
+  it('concurrent CONFIG SETs from clients on different threads leave every thread with the same settings', async () => {
+    const byThread = new Map<string, RawClient>();
+    for (let i = 0; i < 40 && byThread.size < 2; i++) {
+      const c = await RawClient.connect(df.port);
+      const t = /thread=(\d+)/.exec((await c.call(['CLIENT', 'INFO'])).toString())?.[1] ?? '?';
+      if (byThread.has(t)) c.close();
+      else byThread.set(t, c);
+    }
+    const [a, b] = [...byThread.values()];
+    try {
+      for (let round = 0; round < 20; round++) {
+        // Pipelined from both sides at once.
+        for (let i = 0; i < 10; i++) {
+          a.send(['CONFIG', 'SET', 'maxmemory-samples', String(100 + i)]);
+          b.send(['CONFIG', 'SET', 'maxmemory-samples', String(200 + i)]);
+        }
+        for (let i = 0; i < 10; i++) {
+          assert.equal((await a.readReply()).toString(), '+OK\r\n');
+          assert.equal((await b.readReply()).toString(), '+OK\r\n');
+        }
+        assert.equal((await a.call(['CONFIG', 'GET', 'maxmemory-samples'])).toString(), (await b.call(['CONFIG', 'GET', 'maxmemory-samples'])).toString());
+      }
+      await a.call(['CONFIG', 'SET', 'maxmemory-samples', '5']);
+    } finally {
+      a.close();
+      b.close();
+    }
   });
 
   it('CONFIG SET port: a port in use is refused as Redis refuses it, and nothing else changes', async () => {
@@ -345,6 +376,7 @@ describe('redis.conf at startup, CONFIG REWRITE', { skip: REDIS_AVAILABLE ? fals
     const sock = join(dir, 'damselfly.sock');
     const df = await startDamselfly({ threads: 2, args: [`--flagfile=${path}`, '--pidfile', pidfile, '--unixsocket', sock, '--unixsocketperm', '700'] });
     try {
+      await waitFor(() => df.output().includes('ready to accept connections'), 'every shard thread listening');
       // pidfile: written at startup, removed at exit.
       assert.equal(readFileSync(pidfile, 'utf8'), `${df.proc.pid}\n`);
       const old = await RawClient.connect(df.port);

@@ -142,7 +142,11 @@ function configSet(c: Client, args: Buffer[], w: ReplyWriter): void {
       .then(() => target.complete(out.take()));
     return;
   }
-  c.coord.broadcastOp(CONFIG_APPLY, changes, replyAllOk, w);
+  // At once on this thread (the client's next commands see it), then in one transaction over every
+  // whole shard: concurrent CONFIG SETs from clients on different threads are applied in the same
+  // order everywhere, so every thread ends with the same settings (the last in that order).
+  applyConfig(c.worker as WorkerThread, changes);
+  c.coord.broadcastAtomicOp(CONFIG_APPLY, changes, replyAllOk, w);
 }
 
 function everyShard(c: Client): number[] {
@@ -206,15 +210,21 @@ const LISTEN_ABORT = defineOp('listen-abort', json<string>(), none, (x, id) => {
 
 type ConfigChanges = [string, string | number | boolean][];
 
-/** Applies validated settings (CONFIG SET checked them whole) to this worker. */
+/** Applies validated settings to this worker (applyConfig). */
 const CONFIG_APPLY = defineOp('config-apply', json<ConfigChanges>(), none, (x, changes) => {
-  const worker = x.worker;
+  applyConfig(x.worker, changes);
+  return null;
+});
+
+/** Applies validated settings (CONFIG SET checked them whole) to one worker and its shard. */
+function applyConfig(worker: WorkerThread, changes: ConfigChanges): void {
+  const shard = worker.shard;
   for (const [flag, value] of changes) {
     worker.config[flag] = value;
     switch (flag) {
       case 'hz':
         worker.config.hz = clampHz(value as number);
-        x.shard.startExpiry(worker.config.hz);
+        shard.startExpiry(worker.config.hz);
         break;
       case 'maxmemory':
       case 'maxmemory_policy':
@@ -225,18 +235,17 @@ const CONFIG_APPLY = defineOp('config-apply', json<ConfigChanges>(), none, (x, c
         worker.applyMemoryConfig();
         break;
       case 'notify_keyspace_events':
-        applyKeyspaceEvents(worker, x.shard, value as string);
+        applyKeyspaceEvents(worker, shard, value as string);
         break;
       case 'proto_max_bulk_len':
-        x.shard.maxBulkLen = value as number;
+        shard.maxBulkLen = value as number;
         for (const conn of worker.clients.values()) conn.parser.limits.maxBulkLen = value as number;
         break;
       default:
         break;
     }
   }
-  return null;
-});
+}
 
 /** CONFIG RESETSTAT */
 function configResetStat(c: Client, _args: Buffer[], w: ReplyWriter): void {
