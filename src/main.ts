@@ -6,8 +6,11 @@
 import { Worker } from 'node:worker_threads';
 import { totalmem } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
-import { parseFlags } from './config/flags.ts';
-import { resolvePollWindowMs, resolveThreads } from './config/params.ts';
+import { rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseFlags, type FlagResult } from './config/flags.ts';
+import { defaults, resolvePollWindowMs, resolveThreads } from './config/params.ts';
+import { loadRedisConf, type ConfigFile } from './config/redis-conf.ts';
 import { startupBanner } from './config/startup-banner.ts';
 import { readHostFacts } from './util/host-checks.ts';
 import { LOG_NOTICE, LOG_WARNING, LogSink, logFileProblem, logLevelOf } from './util/log.ts';
@@ -17,7 +20,27 @@ import { VERSION } from './version.ts';
 import { createControl } from './runtime/control.ts';
 import { bindHosts, claimPort, PortClaimError } from './runtime/port-claim.ts';
 
-const parsed = parseFlags(process.argv.slice(2));
+// `damselfly path/to/redis.conf [--flags]`: a first argument that is not a flag is a redis.conf, read
+// with Redis's syntax; the flags after it override it (Redis's `--port 7000` form included).
+const argv = process.argv.slice(2);
+let configFile: ConfigFile | null = null;
+let parsed: FlagResult;
+if (argv.length > 0 && !argv[0].startsWith('-')) {
+  const conf = loadRedisConf(argv[0], defaults());
+  if ('fatal' in conf) {
+    process.stderr.write(conf.fatal);
+    process.exit(1);
+  }
+  configFile = { path: resolve(argv[0]), kind: 'redis' };
+  parsed = parseFlags(argv.slice(1), conf.config);
+} else {
+  parsed = parseFlags(argv);
+  const at = argv.findIndex((a) => a === '--flagfile' || a.startsWith('--flagfile='));
+  if (at >= 0) {
+    const path = argv[at].includes('=') ? argv[at].slice(argv[at].indexOf('=') + 1) : argv[at + 1];
+    if (path !== undefined) configFile = { path: resolve(path), kind: 'flagfile' };
+  }
+}
 if (parsed.kind === 'help') {
   process.stdout.write(parsed.text + '\n');
   process.exit(0);
@@ -63,6 +86,19 @@ try {
 }
 for (const [level, line] of banner.initialized) logs.log(level, line);
 
+// A redis.conf may ask Redis to detach; Damselfly stays in the foreground (a supervisor runs it).
+if (config.daemonize === true) logs.log(LOG_WARNING, 'WARNING: daemonize yes is not supported: Damselfly runs in the foreground');
+
+// Redis's createPidFile: best effort, removed at a clean exit.
+const pidfile = String(config.pidfile ?? '');
+if (pidfile !== '') {
+  try {
+    writeFileSync(pidfile, `${process.pid}\n`);
+  } catch {
+    /* best effort, as Redis */
+  }
+}
+
 const layout = createMeshLayout(threads);
 const control = createControl(threads);
 // Keys and strings live off the heap (arena chunks); the heap holds collections, so the old
@@ -82,7 +118,7 @@ let closing = false;
 let closedCount = 0;
 
 for (let index = 0; index < threads; index++) {
-  const init: WorkerInit = { index, layout, config, control };
+  const init: WorkerInit = { index, layout, config, control, configFile };
   const w = new Worker(new URL('./worker-main.ts', import.meta.url), {
     workerData: init,
     resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
@@ -125,6 +161,10 @@ function shutdown(): void {
   let left = workers.length;
   const done = (): void => {
     if (--left === 0) {
+      if (pidfile !== '') {
+        logs.log(LOG_NOTICE, 'Removing the pid file.');
+        rmSync(pidfile, { force: true });
+      }
       logs.log(LOG_WARNING, 'Damselfly is now ready to exit, bye bye...');
       process.exit(0);
     }

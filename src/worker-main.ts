@@ -11,12 +11,15 @@ import { controlViews } from './runtime/control.ts';
 import { PortClaimError } from './runtime/port-claim.ts';
 import type { ConfigValues } from './config/params.ts';
 import { LOG_WARNING } from './util/log.ts';
+import type { ConfigFile } from './config/redis-conf.ts';
 
 export interface WorkerInit {
   index: number;
   layout: MeshLayout;
   config: ConfigValues;
   control: SharedArrayBuffer;
+  /** The file the server started from, for CONFIG REWRITE. */
+  configFile: ConfigFile | null;
 }
 
 export type ToMain =
@@ -37,6 +40,7 @@ const post = (m: ToMain): void => port.postMessage(m);
 const table = buildServerTable();
 const worker = new WorkerThread(init.index, init.layout, init.config, table, controlViews(init.control, init.layout.rings.length));
 worker.logger = (level, message) => post({ type: 'log', level, at: Date.now(), message });
+worker.configFile = init.configFile;
 worker.requestShutdown = (mode) => post({ type: 'shutdown-request', mode });
 // HTTP is served on the main port (unless --nohttp) and on --admin_port.
 if (init.config.http === true || (init.config.admin_port as number) > 0) worker.http = new HttpService(worker);

@@ -161,6 +161,8 @@ export interface DamselflyOptions {
   port?: number;
   /** Added to the environment (e.g. DAMSELFLY_TEST_HOST_ROOT). */
   env?: Record<string, string>;
+  /** A redis.conf to start from (the first argument, before the flags). */
+  conf?: string;
 }
 
 /** Starts `node src/main.ts --port <free> --proactor_threads=N ...args` and waits until it answers. */
@@ -168,7 +170,7 @@ export async function startDamselfly(opts: DamselflyOptions = {}): Promise<Serve
   const threads = opts.threads ?? 2;
   for (let attempt = 0; ; attempt++) {
     const port = opts.port ?? (await freePort());
-    const proc = spawn(process.execPath, [MAIN, '--port', String(port), `--proactor_threads=${threads}`, ...(opts.args ?? [])], {
+    const proc = spawn(process.execPath, [MAIN, ...(opts.conf !== undefined ? [opts.conf] : []), '--port', String(port), `--proactor_threads=${threads}`, ...(opts.args ?? [])], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: opts.env === undefined ? process.env : { ...process.env, ...opts.env },
@@ -183,12 +185,13 @@ export async function startDamselfly(opts: DamselflyOptions = {}): Promise<Serve
   }
 }
 
-/** Starts `redis-server --port <free> --save '' --appendonly no` (throws if it is not installed). */
-export async function startRedis(args: string[] = []): Promise<ServerHandle> {
+/** Starts `redis-server [conf] --port <free> --save '' --appendonly no` (throws if it is not installed). */
+export async function startRedis(args: string[] = [], conf?: string): Promise<ServerHandle> {
   if (!REDIS_AVAILABLE) throw new Error(SKIP_NO_REDIS);
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], {
+    const base = conf !== undefined ? [conf, '--port', String(port)] : ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    const proc = spawn('redis-server', [...base, ...args], {
       cwd: '/tmp',
       stdio: ['ignore', 'pipe', 'pipe'],
     });

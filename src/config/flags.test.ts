@@ -108,3 +108,10 @@ test('--client_output_buffer_limit: Redis syntax, merged into the defaults and k
   assert.equal(run(['--client_inflight_limit=16']).client_inflight_limit, 16);
   assert.equal(parseFlags(['--client_inflight_limit=0']).kind, 'error');
 });
+
+test('Redis\'s command-line forms: its names, several words for a several-argument setting', () => {
+  const c = run(['--databases', '4', '--save', '900', '1', '300', '10', '--maxmemory-policy', 'allkeys-lru', '--appendonly', 'no']);
+  assert.equal(c.dbnum, 4);
+  assert.equal(c.save, '900 1 300 10');
+  assert.equal(c.maxmemory_policy, 'allkeys-lru');
+});

@@ -1,9 +1,10 @@
 // Command-line flags, Dragonfly style: --flag=value, --flag value, --flag / --noflag for booleans,
-// --flagfile=FILE (one flag per line, # comments), --help, --version.
+// --flagfile=FILE (one flag per line, # comments), --help, --version; Redis's names and its
+// `--name word word` form for several-argument settings are accepted too.
 // Invariants: parsing is pure (returns values or a usage error); main decides how to exit.
 
 import { readFileSync } from 'node:fs';
-import { PARAMS, defaults, paramByFlag, parseValue, type ConfigValues } from './params.ts';
+import { PARAMS, defaults, paramByConfig, paramByFlag, parseValue, type ConfigValues } from './params.ts';
 
 export type FlagResult =
   | { kind: 'run'; config: ConfigValues }
@@ -38,7 +39,8 @@ export function parseFlags(argv: string[], base: ConfigValues = defaults(), dept
       Object.assign(config, r.config);
       continue;
     }
-    let p = paramByFlag(name);
+    // Redis's names work too (`--databases 4`, as redis-server takes them).
+    let p = paramByFlag(name) ?? paramByConfig(name);
     if (p === undefined && name.startsWith('no') && value === undefined) {
       const q = paramByFlag(name.slice(2));
       if (q !== undefined && q.type === 'bool') {
@@ -55,6 +57,8 @@ export function parseFlags(argv: string[], base: ConfigValues = defaults(), dept
       } else {
         value = argv[++i];
         if (value === undefined) return { kind: 'error', message: `flag '--${name}' is missing its value` };
+        // Redis's command line: a several-argument setting takes the words up to the next option (--save 900 1 300 10).
+        while (p.multiArg === true && argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) value += ' ' + argv[++i];
       }
     }
     const r = parseValue(p, value);
@@ -65,7 +69,7 @@ export function parseFlags(argv: string[], base: ConfigValues = defaults(), dept
 }
 
 export function helpText(): string {
-  const lines = ['Usage: damselfly [--flag=value ...]', '', 'Flags:'];
+  const lines = ['Usage: damselfly [path/to/redis.conf] [--flag=value ...]', '', 'A redis.conf is read with Redis\'s syntax; the flags after it override it (Redis\'s names and `--name value ...` form work too).', '', 'Flags:'];
   for (const p of PARAMS) {
     const names = ['--' + p.flag, ...(p.aliases ?? []).map((a) => '--' + a)].join(', ');
     const cfg = p.config ? ` [CONFIG ${p.config}${p.mutable ? ', settable' : ''}]` : '';

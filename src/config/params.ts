@@ -8,6 +8,7 @@ import { parseBytesExact } from './memory-size.ts';
 import { DEFAULT_OUTPUT_LIMITS, mergeOutputLimits } from './output-limits.ts';
 import { parseKeyspaceEvents } from './keyspace-events.ts';
 import { LOG_LEVEL_NAMES } from '../util/log.ts';
+import { REDIS_PARAMS } from './redis-params.ts';
 
 export type ParamType = 'int' | 'bool' | 'string' | 'bytes' | 'enum';
 
@@ -37,6 +38,22 @@ export interface Param {
   auto?: boolean;
   /** A 'bytes' setting that may also be `N%` (of maxmemory), kept as -N as Redis's PERCENT_CONFIG does. */
   percent?: boolean;
+  /** Accepted (CONFIG GET/SET, redis.conf, flags) but without effect here: docs list these. */
+  noEffect?: boolean;
+  /** Redis HIDDEN_CONFIG: CONFIG GET shows it for its exact name only, never for a pattern. */
+  hidden?: boolean;
+  /** An 'int' written and read in octal (unixsocketperm). */
+  octal?: boolean;
+  /** Redis MULTI_ARG_CONFIG: a redis.conf line may give the value as several arguments (joined by spaces). */
+  multiArg?: boolean;
+  /** An 'enum' whose names share a value: the name CONFIG GET shows for each (Redis prints the first). */
+  canonical?: Record<string, string>;
+  /** Redis's is_valid_fn: a parsed value it refuses, with its error text (null: fine). */
+  check?: (v: string | number | boolean) => string | null;
+  /** A smaller value is raised to this once accepted (Redis's resizeReplicationBacklog: 16kb). */
+  floor?: number;
+  /** Redis SENSITIVE_CONFIG: CONFIG SET's value is shown as "(redacted)" to monitors. */
+  sensitive?: boolean;
 }
 
 /** LONG_MAX, the bound of Redis's size_t settings. */
@@ -51,16 +68,16 @@ export const AUTO_BYTES = -1;
 export const EVICTION_POLICIES = ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'];
 
 export const PARAMS: Param[] = [
-  { flag: 'port', config: 'port', type: 'int', default: '6379', min: 0, max: 65535, mutable: false, help: 'TCP port to listen on' },
-  { flag: 'bind', config: 'bind', type: 'string', default: '', mutable: false, help: 'addresses to listen on, space or comma separated (empty: all interfaces)' },
+  { flag: 'port', config: 'port', type: 'int', default: '6379', min: 0, max: 65535, mutable: true, help: 'TCP port to listen on (CONFIG SET port: every thread listens on the new port, the old one closes, connected clients stay)' },
+  { flag: 'bind', config: 'bind', type: 'string', default: '* -::*', parse: parseBind, multiArg: true, mutable: true, help: 'addresses to listen on, space or comma separated (empty or *: all interfaces; a leading - (optional address) is accepted); CONFIG SET rebinds live' },
   { flag: 'proactor_threads', aliases: ['threads'], type: 'int', default: '0', min: 0, max: 1024, mutable: false, help: 'shard worker threads (0: one per core)' },
   { flag: 'dbnum', config: 'databases', type: 'int', default: '16', min: 1, max: 1024, mutable: false, help: 'number of databases' },
-  { flag: 'requirepass', config: 'requirepass', type: 'string', default: '', mutable: true, help: 'password clients must AUTH with (empty: none)' },
+  { flag: 'requirepass', config: 'requirepass', type: 'string', default: '', sensitive: true, mutable: true, help: 'password clients must AUTH with (empty: none)' },
   { flag: 'maxclients', config: 'maxclients', type: 'int', default: '10000', min: 1, max: 4294967295, mutable: true, help: 'maximum number of connected clients' },
   { flag: 'mesh_poll_us', type: 'int', default: '-1', min: -1, max: 1000000, mutable: false, help: 'how long (µs) a shard thread spins on its rings for replies before sleeping on its doorbell (-1: 200 when the machine has more cores than shard threads, else 0: spinning would take CPU from the other threads and the clients)' },
   { flag: 'hz', config: 'hz', type: 'int', default: '100', min: 0, max: 2147483647, mutable: true, help: 'active expire cycles per second per shard (capped to 1..500, as Redis does)' },
   { flag: 'logtostderr', type: 'bool', default: 'no', mutable: false, help: 'log to standard error (instead of logfile or standard output)' },
-  { flag: 'dir', config: 'dir', type: 'string', default: '.', mutable: false, protected: true, help: 'working directory for snapshots', later: 'snapshots come with the persistence issue' },
+  { flag: 'dir', config: 'dir', type: 'string', default: '.', mutable: true, protected: true, help: 'working directory for snapshots', later: 'snapshots come with the persistence issue' },
   { flag: 'dbfilename', config: 'dbfilename', type: 'string', default: 'dump.rdb', mutable: true, protected: true, help: 'snapshot file name', later: 'snapshots come with the persistence issue' },
   { flag: 'maxmemory', config: 'maxmemory', type: 'bytes', default: 'auto', auto: true, mutable: true, help: `memory limit for the data (human sizes: 4gb, 512mb, 1G; 0: none; auto: ${AUTO_MAXMEMORY_PERCENT}% of the machine's memory), split evenly across the shards` },
   { flag: 'maxmemory_policy', config: 'maxmemory-policy', type: 'enum', values: EVICTION_POLICIES, default: 'noeviction', mutable: true, help: 'what to do at maxmemory: noeviction refuses commands that add data (-OOM); the others evict (approximated as Redis: sampling)' },
@@ -74,11 +91,11 @@ export const PARAMS: Param[] = [
   { flag: 'maxmemory_clients', config: 'maxmemory-clients', type: 'bytes', percent: true, default: '0', min: 0, mutable: true, help: 'client eviction: when the clients\' memory (input, parsed arguments, MULTI queues, output) passes this (bytes, or N% of maxmemory; 0: off), the biggest clients are closed; split evenly across the workers' },
   { flag: 'client_output_buffer_pause', type: 'bytes', default: '8mb', mutable: false, help: 'stop running and reading the commands of a client whose unsent replies exceed this, until it has read half of them' },
   { flag: 'client_inflight_limit', type: 'int', default: '1024', min: 1, max: 1048576, mutable: false, help: 'stop running and reading the commands of a client with this many replies in flight on other shards, until half have come back (bounds what one client holds in the rings)' },
-  { flag: 'client_output_buffer_limit', config: 'client-output-buffer-limit', type: 'string', default: DEFAULT_OUTPUT_LIMITS, parse: (raw) => mergeOutputLimits(DEFAULT_OUTPUT_LIMITS, raw), mutable: true, help: 'Redis\'s per-class output limits: <class> <hard> <soft> <soft seconds>; a client past one is closed (normal 0 0 0: a normal client is paused instead, see client_output_buffer_pause)' },
+  { flag: 'client_output_buffer_limit', config: 'client-output-buffer-limit', type: 'string', default: DEFAULT_OUTPUT_LIMITS, multiArg: true, parse: (raw) => mergeOutputLimits(DEFAULT_OUTPUT_LIMITS, raw), mutable: true, help: 'Redis\'s per-class output limits: <class> <hard> <soft> <soft seconds>; a client past one is closed (normal 0 0 0: a normal client is paused instead, see client_output_buffer_pause)' },
   { flag: 'notify_keyspace_events', config: 'notify-keyspace-events', type: 'string', default: '', parse: parseKeyspaceEvents, mutable: true, help: 'keyspace notification classes (Redis\'s letters: K E g $ l s h z x e t m d n A; empty: off)' },
   { flag: 'timeout', config: 'timeout', type: 'int', default: '0', min: 0, max: 2147483647, mutable: true, help: 'close idle clients after this many seconds (0: never)' },
   { flag: 'tcp_keepalive', config: 'tcp-keepalive', type: 'int', default: '300', min: 0, max: 2147483647, mutable: true, help: 'TCP keepalive interval in seconds' },
-  { flag: 'save', config: 'save', type: 'string', default: '', mutable: true, help: 'snapshot schedule', later: 'snapshots come with the persistence issue' },
+  { flag: 'save', config: 'save', type: 'string', default: '', multiArg: true, mutable: true, help: 'snapshot schedule', later: 'snapshots come with the persistence issue' },
   { flag: 'list_max_listpack_size', config: 'list-max-listpack-size', configAliases: ['list-max-ziplist-size'], type: 'int', default: '-2', min: -2147483648, max: 2147483647, mutable: true, help: 'list listpack and quicklist node limit: > 0 entries, -1..-5 4/8/16/32/64 KB (Redis 7.2 conversions)' },
   { flag: 'list_compress_depth', config: 'list-compress-depth', type: 'int', default: '0', min: 0, max: 2147483647, mutable: true, help: 'list chunks at each end kept uncompressed', later: 'list chunks are never compressed' },
   { flag: 'appendonly', config: 'appendonly', type: 'bool', default: 'no', mutable: true, help: 'journal writes', later: 'the journal comes with the persistence issue' },
@@ -103,6 +120,8 @@ export const PARAMS: Param[] = [
   // --- ops-http ---
   { flag: 'http', aliases: ['primary_port_http_enabled'], type: 'bool', default: 'yes', mutable: false, help: 'serve HTTP (/metrics, /healthz, the status page) on the main port too: a connection whose first line is an HTTP/1.x request line speaks HTTP (--nohttp: RESP only)' },
   { flag: 'admin_port', type: 'int', default: '0', min: 0, max: 65535, mutable: false, help: 'a second port serving HTTP and RESP (0: none), e.g. for metrics scrapes when --nohttp' },
+  // --- ops-config ---
+  ...REDIS_PARAMS,
 ];
 
 const byFlag = new Map<string, Param>();
@@ -130,6 +149,13 @@ export function paramByConfig(name: string): Param | undefined {
 
 export type ConfigValues = Record<string, string | number | boolean>;
 
+/** setConfigBindOption: at most 16 addresses, one empty argument for none; kept as Redis shows it (joined by spaces). */
+function parseBind(raw: string): { value: string } | { error: string } {
+  const addrs = raw.split(' ');
+  if (addrs.length > 16) return { error: 'Too many bind addresses specified.' };
+  return { value: addrs.length === 1 && addrs[0] === '' ? '' : addrs.join(' ') };
+}
+
 
 /**
  * Parses a memory size the way Redis's memtoull does: digits, then an optional unit (case-insensitive;
@@ -149,8 +175,24 @@ export function parseBytes(s: string): number | null {
  * flag (or default) may say `auto` where the parameter allows it; CONFIG SET may not.
  */
 export function parseValue(p: Param, raw: string, from: 'flag' | 'config' = 'flag'): { value: string | number | boolean } | { error: string } {
+  const r = parseRaw(p, raw, from);
+  if ('error' in r) return r;
+  if (p.floor !== undefined && typeof r.value === 'number' && r.value < p.floor) return { value: p.floor };
+  if (p.check === undefined) return r;
+  const refused = p.check(r.value);
+  return refused === null ? r : { error: refused };
+}
+
+function parseRaw(p: Param, raw: string, from: 'flag' | 'config'): { value: string | number | boolean } | { error: string } {
   switch (p.type) {
     case 'int': {
+      if (p.octal === true) {
+        // strtoll(value, 8) over the whole value.
+        if (!/^[0-7]+$/.test(raw)) return { error: 'argument couldn\'t be parsed as an octal number' };
+        const o = parseInt(raw, 8);
+        if (o < (p.min ?? 0) || o > Number(p.max)) return { error: `argument must be between ${(p.min ?? 0).toString(8)} and ${Number(p.max).toString(8)} inclusive` };
+        return { value: o };
+      }
       // Redis string2ll: no sign, space or leading zero, within int64.
       const n = parseInt64(Buffer.from(raw, 'latin1'));
       if (n === null) return { error: 'argument couldn\'t be parsed into an integer' };
@@ -158,7 +200,9 @@ export function parseValue(p: Param, raw: string, from: 'flag' | 'config' = 'fla
         // No max: Redis's LLONG_MAX (the value is kept as a double).
         return { error: `argument must be between ${p.min} and ${p.max ?? '9223372036854775807'} inclusive` };
       }
-      return { value: Number(n) };
+      // Past a double's integers the exact digits are kept (CONFIG GET shows them as Redis does; a
+      // reader comparing with it gets the nearest double).
+      return { value: n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER) ? String(n) : Number(n) };
     }
     case 'bytes': {
       if (p.auto === true && from === 'flag' && raw.toLowerCase() === 'auto') return { value: AUTO_BYTES };
@@ -182,7 +226,7 @@ export function parseValue(p: Param, raw: string, from: 'flag' | 'config' = 'fla
     case 'enum': {
       const l = raw.toLowerCase();
       if (!p.values!.includes(l)) return { error: `argument(s) must be one of the following: ${p.values!.join(', ')}` };
-      return { value: l };
+      return { value: p.canonical?.[l] ?? l };
     }
     default:
       return p.parse !== undefined ? p.parse(raw) : { value: raw };
@@ -193,6 +237,7 @@ export function parseValue(p: Param, raw: string, from: 'flag' | 'config' = 'fla
 export function formatValue(p: Param, v: string | number | boolean): string {
   if (p.type === 'bool') return v ? 'yes' : 'no';
   if (p.percent === true && typeof v === 'number' && v < 0) return `${-v}%`;
+  if (p.octal === true && typeof v === 'number') return v.toString(8);
   return String(v);
 }
 

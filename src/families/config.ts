@@ -1,18 +1,24 @@
 // CONFIG GET/SET/RESETSTAT/REWRITE/HELP, and the operations that apply settings and zero counters on
 // every worker.
 // Invariants: CONFIG SET is validated whole on the client's thread before any worker applies it
-// (config-apply), so it is all-or-nothing; every worker holds the same settings.
+// (config-apply), so it is all-or-nothing; the one apply that can fail (listening on a new port or
+// addresses) is done and checked on every thread before config-apply commits it; every worker holds
+// the same settings.
 
-import { applyKeyspaceEvents } from '../server/notify.ts';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
+import { applyKeyspaceEvents } from '../server/notify.ts';
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl } from '../server/command-types.ts';
 import { type Client } from '../server/client.ts';
+import type { WorkerThread } from '../server/worker-thread.ts';
 import { defineOp, replyAllOk } from '../server/shard-ops.ts';
 import { json, none } from '../util/codec.ts';
 import { clampHz, type ShardWorker } from '../server/shard-worker.ts';
-import { PARAMS, configNames, formatValue, paramByConfig, parseValue, type Param } from '../config/params.ts';
-import { mergeOutputLimits } from '../config/output-limits.ts';
+import { PARAMS, configNames, defaults, formatValue, paramByConfig, resolveMaxmemory, type Param } from '../config/params.ts';
+import { bindHosts, claimPort } from '../runtime/port-claim.ts';
+import { parseSetting, rewriteFlagfile, rewriteRedisConf } from '../config/redis-conf.ts';
 import { globMatch } from '../engine/glob.ts';
 import { ERR_SYNTAX } from './family-util.ts';
 import { helpReply } from './client-commands.ts';
@@ -43,6 +49,8 @@ function configGet(c: Client, args: Buffer[], w: ReplyWriter): void {
       continue;
     }
     for (const p of PARAMS) {
+      // Hidden settings answer their exact name only.
+      if (p.hidden === true) continue;
       // A pattern lists a setting under each of its names (aliases too), as Redis 7 does.
       for (const name of configNames(p)) {
         if (seen.has(name) || !globMatch(args[i], name, true)) continue;
@@ -58,27 +66,13 @@ function configGet(c: Client, args: Buffer[], w: ReplyWriter): void {
   }
 }
 
-/** Validates a CONFIG SET value the way Redis's config setters do (`current`: the setting's value now). */
-function parseConfigSet(p: Param, raw: string, current: string | number | boolean): { value: string | number | boolean } | { error: string } {
-  // Classes not named keep their limits.
-  if (p.config === 'client-output-buffer-limit') return mergeOutputLimits(current as string, raw);
-  if (p.type === 'bool') {
-    // CONFIG SET takes only yes/no (flags also accept true/false/1/0).
-    const l = raw.toLowerCase();
-    if (l !== 'yes' && l !== 'no') return { error: "argument must be 'yes' or 'no'" };
-    return { value: l === 'yes' };
-  }
-  if (p.config === 'save') {
-    const parts = raw.split(' ').filter((s) => s !== '');
-    if (parts.length % 2 === 1) return { error: 'Invalid save parameters' };
-    for (let j = 0; j < parts.length; j++) {
-      if (!/^[+-]?\d+$/.test(parts[j])) return { error: 'Invalid save parameters' };
-      const n = Number(parts[j]);
-      if ((j % 2 === 0 && n < 1) || (j % 2 === 1 && n < 0)) return { error: 'Invalid save parameters' };
-    }
-    return { value: parts.join(' ') };
-  }
-  return parseValue(p, raw, 'config');
+/** Redis's allowProtectedAction: enable-protected-configs yes, or local and the client on a loopback address. */
+function protectedAllowed(c: Client): boolean {
+  const mode = c.worker.config.enable_protected_configs;
+  if (mode === 'yes') return true;
+  if (mode !== 'local') return false;
+  const host = c.addr.slice(0, c.addr.lastIndexOf(':'));
+  return host.startsWith('127.') || host === '::1' || host === '[::1]' || host.startsWith('::ffff:127.') || host.startsWith('/');
 }
 
 /** CONFIG SET parameter value [parameter value ...] */
@@ -102,9 +96,11 @@ function configSet(c: Client, args: Buffer[], w: ReplyWriter): void {
       }
       continue;
     }
+    // Every sensitive value is hidden from monitors, even when the command fails (Redis goes on for this).
+    if (p.sensitive === true) c.redactArgument(3 + i * 2);
     if (invalid) continue;
-    if (p.protected || !p.mutable) {
-      errStr = p.protected ? "can't set protected config" : "can't set immutable config";
+    if (!p.mutable || (p.protected === true && !protectedAllowed(c))) {
+      errStr = !p.mutable ? "can't set immutable config" : "can't set protected config";
       errArg = name;
       invalid = true;
       continue;
@@ -123,24 +119,112 @@ function configSet(c: Client, args: Buffer[], w: ReplyWriter): void {
   const changes: [string, string | number | boolean][] = [];
   for (let i = 0; i < count; i++) {
     const p = chosen[i];
-    const r = parseConfigSet(p, args[3 + i * 2].toString('latin1'), c.worker.config[p.flag]);
+    const r = parseSetting(p, args[3 + i * 2].toString('latin1'), c.worker.config[p.flag]);
     if ('error' in r) return w.error(`ERR CONFIG SET failed (possibly related to argument '${names[i]}') - ${r.error}`);
     changes.push([p.flag, r.value]);
   }
-  c.coord.broadcastOp(CONFIG_APPLY, changes, replyAllOk, w);
+  // Listening on a new port or addresses is the one apply that can fail: it goes first, so a failure
+  // changes nothing (Redis restores the settings it had set). Its reply fills a slot later.
+  const port = changes.find(([f]) => f === 'port');
+  const bind = changes.find(([f]) => f === 'bind');
+  const cfg = c.worker.config;
+  if ((port !== undefined && port[1] !== cfg.port) || (bind !== undefined && bind[1] !== cfg.bind)) {
+    const target = c.addPending(w);
+    const arg = names[changes.indexOf(port ?? bind!)];
+    const why = port !== undefined ? 'Unable to listen on this port. Check server logs.' : 'Failed to bind to specified addresses.';
+    const out = c.worker.newWriter(c.resp);
+    void relisten(c, (port?.[1] ?? cfg.port) as number, String(bind?.[1] ?? cfg.bind))
+      .then(async (failed) => {
+        if (failed) return out.error(`ERR CONFIG SET failed (possibly related to argument '${arg}') - ${why}`);
+        replyAllOk(await Promise.all(everyShard(c).map((s) => c.coord.op(s, CONFIG_APPLY, changes))), out);
+      })
+      .catch((e: Error) => out.error(`ERR internal error: ${e.message}`))
+      .then(() => target.complete(out.take()));
+    return;
+  }
+  // At once on this thread (the client's next commands see it), then in one transaction over every
+  // whole shard: concurrent CONFIG SETs from clients on different threads are applied in the same
+  // order everywhere, so every thread ends with the same settings (the last in that order).
+  applyConfig(c.worker as WorkerThread, changes);
+  c.coord.broadcastAtomicOp(CONFIG_APPLY, changes, replyAllOk, w);
 }
+
+function everyShard(c: Client): number[] {
+  return Array.from({ length: c.worker.n }, (_, s) => s);
+}
+
+/** Names this thread's port/bind changes (with its index: unique across threads). */
+let listenSeq = 0;
+
+/**
+ * Claims `port` on `bind`'s addresses, then every thread listens there beside its current listeners;
+ * once all do, the new listeners replace the old ones (which close; their clients stay). If one
+ * cannot, every thread closes its new listeners. Resolves true on failure.
+ */
+async function relisten(c: Client, port: number, bind: string): Promise<boolean> {
+  // A new port becomes this process's first (the threads share it with SO_REUSEPORT, which would let
+  // them join another Damselfly's listeners there); the current one is already ours.
+  if (port !== c.worker.config.port) {
+    try {
+      await claimPort(port, bindHosts(bind));
+    } catch (e) {
+      c.worker.log(`Warning: ${(e as Error).message}`);
+      return true;
+    }
+  }
+  const id = `${c.worker.index}.${++listenSeq}`;
+  const shards = everyShard(c);
+  await Promise.all(shards.map((s) => c.coord.op(s, LISTEN_OPEN, [id, port, bind])));
+  for (;;) {
+    const states = await Promise.all(shards.map((s) => c.coord.op(s, LISTEN_STATE, id)));
+    if (states.some((st) => st !== 'ok' && st !== 'pending')) {
+      await Promise.all(shards.map((s) => c.coord.op(s, LISTEN_ABORT, id)));
+      return true;
+    }
+    if (states.every((st) => st === 'ok')) break;
+    // A listen completes within an event-loop turn: look again on the next one.
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  // Only a CONFIG SET port/bind from another client at this very moment can make this false.
+  const committed = await Promise.all(shards.map((s) => c.coord.op(s, LISTEN_COMMIT, id)));
+  return committed.some((ok) => ok !== true);
+}
+
+/** Starts this thread's listeners for a port/bind change (WorkerThread.openPendingListeners). */
+const LISTEN_OPEN = defineOp('listen-open', json<[string, number, string]>(), none, (x, [id, port, bind]) => {
+  x.worker.openPendingListeners(id, port, bind);
+  return null;
+});
+
+/** 'pending', 'ok', or why this thread cannot listen for the change. */
+const LISTEN_STATE = defineOp('listen-state', json<string>(), json<string>(), (x, id) => x.worker.listenState(id));
+
+/** The change's listeners replace this thread's old ones. */
+const LISTEN_COMMIT = defineOp('listen-commit', json<string>(), json<boolean>(), (x, id) => x.worker.commitListeners(id));
+
+/** Closes this thread's new listeners: another thread could not listen. */
+const LISTEN_ABORT = defineOp('listen-abort', json<string>(), none, (x, id) => {
+  x.worker.abortListeners(id);
+  return null;
+});
 
 type ConfigChanges = [string, string | number | boolean][];
 
-/** Applies validated settings (CONFIG SET checked them whole) to this worker. */
+/** Applies validated settings to this worker (applyConfig). */
 const CONFIG_APPLY = defineOp('config-apply', json<ConfigChanges>(), none, (x, changes) => {
-  const worker = x.worker;
+  applyConfig(x.worker, changes);
+  return null;
+});
+
+/** Applies validated settings (CONFIG SET checked them whole) to one worker and its shard. */
+function applyConfig(worker: WorkerThread, changes: ConfigChanges): void {
+  const shard = worker.shard;
   for (const [flag, value] of changes) {
     worker.config[flag] = value;
     switch (flag) {
       case 'hz':
         worker.config.hz = clampHz(value as number);
-        x.shard.startExpiry(worker.config.hz);
+        shard.startExpiry(worker.config.hz);
         break;
       case 'maxmemory':
       case 'maxmemory_policy':
@@ -151,18 +235,17 @@ const CONFIG_APPLY = defineOp('config-apply', json<ConfigChanges>(), none, (x, c
         worker.applyMemoryConfig();
         break;
       case 'notify_keyspace_events':
-        applyKeyspaceEvents(worker, x.shard, value as string);
+        applyKeyspaceEvents(worker, shard, value as string);
         break;
       case 'proto_max_bulk_len':
-        x.shard.maxBulkLen = value as number;
+        shard.maxBulkLen = value as number;
         for (const conn of worker.clients.values()) conn.parser.limits.maxBulkLen = value as number;
         break;
       default:
         break;
     }
   }
-  return null;
-});
+}
 
 /** CONFIG RESETSTAT */
 function configResetStat(c: Client, _args: Buffer[], w: ReplyWriter): void {
@@ -175,9 +258,32 @@ const RESET_STATS = defineOp('reset-stats', none, none, (x) => {
   return null;
 });
 
-/** CONFIG REWRITE */
-function configRewrite(_c: Client, _args: Buffer[], w: ReplyWriter): void {
-  w.error('ERR The server is running without a config file');
+/** CONFIG REWRITE: the file the server started from, rewritten as Redis's rewriteConfig does. */
+function configRewrite(c: Client, _args: Buffer[], w: ReplyWriter): void {
+  const file = (c.worker as WorkerThread).configFile;
+  if (file === null) return w.error('ERR The server is running without a config file');
+  try {
+    let old = '';
+    try {
+      old = readFileSync(file.path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    const cfg = c.worker.config;
+    // maxmemory's default (auto) as this machine resolves it: not written unless changed.
+    const base = defaults();
+    base.maxmemory = resolveMaxmemory(base, totalmem());
+    const text = file.kind === 'redis' ? rewriteRedisConf(old, cfg, base, resolve(String(cfg.dir))) : rewriteFlagfile(old, cfg, base);
+    // Written whole and renamed over the old file, as Redis does (a crash leaves the old or the new).
+    const tmp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, text, { mode: 0o644 });
+    renameSync(tmp, file.path);
+    c.worker.log(`CONFIG REWRITE executed with success.`);
+    w.ok();
+  } catch (e) {
+    c.worker.log(`CONFIG REWRITE failed: ${(e as Error).message}`);
+    w.error(`ERR Rewriting config file: ${(e as Error).message}`);
+  }
 }
 
 const CONFIG_HELP = [
@@ -208,4 +314,4 @@ export const commands: Record<string, CommandImpl> = {
   'config|help': { conn: configHelp },
 };
 
-export const ops = [CONFIG_APPLY, RESET_STATS];
+export const ops = [CONFIG_APPLY, RESET_STATS, LISTEN_OPEN, LISTEN_STATE, LISTEN_COMMIT, LISTEN_ABORT];

@@ -32,6 +32,9 @@ describe('port claim', () => {
   it('bind hosts: the setting split on spaces and commas, all interfaces when empty', () => {
     assert.deepEqual(bindHosts(''), [undefined]);
     assert.deepEqual(bindHosts('127.0.0.1 ::1,10.0.0.1'), ['127.0.0.1', '::1', '10.0.0.1']);
+    // Redis's forms: * and ::* for every interface, a leading - for an optional address.
+    assert.deepEqual(bindHosts('* -::*'), [undefined]);
+    assert.deepEqual(bindHosts('127.0.0.1 -::1'), ['127.0.0.1', '::1']);
   });
 
   it('a port another socket listens on (even with SO_REUSEPORT) is refused with bind: Address already in use', async () => {

@@ -54,10 +54,15 @@ function close(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-/** The hosts of the `bind` setting (space or comma separated); [undefined] for all interfaces. */
+/**
+ * The hosts of the `bind` setting (space or comma separated); [undefined] for all interfaces, which
+ * `*` and `::*` (Redis's default `* -::*`) also mean. Redis's leading `-` (an address that may be
+ * missing) is dropped: the address is listened on like any other.
+ */
 export function bindHosts(bind: string): (string | undefined)[] {
-  const binds = bind.split(/[\s,]+/).filter((s) => s !== '');
-  return binds.length ? binds : [undefined];
+  const binds = bind.split(/[\s,]+/).filter((s) => s !== '').map((s) => (s.startsWith('-') ? s.slice(1) : s));
+  if (binds.length === 0 || binds.includes('*') || binds.includes('::*')) return [undefined];
+  return [...new Set(binds)];
 }
 
 /** A listen error of a shard thread, in the claim's terms. */

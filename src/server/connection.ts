@@ -94,8 +94,10 @@ export class Connection extends Client {
     // Until replies have come back, each one in flight is taken to be 1/64 of the pause bound: a
     // client's first burst is at most 64 requests if its replies may be big (then the average decides).
     this.replies.slotBytesAvg = (worker.config.client_output_buffer_pause as number) / 64;
-    this.addr = peerId(socket.remoteAddress, socket.remotePort);
-    this.laddr = peerId(socket.localAddress, socket.localPort);
+    // A Unix socket's peer has no address: Redis shows the socket's path (`/tmp/redis.sock:0`).
+    const unix = socket.remoteAddress === undefined ? unixSocketPath(socket) : undefined;
+    this.addr = peerId(socket.remoteAddress ?? unix, socket.remotePort);
+    this.laddr = peerId(socket.localAddress ?? unix, socket.localPort);
     socket.setNoDelay(true);
     if (sniff) socket.on('data', this.onFirstBytes);
     else socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -478,6 +480,12 @@ export class Connection extends Client {
 }
 
 /** ip:port as Redis writes it (anetFormatAddr): an IPv6 address in brackets; IPv4-mapped ones as IPv4. */
+/** The path of the Unix socket listener a connection came through, if it did. */
+function unixSocketPath(socket: Socket): string | undefined {
+  const a = (socket as Socket & { server?: { address(): unknown } }).server?.address();
+  return typeof a === 'string' ? a : undefined;
+}
+
 export function peerId(ip: string | undefined, port: number | undefined): string {
   const a = (ip ?? '?').replace(/^::ffff:/, '');
   return `${a.includes(':') ? `[${a}]` : a}:${port ?? 0}`;
