@@ -96,7 +96,7 @@ describe('CONFIG vs redis-server', { skip: REDIS_AVAILABLE ? false : SKIP_NO_RED
   before(async () => {
     [df, redis] = await Promise.all([startDamselfly({ threads: 2 }), startRedis()]);
     // PING answered means one thread listens; the main thread says when all do.
-    await waitFor(() => df.output().includes('ready to accept connections'), 'every shard thread listening');
+    await waitFor(() => /ready to accept connections/i.test(df.output()), 'every shard thread listening');
   });
   after(async () => {
     await Promise.all([df?.stop(), redis?.stop()]);
@@ -376,7 +376,7 @@ describe('redis.conf at startup, CONFIG REWRITE', { skip: REDIS_AVAILABLE ? fals
     const sock = join(dir, 'damselfly.sock');
     const df = await startDamselfly({ threads: 2, args: [`--flagfile=${path}`, '--pidfile', pidfile, '--unixsocket', sock, '--unixsocketperm', '700'] });
     try {
-      await waitFor(() => df.output().includes('ready to accept connections'), 'every shard thread listening');
+      await waitFor(() => /ready to accept connections/i.test(df.output()), 'every shard thread listening');
       // pidfile: written at startup, removed at exit.
       assert.equal(readFileSync(pidfile, 'utf8'), `${df.proc.pid}\n`);
       const old = await RawClient.connect(df.port);
