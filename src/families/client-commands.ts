@@ -1,15 +1,17 @@
 // Client commands: PING ECHO HELLO AUTH SELECT QUIT RESET and CLIENT *.
 // Invariants: they run on the client's own thread and change only that client's state, except
-// CLIENT LIST/KILL which ask every worker (the client-lines and client-kill shard operations).
+// CLIENT LIST/KILL/UNPAUSE which ask every worker (the client-lines, client-kill and
+// client-release-held shard operations) and CLIENT PAUSE, which sets the process's one pause state.
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
 import { REDIS_VERSION } from '../version.ts';
-import { ERR_DB_RANGE, ERR_SYNTAX, isWord, parseInt32, parseInteger } from './family-util.ts';
+import { ERR_DB_RANGE, ERR_SYNTAX, isWord, parseInt32, parseInteger, subcommandSyntaxError } from './family-util.ts';
 import { disableTracking } from './tracking.ts';
 import { allOk, defineOp, type OpError } from '../server/shard-ops.ts';
-import { json, latin1, list, num, text, tuple } from '../util/codec.ts';
+import { json, latin1, list, none, num, text, tuple } from '../util/codec.ts';
+import { PAUSE_ALL, PAUSE_WRITE } from '../server/client-pause.ts';
 
 const ERR_WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
@@ -233,6 +235,38 @@ function clientReply(c: Client, args: Buffer[], w: ReplyWriter): void {
   }
 }
 
+/** CLIENT PAUSE timeout [WRITE|ALL] */
+function clientPause(c: Client, args: Buffer[], w: ReplyWriter): void {
+  if (args.length > 4) return subcommandSyntaxError(args, w);
+  let mode = PAUSE_ALL;
+  if (args.length === 4) {
+    if (isWord(args[3], 'WRITE')) mode = PAUSE_WRITE;
+    else if (!isWord(args[3], 'ALL')) return w.error('ERR CLIENT PAUSE mode must be WRITE or ALL');
+  }
+  const t = parseInteger(args[2]);
+  if (t === null) return w.error('ERR timeout is not an integer or out of range');
+  if (t < 0) return w.error('ERR timeout is negative');
+  const now = Date.now();
+  // Redis's getTimeoutFromObjectOrReply: 0 stays 0 (a pause already over); a sum past 2^63 wraps
+  // negative (over too).
+  const end = t === 0 ? 0 : Number(t) + now > 2 ** 63 ? -1 : Number(t) + now;
+  c.worker.pause.pause(end, mode, now);
+  w.ok();
+}
+
+/** CLIENT UNPAUSE */
+function clientUnpause(c: Client, _args: Buffer[], w: ReplyWriter): void {
+  c.worker.pause.unpause();
+  // Every thread runs its held clients' commands again.
+  c.coord.broadcastOp(RELEASE_HELD, null, (_results, out) => out.ok(), w);
+}
+
+/** This thread's clients held by the pause run their commands again (the pause ended). */
+const RELEASE_HELD = defineOp('client-release-held', none, none, (x) => {
+  x.worker.pause.releaseHeld();
+  return null;
+});
+
 /** CLIENT LIST [TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]] */
 function clientList(c: Client, args: Buffer[], w: ReplyWriter): void {
   const filter: Buffer[] = [];
@@ -447,7 +481,9 @@ export const commands: Record<string, CommandImpl> = {
   'client|no-evict': { conn: clientNoEvict },
   'client|no-touch': { conn: clientNoTouch },
   'client|reply': { conn: clientReply },
+  'client|pause': { conn: clientPause },
+  'client|unpause': { conn: clientUnpause },
   'client|help': { conn: (_c, _a, w) => helpReply(w, CLIENT_HELP) },
 };
 
-export const ops = [CLIENT_LINES, CLIENT_KILL];
+export const ops = [CLIENT_LINES, CLIENT_KILL, RELEASE_HELD];

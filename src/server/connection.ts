@@ -188,9 +188,14 @@ export class Connection extends Client {
     // The socket's buffer only grows when this batch is written, after the loop.
     const maxHeld = (config.client_output_buffer_pause as number) - this.socket.writableLength;
     try {
-      let args: Buffer[] | null;
+      let args: Buffer[] | null = this.postponed;
       try {
-        while (!this.closeAfterReply && !this.outputHeld && (args = parser.next()) !== null) {
+        if (args !== null) {
+          // The command CLIENT PAUSE held runs first (and may be held again).
+          this.postponed = null;
+          dispatch(this, args, w);
+        }
+        if (!this.barrier && !this.closed) while (!this.closeAfterReply && !this.outputHeld && (args = parser.next()) !== null) {
           dispatch(this, args, w);
           if (this.barrier || this.closed) break;
           if (replies.pending >= maxInFlight || replies.heldBytes + w.pending + replies.expectedBytes > maxHeld) this.holdOutput();

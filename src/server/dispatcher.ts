@@ -1,5 +1,5 @@
-// Dispatcher: runs one command for a Client — lookup, arity, authentication, the -OOM gate, MULTI
-// queuing, routing (inline, one remote shard, several shards through the coordinator) and execution —
+// Dispatcher: runs one command for a Client — lookup, arity, authentication, the -OOM gate, CLIENT
+// PAUSE, MULTI queuing, routing (inline, one remote shard, several shards through the coordinator) and execution —
 // and runs EXEC's queued commands the same way. Nothing here knows about sockets: a socket
 // connection, EXEC, and later scripts and replay are all callers.
 // Invariants: every command writes exactly one reply into `w` or queues exactly one pending slot on
@@ -14,6 +14,7 @@ import { Command, CommandTable, FACT_PUSH_REPLY, FACT_RUN_IN_MULTI, FACT_RUNS_QU
 import { REQ_NO_TOUCH, REQ_PART } from '../runtime/request-flags.ts';
 import { allOn } from './coordinator.ts';
 import { ERR_OOM } from './memory-gate.ts';
+import { PAUSE_OFF, pauseHolds } from './client-pause.ts';
 import type { Transaction } from '../transaction/transaction.ts';
 import { nextTurn } from '../util/next-turn.ts';
 
@@ -67,6 +68,14 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
   if (worker.monitoring && c.isMonitor && cmd.hasFlag(KEYSPACE_FLAGS)) {
     reject(c, cmd, w, "ERR Replica can't interact with the keyspace");
     if (skipThis || c.replyOff) w.truncate(mark);
+    return;
+  }
+  // CLIENT PAUSE (one load while nothing is paused): the command waits, unanswered, with everything
+  // after it, until the pause ends (Redis blocks the client, BLOCKED_POSTPONE). Monitors — replicas
+  // to Redis — are never paused.
+  if (worker.pauseMode[0] !== PAUSE_OFF && !c.isMonitor && heldByPause(c, cmd)) {
+    c.skipNext = skipThis;
+    c.postpone(args, Date.now());
     return;
   }
   if (c.multi !== null && !cmd.hasFact(FACT_RUN_IN_MULTI)) {
@@ -226,6 +235,11 @@ function runSpanning(c: Client, cmd: Command, args: Buffer[], keys: number[], w:
 function split(c: Client, cmd: Command, args: Buffer[], keys: number[], w: ReplyWriter): void {
   const refused = c.coord.split(cmd, args, keys, w);
   if (refused !== null) reject(c, cmd, w, refused);
+}
+
+/** Whether the pause in force holds `cmd` (EXEC: by what it queued). */
+function heldByPause(c: Client, cmd: Command): boolean {
+  return pauseHolds(c.worker.pause.current(Date.now()), cmd, c.multi);
 }
 
 /** Commands that read or write keys (what a monitor may not send). */
