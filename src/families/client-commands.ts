@@ -177,8 +177,8 @@ function clientGetName(c: Client, _args: Buffer[], w: ReplyWriter): void {
 }
 
 /** CLIENT INFO */
-function clientInfo(c: Client, _args: Buffer[], w: ReplyWriter): void {
-  w.verbatim(c.describe(Date.now()) + '\n');
+function clientInfo(c: Client, args: Buffer[], w: ReplyWriter): void {
+  w.verbatim(c.describe(Date.now(), argvBytes(args)) + '\n');
 }
 
 /** CLIENT SETINFO <LIB-NAME libname | LIB-VER libver> */
@@ -269,49 +269,69 @@ const RELEASE_HELD = defineOp('client-release-held', none, none, (x) => {
 
 /** CLIENT LIST [TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]] */
 function clientList(c: Client, args: Buffer[], w: ReplyWriter): void {
-  const filter: Buffer[] = [];
+  const ids: string[] = [];
   let type = '';
-  if (args.length > 2) {
-    if (isWord(args[2], 'TYPE') && args.length === 4) {
-      type = args[3].toString('latin1').toLowerCase();
-      if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) return w.error(`ERR Unknown client type '${args[3].toString('latin1')}'`);
-      if (type !== 'normal' && type !== 'pubsub') return w.verbatim('');
-    } else if (isWord(args[2], 'ID') && args.length >= 4) {
-      for (let j = 3; j < args.length; j++) {
-        const id = parseInteger(args[j]);
-        if (id === null || id <= 0) return w.error('ERR Invalid client ID');
-        filter.push(args[j]);
-      }
-    } else return w.error(ERR_SYNTAX);
-  }
-  c.coord.broadcastOp(CLIENT_LINES, [type, filter.map((a) => a.toString('latin1'))], replyClientLines, w);
+  if (args.length === 4 && isWord(args[2], 'TYPE')) {
+    type = args[3].toString('latin1').toLowerCase();
+    if (!CLIENT_TYPES.includes(type)) return w.error(`ERR Unknown client type '${args[3].toString('latin1')}'`);
+    if (type !== 'normal' && type !== 'pubsub') return w.verbatim('');
+  } else if (args.length > 3 && isWord(args[2], 'ID')) {
+    for (let j = 3; j < args.length; j++) {
+      const id = parseInteger(args[j]);
+      if (id === null) return w.error('ERR Invalid client ID');
+      ids.push(String(id));
+    }
+  } else if (args.length !== 2) return w.error(ERR_SYNTAX);
+  c.coord.broadcastOp(CLIENT_LINES, [type, ids, String(c.id), argvBytes(args)], (results, out) => replyClientLines(results, ids, out), w);
 }
 
-/** Every thread's CLIENT LIST lines, in client id order. */
-function replyClientLines(results: (string[] | OpError)[], w: ReplyWriter): void {
+const CLIENT_TYPES = ['normal', 'master', 'replica', 'slave', 'pubsub'];
+
+/** Redis's argv_len_sum: the bytes of a command's arguments (CLIENT LIST argv-mem). */
+function argvBytes(args: Buffer[]): number {
+  let n = 0;
+  for (const a of args) n += a.length;
+  return n;
+}
+
+/**
+ * Every thread's CLIENT LIST lines: in client id order, or with ID in the order the ids were given
+ * (a repeated id repeats its line, an unknown one is skipped, as Redis's lookup per id).
+ */
+function replyClientLines(results: (string[] | OpError)[], ids: string[], w: ReplyWriter): void {
   const lists = allOk(results, w);
   if (lists === null) return;
-  const lines: [bigint, string][] = [];
-  for (const list of lists) for (const line of list) lines.push([BigInt(line.slice(3, line.indexOf(' '))), line]);
-  lines.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  w.verbatim(lines.map((l) => l[1] + '\n').join(''));
+  const byId = new Map<string, string>();
+  for (const list of lists) for (const line of list) byId.set(line.slice(3, line.indexOf(' ')), line);
+  const order = ids.length > 0 ? ids : [...byId.keys()].sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+  let out = '';
+  for (const id of order) {
+    const line = byId.get(id);
+    if (line !== undefined) out += line + '\n';
+  }
+  w.verbatim(out);
 }
 
-/** This thread's clients (all, or those ids): their CLIENT LIST lines. */
-const CLIENT_LINES = defineOp('client-lines', tuple<[string, string[]]>(latin1, list(latin1)), list(text), (x, [type, idList]) => {
+/**
+ * This thread's clients (all, of a type, or those ids): their CLIENT LIST lines; the asking client
+ * (`me`) counts the arguments of the command it is running (`meArgv`) in its argv-mem, as Redis.
+ */
+const CLIENT_LINES = defineOp('client-lines', tuple<[string, string[], string, number]>(latin1, list(latin1), latin1, num), list(text), (x, [type, idList, me, meArgv]) => {
   const now = Date.now();
-  const ids = idList.length > 0 ? new Set(idList.map((id) => BigInt(id))) : null;
+  const ids = idList.length > 0 ? new Set(idList) : null;
   const out: string[] = [];
   for (const conn of x.worker.clients.values()) {
-    if (ids !== null && !ids.has(conn.id)) continue;
+    const id = String(conn.id);
+    if (ids !== null && !ids.has(id)) continue;
     if (type !== '' && conn.outputClass !== type) continue;
-    out.push(conn.describe(now));
+    out.push(conn.describe(now, id === me ? meArgv : 0));
   }
   return out;
 });
 
 interface KillFilter {
   id?: bigint;
+  maxAge?: number;
   addr?: string;
   laddr?: string;
   user?: string;
@@ -322,7 +342,8 @@ interface KillFilter {
 
 /**
  * CLIENT KILL <ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] |
- * [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>]> [...]>
+ * [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage]> [...]>
+ * (MAXAGE is Redis 7.4's: clients connected at least that many seconds ago.)
  */
 function clientKill(c: Client, args: Buffer[], w: ReplyWriter): void {
   const f: KillFilter = { skipme: true, me: c.id };
@@ -342,8 +363,12 @@ function clientKill(c: Client, args: Buffer[], w: ReplyWriter): void {
         f.id = BigInt(id);
       } else if (isWord(opt, 'TYPE')) {
         const t = val.toLowerCase();
-        if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(t)) return w.error(`ERR Unknown client type '${val}'`);
+        if (!CLIENT_TYPES.includes(t)) return w.error(`ERR Unknown client type '${val}'`);
         f.type = t;
+      } else if (isWord(opt, 'MAXAGE')) {
+        const age = parseInteger(args[i + 1]);
+        if (age === null) return w.error('ERR value is not an integer or out of range');
+        f.maxAge = Number(age);
       } else if (isWord(opt, 'ADDR')) f.addr = val;
       else if (isWord(opt, 'LADDR')) f.laddr = val;
       else if (isWord(opt, 'USER')) {
@@ -376,6 +401,7 @@ function clientKill(c: Client, args: Buffer[], w: ReplyWriter): void {
 /** A CLIENT KILL filter as it crosses threads (client ids as decimal text). */
 interface KillFilterWire {
   id?: string;
+  maxAge?: number;
   addr?: string;
   laddr?: string;
   type?: string;
@@ -386,8 +412,10 @@ interface KillFilterWire {
 /** Closes this thread's clients that match the filter; how many. */
 const CLIENT_KILL = defineOp('client-kill', json<KillFilterWire>(), num, (x, f) => {
   let n = 0;
+  const now = Date.now();
   for (const conn of [...x.worker.clients.values()]) {
     if (f.id !== undefined && conn.id.toString() !== f.id) continue;
+    if (f.maxAge !== undefined && f.maxAge !== 0 && Math.floor((now - conn.createdAt) / 1000) < f.maxAge) continue;
     if (f.addr !== undefined && conn.addr !== f.addr) continue;
     if (f.laddr !== undefined && conn.laddr !== f.laddr) continue;
     // A client's type is its output class (normal or pubsub); there are no replicas or masters.

@@ -302,8 +302,15 @@ export abstract class Client {
   abstract get inputGone(): boolean;
   /** The peer's ip:port (CLIENT LIST's addr, MONITOR lines). */
   abstract readonly addr: string;
-  /** CLIENT LIST / CLIENT INFO line. */
-  abstract describe(now: number): string;
+  /** CLIENT LIST / CLIENT INFO line (`runningArgv`: the bytes of the command it is running, for argv-mem). */
+  abstract describe(now: number, runningArgv?: number): string;
+
+  /** The bytes of the held command's arguments (argv-mem while CLIENT PAUSE holds it). */
+  protected get postponedArgv(): number {
+    let n = 0;
+    if (this.postponed !== null) for (const a of this.postponed) n += a.length;
+    return n;
+  }
 
   /**
    * CLIENT PAUSE holds this command: it runs again, checked afresh, when the pause ends (its

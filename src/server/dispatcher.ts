@@ -48,7 +48,6 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
   // is used up by the command after it (a CLIENT REPLY SKIP sets it again, for the next).
   const skipThis = c.skipNext && !(cmd.hasFact(FACT_SETS_REPLY_MODE) && isOn(args[2]));
   c.skipNext = false;
-  c.lastCommand = cmd.name;
   c.current = cmd;
   // maxmemory: while a shard is over its limit, denyoom commands for its keys (in MULTI: anything but
   // EXEC, DISCARD, QUIT, RESET) are refused before they run or queue, as Redis's processCommand does.
@@ -145,6 +144,8 @@ export function screen(c: Client, head: Buffer[], argc: number, w: ReplyWriter):
 function resolve(c: Client, args: Buffer[], w: ReplyWriter, argc = args.length): Command | null {
   let cmd = c.worker.table.lookup(args[0]);
   if (cmd === undefined) {
+    // CLIENT LIST's cmd is the command looked up, refused or not (Redis's lastcmd): none here.
+    c.lastCommand = 'NULL';
     rejectUnknown(c, args, w);
     return null;
   }
@@ -155,12 +156,14 @@ function resolve(c: Client, args: Buffer[], w: ReplyWriter, argc = args.length):
     }
     const sub = CommandTable.sub(cmd, args[1]);
     if (sub === undefined) {
+      c.lastCommand = 'NULL';
       const subName = cString(args[1].toString('latin1')).slice(0, 128);
       reject(c, null, w, `ERR unknown subcommand '${subName}'. Try ${cmd.name.toUpperCase()} HELP.`);
       return null;
     }
     cmd = sub;
   }
+  c.lastCommand = cmd.name;
   const arity = cmd.arity;
   if ((arity > 0 && arity !== argc) || argc < -arity) {
     reject(c, cmd, w, `ERR wrong number of arguments for '${cmd.name}' command`, args);
