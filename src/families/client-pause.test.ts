@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { RawClient, REDIS_AVAILABLE, SKIP_NO_REDIS, startDamselfly, startRedis, stopChecked, waitFor, type Arg, type ServerHandle } from '../../test/harness.ts';
 
 const text = (b: Buffer): string => b.toString('latin1');
+const body = (b: Buffer): string => text(b).slice(text(b).indexOf('\r\n') + 2, -2);
 
 /** The thread serving `c` on Damselfly (CLIENT INFO's thread= field); 0 on Redis. */
 async function threadOf(c: RawClient): Promise<number> {
@@ -31,7 +32,7 @@ async function flagsOf(observer: RawClient, id: string): Promise<string> {
   observer.send(['CLIENT', 'LIST']);
   let reply = await observer.readReply();
   while (reply[0] === 0x2b) reply = await observer.readReply(); // '+': a MONITOR line
-  const line = text(reply).split('\n').find((l) => l.includes(`id=${id} `)) ?? '';
+  const line = body(reply).split('\n').find((l) => l.includes(`id=${id} `)) ?? '';
   return /\bflags=(\S+)/.exec(line)?.[1] ?? '?';
 }
 
@@ -143,7 +144,7 @@ const SCENARIOS: Record<string, Scenario> = {
       await a.call(['SET', 'pe:k2', 'v', 'PX', '5']);
       await a.call(['CLIENT', 'PAUSE', '100000', 'WRITE']);
       log.push(text(await a.call(['EXEC'])));
-      await waitFor(async () => text(await a.call(['GET', 'pe:k'])) === '$-1\r\n', 'the key to be past its deadline');
+      await waitFor(async () => text(await a.call(['EXISTS', 'pe:k', 'pe:k2'])) === ':0\r\n', 'the keys to be past their deadline');
       log.push(text(await a.call(['EXISTS', 'pe:k', 'pe:k2'])), text(await a.call(['GET', 'pe:k2'])), text(await a.call(['DBSIZE'])));
       log.push(text(await a.call(['CLIENT', 'UNPAUSE'])));
       log.push(text(await a.call(['GET', 'pe:k'])), text(await a.call(['EXISTS', 'pe:k2'])));
@@ -152,6 +153,49 @@ const SCENARIOS: Record<string, Scenario> = {
     } finally {
       await a.call(['CLIENT', 'UNPAUSE']);
       a.close();
+    }
+  },
+  'a pause given inside MULTI starts after EXEC; a held client that leaves is forgotten': async (port, log) => {
+    const a = await RawClient.connect(port);
+    const b = await onOtherThread(port, a);
+    const c = await RawClient.connect(port);
+    const gone = await RawClient.connect(port);
+    try {
+      await a.call(['DEL', 'pm:1', 'pm:2', 'pm:3']);
+      const [bid, goneId] = [await idOf(b), await idOf(gone)];
+      log.push(text(await a.call(['MULTI'])), text(await a.call(['SET', 'pm:1', 'x'])), text(await a.call(['CLIENT', 'PAUSE', '100000', 'WRITE'])), text(await a.call(['SET', 'pm:2', 'x'])));
+      log.push(text(await a.call(['EXEC'])));
+      b.send(['SET', 'pm:3', 'x']);
+      gone.send(['SET', 'pm:4', 'x']);
+      await heldSeen(c, bid);
+      await heldSeen(c, goneId);
+      log.push(/blocked_clients:(\d+)/.exec(text(await c.call(['INFO', 'clients'])))![1]);
+      gone.close();
+      await waitFor(async () => !body(await c.call(['CLIENT', 'LIST'])).includes(`id=${goneId} `), 'the held client to be gone');
+      log.push(/blocked_clients:(\d+)/.exec(text(await c.call(['INFO', 'clients'])))![1]);
+      log.push(text(await c.call(['MGET', 'pm:1', 'pm:2', 'pm:3'])));
+      log.push(text(await a.call(['CLIENT', 'UNPAUSE'])), text(await b.readReply()));
+      log.push(/blocked_clients:(\d+)/.exec(text(await c.call(['INFO', 'clients'])))![1]);
+    } finally {
+      await a.call(['CLIENT', 'UNPAUSE']);
+      for (const x of [a, b, c]) x.close();
+    }
+  },
+  "a blocked client's timeout still fires during a pause": async (port, log) => {
+    const a = await RawClient.connect(port);
+    const b = await onOtherThread(port, a);
+    const c = await RawClient.connect(port);
+    try {
+      await a.call(['DEL', 'pb:l']);
+      const bid = await idOf(b);
+      b.send(['BLPOP', 'pb:l', '0.2']);
+      await heldSeen(c, bid); // blocked on the key (flags b) before the pause
+      log.push(text(await a.call(['CLIENT', 'PAUSE', '100000', 'WRITE'])));
+      log.push(text(await b.readReply()));
+      log.push(text(await a.call(['CLIENT', 'UNPAUSE'])));
+    } finally {
+      await a.call(['CLIENT', 'UNPAUSE']);
+      for (const x of [a, b, c]) x.close();
     }
   },
   'errors and arity': async (port, log) => {

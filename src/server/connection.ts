@@ -320,8 +320,9 @@ export class Connection extends Client {
   /** The client half-closed: answer everything it sent, then close (as Redis does). */
   private onEnd(): void {
     this.inputEnded = true;
-    if (this.blockState !== null) {
-      // A blocked client that went away (Redis frees it on EOF): no pop may be spent on it.
+    if (this.blockState !== null || this.postponed !== null) {
+      // A blocked client that went away (Redis frees it on EOF): no pop may be spent on it, and a
+      // command CLIENT PAUSE holds is not run for nobody.
       this.close();
       return;
     }
