@@ -206,6 +206,16 @@ describe('CLIENT LIST / INFO / KILL against redis-server', { skip: REDIS_AVAILAB
     assert.deepEqual(seen.damselfly, seen.redis);
   });
 
+  it('a monitor may not send a may-replicate command (PUBLISH), as Redis refuses a replica', async () => {
+    const seen: Record<string, string[]> = {};
+    for (const [who, port] of [['redis', redis.port], ['damselfly', dfly.port]] as const) {
+      const m = await RawClient.connect(port);
+      seen[who] = [text(await m.call(['MONITOR'])), text(await m.call(['PUBLISH', 'mon-ch', 'x'])), text(await m.call(['SPUBLISH', 'mon-ch', 'x']))];
+      m.close();
+    }
+    assert.deepEqual(seen.damselfly, seen.redis);
+  });
+
   it('CLIENT KILL MAXAGE (Redis 7.4; 7.0.15 answers a syntax error): clients at least that old', async () => {
     const old = await RawClient.connect(dfly.port);
     const me = await RawClient.connect(dfly.port);

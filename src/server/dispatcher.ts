@@ -10,7 +10,7 @@ import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import { keySlot, shardOfKey, shardOfSlot } from '../runtime/slots.ts';
 import type { CapturedReply, Client, MultiState, QueuedCommand } from './client.ts';
 import { CapturedReply as Captured } from './client.ts';
-import { Command, CommandTable, FACT_PUSH_REPLY, FACT_RUN_IN_MULTI, FACT_RUNS_QUEUE, FACT_SETS_REPLY_MODE, FACT_SUBSCRIBED_MODE, FLAG_MAY_REPLICATE, FLAG_NO_MULTI, FLAG_NOAUTH, FLAG_READONLY, FLAG_WRITE } from './command-table.ts';
+import { Command, CommandTable, FACT_MAY_REPLICATE, FACT_PUSH_REPLY, FACT_RUN_IN_MULTI, FACT_RUNS_QUEUE, FACT_SETS_REPLY_MODE, FACT_SUBSCRIBED_MODE, FLAG_MAY_REPLICATE, FLAG_NO_MULTI, FLAG_NOAUTH, FLAG_READONLY, FLAG_WRITE } from './command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART } from '../runtime/request-flags.ts';
 import { allOn } from './coordinator.ts';
 import { ERR_OOM } from './memory-gate.ts';
@@ -64,7 +64,7 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
     return;
   }
   // A monitor may not touch the keyspace (Redis's check for replicas, which monitors are).
-  if (worker.monitoring && c.isMonitor && cmd.hasFlag(KEYSPACE_FLAGS)) {
+  if (worker.monitoring && c.isMonitor && (cmd.hasFlag(KEYSPACE_FLAGS) || cmd.hasFact(FACT_MAY_REPLICATE))) {
     reject(c, cmd, w, "ERR Replica can't interact with the keyspace");
     if (skipThis || c.replyOff) w.truncate(mark);
     return;
@@ -245,7 +245,7 @@ function heldByPause(c: Client, cmd: Command): boolean {
   return pauseHolds(c.worker.pause.current(Date.now()), cmd, c.multi);
 }
 
-/** Commands that read or write keys (what a monitor may not send). */
+/** Commands that read or write keys (what a monitor may not send, with the may-replicate ones). */
 const KEYSPACE_FLAGS = FLAG_READONLY | FLAG_WRITE | FLAG_MAY_REPLICATE;
 
 /** Holds the pipeline until `work` finishes; its reply (written to `writer`) takes this command's place. */
