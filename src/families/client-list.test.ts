@@ -6,26 +6,8 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawClient, REDIS_AVAILABLE, SKIP_NO_REDIS, startDamselfly, startRedis, stopChecked, type Arg, type ServerHandle } from '../../test/harness.ts';
-
-const text = (b: Buffer): string => b.toString('latin1');
-
-/** A CLIENT LIST / INFO line's fields, in order. */
-function fields(line: string): [string, string][] {
-  return line
-    .trim()
-    .split(' ')
-    .map((kv) => {
-      const i = kv.indexOf('=');
-      return [kv.slice(0, i), kv.slice(i + 1)];
-    });
-}
-
-/** The body of a verbatim or bulk reply (RESP2: bulk). */
-function body(reply: Buffer): string {
-  const s = text(reply);
-  return s.slice(s.indexOf('\r\n') + 2, -2);
-}
+import { RawClient, REDIS_AVAILABLE, SKIP_NO_REDIS, type Arg } from '../../test/harness.ts';
+import { body, bothServers, fields, idOf, text } from '../../test/client-probes.ts';
 
 /** A value's shape: what its format must agree on. */
 function shape(name: string, v: string): string {
@@ -36,10 +18,6 @@ function shape(name: string, v: string): string {
 
 /** Fields that must have the same value on both servers for a client in the same state. */
 const AGREE = ['name', 'db', 'flags', 'sub', 'psub', 'ssub', 'multi', 'cmd', 'user', 'redir', 'resp', 'events'];
-
-async function idOf(c: RawClient): Promise<string> {
-  return text(await c.call(['CLIENT', 'ID'])).slice(1, -2);
-}
 
 /** Client `id`'s line as `observer` sees it through CLIENT LIST ID. */
 async function lineOf(observer: RawClient, id: string): Promise<[string, string][]> {
@@ -69,19 +47,11 @@ async function bringTo(c: RawClient, cmds: Arg[][]): Promise<void> {
 }
 
 describe('CLIENT LIST / INFO / KILL against redis-server', { skip: REDIS_AVAILABLE ? false : SKIP_NO_REDIS }, () => {
-  let redis: ServerHandle;
-  let dfly: ServerHandle;
-  before(async () => {
-    [redis, dfly] = await Promise.all([startRedis(), startDamselfly({ threads: 2 })]);
-  });
-  after(async () => {
-    await redis?.stop();
-    await stopChecked(dfly);
-  });
+  const servers = bothServers();
 
   it("CLIENT INFO has Redis's fields in its order and format, then lib-name lib-ver thread", async () => {
     const shapes: Record<string, [string, string][]> = {};
-    for (const [who, port] of [['redis', redis.port], ['damselfly', dfly.port]] as const) {
+    for (const [who, port] of [['redis', servers.redis().port], ['damselfly', servers.dfly().port]] as const) {
       const c = await RawClient.connect(port);
       const info = text(await c.call(['CLIENT', 'INFO']));
       assert.match(info, /^\$\d+\r\nid=/, `${who}: CLIENT INFO is a bulk string in RESP2`);
@@ -101,7 +71,7 @@ describe('CLIENT LIST / INFO / KILL against redis-server', { skip: REDIS_AVAILAB
   for (const [state, cmds] of Object.entries(STATES)) {
     it(`CLIENT LIST of a client ${state}: the values Redis gives`, async () => {
       const seen: Record<string, string[]> = {};
-      for (const [who, port] of [['redis', redis.port], ['damselfly', dfly.port]] as const) {
+      for (const [who, port] of [['redis', servers.redis().port], ['damselfly', servers.dfly().port]] as const) {
         const c = await RawClient.connect(port);
         const o = await RawClient.connect(port);
         const id = await idOf(c);
@@ -117,7 +87,7 @@ describe('CLIENT LIST / INFO / KILL against redis-server', { skip: REDIS_AVAILAB
 
   it('CLIENT LIST shows the redirect of a tracking client (redir) and TYPE picks pubsub clients', async () => {
     const seen: Record<string, string[]> = {};
-    for (const [who, port] of [['redis', redis.port], ['damselfly', dfly.port]] as const) {
+    for (const [who, port] of [['redis', servers.redis().port], ['damselfly', servers.dfly().port]] as const) {
       const target = await RawClient.connect(port);
       const c = await RawClient.connect(port);
       const sub = await RawClient.connect(port);
@@ -143,7 +113,7 @@ describe('CLIENT LIST / INFO / KILL against redis-server', { skip: REDIS_AVAILAB
 
   it('CLIENT LIST ID: lines in the order given, repeats repeated, unknown ids skipped; errors', async () => {
     const seen: Record<string, string[]> = {};
-    for (const [who, port] of [['redis', redis.port], ['damselfly', dfly.port]] as const) {
+    for (const [who, port] of [['redis', servers.redis().port], ['damselfly', servers.dfly().port]] as const) {
       const a = await RawClient.connect(port);
       const b = await RawClient.connect(port);
       const [ia, ib] = [await idOf(a), await idOf(b)];
@@ -171,7 +141,7 @@ describe('CLIENT LIST / INFO / KILL against redis-server', { skip: REDIS_AVAILAB
 
   it('CLIENT KILL: each filter, several together, the old form — counts, who goes, errors', async () => {
     const seen: Record<string, string[]> = {};
-    for (const [who, port] of [['redis', redis.port], ['damselfly', dfly.port]] as const) {
+    for (const [who, port] of [['redis', servers.redis().port], ['damselfly', servers.dfly().port]] as const) {
       const me = await RawClient.connect(port);
       const n1 = await RawClient.connect(port);
       const n2 = await RawClient.connect(port);
@@ -208,7 +178,7 @@ describe('CLIENT LIST / INFO / KILL against redis-server', { skip: REDIS_AVAILAB
 
   it('a monitor may not send a may-replicate command (PUBLISH), as Redis refuses a replica', async () => {
     const seen: Record<string, string[]> = {};
-    for (const [who, port] of [['redis', redis.port], ['damselfly', dfly.port]] as const) {
+    for (const [who, port] of [['redis', servers.redis().port], ['damselfly', servers.dfly().port]] as const) {
       const m = await RawClient.connect(port);
       seen[who] = [text(await m.call(['MONITOR'])), text(await m.call(['PUBLISH', 'mon-ch', 'x'])), text(await m.call(['SPUBLISH', 'mon-ch', 'x']))];
       m.close();
@@ -217,8 +187,8 @@ describe('CLIENT LIST / INFO / KILL against redis-server', { skip: REDIS_AVAILAB
   });
 
   it('CLIENT KILL MAXAGE (Redis 7.4; 7.0.15 answers a syntax error): clients at least that old', async () => {
-    const old = await RawClient.connect(dfly.port);
-    const me = await RawClient.connect(dfly.port);
+    const old = await RawClient.connect(servers.dfly().port);
+    const me = await RawClient.connect(servers.dfly().port);
     const id = await idOf(old);
     assert.equal(text(await me.call(['CLIENT', 'KILL', 'MAXAGE', '100000'])), ':0\r\n');
     assert.equal(text(await me.call(['CLIENT', 'KILL', 'MAXAGE', 'x'])), '-ERR value is not an integer or out of range\r\n');

@@ -6,26 +6,8 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawClient, REDIS_AVAILABLE, SKIP_NO_REDIS, startDamselfly, startRedis, stopChecked, waitFor, type Arg, type ServerHandle } from '../../test/harness.ts';
-
-const text = (b: Buffer): string => b.toString('latin1');
-const body = (b: Buffer): string => text(b).slice(text(b).indexOf('\r\n') + 2, -2);
-
-/** The thread serving `c` on Damselfly (CLIENT INFO's thread= field); 0 on Redis. */
-async function threadOf(c: RawClient): Promise<number> {
-  return Number(/\bthread=(\d+)/.exec(await c.callText(['CLIENT', 'INFO']))?.[1] ?? 0);
-}
-
-/** A connection on another thread than `than` when the server has several (tries a few). */
-async function onOtherThread(port: number, than: RawClient): Promise<RawClient> {
-  const mine = await threadOf(than);
-  let c = await RawClient.connect(port);
-  for (let i = 0; i < 40 && (await threadOf(c)) === mine; i++) {
-    c.close();
-    c = await RawClient.connect(port);
-  }
-  return c;
-}
+import { RawClient, REDIS_AVAILABLE, SKIP_NO_REDIS, waitFor, type Arg } from '../../test/harness.ts';
+import { body, bothServers, idOf, onOtherThread, text } from '../../test/client-probes.ts';
 
 /** The CLIENT LIST flags of client `id`, as `observer` sees them (a monitor skips its lines). */
 async function flagsOf(observer: RawClient, id: string): Promise<string> {
@@ -39,10 +21,6 @@ async function flagsOf(observer: RawClient, id: string): Promise<string> {
 /** Waits until `observer` sees client `id` held (CLIENT LIST flag b). */
 async function heldSeen(observer: RawClient, id: string): Promise<void> {
   await waitFor(async () => (await flagsOf(observer, id)).includes('b'), `client ${id} held`);
-}
-
-async function idOf(c: RawClient): Promise<string> {
-  return text(await c.call(['CLIENT', 'ID'])).slice(1, -2);
 }
 
 type Scenario = (port: number, log: string[]) => Promise<void>;
@@ -226,21 +204,13 @@ const SCENARIOS: Record<string, Scenario> = {
 };
 
 describe('CLIENT PAUSE / UNPAUSE against redis-server', { skip: REDIS_AVAILABLE ? false : SKIP_NO_REDIS }, () => {
-  let redis: ServerHandle;
-  let dfly: ServerHandle;
-  before(async () => {
-    [redis, dfly] = await Promise.all([startRedis(), startDamselfly({ threads: 2 })]);
-  });
-  after(async () => {
-    await redis?.stop();
-    await stopChecked(dfly);
-  });
+  const { redis, dfly } = bothServers();
   for (const [name, run] of Object.entries(SCENARIOS)) {
     it(name, async () => {
       const want: string[] = [];
       const got: string[] = [];
-      await run(redis.port, want).catch((e: Error) => assert.fail(`redis: ${e.message}`));
-      await run(dfly.port, got);
+      await run(redis().port, want).catch((e: Error) => assert.fail(`redis: ${e.message}`));
+      await run(dfly().port, got);
       assert.deepEqual(got, want);
     });
   }
