@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createControl, controlViews } from '../runtime/control.ts';
 import { ClientPause, PAUSE_ALL, PAUSE_OFF, PAUSE_WRITE } from './client-pause.ts';
+import { makeRig } from '../../test/inproc.ts';
 
 function fresh(): { p: ClientPause; counts: Int32Array } {
   const v = controlViews(createControl(1), 1);
@@ -63,5 +64,27 @@ describe('ClientPause', () => {
     assert.equal(counts[1], 0);
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(order, ['a', 'b']);
+  });
+});
+
+describe('CLIENT PAUSE across threads (in-process rig)', () => {
+  it("a pause set on worker 0 holds worker 1's write and what follows it, in order, until UNPAUSE", async () => {
+    const rig = makeRig(2);
+    const a = rig.client(0);
+    const b = rig.client(1);
+    const k = rig.keyOn(0, 'pause');
+    a.send(['CLIENT', 'PAUSE', '100000', 'WRITE']);
+    await rig.settle(() => a.sock.replies().length === 1);
+    b.send(['GET', k], ['SET', k, 'v'], ['GET', k], ['PING']);
+    await rig.settle(() => b.sock.replies().length >= 1, 10);
+    await rig.settle(() => false, 5);
+    assert.deepEqual(b.sock.replies(), ['$-1\r\n'], 'the read before the write ran; the write and all after it wait');
+    assert.match(b.conn.describe(Date.now()), / flags=b .* cmd=set /);
+    assert.equal(Atomics.load(rig.workers[0].shared.counts, 1), 1);
+    a.send(['GET', k], ['CLIENT', 'UNPAUSE']);
+    await rig.settle(() => b.sock.replies().length === 4);
+    assert.deepEqual(a.sock.replies(), ['+OK\r\n', '$-1\r\n', '+OK\r\n']);
+    assert.deepEqual(b.sock.replies(), ['$-1\r\n', '+OK\r\n', '$1\r\nv\r\n', '+PONG\r\n']);
+    assert.equal(Atomics.load(rig.workers[0].shared.counts, 1), 0);
   });
 });
