@@ -428,7 +428,7 @@ export class Connection extends Client {
       `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${fd} ` +
       `name=${this.name} age=${age} idle=${idle} flags=${this.flagLetters(this.closeAfterReply)} db=${this.db} sub=${this.subs === null ? 0 : this.subs.channels.size} psub=${this.subs === null ? 0 : this.subs.patterns.size} ssub=${this.subs === null ? 0 : this.subs.shardChannels.size} multi=${this.multi === null ? -1 : this.multi.count} ` +
       `qbuf=${this.parser.buffered} qbuf-free=${this.parser.free} argv-mem=${this.parser.argvMemory + runningArgv + this.postponedArgv} multi-mem=${this.multi === null ? 0 : this.multi.mem} rbs=0 rbp=0 obl=0 oll=${this.replies.length - this.replies.pending} ` +
-      `omem=${this.outputBytes} tot-mem=${this.measureMemory()} events=r cmd=${this.lastCommand} user=default redir=${this.tracking === null ? -1 : this.tracking.redirect} ` +
+      `omem=${this.outputBytes} tot-mem=${this.measureMemory()} events=${this.socket.writableLength > 0 ? 'rw' : 'r'} cmd=${this.lastCommand} user=default redir=${this.tracking === null ? -1 : this.tracking.redirect} ` +
       `resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer} thread=${this.worker.index}`
     );
   }
