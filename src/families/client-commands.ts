@@ -324,7 +324,7 @@ const CLIENT_LINES = defineOp('client-lines', tuple<[string, string[], string, n
     const id = String(conn.id);
     if (ids !== null && !ids.has(id)) continue;
     if (type !== '' && conn.outputClass !== type) continue;
-    out.push(conn.describe(now, id === me ? meArgv : 0));
+    out.push(conn.describe(now, id === me ? meArgv : -1));
   }
   return out;
 });

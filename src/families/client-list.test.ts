@@ -60,6 +60,13 @@ describe('CLIENT LIST / INFO / KILL against redis-server', { skip: REDIS_AVAILAB
       assert.match(resp3, /^=\d+\r\ntxt:id=/, `${who}: CLIENT INFO is verbatim text in RESP3`);
       c.close();
     }
+    // The caller's own query buffer and arguments while CLIENT INFO runs: its 26 bytes, 10 of arguments.
+    for (const [who, port] of [['redis', servers.redis().port], ['damselfly', servers.dfly().port]] as const) {
+      const c = await RawClient.connect(port);
+      const line = new Map(fields(body(await c.call(['CLIENT', 'INFO']))));
+      assert.deepEqual([line.get('qbuf'), line.get('argv-mem')], ['26', '10'], who);
+      c.close();
+    }
     const redisNames = shapes.redis.map(([k]) => k);
     assert.deepEqual(shapes.damselfly.slice(0, redisNames.length), shapes.redis);
     assert.deepEqual(

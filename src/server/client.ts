@@ -302,8 +302,11 @@ export abstract class Client {
   abstract get inputGone(): boolean;
   /** The peer's ip:port (CLIENT LIST's addr, MONITOR lines). */
   abstract readonly addr: string;
-  /** CLIENT LIST / CLIENT INFO line (`runningArgv`: the bytes of the command it is running, for argv-mem). */
-  abstract describe(now: number, runningArgv?: number): string;
+  /**
+   * CLIENT LIST / CLIENT INFO line. `callerArgv` ≥ 0: this client is the one asking, running a command
+   * of that many argument bytes (Redis shows its query buffer and arguments as they are meanwhile).
+   */
+  abstract describe(now: number, callerArgv?: number): string;
 
   /** The bytes of the held command's arguments (argv-mem while CLIENT PAUSE holds it). */
   protected get postponedArgv(): number {

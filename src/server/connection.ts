@@ -420,14 +420,15 @@ export class Connection extends Client {
     this.process();
   }
 
-  describe(now: number, runningArgv = 0): string {
+  describe(now: number, callerArgv = -1): string {
+    const caller = callerArgv >= 0;
     const age = Math.floor((now - this.createdAt) / 1000);
     const idle = Math.floor((now - this.lastInteraction) / 1000);
     const fd = (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
     return (
       `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${fd} ` +
       `name=${this.name} age=${age} idle=${idle} flags=${this.flagLetters(this.closeAfterReply)} db=${this.db} sub=${this.subs === null ? 0 : this.subs.channels.size} psub=${this.subs === null ? 0 : this.subs.patterns.size} ssub=${this.subs === null ? 0 : this.subs.shardChannels.size} multi=${this.multi === null ? -1 : this.multi.count} ` +
-      `qbuf=${this.parser.buffered} qbuf-free=${this.parser.free} argv-mem=${this.parser.argvMemory + runningArgv + this.postponedArgv} multi-mem=${this.multi === null ? 0 : this.multi.mem} rbs=0 rbp=0 obl=0 oll=${this.replies.length - this.replies.pending} ` +
+      `qbuf=${caller ? this.parser.batchBytes : this.parser.buffered} qbuf-free=${this.parser.free} argv-mem=${this.parser.argvMemory + (caller ? callerArgv : 0) + this.postponedArgv} multi-mem=${this.multi === null ? 0 : this.multi.mem} rbs=0 rbp=0 obl=0 oll=${this.replies.length - this.replies.pending} ` +
       `omem=${this.outputBytes} tot-mem=${this.measureMemory()} events=${this.socket.writableLength > 0 ? 'rw' : 'r'} cmd=${this.lastCommand} user=default redir=${this.tracking === null ? -1 : this.tracking.redirect} ` +
       `resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer} thread=${this.worker.index}`
     );
