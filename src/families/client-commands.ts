@@ -10,7 +10,7 @@ import { REDIS_VERSION } from '../version.ts';
 import { ERR_DB_RANGE, ERR_SYNTAX, isWord, parseInt32, parseInteger, subcommandSyntaxError } from './family-util.ts';
 import { disableTracking } from './tracking.ts';
 import { allOk, defineOp, type OpError } from '../server/shard-ops.ts';
-import { json, latin1, list, none, num, text, tuple } from '../util/codec.ts';
+import { bool, json, latin1, list, none, num, text, tuple } from '../util/codec.ts';
 import { PAUSE_ALL, PAUSE_WRITE } from '../server/client-pause.ts';
 
 const ERR_WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
@@ -178,7 +178,32 @@ function clientGetName(c: Client, _args: Buffer[], w: ReplyWriter): void {
 
 /** CLIENT INFO */
 function clientInfo(c: Client, args: Buffer[], w: ReplyWriter): void {
-  w.verbatim(c.describe(Date.now(), argvBytes(args)) + '\n');
+  const line = c.describe(Date.now(), argvBytes(args));
+  if (c.watchShards.size === 0) return w.verbatim(line + '\n');
+  // Whether a watched key changed (flag d) is known where the keys are.
+  const handle = c.coord.watchHandle();
+  const parts: [number, string][] = [...c.watchShards].map((s) => [s, handle]);
+  c.coord.fanoutOp(WATCH_DIRTY, parts, (results, out) => {
+    const dirty = allOk(results, out);
+    if (dirty !== null) out.verbatim((dirty.includes(true) ? withDirtyFlag(line) : line) + '\n');
+  }, w);
+}
+
+/** Whether the client with this WATCH handle has a changed watched key on this shard (flag d). */
+const WATCH_DIRTY = defineOp('client-watch-dirty', latin1, bool, (x, handle) => x.shard.watches.get(handle)?.dirty === true);
+
+/**
+ * A CLIENT LIST line with flag d (a watched key changed: Redis's CLIENT_DIRTY_CAS) in its place in
+ * Redis's order — after the tracking letters, before c u A U r e (and our T).
+ */
+function withDirtyFlag(line: string): string {
+  const at = line.indexOf(' flags=') + 7;
+  const end = line.indexOf(' ', at);
+  const flags = line.slice(at, end);
+  if (flags === 'N') return line.slice(0, at) + 'd' + line.slice(end);
+  let i = 0;
+  while (i < flags.length && !'cuAUreT'.includes(flags[i])) i++;
+  return line.slice(0, at) + flags.slice(0, i) + 'd' + flags.slice(i) + line.slice(end);
 }
 
 /** CLIENT SETINFO <LIB-NAME libname | LIB-VER libver> */
@@ -298,11 +323,17 @@ function argvBytes(args: Buffer[]): number {
  * Every thread's CLIENT LIST lines: in client id order, or with ID in the order the ids were given
  * (a repeated id repeats its line, an unknown one is skipped, as Redis's lookup per id).
  */
-function replyClientLines(results: (string[] | OpError)[], ids: string[], w: ReplyWriter): void {
-  const lists = allOk(results, w);
-  if (lists === null) return;
+function replyClientLines(results: (ClientLines | OpError)[], ids: string[], w: ReplyWriter): void {
+  const parts = allOk(results, w);
+  if (parts === null) return;
   const byId = new Map<string, string>();
-  for (const list of lists) for (const line of list) byId.set(line.slice(3, line.indexOf(' ')), line);
+  for (const [lines] of parts) for (const line of lines) byId.set(line.slice(3, line.indexOf(' ')), line);
+  for (const [, dirty] of parts) {
+    for (const id of dirty) {
+      const line = byId.get(id);
+      if (line !== undefined && !/ flags=\S*d/.test(line)) byId.set(id, withDirtyFlag(line));
+    }
+  }
   const order = ids.length > 0 ? ids : [...byId.keys()].sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
   let out = '';
   for (const id of order) {
@@ -316,7 +347,7 @@ function replyClientLines(results: (string[] | OpError)[], ids: string[], w: Rep
  * This thread's clients (all, of a type, or those ids): their CLIENT LIST lines; the asking client
  * (`me`) counts the arguments of the command it is running (`meArgv`) in its argv-mem, as Redis.
  */
-const CLIENT_LINES = defineOp('client-lines', tuple<[string, string[], string, number]>(latin1, list(latin1), latin1, num), list(text), (x, [type, idList, me, meArgv]) => {
+const CLIENT_LINES = defineOp('client-lines', tuple<[string, string[], string, number]>(latin1, list(latin1), latin1, num), tuple<ClientLines>(list(text), list(latin1)), (x, [type, idList, me, meArgv]) => {
   const now = Date.now();
   const ids = idList.length > 0 ? new Set(idList) : null;
   const out: string[] = [];
@@ -326,8 +357,15 @@ const CLIENT_LINES = defineOp('client-lines', tuple<[string, string[], string, n
     if (type !== '' && conn.outputClass !== type) continue;
     out.push(conn.describe(now, id === me ? meArgv : -1));
   }
-  return out;
+  // WATCH records here whose key changed (their clients, on any thread, get flag d).
+  const dirty: string[] = [];
+  for (const [handle, record] of x.shard.watches) if (record.dirty) dirty.push(handle);
+  const part: ClientLines = [out, dirty];
+  return part;
 });
+
+/** One thread's CLIENT LIST part: its clients' lines, and the clients with a changed watched key on its shard. */
+type ClientLines = [string[], string[]];
 
 interface KillFilter {
   id?: bigint;
@@ -514,4 +552,4 @@ export const commands: Record<string, CommandImpl> = {
   'client|help': { conn: (_c, _a, w) => helpReply(w, CLIENT_HELP) },
 };
 
-export const ops = [CLIENT_LINES, CLIENT_KILL, RELEASE_HELD];
+export const ops = [CLIENT_LINES, CLIENT_KILL, RELEASE_HELD, WATCH_DIRTY];

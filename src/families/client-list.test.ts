@@ -32,6 +32,8 @@ const STATES: Record<string, Arg[][]> = {
   'in MULTI with 2 queued': [['MULTI'], ['SET', 'cl:k', '1'], ['GET', 'cl:k']],
   'RESP3, no-evict': [['HELLO', '3'], ['CLIENT', 'NO-EVICT', 'ON']],
   'tracking, BCAST': [['CLIENT', 'TRACKING', 'ON', 'BCAST']],
+  'watching keys, one of them changed since (flag d)': [['WATCH', 'cl:w1', 'cl:w2', 'cl:w3'], ['SET', 'cl:w2', 'x'], ['CLIENT', 'NO-EVICT', 'ON']],
+  'watching keys, none changed': [['WATCH', 'cl:w4', 'cl:w5']],
   'after an unknown subcommand': [['CLIENT', 'NOSUCH']],
   'after an unknown command': [['NOSUCHCOMMAND', 'x']],
   'after an arity error': [['GET']],
@@ -114,6 +116,23 @@ describe('CLIENT LIST / INFO / KILL against redis-server', { skip: REDIS_AVAILAB
         text(await target.call(['CLIENT', 'LIST', 'TYPE', 'replica'])),
       ];
       for (const x of [target, c, sub]) x.close();
+    }
+    assert.deepEqual(seen.damselfly, seen.redis);
+  });
+
+  it("CLIENT INFO of a client whose watched key changed shows d (the keys' shards are asked)", async () => {
+    const seen: Record<string, string[]> = {};
+    for (const [who, port] of [['redis', servers.redis().port], ['damselfly', servers.dfly().port]] as const) {
+      const c = await RawClient.connect(port);
+      const flags = async (): Promise<string> => new Map(fields(body(await c.call(['CLIENT', 'INFO'])))).get('flags')!;
+      await c.call(['WATCH', 'ci:a', 'ci:b', 'ci:c', 'ci:d']);
+      const before = await flags();
+      await c.call(['DEL', 'ci:c']);
+      await c.call(['SET', 'ci:d', '1']);
+      const after = await flags();
+      await c.call(['MULTI']);
+      seen[who] = [before, after, await flags(), text(await c.call(['EXEC'])), await flags()];
+      c.close();
     }
     assert.deepEqual(seen.damselfly, seen.redis);
   });
