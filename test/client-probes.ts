@@ -4,6 +4,7 @@
 // Invariants: nothing here sleeps; a server started by bothServers() is stopped after the suite.
 
 import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
 import { RawClient, startDamselfly, startRedis, stopChecked, type ServerHandle } from './harness.ts';
 
 export const text = (b: Buffer): string => b.toString('latin1');
@@ -45,8 +46,15 @@ export async function onOtherThread(port: number, than: RawClient): Promise<RawC
   return c;
 }
 
+export interface BothServers {
+  redis(): ServerHandle;
+  dfly(): ServerHandle;
+  /** Runs `scenario` on Redis, then on Damselfly: their transcripts must be equal. */
+  same(scenario: (port: number) => Promise<string[]>): Promise<void>;
+}
+
 /** Starts redis-server and a `threads`-thread Damselfly for the enclosing suite. */
-export function bothServers(threads = 2): { redis: () => ServerHandle; dfly: () => ServerHandle } {
+export function bothServers(threads = 2): BothServers {
   let redis: ServerHandle;
   let dfly: ServerHandle;
   before(async () => {
@@ -56,5 +64,13 @@ export function bothServers(threads = 2): { redis: () => ServerHandle; dfly: () 
     await redis?.stop();
     await stopChecked(dfly);
   });
-  return { redis: () => redis, dfly: () => dfly };
+  return {
+    redis: () => redis,
+    dfly: () => dfly,
+    async same(scenario) {
+      const want = await scenario(redis.port).catch((e: Error) => assert.fail(`on redis-server: ${e.message}`));
+      const got = await scenario(dfly.port);
+      assert.deepEqual(got, want);
+    },
+  };
 }

@@ -5,7 +5,6 @@
 // server pauses — and its reply is the synchronisation for the pause's end.
 
 import { after, before, describe, it } from 'node:test';
-import assert from 'node:assert/strict';
 import { RawClient, REDIS_AVAILABLE, SKIP_NO_REDIS, waitFor, type Arg } from '../../test/harness.ts';
 import { body, bothServers, idOf, onOtherThread, text } from '../../test/client-probes.ts';
 
@@ -204,14 +203,14 @@ const SCENARIOS: Record<string, Scenario> = {
 };
 
 describe('CLIENT PAUSE / UNPAUSE against redis-server', { skip: REDIS_AVAILABLE ? false : SKIP_NO_REDIS }, () => {
-  const { redis, dfly } = bothServers();
+  const servers = bothServers();
   for (const [name, run] of Object.entries(SCENARIOS)) {
-    it(name, async () => {
-      const want: string[] = [];
-      const got: string[] = [];
-      await run(redis().port, want).catch((e: Error) => assert.fail(`redis: ${e.message}`));
-      await run(dfly().port, got);
-      assert.deepEqual(got, want);
-    });
+    it(name, () =>
+      servers.same(async (port) => {
+        const log: string[] = [];
+        await run(port, log);
+        return log;
+      }),
+    );
   }
 });
