@@ -24,7 +24,7 @@ const REDIS_FLAGS = [
 ];
 
 /** The boolean facts of a spec's "damselfly" block, in bit order (new ones go at the end). */
-const BOOLEAN_FACTS: (keyof DamselflyFacts)[] = ['runInMulti', 'oomExemptInMulti', 'runsQueue', 'selectsDb', 'globalWrite', 'setsReplyMode', 'subscribedMode', 'pushReply'];
+const BOOLEAN_FACTS: (keyof DamselflyFacts)[] = ['runInMulti', 'oomExemptInMulti', 'runsQueue', 'selectsDb', 'globalWrite', 'setsReplyMode', 'subscribedMode', 'pushReply', 'mayReplicate'];
 /** The other facts (fields, not bits). */
 const FIELD_FACTS: (keyof DamselflyFacts)[] = ['getKeysFunction', 'protectedBy'];
 

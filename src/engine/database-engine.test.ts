@@ -513,3 +513,27 @@ describe('LFU counter', () => {
     assert.equal(db.lfuDecayed(ref, clock + 600), 11, 'the access restarted the decay period');
   });
 });
+
+describe('Shard while the dataset is frozen (CLIENT PAUSE)', () => {
+  it('a lookup past the deadline reads as gone but keeps the key; eviction neither evicts nor refuses', () => {
+    const shard = filled(100, 100, (i) => (i === 0 ? 1000 : 0));
+    let frozen = true;
+    shard.freeze.frozen = () => frozen;
+    const db = shard.dbs[0];
+    assert.equal(db.lookup('key:0', 2000), undefined);
+    assert.equal(db.size, 100, 'still stored');
+    assert.equal(db.expiredCount, 0);
+    shard.setPolicy('noeviction', false);
+    shard.maxmemory = Math.floor(shard.usedMemory() / 2);
+    assert.equal(shard.ensureMemory(), true, 'nothing refused while paused');
+    shard.setPolicy('allkeys-lru', false);
+    assert.equal(shard.ensureMemory(), true);
+    assert.equal(db.size, 100, 'nothing evicted while paused');
+    frozen = false;
+    assert.equal(db.lookup('key:0', 2000), undefined);
+    assert.equal(db.size, 99, 'expired once the pause is over');
+    assert.equal(db.expiredCount, 1);
+    assert.equal(shard.ensureMemory(), true);
+    assert.ok(db.size < 99, 'and eviction runs');
+  });
+});

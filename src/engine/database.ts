@@ -14,7 +14,7 @@
 // db-maintenance.ts (expire cycle, compaction, eviction sampling).
 
 export type { ExpiringParts, StringValue, TypedValue, Value } from './value-kind.ts';
-export { AccessPolicy, F_PROTECTED, LFU_INIT_VAL, keyText, lfuLogIncr, type KeyArg } from './db-records.ts';
+export { AccessPolicy, DatasetFreeze, F_PROTECTED, LFU_INIT_VAL, keyText, lfuLogIncr, type KeyArg } from './db-records.ts';
 export { Entry, TABLE_BYTES_PER_KEY } from './db-table.ts';
 import { MaintainedTable } from './db-maintenance.ts';
 

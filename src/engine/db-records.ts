@@ -57,6 +57,15 @@ export class AccessPolicy {
   lfuDecayTime = 1;
 }
 
+/**
+ * Whether the dataset is frozen: while clients are paused (CLIENT PAUSE) Redis keeps it static — no
+ * key expires (a lookup reports an expired key missing and leaves it) and nothing is evicted. One per
+ * shard, shared by its databases; the server sets `frozen`.
+ */
+export class DatasetFreeze {
+  frozen: () => boolean = () => false;
+}
+
 /** Redis LFULogIncr: a probabilistic increment that makes the counter logarithmic in accesses. */
 export function lfuLogIncr(counter: number, logFactor: number): number {
   if (counter === 255) return 255;
@@ -78,6 +87,8 @@ export class RecordStore {
   gen = 0;
   /** How accesses are recorded (the shard's). */
   access = new AccessPolicy();
+  /** Whether keys may expire or be evicted now (the shard's). */
+  freeze = new DatasetFreeze();
 
   /** `chunkBytes`: the arena's chunk size (tests use small ones). */
   constructor(chunkBytes?: number) {

@@ -216,7 +216,7 @@ export class KeyTable extends RecordStore implements KeyStore {
     return at !== 0 && at <= now ? 'expired' : 'live';
   }
 
-  /** Entry for key, or undefined; an expired key is deleted on the way. */
+  /** Entry for key, or undefined; an expired key is deleted on the way (unless the dataset is frozen). */
   lookup(key: KeyArg, now: number): Entry | undefined {
     const ref = this.refOf(key);
     if (ref === 0) return undefined;
@@ -225,6 +225,8 @@ export class KeyTable extends RecordStore implements KeyStore {
     if (c[off] & F_EXPIRE) {
       const at = c.readDoubleLE(off + (c[off] & F_BIGLEN ? 16 : 8));
       if (at <= now) {
+        // Clients are paused: the key reads as gone but stays (it expires once the pause ends).
+        if (this.freeze.frozen()) return undefined;
         this.removeLast(key, ref);
         this.expiredCount++;
         if (this.observed) this.touchExpired(keyText(key));

@@ -1,9 +1,9 @@
 // Shard: everything one worker thread owns — its part of every database, its clocks and counters.
 // Invariants: only the owning thread touches a Shard; databases are swapped, never copied (SWAPDB);
 // the active expire cycle (keys, then parts of values such as hash fields) never runs longer than its
-// time budget per tick.
+// time budget per tick; nothing expires or is evicted while the dataset is frozen (clients paused).
 
-import { AccessPolicy, Database, F_PROTECTED } from './database.ts';
+import { AccessPolicy, Database, DatasetFreeze, F_PROTECTED } from './database.ts';
 import type { WatchRecord } from './watch.ts';
 
 export class ShardStats {
@@ -61,6 +61,8 @@ export class Shard {
   evictionSamples = 5;
   /** How the databases record accesses (LFU counter, 2Q state). */
   readonly access = new AccessPolicy();
+  /** While frozen (clients paused) no key expires and nothing is evicted (see DatasetFreeze). */
+  readonly freeze = new DatasetFreeze();
   private evictDb = 0;
   /** Arena and collection bytes released when the last collection was requested (collectReleased). */
   private releasedAtGc = 0;
@@ -76,6 +78,7 @@ export class Shard {
     this.dbs = Array.from({ length: dbnum }, () => new Database());
     for (const db of this.dbs) {
       db.access = this.access;
+      db.freeze = this.freeze;
     }
   }
 
@@ -108,6 +111,8 @@ export class Shard {
     if (this.maxmemory === 0) return true;
     let used = this.usedMemory();
     if (used <= this.maxmemory) return true;
+    // Clients are paused: nothing is evicted and nothing is refused (Redis's isSafeToPerformEvictions).
+    if (this.freeze.frozen()) return true;
     if (this.policy === 'noeviction' && !this.cacheMode) return false;
     const start = budgetMs === Infinity ? 0 : performance.now();
     let pinnedRuns = 0;
@@ -235,7 +240,8 @@ export class Shard {
 
   /** One tick of the timer: expiry (unless DEBUG SET-ACTIVE-EXPIRE 0 stopped it), compaction, collection. */
   cron(budgetMs: number): void {
-    if (this.activeExpire) {
+    // CLIENT PAUSE freezes the dataset: no key expires while it holds writes.
+    if (this.activeExpire && !this.freeze.frozen()) {
       this.activeExpireCycle(budgetMs);
       this.activeExpireParts(budgetMs / 4);
     }

@@ -23,7 +23,7 @@ import { blockOp, claim, DELIVERED, registerBlockOp, Waiter, type BlockOp } from
 import { shardOfKey } from '../runtime/slots.ts';
 import { ceilToLongLong, mulLongDouble, parseInt64, parseLongDouble } from '../util/numbers.ts';
 import { bulkBytes, replyIsError, splitArrayReply, replyInteger } from '../protocol/reply-reader.ts';
-import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, keyString } from './family-util.ts';
+import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, keyString, subcommandSyntaxError } from './family-util.ts';
 import { parseMPop } from './lists.ts';
 import { parseZMPop } from './zset.ts';
 
@@ -379,10 +379,7 @@ export async function wait(c: Client, plan: BlockPlan, ms: number, w: ReplyWrite
 /** CLIENT UNBLOCK client-id [TIMEOUT|ERROR] */
 function clientUnblock(c: Client, args: Buffer[], w: ReplyWriter): void {
   // As Redis: too many arguments is the generic subcommand error, and the reason is checked before the id.
-  if (args.length > 4) {
-    const sub = args[1].toString('latin1').slice(0, 128);
-    return w.error(`ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${args[0].toString('latin1').toUpperCase()} HELP.`);
-  }
+  if (args.length > 4) return subcommandSyntaxError(args, w);
   let mode = 'TIMEOUT';
   if (args.length > 3) {
     if (isWord(args[3], 'TIMEOUT')) mode = 'TIMEOUT';

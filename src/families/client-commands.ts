@@ -1,15 +1,17 @@
 // Client commands: PING ECHO HELLO AUTH SELECT QUIT RESET and CLIENT *.
 // Invariants: they run on the client's own thread and change only that client's state, except
-// CLIENT LIST/KILL which ask every worker (the client-lines and client-kill shard operations).
+// CLIENT LIST/KILL/UNPAUSE which ask every worker (the client-lines, client-kill and
+// client-release-held shard operations) and CLIENT PAUSE, which sets the process's one pause state.
 
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
 import { REDIS_VERSION } from '../version.ts';
-import { ERR_DB_RANGE, ERR_SYNTAX, isWord, parseInt32, parseInteger } from './family-util.ts';
+import { ERR_DB_RANGE, ERR_SYNTAX, isWord, parseInt32, parseInteger, subcommandSyntaxError } from './family-util.ts';
 import { disableTracking } from './tracking.ts';
 import { allOk, defineOp, type OpError } from '../server/shard-ops.ts';
-import { json, latin1, list, num, text, tuple } from '../util/codec.ts';
+import { bool, json, latin1, list, none, num, text, tuple } from '../util/codec.ts';
+import { PAUSE_ALL, PAUSE_WRITE } from '../server/client-pause.ts';
 
 const ERR_WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
@@ -175,8 +177,33 @@ function clientGetName(c: Client, _args: Buffer[], w: ReplyWriter): void {
 }
 
 /** CLIENT INFO */
-function clientInfo(c: Client, _args: Buffer[], w: ReplyWriter): void {
-  w.verbatim(c.describe(Date.now()) + '\n');
+function clientInfo(c: Client, args: Buffer[], w: ReplyWriter): void {
+  const line = c.describe(Date.now(), argvBytes(args));
+  if (c.watchShards.size === 0) return w.verbatim(line + '\n');
+  // Whether a watched key changed (flag d) is known where the keys are.
+  const handle = c.coord.watchHandle();
+  const parts: [number, string][] = [...c.watchShards].map((s) => [s, handle]);
+  c.coord.fanoutOp(WATCH_DIRTY, parts, (results, out) => {
+    const dirty = allOk(results, out);
+    if (dirty !== null) out.verbatim((dirty.includes(true) ? withDirtyFlag(line) : line) + '\n');
+  }, w);
+}
+
+/** Whether the client with this WATCH handle has a changed watched key on this shard (flag d). */
+const WATCH_DIRTY = defineOp('client-watch-dirty', latin1, bool, (x, handle) => x.shard.watches.get(handle)?.dirty === true);
+
+/**
+ * A CLIENT LIST line with flag d (a watched key changed: Redis's CLIENT_DIRTY_CAS) in its place in
+ * Redis's order — after the tracking letters, before c u A U r e (and our T).
+ */
+function withDirtyFlag(line: string): string {
+  const at = line.indexOf(' flags=') + 7;
+  const end = line.indexOf(' ', at);
+  const flags = line.slice(at, end);
+  if (flags === 'N') return line.slice(0, at) + 'd' + line.slice(end);
+  let i = 0;
+  while (i < flags.length && !'cuAUreT'.includes(flags[i])) i++;
+  return line.slice(0, at) + flags.slice(0, i) + 'd' + flags.slice(i) + line.slice(end);
 }
 
 /** CLIENT SETINFO <LIB-NAME libname | LIB-VER libver> */
@@ -233,51 +260,116 @@ function clientReply(c: Client, args: Buffer[], w: ReplyWriter): void {
   }
 }
 
+/** CLIENT PAUSE timeout [WRITE|ALL] */
+function clientPause(c: Client, args: Buffer[], w: ReplyWriter): void {
+  if (args.length > 4) return subcommandSyntaxError(args, w);
+  let mode = PAUSE_ALL;
+  if (args.length === 4) {
+    if (isWord(args[3], 'WRITE')) mode = PAUSE_WRITE;
+    else if (!isWord(args[3], 'ALL')) return w.error('ERR CLIENT PAUSE mode must be WRITE or ALL');
+  }
+  const t = parseInteger(args[2]);
+  if (t === null) return w.error('ERR timeout is not an integer or out of range');
+  if (t < 0) return w.error('ERR timeout is negative');
+  const now = Date.now();
+  // Redis's getTimeoutFromObjectOrReply: 0 stays 0 (a pause already over); a sum past 2^63 wraps
+  // negative (over too).
+  const end = t === 0 ? 0 : Number(t) + now > 2 ** 63 ? -1 : Number(t) + now;
+  c.worker.pause.pause(end, mode, now);
+  w.ok();
+}
+
+/** CLIENT UNPAUSE */
+function clientUnpause(c: Client, _args: Buffer[], w: ReplyWriter): void {
+  c.worker.pause.unpause();
+  // Every thread runs its held clients' commands again.
+  c.coord.broadcastOp(RELEASE_HELD, null, (_results, out) => out.ok(), w);
+}
+
+/** This thread's clients held by the pause run their commands again (the pause ended). */
+const RELEASE_HELD = defineOp('client-release-held', none, none, (x) => {
+  x.worker.pause.releaseHeld();
+  return null;
+});
+
 /** CLIENT LIST [TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]] */
 function clientList(c: Client, args: Buffer[], w: ReplyWriter): void {
-  const filter: Buffer[] = [];
+  const ids: string[] = [];
   let type = '';
-  if (args.length > 2) {
-    if (isWord(args[2], 'TYPE') && args.length === 4) {
-      type = args[3].toString('latin1').toLowerCase();
-      if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) return w.error(`ERR Unknown client type '${args[3].toString('latin1')}'`);
-      if (type !== 'normal' && type !== 'pubsub') return w.verbatim('');
-    } else if (isWord(args[2], 'ID') && args.length >= 4) {
-      for (let j = 3; j < args.length; j++) {
-        const id = parseInteger(args[j]);
-        if (id === null || id <= 0) return w.error('ERR Invalid client ID');
-        filter.push(args[j]);
-      }
-    } else return w.error(ERR_SYNTAX);
+  if (args.length === 4 && isWord(args[2], 'TYPE')) {
+    type = args[3].toString('latin1').toLowerCase();
+    if (!CLIENT_TYPES.includes(type)) return w.error(`ERR Unknown client type '${args[3].toString('latin1')}'`);
+    if (type !== 'normal' && type !== 'pubsub') return w.verbatim('');
+  } else if (args.length > 3 && isWord(args[2], 'ID')) {
+    for (let j = 3; j < args.length; j++) {
+      const id = parseInteger(args[j]);
+      if (id === null) return w.error('ERR Invalid client ID');
+      ids.push(String(id));
+    }
+  } else if (args.length !== 2) return w.error(ERR_SYNTAX);
+  c.coord.broadcastOp(CLIENT_LINES, [type, ids, String(c.id), argvBytes(args)], (results, out) => replyClientLines(results, ids, out), w);
+}
+
+const CLIENT_TYPES = ['normal', 'master', 'replica', 'slave', 'pubsub'];
+
+/** Redis's argv_len_sum: the bytes of a command's arguments (CLIENT LIST argv-mem). */
+function argvBytes(args: Buffer[]): number {
+  let n = 0;
+  for (const a of args) n += a.length;
+  return n;
+}
+
+/**
+ * Every thread's CLIENT LIST lines: in client id order, or with ID in the order the ids were given
+ * (a repeated id repeats its line, an unknown one is skipped, as Redis's lookup per id).
+ */
+function replyClientLines(results: (ClientLines | OpError)[], ids: string[], w: ReplyWriter): void {
+  const parts = allOk(results, w);
+  if (parts === null) return;
+  const byId = new Map<string, string>();
+  for (const [lines] of parts) for (const line of lines) byId.set(line.slice(3, line.indexOf(' ')), line);
+  for (const [, dirty] of parts) {
+    for (const id of dirty) {
+      const line = byId.get(id);
+      if (line !== undefined && !/ flags=\S*d/.test(line)) byId.set(id, withDirtyFlag(line));
+    }
   }
-  c.coord.broadcastOp(CLIENT_LINES, [type, filter.map((a) => a.toString('latin1'))], replyClientLines, w);
+  const order = ids.length > 0 ? ids : [...byId.keys()].sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+  let out = '';
+  for (const id of order) {
+    const line = byId.get(id);
+    if (line !== undefined) out += line + '\n';
+  }
+  w.verbatim(out);
 }
 
-/** Every thread's CLIENT LIST lines, in client id order. */
-function replyClientLines(results: (string[] | OpError)[], w: ReplyWriter): void {
-  const lists = allOk(results, w);
-  if (lists === null) return;
-  const lines: [bigint, string][] = [];
-  for (const list of lists) for (const line of list) lines.push([BigInt(line.slice(3, line.indexOf(' '))), line]);
-  lines.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  w.verbatim(lines.map((l) => l[1] + '\n').join(''));
-}
-
-/** This thread's clients (all, or those ids): their CLIENT LIST lines. */
-const CLIENT_LINES = defineOp('client-lines', tuple<[string, string[]]>(latin1, list(latin1)), list(text), (x, [type, idList]) => {
+/**
+ * This thread's clients (all, of a type, or those ids): their CLIENT LIST lines; the asking client
+ * (`me`) counts the arguments of the command it is running (`meArgv`) in its argv-mem, as Redis.
+ */
+const CLIENT_LINES = defineOp('client-lines', tuple<[string, string[], string, number]>(latin1, list(latin1), latin1, num), tuple<ClientLines>(list(text), list(latin1)), (x, [type, idList, me, meArgv]) => {
   const now = Date.now();
-  const ids = idList.length > 0 ? new Set(idList.map((id) => BigInt(id))) : null;
+  const ids = idList.length > 0 ? new Set(idList) : null;
   const out: string[] = [];
   for (const conn of x.worker.clients.values()) {
-    if (ids !== null && !ids.has(conn.id)) continue;
+    const id = String(conn.id);
+    if (ids !== null && !ids.has(id)) continue;
     if (type !== '' && conn.outputClass !== type) continue;
-    out.push(conn.describe(now));
+    out.push(conn.describe(now, id === me ? meArgv : -1));
   }
-  return out;
+  // WATCH records here whose key changed (their clients, on any thread, get flag d).
+  const dirty: string[] = [];
+  for (const [handle, record] of x.shard.watches) if (record.dirty) dirty.push(handle);
+  const part: ClientLines = [out, dirty];
+  return part;
 });
+
+/** One thread's CLIENT LIST part: its clients' lines, and the clients with a changed watched key on its shard. */
+type ClientLines = [string[], string[]];
 
 interface KillFilter {
   id?: bigint;
+  maxAge?: number;
   addr?: string;
   laddr?: string;
   user?: string;
@@ -288,7 +380,8 @@ interface KillFilter {
 
 /**
  * CLIENT KILL <ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] |
- * [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>]> [...]>
+ * [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage]> [...]>
+ * (MAXAGE is Redis 7.4's: clients connected at least that many seconds ago.)
  */
 function clientKill(c: Client, args: Buffer[], w: ReplyWriter): void {
   const f: KillFilter = { skipme: true, me: c.id };
@@ -308,8 +401,12 @@ function clientKill(c: Client, args: Buffer[], w: ReplyWriter): void {
         f.id = BigInt(id);
       } else if (isWord(opt, 'TYPE')) {
         const t = val.toLowerCase();
-        if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(t)) return w.error(`ERR Unknown client type '${val}'`);
+        if (!CLIENT_TYPES.includes(t)) return w.error(`ERR Unknown client type '${val}'`);
         f.type = t;
+      } else if (isWord(opt, 'MAXAGE')) {
+        const age = parseInteger(args[i + 1]);
+        if (age === null) return w.error('ERR value is not an integer or out of range');
+        f.maxAge = Number(age);
       } else if (isWord(opt, 'ADDR')) f.addr = val;
       else if (isWord(opt, 'LADDR')) f.laddr = val;
       else if (isWord(opt, 'USER')) {
@@ -342,6 +439,7 @@ function clientKill(c: Client, args: Buffer[], w: ReplyWriter): void {
 /** A CLIENT KILL filter as it crosses threads (client ids as decimal text). */
 interface KillFilterWire {
   id?: string;
+  maxAge?: number;
   addr?: string;
   laddr?: string;
   type?: string;
@@ -352,8 +450,10 @@ interface KillFilterWire {
 /** Closes this thread's clients that match the filter; how many. */
 const CLIENT_KILL = defineOp('client-kill', json<KillFilterWire>(), num, (x, f) => {
   let n = 0;
+  const now = Date.now();
   for (const conn of [...x.worker.clients.values()]) {
     if (f.id !== undefined && conn.id.toString() !== f.id) continue;
+    if (f.maxAge !== undefined && f.maxAge !== 0 && Math.floor((now - conn.createdAt) / 1000) < f.maxAge) continue;
     if (f.addr !== undefined && conn.addr !== f.addr) continue;
     if (f.laddr !== undefined && conn.laddr !== f.laddr) continue;
     // A client's type is its output class (normal or pubsub); there are no replicas or masters.
@@ -447,7 +547,9 @@ export const commands: Record<string, CommandImpl> = {
   'client|no-evict': { conn: clientNoEvict },
   'client|no-touch': { conn: clientNoTouch },
   'client|reply': { conn: clientReply },
+  'client|pause': { conn: clientPause },
+  'client|unpause': { conn: clientUnpause },
   'client|help': { conn: (_c, _a, w) => helpReply(w, CLIENT_HELP) },
 };
 
-export const ops = [CLIENT_LINES, CLIENT_KILL];
+export const ops = [CLIENT_LINES, CLIENT_KILL, RELEASE_HELD, WATCH_DIRTY];

@@ -189,3 +189,12 @@ export function parseInt32(b: Buffer, w: ReplyWriter, msg?: string): number | nu
   return Number(v);
 }
 
+/**
+ * Redis's addReplySubcommandSyntaxError: `ERR unknown subcommand or wrong number of arguments for
+ * '<sub>'. Try <CMD> HELP.` (the subcommand as %.128s prints it: up to its first NUL, 128 bytes).
+ */
+export function subcommandSyntaxError(args: Buffer[], w: ReplyWriter): void {
+  const sub = args[1].latin1Slice();
+  const z = sub.indexOf('\0');
+  w.error(`ERR unknown subcommand or wrong number of arguments for '${(z < 0 ? sub : sub.slice(0, z)).slice(0, 128)}'. Try ${args[0].latin1Slice().toUpperCase()} HELP.`);
+}

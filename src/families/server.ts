@@ -8,7 +8,7 @@ import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl } from '../server/command-types.ts';
 import { type Client } from '../server/client.ts';
 import { keySlot } from '../runtime/slots.ts';
-import { ERR_SYNTAX, isWord } from './family-util.ts';
+import { ERR_SYNTAX, isWord, subcommandSyntaxError } from './family-util.ts';
 import { START_MS, nowUsec } from './info.ts';
 import { LOG_WARNING } from '../util/log.ts';
 
@@ -57,10 +57,7 @@ function shutdown(c: Client, args: Buffer[], w: ReplyWriter): void {
 
 /** FUNCTION FLUSH [ASYNC | SYNC] */
 function functionFlush(_c: Client, args: Buffer[], w: ReplyWriter): void {
-  if (args.length > 3) {
-    const sub = args[1].toString('latin1').slice(0, 128);
-    return w.error(`ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${args[0].toString('latin1').toUpperCase()} HELP.`);
-  }
+  if (args.length > 3) return subcommandSyntaxError(args, w);
   if (args.length === 3 && !isWord(args[2], 'SYNC') && !isWord(args[2], 'ASYNC')) {
     return w.error('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
   }

@@ -27,7 +27,7 @@ import { replyIsError } from '../protocol/reply-reader.ts';
 import { defineOp, OpError } from '../server/shard-ops.ts';
 import { bytes, bytesList, latin1, list, tuple } from '../util/codec.ts';
 import type { IdTree } from '../engine/stream-pel.ts';
-import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, keyString, lookupRead, parseInteger, storeValue } from './family-util.ts';
+import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, isWord, keyString, lookupRead, parseInteger, storeValue, subcommandSyntaxError } from './family-util.ts';
 import { helpReply } from './client-commands.ts';
 import { setXinfoGroupsHooks, streamAt as lookupStream, writeStreamId } from './streams.ts';
 import { mayBlock, parseXReadOptions, type XReadOptions } from './streams-read.ts';
@@ -98,11 +98,6 @@ function cText(b: Buffer): string {
   const s = b.latin1Slice();
   const z = s.indexOf('\0');
   return z < 0 ? s : s.slice(0, z);
-}
-
-/** `ERR unknown subcommand or wrong number of arguments for '<sub>'. Try <CMD> HELP.` */
-function subcommandSyntaxError(args: Buffer[], w: ReplyWriter): void {
-  w.error(`ERR unknown subcommand or wrong number of arguments for '${cText(args[1]).slice(0, 128)}'. Try ${args[0].latin1Slice().toUpperCase()} HELP.`);
 }
 
 // --- XGROUP -------------------------------------------------------------------------------------------

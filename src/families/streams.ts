@@ -13,7 +13,7 @@ import type { CommandImpl, ShardExec } from '../server/command-types.ts';
 import { ReplyWriter as Writer } from '../protocol/reply-writer.ts';
 import { Stream, type StreamLimits, type TrimArgs } from '../engine/stream.ts';
 import { compareIds, ERR_INVALID_ID, MAX_ID, MIN_ID, parseId, parseRangeBound, StreamId, u64Text, type ParsedId } from '../engine/stream-id.ts';
-import { ERR_NO_SUCH_KEY, ERR_SYNTAX, ERR_WRONGTYPE, isWord, lookupRead, lookupWrite, modified, parseLongLong, storeValue } from './family-util.ts';
+import { ERR_NO_SUCH_KEY, ERR_SYNTAX, ERR_WRONGTYPE, isWord, lookupRead, lookupWrite, modified, parseLongLong, storeValue, subcommandSyntaxError } from './family-util.ts';
 import { helpReply } from './client-commands.ts';
 
 const limits: StreamLimits = { nodeMaxBytes: 0, nodeMaxEntries: 0 };
@@ -366,11 +366,6 @@ function raxNodes(s: Stream, lo: number, hi: number, d: number): number {
   return n;
 }
 
-function subcommandSyntaxError(w: ReplyWriter, args: Buffer[]): void {
-  const sub = args[1].toString('latin1').slice(0, 128);
-  w.error(`ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${args[0].toString('latin1').toUpperCase()} HELP.`);
-}
-
 /** XINFO STREAM key [FULL [COUNT count]] */
 function opXInfoStream(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   const s = streamAt(x, args[2], false);
@@ -380,9 +375,9 @@ function opXInfoStream(x: ShardExec, args: Buffer[], w: ReplyWriter): void {
   let full = optc > 0;
   let count = 10;
   if (full) {
-    if ((optc !== 1 && optc !== 3) || !isWord(args[3], 'FULL')) return subcommandSyntaxError(w, args);
+    if ((optc !== 1 && optc !== 3) || !isWord(args[3], 'FULL')) return subcommandSyntaxError(args, w);
     if (optc === 3) {
-      if (!isWord(args[4], 'COUNT')) return subcommandSyntaxError(w, args);
+      if (!isWord(args[4], 'COUNT')) return subcommandSyntaxError(args, w);
       const v = parseLongLong(args[5], w);
       if (v === null) return;
       count = v < 0 ? 10 : v;

@@ -68,6 +68,14 @@ export class RequestParser {
     return this.buf.length - this.pos + this.bigFilled;
   }
 
+  /**
+   * The read batch being processed, its parsed commands included: Redis's query buffer while one of
+   * them runs (it is trimmed only once the batch is done).
+   */
+  get batchBytes(): number {
+    return this.buf.length + this.bigFilled;
+  }
+
   /** Room left in the query buffer's allocation (Redis's qbuf-free): the big bulk's unfilled part. */
   get free(): number {
     return this.big === null ? 0 : this.big.length - this.bigFilled;

@@ -1,5 +1,5 @@
 // The control block: one SharedArrayBuffer every thread of the process shares for its few global
-// facts — client ids and counts, the transaction clock, which shards are over their memory limit, and
+// facts — client ids and counts, the transaction clock, the client pause, which shards are over their memory limit, and
 // the blocked clients' claim slots. One layout, built here for the main thread, the workers and tests.
 // Invariants: the layout depends only on the thread count; each region is naturally aligned; a
 // memory flag is written only by the shard it belongs to (and the count beside them only with it).
@@ -24,13 +24,21 @@ export interface WorkerShared {
    * slots say nobody there can receive (see src/server/pubsub.ts).
    */
   pubsub: Int32Array;
+  /**
+   * CLIENT PAUSE, one state for the process (src/server/client-pause.ts): [0] the mode (0 off, 1
+   * WRITE, 2 ALL), the one word the dispatcher reads per command; [1] the lock word under which the
+   * mode and `pauseEnd` change together.
+   */
+  pause: Int32Array;
+  /** [0]: when the pause ends (ms since the epoch; it is over once the clock passes it). */
+  pauseEnd: Float64Array;
 }
 
 /** Per worker: the pattern count and PUBSUB_BUCKETS channel buckets. */
 export const PUBSUB_BUCKETS = 255;
 export const PUBSUB_SLOTS = 1 + PUBSUB_BUCKETS;
 
-/** ids 0..8, counts 8..16, clock 16..24, the rest of the 64-byte header spare. */
+/** ids 0..8, counts 8..16, clock 16..24, pause 24..32, pause end 32..40, the rest of the 64-byte header spare. */
 const HEADER = 64;
 
 function memoryBytes(threads: number): number {
@@ -53,6 +61,8 @@ export function controlViews(control: SharedArrayBuffer, threads: number): Worke
     ids: new BigInt64Array(control, 0, 1),
     counts: new Int32Array(control, 8, 2),
     clock: new BigInt64Array(control, 16, 1),
+    pause: new Int32Array(control, 24, 2),
+    pauseEnd: new Float64Array(control, 32, 1),
     memory: new Int32Array(control, HEADER, 1 + threads),
     blockSlots: new Int32Array(control, HEADER + memoryBytes(threads), threads * BLOCK_SLOTS_PER_WORKER),
     pubsub: new Int32Array(control, HEADER + memoryBytes(threads) + 4 * threads * BLOCK_SLOTS_PER_WORKER, threads * PUBSUB_SLOTS),

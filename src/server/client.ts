@@ -54,6 +54,11 @@ export class MultiState {
     return this.cmds.length;
   }
 
+  /** Whether some queued command is one `pred` accepts (does EXEC write?). */
+  some(pred: (cmd: Command) => boolean): boolean {
+    return this.cmds.some(pred);
+  }
+
   /** Queues a copy of `args` (the caller's Buffers may be views of a socket chunk). */
   queue(cmd: Command, args: Buffer[]): void {
     let size = 4;
@@ -197,6 +202,8 @@ export abstract class Client {
   readonly watchShards = new Set<number>();
   /** While blocked (BLPOP...): the claim slot and how to end the wait. */
   blockState: BlockState | null = null;
+  /** Held by CLIENT PAUSE: the command to run again (its arguments copied) once the pause ends. */
+  postponed: Buffer[] | null = null;
   /** While EXEC runs its commands: the reply a command produces elsewhere is captured here. */
   capture: CapturedReply | null = null;
   /** The client is gone: nothing more is read or written. */
@@ -297,11 +304,43 @@ export abstract class Client {
   abstract get inputGone(): boolean;
   /** The peer's ip:port (CLIENT LIST's addr, MONITOR lines). */
   abstract readonly addr: string;
-  /** CLIENT LIST / CLIENT INFO line. */
-  abstract describe(now: number): string;
+  /**
+   * CLIENT LIST / CLIENT INFO line. `callerArgv` ≥ 0: this client is the one asking, running a command
+   * of that many argument bytes (Redis shows its query buffer and arguments as they are meanwhile).
+   */
+  abstract describe(now: number, callerArgv?: number): string;
+
+  /** The bytes of the held command's arguments (argv-mem while CLIENT PAUSE holds it). */
+  protected get postponedArgv(): number {
+    let n = 0;
+    if (this.postponed !== null) for (const a of this.postponed) n += a.length;
+    return n;
+  }
+
+  /**
+   * CLIENT PAUSE holds this command: it runs again, checked afresh, when the pause ends (its
+   * arguments may be views of a socket chunk: copied), and nothing after it runs before it.
+   */
+  postpone(args: Buffer[], now: number): void {
+    const copy: Buffer[] = new Array(args.length);
+    for (let i = 0; i < args.length; i++) copy[i] = Buffer.from(args[i]);
+    this.postponed = copy;
+    this.holdPipeline();
+    this.worker.pause.hold(this, now);
+  }
+
+  /** The pause ended: the held command runs (first), then those that waited behind it. */
+  resumePostponed(): void {
+    if (this.closed) return;
+    this.resumePipeline();
+  }
 
   /** A gone client leaves no trace: its MULTI state, WATCH records and waits go. */
   protected releaseState(): void {
+    if (this.postponed !== null) {
+      this.postponed = null;
+      this.worker.pause.forget(this);
+    }
     // A wait a shard already won ends too: its reply (in flight) has nobody to go to.
     const b = this.blockState;
     if (b !== null && !b.cancel(null)) b.finish(null);
@@ -323,6 +362,6 @@ export abstract class Client {
   protected flagLetters(closing: boolean): string {
     const t = this.tracking;
     const tracking = t === null ? '' : 't' + (t.brokenRedirect ? 'R' : '') + (t.bcast ? 'B' : '');
-    return (this.isMonitor ? 'O' : '') + (this.subs !== null ? 'P' : '') + (this.multi !== null ? 'x' : '') + (this.blockState !== null ? 'b' : '') + tracking + (closing || this.killed ? 'A' : '') + (this.noEvict ? 'e' : '') + (this.noTouch ? 'T' : '') || 'N';
+    return (this.isMonitor ? 'O' : '') + (this.subs !== null ? 'P' : '') + (this.multi !== null ? 'x' : '') + (this.blockState !== null || this.postponed !== null ? 'b' : '') + tracking + (closing || this.killed ? 'A' : '') + (this.noEvict ? 'e' : '') + (this.noTouch ? 'T' : '') || 'N';
   }
 }

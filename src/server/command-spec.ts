@@ -35,6 +35,11 @@ export interface DamselflyFacts {
   /** Its reply is a push (subscribe confirmations): CLIENT REPLY OFF/SKIP does not silence it. */
   pushReply?: boolean;
   /**
+   * Redis's CMD_MAY_REPLICATE, a flag COMMAND INFO hides on purpose: a read that may propagate
+   * (PFCOUNT, PUBLISH, SPUBLISH). CLIENT PAUSE WRITE holds it as it holds writes.
+   */
+  mayReplicate?: boolean;
+  /**
    * Redis's getkeys_proc for this command (its name in Redis's source): where the keys are when the
    * key specs cannot say (an invalid or incomplete spec, or variable flags). Implemented in
    * src/server/command-keys.ts, or by the handler's getKeys (SORT).

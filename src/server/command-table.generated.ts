@@ -32,12 +32,14 @@ export type CommandName =
   | 'client|list'
   | 'client|no-evict'
   | 'client|no-touch'
+  | 'client|pause'
   | 'client|reply'
   | 'client|setinfo'
   | 'client|setname'
   | 'client|tracking'
   | 'client|trackinginfo'
   | 'client|unblock'
+  | 'client|unpause'
   | 'cluster'
   | 'cluster|help'
   | 'cluster|info'
@@ -328,6 +330,7 @@ export const FACT_GLOBAL_WRITE = 0x10;
 export const FACT_SETS_REPLY_MODE = 0x20;
 export const FACT_SUBSCRIBED_MODE = 0x40;
 export const FACT_PUSH_REPLY = 0x80;
+export const FACT_MAY_REPLICATE = 0x100;
 
 /** Flag name → bit. */
 export const FLAG_BITS: Readonly<Record<string, number>> = {
@@ -369,6 +372,7 @@ export const FACT_BITS: Readonly<Record<string, number>> = {
   setsReplyMode: FACT_SETS_REPLY_MODE,
   subscribedMode: FACT_SUBSCRIBED_MODE,
   pushReply: FACT_PUSH_REPLY,
+  mayReplicate: FACT_MAY_REPLICATE,
 };
 
 /** A spec with its flags and facts as bits. */
@@ -408,12 +412,14 @@ export const COMMANDS: readonly GeneratedCommand[] = ([
   ['client|list', FLAG_ADMIN | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
   ['client|no-evict', FLAG_ADMIN | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
   ['client|no-touch', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
+  ['client|pause', FLAG_ADMIN | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
   ['client|reply', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, FACT_SETS_REPLY_MODE],
   ['client|setinfo', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
   ['client|setname', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
   ['client|tracking', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
   ['client|trackinginfo', FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
   ['client|unblock', FLAG_ADMIN | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
+  ['client|unpause', FLAG_ADMIN | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
   ['client', 0, 0],
   ['cluster|help', FLAG_LOADING | FLAG_STALE, 0],
   ['cluster|info', FLAG_STALE, 0],
@@ -540,7 +546,7 @@ export const COMMANDS: readonly GeneratedCommand[] = ([
   ['pexpireat', FLAG_WRITE | FLAG_FAST, 0],
   ['pexpiretime', FLAG_READONLY | FLAG_FAST, 0],
   ['pfadd', FLAG_WRITE | FLAG_DENYOOM | FLAG_FAST, 0],
-  ['pfcount', FLAG_READONLY, 0],
+  ['pfcount', FLAG_READONLY, FACT_MAY_REPLICATE],
   ['pfdebug', FLAG_WRITE | FLAG_DENYOOM | FLAG_ADMIN, 0],
   ['pfmerge', FLAG_WRITE | FLAG_DENYOOM, 0],
   ['pfselftest', FLAG_ADMIN, 0],
@@ -548,7 +554,7 @@ export const COMMANDS: readonly GeneratedCommand[] = ([
   ['psetex', FLAG_WRITE | FLAG_DENYOOM, 0],
   ['psubscribe', FLAG_PUBSUB | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, FACT_SUBSCRIBED_MODE | FACT_PUSH_REPLY],
   ['pttl', FLAG_READONLY | FLAG_FAST, 0],
-  ['publish', FLAG_PUBSUB | FLAG_LOADING | FLAG_STALE | FLAG_FAST, 0],
+  ['publish', FLAG_PUBSUB | FLAG_LOADING | FLAG_STALE | FLAG_FAST, FACT_MAY_REPLICATE],
   ['pubsub|channels', FLAG_PUBSUB | FLAG_LOADING | FLAG_STALE, 0],
   ['pubsub|help', FLAG_LOADING | FLAG_STALE, 0],
   ['pubsub|numpat', FLAG_PUBSUB | FLAG_LOADING | FLAG_STALE, 0],
@@ -590,7 +596,7 @@ export const COMMANDS: readonly GeneratedCommand[] = ([
   ['sort', FLAG_WRITE | FLAG_DENYOOM | FLAG_MOVABLEKEYS, 0],
   ['sort_ro', FLAG_READONLY | FLAG_MOVABLEKEYS, 0],
   ['spop', FLAG_WRITE | FLAG_FAST, 0],
-  ['spublish', FLAG_PUBSUB | FLAG_LOADING | FLAG_STALE | FLAG_FAST, 0],
+  ['spublish', FLAG_PUBSUB | FLAG_LOADING | FLAG_STALE | FLAG_FAST, FACT_MAY_REPLICATE],
   ['srandmember', FLAG_READONLY, 0],
   ['srem', FLAG_WRITE | FLAG_FAST, 0],
   ['sscan', FLAG_READONLY, 0],

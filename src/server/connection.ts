@@ -234,9 +234,14 @@ export class Connection extends Client {
     // The socket's buffer only grows when this batch is written, after the loop.
     const maxHeld = (config.client_output_buffer_pause as number) - this.socket.writableLength;
     try {
-      let args: Buffer[] | null;
+      let args: Buffer[] | null = this.postponed;
       try {
-        while (!this.closeAfterReply && !this.outputHeld && (args = parser.next()) !== null) {
+        if (args !== null) {
+          // The command CLIENT PAUSE held runs first (and may be held again).
+          this.postponed = null;
+          dispatch(this, args, w);
+        }
+        if (!this.barrier && !this.closed) while (!this.closeAfterReply && !this.outputHeld && (args = parser.next()) !== null) {
           dispatch(this, args, w);
           if (this.barrier || this.closed) break;
           if (replies.pending >= maxInFlight || replies.heldBytes + w.pending + replies.expectedBytes > maxHeld) this.holdOutput();
@@ -365,8 +370,9 @@ export class Connection extends Client {
   private onEnd(): void {
     this.inputEnded = true;
     if (this.worker.logs(LOG_VERBOSE)) this.worker.logger(LOG_VERBOSE, `Client closed connection ${this.describe(Date.now())}`);
-    if (this.blockState !== null) {
-      // A blocked client that went away (Redis frees it on EOF): no pop may be spent on it.
+    if (this.blockState !== null || this.postponed !== null) {
+      // A blocked client that went away (Redis frees it on EOF): no pop may be spent on it, and a
+      // command CLIENT PAUSE holds is not run for nobody.
       this.close();
       return;
     }
@@ -465,15 +471,16 @@ export class Connection extends Client {
     this.process();
   }
 
-  describe(now: number): string {
+  describe(now: number, callerArgv = -1): string {
+    const caller = callerArgv >= 0;
     const age = Math.floor((now - this.createdAt) / 1000);
     const idle = Math.floor((now - this.lastInteraction) / 1000);
     const fd = (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
     return (
       `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${fd} ` +
       `name=${this.name} age=${age} idle=${idle} flags=${this.flagLetters(this.closeAfterReply)} db=${this.db} sub=${this.subs === null ? 0 : this.subs.channels.size} psub=${this.subs === null ? 0 : this.subs.patterns.size} ssub=${this.subs === null ? 0 : this.subs.shardChannels.size} multi=${this.multi === null ? -1 : this.multi.count} ` +
-      `qbuf=${this.parser.buffered} qbuf-free=${this.parser.free} argv-mem=${this.parser.argvMemory} multi-mem=${this.multi === null ? 0 : this.multi.mem} rbs=0 rbp=0 obl=0 oll=${this.replies.length} ` +
-      `omem=${this.outputBytes} tot-mem=${this.measureMemory()} events=r cmd=${this.lastCommand} user=default redir=${this.tracking === null ? -1 : this.tracking.redirect} ` +
+      `qbuf=${caller ? this.parser.batchBytes : this.parser.buffered} qbuf-free=${this.parser.free} argv-mem=${this.parser.argvMemory + (caller ? callerArgv : 0) + this.postponedArgv} multi-mem=${this.multi === null ? 0 : this.multi.mem} rbs=0 rbp=0 obl=0 oll=${this.replies.length - this.replies.pending} ` +
+      `omem=${this.outputBytes} tot-mem=${this.measureMemory()} events=${this.socket.writableLength > 0 ? 'rw' : 'r'} cmd=${this.lastCommand} user=default redir=${this.tracking === null ? -1 : this.tracking.redirect} ` +
       `resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer} thread=${this.worker.index}`
     );
   }

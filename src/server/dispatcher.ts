@@ -1,5 +1,5 @@
-// Dispatcher: runs one command for a Client — lookup, arity, authentication, the -OOM gate, MULTI
-// queuing, routing (inline, one remote shard, several shards through the coordinator) and execution —
+// Dispatcher: runs one command for a Client — lookup, arity, authentication, the -OOM gate, CLIENT
+// PAUSE, MULTI queuing, routing (inline, one remote shard, several shards through the coordinator) and execution —
 // and runs EXEC's queued commands the same way. Nothing here knows about sockets: a socket
 // connection, EXEC, and later scripts and replay are all callers.
 // Invariants: every command writes exactly one reply into `w` or queues exactly one pending slot on
@@ -10,11 +10,12 @@ import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import { keySlot, shardOfKey, shardOfSlot } from '../runtime/slots.ts';
 import type { CapturedReply, Client, MultiState, QueuedCommand } from './client.ts';
 import { CapturedReply as Captured } from './client.ts';
-import { Command, CommandTable, FACT_PUSH_REPLY, FACT_RUN_IN_MULTI, FACT_RUNS_QUEUE, FACT_SETS_REPLY_MODE, FACT_SUBSCRIBED_MODE, FLAG_MAY_REPLICATE, FLAG_NO_MULTI, FLAG_NOAUTH, FLAG_READONLY, FLAG_WRITE } from './command-table.ts';
+import { Command, CommandTable, FACT_MAY_REPLICATE, FACT_PUSH_REPLY, FACT_RUN_IN_MULTI, FACT_RUNS_QUEUE, FACT_SETS_REPLY_MODE, FACT_SUBSCRIBED_MODE, FLAG_MAY_REPLICATE, FLAG_NO_MULTI, FLAG_NOAUTH, FLAG_READONLY, FLAG_WRITE } from './command-table.ts';
 import { REQ_NO_TOUCH, REQ_PART } from '../runtime/request-flags.ts';
 import { allOn } from './coordinator.ts';
 import { ERR_OOM } from './memory-gate.ts';
 import { errorCodeOfText } from './stats.ts';
+import { PAUSE_OFF, pauseHolds } from './client-pause.ts';
 import type { Transaction } from '../transaction/transaction.ts';
 import { nextTurn } from '../util/next-turn.ts';
 import { paramByConfig } from '../config/params.ts';
@@ -49,7 +50,6 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
   // is used up by the command after it (a CLIENT REPLY SKIP sets it again, for the next).
   const skipThis = c.skipNext && !(cmd.hasFact(FACT_SETS_REPLY_MODE) && isOn(args[2]));
   c.skipNext = false;
-  c.lastCommand = cmd.name;
   c.current = cmd;
   // maxmemory: while a shard is over its limit, denyoom commands for its keys (in MULTI: anything but
   // EXEC, DISCARD, QUIT, RESET) are refused before they run or queue, as Redis's processCommand does.
@@ -66,9 +66,17 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
     return;
   }
   // A monitor may not touch the keyspace (Redis's check for replicas, which monitors are).
-  if (worker.monitoring && c.isMonitor && cmd.hasFlag(KEYSPACE_FLAGS)) {
+  if (worker.monitoring && c.isMonitor && (cmd.hasFlag(KEYSPACE_FLAGS) || cmd.hasFact(FACT_MAY_REPLICATE))) {
     reject(c, cmd, w, "ERR Replica can't interact with the keyspace");
     if (skipThis || c.replyOff) w.truncate(mark);
+    return;
+  }
+  // CLIENT PAUSE (one load while nothing is paused): the command waits, unanswered, with everything
+  // after it, until the pause ends (Redis blocks the client, BLOCKED_POSTPONE). Monitors — replicas
+  // to Redis — are never paused.
+  if (worker.pauseMode[0] !== PAUSE_OFF && !c.isMonitor && heldByPause(c, cmd)) {
+    c.skipNext = skipThis;
+    c.postpone(args, Date.now());
     return;
   }
   if (c.multi !== null && !cmd.hasFact(FACT_RUN_IN_MULTI)) {
@@ -138,6 +146,8 @@ export function screen(c: Client, head: Buffer[], argc: number, w: ReplyWriter):
 function resolve(c: Client, args: Buffer[], w: ReplyWriter, argc = args.length): Command | null {
   let cmd = c.worker.table.lookup(args[0]);
   if (cmd === undefined) {
+    // CLIENT LIST's cmd is the command looked up, refused or not (Redis's lastcmd): none here.
+    c.lastCommand = 'NULL';
     if (isHttpHeaderCommand(args[0])) abortCrossProtocol(c);
     else rejectUnknown(c, args, w);
     return null;
@@ -149,12 +159,14 @@ function resolve(c: Client, args: Buffer[], w: ReplyWriter, argc = args.length):
     }
     const sub = CommandTable.sub(cmd, args[1]);
     if (sub === undefined) {
+      c.lastCommand = 'NULL';
       const subName = cString(args[1].toString('latin1')).slice(0, 128);
       reject(c, null, w, `ERR unknown subcommand '${subName}'. Try ${cmd.name.toUpperCase()} HELP.`);
       return null;
     }
     cmd = sub;
   }
+  c.lastCommand = cmd.name;
   const arity = cmd.arity;
   if ((arity > 0 && arity !== argc) || argc < -arity) {
     reject(c, cmd, w, `ERR wrong number of arguments for '${cmd.name}' command`, args);
@@ -257,7 +269,12 @@ function split(c: Client, cmd: Command, args: Buffer[], keys: number[], w: Reply
   return true;
 }
 
-/** Commands that read or write keys (what a monitor may not send). */
+/** Whether the pause in force holds `cmd` (EXEC: by what it queued). */
+function heldByPause(c: Client, cmd: Command): boolean {
+  return pauseHolds(c.worker.pause.current(Date.now()), cmd, c.multi);
+}
+
+/** Commands that read or write keys (what a monitor may not send, with the may-replicate ones). */
 const KEYSPACE_FLAGS = FLAG_READONLY | FLAG_WRITE | FLAG_MAY_REPLICATE;
 
 /** Holds the pipeline until `work` finishes; its reply (written to `writer`) takes this command's place. */

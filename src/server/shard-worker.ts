@@ -26,6 +26,7 @@ import { LOG_NOTICE, LOG_WARNING, logLevelOf } from '../util/log.ts';
 import { BlockingService } from './blocking.ts';
 import { ShardTracking } from './tracking-table.ts';
 import { PUBSUB_SLOTS, type WorkerShared } from '../runtime/control.ts';
+import { ClientPause, PAUSE_OFF } from './client-pause.ts';
 import { PubSubTables } from './pubsub-tables.ts';
 import { MonitorHub } from './monitor.ts';
 
@@ -112,6 +113,10 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
   private holdServe = 0;
   /** This thread's Pub/Sub subscribers (see pubsub.ts). */
   readonly pubsub: PubSubTables;
+  /** CLIENT PAUSE: the process's pause (one word read per command) and this thread's held clients. */
+  readonly pause: ClientPause;
+  /** The pause mode word (PAUSE_OFF while nothing is paused): what the dispatcher reads per command. */
+  readonly pauseMode: Int32Array;
   /** Asks the main thread to shut the process down. */
   requestShutdown: (mode: string) => void = () => {};
   /** Hands a line at or above `loglevel` to the main thread's log (worker-main.ts). */
@@ -126,6 +131,9 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     this.gate = new MemoryGate(shared.memory);
     this.pubsub = new PubSubTables(shared.pubsub.subarray(index * PUBSUB_SLOTS, (index + 1) * PUBSUB_SLOTS));
     this.shard = new Shard(index, config.dbnum as number);
+    this.pause = new ClientPause(shared.pause, shared.pauseEnd, shared.counts);
+    this.pauseMode = shared.pause;
+    this.shard.freeze.frozen = () => this.pause.current(Date.now()) !== PAUSE_OFF;
     this.shard.maxBulkLen = config.proto_max_bulk_len as number;
     config.maxmemory = resolveMaxmemory(config, totalmem());
     this.mesh = new Mesh(index, layout, this);
