@@ -152,7 +152,9 @@ async function waitReady(port: number, proc: ChildProcess): Promise<Client> {
     if (proc.exitCode !== null) throw new Error(`server on ${port} exited`);
     try {
       const c = await Client.open(port);
-      if ((await c.cmd('PING')) === 'PONG') return c;
+      // A connection made while the server probes its port (port-claim.ts) is reset unanswered: retry.
+      const reset = new Promise<'reset'>((r) => c.sock.once('close', () => r('reset')));
+      if ((await Promise.race([c.cmd('PING'), reset])) === 'PONG') return c;
       c.close();
     } catch {
       // not listening yet

@@ -90,7 +90,9 @@ export async function claimPort(port: number, hosts: readonly (string | undefine
       lock.unref();
       held.push(lock);
     }
-    const probe = createServer();
+    // A client that connects in the probe's instant is turned away at once (it retries, as a client
+    // of a server still starting does): close() would otherwise wait for it.
+    const probe = createServer((s) => s.destroy());
     const probeError = await listenOnce(probe, { port, host, exclusive: true });
     if (probeError !== null) throw new PortClaimError(address, port, reasonOf(probeError));
     await close(probe);
