@@ -41,6 +41,8 @@ import * as streamsRead from './families/streams-read.ts';
 import * as streamGroups from './families/stream-groups.ts';
 import * as pubsub from './families/pubsub.ts';
 import * as monitor from './families/monitor.ts';
+import * as slowlog from './families/slowlog.ts';
+import * as latency from './families/latency.ts';
 
 /** Operations of the server layer itself (not of a family). */
 const SERVER_OPS: ShardOp<any, any>[] = [...PUSH_OPS, ...PUBSUB_OPS, ...MONITOR_OPS];
@@ -55,6 +57,7 @@ export const FAMILIES: Record<string, Family> = {
   strings, keyspace, keyspaceExpire, keyspaceScan, keyspaceFlush, keyspaceMove, keyspaceObject, clientCommands, tracking, server, info, config, commandDocs, multiExec, lists, hashes, sets, zset, blockingCommands, sort, memory,
   hyperloglog, geo, bitmaps, streams, streamsRead, streamGroups,
   pubsub, monitor,
+  slowlog, latency,
 };
 
 // Keyspace notifications go out through Pub/Sub (notify.ts cannot import pubsub.ts: a cycle).

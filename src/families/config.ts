@@ -81,6 +81,9 @@ function parseConfigSet(p: Param, raw: string, current: string | number | boolea
   return parseValue(p, raw, 'config');
 }
 
+/** Redis's SENSITIVE_CONFIG parameters: their values are shown as "(redacted)" (slow log, monitors). */
+const SENSITIVE_CONFIGS = new Set(['requirepass', 'masterauth', 'masteruser']);
+
 /** CONFIG SET parameter value [parameter value ...] */
 function configSet(c: Client, args: Buffer[], w: ReplyWriter): void {
   if (args.length % 2 === 1) return w.error(ERR_SYNTAX);
@@ -94,6 +97,8 @@ function configSet(c: Client, args: Buffer[], w: ReplyWriter): void {
   let errStr = '';
   for (let i = 0; i < count; i++) {
     const name = args[2 + i * 2].toString('latin1');
+    // Every sensitive value is redacted, even when another argument fails (Redis configSetCommand).
+    if (SENSITIVE_CONFIGS.has(name.toLowerCase())) c.redactArgument(3 + i * 2);
     const p = paramByConfig(name);
     if (p === undefined) {
       if (!invalid) {
@@ -152,6 +157,13 @@ const CONFIG_APPLY = defineOp('config-apply', json<ConfigChanges>(), none, (x, c
         break;
       case 'notify_keyspace_events':
         applyKeyspaceEvents(worker, x.shard, value as string);
+        break;
+      case 'slowlog_log_slower_than':
+      case 'slowlog_max_len':
+      case 'latency_monitor_threshold':
+      case 'latency_tracking':
+      case 'latency_tracking_info_percentiles':
+        worker.applyTimingConfig();
         break;
       case 'proto_max_bulk_len':
         x.shard.maxBulkLen = value as number;

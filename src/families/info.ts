@@ -16,6 +16,7 @@ import { type ShardWorker } from '../server/shard-worker.ts';
 import { REDIS_VERSION, VERSION } from '../version.ts';
 import { MEM_ALLOCATOR, memoryReport, memorySnapshot, type MemorySnapshot } from './memory.ts';
 import { orderedCommands } from './command-docs.ts';
+import { histogramSnapshot, latencyStatsLines, type HistogramSnapshot } from './latency.ts';
 
 /** Process start (ms since the epoch): performance.timeOrigin is the process's, in every thread. */
 export const START_MS = performance.timeOrigin;
@@ -48,13 +49,15 @@ interface WorkerSnapshot extends Summed {
   trackingPrefixes: number;
   /** This thread's active Pub/Sub names (channels, patterns, shard channels): INFO counts their union. */
   pubsub: [string[], string[], string[]];
+  /** Per-command latency histograms (INFO latencystats). */
+  lat: HistogramSnapshot;
 }
 
 /** Redis's INFO sections in output order; the default set leaves out commandstats and latencystats. */
 const ALL_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace'];
 const DEFAULT_SECTIONS = ALL_SECTIONS.filter((s) => s !== 'commandstats' && s !== 'latencystats');
 /** Sections that need every worker's counters. */
-const AGGREGATED = new Set(['clients', 'memory', 'stats', 'cpu', 'commandstats', 'errorstats', 'keyspace']);
+const AGGREGATED = new Set(['clients', 'memory', 'stats', 'cpu', 'commandstats', 'errorstats', 'latencystats', 'keyspace']);
 const TITLES: Record<string, string> = {
   server: 'Server', clients: 'Clients', memory: 'Memory', persistence: 'Persistence', stats: 'Stats', replication: 'Replication',
   cpu: 'CPU', modules: 'Modules', commandstats: 'Commandstats', errorstats: 'Errorstats', latencystats: 'Latencystats', cluster: 'Cluster', keyspace: 'Keyspace',
@@ -150,6 +153,7 @@ function workerSnapshot(x: ShardExec): WorkerSnapshot {
     cpuSys: cpu.system,
     outputLimitClosed: st.outputLimitDisconnections,
     pubsub: [[...worker.pubsub.channels.keys()], [...worker.pubsub.patterns.keys()], [...worker.pubsub.shardChannels.keys()]],
+    lat: histogramSnapshot(x),
   };
   return snap;
 }
@@ -451,6 +455,9 @@ function infoText(worker: ShardWorker, want: Set<string>, snaps: WorkerSnapshot[
           const us = Math.floor(usec);
           lines.push(`cmdstat_${cmd.name}:calls=${calls},usec=${us},usec_per_call=${(calls ? us / calls : 0).toFixed(2)},rejected_calls=${rej},failed_calls=${failed}`);
         }
+        break;
+      case 'latencystats':
+        if (worker.timing.tracking) lines.push(...latencyStatsLines(worker.table, snaps.map((s) => s.lat), worker.timing.percentiles));
         break;
       case 'errorstats':
         for (const code of [...t.errors.keys()].sort()) lines.push(`errorstat_${code}:count=${t.errors.get(code)}`);
