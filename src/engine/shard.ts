@@ -205,6 +205,9 @@ export class Shard {
   /** Where a bug in the shard's own timer goes (logged and counted by the thread); null: thrown. */
   onFault: ((e: unknown, where: string) => void) | null = null;
 
+  /** The latency monitor: told how long an expire or eviction cycle took (ms); null: nobody asks. */
+  onLatency: ((event: 'expire-cycle' | 'eviction-cycle', ms: number) => void) | null = null;
+
   /** Starts the active expire cycle at `hz` ticks per second. */
   startExpiry(hz: number): void {
     this.stopExpiry();
@@ -213,7 +216,9 @@ export class Shard {
     const budgetMs = Math.max(0.05, period * 0.25);
     this.timer = setInterval(() => {
       try {
+        const t0 = this.onLatency === null ? 0 : performance.now();
         this.activeExpireCycle(budgetMs);
+        if (this.onLatency !== null) this.onLatency('expire-cycle', performance.now() - t0);
         this.activeExpireParts(budgetMs / 4);
         this.compactSome(budgetMs / 4);
         this.collectReleased();

@@ -5,6 +5,17 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { LatencySeries } from '../server/call-timing.ts';
 import { latencyGraph, latencyReport } from './latency.ts';
+import { makeRig, runCommands } from '../../test/inproc.ts';
+import type { ReplyWriter } from '../protocol/reply-writer.ts';
+
+/** A handler that takes at least `ms` (spins: the monitor must see it however fast the machine is). */
+function slowEcho(ms: number) {
+  return (_c: object, args: Buffer[], w: ReplyWriter): void => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+    w.bulk(args[1]);
+  };
+}
 
 const settings = { threshold: 5, slowerThan: 10_000, hz: 10, nowSec: 1_000_100 };
 
@@ -33,5 +44,25 @@ describe('latency monitor (synthetic)', () => {
   it('GRAPH: header, 80 dashes, the sparkline with "ago" labels', () => {
     const g = latencyGraph({ event: 'command', max: 40, samples: [[1_000_000, 10], [1_000_090, 20]] }, 1_000_100);
     assert.equal(g, 'command - high 20 ms, low 10 ms (all time high 40 ms)\n' + '-'.repeat(80) + '\n #\n |\n |\n_|\n  \n11\nm0\n s\n');
+  });
+});
+
+describe('latency monitor (in-process workers)', () => {
+  it('records command and fast-command events over the threshold, merged over the threads', async () => {
+    const rig = makeRig(2, {
+      config: { latency_monitor_threshold: 2 },
+      overrides: { echo: { conn: slowEcho(3) }, info: { conn: slowEcho(4) } },
+    });
+    await runCommands(rig, [['ECHO', 'a'], ['INFO', 'x'], ['PING']]);
+    const [latest] = await runCommands(rig, [['LATENCY', 'LATEST']]);
+    const events = [...latest.matchAll(/\$(\d+)\r\n([a-z-]+)\r\n:(\d+)\r\n:(\d+)\r\n:(\d+)\r\n/g)].map((m) => [m[2], Number(m[4]), Number(m[5])] as const);
+    assert.deepEqual(events.map((e) => e[0]).sort(), ['command', 'fast-command']);
+    for (const [, last, max] of events) assert.ok(last >= 3 && max >= last);
+    const [history] = await runCommands(rig, [['LATENCY', 'HISTORY', 'fast-command']]);
+    assert.match(history, /^\*1\r\n\*2\r\n:\d+\r\n:\d+\r\n$/);
+    const [doctor] = await runCommands(rig, [['LATENCY', 'DOCTOR']]);
+    assert.match(doctor, /1\. (command|fast-command): 1 latency spikes/);
+    assert.match(doctor, /I have a few advices for you/);
+    assert.deepEqual(await runCommands(rig, [['LATENCY', 'RESET', 'COMMAND'], ['LATENCY', 'RESET'], ['LATENCY', 'LATEST']]), [':1\r\n', ':1\r\n', '*0\r\n']);
   });
 });

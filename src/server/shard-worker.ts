@@ -419,9 +419,13 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     t.percentiles = parsePercentiles(cfg.latency_tracking_info_percentiles as string);
     t.trimSlowlog();
     this.everyCall = t.needsEveryCall;
+    // Expire and eviction cycles are timed for the latency monitor only while it is on.
+    this.shard.onLatency = t.monitorThreshold === 0 ? null : this.timeCycle;
     this.runs = t.slowerThan < 0 || t.slowerThan >= PRECISE_BELOW_US;
     this.chained = false;
   }
+
+  private readonly timeCycle = (event: string, ms: number): void => this.timing.addLatencySample(event, Math.floor(ms));
 
   /** A batch of commands starts: its first command starts now. */
   beginChain(): void {
