@@ -1,6 +1,6 @@
 // SLOWLOG and LATENCY against a real redis-server, with slowlog-log-slower-than 0 (every command is
 // logged: deterministic): entries' arguments, truncation (32 arguments, 128 bytes), redaction (AUTH,
-// HELLO AUTH, CONFIG SET requirepass/masterauth), EXEC's commands, LEN/RESET/GET n, HELP and errors byte
+// HELLO AUTH, CONFIG SET requirepass/masterauth), EXEC's commands, blocked commands (one served, one timed out: not logged), LEN/RESET/GET n, HELP and errors byte
 // for byte; at 1 and 2 threads (clients of both threads in one GET, newest first). LATENCY's HELP,
 // LATEST/HISTORY/RESET on no events, GRAPH's and DOCTOR's texts, HISTOGRAM's shape and exact call
 // counts after a known workload, INFO latencystats' format. Ids, times, durations and ports are
@@ -91,6 +91,9 @@ const WORKLOAD: Arg[][] = [
   ['SET', 'inside', '1'],
   ['GET', 'inside'],
   ['EXEC'],
+  ['BLPOP', 'nolist', '0.01'],
+  ['RPUSH', 'full', 'x'],
+  ['BLPOP', 'full', '1'],
   ['GET', 'k'],
 ];
 
@@ -138,7 +141,7 @@ describe('SLOWLOG and LATENCY against redis-server', { skip: !REDIS_AVAILABLE &&
     }
     const want = logs.get('redis')!;
     // Redis's own view: 32 arguments at most, long ones cut, passwords redacted.
-    const rpush = want.find(([a]) => a[0] === 'RPUSH')![0];
+    const rpush = want.find(([a]) => a[0] === 'RPUSH' && a[1] === 'list')![0];
     assert.equal(rpush.length, 32);
     assert.equal(rpush[31], '... (11 more arguments)');
     assert.equal(want.find(([a]) => a[1] === 'k2')![0][2], 'x'.repeat(128) + '... (72 more bytes)');

@@ -184,6 +184,10 @@ export abstract class Client implements ReplyWatcher {
   lastCommand = 'NULL';
   /** The arguments of the command being dispatched (set by the dispatcher; see CoordinatedClient). */
   currentArgs: Buffer[] | null = null;
+  /** How long the running command has been blocked (ms): left out of its time. */
+  waitedMs = 0;
+  /** The running command's wait timed out (the slow log leaves it out). */
+  waitTimedOut = false;
   /** Set by CLIENT KILL / SHUTDOWN: finish writing, then close. */
   killed = false;
   /** CLIENT REPLY OFF: no replies until ON. */

@@ -243,10 +243,14 @@ function awaitBarrier(c: Client, cmd: Command, args: Buffer[], work: Promise<voi
   c.holdPipeline();
   const t0 = performance.now();
   const redacted = c.redactedArgs;
+  c.waitedMs = 0;
+  c.waitTimedOut = false;
   // The writer is the command's own and was empty when it started (it has already run up to its
   // first await, and may have written its whole reply by now): its reply starts at 0.
   const finish = (): void => {
-    worker.noteSlow(c, cmd, args, worker.recordCall(cmd, performance.now() - t0, writer, 0), redacted);
+    // A blocked command counts its run and its reply, not its wait (as Redis's updateStatsOnUnblock).
+    const ms = worker.recordCall(cmd, Math.max(0, performance.now() - t0 - c.waitedMs), writer, 0);
+    if (!c.waitTimedOut) worker.noteSlow(c, cmd, args, ms, redacted);
     // EXEC's line comes after its queued commands' lines, as in Redis.
     if (worker.monitoring && cmd.hasFact(FACT_RUNS_QUEUE)) worker.monitors.command(c, cmd, args);
     // The pipeline behind the barrier resumes with this reply in place.
