@@ -301,11 +301,11 @@ export abstract class Client implements ReplyWatcher {
   abstract get inputGone(): boolean;
   /**
    * A command of this client that ran on another shard has answered: the slow log's look at it, timed
-   * from its dispatch to its reply (the drain that brought the reply started the clock it reads).
+   * from its dispatch to its reply.
    */
   replied(p: PendingReply): void {
     const worker = this.worker;
-    worker.noteSlow(this, p.watchedCommand as Command, p.watchedArgs!, Math.max(0, worker.callStart - p.sentAt));
+    worker.noteSlow(this, p.watchedCommand as Command, p.watchedArgs!, Math.max(0, worker.recentNow() - p.sentAt));
   }
 
   /** The peer's ip:port (CLIENT LIST's addr, MONITOR lines). */

@@ -212,7 +212,7 @@ function route(c: Client, cmd: Command, args: Buffer[], w: ReplyWriter, mark: nu
   } else {
     const p = c.addPending(w);
     // Its run is timed where it runs; the slow log times it here, from dispatch to reply.
-    if (worker.timing.slowerThan >= 0) p.watch(c, cmd, args, worker.callStart);
+    if (worker.timing.slowerThan >= 0) p.watch(c, cmd, args, worker.recentNow());
     worker.mesh.send(target, cmd.index, c.db, c.resp, c.noTouch ? REQ_NO_TOUCH : 0, args, p);
   }
 }

@@ -427,13 +427,19 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
 
   private readonly timeCycle = (event: string, ms: number): void => this.timing.addLatencySample(event, Math.floor(ms));
 
-  /** A batch of commands starts: its first command starts now. */
+  /** A batch of commands starts (its first command reads the clock: a batch of replies alone reads none). */
   beginChain(): void {
     this.inBatch = true;
-    if (this.everyCall) {
+    this.chained = false;
+  }
+
+  /** A recent performance.now(): the end of this batch's last timed command, or a fresh read. */
+  recentNow(): number {
+    if (!this.chained) {
       this.callStart = performance.now();
-      this.chained = true;
+      this.chained = this.inBatch;
     }
+    return this.callStart;
   }
 
   /** The batch ends (an open run is timed now). */
