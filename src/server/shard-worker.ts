@@ -429,6 +429,7 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
 
   /** A batch of commands starts (its first command reads the clock: a batch of replies alone reads none). */
   beginChain(): void {
+    if (this.runLen > 0) this.closeRun(performance.now());
     this.inBatch = true;
     this.chained = false;
   }
