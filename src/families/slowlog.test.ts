@@ -1,7 +1,7 @@
 // SLOWLOG and LATENCY against a real redis-server, with slowlog-log-slower-than 0 (every command is
 // logged: deterministic): entries' arguments, truncation (32 arguments, 128 bytes), redaction (AUTH,
 // HELLO AUTH, CONFIG SET requirepass/masterauth), EXEC's commands, blocked commands (one served, one timed out: not logged), LEN/RESET/GET n, HELP and errors byte
-// for byte; at 1 and 2 threads (clients of both threads in one GET, newest first). LATENCY's HELP,
+// for byte; at 1 and 2 threads, and with in-process workers clients of both threads in one GET. LATENCY's HELP,
 // LATEST/HISTORY/RESET on no events, GRAPH's and DOCTOR's texts, HISTOGRAM's shape and exact call
 // counts after a known workload, INFO latencystats' format. Ids, times, durations and ports are
 // normalised; nothing here depends on how long a command takes.
@@ -9,6 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { REDIS_AVAILABLE, SKIP_NO_REDIS, RawClient, startDamselfly, startRedis, stopChecked, type Arg, type ServerHandle } from '../../test/harness.ts';
+import { makeRig } from '../../test/inproc.ts';
 
 type Value = string | number | null | Value[] | { error: string } | Map<string, Value>;
 
@@ -248,5 +249,28 @@ describe('SLOWLOG and LATENCY against redis-server', { skip: !REDIS_AVAILABLE &&
     const want = await shape(redis.port);
     assert.deepEqual(want, { set: 5, get: 3 });
     for (const [name, port] of servers()) assert.deepEqual(await shape(port), want, name);
+  });
+});
+
+describe('SLOWLOG across threads (in-process workers)', () => {
+  it('one GET shows the clients of both threads, newest first, local and remote keys alike', async () => {
+    const rig = makeRig(2, { config: { slowlog_log_slower_than: 0 } });
+    const a = rig.client(0);
+    const b = rig.client(1);
+    const order: [typeof a, Arg[]][] = [
+      [a, ['SET', rig.keyOn(0), '1']],
+      [b, ['SET', rig.keyOn(0, 'other'), '2']],
+      [a, ['GET', rig.keyOn(1)]],
+      [b, ['GET', rig.keyOn(1, 'other')]],
+    ];
+    for (const [c, cmd] of order) {
+      const before = c.sock.replies().length;
+      c.send(cmd);
+      await rig.settle(() => c.sock.replies().length > before);
+    }
+    b.send(['SLOWLOG', 'GET', '-1']);
+    await rig.settle(() => b.sock.replies().length === 3);
+    const got = entries(parse(Buffer.from(b.sock.replies()[2], 'latin1')));
+    assert.deepEqual(got.map(([args]) => args), order.map(([, cmd]) => cmd.map(String)).reverse());
   });
 });
