@@ -1,11 +1,11 @@
 // SLOWLOG and LATENCY against a real redis-server, with slowlog-log-slower-than 0 (every command is
 // logged: deterministic): entries' arguments, truncation (32 arguments, 128 bytes), redaction (AUTH,
-// HELLO AUTH, CONFIG SET requirepass/masterauth), EXEC's commands, blocked commands (one served, one timed out: not logged), LEN/RESET/GET n, HELP and errors byte
-// for byte; at 1 and 2 threads, and with in-process workers clients of both threads in one GET. LATENCY's HELP,
-// LATEST/HISTORY/RESET on no events, GRAPH's and DOCTOR's texts, HISTOGRAM's shape and exact call
-// counts after a known workload, INFO latencystats' format. Ids, times, durations and ports are
-// normalised; nothing here depends on how long a command takes.
-
+// HELLO AUTH, CONFIG SET requirepass/masterauth), EXEC's commands, blocked commands (one served, one
+// timed out: not logged), LEN/RESET/GET n, HELP and errors byte for byte, at 1 and 2 threads; with
+// in-process workers, clients of both threads in one GET. LATENCY's HELP, LATEST/HISTORY/RESET on no
+// events, GRAPH's and DOCTOR's texts, HISTOGRAM's shape and exact call counts after a known workload,
+// INFO latencystats' format. Ids, times, durations and ports are normalised; nothing here depends on
+// how long a command takes.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { REDIS_AVAILABLE, SKIP_NO_REDIS, RawClient, startDamselfly, startRedis, stopChecked, type Arg, type ServerHandle } from '../../test/harness.ts';
