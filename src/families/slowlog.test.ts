@@ -6,6 +6,7 @@
 // events, GRAPH's and DOCTOR's texts, HISTOGRAM's shape and exact call counts after a known workload,
 // INFO latencystats' format. Ids, times, durations and ports are normalised; nothing here depends on
 // how long a command takes.
+
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { REDIS_AVAILABLE, SKIP_NO_REDIS, RawClient, startDamselfly, startRedis, stopChecked, type Arg, type ServerHandle } from '../../test/harness.ts';
