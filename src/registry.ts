@@ -43,6 +43,8 @@ import * as pubsub from './families/pubsub.ts';
 import * as monitor from './families/monitor.ts';
 import * as debug from './families/debug.ts';
 import * as metrics from './families/metrics.ts';
+import * as slowlog from './families/slowlog.ts';
+import * as latency from './families/latency.ts';
 
 /** Operations of the server layer itself (not of a family). */
 const SERVER_OPS: ShardOp<any, any>[] = [...PUSH_OPS, ...PUBSUB_OPS, ...MONITOR_OPS];
@@ -59,6 +61,7 @@ export const FAMILIES: Record<string, Family> = {
   pubsub, monitor,
   debug,
   metrics,
+  slowlog, latency,
 };
 
 // Keyspace notifications go out through Pub/Sub (notify.ts cannot import pubsub.ts: a cycle).

@@ -122,6 +122,12 @@ export const PARAMS: Param[] = [
   { flag: 'admin_port', type: 'int', default: '0', min: 0, max: 65535, mutable: false, help: 'a second port serving HTTP and RESP (0: none), e.g. for metrics scrapes when --nohttp' },
   // --- ops-config ---
   ...REDIS_PARAMS,
+  // --- ops-latency ---
+  { flag: 'slowlog_log_slower_than', config: 'slowlog-log-slower-than', type: 'int', default: '10000', min: -1, mutable: true, help: 'SLOWLOG records commands that take at least this many microseconds (-1: off, 0: every command)' },
+  { flag: 'slowlog_max_len', config: 'slowlog-max-len', type: 'int', default: '128', min: 0, max: LONG_MAX, mutable: true, help: 'entries SLOWLOG keeps (the newest)' },
+  { flag: 'latency_monitor_threshold', config: 'latency-monitor-threshold', type: 'int', default: '0', min: 0, mutable: true, help: 'LATENCY monitor: record events (command, fast-command, expire-cycle, eviction-cycle) that take at least this many milliseconds (0: off)' },
+  { flag: 'latency_tracking', config: 'latency-tracking', type: 'bool', default: 'yes', mutable: true, help: 'keep a latency histogram per command (INFO latencystats, LATENCY HISTOGRAM)' },
+  { flag: 'latency_tracking_info_percentiles', config: 'latency-tracking-info-percentiles', type: 'string', default: '50 99 99.9', parse: parsePercentileList, mutable: true, help: 'the percentiles INFO latencystats prints (space separated, 0..100)' },
 ];
 
 const byFlag = new Map<string, Param>();
@@ -272,4 +278,17 @@ export function shardShare(total: number, shards: number): number {
 export function resolveThreads(cfg: ConfigValues): number {
   const n = cfg.proactor_threads as number;
   return n > 0 ? n : availableParallelism();
+}
+
+/** latency-tracking-info-percentiles: numbers in 0..100, printed as Redis prints them ("%f", trimmed). */
+function parsePercentileList(raw: string): { value: string } | { error: string } {
+  const out: string[] = [];
+  for (const part of raw.split(' ')) {
+    if (part === '') continue;
+    const n = Number(part);
+    if (!/^[\s]*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(part) || !Number.isFinite(n)) return { error: 'Invalid latency-tracking-info-percentiles parameters' };
+    if (n > 100 || n < 0) return { error: 'latency-tracking-info-percentiles parameters should sit between [0.0,100.0]' };
+    out.push(String(Number(n.toFixed(6))));
+  }
+  return { value: out.join(' ') };
 }

@@ -221,6 +221,9 @@ export class Shard {
   /** Where a bug in the shard's own timer goes (logged and counted by the thread); null: thrown. */
   onFault: ((e: unknown, where: string) => void) | null = null;
 
+  /** The latency monitor: told how long an expire or eviction cycle took (ms); null: nobody asks. */
+  onLatency: ((event: 'expire-cycle' | 'eviction-cycle', ms: number) => void) | null = null;
+
   /** Starts the active expire cycle at `hz` ticks per second. */
   startExpiry(hz: number): void {
     this.stopExpiry();
@@ -242,7 +245,9 @@ export class Shard {
   cron(budgetMs: number): void {
     // CLIENT PAUSE freezes the dataset: no key expires while it holds writes.
     if (this.activeExpire && !this.freeze.frozen()) {
+      const t0 = this.onLatency === null ? 0 : performance.now();
       this.activeExpireCycle(budgetMs);
+      if (this.onLatency !== null) this.onLatency('expire-cycle', performance.now() - t0);
       this.activeExpireParts(budgetMs / 4);
     }
     this.compactSome(budgetMs / 4);

@@ -314,6 +314,8 @@ export async function wait(c: Client, plan: BlockPlan, ms: number, w: ReplyWrite
   const n = worker.n;
   let timer: NodeJS.Timeout | null = null;
   let shown = false;
+  // The wait is not the command's time (Redis times a blocked command's run and reply, not its wait).
+  const waitStart = performance.now();
   const reply = await new Promise<Buffer | null>((resolve) => {
     let done = false;
     const finish = (r: Buffer | null): void => {
@@ -360,6 +362,9 @@ export async function wait(c: Client, plan: BlockPlan, ms: number, w: ReplyWrite
       if (c.inputGone && !state.cancel(null)) finish(null);
     });
   });
+  c.waitedMs += performance.now() - waitStart;
+  // Redis 7.0 leaves a blocked command that timed out out of the slow log.
+  if (reply === null) c.waitTimedOut = true;
   if (timer !== null) clearTimeout(timer);
   blocking.waits.delete(slot);
   if (shown) {

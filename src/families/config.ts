@@ -75,6 +75,9 @@ function protectedAllowed(c: Client): boolean {
   return host.startsWith('127.') || host === '::1' || host === '[::1]' || host.startsWith('::ffff:127.') || host.startsWith('/');
 }
 
+/** Redis's SENSITIVE_CONFIG parameters: their values are shown as "(redacted)" (slow log, monitors). */
+const SENSITIVE_CONFIGS = new Set(['requirepass', 'masterauth', 'masteruser']);
+
 /** CONFIG SET parameter value [parameter value ...] */
 function configSet(c: Client, args: Buffer[], w: ReplyWriter): void {
   if (args.length % 2 === 1) return w.error(ERR_SYNTAX);
@@ -88,6 +91,8 @@ function configSet(c: Client, args: Buffer[], w: ReplyWriter): void {
   let errStr = '';
   for (let i = 0; i < count; i++) {
     const name = args[2 + i * 2].toString('latin1');
+    // Every sensitive value is redacted, even when another argument fails (Redis configSetCommand).
+    if (SENSITIVE_CONFIGS.has(name.toLowerCase())) c.redactArgument(3 + i * 2);
     const p = paramByConfig(name);
     if (p === undefined) {
       if (!invalid) {
@@ -236,6 +241,13 @@ function applyConfig(worker: WorkerThread, changes: ConfigChanges): void {
         break;
       case 'notify_keyspace_events':
         applyKeyspaceEvents(worker, shard, value as string);
+        break;
+      case 'slowlog_log_slower_than':
+      case 'slowlog_max_len':
+      case 'latency_monitor_threshold':
+      case 'latency_tracking':
+      case 'latency_tracking_info_percentiles':
+        worker.applyTimingConfig();
         break;
       case 'proto_max_bulk_len':
         shard.maxBulkLen = value as number;

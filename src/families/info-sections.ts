@@ -14,6 +14,7 @@ import { REDIS_VERSION, VERSION } from '../version.ts';
 import { orderedCommands } from './command-docs.ts';
 import { MEM_ALLOCATOR, memoryReport } from './memory.ts';
 import type { InfoTotals, WorkerSnapshot } from './info-snapshot.ts';
+import { latencyStatsLines } from './latency.ts';
 
 /** Process start (ms since the epoch): performance.timeOrigin is the process's, in every thread. */
 export const START_MS = performance.timeOrigin;
@@ -335,6 +336,15 @@ function commandstats(i: SectionInput): InfoField[] {
   return out;
 }
 
+/** latency_percentiles_usec_<cmd> lines from every thread's histograms (with latency-tracking on). */
+function latencystats(i: SectionInput): InfoField[] {
+  if (!i.worker.timing.tracking) return [];
+  return latencyStatsLines(i.worker.table, i.snaps.map((s) => s.lat), i.worker.timing.percentiles).map((line): InfoField => {
+    const colon = line.indexOf(':');
+    return [line.slice(0, colon), line.slice(colon + 1)];
+  });
+}
+
 function errorstats(i: SectionInput): InfoField[] {
   // Redis walks its rax of codes: byte order.
   const codes = [...i.t.errors.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -376,7 +386,7 @@ const NONE = (): InfoField[] => [];
 
 /**
  * Redis's sections in its output order, then ours. `modules` lists loaded modules (none);
- * `latencystats` is filled by the latency tracking.
+ * `latencystats` comes from the per-command histograms (latency.ts).
  */
 export const SECTIONS: Record<string, SectionDef> = {
   server: { title: 'Server', gathered: false, fields: server },
@@ -389,7 +399,7 @@ export const SECTIONS: Record<string, SectionDef> = {
   modules: { title: 'Modules', gathered: false, fields: NONE },
   commandstats: { title: 'Commandstats', gathered: true, fields: commandstats },
   errorstats: { title: 'Errorstats', gathered: true, fields: errorstats },
-  latencystats: { title: 'Latencystats', gathered: true, fields: NONE },
+  latencystats: { title: 'Latencystats', gathered: true, fields: latencystats },
   cluster: { title: 'Cluster', gathered: false, fields: () => [['cluster_enabled', '0']] },
   keyspace: { title: 'Keyspace', gathered: true, fields: keyspace },
   threads: { title: 'Threads', gathered: true, fields: threads },

@@ -10,6 +10,7 @@ import { clientMemoryOf } from '../server/client-memory.ts';
 import { defineOp } from '../server/shard-ops.ts';
 import { json, none } from '../util/codec.ts';
 import { memorySnapshot, type MemorySnapshot } from './memory.ts';
+import { histogramSnapshot, type HistogramSnapshot } from './latency.ts';
 
 /** Counters that add up over the threads. */
 const SUMMED = [
@@ -41,6 +42,8 @@ export interface WorkerSnapshot extends Summed {
   evictionExceededNowMs: number;
   /** This thread's active Pub/Sub names (channels, patterns, shard channels): INFO counts their union. */
   pubsub: [string[], string[], string[]];
+  /** Per-command latency histograms (INFO latencystats). */
+  lat: HistogramSnapshot;
 }
 
 /** This thread's counters (what INFO sums over the shard threads). */
@@ -112,6 +115,7 @@ export function workerSnapshot(x: ShardExec): WorkerSnapshot {
     meshSent: worker.mesh.sentRequests,
     meshServed: worker.mesh.servedRequests,
     pubsub: [[...worker.pubsub.channels.keys()], [...worker.pubsub.patterns.keys()], [...worker.pubsub.shardChannels.keys()]],
+    lat: histogramSnapshot(x),
   };
 }
 

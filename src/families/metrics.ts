@@ -99,6 +99,10 @@ function gathererOf(worker: WorkerThread): Coordinator {
     resp: 2,
     noTouch: true,
     current: null,
+    currentArgs: null,
+    addr: '',
+    name: '',
+    redactedArgs: null,
     watched: [],
     watchShards: new Set(),
     addPending: () => {

@@ -132,6 +132,9 @@ async function exec(c: Client, _args: Buffer[], w: ReplyWriter): Promise<void> {
       if (i > 0 && i % EXEC_SLICE === 0) await nextTurn();
       w.raw(replies[i]);
       worker.recordReply(state.cmdAt(i), replies[i]);
+      // The slow log sees EXEC's commands (EXEC itself is not logged, as in Redis) without a time of
+      // their own: they ran as hops of one transaction, so only a threshold of 0 logs them.
+      if (worker.timing.slowerThan === 0) worker.noteSlow(c, state.cmdAt(i), state.at(i).args, 0, null);
     }
   } finally {
     c.coord.tx = null;

@@ -14,6 +14,8 @@ export interface WorkerShared {
   counts: Int32Array;
   /** [0]: the transaction clock (timestamps of scheduled transactions and held-back commands) */
   clock: BigInt64Array;
+  /** [0]: the next SLOWLOG entry id (ids are unique and increasing across the threads) */
+  slowlogIds: BigInt64Array;
   /** [0]: how many shards are over their memory limit; [1 + s]: 1 while shard s is (see MemoryGate). */
   memory: Int32Array;
   /** Claim slots of blocked clients (BLOCK_SLOTS_PER_WORKER per worker). */
@@ -38,7 +40,7 @@ export interface WorkerShared {
 export const PUBSUB_BUCKETS = 255;
 export const PUBSUB_SLOTS = 1 + PUBSUB_BUCKETS;
 
-/** ids 0..8, counts 8..16, clock 16..24, pause 24..32, pause end 32..40, the rest of the 64-byte header spare. */
+/** ids 0..8, counts 8..16, clock 16..24, pause 24..32, pause end 32..40, slow-log ids 40..48, the rest of the 64-byte header spare. */
 const HEADER = 64;
 
 function memoryBytes(threads: number): number {
@@ -63,6 +65,7 @@ export function controlViews(control: SharedArrayBuffer, threads: number): Worke
     clock: new BigInt64Array(control, 16, 1),
     pause: new Int32Array(control, 24, 2),
     pauseEnd: new Float64Array(control, 32, 1),
+    slowlogIds: new BigInt64Array(control, 40, 1),
     memory: new Int32Array(control, HEADER, 1 + threads),
     blockSlots: new Int32Array(control, HEADER + memoryBytes(threads), threads * BLOCK_SLOTS_PER_WORKER),
     pubsub: new Int32Array(control, HEADER + memoryBytes(threads) + 4 * threads * BLOCK_SLOTS_PER_WORKER, threads * PUBSUB_SLOTS),

@@ -9,7 +9,7 @@ import type { OutputClass } from '../config/output-limits.ts';
 import { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { Command } from './command-table.ts';
 import { Coordinator } from './coordinator.ts';
-import { PendingReply } from './reply-queue.ts';
+import { PendingReply, type ReplyWatcher } from './reply-queue.ts';
 import { Subscriptions } from './pubsub-tables.ts';
 import { ClientTracking } from './tracking-table.ts';
 import type { ShardWorker } from './shard-worker.ts';
@@ -175,7 +175,7 @@ export class PushFrame {
   }
 }
 
-export abstract class Client {
+export abstract class Client implements ReplyWatcher {
   readonly id: bigint;
   readonly worker: ShardWorker;
   readonly createdAt = Date.now();
@@ -189,6 +189,12 @@ export abstract class Client {
   noEvict = false;
   noTouch = false;
   lastCommand = 'NULL';
+  /** The arguments of the command being dispatched (set by the dispatcher; see CoordinatedClient). */
+  currentArgs: Buffer[] | null = null;
+  /** How long the running command has been blocked (ms): left out of its time. */
+  waitedMs = 0;
+  /** The running command's wait timed out (the slow log leaves it out). */
+  waitTimedOut = false;
   /** Set by CLIENT KILL / SHUTDOWN: finish writing, then close. */
   killed = false;
   /** CLIENT REPLY OFF: no replies until ON. */
@@ -247,11 +253,11 @@ export abstract class Client {
   }
 
   /**
-   * Shows argument `i` of the running command to monitors as "(redacted)" (AUTH's password...), as
-   * Redis's redactClientCommandArgument. Nothing to do while nobody monitors.
+   * Shows argument `i` of the running command to monitors and in the slow log as "(redacted)" (AUTH's
+   * password...), as Redis's redactClientCommandArgument. Nothing to do while neither looks.
    */
   redactArgument(i: number): void {
-    if (!this.worker.monitoring) return;
+    if (!this.worker.monitoring && this.worker.timing.slowerThan < 0) return;
     if (this.redactedArgs === null) this.redactedArgs = [i];
     else this.redactedArgs.push(i);
   }
@@ -302,6 +308,15 @@ export abstract class Client {
   abstract close(): void;
   /** The client is gone or sent its last byte: a blocking command must not start waiting. */
   abstract get inputGone(): boolean;
+  /**
+   * A command of this client that ran on another shard has answered: the slow log's look at it, timed
+   * from its dispatch to its reply.
+   */
+  replied(p: PendingReply): void {
+    const worker = this.worker;
+    worker.noteSlow(this, p.watchedCommand as Command, p.watchedArgs!, Math.max(0, worker.recentNow() - p.sentAt));
+  }
+
   /** The peer's ip:port (CLIENT LIST's addr, MONITOR lines). */
   abstract readonly addr: string;
   /**

@@ -127,6 +127,14 @@ export type CommandName =
   | 'info'
   | 'keys'
   | 'lastsave'
+  | 'latency'
+  | 'latency|doctor'
+  | 'latency|graph'
+  | 'latency|help'
+  | 'latency|histogram'
+  | 'latency|history'
+  | 'latency|latest'
+  | 'latency|reset'
   | 'lcs'
   | 'lindex'
   | 'linsert'
@@ -209,6 +217,11 @@ export type CommandName =
   | 'sintercard'
   | 'sinterstore'
   | 'sismember'
+  | 'slowlog'
+  | 'slowlog|get'
+  | 'slowlog|help'
+  | 'slowlog|len'
+  | 'slowlog|reset'
   | 'smembers'
   | 'smismember'
   | 'smove'
@@ -508,6 +521,14 @@ export const COMMANDS: readonly GeneratedCommand[] = ([
   ['info', FLAG_LOADING | FLAG_STALE, 0],
   ['keys', FLAG_READONLY, 0],
   ['lastsave', FLAG_LOADING | FLAG_STALE | FLAG_FAST, 0],
+  ['latency|doctor', FLAG_ADMIN | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
+  ['latency|graph', FLAG_ADMIN | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
+  ['latency|help', FLAG_LOADING | FLAG_STALE, 0],
+  ['latency|histogram', FLAG_ADMIN | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
+  ['latency|history', FLAG_ADMIN | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
+  ['latency|latest', FLAG_ADMIN | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
+  ['latency|reset', FLAG_ADMIN | FLAG_NOSCRIPT | FLAG_LOADING | FLAG_STALE, 0],
+  ['latency', 0, 0],
   ['lcs', FLAG_READONLY, 0],
   ['lindex', FLAG_READONLY, 0],
   ['linsert', FLAG_WRITE | FLAG_DENYOOM, 0],
@@ -590,6 +611,11 @@ export const COMMANDS: readonly GeneratedCommand[] = ([
   ['sintercard', FLAG_READONLY | FLAG_MOVABLEKEYS, 0],
   ['sinterstore', FLAG_WRITE | FLAG_DENYOOM, 0],
   ['sismember', FLAG_READONLY | FLAG_FAST, 0],
+  ['slowlog|get', FLAG_ADMIN | FLAG_LOADING | FLAG_STALE, 0],
+  ['slowlog|help', FLAG_LOADING | FLAG_STALE, 0],
+  ['slowlog|len', FLAG_ADMIN | FLAG_LOADING | FLAG_STALE, 0],
+  ['slowlog|reset', FLAG_ADMIN | FLAG_LOADING | FLAG_STALE, 0],
+  ['slowlog', 0, 0],
   ['smembers', FLAG_READONLY, 0],
   ['smismember', FLAG_READONLY | FLAG_FAST, 0],
   ['smove', FLAG_WRITE | FLAG_FAST, 0],

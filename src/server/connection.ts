@@ -233,6 +233,7 @@ export class Connection extends Client {
     const maxInFlight = config.client_inflight_limit as number;
     // The socket's buffer only grows when this batch is written, after the loop.
     const maxHeld = (config.client_output_buffer_pause as number) - this.socket.writableLength;
+    this.worker.beginChain();
     try {
       let args: Buffer[] | null = this.postponed;
       try {
@@ -260,6 +261,7 @@ export class Connection extends Client {
       }
     } finally {
       this.processing = false;
+      this.worker.endChain();
     }
     if (this.worker.tracking.broadcastDue) {
       // BCAST invalidations of this batch's writes go out before its replies reach anyone, after them

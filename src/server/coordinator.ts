@@ -28,8 +28,13 @@ export interface CoordinatedClient {
   readonly db: number;
   readonly resp: 2 | 3;
   readonly noTouch: boolean;
-  /** The command being dispatched (what a fan-out is counted as in the command stats). */
+  /** The command being dispatched (what a fan-out is counted as in the command stats) and its arguments (for the slow log). */
   current: Command | null;
+  currentArgs: Buffer[] | null;
+  /** Who it is, as the slow log shows it, and the arguments the running command redacted. */
+  readonly addr: string;
+  readonly name: string;
+  readonly redactedArgs: number[] | null;
   readonly watched: { db: number; key: Buffer }[];
   readonly watchShards: Set<number>;
   addPending(w: ReplyWriter): PendingReply;
@@ -58,11 +63,17 @@ class FanoutReply implements ReplySink {
   private readonly record: boolean;
   /** The protocol when the command was issued (a later HELLO / RESET must not change its reply). */
   private readonly resp: 2 | 3;
+  /** The command's arguments and when it was dispatched (performance.now()): it is timed to its merged reply. */
+  private readonly args: Buffer[] | null;
+  private readonly redacted: number[] | null;
+  private readonly startedAt = performance.now();
 
   constructor(client: CoordinatedClient, cmd: Command, n: number, target: PendingReply, merge: Merge, record: boolean) {
     this.client = client;
     this.cmd = cmd;
     this.record = record;
+    this.args = client.currentArgs;
+    this.redacted = client.redactedArgs;
     this.resp = client.resp;
     this.parts = new Array(n).fill(null);
     this.left = n;
@@ -89,7 +100,10 @@ class FanoutReply implements ReplySink {
         // worker down, and leave the rest of the frames it was reading unread.)
         worker.answerInternalError(this.cmd, e, w, mark);
       }
-      if (this.record) worker.recordCall(this.cmd, 0, w, mark);
+      if (this.record) {
+        const ms = worker.recordCall(this.cmd, performance.now() - this.startedAt, w, mark);
+        if (this.args !== null) worker.noteSlow(this.client, this.cmd, this.args, ms, this.redacted);
+      }
       this.target.complete(w.take());
     }
   }
@@ -170,7 +184,7 @@ export class Coordinator {
       const sw = worker.scratchLocal;
       sw.resp = resp;
       const mark = sw.mark();
-      worker.beginCall();
+      worker.beginCall(cmd);
       worker.clock = Date.now();
       worker.runLocal(cmd, db, noTouch, copied, sw);
       worker.recordCall(cmd, -1, sw, mark);

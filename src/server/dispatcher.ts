@@ -51,6 +51,7 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
   const skipThis = c.skipNext && !(cmd.hasFact(FACT_SETS_REPLY_MODE) && isOn(args[2]));
   c.skipNext = false;
   c.current = cmd;
+  c.currentArgs = args;
   // maxmemory: while a shard is over its limit, denyoom commands for its keys (in MULTI: anything but
   // EXEC, DISCARD, QUIT, RESET) are refused before they run or queue, as Redis's processCommand does.
   if (worker.gate.pressure && worker.gate.refuses(cmd, args, worker.n, queuedForGate(c, cmd))) {
@@ -99,10 +100,10 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
       const bw = worker.newWriter(c.resp);
       awaitBarrier(c, cmd, args, impl.connAsync(c, args, bw), bw);
     } else {
-      worker.beginCall();
+      worker.beginCall(cmd);
       impl.conn!(c, args, w);
       // A handler that fanned out is counted when its answers are merged.
-      if (c.queuedReplies === queued) worker.recordCall(cmd, -1, w, mark);
+      if (c.queuedReplies === queued) worker.noteSlow(c, cmd, args, worker.recordCall(cmd, -1, w, mark));
     }
   } catch (e) {
     // A bug in a handler: answer this command with an error, keep the server and the client. What it
@@ -126,6 +127,8 @@ export function dispatch(c: Client, args: Buffer[], w: ReplyWriter): void {
   // Monitors see it once it ran (SELECT shows its new database), EXEC once its queue ran (awaitBarrier);
   // a monitor's own command's line follows its reply at once, as in Redis.
   if (worker.monitoring && !cmd.hasFact(FACT_RUNS_QUEUE)) worker.monitors.command(c, cmd, args, c.isMonitor);
+  else c.redactedArgs = null;
+  c.currentArgs = null;
 }
 
 /**
@@ -238,11 +241,13 @@ function route(c: Client, cmd: Command, args: Buffer[], w: ReplyWriter, mark: nu
         return;
       }
     }
-    worker.beginCall();
+    worker.beginCall(cmd);
     worker.runLocal(cmd, c.db, c.noTouch, args, w);
-    worker.recordCall(cmd, -1, w, mark);
+    worker.noteSlow(c, cmd, args, worker.recordCall(cmd, -1, w, mark));
   } else {
     const p = c.addPending(w);
+    // Its run is timed where it runs; the slow log times it here, from dispatch to reply.
+    if (worker.timing.slowerThan >= 0) p.watch(c, cmd, args, worker.recentNow());
     worker.mesh.send(target, cmd.index, c.db, c.resp, c.noTouch ? REQ_NO_TOUCH : 0, args, p);
   }
 }
@@ -283,10 +288,15 @@ function awaitBarrier(c: Client, cmd: Command, args: Buffer[], work: Promise<voi
   const p = c.addPending(worker.out);
   c.holdPipeline();
   const t0 = performance.now();
+  const redacted = c.redactedArgs;
+  c.waitedMs = 0;
+  c.waitTimedOut = false;
   // The writer is the command's own and was empty when it started (it has already run up to its
   // first await, and may have written its whole reply by now): its reply starts at 0.
   const finish = (): void => {
-    worker.recordCall(cmd, performance.now() - t0, writer, 0);
+    // A blocked command counts its run and its reply, not its wait (as Redis's updateStatsOnUnblock).
+    const ms = worker.recordCall(cmd, Math.max(0, performance.now() - t0 - c.waitedMs), writer, 0);
+    if (!c.waitTimedOut) worker.noteSlow(c, cmd, args, ms, redacted);
     // EXEC's line comes after its queued commands' lines, as in Redis.
     if (worker.monitoring && cmd.hasFact(FACT_RUNS_QUEUE)) worker.monitors.command(c, cmd, args);
     // The pipeline behind the barrier resumes with this reply in place.

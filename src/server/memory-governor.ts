@@ -64,7 +64,9 @@ export class MemoryGovernor {
       // make room, writes are not refused and it goes on in the next turn. Keys that live
       // transactions hold are left alone (their next hop may read them).
       s.pinned = this.held.idle ? null : this.holdsKey;
+      const t0 = s.onLatency === null ? 0 : performance.now();
       over = !s.ensureMemory(EVICTION_BUDGET_MS);
+      if (s.onLatency !== null) s.onLatency('eviction-cycle', performance.now() - t0);
       s.pinned = null;
       const running = !over && s.usedMemory() > s.maxmemory;
       if (running && !this.scheduled) {

@@ -15,14 +15,32 @@ export interface ReplyOutput {
 }
 
 /** A reply being produced elsewhere (another shard, or a multi-hop command). */
+/** Told when a watched slot is filled (the slow log timing a command run on another shard). */
+export interface ReplyWatcher {
+  replied(p: PendingReply): void;
+}
+
 export class PendingReply implements ReplySink {
   bytes: Buffer | null = null;
   /** CLIENT REPLY OFF/SKIP: the reply is produced (and counted) but not written. */
   discard = false;
   private readonly queue: ReplyQueue | null;
+  /** Set by watch(): who is told when the reply arrives, what it was for, and when it was sent (performance.now()). */
+  watcher: ReplyWatcher | null = null;
+  watchedCommand: unknown = null;
+  watchedArgs: Buffer[] | null = null;
+  sentAt = 0;
 
   constructor(queue: ReplyQueue | null) {
     this.queue = queue;
+  }
+
+  /** Asks for `watcher.replied(this)` once the reply is in. */
+  watch(watcher: ReplyWatcher, command: unknown, args: Buffer[], sentAt: number): void {
+    this.watcher = watcher;
+    this.watchedCommand = command;
+    this.watchedArgs = args;
+    this.sentAt = sentAt;
   }
 
   /** Fills the slot; a slot is filled once (a late second answer, after a failure was answered, is dropped). */
@@ -30,6 +48,7 @@ export class PendingReply implements ReplySink {
     if (this.bytes !== null) return;
     this.bytes = reply;
     if (this.queue !== null) this.queue.pieceDone(reply.length);
+    if (this.watcher !== null) this.watcher.replied(this);
   }
 }
 

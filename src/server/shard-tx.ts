@@ -25,7 +25,7 @@ export interface TxExecutor {
   /** The clock of the current batch of commands. */
   clock: number;
   nextTimestamp(): number;
-  beginCall(): void;
+  beginCall(cmd: Command): void;
   recordCall(cmd: Command, ms: number, w: ReplyWriter | null, mark: number): void;
   /** Runs `what` here as a transaction's operation (held unless it concludes). */
   runHeld(what: ShardRunnable, db: number, noTouch: boolean, args: Buffer[], w: ReplyWriter, conclude: boolean): void;
@@ -54,7 +54,7 @@ export class ShardTx {
     w.resp = op.resp;
     const mark = w.mark();
     x.clock = Date.now();
-    if (op.record) x.beginCall();
+    if (op.record && op.cmd instanceof Command) x.beginCall(op.cmd);
     x.runHeld(op.cmd!, op.db, op.noTouch, op.args, w, op.conclude);
     if (op.record && op.cmd instanceof Command) x.recordCall(op.cmd, -1, w, mark);
     return w.take();

@@ -11,7 +11,8 @@ import { Mesh, type MeshLayout, type RemoteExecutor } from '../runtime/mesh.ts';
 import { Shard } from '../engine/shard.ts';
 import { totalmem } from 'node:os';
 import { resolveMaxmemory, resolvePollWindowMs, type ConfigValues } from '../config/params.ts';
-import { Command, CommandTable, FLAG_WRITE } from './command-table.ts';
+import { Command, CommandTable, FLAG_FAST, FLAG_SKIP_SLOWLOG, FLAG_WRITE } from './command-table.ts';
+import { CallTiming, parsePercentiles } from './call-timing.ts';
 import { MemoryGate } from './memory-gate.ts';
 import { MemoryGovernor } from './memory-governor.ts';
 import { REQ_NO_TOUCH, REQ_PART } from '../runtime/request-flags.ts';
@@ -48,8 +49,22 @@ export type { ShardRunnable } from './shard-tx.ts';
 /** How often a shard re-checks its memory limit without a write (ms). */
 const MEMORY_CHECK_MS = 100;
 
-/** One command in this many is timed for INFO commandstats (a power of two). */
+/**
+ * With no slow log, no latency tracking and no latency monitor, one command in this many is timed for
+ * INFO commandstats (a power of two), and counts for this many.
+ */
 const TIMING_SAMPLE = 16;
+/** Calls of one command timed together at most (a -P 16 pipeline's batch). */
+const RUN_MAX = 16;
+/** A slow-log threshold (µs) under this times every command alone (no runs). */
+const PRECISE_BELOW_US = 1000;
+
+/** Who ran a command, as the slow log records it, and the arguments its handler redacted. */
+export interface CallerIdentity {
+  readonly addr: string;
+  readonly name: string;
+  readonly redactedArgs: number[] | null;
+}
 
 /**
  * Abstract: a thread is a WorkerThread (worker-thread.ts), the shard worker with its clients and
@@ -59,6 +74,7 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
   /** RemoteExecutor: a drain of the rings is a batch of commands. */
   beginBatch(): void {
     this.tick();
+    this.beginChain();
   }
 
   /**
@@ -67,6 +83,7 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
    * beforeSleep, ahead of the replies).
    */
   endBatch(): void {
+    this.endChain();
     if (this.tracking.broadcastDue) this.tracking.broadcastNow();
   }
 
@@ -81,6 +98,8 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
   /** This thread's heap in use once it was up, before its first client (INFO used_memory_startup). */
   startupMemory = 0;
   cmdStats: CommandStats;
+  /** Per-command histograms, slow log and latency monitor of this thread (call-timing.ts). */
+  readonly timing: CallTiming;
   readonly startTime = Date.now();
   readonly out = new ReplyWriter(64 * 1024);
   readonly scratch = new ReplyWriter(16 * 1024);
@@ -140,6 +159,8 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     this.mesh.pollWindowMs = resolvePollWindowMs(config, this.n);
     this.monitors = new MonitorHub(this);
     this.cmdStats = new CommandStats(table.all.length);
+    this.timing = new CallTiming(table.all.length, shared.slowlogIds);
+    this.applyTimingConfig();
     this.txPort = new ShardTx(this, config.dbnum as number, () => this.blocking.serveReady());
     this.tx = this.txPort.locks;
     this.blocking = new BlockingService(this);
@@ -316,7 +337,7 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
       }
     }
     const mark = w.mark();
-    this.beginCall();
+    this.beginCall(cmd);
     // NOLOOP: the tracking client whose command this is, as the peer announced it (0n: none).
     this.tracking.writer = this.tracking.writerOfPeer[peer];
     if (cmd.impl.shard !== undefined) this.runLocal(cmd, db, (flags & REQ_NO_TOUCH) !== 0, args, w);
@@ -376,50 +397,177 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
    * than once per command (the clock read is a large share of a GET's cost on a slow clock source).
    */
   clock = Date.now();
-  /** Start of the command being timed (one in TIMING_SAMPLE commands is timed). */
-  private stamp = 0;
-  private timing = false;
+  /**
+   * Command timing. Every command is timed while a consumer needs each duration (the slow log, the
+   * latency histograms or the latency monitor; `everyCall`). Inside a batch (a socket's parse loop, a
+   * ring drain) the end of one command is the start of the next, so a command costs at most one clock
+   * read; consecutive calls of the same command are timed as a run of up to RUN_MAX with one read at
+   * the run's end (each counts the run's mean; the slow log and the monitor judge the run as a whole —
+   * see docs/operations-latency.md). A slow-log threshold under PRECISE_BELOW_US turns runs off:
+   * every command is then timed alone. Outside a batch a command reads the clock at both ends. With
+   * all three consumers off, one command in TIMING_SAMPLE is timed and counts for TIMING_SAMPLE.
+   */
+  private everyCall = true;
+  /** Calls are timed in runs (everyCall and no fine slow-log threshold). */
+  private runs = true;
+  /** performance.now() where the command (or run) being timed started. */
+  callStart = 0;
+  /** True inside a batch. */
+  private inBatch = false;
+  /** True while callStart is the end of the previous timed command of this batch. */
+  private chained = false;
+  private timingSample = false;
   private callCount = 0;
+  /** The open run: its command, how many calls, and each one's caller, arguments and redactions. */
+  private runCmd: Command | null = null;
+  private runLen = 0;
+  private readonly runWho: (CallerIdentity | null)[] = new Array(RUN_MAX).fill(null);
+  private readonly runArgs: (Buffer[] | null)[] = new Array(RUN_MAX).fill(null);
+  private readonly runRedacted: (number[] | null)[] = new Array(RUN_MAX).fill(null);
 
   /** Starts a batch of commands: refreshes the clock. Returns it. */
   tick(): number {
     return (this.clock = Date.now());
   }
 
-  /**
-   * Called before a command runs. Command times (INFO commandstats usec) are sampled: one command in
-   * TIMING_SAMPLE is timed and counts for TIMING_SAMPLE, which keeps two clock reads off every other
-   * command (they cost as much as a GET's lookup on this machine's clock source).
-   */
-  beginCall(): void {
-    if ((++this.callCount & (TIMING_SAMPLE - 1)) === 0) {
-      this.timing = true;
-      this.stamp = performance.now();
+  /** Settings of the timing (startup, CONFIG SET): what is kept, and whether every call is timed. */
+  applyTimingConfig(): void {
+    const t = this.timing;
+    const cfg = this.config;
+    if (this.runLen > 0) this.closeRun(performance.now());
+    t.tracking = cfg.latency_tracking as boolean;
+    t.slowerThan = cfg.slowlog_log_slower_than as number;
+    t.slowlogMaxLen = cfg.slowlog_max_len as number;
+    t.monitorThreshold = cfg.latency_monitor_threshold as number;
+    t.percentiles = parsePercentiles(cfg.latency_tracking_info_percentiles as string);
+    t.trimSlowlog();
+    this.everyCall = t.needsEveryCall;
+    // Expire and eviction cycles are timed for the latency monitor only while it is on.
+    this.shard.onLatency = t.monitorThreshold === 0 ? null : this.timeCycle;
+    this.runs = t.slowerThan < 0 || t.slowerThan >= PRECISE_BELOW_US;
+    this.chained = false;
+  }
+
+  private readonly timeCycle = (event: string, ms: number): void => this.timing.addLatencySample(event, Math.floor(ms));
+
+  /** A batch of commands starts (its first command reads the clock: a batch of replies alone reads none). */
+  beginChain(): void {
+    if (this.runLen > 0) this.closeRun(performance.now());
+    this.inBatch = true;
+    this.chained = false;
+  }
+
+  /** A recent performance.now(): the end of this batch's last timed command, or a fresh read. */
+  recentNow(): number {
+    if (!this.chained) {
+      this.callStart = performance.now();
+      this.chained = this.inBatch;
+    }
+    return this.callStart;
+  }
+
+  /** The batch ends (an open run is timed now). */
+  endChain(): void {
+    if (this.runLen > 0) this.closeRun(performance.now());
+    this.inBatch = this.chained = false;
+  }
+
+  /** Called before `cmd` runs. */
+  beginCall(cmd: Command): void {
+    if (this.everyCall) {
+      if (this.runLen > 0 && cmd !== this.runCmd) this.closeRun(performance.now());
+      if (!this.chained) this.callStart = performance.now();
+    } else if ((++this.callCount & (TIMING_SAMPLE - 1)) === 0) {
+      this.timingSample = true;
+      this.callStart = performance.now();
     }
   }
 
   /**
-   * Counts a call of `cmd` (its time: `ms`, or -1 for the sampled time since beginCall); if its reply
-   * (from `mark` in `w`) is an error, counts that too.
+   * Counts a call of `cmd` (its time: `ms`, or -1 for the time since beginCall); if its reply (from
+   * `mark` in `w`) is an error, counts that too. Returns the time it counted (ms), or -1 when the
+   * call joined a run (its time is counted when the run ends).
    */
-  recordCall(cmd: Command, ms: number, w: ReplyWriter | null, mark: number): void {
+  recordCall(cmd: Command, ms: number, w: ReplyWriter | null, mark: number): number {
     const i = cmd.index;
-    if (ms < 0) {
-      ms = 0;
-      if (this.timing) {
-        this.timing = false;
-        ms = (performance.now() - this.stamp) * TIMING_SAMPLE;
+    this.cmdStats.calls[i]++;
+    this.stats.commandsProcessed++;
+    if (w !== null) {
+      const from = w.at(mark);
+      if (w.len > from && w.buf[from] === 0x2d) {
+        this.cmdStats.failed[i]++;
+        this.countErrorCode(errorCodeOf(w.buf, from, w.len));
       }
     }
-    this.cmdStats.calls[i]++;
-    this.cmdStats.usec[i] += ms * 1000;
-    this.stats.commandsProcessed++;
-    if (w === null) return;
-    const from = w.at(mark);
-    if (w.len > from && w.buf[from] === 0x2d) {
-      this.cmdStats.failed[i]++;
-      this.countErrorCode(errorCodeOf(w.buf, from, w.len));
+    if (ms < 0) {
+      if (!this.everyCall) {
+        ms = 0;
+        if (this.timingSample) {
+          this.timingSample = false;
+          ms = (performance.now() - this.callStart) * TIMING_SAMPLE;
+        }
+        this.cmdStats.usec[i] += ms * 1000;
+        return ms;
+      }
+      if (this.runs && this.chained) {
+        // (A full run is timed when the next call comes: noteSlow may still fill in this one.)
+        if (this.runLen > 0 && (cmd !== this.runCmd || this.runLen === RUN_MAX)) this.closeRun(performance.now());
+        const k = this.runLen++;
+        this.runCmd = cmd;
+        this.runWho[k] = null;
+        return -1;
+      }
+      const now = performance.now();
+      ms = now - this.callStart;
+      this.callStart = now;
+      this.chained = this.inBatch;
     }
+    this.cmdStats.usec[i] += ms * 1000;
+    if (this.everyCall) {
+      const t = this.timing;
+      if (t.tracking) t.recordHistogram(i, ms);
+      if (t.monitorThreshold !== 0 && ms >= t.monitorThreshold) t.addLatencySample((cmd.flagBits & FLAG_FAST) !== 0 ? 'fast-command' : 'command', Math.floor(ms));
+    }
+    return ms;
+  }
+
+  /** Times the open run, which ended at `now`. */
+  private closeRun(now: number): void {
+    const n = this.runLen;
+    this.runLen = 0;
+    const ms = now - this.callStart;
+    this.callStart = now;
+    this.chained = this.inBatch;
+    const share = ms / n;
+    const t = this.timing;
+    const slow = t.slowerThan >= 0 && Math.floor(ms * 1000) >= t.slowerThan;
+    const cmd = this.runCmd!;
+    this.runCmd = null;
+    this.cmdStats.usec[cmd.index] += ms * 1000;
+    for (let k = 0; k < n; k++) {
+      if (t.tracking) t.recordHistogram(cmd.index, share);
+      const who = this.runWho[k];
+      if (slow && who !== null) this.noteSlow(who, cmd, this.runArgs[k]!, ms, this.runRedacted[k]);
+      this.runWho[k] = this.runArgs[k] = this.runRedacted[k] = null;
+    }
+    if (t.monitorThreshold !== 0 && ms >= t.monitorThreshold) t.addLatencySample((cmd.flagBits & FLAG_FAST) !== 0 ? 'fast-command' : 'command', Math.floor(ms));
+  }
+
+  /** The slow log's look at a command of client `who` that took `ms` (Redis slowlogPushCurrentCommand). */
+  noteSlow(who: CallerIdentity, cmd: Command, args: Buffer[], ms: number, redacted = who.redactedArgs): void {
+    if (ms < 0) {
+      // It joined the open run: judged when the run is timed.
+      const k = this.runLen - 1;
+      this.runWho[k] = who;
+      this.runArgs[k] = args;
+      this.runRedacted[k] = redacted;
+      return;
+    }
+    const t = this.timing;
+    if (t.slowerThan < 0 || (cmd.flagBits & FLAG_SKIP_SLOWLOG) !== 0) return;
+    const usec = Math.floor(ms * 1000);
+    if (usec < t.slowerThan) return;
+    t.pushSlow(args, redacted, usec, who.addr, who.name);
   }
 
   /** Counts a call of `cmd` whose reply (bytes) was produced elsewhere (a command run by EXEC). */
@@ -443,6 +591,7 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
 
   resetStats(): void {
     this.cmdStats = new CommandStats(this.table.all.length);
+    this.timing.resetHistograms();
     const s = this.stats;
     s.connectionsReceived = s.rejectedConnections = s.commandsProcessed = s.netInputBytes = s.netOutputBytes = 0;
     s.readsProcessed = s.writesProcessed = s.outputLimitDisconnections = 0;
