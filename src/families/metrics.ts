@@ -14,6 +14,7 @@ import type { WorkerThread } from '../server/worker-thread.ts';
 import { json, num } from '../util/codec.ts';
 import { gatherInfo, type InfoSnapshot } from './info.ts';
 import type { WorkerSnapshot } from './info-snapshot.ts';
+import { mergeEntries, SLOWLOG_ENTRIES, type EntryTuple } from './slowlog.ts';
 
 /** How far back the status page's charts go. */
 export const HISTORY_SECONDS = 300;
@@ -124,6 +125,17 @@ export async function gatherHistory(worker: WorkerThread, since: number): Promis
   const out = await Promise.all(asks);
   for (const r of out) if (r instanceof OpError) throw new Error(r.text);
   return out as ThreadHistoryPart[];
+}
+
+/** The slow log's newest `count` entries, every thread's merged as SLOWLOG GET merges them (one hop). */
+export async function gatherSlowlog(worker: WorkerThread, count: number): Promise<EntryTuple[]> {
+  let g = gatherers.get(worker);
+  if (g === undefined) gatherers.set(worker, (g = gathererOf(worker)));
+  const asks: Promise<EntryTuple[] | OpError>[] = [];
+  for (let s = 0; s < worker.n; s++) asks.push(g.op(s, SLOWLOG_ENTRIES, null));
+  const out = await Promise.all(asks);
+  for (const r of out) if (r instanceof OpError) throw new Error(r.text);
+  return mergeEntries(out as EntryTuple[][], worker.timing.slowlogMaxLen).slice(0, count);
 }
 
 /** INFO's snapshot of every section (Threads included) for /metrics and the page: one hop (info.ts's gatherInfo). */

@@ -12,12 +12,14 @@ import { allOk, defineOp, replyAllOk } from '../server/shard-ops.ts';
 import { bytesList, latin1, list, none, num, tuple, type Codec } from '../util/codec.ts';
 import { parseInt64 } from '../util/numbers.ts';
 import { helpReply } from './client-commands.ts';
+import { subcommandSyntaxError } from './family-util.ts';
 
-type EntryTuple = [number, number, number, Buffer[], string, string];
+/** [id, unix time (s), µs, arguments, ip:port, name]: Redis's entry. */
+export type EntryTuple = [number, number, number, Buffer[], string, string];
 const ENTRY: Codec<EntryTuple> = tuple<EntryTuple>(num, num, num, bytesList, latin1, latin1);
 
 /** This thread's entries, newest first. */
-const SLOWLOG_ENTRIES = defineOp('slowlog-entries', none, list(ENTRY), (x) => {
+export const SLOWLOG_ENTRIES = defineOp('slowlog-entries', none, list(ENTRY), (x) => {
   const log = x.worker.timing.slowlog;
   const out: EntryTuple[] = [];
   for (let i = log.length - 1; i >= 0; i--) {
@@ -33,7 +35,7 @@ const SLOWLOG_RESET = defineOp('slowlog-reset', none, none, (x) => {
 });
 
 /** Every thread's entries as one log: newest first, at most slowlog-max-len. */
-function mergeEntries(perThread: EntryTuple[][], maxLen: number): EntryTuple[] {
+export function mergeEntries(perThread: EntryTuple[][], maxLen: number): EntryTuple[] {
   const all = perThread.flat();
   all.sort((a, b) => b[0] - a[0]);
   return all.length > maxLen ? all.slice(0, maxLen) : all;
@@ -97,11 +99,6 @@ const SLOWLOG_HELP = [
   'HELP',
   '    Prints this help.',
 ];
-
-/** Redis addReplySubcommandSyntaxError: a known subcommand with arguments it does not take. */
-export function subcommandSyntaxError(args: Buffer[], w: ReplyWriter): void {
-  w.error(`ERR unknown subcommand or wrong number of arguments for '${args[1].toString('latin1').slice(0, 128)}'. Try ${args[0].toString('latin1').toUpperCase()} HELP.`);
-}
 
 export const commands: Record<string, CommandImpl> = {
   slowlog: {},

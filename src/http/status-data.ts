@@ -6,7 +6,7 @@
 
 import type { InfoSnapshot } from '../families/info.ts';
 import type { ThreadHistoryPart, ThreadPoint } from '../families/metrics.ts';
-import { infoFields, subFields, threadKeys } from '../families/metrics.ts';
+import { gatherSlowlog, infoFields, subFields, threadKeys } from '../families/metrics.ts';
 import type { WorkerThread } from '../server/worker-thread.ts';
 
 /** One SLOWLOG GET entry, as the page shows it (the fields of Redis's entry, arguments as text). */
@@ -37,13 +37,10 @@ const SERVER_FIELDS = [
   'keyspace_hits', 'keyspace_misses', 'expired_keys', 'evicted_keys', 'total_connections_received', 'run_id', 'os',
 ];
 
-/**
- * The slowlog's latest `count` entries, newest first. STUB: SLOWLOG belongs to another part of the
- * operations work (the `latency` branch: every thread's entries merged by id, as SLOWLOG GET); until
- * it is wired here the page shows its panel as unavailable (null).
- */
-export function slowlogEntries(_worker: WorkerThread, _count: number): Promise<SlowlogRow[] | null> {
-  return Promise.resolve(null);
+/** The slowlog's latest `count` entries, newest first: every thread's merged by id, as SLOWLOG GET. */
+export async function slowlogEntries(worker: WorkerThread, count: number): Promise<SlowlogRow[] | null> {
+  const entries = await gatherSlowlog(worker, count);
+  return entries.map(([id, time, usec, args, addr, name]) => ({ id, time, usec, args: args.map((a) => a.toString('latin1')), addr, name }));
 }
 
 export function statsJson(snapshot: InfoSnapshot, history: ThreadHistoryPart[], slowlog: SlowlogRow[] | null): StatsJson {
