@@ -133,6 +133,10 @@ describe('HTTP on the RESP port', { skip: REDIS_AVAILABLE ? false : SKIP_NO_REDI
 
   it('the status page renders its figures in headless Chromium', async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+    // One command in the slow log (threshold 0: every command), to see in the slowlog panel.
+    await client.call(['CONFIG', 'SET', 'slowlog-log-slower-than', '0']);
+    await client.call(['ECHO', 'slowpanel-probe']);
+    await client.call(['CONFIG', 'SET', 'slowlog-log-slower-than', '-1']);
     const dir = mkdtempSync(join(tmpdir(), 'damselfly-chromium-'));
     try {
       const r = spawnSync(
@@ -149,7 +153,8 @@ describe('HTTP on the RESP port', { skip: REDIS_AVAILABLE ? false : SKIP_NO_REDI
       const lines = [...dom.matchAll(/<polyline class="series" data-thread="(\d)" data-points="(\d+)" points="([^"]+)"/g)];
       assert.equal(lines.length, 4, 'two charts, a line per thread each');
       for (const l of lines) assert.ok(Number(l[2]) >= 1 && l[3].split(' ').length === Number(l[2]));
-      assert.match(dom, /SLOWLOG|latest entries/);
+      assert.match(dom, /\d+ latest entries/);
+      assert.match(dom, /<td>ECHO slowpanel-probe<\/td>/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
