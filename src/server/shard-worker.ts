@@ -403,7 +403,7 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
    * ring drain) the end of one command is the start of the next, so a command costs at most one clock
    * read; consecutive calls of the same command are timed as a run of up to RUN_MAX with one read at
    * the run's end (each counts the run's mean; the slow log and the monitor judge the run as a whole —
-   * see docs/operations-latency.md). A slow-log threshold under PRECISE_BELOW_US turns runs off:
+   * see docs/operations.md). A slow-log threshold under PRECISE_BELOW_US turns runs off:
    * every command is then timed alone. Outside a batch a command reads the clock at both ends. With
    * all three consumers off, one command in TIMING_SAMPLE is timed and counts for TIMING_SAMPLE.
    */
