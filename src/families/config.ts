@@ -22,6 +22,7 @@ import { parseSetting, rewriteFlagfile, rewriteRedisConf } from '../config/redis
 import { globMatch } from '../engine/glob.ts';
 import { ERR_SYNTAX } from './family-util.ts';
 import { helpReply } from './client-commands.ts';
+import { protectedAllowed } from '../server/dispatcher.ts';
 
 /** How CONFIG GET shows a parameter's current value. */
 function configValue(worker: ShardWorker, p: Param): string {
@@ -66,15 +67,6 @@ function configGet(c: Client, args: Buffer[], w: ReplyWriter): void {
   }
 }
 
-/** Redis's allowProtectedAction: enable-protected-configs yes, or local and the client on a loopback address. */
-function protectedAllowed(c: Client): boolean {
-  const mode = c.worker.config.enable_protected_configs;
-  if (mode === 'yes') return true;
-  if (mode !== 'local') return false;
-  const host = c.addr.slice(0, c.addr.lastIndexOf(':'));
-  return host.startsWith('127.') || host === '::1' || host === '[::1]' || host.startsWith('::ffff:127.') || host.startsWith('/');
-}
-
 /** Redis's SENSITIVE_CONFIG parameters: their values are shown as "(redacted)" (slow log, monitors). */
 const SENSITIVE_CONFIGS = new Set(['requirepass', 'masterauth', 'masteruser']);
 
@@ -104,7 +96,7 @@ function configSet(c: Client, args: Buffer[], w: ReplyWriter): void {
     // Every sensitive value is hidden from monitors, even when the command fails (Redis goes on for this).
     if (p.sensitive === true) c.redactArgument(3 + i * 2);
     if (invalid) continue;
-    if (!p.mutable || (p.protected === true && !protectedAllowed(c))) {
+    if (!p.mutable || (p.protected === true && !protectedAllowed(c, 'enable-protected-configs'))) {
       errStr = !p.mutable ? "can't set immutable config" : "can't set protected config";
       errArg = name;
       invalid = true;

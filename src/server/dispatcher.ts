@@ -195,11 +195,12 @@ function resolve(c: Client, args: Buffer[], w: ReplyWriter, argc = args.length):
 
 /**
  * Redis allowProtectedAction: the setting named `config` (no | yes | local) is yes, or local and the
- * client comes from a loopback address (Redis's islocalClient: exactly 127.0.0.1 or ::1).
+ * client is local (Redis's islocalClient: a Unix socket client, or exactly 127.0.0.1 or ::1 — an IPv4
+ * client of a dual-stack listener shows as 127.0.0.1 too, see peerId).
  */
-function protectedAllowed(c: Client, config: string): boolean {
+export function protectedAllowed(c: Client, config: string): boolean {
   const v = c.worker.config[paramByConfig(config)!.flag];
-  return v === 'yes' || (v === 'local' && (c.addr.startsWith('127.0.0.1:') || c.addr.startsWith('[::1]:')));
+  return v === 'yes' || (v === 'local' && (c.addr.startsWith('/') || c.addr.startsWith('127.0.0.1:') || c.addr.startsWith('[::1]:')));
 }
 
 /** A keyed command: inline when its keys are here, one frame to the shard that has them, or coordinated. */
