@@ -396,6 +396,12 @@ describe('redis.conf at startup, CONFIG REWRITE', { skip: REDIS_AVAILABLE ? fals
       // The Unix socket stays through the port change; its clients' address is Redis's `path:0`.
       assert.equal(statSync(sock).mode & 0o777, 0o700);
       assert.match(await unixCall(sock, ['CLIENT', 'INFO']), new RegExp(`^\\$\\d+\r\nid=\\d+ addr=${sock}:0 laddr=${sock}:0 `));
+      // MONITOR shows its commands as Redis does: [db unix:<path>].
+      const mon = await RawClient.connect(next);
+      assert.equal((await mon.call(['MONITOR'])).toString(), '+OK\r\n');
+      await unixCall(sock, ['ECHO', 'over-unix']);
+      assert.match((await mon.readReply()).toString(), new RegExp(`^\\+\\d+\\.\\d+ \\[0 unix:${sock}\\] "ECHO" "over-unix"\r\n$`));
+      mon.close();
       assert.equal((await old.call(['CONFIG', 'SET', 'hz', '20', 'maxmemory-policy', 'allkeys-lfu'])).toString(), '+OK\r\n');
       assert.equal((await old.call(['CONFIG', 'REWRITE'])).toString(), '+OK\r\n');
       old.close();

@@ -89,7 +89,7 @@ export class MonitorHub {
     c.redactedArgs = null;
     if (cmd.hasFlag(HIDDEN)) return;
     if (this.lines.length === 0 && !now) setImmediate(this.flushBound);
-    this.lines += monitorLine(unixMicros(), c.db, c.addr, args, redacted);
+    this.lines += monitorLine(unixMicros(), c.db, monitorAddr(c.addr), args, redacted);
     if (now) this.flush();
   }
 
@@ -145,6 +145,11 @@ export const MONITOR_OPS = [MONITOR_JOIN, MONITOR_LEAVE, MONITOR_LINES];
 /** The wall clock in microseconds (Redis's gettimeofday). */
 function unixMicros(): number {
   return Math.floor((performance.timeOrigin + performance.now()) * 1000);
+}
+
+/** A client's address as MONITOR shows it: `unix:<path>` for a Unix-socket client (addr `<path>:0`), as Redis. */
+function monitorAddr(addr: string): string {
+  return addr.startsWith('/') ? `unix:${addr.slice(0, addr.lastIndexOf(':'))}` : addr;
 }
 
 /**
