@@ -91,10 +91,10 @@ export class CallTiming {
   }
 
   /** Counts one call of command `index` that took `ms` in its histogram. */
-  recordHistogram(index: number, ms: number): void {
+  recordHistogram(index: number, ms: number, calls = 1): void {
     let h = this.histograms[index];
     if (h === undefined) h = this.histograms[index] = new LatencyHistogram();
-    h.record(ms * 1e6);
+    h.record(ms * 1e6, calls);
   }
 
   /** Redis latencyAddSampleIfNeeded: `ms` is whole milliseconds as Redis counts them. */

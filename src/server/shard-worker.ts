@@ -544,11 +544,16 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     const cmd = this.runCmd!;
     this.runCmd = null;
     this.cmdStats.usec[cmd.index] += ms * 1000;
-    for (let k = 0; k < n; k++) {
-      if (t.tracking) t.recordHistogram(cmd.index, share);
-      const who = this.runWho[k];
-      if (slow && who !== null) this.noteSlow(who, cmd, this.runArgs[k]!, ms, this.runRedacted[k]);
-      this.runWho[k] = this.runArgs[k] = this.runRedacted[k] = null;
+    // Every call of the run counts the same share: one histogram cell gets them all. The run's
+    // callers are looked at only when it was slow (their slots are overwritten by the next run: at
+    // most RUN_MAX stale references per thread).
+    if (t.tracking) t.recordHistogram(cmd.index, share, n);
+    if (slow) {
+      for (let k = 0; k < n; k++) {
+        const who = this.runWho[k];
+        if (who !== null) this.noteSlow(who, cmd, this.runArgs[k]!, ms, this.runRedacted[k]);
+        this.runWho[k] = this.runArgs[k] = this.runRedacted[k] = null;
+      }
     }
     if (t.monitorThreshold !== 0 && ms >= t.monitorThreshold) t.addLatencySample((cmd.flagBits & FLAG_FAST) !== 0 ? 'fast-command' : 'command', Math.floor(ms));
   }

@@ -54,11 +54,11 @@ export class LatencyHistogram {
   readonly counts = new Float64Array(COUNTS_LEN);
   total = 0;
 
-  /** Counts one duration in nanoseconds (clamped to 1 ns .. 1 s, as Redis's updateCommandLatencyHistogram). */
-  record(ns: number): void {
+  /** Counts `calls` durations of `ns` nanoseconds (clamped to 1 ns .. 1 s, as Redis's updateCommandLatencyHistogram). */
+  record(ns: number, calls = 1): void {
     const v = ns < HISTOGRAM_MIN_NS ? HISTOGRAM_MIN_NS : ns > HISTOGRAM_MAX_NS ? HISTOGRAM_MAX_NS : ns | 0;
-    this.counts[indexOf(v)]++;
-    this.total++;
+    this.counts[indexOf(v)] += calls;
+    this.total += calls;
   }
 
   /** Adds `count` at cell `index` (merging another thread's histogram). */
