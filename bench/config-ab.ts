@@ -9,15 +9,16 @@
 import { fmt2, fmtOps, loadAtStart, median, resultFile, resultHead, table } from './bench-util.ts';
 import { runBenchmark, type RawRun } from './redis-benchmark.ts';
 import { RespConn } from './resp-client.ts';
-import { UsageError, runMain, startServer, stopServer, writeResult, shellQuote } from './servers.ts';
+import { UsageError, runMain, startScraper, startServer, stopServer, writeResult, shellQuote } from './servers.ts';
 
 const USAGE = `Usage: node bench/config-ab.ts [--reps=N] [--requests=N] [--threads=N] [--tests=set,get] [--pipeline=16]
-                                  [--b='name value name value ...'] [--out=FILE]
+                                  [--b='name value name value ...' | --scrape=PATH] [--out=FILE]
   A = the server's defaults; B = CONFIG SET of the --b pairs
-  (default --b='slowlog-log-slower-than -1 latency-tracking no latency-monitor-threshold 0')`;
+  (default --b='slowlog-log-slower-than -1 latency-tracking no latency-monitor-threshold 0');
+  --scrape=PATH: B is the defaults too, with PATH (e.g. /metrics) fetched over HTTP every second`;
 
 async function main(): Promise<void> {
-  const o = { reps: 7, requests: 600000, threads: 2, tests: ['set', 'get'], pipeline: 16, b: 'slowlog-log-slower-than -1 latency-tracking no latency-monitor-threshold 0', out: null as string | null };
+  const o = { reps: 7, requests: 600000, threads: 2, tests: ['set', 'get'], pipeline: 16, b: 'slowlog-log-slower-than -1 latency-tracking no latency-monitor-threshold 0', scrape: null as string | null, out: null as string | null };
   for (const a of process.argv.slice(2)) {
     const m = /^--([a-z]+)=(.*)$/.exec(a);
     if (!m) throw new UsageError(`unknown argument '${a}'`);
@@ -26,9 +27,11 @@ async function main(): Promise<void> {
     else if (k === 'tests') o.tests = v.split(',');
     else if (k === 'b') o.b = v;
     else if (k === 'out') o.out = v;
+    else if (k === 'scrape') o.scrape = v.startsWith('/') ? v : '/' + v;
     else throw new UsageError(`unknown option '--${k}'`);
   }
-  const pairs = o.b.split(/\s+/).filter((s) => s !== '');
+  // With --scrape, B changes no setting (slowlog-max-len set to its own value keeps the code one path).
+  const pairs = o.scrape !== null ? ['slowlog-max-len', '128'] : o.b.split(/\s+/).filter((s) => s !== '');
   if (pairs.length === 0 || pairs.length % 2 !== 0) throw new UsageError('--b: name value pairs');
   const started = new Date();
   const loadStart = loadAtStart();
@@ -44,7 +47,7 @@ async function main(): Promise<void> {
       const r = (await c.call(['CONFIG', 'SET', ...p])).toString('latin1');
       if (r !== '+OK\r\n') throw new Error(`CONFIG SET ${p.join(' ')}: ${r.trim()}`);
     };
-    process.stdout.write(`config-ab: A = ${aPairs.join(' ')}; B = ${pairs.join(' ')}; ${shellQuote(s.argv)}\n`);
+    process.stdout.write(`config-ab: A = ${aPairs.join(' ')}; B = ${o.scrape !== null ? `the same, GET ${o.scrape} every second` : pairs.join(' ')}; ${shellQuote(s.argv)}\n`);
     for (const t of o.tests) await runBenchmark(s, t, o.pipeline, 50000, 0); // warm-up
     for (let rep = 1; rep <= o.reps; rep++) {
       // Alternate which side goes first, so a drift within a rep hits both alike.
@@ -52,7 +55,8 @@ async function main(): Promise<void> {
       for (const [state, p] of order) {
         await setState(p);
         for (const t of o.tests) {
-          const r = await runBenchmark(s, t, o.pipeline, o.requests, rep);
+          const scraper = state === 'B' && o.scrape !== null ? startScraper(s.port, o.scrape) : null;
+          const r = await runBenchmark(s, t, o.pipeline, o.requests, rep).finally(() => scraper?.stop());
           runs.push({ ...r, state });
           process.stdout.write(`rep ${rep} ${state} ${t.padEnd(4)} ${fmtOps(r.rps).padStart(7)} ops/s  ${fmt2(r.serverCpuUsPerOp)} µs CPU/op\n`);
         }
@@ -72,7 +76,8 @@ async function main(): Promise<void> {
     rows.push([t, String(o.pipeline), fmtOps(opsA), fmtOps(opsB), fmt2(opsA / opsB), fmt2(cpuA), fmt2(cpuB), fmt2(cpuB / cpuA)]);
     summary.push({ test: t, opsA, opsB, ratioAoverB: opsA / opsB, cpuUsPerOpA: cpuA, cpuUsPerOpB: cpuB });
   }
-  const text = `Medians of ${o.reps} alternating runs on one server; A = defaults, B = ${pairs.join(' ')}\n` +
+  const bText = o.scrape !== null ? `defaults, GET ${o.scrape} every second` : pairs.join(' ');
+  const text = `Medians of ${o.reps} alternating runs on one server; A = defaults, B = ${bText}\n` +
     table(['test', 'P', 'A ops/s', 'B ops/s', 'A/B ops', 'A µs CPU/op', 'B µs CPU/op', 'B/A CPU'], rows);
   process.stdout.write('\n' + text + '\n');
   const { command, ...head } = resultHead(started, loadStart, import.meta.url);

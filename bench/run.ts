@@ -7,8 +7,7 @@
 // See bench/README.md for what is measured and how to read the tables.
 
 import { availableParallelism } from 'node:os';
-import { get as httpGet } from 'node:http';
-import { HOST, UsageError, runMain, shellQuote, startServer, stopServer, writeResult, type RunningServer, type ServerSpec } from './servers.ts';
+import { startScraper, UsageError, runMain, shellQuote, startServer, stopServer, writeResult, type RunningServer, type ServerSpec } from './servers.ts';
 import { fmt2, fmtOps, loadAtStart, median, resultFile, resultHead, table } from './bench-util.ts';
 import { CLIENTS, KEYSPACE, runBenchmark, types2Setup, type RawRun } from './redis-benchmark.ts';
 import { RespConn, encode } from './resp-client.ts';
@@ -265,34 +264,6 @@ function report(ms: Median[], opts: Options, servers: ServerSpec[]): string {
     out.push(table(head, srows));
   }
   return out.join('\n');
-}
-
-// ---------------------------------------------------------------- scraping
-
-/** Fetches `path` from the server every second until stop(); counts the answers that were 200. */
-function startScraper(port: number, path: string): { stop(): void; count(): number } {
-  let ok = 0;
-  let stopped = false;
-  const fetchOnce = (): void => {
-    const req = httpGet({ host: HOST, port, path, agent: false }, (res) => {
-      res.resume();
-      res.once('end', () => {
-        if (res.statusCode === 200) ok++;
-      });
-    });
-    req.once('error', () => {});
-  };
-  fetchOnce();
-  const timer = setInterval(() => {
-    if (!stopped) fetchOnce();
-  }, 1000);
-  return {
-    stop() {
-      stopped = true;
-      clearInterval(timer);
-    },
-    count: () => ok,
-  };
 }
 
 // ---------------------------------------------------------------- main

@@ -5,6 +5,7 @@
 // SIGINT/SIGTERM/SIGHUP; servers listen on 127.0.0.1 only.
 
 import { spawn, execFileSync } from 'node:child_process';
+import { get as httpGet } from 'node:http';
 import type { ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -241,4 +242,30 @@ export function runMain(main: () => Promise<void>, usage: string): void {
     process.exitCode = 1;
     setTimeout(() => process.exit(1), 500);
   });
+}
+
+/** Fetches `path` from the server every second until stop(); counts the answers that were 200. */
+export function startScraper(port: number, path: string): { stop(): void; count(): number } {
+  let ok = 0;
+  let stopped = false;
+  const fetchOnce = (): void => {
+    const req = httpGet({ host: HOST, port, path, agent: false }, (res) => {
+      res.resume();
+      res.once('end', () => {
+        if (res.statusCode === 200) ok++;
+      });
+    });
+    req.once('error', () => {});
+  };
+  fetchOnce();
+  const timer = setInterval(() => {
+    if (!stopped) fetchOnce();
+  }, 1000);
+  return {
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+    },
+    count: () => ok,
+  };
 }
