@@ -45,6 +45,9 @@ test('host warnings where Redis prints them; maxclients lowered; no room at all 
   assert.match(lines[3], /^WARNING Memory overcommit must be enabled!/);
   assert.match(lines[4], /^WARNING You have Transparent Huge Pages/);
   assert.match(lines[5], /maxclients=1024,/);
+  // The warning compares somaxconn with the backlog asked for (tcp-backlog), as Redis.
+  assert.match(banner({ ...GOOD_HOST, somaxconn: 128 }, { tcp_backlog: 100 }).initialized[1][1], /^Server initialized$/);
+  assert.match(banner({ ...GOOD_HOST, somaxconn: 128 }, { tcp_backlog: 1024 }).initialized[1][1], /^WARNING: The TCP backlog setting of 1024 cannot be enforced/);
   const fatal = banner({ ...GOOD_HOST, openFilesLimit: 20 });
   assert.equal(fatal.fatal, true);
   assert.match(fatal.starting[fatal.starting.length - 1][1], /^Your current 'ulimit -n' of 20 is not enough/);

@@ -52,7 +52,7 @@ export function startupBanner(b: BannerInput): Banner {
   }
   const lines: [number, string][] = [];
   lines.push([LOG_NOTICE, `Running mode=standalone, port=${config.port}.`]);
-  const backlog = backlogWarning(b.host);
+  const backlog = backlogWarning(b.host, config.tcp_backlog as number);
   if (backlog !== null) lines.push([LOG_WARNING, backlog]);
   lines.push([LOG_WARNING, 'Server initialized']);
   for (const w of memoryWarnings(b.host)) lines.push([LOG_WARNING, w]);
