@@ -44,6 +44,8 @@ export interface WorkerSnapshot extends Summed {
   pubsub: [string[], string[], string[]];
   /** Per-command latency histograms (INFO latencystats). */
   lat: HistogramSnapshot;
+  /** This thread's slow log: [entries, newest id, newest µs] (0s when empty), for /metrics. */
+  slow: [number, number, number];
 }
 
 /** This thread's counters (what INFO sums over the shard threads). */
@@ -116,6 +118,7 @@ export function workerSnapshot(x: ShardExec): WorkerSnapshot {
     meshServed: worker.mesh.servedRequests,
     pubsub: [[...worker.pubsub.channels.keys()], [...worker.pubsub.patterns.keys()], [...worker.pubsub.shardChannels.keys()]],
     lat: histogramSnapshot(x),
+    slow: slowlogFigures(worker.timing.slowlog),
   };
 }
 
@@ -178,4 +181,10 @@ export function sumSnapshots(table: CommandTable, snaps: WorkerSnapshot[]): Info
     t.evictionExceededNowMs = Math.max(t.evictionExceededNowMs, s.evictionExceededNowMs);
   }
   return t;
+}
+
+/** [entries, newest id, newest µs] of a thread's slow log (oldest first). */
+function slowlogFigures(log: readonly { id: number; usec: number }[]): [number, number, number] {
+  const newest = log.length > 0 ? log[log.length - 1] : null;
+  return [log.length, newest?.id ?? 0, newest?.usec ?? 0];
 }

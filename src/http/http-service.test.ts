@@ -96,6 +96,19 @@ describe('HTTP on the RESP port', { skip: REDIS_AVAILABLE ? false : SKIP_NO_REDI
     assert.equal(value(admin, 'redis_commands_total', { cmd: 'set' }), 4);
   });
 
+  it('/metrics has redis_exporter\'s slowlog figures: SLOWLOG LEN, the newest id and its duration', async () => {
+    await client.call(['CONFIG', 'SET', 'slowlog-log-slower-than', '0']);
+    await client.call(['ECHO', 'slow-metrics']);
+    await client.call(['CONFIG', 'SET', 'slowlog-log-slower-than', '-1']);
+    const len = Number(/^:(\d+)/.exec((await client.call(['SLOWLOG', 'LEN'])).toString())![1]);
+    const newest = /^\*1\r\n\*6\r\n:(\d+)\r\n:\d+\r\n:(\d+)\r\n/.exec((await client.call(['SLOWLOG', 'GET', '1'])).toString())!;
+    assert.ok(len >= 1);
+    const fams = parsePrometheus(await (await fetch(`http://127.0.0.1:${df.port}/metrics`)).text());
+    assert.equal(value(fams, 'redis_slowlog_length'), len);
+    assert.equal(value(fams, 'redis_slowlog_last_id'), Number(newest[1]));
+    assert.equal(value(fams, 'redis_last_slow_execution_duration_seconds'), Number(newest[2]) / 1e6);
+  });
+
   it('inline commands, GET among them, stay RESP (byte for byte as redis-server)', async () => {
     const inline = 'SET ikey hello\r\nGET ikey\r\nGET ikey extra\r\nGET  / HTTP/1.1\r\nget / HTTP/1.1\r\nPING\r\n';
     const replies: string[] = [];

@@ -69,7 +69,7 @@ export class HttpService implements HttpAcceptor {
     const worker = this.worker;
     switch (req.path) {
       case '/metrics': {
-        const body = prometheusText(await gatherEverything(worker), { maxclients: worker.config.maxclients as number });
+        const body = prometheusText(await gatherEverything(worker), { maxclients: worker.config.maxclients as number, slowlogMaxLen: worker.timing.slowlogMaxLen });
         return { status: 200, headers: { 'Content-Type': PROMETHEUS_CONTENT_TYPE }, body };
       }
       case '/':

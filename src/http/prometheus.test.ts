@@ -29,7 +29,7 @@ describe('prometheusText', () => {
         latencystats: [['latency_percentiles_usec_get', 'p50=1.003,p99=3.007,p99.9=4.015']],
         keyspace: [['db0', 'keys=7,expires=2,avg_ttl=1500'], ['db12', 'keys=1,expires=0,avg_ttl=0']],
       }),
-      { maxclients: 10000 },
+      { maxclients: 10000, slowlogMaxLen: 128 },
     );
     const fams = parsePrometheus(text);
     assert.equal(value(fams, 'redis_instance_info', { os: 'Linux "x" \\ y', redis_version: '7.2.0', tcp_port: '6379' }), 1);
@@ -55,6 +55,6 @@ describe('prometheusText', () => {
     assert.equal(value(fams, 'redis_latency_percentiles_usec_sum', { cmd: 'get' }), 175);
     assert.equal(value(fams, 'redis_latency_percentiles_usec_count', { cmd: 'get' }), 21);
     // No latencystats, no summary family.
-    assert.ok(!parsePrometheus(prometheusText(snapshot({ server: [] }), { maxclients: 1 })).has('redis_latency_percentiles_usec'));
+    assert.ok(!parsePrometheus(prometheusText(snapshot({ server: [] }), { maxclients: 1, slowlogMaxLen: 128 })).has('redis_latency_percentiles_usec'));
   });
 });

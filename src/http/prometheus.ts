@@ -94,7 +94,7 @@ const COUNTERS: [string, string][] = [
 const INSTANCE_LABELS = ['role', 'redis_version', 'redis_build_id', 'redis_mode', 'os', 'maxmemory_policy', 'tcp_port', 'run_id', 'process_id', 'master_replid'];
 
 /** The /metrics body from one INFO snapshot (every section, and each thread's own). */
-export function prometheusText(snapshot: InfoSnapshot, config: { maxclients: number }): string {
+export function prometheusText(snapshot: InfoSnapshot, config: { maxclients: number; slowlogMaxLen: number }): string {
   const e = new Exposition();
   const info = infoFields(snapshot);
   const threads = snapshot.threads;
@@ -107,6 +107,17 @@ export function prometheusText(snapshot: InfoSnapshot, config: { maxclients: num
   for (const [field, name] of GAUGES) if (info.has(field)) e.one(`redis_${name}`, 'gauge', `${name} metric`, num(field));
   for (const [field, name] of COUNTERS) if (info.has(field)) e.one(`redis_${name}`, 'counter', `${name} metric`, num(field));
   e.one('redis_config_maxclients', 'gauge', 'config_maxclients metric', config.maxclients);
+  // redis_exporter's SLOWLOG LEN / GET 1 figures: every thread's log merged as SLOWLOG merges them
+  // (at most slowlog-max-len entries; the newest by id).
+  let slowLen = 0;
+  let newest: [number, number, number] = [0, 0, 0];
+  for (const t of threads) {
+    slowLen += t.slow[0];
+    if (t.slow[0] > 0 && t.slow[1] > newest[1]) newest = t.slow;
+  }
+  e.one('redis_slowlog_length', 'gauge', 'Total slowlog', Math.min(slowLen, config.slowlogMaxLen));
+  e.one('redis_slowlog_last_id', 'gauge', 'Last id of slowlog', newest[1]);
+  e.one('redis_last_slow_execution_duration_seconds', 'gauge', 'The amount of time needed for last slow execution, in seconds', newest[2] / 1e6);
   e.one('redis_config_maxmemory', 'gauge', 'config_maxmemory metric', num('maxmemory'));
 
   // Per command (INFO commandstats: cmdstat_<name>:calls=..,usec=..,..,rejected_calls=..,failed_calls=..).
