@@ -110,6 +110,14 @@ describe('Logs', () => {
     assert.doesNotMatch(dfly.output(), /Ready to accept connections/, 'with --logfile nothing goes to stdout');
     const c = await RawClient.connect(dfly.port);
     assert.equal((await c.call(['CONFIG', 'GET', 'maxclients'])).toString(), '*2\r\n$10\r\nmaxclients\r\n$4\r\n1024\r\n');
+    // CONFIG SET maxclients past the open-files limit is refused as Redis refuses it when it cannot
+    // raise the limit (updateMaxclients); within it, it is taken.
+    assert.equal(
+      (await c.call(['CONFIG', 'SET', 'maxclients', '5000'])).toString(),
+      "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - The operating system is not able to handle the specified number of clients, try with 1024\r\n",
+    );
+    assert.equal((await c.call(['CONFIG', 'SET', 'maxclients', '1000'])).toString(), '+OK\r\n');
+    assert.equal((await c.call(['CONFIG', 'SET', 'maxclients', '1024'])).toString(), '+OK\r\n');
     c.socket.destroy();
   });
 

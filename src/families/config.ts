@@ -23,6 +23,7 @@ import { globMatch } from '../engine/glob.ts';
 import { ERR_SYNTAX } from './family-util.ts';
 import { helpReply } from './client-commands.ts';
 import { protectedAllowed } from '../server/dispatcher.ts';
+import { MIN_RESERVED_FDS, readHostFacts } from '../util/host-checks.ts';
 
 /** How CONFIG GET shows a parameter's current value. */
 function configValue(worker: ShardWorker, p: Param): string {
@@ -120,6 +121,13 @@ function configSet(c: Client, args: Buffer[], w: ReplyWriter): void {
     if ('error' in r) return w.error(`ERR CONFIG SET failed (possibly related to argument '${names[i]}') - ${r.error}`);
     changes.push([p.flag, r.value]);
   }
+  const maxclients = changes.findIndex(([f]) => f === 'maxclients');
+  if (maxclients >= 0) {
+    const room = clientsTheFileLimitAllows();
+    if ((changes[maxclients][1] as number) > room) {
+      return w.error(`ERR CONFIG SET failed (possibly related to argument '${names[maxclients]}') - The operating system is not able to handle the specified number of clients, try with ${room}`);
+    }
+  }
   // Listening on a new port or addresses is the one apply that can fail: it goes first, so a failure
   // changes nothing (Redis restores the settings it had set). Its reply fills a slot later.
   const port = changes.find(([f]) => f === 'port');
@@ -144,6 +152,17 @@ function configSet(c: Client, args: Buffer[], w: ReplyWriter): void {
   // order everywhere, so every thread ends with the same settings (the last in that order).
   applyConfig(c.worker as WorkerThread, changes);
   c.coord.broadcastAtomicOp(CONFIG_APPLY, changes, replyAllOk, w);
+}
+
+/**
+ * Redis's updateMaxclients (adjustOpenFilesLimit): maxclients needs that many descriptors plus
+ * MIN_RESERVED_FDS. Node.js already runs with its soft limit raised to the hard one and cannot raise
+ * it further, so a larger maxclients is refused with the count that fits, as Redis refuses when its
+ * setrlimit fails (no limit known: anything goes).
+ */
+function clientsTheFileLimitAllows(): number {
+  const limit = readHostFacts().openFilesLimit;
+  return limit === null ? Infinity : Math.max(1, limit - MIN_RESERVED_FDS);
 }
 
 function everyShard(c: Client): number[] {
