@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { FakeSocket, makeRig, type Rig } from '../../test/inproc.ts';
 import { encodeCommand } from '../../test/resp.ts';
 import { Connection, type HttpAcceptor } from '../server/connection.ts';
-import { HttpRequestReader } from '../protocol/http-request.ts';
+import { HEAD_MAX, HttpRequestReader } from '../protocol/http-request.ts';
 import { HttpService } from './http-service.ts';
 
 /** A sniffing connection on worker 0 whose HTTP hand-overs are recorded. */
@@ -73,5 +73,36 @@ describe('HttpService in the rig', () => {
     assert.match(body, /^damselfly_thread_keys\{thread="0"\} 1$/m);
     assert.match(body, /^damselfly_thread_keys\{thread="1"\} 1$/m);
     assert.match(body, /^redis_commands_total\{cmd="set"\} 2$/m);
+  });
+});
+
+/** A fake socket an HTTP connection can be adopted on. */
+class HttpFakeSocket extends FakeSocket {
+  setTimeout(): this {
+    return this;
+  }
+}
+
+describe('HTTP connection backpressure', () => {
+  it('a client that pipelines without reading is read no further than HEAD_MAX ahead, and answered no further than OUTPUT_MAX ahead', async () => {
+    const rig = makeRig(1);
+    const service = new HttpService(rig.workers[0]);
+    const sock = new HttpFakeSocket();
+    const one = 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n';
+    const count = Math.ceil((HEAD_MAX * 4) / one.length);
+    const answered = (): number => sock.output().toString('latin1').split('HTTP/1.1 200 OK').length - 1;
+    // The client has not read 2 MB of earlier responses: nothing is answered, and reading stops.
+    sock.writableLength = 2 * 1024 * 1024;
+    service.adopt(sock as unknown as Socket, Buffer.from(one.repeat(count)));
+    assert.equal(sock.paused, true, 'reading stops with more than HEAD_MAX waiting');
+    await rig.settle(() => true);
+    assert.equal(answered(), 0, 'nothing answered while the client reads nothing');
+    // It reads: every request is answered, in turn, and reading resumes.
+    sock.writableLength = 0;
+    sock.emit('drain');
+    await rig.settle(() => answered() === count);
+    assert.equal(answered(), count);
+    assert.equal(sock.paused, false, 'reading resumes once the waiting requests fit in HEAD_MAX');
+    service.closeAll();
   });
 });

@@ -10,7 +10,7 @@
 
 import type { Socket } from 'node:net';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { HttpRequestReader, type HttpRequest } from '../protocol/http-request.ts';
+import { HEAD_MAX, HttpRequestReader, type HttpRequest } from '../protocol/http-request.ts';
 import type { HttpAcceptor } from '../server/connection.ts';
 import type { WorkerThread } from '../server/worker-thread.ts';
 import { gatherEverything, gatherHistory, startHistory } from '../families/metrics.ts';
@@ -31,6 +31,8 @@ const REASONS: Record<number, string> = {
 
 /** An idle keep-alive connection is closed after this long. */
 const IDLE_MS = 60_000;
+/** Unsent response bytes past which a connection's next request waits for the socket to drain. */
+const OUTPUT_MAX = 1024 * 1024;
 /** Slowlog entries the status page shows. */
 const SLOWLOG_SHOWN = 16;
 
@@ -108,6 +110,9 @@ class HttpConnection {
   private readonly reader = new HttpRequestReader();
   private busy = false;
   private closing = false;
+  /** Reading stopped: requests pipelined past HEAD_MAX wait their turn (a client cannot make us buffer more). */
+  private paused = false;
+  private awaitingDrain = false;
 
   constructor(service: HttpService, socket: Socket) {
     this.service = service;
@@ -122,13 +127,33 @@ class HttpConnection {
   onData(chunk: Buffer): void {
     if (this.closing) return;
     this.reader.feed(chunk);
+    if (this.reader.buffered > HEAD_MAX && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
     this.pump();
   }
 
-  /** Answers the next complete request unless one is being answered. */
+  /**
+   * Answers the next complete request unless one is being answered, or the client has not read
+   * OUTPUT_MAX of earlier responses yet (then it waits for the socket to drain). Reading resumes once
+   * the requests waiting fit in HEAD_MAX again.
+   */
   private pump(): void {
-    if (this.busy || this.closing) return;
+    if (this.busy || this.closing || this.awaitingDrain) return;
+    if (this.socket.writableLength > OUTPUT_MAX) {
+      this.awaitingDrain = true;
+      this.socket.once('drain', () => {
+        this.awaitingDrain = false;
+        this.pump();
+      });
+      return;
+    }
     const req = this.reader.next();
+    if (this.paused && this.reader.buffered <= HEAD_MAX) {
+      this.paused = false;
+      this.socket.resume();
+    }
     if (req === null) {
       const err = this.reader.error;
       if (err !== null) this.send(text(err.status, err.reason + '\n'), false, false);

@@ -1,8 +1,8 @@
 // HTTP/1.x request reader: splits a connection's bytes into requests (request line, headers, a body
 // of Content-Length bytes, which is skipped). Enough HTTP for a metrics scraper and a browser.
 // Invariants: requests come out in the order sent; a head longer than HEAD_MAX, a malformed head or a
-// chunked body is an error (`error` set, nothing more is read); buffered bytes stay below HEAD_MAX
-// plus one chunk, bodies are never kept.
+// chunked body is an error (`error` set, nothing more is read); bodies are never kept; the bytes
+// waiting (`buffered`) are the reader's user's to bound (it stops reading its socket past HEAD_MAX).
 
 export interface HttpRequest {
   method: string;
@@ -29,6 +29,11 @@ export class HttpRequestReader {
   private skip = 0;
   /** Why the input cannot be read further (a status code and its reason), or null. */
   error: { status: number; reason: string } | null = null;
+
+  /** Bytes received and not yet taken by next(): pipelined requests waiting their turn. */
+  get buffered(): number {
+    return this.buf.length;
+  }
 
   feed(chunk: Buffer): void {
     if (this.error !== null) return;
