@@ -9,7 +9,7 @@
 import type { ReplyWriter } from '../protocol/reply-writer.ts';
 import type { CommandImpl } from '../server/command-types.ts';
 import type { Client } from '../server/client.ts';
-import { OpError, readResult, encodeArgs } from '../server/op-table.ts';
+import { OpError } from '../server/op-table.ts';
 import { allOk } from '../server/shard-ops.ts';
 import type { ShardWorker } from '../server/shard-worker.ts';
 import { STATS, sumSnapshots, type InfoTotals, type WorkerSnapshot } from './info-snapshot.ts';
@@ -91,16 +91,7 @@ export function infoText(info: InfoSnapshot): string {
 export function gatherInfo(worker: ShardWorker, sections: string[]): Promise<InfoSnapshot | string> {
   const names = selectSections(sections);
   if (!needsThreads(names)) return Promise.resolve(buildInfo(worker, names, []));
-  const parts: Promise<WorkerSnapshot | OpError>[] = [];
-  for (let s = 0; s < worker.n; s++) {
-    if (s === worker.index) {
-      parts.push(Promise.resolve(worker.runOpHere(STATS, 0, false, null)));
-      continue;
-    }
-    const payload = Buffer.from(encodeArgs(STATS, null, worker.opOut));
-    parts.push(new Promise((resolve) => worker.mesh.send(s, STATS.index, 0, 2, 0, [payload], { complete: (r) => resolve(readResult(STATS, r)) })));
-  }
-  return Promise.all(parts).then((results) => {
+  return worker.askEveryShard(STATS, null).then((results) => {
     const failed = results.find((r) => r instanceof OpError);
     if (failed !== undefined) return (failed as OpError).text;
     return buildInfo(worker, names, results as WorkerSnapshot[]);

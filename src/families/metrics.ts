@@ -8,7 +8,6 @@
 import { getHeapStatistics } from 'node:v8';
 import type { ShardExec } from '../server/command-types.ts';
 import type { CommandImpl } from '../server/command-types.ts';
-import { Coordinator, type CoordinatedClient } from '../server/coordinator.ts';
 import { defineOp, OpError } from '../server/shard-ops.ts';
 import type { WorkerThread } from '../server/worker-thread.ts';
 import { json, num } from '../util/codec.ts';
@@ -91,51 +90,20 @@ const HISTORY = defineOp('http-history', num, json<ThreadHistoryPart>(), (x: Sha
   points: histories.get(x.worker)?.since(since) ?? [],
 }));
 
-/** A coordinator for asking the shards (no client behind it: nothing is queued or counted). */
-function gathererOf(worker: WorkerThread): Coordinator {
-  const self: CoordinatedClient = {
-    id: 0n,
-    worker,
-    db: 0,
-    resp: 2,
-    noTouch: true,
-    current: null,
-    currentArgs: null,
-    addr: '',
-    name: '',
-    redactedArgs: null,
-    watched: [],
-    watchShards: new Set(),
-    addPending: () => {
-      throw new Error('the metrics gatherer queues no reply');
-    },
-    holdPipeline() {},
-    resumePipeline() {},
-  };
-  return new Coordinator(self);
+/** The shards' results, or the first shard's failure thrown. */
+function allAnswered<R>(results: (R | OpError)[]): R[] {
+  for (const r of results) if (r instanceof OpError) throw new Error(r.text);
+  return results as R[];
 }
-const gatherers = new Map<WorkerThread, Coordinator>();
 
 /** Every thread's chart points after `since`, in thread order (one hop). */
 export async function gatherHistory(worker: WorkerThread, since: number): Promise<ThreadHistoryPart[]> {
-  let g = gatherers.get(worker);
-  if (g === undefined) gatherers.set(worker, (g = gathererOf(worker)));
-  const asks: Promise<ThreadHistoryPart | OpError>[] = [];
-  for (let s = 0; s < worker.n; s++) asks.push(g.op(s, HISTORY, since));
-  const out = await Promise.all(asks);
-  for (const r of out) if (r instanceof OpError) throw new Error(r.text);
-  return out as ThreadHistoryPart[];
+  return allAnswered(await worker.askEveryShard(HISTORY, since));
 }
 
 /** The slow log's newest `count` entries, every thread's merged as SLOWLOG GET merges them (one hop). */
 export async function gatherSlowlog(worker: WorkerThread, count: number): Promise<EntryTuple[]> {
-  let g = gatherers.get(worker);
-  if (g === undefined) gatherers.set(worker, (g = gathererOf(worker)));
-  const asks: Promise<EntryTuple[] | OpError>[] = [];
-  for (let s = 0; s < worker.n; s++) asks.push(g.op(s, SLOWLOG_ENTRIES, null));
-  const out = await Promise.all(asks);
-  for (const r of out) if (r instanceof OpError) throw new Error(r.text);
-  return mergeEntries(out as EntryTuple[][], worker.timing.slowlogMaxLen).slice(0, count);
+  return mergeEntries(allAnswered(await worker.askEveryShard(SLOWLOG_ENTRIES, null)), worker.timing.slowlogMaxLen).slice(0, count);
 }
 
 /** INFO's snapshot of every section (Threads included) for /metrics and the page: one hop (info.ts's gatherInfo). */

@@ -17,7 +17,7 @@ import { MemoryGate } from './memory-gate.ts';
 import { MemoryGovernor } from './memory-governor.ts';
 import { REQ_NO_TOUCH, REQ_PART } from '../runtime/request-flags.ts';
 import type { Lock, TxShard } from '../transaction/tx-shard.ts';
-import { OpError, TX_FRAME, writeResult, type OpContext, type OpTable, type ShardOp } from './op-table.ts';
+import { encodeArgs, OpError, readResult, TX_FRAME, writeResult, type OpContext, type OpTable, type ShardOp } from './op-table.ts';
 import type { TxHost } from '../transaction/transaction.ts';
 import { ShardTx, type ShardRunnable } from './shard-tx.ts';
 import { clampHz, CommandStats, errorCodeOf, InstantMetrics, WorkerStats } from './stats.ts';
@@ -391,6 +391,22 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
     this.afterRun(op.write);
     return r;
   }
+  /**
+   * Runs `op` on every shard — this one at once, the others over the rings — for code that is no
+   * client's command (INFO's snapshot for /metrics, the status page's history and slow log): the
+   * results in shard order.
+   */
+  askEveryShard<A, R>(op: ShardOp<A, R>, a: A): Promise<(R | OpError)[]> {
+    // Encoded (and copied out of opOut) before this shard runs it: the local run may use opOut.
+    const payload = this.n > 1 ? Buffer.from(encodeArgs(op, a, this.opOut)) : null;
+    const parts: Promise<R | OpError>[] = [];
+    for (let s = 0; s < this.n; s++) {
+      if (s === this.index) parts.push(Promise.resolve(this.runOpHere(op, 0, false, a)));
+      else parts.push(new Promise((resolve) => this.mesh.send(s, op.index, 0, 2, 0, [payload!], { complete: (r) => resolve(readResult(op, r)) })));
+    }
+    return Promise.all(parts);
+  }
+
 
   /**
    * Wall clock (ms) of the current batch of commands: read once per socket read or mesh drain rather
