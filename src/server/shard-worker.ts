@@ -506,15 +506,8 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
    */
   recordCall(cmd: Command, ms: number, w: ReplyWriter | null, mark: number): number {
     const i = cmd.index;
-    this.cmdStats.calls[i]++;
-    this.stats.commandsProcessed++;
-    if (w !== null) {
-      const from = w.at(mark);
-      if (w.len > from && w.buf[from] === 0x2d) {
-        this.cmdStats.failed[i]++;
-        this.countErrorCode(errorCodeOf(w.buf, from, w.len));
-      }
-    }
+    if (w === null) this.countCall(i, null, 0, 0);
+    else this.countCall(i, w.buf, w.at(mark), w.len);
     if (ms < 0) {
       if (!this.everyCall) {
         ms = 0;
@@ -593,12 +586,16 @@ export abstract class ShardWorker implements RemoteExecutor, TxHost {
 
   /** Counts a call of `cmd` whose reply (bytes) was produced elsewhere (a command run by EXEC). */
   recordReply(cmd: Command, reply: Buffer): void {
-    const i = cmd.index;
+    this.countCall(cmd.index, reply, 0, reply.length);
+  }
+
+  /** Counts a call of command `i` whose reply is reply[from, end) (null: none), and its error if it is one. */
+  private countCall(i: number, reply: Buffer | null, from: number, end: number): void {
     this.cmdStats.calls[i]++;
     this.stats.commandsProcessed++;
-    if (reply.length > 0 && reply[0] === 0x2d) {
+    if (reply !== null && end > from && reply[from] === 0x2d) {
       this.cmdStats.failed[i]++;
-      this.countErrorCode(errorCodeOf(reply, 0, reply.length));
+      this.countErrorCode(errorCodeOf(reply, from, end));
     }
   }
 
