@@ -129,11 +129,9 @@ export class WorkerThread extends ShardWorker {
     if (path !== '' && this.index === 0) all.push(this.listenUnix(path));
     const adminPort = this.config.admin_port as number;
     if (adminPort > 0 && this.http !== null) {
-      for (const host of bindHosts(String(this.config.bind))) {
-        const server = createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.accept(s, true));
-        server.listen({ port: adminPort, host, reusePort: true, backlog: this.config.tcp_backlog as number });
-        this.adminServers.push(server);
-        all.push(listening([server, host], adminPort));
+      for (const l of this.listenersOn(adminPort, String(this.config.bind), true)) {
+        this.adminServers.push(l[0]);
+        all.push(listening(l, adminPort));
       }
     }
     return Promise.all(all).then(() => undefined);
@@ -158,8 +156,13 @@ export class WorkerThread extends ShardWorker {
   /** Servers listening on `port` on every address of `bind` (none for port 0, as Redis closes its TCP listeners). */
   private openServers(port: number, bind: string): Listener[] {
     if (port === 0 && this.servers.length > 0) return [];
+    return this.listenersOn(port, bind, this.http !== null && this.config.http === true);
+  }
+
+  /** A shared (SO_REUSEPORT) listener on `port` per address of `bind`; `sniff`: its connections may speak HTTP. */
+  private listenersOn(port: number, bind: string, sniff: boolean): Listener[] {
     return bindHosts(bind).map((host) => {
-      const server = createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.accept(s, this.http !== null && this.config.http === true));
+      const server = createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.accept(s, sniff));
       server.listen({ port, host, reusePort: true, backlog: this.config.tcp_backlog as number });
       return [server, host];
     });
